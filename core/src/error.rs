@@ -1,0 +1,237 @@
+//! The one error type of trainyard.
+//!
+//! Every variant has a stable snake_case [`Error::code`] that is the same string in Rust, Python
+//! (`TrainyardError.code`, one subclass per code) and Node (`err.code`). Messages name the thing that
+//! was wrong and say what would be valid. Errors that carry several problems ([`Error::Validation`],
+//! [`Error::InvalidInput`]) list *all* of them at once, each as a [`Problem`].
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Result type used throughout trainyard.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// One problem found while validating a definition or a set of inputs.
+///
+/// `path` is a JSON-path-like location such as `phases[2].activities[0].depends_on[1]` (empty for the
+/// document itself), `code` is a stable snake_case identifier (see [`crate::validate::codes`]) and
+/// `message` says what was wrong and what would be valid. `line`/`column` (1-based) are set when the
+/// problem comes from the text itself (malformed YAML or JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Problem {
+    /// Where the problem is, e.g. `phases[2].activities[0].depends_on[1]`.
+    pub path: String,
+    /// Stable snake_case code, e.g. `unknown_dependency`.
+    pub code: String,
+    /// Human-readable explanation naming what would be valid.
+    pub message: String,
+    /// 1-based line in the source text, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u32>,
+    /// 1-based column in the source text, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<u32>,
+}
+
+impl Problem {
+    /// A problem at `path` with a `code` and a `message`.
+    pub fn new(path: impl Into<String>, code: &str, message: impl Into<String>) -> Self {
+        Problem {
+            path: path.into(),
+            code: code.to_string(),
+            message: message.into(),
+            line: None,
+            column: None,
+        }
+    }
+
+    /// The same problem with a source position attached.
+    pub fn at(mut self, line: u32, column: u32) -> Self {
+        self.line = Some(line);
+        self.column = Some(column);
+        self
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = if self.path.is_empty() { "<document>" } else { &self.path };
+        match (self.line, self.column) {
+            (Some(l), Some(c)) => write!(f, "{path} (line {l}, column {c}): [{}] {}", self.code, self.message),
+            _ => write!(f, "{path}: [{}] {}", self.code, self.message),
+        }
+    }
+}
+
+fn list_problems(problems: &[Problem]) -> String {
+    problems.iter().map(|p| format!("\n  - {p}")).collect()
+}
+
+/// The one error enum of trainyard. See [`Error::code`] for the stable codes.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A process definition (or another definition document) is invalid. Lists every problem.
+    #[error("invalid definition: {} problem(s):{}", problems.len(), list_problems(problems))]
+    Validation {
+        /// Every problem found, in document order.
+        problems: Vec<Problem>,
+    },
+    /// Release inputs (or field values) are invalid. Lists every problem.
+    #[error("invalid input: {} problem(s):{}", problems.len(), list_problems(problems))]
+    InvalidInput {
+        /// Every problem found.
+        problems: Vec<Problem>,
+    },
+    /// A command is not allowed in the current status.
+    #[error("cannot {command} {target} while it is {status}; allowed now: {}", if allowed.is_empty() { "nothing".to_string() } else { allowed.join(", ") })]
+    InvalidTransition {
+        /// What the command was applied to, e.g. `release 0190…` or `activity build/cut`.
+        target: String,
+        /// The current status.
+        status: String,
+        /// The refused command.
+        command: String,
+        /// The commands that would be accepted in this status.
+        allowed: Vec<String>,
+    },
+    /// Something named does not exist.
+    #[error("{kind} `{id}` not found{}", hint.as_deref().map(|h| format!("; {h}")).unwrap_or_default())]
+    NotFound {
+        /// What kind of thing, e.g. `process`, `release`, `activity`.
+        kind: String,
+        /// Its id.
+        id: String,
+        /// Optional hint, e.g. the known ids.
+        hint: Option<String>,
+    },
+    /// The actor lacks the role or listing needed for a command.
+    #[error("permission denied: actor `{actor}` may not {command}: {missing}")]
+    PermissionDenied {
+        /// The actor's id.
+        actor: String,
+        /// The command refused.
+        command: String,
+        /// The missing role or condition.
+        missing: String,
+    },
+    /// Optimistic concurrency conflict (someone else appended first) or a duplicate.
+    #[error("conflict: {message}")]
+    Conflict {
+        /// What conflicted.
+        message: String,
+    },
+    /// An expression failed to compile or evaluate.
+    #[error("expression error at {location} in `{expression}`: {message}")]
+    Expression {
+        /// The expression text.
+        expression: String,
+        /// Where it is in the definition.
+        location: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The storage backend failed (URLs never include passwords).
+    #[error("storage error: {message}")]
+    Storage {
+        /// What failed.
+        message: String,
+    },
+    /// An executor failed outside of an activity outcome (e.g. unknown executor).
+    #[error("executor error: {message}")]
+    Executor {
+        /// What failed.
+        message: String,
+    },
+    /// A scheduling rule refused the command (freeze windows, bad recurrence, bad time range).
+    #[error("schedule error: {message}")]
+    Schedule {
+        /// What was refused and why.
+        message: String,
+    },
+}
+
+impl Error {
+    /// The stable snake_case code of this error: `validation`, `invalid_input`,
+    /// `invalid_transition`, `not_found`, `permission_denied`, `conflict`, `expression_error`,
+    /// `storage`, `executor` or `schedule`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Validation { .. } => "validation",
+            Error::InvalidInput { .. } => "invalid_input",
+            Error::InvalidTransition { .. } => "invalid_transition",
+            Error::NotFound { .. } => "not_found",
+            Error::PermissionDenied { .. } => "permission_denied",
+            Error::Conflict { .. } => "conflict",
+            Error::Expression { .. } => "expression_error",
+            Error::Storage { .. } => "storage",
+            Error::Executor { .. } => "executor",
+            Error::Schedule { .. } => "schedule",
+        }
+    }
+
+    /// All error codes, in declaration order (used by the bindings to build their class hierarchies).
+    pub const CODES: [&'static str; 10] = [
+        "validation",
+        "invalid_input",
+        "invalid_transition",
+        "not_found",
+        "permission_denied",
+        "conflict",
+        "expression_error",
+        "storage",
+        "executor",
+        "schedule",
+    ];
+
+    /// The problems carried by [`Error::Validation`] and [`Error::InvalidInput`]; empty otherwise.
+    pub fn problems(&self) -> &[Problem] {
+        match self {
+            Error::Validation { problems } | Error::InvalidInput { problems } => problems,
+            _ => &[],
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_stable_and_listed() {
+        let samples = [
+            Error::Validation { problems: vec![] },
+            Error::InvalidInput { problems: vec![] },
+            Error::InvalidTransition { target: "release r".into(), status: "draft".into(), command: "pause".into(), allowed: vec!["activate".into()] },
+            Error::NotFound { kind: "process".into(), id: "x".into(), hint: None },
+            Error::PermissionDenied { actor: "a".into(), command: "c".into(), missing: "m".into() },
+            Error::Conflict { message: "m".into() },
+            Error::Expression { expression: "e".into(), location: "l".into(), message: "m".into() },
+            Error::Storage { message: "m".into() },
+            Error::Executor { message: "m".into() },
+            Error::Schedule { message: "m".into() },
+        ];
+        let codes: Vec<_> = samples.iter().map(Error::code).collect();
+        assert_eq!(codes, Error::CODES.to_vec());
+    }
+
+    #[test]
+    fn validation_message_lists_every_problem() {
+        let e = Error::Validation {
+            problems: vec![
+                Problem::new("phases[0].id", "bad_id", "bad"),
+                Problem::new("phases[1]", "duplicate_id", "dup").at(3, 4),
+            ],
+        };
+        let text = e.to_string();
+        assert!(text.contains("2 problem(s)"), "{text}");
+        assert!(text.contains("phases[0].id: [bad_id] bad"), "{text}");
+        assert!(text.contains("phases[1] (line 3, column 4): [duplicate_id] dup"), "{text}");
+    }
+
+    #[test]
+    fn invalid_transition_names_status_and_allowed_commands() {
+        let e = Error::InvalidTransition { target: "release r1".into(), status: "draft".into(), command: "pause".into(), allowed: vec!["update".into(), "activate".into()] };
+        assert_eq!(e.to_string(), "cannot pause release r1 while it is draft; allowed now: update, activate");
+    }
+}

@@ -1,0 +1,31 @@
+//! # trainyard
+//!
+//! An embeddable release-orchestration engine. A **process** is the blueprint of a release (phases,
+//! activities, dependencies, approvals); a **release** runs a process with concrete inputs.
+//!
+//! This crate is the whole engine; the Python and Node packages are thin bindings over it.
+//!
+//! ```
+//! let loaded = trainyard::load_process(r#"
+//! id: hello
+//! phases:
+//!   - id: build
+//!     activities:
+//!       - { id: compile, kind: automated, executor: command, with: { argv: ["make"] } }
+//!   - id: ship
+//!     depends_on: [build]
+//!     activities:
+//!       - { id: approve, kind: approval, approvers: [{ group: release-eng }] }
+//! "#).unwrap();
+//! assert_eq!(loaded.process.phases.len(), 2);
+//! assert!(loaded.warnings.is_empty());
+//! ```
+
+pub mod error;
+pub mod expr;
+pub mod model;
+pub mod validate;
+
+pub use error::{Error, Problem, Result};
+pub use model::Process;
+pub use validate::{LoadedProcess, ProcessCatalog, load_process, load_process_value, load_process_with, validate_process};

@@ -1,0 +1,178 @@
+//! Validation of process definitions: *every* problem at once, each with a path, a stable code
+//! (see [`codes`]) and a message that says what would be valid. Warnings (shadowed variables,
+//! unresolved subprocesses) are kept apart from errors.
+//!
+//! Loading runs in three passes:
+//! 1. **syntax** — YAML or JSON text into a document; malformed text gives one `syntax` problem with
+//!    line and column;
+//! 2. **shape** — the document against the published JSON Schema: unknown and missing fields, wrong
+//!    types, enum values, ids, names, durations, regexes and CEL conditions;
+//! 3. **semantics** — ids unique, dependencies known and acyclic, kind-specific fields and needs,
+//!    approval rules that can be met, input constraints and defaults, `${...}` expressions,
+//!    subprocess references (cycles, depth ≤ 3).
+//!
+//! When the shape pass finds problems, the fields it rejected are set aside and the semantic pass
+//! still runs on the rest whenever that is possible, so one round of fixes is usually enough.
+//!
+//! ```
+//! let err = trainyard::load_process("id: x\nphases:\n  - id: a\n    depends_on: [b]\n    activities: []\n").unwrap_err();
+//! let codes: Vec<_> = err.problems().iter().map(|p| (p.path.as_str(), p.code.as_str())).collect();
+//! assert_eq!(codes, vec![("phases[0].depends_on[0]", "unknown_dependency"), ("phases[0].activities", "empty")]);
+//! ```
+
+pub mod codes;
+mod activities;
+mod expressions;
+mod graph;
+mod inputs;
+pub mod path;
+mod repair;
+mod rules;
+mod shape;
+mod subprocess;
+
+pub use inputs::check_value as check_input_value;
+pub use rules::{is_id, is_name};
+
+use crate::model::{Process, load};
+use crate::{Error, Problem, Result};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+/// Deepest subprocess nesting: a process may run a child that runs a child that runs a child
+/// (`a → b → c → d`), no deeper.
+pub const MAX_SUBPROCESS_DEPTH: usize = 3;
+
+/// Where subprocess references are resolved. The engine implements it over its registered processes.
+pub trait ProcessCatalog {
+    /// The process `id` at `version`, or its latest version when `version` is `None`.
+    fn lookup(&self, id: &str, version: Option<u32>) -> Option<Process>;
+}
+
+impl ProcessCatalog for HashMap<String, Process> {
+    fn lookup(&self, id: &str, version: Option<u32>) -> Option<Process> {
+        match version {
+            None | Some(1) => self.get(id).cloned(),
+            Some(_) => None,
+        }
+    }
+}
+
+/// A process that passed validation, with the warnings found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadedProcess {
+    /// The process.
+    pub process: Process,
+    /// Warnings (e.g. `shadowed_variable`); they never stop loading.
+    pub warnings: Vec<Problem>,
+}
+
+/// The outcome of validating a typed process.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Report {
+    /// Problems that make the definition unusable.
+    pub errors: Vec<Problem>,
+    /// Problems worth knowing that do not stop it.
+    pub warnings: Vec<Problem>,
+}
+
+static SCHEMA: LazyLock<Value> = LazyLock::new(Process::json_schema);
+
+/// Parses and validates a process definition (YAML or JSON text) without a catalog: subprocess
+/// references are only checked for self-reference and reported as `unresolved_process` warnings.
+pub fn load_process(text: &str) -> Result<LoadedProcess> {
+    load_process_with(text, None)
+}
+
+/// Parses and validates a process definition, resolving subprocesses through `catalog`.
+pub fn load_process_with(text: &str, catalog: Option<&dyn ProcessCatalog>) -> Result<LoadedProcess> {
+    load_process_value(load::parse_document(text)?, catalog)
+}
+
+/// Validates a process definition given as a document (e.g. a Python dict or a JS object).
+pub fn load_process_value(document: Value, catalog: Option<&dyn ProcessCatalog>) -> Result<LoadedProcess> {
+    let mut problems = Vec::new();
+    shape::check(&document, &SCHEMA, &mut problems);
+    let (typed, set_aside) = if problems.is_empty() {
+        (load::from_value::<Process>(document).map(Some).map_err(|e| problems.extend(e.problems().iter().cloned())).ok().flatten(), Vec::new())
+    } else {
+        repair::without_rejected(&document, &problems)
+    };
+    let Some(process) = typed else {
+        return Err(Error::Validation { problems });
+    };
+    let report = check_document(&process, catalog);
+    problems.extend(report.errors.into_iter().filter(|p| !set_aside.iter().any(|s| repair::is_within(&p.path, s))));
+    if problems.is_empty() {
+        Ok(LoadedProcess { process, warnings: report.warnings })
+    } else {
+        Err(Error::Validation { problems })
+    }
+}
+
+/// Validates definition text and returns its warnings; errors come back as [`Error::Validation`].
+pub fn validate_process(text: &str) -> Result<Vec<Problem>> {
+    load_process(text).map(|l| l.warnings)
+}
+
+/// Validates a typed process (e.g. one built in Rust code): the shape rules that types cannot
+/// express (ids, durations, patterns, kind-specific fields) and every semantic rule.
+pub fn validate(process: &Process, catalog: Option<&dyn ProcessCatalog>) -> Report {
+    let document = serde_json::to_value(process).unwrap_or(Value::Null);
+    let mut errors = Vec::new();
+    shape::check(&document, &SCHEMA, &mut errors);
+    let mut report = check_document(process, catalog);
+    errors.append(&mut report.errors);
+    Report { errors, warnings: report.warnings }
+}
+
+/// The semantic pass over a process whose shape is known to be right.
+fn check_document(process: &Process, catalog: Option<&dyn ProcessCatalog>) -> Report {
+    let raw = serde_json::to_value(process).unwrap_or(Value::Null);
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+    inputs::check_definitions(&process.inputs, &mut errors);
+    if process.phases.is_empty() {
+        errors.push(Problem::new("phases", codes::EMPTY, "a process needs at least one phase"));
+    }
+    let all_phase_nodes: Vec<graph::Node<'_>> = process
+        .phases
+        .iter()
+        .enumerate()
+        .map(|(i, p)| (path::index("phases", i), p))
+        .chain(process.rollback.iter().enumerate().map(|(i, p)| (path::index("rollback", i), p)))
+        .map(|(at, p)| graph::Node { id: &p.id, depends_on: &[], at })
+        .collect();
+    // Ids are unique across regular and rollback phases; dependencies stay within each list.
+    graph::check(&all_phase_nodes, "phase", "the process", &mut errors);
+    for (list, phases) in [("phases", &process.phases), ("rollback", &process.rollback)] {
+        let nodes: Vec<graph::Node<'_>> = phases.iter().enumerate().map(|(i, p)| graph::Node { id: &p.id, depends_on: &p.depends_on, at: path::index(list, i) }).collect();
+        let scope = if list == "phases" { "the process" } else { "the rollback phases" };
+        let mut deps = Vec::new();
+        graph::check(&nodes, "phase", scope, &mut deps);
+        errors.extend(deps.into_iter().filter(|p| p.code != codes::DUPLICATE_ID));
+        for (i, phase) in phases.iter().enumerate() {
+            let at = path::index(list, i);
+            if phase.activities.is_empty() {
+                errors.push(Problem::new(path::field(&at, "activities"), codes::EMPTY, format!("phase `{}` has no activities; add at least one", phase.id)));
+            }
+            let nodes: Vec<graph::Node<'_>> = phase
+                .activities
+                .iter()
+                .enumerate()
+                .map(|(j, a)| graph::Node { id: &a.id, depends_on: &a.depends_on, at: path::index(&path::field(&at, "activities"), j) })
+                .collect();
+            graph::check(&nodes, "activity", &format!("phase `{}`", phase.id), &mut errors);
+            for (j, a) in phase.activities.iter().enumerate() {
+                let aat = path::index(&path::field(&at, "activities"), j);
+                let raw_activity = raw.get(list).and_then(|l| l.get(i)).and_then(|p| p.get("activities")).and_then(|l| l.get(j)).unwrap_or(&Value::Null);
+                activities::check_kind_fields(raw_activity, a.kind, &aat, &mut errors);
+                activities::check(a, process, list == "rollback", &aat, &mut errors);
+            }
+        }
+    }
+    expressions::check(process, &mut errors, &mut warnings);
+    subprocess::check(process, catalog, &mut errors, &mut warnings);
+    Report { errors, warnings }
+}
