@@ -36,13 +36,7 @@ pub struct Problem {
 impl Problem {
     /// A problem at `path` with a `code` and a `message`.
     pub fn new(path: impl Into<String>, code: &str, message: impl Into<String>) -> Self {
-        Problem {
-            path: path.into(),
-            code: code.to_string(),
-            message: message.into(),
-            line: None,
-            column: None,
-        }
+        Problem { path: path.into(), code: code.to_string(), message: message.into(), line: None, column: None }
     }
 
     /// The same problem with a source position attached.
@@ -202,7 +196,12 @@ mod tests {
         let samples = [
             Error::Validation { problems: vec![] },
             Error::InvalidInput { problems: vec![] },
-            Error::InvalidTransition { target: "release r".into(), status: "draft".into(), command: "pause".into(), allowed: vec!["activate".into()] },
+            Error::InvalidTransition {
+                target: "release r".into(),
+                status: "draft".into(),
+                command: "pause".into(),
+                allowed: vec!["activate".into()],
+            },
             Error::NotFound { kind: "process".into(), id: "x".into(), hint: None },
             Error::PermissionDenied { actor: "a".into(), command: "c".into(), missing: "m".into() },
             Error::Conflict { message: "m".into() },
@@ -231,7 +230,12 @@ mod tests {
 
     #[test]
     fn invalid_transition_names_status_and_allowed_commands() {
-        let e = Error::InvalidTransition { target: "release r1".into(), status: "draft".into(), command: "pause".into(), allowed: vec!["update".into(), "activate".into()] };
+        let e = Error::InvalidTransition {
+            target: "release r1".into(),
+            status: "draft".into(),
+            command: "pause".into(),
+            allowed: vec!["update".into(), "activate".into()],
+        };
         assert_eq!(e.to_string(), "cannot pause release r1 while it is draft; allowed now: update, activate");
     }
 }

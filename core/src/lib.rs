@@ -28,4 +28,11 @@ pub mod validate;
 
 pub use error::{Error, Problem, Result};
 pub use model::Process;
-pub use validate::{LoadedProcess, ProcessCatalog, load_process, load_process_value, load_process_with, validate_process};
+pub use validate::{
+    LoadedProcess, ProcessCatalog, load_process, load_process_value, load_process_with, validate_process,
+};
+
+/// The README's Rust examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

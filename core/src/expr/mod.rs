@@ -49,7 +49,9 @@ pub fn check_template(text: &str) -> Vec<String> {
         Ok(segments) => segments
             .iter()
             .filter_map(|s| match s {
-                template::Segment::Expr { source, .. } => check_cel_syntax(source).err().map(|m| format!("in `${{{source}}}`: {m}")),
+                template::Segment::Expr { source, .. } => {
+                    check_cel_syntax(source).err().map(|m| format!("in `${{{source}}}`: {m}"))
+                }
                 template::Segment::Text(_) => None,
             })
             .collect(),

@@ -69,11 +69,16 @@ pub fn parse_template(template: &str) -> Result<Vec<Segment>, TemplateError> {
             let start = i;
             let end = find_close(bytes, i + 2).ok_or_else(|| TemplateError {
                 offset: start,
-                message: "`${` is never closed; close the expression with `}` (write `$${` for a literal `${`)".to_string(),
+                message: "`${` is never closed; close the expression with `}` (write `$${` for a literal `${`)"
+                    .to_string(),
             })?;
             let source = template[i + 2..end].trim();
             if source.is_empty() {
-                return Err(TemplateError { offset: start, message: "empty expression `${}`; put a CEL expression inside, e.g. `${inputs.version}`".to_string() });
+                return Err(TemplateError {
+                    offset: start,
+                    message: "empty expression `${}`; put a CEL expression inside, e.g. `${inputs.version}`"
+                        .to_string(),
+                });
             }
             if !text.is_empty() {
                 segments.push(Segment::Text(std::mem::take(&mut text)));
@@ -157,7 +162,10 @@ mod tests {
 
     #[test]
     fn dollar_dollar_escapes() {
-        assert_eq!(parse_template("cost $${x} ${y}").unwrap(), vec![Segment::Text("cost ${x} ".into()), Segment::Expr { source: "y".into(), offset: 11 }]);
+        assert_eq!(
+            parse_template("cost $${x} ${y}").unwrap(),
+            vec![Segment::Text("cost ${x} ".into()), Segment::Expr { source: "y".into(), offset: 11 }]
+        );
     }
 
     #[test]

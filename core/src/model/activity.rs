@@ -24,7 +24,13 @@ pub enum ActivityKind {
 
 impl ActivityKind {
     /// All kinds.
-    pub const ALL: [ActivityKind; 5] = [ActivityKind::Automated, ActivityKind::Approval, ActivityKind::Manual, ActivityKind::Subprocess, ActivityKind::Wait];
+    pub const ALL: [ActivityKind; 5] = [
+        ActivityKind::Automated,
+        ActivityKind::Approval,
+        ActivityKind::Manual,
+        ActivityKind::Subprocess,
+        ActivityKind::Wait,
+    ];
 
     /// The snake_case name used in definitions.
     pub fn as_str(self) -> &'static str {
@@ -42,7 +48,16 @@ impl ActivityKind {
     pub fn specific_fields(self) -> &'static [&'static str] {
         match self {
             ActivityKind::Automated => &["executor", "with", "outputs", "timeout", "retry", "on_failure"],
-            ActivityKind::Approval => &["approvers", "min_approvals", "deadline", "on_deadline", "escalate_to", "remind_every", "forbid_self_approval", "on_failure"],
+            ActivityKind::Approval => &[
+                "approvers",
+                "min_approvals",
+                "deadline",
+                "on_deadline",
+                "escalate_to",
+                "remind_every",
+                "forbid_self_approval",
+                "on_failure",
+            ],
             ActivityKind::Manual => &["fields", "deadline", "on_failure"],
             ActivityKind::Subprocess => &["process", "version", "with", "timeout", "on_failure"],
             ActivityKind::Wait => &["duration", "until"],
@@ -61,7 +76,8 @@ impl ActivityKind {
 }
 
 /// Fields every activity may have, whatever its kind.
-pub const COMMON_ACTIVITY_FIELDS: [&str; 9] = ["id", "name", "description", "kind", "owners", "depends_on", "if", "variables", "not_before"];
+pub const COMMON_ACTIVITY_FIELDS: [&str; 9] =
+    ["id", "name", "description", "kind", "owners", "depends_on", "if", "variables", "not_before"];
 
 /// What happens when an activity has failed (after its automatic retries).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]

@@ -75,10 +75,8 @@ impl Duration {
                 return Err(invalid("expected a number"));
             }
             let unit = chars.next().ok_or_else(|| invalid("a number needs a unit"))?;
-            let rank = UNITS
-                .iter()
-                .position(|(u, _)| *u == unit)
-                .ok_or_else(|| invalid(&format!("unknown unit `{unit}`")))?;
+            let rank =
+                UNITS.iter().position(|(u, _)| *u == unit).ok_or_else(|| invalid(&format!("unknown unit `{unit}`")))?;
             if last_rank != usize::MAX && rank <= last_rank {
                 return Err(invalid("units must appear once each, largest first"));
             }
@@ -153,7 +151,16 @@ mod tests {
 
     #[test]
     fn parses_every_unit_and_combinations() {
-        let cases = [("30m", 1800), ("2d", 172_800), ("1d 12h", 129_600), ("1w", 604_800), ("1h30m", 5400), ("45s", 45), ("0s", 0), (" 2h ", 7200)];
+        let cases = [
+            ("30m", 1800),
+            ("2d", 172_800),
+            ("1d 12h", 129_600),
+            ("1w", 604_800),
+            ("1h30m", 5400),
+            ("45s", 45),
+            ("0s", 0),
+            (" 2h ", 7200),
+        ];
         for (text, secs) in cases {
             assert_eq!(Duration::parse(text).unwrap().as_secs(), secs, "{text}");
         }

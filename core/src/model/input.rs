@@ -78,7 +78,9 @@ impl InputType {
             InputType::Boolean => value.is_boolean(),
             InputType::List => value.is_array(),
             InputType::Object => value.is_object(),
-            InputType::Secret => value.as_str().is_some_and(|s| s.starts_with("secret://") && s.len() > "secret://".len()),
+            InputType::Secret => {
+                value.as_str().is_some_and(|s| s.starts_with("secret://") && s.len() > "secret://".len())
+            }
             _ => value.is_string(),
         }
     }

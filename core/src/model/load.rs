@@ -14,7 +14,11 @@ pub const MAX_DEFINITION_BYTES: usize = 4 * 1024 * 1024;
 pub fn parse_document(text: &str) -> Result<Value> {
     if text.len() > MAX_DEFINITION_BYTES {
         return Err(Error::Validation {
-            problems: vec![Problem::new("", codes::SYNTAX, format!("the definition is {} bytes; at most {MAX_DEFINITION_BYTES} bytes are accepted", text.len()))],
+            problems: vec![Problem::new(
+                "",
+                codes::SYNTAX,
+                format!("the definition is {} bytes; at most {MAX_DEFINITION_BYTES} bytes are accepted", text.len()),
+            )],
         });
     }
     if text.trim_start().starts_with('{') {
@@ -34,7 +38,10 @@ pub fn parse_document(text: &str) -> Result<Value> {
         syntax_error(format!("malformed YAML: {}", first_line(&msg)), at)
     })?;
     if value.is_null() {
-        return Err(syntax_error("the definition is empty; expected a mapping with at least `id` and `phases`".to_string(), None));
+        return Err(syntax_error(
+            "the definition is empty; expected a mapping with at least `id` and `phases`".to_string(),
+            None,
+        ));
     }
     Ok(value)
 }
@@ -54,5 +61,6 @@ fn syntax_error(message: String, at: Option<(u32, u32)>) -> Error {
 /// Deserializes a typed definition from a generic document. Used after the shape check has passed,
 /// so failures here are unexpected; they are still reported as a `validation` error, never a panic.
 pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T> {
-    serde_json::from_value(value).map_err(|e| Error::Validation { problems: vec![Problem::new("", codes::WRONG_TYPE, e.to_string())] })
+    serde_json::from_value(value)
+        .map_err(|e| Error::Validation { problems: vec![Problem::new("", codes::WRONG_TYPE, e.to_string())] })
 }

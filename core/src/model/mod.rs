@@ -20,7 +20,10 @@ mod input;
 pub(crate) mod load;
 mod process;
 
-pub use activity::{Activity, ActivityKind, ApprovalRule, Approver, COMMON_ACTIVITY_FIELDS, DeadlineAction, FailurePolicy, MinApprovals, RetryPolicy};
+pub use activity::{
+    Activity, ActivityKind, ApprovalRule, Approver, COMMON_ACTIVITY_FIELDS, DeadlineAction, FailurePolicy,
+    MinApprovals, RetryPolicy,
+};
 pub use duration::Duration;
 pub use input::{FieldDef, InputDef, InputType};
 pub use process::{Phase, Process};

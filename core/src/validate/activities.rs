@@ -3,7 +3,10 @@
 
 use super::{codes, path, rules};
 use crate::Problem;
-use crate::model::{Activity, ActivityKind, Approver, ApprovalRule, COMMON_ACTIVITY_FIELDS, DeadlineAction, FailurePolicy, MinApprovals, Process};
+use crate::model::{
+    Activity, ActivityKind, ApprovalRule, Approver, COMMON_ACTIVITY_FIELDS, DeadlineAction, FailurePolicy,
+    MinApprovals, Process,
+};
 use serde_json::Value;
 use std::collections::HashSet;
 
@@ -21,7 +24,13 @@ pub fn check_kind_fields(raw: &Value, kind: ActivityKind, at: &str, out: &mut Ve
             out.push(Problem::new(
                 path::field(at, k),
                 codes::FIELD_NOT_ALLOWED,
-                format!("`{k}` belongs to {} activities, not `{}`; fields of {} activities: {}", owner.as_str(), kind.as_str(), kind.as_str(), specific.join(", ")),
+                format!(
+                    "`{k}` belongs to {} activities, not `{}`; fields of {} activities: {}",
+                    owner.as_str(),
+                    kind.as_str(),
+                    kind.as_str(),
+                    specific.join(", ")
+                ),
             ));
         }
     }
@@ -30,7 +39,11 @@ pub fn check_kind_fields(raw: &Value, kind: ActivityKind, at: &str, out: &mut Ve
 /// Semantic rules of one activity.
 pub fn check(activity: &Activity, process: &Process, in_rollback: bool, at: &str, out: &mut Vec<Problem>) {
     let need = |field: &str, what: &str, out: &mut Vec<Problem>| {
-        out.push(Problem::new(path::field(at, field), codes::MISSING_FIELD, format!("{} activity `{}` needs `{field}`: {what}", activity.kind.as_str(), activity.id)));
+        out.push(Problem::new(
+            path::field(at, field),
+            codes::MISSING_FIELD,
+            format!("{} activity `{}` needs `{field}`: {what}", activity.kind.as_str(), activity.id),
+        ));
     };
     match activity.kind {
         ActivityKind::Automated => {
@@ -47,7 +60,11 @@ pub fn check(activity: &Activity, process: &Process, in_rollback: bool, at: &str
         }
         ActivityKind::Wait => match (&activity.duration, &activity.until) {
             (None, None) => need("duration", "how long to wait, e.g. `2d` (or give `until`)", out),
-            (Some(_), Some(_)) => out.push(Problem::new(at, codes::FIELD_NOT_ALLOWED, format!("wait activity `{}` has both `duration` and `until`; give exactly one", activity.id))),
+            (Some(_), Some(_)) => out.push(Problem::new(
+                at,
+                codes::FIELD_NOT_ALLOWED,
+                format!("wait activity `{}` has both `duration` and `until`; give exactly one", activity.id),
+            )),
             (None, Some(until)) => check_until(until, &path::field(at, "until"), out),
             _ => {}
         },
@@ -57,12 +74,20 @@ pub fn check(activity: &Activity, process: &Process, in_rollback: bool, at: &str
             out.push(Problem::new(path::field(&path::field(at, "retry"), "max_attempts"), codes::BAD_RETRY, "max_attempts counts the first attempt too, so it must be at least 1 (e.g. 3 = one try and two retries)"));
         }
         if retry.factor.is_some_and(|f| !(1.0..=100.0).contains(&f)) {
-            out.push(Problem::new(path::field(&path::field(at, "retry"), "factor"), codes::BAD_RETRY, "factor multiplies the backoff after each retry; it must be between 1 and 100"));
+            out.push(Problem::new(
+                path::field(&path::field(at, "retry"), "factor"),
+                codes::BAD_RETRY,
+                "factor multiplies the backoff after each retry; it must be between 1 and 100",
+            ));
         }
     }
     if activity.on_failure == Some(FailurePolicy::Rollback) {
         if in_rollback {
-            out.push(Problem::new(path::field(at, "on_failure"), codes::INVALID_VALUE, "an activity of a rollback phase cannot itself roll back; use hold, fail or ignore"));
+            out.push(Problem::new(
+                path::field(at, "on_failure"),
+                codes::INVALID_VALUE,
+                "an activity of a rollback phase cannot itself roll back; use hold, fail or ignore",
+            ));
         } else if process.rollback.is_empty() {
             out.push(Problem::new(path::field(at, "on_failure"), codes::NO_ROLLBACK_PHASES, format!("activity `{}` rolls back on failure but the process has no `rollback` phases; add them or use hold, fail or ignore", activity.id)));
         }
@@ -97,13 +122,25 @@ fn check_approval(a: &Activity, at: &str, out: &mut Vec<Problem>) {
         Some(MinApprovals::Rule(ApprovalRule::All | ApprovalRule::Majority)) | Some(MinApprovals::Count(_)) | None => {}
     }
     if a.on_deadline.is_some() && a.deadline.is_none() {
-        out.push(Problem::new(path::field(at, "deadline"), codes::MISSING_FIELD, format!("approval `{}` sets on_deadline but has no `deadline`; add one, e.g. `deadline: 1d`", a.id)));
+        out.push(Problem::new(
+            path::field(at, "deadline"),
+            codes::MISSING_FIELD,
+            format!("approval `{}` sets on_deadline but has no `deadline`; add one, e.g. `deadline: 1d`", a.id),
+        ));
     }
     if a.on_deadline == Some(DeadlineAction::Escalate) && a.escalate_to.is_empty() {
-        out.push(Problem::new(path::field(at, "escalate_to"), codes::MISSING_FIELD, format!("approval `{}` escalates at its deadline but lists nobody in `escalate_to`", a.id)));
+        out.push(Problem::new(
+            path::field(at, "escalate_to"),
+            codes::MISSING_FIELD,
+            format!("approval `{}` escalates at its deadline but lists nobody in `escalate_to`", a.id),
+        ));
     }
     if !a.escalate_to.is_empty() && a.on_deadline != Some(DeadlineAction::Escalate) {
-        out.push(Problem::new(path::field(at, "escalate_to"), codes::FIELD_NOT_ALLOWED, "escalate_to is only used with `on_deadline: escalate`"));
+        out.push(Problem::new(
+            path::field(at, "escalate_to"),
+            codes::FIELD_NOT_ALLOWED,
+            "escalate_to is only used with `on_deadline: escalate`",
+        ));
     }
 }
 
@@ -112,11 +149,21 @@ fn check_approver_list(list: &[Approver], at: &str, out: &mut Vec<Problem>) {
     for (i, ap) in list.iter().enumerate() {
         let at = path::index(at, i);
         match (&ap.user, &ap.group) {
-            (Some(_), Some(_)) | (None, None) => out.push(Problem::new(at, codes::BAD_APPROVER, "an approver is exactly one of `{ user: <id> }` or `{ group: <name> }`")),
-            (Some(name), None) | (None, Some(name)) if name.trim().is_empty() => out.push(Problem::new(at, codes::BAD_APPROVER, "an approver's user or group must not be empty")),
+            (Some(_), Some(_)) | (None, None) => out.push(Problem::new(
+                at,
+                codes::BAD_APPROVER,
+                "an approver is exactly one of `{ user: <id> }` or `{ group: <name> }`",
+            )),
+            (Some(name), None) | (None, Some(name)) if name.trim().is_empty() => {
+                out.push(Problem::new(at, codes::BAD_APPROVER, "an approver's user or group must not be empty"))
+            }
             _ => {
                 if !seen.insert(ap.clone()) {
-                    out.push(Problem::new(at, codes::DUPLICATE_NAME, "this approver is listed twice (an approver counts once)"));
+                    out.push(Problem::new(
+                        at,
+                        codes::DUPLICATE_NAME,
+                        "this approver is listed twice (an approver counts once)",
+                    ));
                 }
             }
         }
@@ -128,14 +175,26 @@ fn check_fields(a: &Activity, at: &str, out: &mut Vec<Problem>) {
     for (i, f) in a.fields.iter().enumerate() {
         let fat = path::index(&path::field(at, "fields"), i);
         if rules::is_name(&f.name) && !seen.insert(f.name.as_str()) {
-            out.push(Problem::new(path::field(&fat, "name"), codes::DUPLICATE_NAME, format!("field `{}` is declared twice in manual activity `{}`", f.name, a.id)));
+            out.push(Problem::new(
+                path::field(&fat, "name"),
+                codes::DUPLICATE_NAME,
+                format!("field `{}` is declared twice in manual activity `{}`", f.name, a.id),
+            ));
         }
         if f.pattern.is_some() && !f.ty.is_textual() {
-            out.push(Problem::new(path::field(&fat, "pattern"), codes::BAD_CONSTRAINT, format!("pattern applies to text fields; field `{}` is a {}", f.name, f.ty.as_str())));
+            out.push(Problem::new(
+                path::field(&fat, "pattern"),
+                codes::BAD_CONSTRAINT,
+                format!("pattern applies to text fields; field `{}` is a {}", f.name, f.ty.as_str()),
+            ));
         }
         for (j, v) in f.allowed.iter().enumerate() {
             if !f.ty.accepts(v) {
-                out.push(Problem::new(path::index(&path::field(&fat, "allowed"), j), codes::BAD_CONSTRAINT, format!("allowed value {v} is not a {}", f.ty.as_str())));
+                out.push(Problem::new(
+                    path::index(&path::field(&fat, "allowed"), j),
+                    codes::BAD_CONSTRAINT,
+                    format!("allowed value {v} is not a {}", f.ty.as_str()),
+                ));
             }
         }
     }

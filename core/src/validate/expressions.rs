@@ -26,7 +26,12 @@ fn check_phase(process: &Process, phase: &Phase, at: &str, out: &mut Vec<Problem
     check_variables(&phase.variables, &vat, out);
     for name in phase.variables.keys() {
         if process.variables.contains_key(name) {
-            warnings.push(shadow(name, &path::field(&vat, name), &format!("phase `{}`", phase.id), "the global variable"));
+            warnings.push(shadow(
+                name,
+                &path::field(&vat, name),
+                &format!("phase `{}`", phase.id),
+                "the global variable",
+            ));
         }
     }
     for (name, value) in &phase.outputs {
@@ -41,7 +46,14 @@ fn check_phase(process: &Process, phase: &Phase, at: &str, out: &mut Vec<Problem
     }
 }
 
-fn check_activity(process: &Process, phase: &Phase, a: &Activity, at: &str, out: &mut Vec<Problem>, warnings: &mut Vec<Problem>) {
+fn check_activity(
+    process: &Process,
+    phase: &Phase,
+    a: &Activity,
+    at: &str,
+    out: &mut Vec<Problem>,
+    warnings: &mut Vec<Problem>,
+) {
     check_opt_text(a.name.as_deref(), &path::field(at, "name"), out);
     let vat = path::field(at, "variables");
     check_variables(&a.variables, &vat, out);
@@ -71,7 +83,13 @@ fn check_activity(process: &Process, phase: &Phase, a: &Activity, at: &str, out:
 }
 
 fn shadow(name: &str, at: &str, inner: &str, outer: &str) -> Problem {
-    Problem::new(at, codes::SHADOWED_VARIABLE, format!("variable `{name}` of {inner} hides {outer} of the same name; inside {inner}, `vars.{name}` means this one"))
+    Problem::new(
+        at,
+        codes::SHADOWED_VARIABLE,
+        format!(
+            "variable `{name}` of {inner} hides {outer} of the same name; inside {inner}, `vars.{name}` means this one"
+        ),
+    )
 }
 
 fn check_variables(vars: &IndexMap<String, Value>, at: &str, out: &mut Vec<Problem>) {

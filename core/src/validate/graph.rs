@@ -21,7 +21,11 @@ pub fn check(nodes: &[Node<'_>], kind: &str, scope: &str, out: &mut Vec<Problem>
     let mut first: HashMap<&str, &str> = HashMap::new();
     for n in nodes {
         if let Some(prev) = first.get(n.id) {
-            out.push(Problem::new(path::field(&n.at, "id"), codes::DUPLICATE_ID, format!("{kind} id `{}` is already used by {prev} in {scope}; {kind} ids must be unique there", n.id)));
+            out.push(Problem::new(
+                path::field(&n.at, "id"),
+                codes::DUPLICATE_ID,
+                format!("{kind} id `{}` is already used by {prev} in {scope}; {kind} ids must be unique there", n.id),
+            ));
         } else {
             first.insert(n.id, &n.at);
         }
@@ -32,16 +36,32 @@ pub fn check(nodes: &[Node<'_>], kind: &str, scope: &str, out: &mut Vec<Problem>
         for (i, dep) in n.depends_on.iter().enumerate() {
             let at = path::index(&path::field(&n.at, "depends_on"), i);
             if seen.contains(&dep.as_str()) {
-                out.push(Problem::new(at, codes::DUPLICATE_NAME, format!("`{dep}` is listed twice in depends_on of {kind} `{}`", n.id)));
+                out.push(Problem::new(
+                    at,
+                    codes::DUPLICATE_NAME,
+                    format!("`{dep}` is listed twice in depends_on of {kind} `{}`", n.id),
+                ));
                 continue;
             }
             seen.push(dep);
             if dep == n.id {
-                out.push(Problem::new(at, codes::DEPENDENCY_CYCLE, format!("{kind} `{}` depends on itself; remove it from its own depends_on", n.id)));
+                out.push(Problem::new(
+                    at,
+                    codes::DEPENDENCY_CYCLE,
+                    format!("{kind} `{}` depends on itself; remove it from its own depends_on", n.id),
+                ));
             } else if !first.contains_key(dep.as_str()) {
                 let others: Vec<&str> = known.iter().copied().filter(|k| *k != n.id).collect();
-                let valid = if others.is_empty() { "there are no other ones".to_string() } else { format!("known {kind}s: {}", others.join(", ")) };
-                out.push(Problem::new(at, codes::UNKNOWN_DEPENDENCY, format!("{kind} `{}` depends on `{dep}`, which is not a {kind} of {scope}; {valid}", n.id)));
+                let valid = if others.is_empty() {
+                    "there are no other ones".to_string()
+                } else {
+                    format!("known {kind}s: {}", others.join(", "))
+                };
+                out.push(Problem::new(
+                    at,
+                    codes::UNKNOWN_DEPENDENCY,
+                    format!("{kind} `{}` depends on `{dep}`, which is not a {kind} of {scope}; {valid}", n.id),
+                ));
             }
         }
     }
@@ -51,7 +71,11 @@ pub fn check(nodes: &[Node<'_>], kind: &str, scope: &str, out: &mut Vec<Problem>
         out.push(Problem::new(
             path::field(&start.at, "depends_on"),
             codes::DEPENDENCY_CYCLE,
-            format!("dependency cycle among {kind}s: {} → {}; remove one of these dependencies", names.join(" → "), names[0]),
+            format!(
+                "dependency cycle among {kind}s: {} → {}; remove one of these dependencies",
+                names.join(" → "),
+                names[0]
+            ),
         ));
     }
 }
@@ -114,12 +138,20 @@ mod tests {
     use super::*;
 
     fn nodes<'a>(spec: &'a [(&'a str, Vec<String>)]) -> Vec<Node<'a>> {
-        spec.iter().enumerate().map(|(i, (id, deps))| Node { id, depends_on: deps, at: format!("phases[{i}]") }).collect()
+        spec.iter()
+            .enumerate()
+            .map(|(i, (id, deps))| Node { id, depends_on: deps, at: format!("phases[{i}]") })
+            .collect()
     }
 
     #[test]
     fn names_the_cycle() {
-        let spec = vec![("a", vec!["c".to_string()]), ("b", vec!["a".to_string()]), ("c", vec!["b".to_string()]), ("d", vec![])];
+        let spec = vec![
+            ("a", vec!["c".to_string()]),
+            ("b", vec!["a".to_string()]),
+            ("c", vec!["b".to_string()]),
+            ("d", vec![]),
+        ];
         let mut out = Vec::new();
         check(&nodes(&spec), "phase", "the process", &mut out);
         assert_eq!(out.len(), 1, "{out:?}");
@@ -140,7 +172,12 @@ mod tests {
 
     #[test]
     fn acyclic_diamond_is_fine() {
-        let spec = vec![("a", vec![]), ("b", vec!["a".to_string()]), ("c", vec!["a".to_string()]), ("d", vec!["b".to_string(), "c".to_string()])];
+        let spec = vec![
+            ("a", vec![]),
+            ("b", vec!["a".to_string()]),
+            ("c", vec!["a".to_string()]),
+            ("d", vec!["b".to_string(), "c".to_string()]),
+        ];
         let mut out = Vec::new();
         check(&nodes(&spec), "activity", "phase `x`", &mut out);
         assert!(out.is_empty(), "{out:?}");

@@ -33,7 +33,10 @@ fn check_definition(name: &str, def: &InputDef, at: &str, out: &mut Vec<Problem>
         bad("pattern", format!("`pattern` applies to text values; `{name}` holds {} values", value_ty.as_str()));
     }
     if (def.min.is_some() || def.max.is_some()) && value_ty != InputType::Number {
-        bad(if def.min.is_some() { "min" } else { "max" }, format!("`min`/`max` apply to numbers; `{name}` holds {} values", value_ty.as_str()));
+        bad(
+            if def.min.is_some() { "min" } else { "max" },
+            format!("`min`/`max` apply to numbers; `{name}` holds {} values", value_ty.as_str()),
+        );
     }
     if let (Some(lo), Some(hi)) = (def.min, def.max) {
         if lo > hi {
@@ -41,7 +44,10 @@ fn check_definition(name: &str, def: &InputDef, at: &str, out: &mut Vec<Problem>
         }
     }
     if (def.min_items.is_some() || def.max_items.is_some()) && ty != InputType::List {
-        bad(if def.min_items.is_some() { "min_items" } else { "max_items" }, format!("`min_items`/`max_items` apply to lists; `{name}` is a {}", ty.as_str()));
+        bad(
+            if def.min_items.is_some() { "min_items" } else { "max_items" },
+            format!("`min_items`/`max_items` apply to lists; `{name}` is a {}", ty.as_str()),
+        );
     }
     if let (Some(lo), Some(hi)) = (def.min_items, def.max_items) {
         if lo > hi {
@@ -53,14 +59,22 @@ fn check_definition(name: &str, def: &InputDef, at: &str, out: &mut Vec<Problem>
     }
     for (i, v) in def.allowed.iter().enumerate() {
         if !value_ty.accepts(v) {
-            out.push(Problem::new(path::index(&path::field(at, "allowed"), i), codes::BAD_CONSTRAINT, format!("allowed value {v} is not a {}", value_ty.as_str())));
+            out.push(Problem::new(
+                path::index(&path::field(at, "allowed"), i),
+                codes::BAD_CONSTRAINT,
+                format!("allowed value {v} is not a {}", value_ty.as_str()),
+            ));
         }
     }
     if let Some(default) = &def.default {
         let mut inner = Vec::new();
         check_value(def, default, &path::field(at, "default"), &mut inner);
         for p in inner {
-            out.push(Problem::new(p.path, codes::BAD_DEFAULT, format!("the default of `{name}` fails its own definition: {}", p.message)));
+            out.push(Problem::new(
+                p.path,
+                codes::BAD_DEFAULT,
+                format!("the default of `{name}` fails its own definition: {}", p.message),
+            ));
         }
     }
 }
@@ -91,7 +105,11 @@ pub fn check_value(def: &InputDef, value: &Value, at: &str, out: &mut Vec<Proble
         for (i, item) in items.iter().enumerate() {
             let iat = path::index(at, i);
             if !item_ty.accepts(item) {
-                out.push(Problem::new(iat, codes::WRONG_TYPE, format!("expected a {}, found {item}", item_ty.as_str())));
+                out.push(Problem::new(
+                    iat,
+                    codes::WRONG_TYPE,
+                    format!("expected a {}, found {item}", item_ty.as_str()),
+                ));
             } else {
                 check_scalar(def, item, &iat, out);
             }
@@ -104,12 +122,20 @@ pub fn check_value(def: &InputDef, value: &Value, at: &str, out: &mut Vec<Proble
 fn check_scalar(def: &InputDef, value: &Value, at: &str, out: &mut Vec<Problem>) {
     if !def.allowed.is_empty() && !def.allowed.contains(value) {
         let list: Vec<String> = def.allowed.iter().map(Value::to_string).collect();
-        out.push(Problem::new(at, codes::INVALID_VALUE, format!("{value} is not allowed; allowed: {}", list.join(", "))));
+        out.push(Problem::new(
+            at,
+            codes::INVALID_VALUE,
+            format!("{value} is not allowed; allowed: {}", list.join(", ")),
+        ));
     }
     if let (Some(pattern), Some(s)) = (&def.pattern, value.as_str()) {
         if let Ok(re) = rules::compile_pattern(pattern) {
             if !re.is_match(s) {
-                out.push(Problem::new(at, codes::INVALID_VALUE, format!("`{s}` does not match the pattern `{pattern}`")));
+                out.push(Problem::new(
+                    at,
+                    codes::INVALID_VALUE,
+                    format!("`{s}` does not match the pattern `{pattern}`"),
+                ));
             }
         }
     }
@@ -135,7 +161,10 @@ mod tests {
         let mut out = Vec::new();
         check_value(&def, &serde_json::json!(["a", "z", 3]), "inputs.x", &mut out);
         let got: Vec<(&str, &str)> = out.iter().map(|p| (p.path.as_str(), p.code.as_str())).collect();
-        assert_eq!(got, vec![("inputs.x", "invalid_value"), ("inputs.x[1]", "invalid_value"), ("inputs.x[2]", "wrong_type")]);
+        assert_eq!(
+            got,
+            vec![("inputs.x", "invalid_value"), ("inputs.x[1]", "invalid_value"), ("inputs.x[2]", "wrong_type")]
+        );
     }
 
     #[test]

@@ -20,8 +20,8 @@
 //! assert_eq!(codes, vec![("phases[0].depends_on[0]", "unknown_dependency"), ("phases[0].activities", "empty")]);
 //! ```
 
-pub mod codes;
 mod activities;
+pub mod codes;
 mod expressions;
 mod graph;
 mod inputs;
@@ -95,7 +95,14 @@ pub fn load_process_value(document: Value, catalog: Option<&dyn ProcessCatalog>)
     let mut problems = Vec::new();
     shape::check(&document, &SCHEMA, &mut problems);
     let (typed, set_aside) = if problems.is_empty() {
-        (load::from_value::<Process>(document).map(Some).map_err(|e| problems.extend(e.problems().iter().cloned())).ok().flatten(), Vec::new())
+        (
+            load::from_value::<Process>(document)
+                .map(Some)
+                .map_err(|e| problems.extend(e.problems().iter().cloned()))
+                .ok()
+                .flatten(),
+            Vec::new(),
+        )
     } else {
         repair::without_rejected(&document, &problems)
     };
@@ -147,7 +154,11 @@ fn check_document(process: &Process, catalog: Option<&dyn ProcessCatalog>) -> Re
     // Ids are unique across regular and rollback phases; dependencies stay within each list.
     graph::check(&all_phase_nodes, "phase", "the process", &mut errors);
     for (list, phases) in [("phases", &process.phases), ("rollback", &process.rollback)] {
-        let nodes: Vec<graph::Node<'_>> = phases.iter().enumerate().map(|(i, p)| graph::Node { id: &p.id, depends_on: &p.depends_on, at: path::index(list, i) }).collect();
+        let nodes: Vec<graph::Node<'_>> = phases
+            .iter()
+            .enumerate()
+            .map(|(i, p)| graph::Node { id: &p.id, depends_on: &p.depends_on, at: path::index(list, i) })
+            .collect();
         let scope = if list == "phases" { "the process" } else { "the rollback phases" };
         let mut deps = Vec::new();
         graph::check(&nodes, "phase", scope, &mut deps);
@@ -155,18 +166,31 @@ fn check_document(process: &Process, catalog: Option<&dyn ProcessCatalog>) -> Re
         for (i, phase) in phases.iter().enumerate() {
             let at = path::index(list, i);
             if phase.activities.is_empty() {
-                errors.push(Problem::new(path::field(&at, "activities"), codes::EMPTY, format!("phase `{}` has no activities; add at least one", phase.id)));
+                errors.push(Problem::new(
+                    path::field(&at, "activities"),
+                    codes::EMPTY,
+                    format!("phase `{}` has no activities; add at least one", phase.id),
+                ));
             }
             let nodes: Vec<graph::Node<'_>> = phase
                 .activities
                 .iter()
                 .enumerate()
-                .map(|(j, a)| graph::Node { id: &a.id, depends_on: &a.depends_on, at: path::index(&path::field(&at, "activities"), j) })
+                .map(|(j, a)| graph::Node {
+                    id: &a.id,
+                    depends_on: &a.depends_on,
+                    at: path::index(&path::field(&at, "activities"), j),
+                })
                 .collect();
             graph::check(&nodes, "activity", &format!("phase `{}`", phase.id), &mut errors);
             for (j, a) in phase.activities.iter().enumerate() {
                 let aat = path::index(&path::field(&at, "activities"), j);
-                let raw_activity = raw.get(list).and_then(|l| l.get(i)).and_then(|p| p.get("activities")).and_then(|l| l.get(j)).unwrap_or(&Value::Null);
+                let raw_activity = raw
+                    .get(list)
+                    .and_then(|l| l.get(i))
+                    .and_then(|p| p.get("activities"))
+                    .and_then(|l| l.get(j))
+                    .unwrap_or(&Value::Null);
                 activities::check_kind_fields(raw_activity, a.kind, &aat, &mut errors);
                 activities::check(a, process, list == "rollback", &aat, &mut errors);
             }
@@ -176,3 +200,6 @@ fn check_document(process: &Process, catalog: Option<&dyn ProcessCatalog>) -> Re
     subprocess::check(process, catalog, &mut errors, &mut warnings);
     Report { errors, warnings }
 }
+
+#[cfg(test)]
+mod tests;

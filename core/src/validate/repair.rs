@@ -63,7 +63,10 @@ pub fn without_rejected(document: &Value, problems: &[Problem]) -> (Option<Proce
     let mut doc = document.clone();
     let mut set_aside = Vec::new();
     for p in problems {
-        if !matches!(p.code.as_str(), codes::UNKNOWN_FIELD | codes::WRONG_TYPE | codes::INVALID_VALUE | codes::BAD_DURATION) {
+        if !matches!(
+            p.code.as_str(),
+            codes::UNKNOWN_FIELD | codes::WRONG_TYPE | codes::INVALID_VALUE | codes::BAD_DURATION
+        ) {
             continue;
         }
         let Some(steps) = steps(&p.path) else { continue };
@@ -103,8 +106,21 @@ mod tests {
 
     #[test]
     fn parses_paths_back() {
-        assert_eq!(steps("phases[2].activities[0].depends_on[1]").unwrap(), vec![Step::Key("phases".into()), Step::Index(2), Step::Key("activities".into()), Step::Index(0), Step::Key("depends_on".into()), Step::Index(1)]);
-        assert_eq!(steps("inputs[\"a b\"].type").unwrap(), vec![Step::Key("inputs".into()), Step::Key("a b".into()), Step::Key("type".into())]);
+        assert_eq!(
+            steps("phases[2].activities[0].depends_on[1]").unwrap(),
+            vec![
+                Step::Key("phases".into()),
+                Step::Index(2),
+                Step::Key("activities".into()),
+                Step::Index(0),
+                Step::Key("depends_on".into()),
+                Step::Index(1)
+            ]
+        );
+        assert_eq!(
+            steps("inputs[\"a b\"].type").unwrap(),
+            vec![Step::Key("inputs".into()), Step::Key("a b".into()), Step::Key("type".into())]
+        );
     }
 
     #[test]

@@ -26,7 +26,7 @@ pub fn is_name(s: &str) -> bool {
 pub fn compile_pattern(pattern: &str) -> Result<Regex, String> {
     regex::RegexBuilder::new(pattern).size_limit(MAX_REGEX_SIZE).build().map_err(|e| {
         let text = e.to_string();
-        let last = text.lines().filter(|l| !l.trim().is_empty()).last().unwrap_or("").trim().to_string();
+        let last = text.lines().rfind(|l| !l.trim().is_empty()).unwrap_or("").trim().to_string();
         format!("`{pattern}` is not a valid regular expression ({last}); use Rust/RE2 regex syntax, e.g. `^\\d+\\.\\d+\\.\\d+$`")
     })
 }
@@ -37,12 +37,16 @@ pub fn check_format(format: &str, s: &str, at: &str) -> Option<Problem> {
         "id" if !is_id(s) => Some(Problem::new(
             at,
             codes::BAD_ID,
-            format!("`{s}` is not a valid id; ids are 1-64 characters of lowercase letters, digits, `-` and `_`, starting with a letter or digit (e.g. `branch-cut`)"),
+            format!(
+                "`{s}` is not a valid id; ids are 1-64 characters of lowercase letters, digits, `-` and `_`, starting with a letter or digit (e.g. `branch-cut`)"
+            ),
         )),
         "name" if !is_name(s) => Some(bad_name(s, at)),
         "duration" => crate::model::Duration::parse(s).err().map(|m| Problem::new(at, codes::BAD_DURATION, m)),
         "regex" => compile_pattern(s).err().map(|m| Problem::new(at, codes::BAD_PATTERN, m)),
-        "cel" => crate::expr::check_cel_syntax(s).err().map(|m| Problem::new(at, codes::INVALID_EXPRESSION, format!("`{s}`: {m}"))),
+        "cel" => crate::expr::check_cel_syntax(s)
+            .err()
+            .map(|m| Problem::new(at, codes::INVALID_EXPRESSION, format!("`{s}`: {m}"))),
         _ => None,
     }
 }
@@ -52,7 +56,9 @@ pub fn bad_name(s: &str, at: &str) -> Problem {
     Problem::new(
         at,
         codes::BAD_NAME,
-        format!("`{s}` is not a valid name; names start with a letter or `_` and contain only letters, digits and `_` (e.g. `releaseVersion`), so expressions can use them"),
+        format!(
+            "`{s}` is not a valid name; names start with a letter or `_` and contain only letters, digits and `_` (e.g. `releaseVersion`), so expressions can use them"
+        ),
     )
 }
 

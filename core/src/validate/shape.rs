@@ -48,7 +48,11 @@ impl<'a> Walker<'a> {
         }
         if let Some(types) = schema.get("type") {
             if !type_matches(v, types) {
-                out.push(Problem::new(at, codes::WRONG_TYPE, format!("expected {} for {what}, found {}", expected_type(schema, types), describe_value(v))));
+                out.push(Problem::new(
+                    at,
+                    codes::WRONG_TYPE,
+                    format!("expected {} for {what}, found {}", expected_type(schema, types), describe_value(v)),
+                ));
                 return;
             }
         }
@@ -58,7 +62,11 @@ impl<'a> Walker<'a> {
         if let Some(allowed) = schema.get("enum").and_then(Value::as_array) {
             if !allowed.contains(v) {
                 let list: Vec<String> = allowed.iter().filter(|a| !a.is_null()).map(show).collect();
-                out.push(Problem::new(at, codes::INVALID_VALUE, format!("{} is not a valid {what}; expected one of: {}", show(v), list.join(", "))));
+                out.push(Problem::new(
+                    at,
+                    codes::INVALID_VALUE,
+                    format!("{} is not a valid {what}; expected one of: {}", show(v), list.join(", ")),
+                ));
                 return;
             }
         }
@@ -98,7 +106,8 @@ impl<'a> Walker<'a> {
     }
 
     fn walk_alternatives(&self, v: &Value, branches: &'a [Value], at: &str, what: &str, out: &mut Vec<Problem>) {
-        let non_null: Vec<&Value> = branches.iter().filter(|b| b.get("type").and_then(Value::as_str) != Some("null")).collect();
+        let non_null: Vec<&Value> =
+            branches.iter().filter(|b| b.get("type").and_then(Value::as_str) != Some("null")).collect();
         if v.is_null() && non_null.len() < branches.len() {
             return;
         }
@@ -111,7 +120,11 @@ impl<'a> Walker<'a> {
             if !consts.contains(&v) {
                 let list: Vec<String> = consts.iter().map(|c| show(c)).collect();
                 let found = if v.is_string() { show(v) } else { describe_value(v) };
-                out.push(Problem::new(at, codes::INVALID_VALUE, format!("{found} is not a valid value for {what}; expected one of: {}", list.join(", "))));
+                out.push(Problem::new(
+                    at,
+                    codes::INVALID_VALUE,
+                    format!("{found} is not a valid value for {what}; expected one of: {}", list.join(", ")),
+                ));
             }
             return;
         }
@@ -132,7 +145,11 @@ impl<'a> Walker<'a> {
             Some(problems) => out.extend(problems),
             None => {
                 let options: Vec<String> = non_null.iter().map(|b| self.describe_schema(b)).collect();
-                out.push(Problem::new(at, codes::WRONG_TYPE, format!("expected {} for {what}, found {}", options.join(" or "), describe_value(v))));
+                out.push(Problem::new(
+                    at,
+                    codes::WRONG_TYPE,
+                    format!("expected {} for {what}, found {}", options.join(" or "), describe_value(v)),
+                ));
             }
         }
     }
@@ -157,7 +174,11 @@ impl<'a> Walker<'a> {
                 Some(Value::Bool(false)) => {
                     let valid: Vec<&str> = props.map(|p| p.keys().map(String::as_str).collect()).unwrap_or_default();
                     let hint = suggest(key, &valid).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
-                    out.push(Problem::new(child_at, codes::UNKNOWN_FIELD, format!("unknown field `{key}` in {what}; {hint}valid fields: {}", valid.join(", "))));
+                    out.push(Problem::new(
+                        child_at,
+                        codes::UNKNOWN_FIELD,
+                        format!("unknown field `{key}` in {what}; {hint}valid fields: {}", valid.join(", ")),
+                    ));
                 }
                 Some(s @ Value::Object(_)) => self.walk(value, s, &child_at, &format!("`{key}`"), out),
                 _ => {}
@@ -218,7 +239,9 @@ fn expected_type(schema: &Value, types: &Value) -> String {
     };
     match types {
         Value::String(t) => name(t).to_string(),
-        Value::Array(ts) => ts.iter().filter_map(Value::as_str).filter(|t| *t != "null").map(name).collect::<Vec<_>>().join(" or "),
+        Value::Array(ts) => {
+            ts.iter().filter_map(Value::as_str).filter(|t| *t != "null").map(name).collect::<Vec<_>>().join(" or ")
+        }
         _ => "a value".to_string(),
     }
 }
@@ -279,7 +302,12 @@ pub fn suggest<'v>(wrong: &str, valid: &[&'v str]) -> Option<&'v str> {
     if let Some(hit) = valid.iter().find(|v| norm(v) == w) {
         return Some(hit);
     }
-    valid.iter().map(|v| (levenshtein(&w, &norm(v)), *v)).filter(|(d, _)| *d <= 2).min_by_key(|(d, _)| *d).map(|(_, v)| v)
+    valid
+        .iter()
+        .map(|v| (levenshtein(&w, &norm(v)), *v))
+        .filter(|(d, _)| *d <= 2)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, v)| v)
 }
 
 fn levenshtein(a: &str, b: &str) -> usize {
