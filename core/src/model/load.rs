@@ -40,7 +40,7 @@ pub fn parse_document(text: &str) -> Result<Value> {
     if value.is_null() {
         return Err(syntax_error(
             "the definition is empty; expected a mapping with at least `id` and `phases`".to_string(),
-            None,
+            Some((1, 1)),
         ));
     }
     Ok(value)

@@ -18,6 +18,14 @@ pub struct Node<'a> {
 /// Checks ids and dependencies of siblings. `kind` is `phase` or `activity`; `scope` describes where
 /// the siblings live (for messages), e.g. `the process` or `phase \`beta\``.
 pub fn check(nodes: &[Node<'_>], kind: &str, scope: &str, out: &mut Vec<Problem>) {
+    check_with(nodes, kind, scope, &[], out)
+}
+
+/// Like [`check`], with `elsewhere`: ids that exist but may not be depended on from here, each with
+/// the reason (e.g. a rollback phase seen from a regular phase).
+pub fn check_with(nodes: &[Node<'_>], kind: &str, scope: &str, elsewhere: &[(&str, &str)], out: &mut Vec<Problem>) {
+    let kinds = plural(kind);
+    let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
     let mut first: HashMap<&str, &str> = HashMap::new();
     for n in nodes {
         if let Some(prev) = first.get(n.id) {
@@ -77,6 +85,13 @@ pub fn check(nodes: &[Node<'_>], kind: &str, scope: &str, out: &mut Vec<Problem>
                 names[0]
             ),
         ));
+    }
+}
+
+fn plural(kind: &str) -> String {
+    match kind.strip_suffix('y') {
+        Some(stem) => format!("{stem}ies"),
+        None => format!("{kind}s"),
     }
 }
 

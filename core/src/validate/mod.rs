@@ -110,7 +110,7 @@ pub fn load_process_value(document: Value, catalog: Option<&dyn ProcessCatalog>)
         return Err(Error::Validation { problems });
     };
     let report = check_document(&process, catalog);
-    problems.extend(report.errors.into_iter().filter(|p| !set_aside.iter().any(|s| repair::is_within(&p.path, s))));
+    problems.extend(report.errors.into_iter().filter(|p| !set_aside.iter().any(|s| s.hides(p))));
     if problems.is_empty() {
         Ok(LoadedProcess { process, warnings: report.warnings })
     } else {
@@ -159,9 +159,22 @@ fn check_document(process: &Process, catalog: Option<&dyn ProcessCatalog>) -> Re
             .enumerate()
             .map(|(i, p)| graph::Node { id: &p.id, depends_on: &p.depends_on, at: path::index(list, i) })
             .collect();
-        let scope = if list == "phases" { "the process" } else { "the rollback phases" };
+        let (scope, others, why) = if list == "phases" {
+            (
+                "the process",
+                &process.rollback,
+                "it is a rollback phase, and regular phases cannot depend on rollback phases",
+            )
+        } else {
+            (
+                "the rollback phases",
+                &process.phases,
+                "it is a regular phase, and rollback phases can only depend on rollback phases",
+            )
+        };
+        let elsewhere: Vec<(&str, &str)> = others.iter().map(|p| (p.id.as_str(), why)).collect();
         let mut deps = Vec::new();
-        graph::check(&nodes, "phase", scope, &mut deps);
+        graph::check_with(&nodes, "phase", scope, &elsewhere, &mut deps);
         errors.extend(deps.into_iter().filter(|p| p.code != codes::DUPLICATE_ID));
         for (i, phase) in phases.iter().enumerate() {
             let at = path::index(list, i);
@@ -182,7 +195,26 @@ fn check_document(process: &Process, catalog: Option<&dyn ProcessCatalog>) -> Re
                     at: path::index(&path::field(&at, "activities"), j),
                 })
                 .collect();
-            graph::check(&nodes, "activity", &format!("phase `{}`", phase.id), &mut errors);
+            // An activity may only depend on siblings; name the phase of an activity found elsewhere.
+            let elsewhere: Vec<(&str, String)> = process
+                .phases
+                .iter()
+                .chain(&process.rollback)
+                .filter(|other| other.id != phase.id)
+                .flat_map(|other| {
+                    other.activities.iter().map(move |a| {
+                        (
+                            a.id.as_str(),
+                            format!(
+                                "that is an activity of phase `{}`; make phase `{}` depend on phase `{}` instead",
+                                other.id, phase.id, other.id
+                            ),
+                        )
+                    })
+                })
+                .collect();
+            let elsewhere: Vec<(&str, &str)> = elsewhere.iter().map(|(id, why)| (*id, why.as_str())).collect();
+            graph::check_with(&nodes, "activity", &format!("phase `{}`", phase.id), &elsewhere, &mut errors);
             for (j, a) in phase.activities.iter().enumerate() {
                 let aat = path::index(&path::field(&at, "activities"), j);
                 let raw_activity = raw

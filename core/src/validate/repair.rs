@@ -40,14 +40,46 @@ fn steps(path: &str) -> Option<Vec<Step>> {
     Some(out)
 }
 
-/// A valid stand-in for a required field of the model (`id`, `kind`, `type`, `name`, `max_attempts`).
-fn placeholder(key: &str, n: usize) -> Option<Value> {
+/// What a set-aside value hides from the semantic pass.
+#[derive(Debug, Clone)]
+pub struct SetAside {
+    /// The path set aside.
+    pub path: String,
+    /// Keep the graph problems (ids, dependencies) found inside it: set when only an activity's
+    /// `kind` was replaced, so its id and dependencies are still checked.
+    pub keep_graph: bool,
+}
+
+impl SetAside {
+    /// Whether a semantic problem is hidden by this set-aside value.
+    pub fn hides(&self, problem: &Problem) -> bool {
+        let graph = matches!(
+            problem.code.as_str(),
+            codes::DUPLICATE_ID | codes::UNKNOWN_DEPENDENCY | codes::DEPENDENCY_CYCLE | codes::DUPLICATE_NAME
+        );
+        (is_within(&problem.path, &self.path) && !(self.keep_graph && graph))
+            || problem.message.contains(STAND_IN_PREFIX)
+    }
+}
+
+const STAND_IN_PREFIX: &str = "set-aside-";
+
+/// A valid stand-in for a required field of the model that was wrong or missing, and whether the
+/// object holding it (true) or only the field (false) is set aside.
+fn stand_in(key: &str, original: Option<&Value>, n: usize) -> Option<(Value, bool)> {
     match key {
-        "id" => Some(Value::from(format!("set-aside-{n}"))),
-        "kind" => Some(Value::from("manual")),
-        "type" => Some(Value::from("string")),
-        "name" => None,
-        "max_attempts" => Some(Value::from(1)),
+        "id" => {
+            let text = match original {
+                Some(Value::Number(x)) => x.to_string(),
+                Some(Value::Bool(b)) => b.to_string(),
+                _ => format!("{STAND_IN_PREFIX}{n}"),
+            };
+            Some((Value::from(text), true))
+        }
+        "kind" => Some((Value::from("manual"), true)),
+        "type" => Some((Value::from("string"), true)),
+        "max_attempts" => Some((Value::from(1), true)),
+        "phases" | "activities" => Some((Value::Array(Vec::new()), false)),
         _ => None,
     }
 }
@@ -57,16 +89,21 @@ pub fn is_within(path: &str, prefix: &str) -> bool {
     path == prefix || (path.starts_with(prefix) && matches!(path.as_bytes().get(prefix.len()), Some(b'.' | b'[')))
 }
 
-/// Removes the values the shape pass rejected and tries to read a process from what is left.
-/// Returns the process (if that worked) and the paths that were set aside.
-pub fn without_rejected(document: &Value, problems: &[Problem]) -> (Option<Process>, Vec<String>) {
+/// Removes (or stands in for) the values the shape pass rejected and tries to read a process from
+/// what is left. Returns the process (if that worked) and what was set aside.
+pub fn without_rejected(document: &Value, problems: &[Problem]) -> (Option<Process>, Vec<SetAside>) {
     let mut doc = document.clone();
     let mut set_aside = Vec::new();
     for p in problems {
-        if !matches!(
+        let fixable = matches!(
             p.code.as_str(),
-            codes::UNKNOWN_FIELD | codes::WRONG_TYPE | codes::INVALID_VALUE | codes::BAD_DURATION
-        ) {
+            codes::UNKNOWN_FIELD
+                | codes::WRONG_TYPE
+                | codes::INVALID_VALUE
+                | codes::BAD_DURATION
+                | codes::MISSING_FIELD
+        );
+        if !fixable {
             continue;
         }
         let Some(steps) = steps(&p.path) else { continue };
@@ -80,21 +117,20 @@ pub fn without_rejected(document: &Value, problems: &[Problem]) -> (Option<Proce
             };
         }
         let Some(map) = node.and_then(Value::as_object_mut) else { continue };
-        if !map.contains_key(last.as_str()) {
-            continue;
-        }
-        // Required fields get a harmless stand-in, and the whole object they sit in is set aside;
-        // optional fields are simply removed.
-        match placeholder(last, set_aside.len()) {
-            Some(stand_in) => {
-                map.insert(last.clone(), stand_in);
-                let parent = &p.path[..p.path.len() - last.len() - 1];
-                set_aside.push(parent.to_string());
+        let parent = p.path.strip_suffix(last.as_str()).map(|s| s.trim_end_matches('.')).unwrap_or("").to_string();
+        // Unknown fields are removed whatever their name; known required fields get a stand-in.
+        let replacement =
+            if p.code == codes::UNKNOWN_FIELD { None } else { stand_in(last, map.get(last.as_str()), set_aside.len()) };
+        match replacement {
+            Some((value, whole_object)) => {
+                map.insert(last.clone(), value);
+                let keep_graph = last == "kind";
+                set_aside.push(SetAside { path: if whole_object { parent } else { p.path.clone() }, keep_graph });
             }
-            None => {
-                map.shift_remove(last.as_str());
-                set_aside.push(p.path.clone());
+            None if map.shift_remove(last.as_str()).is_some() => {
+                set_aside.push(SetAside { path: p.path.clone(), keep_graph: false });
             }
+            None => {}
         }
     }
     (serde_json::from_value::<Process>(doc).ok(), set_aside)

@@ -37,6 +37,8 @@ impl<'a> Walker<'a> {
         let (schema, name) = self.resolve(schema);
         let what_owned;
         let what = match name {
+            // A named field keeps its name in messages (`timeout`, not "a duration").
+            Some(_) if what.starts_with('`') => what,
             Some(n) => {
                 what_owned = describe_def(n);
                 what_owned.as_str()
@@ -135,9 +137,9 @@ impl<'a> Walker<'a> {
             if trial.is_empty() {
                 return;
             }
-            // Prefer the branch whose type matched (its problems are deeper than a type mismatch).
-            let type_mismatch = trial.iter().all(|p| p.code == codes::WRONG_TYPE && p.path == at);
-            if !type_mismatch && best.is_none() {
+            // Prefer a branch whose problems lie deeper inside the value (its type matched).
+            let deeper = trial.iter().any(|p| p.path != at);
+            if deeper && best.is_none() {
                 best = Some(trial);
             }
         }

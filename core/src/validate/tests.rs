@@ -7,7 +7,8 @@ fn process(text: &str) -> Process {
     crate::model::Process::from_text(text).unwrap()
 }
 
-const CHILD: &str = "id: child\nphases:\n  - id: p\n    activities:\n      - { id: a, kind: subprocess, process: grandchild }\n";
+const CHILD: &str =
+    "id: child\nphases:\n  - id: p\n    activities:\n      - { id: a, kind: subprocess, process: grandchild }\n";
 
 #[test]
 fn shadowed_variables_are_warnings_not_errors() {
@@ -35,7 +36,8 @@ phases:
 
 #[test]
 fn subprocesses_resolve_through_the_catalog_and_nest_at_most_three_deep() {
-    let parent = "id: parent\nphases:\n  - id: p\n    activities:\n      - { id: a, kind: subprocess, process: child }\n";
+    let parent =
+        "id: parent\nphases:\n  - id: p\n    activities:\n      - { id: a, kind: subprocess, process: child }\n";
     // Without a catalog: a warning only.
     let loaded = load_process(parent).unwrap();
     assert_eq!(loaded.warnings[0].code, codes::UNRESOLVED_PROCESS);
@@ -49,16 +51,26 @@ fn subprocesses_resolve_through_the_catalog_and_nest_at_most_three_deep() {
     catalog.insert("child".into(), process(CHILD));
     catalog.insert(
         "grandchild".into(),
-        process("id: grandchild\nphases:\n  - id: p\n    activities:\n      - { id: a, kind: subprocess, process: leaf }\n"),
+        process(
+            "id: grandchild\nphases:\n  - id: p\n    activities:\n      - { id: a, kind: subprocess, process: leaf }\n",
+        ),
     );
-    catalog.insert("leaf".into(), process("id: leaf\nphases:\n  - id: p\n    activities:\n      - { id: a, kind: wait, duration: 1s }\n"));
+    catalog.insert(
+        "leaf".into(),
+        process("id: leaf\nphases:\n  - id: p\n    activities:\n      - { id: a, kind: wait, duration: 1s }\n"),
+    );
     assert!(load_process_with(parent, Some(&catalog)).is_ok());
     // One more level is refused, naming the chain.
     catalog.insert(
         "leaf".into(),
-        process("id: leaf\nphases:\n  - id: p\n    activities:\n      - { id: a, kind: subprocess, process: deeper }\n"),
+        process(
+            "id: leaf\nphases:\n  - id: p\n    activities:\n      - { id: a, kind: subprocess, process: deeper }\n",
+        ),
     );
-    catalog.insert("deeper".into(), process("id: deeper\nphases:\n  - id: p\n    activities:\n      - { id: a, kind: wait, duration: 1s }\n"));
+    catalog.insert(
+        "deeper".into(),
+        process("id: deeper\nphases:\n  - id: p\n    activities:\n      - { id: a, kind: wait, duration: 1s }\n"),
+    );
     let err = load_process_with(parent, Some(&catalog)).unwrap_err();
     let p = &err.problems()[0];
     assert_eq!(p.code, codes::SUBPROCESS_TOO_DEEP);
@@ -70,9 +82,12 @@ fn subprocess_cycles_through_other_processes_are_named() {
     let mut catalog: HashMap<String, Process> = HashMap::new();
     catalog.insert(
         "child".into(),
-        process("id: child\nphases:\n  - id: p\n    activities:\n      - { id: a, kind: subprocess, process: parent }\n"),
+        process(
+            "id: child\nphases:\n  - id: p\n    activities:\n      - { id: a, kind: subprocess, process: parent }\n",
+        ),
     );
-    let parent = "id: parent\nphases:\n  - id: p\n    activities:\n      - { id: a, kind: subprocess, process: child }\n";
+    let parent =
+        "id: parent\nphases:\n  - id: p\n    activities:\n      - { id: a, kind: subprocess, process: child }\n";
     let err = load_process_with(parent, Some(&catalog)).unwrap_err();
     assert_eq!(err.problems()[0].code, codes::SUBPROCESS_CYCLE);
     assert!(err.problems()[0].message.contains("parent → child → parent"), "{}", err.problems()[0].message);
@@ -133,7 +148,8 @@ fn malformed_yaml_and_json_carry_line_and_column() {
 
 #[test]
 fn oversized_documents_are_refused_without_parsing() {
-    let text = format!("id: x\ndescription: \"{}\"\nphases: []\n", "a".repeat(crate::model::load::MAX_DEFINITION_BYTES));
+    let text =
+        format!("id: x\ndescription: \"{}\"\nphases: []\n", "a".repeat(crate::model::load::MAX_DEFINITION_BYTES));
     let err = load_process(&text).unwrap_err();
     assert_eq!(err.problems()[0].code, codes::SYNTAX);
     assert!(err.problems()[0].message.contains("at most"));

@@ -1,0 +1,409 @@
+//! Events: the facts a release is made of. A release's state is `fold(evolve, events)`, and the
+//! event log is the audit trail. Every non-deterministic fact (time, evaluated values, job ids,
+//! approver identities) is inside an event, so replay reproduces the state exactly.
+
+use super::{ActivityStatus, PhaseStatus, ReleaseStatus, TimerKey};
+use crate::Timestamp;
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// The kind of a release (from the domain: standard, hotfix, feature, system).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ReleaseKind {
+    /// Regular, planned deployment.
+    #[default]
+    Standard,
+    /// Emergency fix.
+    Hotfix,
+    /// One feature.
+    Feature,
+    /// Coordinated across many services and environments.
+    System,
+}
+
+impl ReleaseKind {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReleaseKind::Standard => "standard",
+            ReleaseKind::Hotfix => "hotfix",
+            ReleaseKind::Feature => "feature",
+            ReleaseKind::System => "system",
+        }
+    }
+}
+
+impl std::str::FromStr for ReleaseKind {
+    type Err = crate::Error;
+    fn from_str(s: &str) -> crate::Result<Self> {
+        match s {
+            "standard" => Ok(ReleaseKind::Standard),
+            "hotfix" => Ok(ReleaseKind::Hotfix),
+            "feature" => Ok(ReleaseKind::Feature),
+            "system" => Ok(ReleaseKind::System),
+            other => Err(crate::Error::InvalidInput {
+                problems: vec![crate::Problem::new(
+                    "kind",
+                    "invalid_value",
+                    format!("`{other}` is not a release kind; expected one of: standard, hotfix, feature, system"),
+                )],
+            }),
+        }
+    }
+}
+
+/// Why a phase or activity was skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    /// Its `if` condition was false. Counts as done for its dependents.
+    Condition,
+    /// A manager skipped it (with a reason). Counts as done for its dependents.
+    Manual,
+    /// A dependency failed or was aborted. Propagates to its own dependents.
+    UpstreamFailed,
+    /// A critical failure stopped the release before it could start.
+    ReleaseFailed,
+}
+
+impl SkipReason {
+    /// Whether a node skipped for this reason lets its dependents start.
+    pub fn satisfies_dependents(self) -> bool {
+        matches!(self, SkipReason::Condition | SkipReason::Manual)
+    }
+}
+
+/// What happens after an activity attempt failed (decided by the failure policy, recorded).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "then")]
+pub enum AfterFailure {
+    /// An automatic retry: queued again at `at` (now, or after the backoff).
+    Retry {
+        /// When the next attempt is queued.
+        at: Timestamp,
+    },
+    /// `on_failure: hold` — a person decides.
+    Hold,
+    /// `on_failure: fail`.
+    Fail,
+    /// `on_failure: ignore`.
+    Ignore,
+    /// `on_failure: rollback` — the activity fails and the rollback phases run.
+    Rollback,
+}
+
+/// A person's decision about an activity that is `on_hold`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "decision")]
+pub enum Decision {
+    /// Run it again, optionally with changed `with` values (fix-and-continue).
+    Retry {
+        /// Replacement `with` values (merged over the definition's).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        inputs: Option<IndexMap<String, Value>>,
+    },
+    /// Treat it as done, optionally supplying the outputs downstream needs.
+    Ignore {
+        /// Substitute outputs.
+        #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+        outputs: IndexMap<String, Value>,
+    },
+    /// Fail it for good.
+    Fail,
+}
+
+/// One recorded event with its envelope.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    /// Position in the release's log, from 1, without gaps.
+    pub seq: u64,
+    /// When it happened.
+    pub at: Timestamp,
+    /// Who caused it (`system` for the clock and the engine).
+    pub actor: String,
+    /// What happened.
+    #[serde(flatten)]
+    pub kind: EventKind,
+    /// The reason or comment given with the command, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+}
+
+/// What happened. Serialized with a snake_case `kind` tag and its data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "data")]
+pub enum EventKind {
+    /// The release was created as a draft.
+    Created {
+        /// Display name.
+        name: String,
+        /// Release kind.
+        release_kind: ReleaseKind,
+        /// Process id.
+        process_id: String,
+        /// Pinned process version.
+        process_version: u32,
+        /// `account` or `org:<id>`.
+        scope: String,
+        /// The merged inputs (defaults ⊕ input set ⊕ overrides).
+        inputs: IndexMap<String, Value>,
+        /// Release managers and stakeholders.
+        owners: Vec<String>,
+        /// The release group that generated it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        group: Option<String>,
+        /// The input set used (name, version).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        input_set: Option<(String, u32)>,
+    },
+    /// The draft was changed.
+    Updated {
+        /// New name.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+        /// New inputs (merged).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        inputs: Option<IndexMap<String, Value>>,
+        /// New owners.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        owners: Option<Vec<String>>,
+    },
+    /// The draft or scheduled release was deleted.
+    Deleted,
+    /// Scheduled (or rescheduled); inputs validated and locked.
+    Scheduled {
+        /// Planned start.
+        start: Timestamp,
+        /// Planned end.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        end: Option<Timestamp>,
+        /// Activate automatically at `start`.
+        auto_start: bool,
+    },
+    /// Activated: execution begins. `early` = before its scheduled start (pre-execution).
+    Activated {
+        /// Pre-execution.
+        early: bool,
+        /// Activated inside a freeze window by an account release manager.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        forced: bool,
+    },
+    /// An operator paused the release: nothing new starts.
+    Paused,
+    /// The release may progress again.
+    Resumed,
+    /// Stopped by an operator.
+    Aborted,
+    /// Failed and aborted nodes were reset; a new attempt begins.
+    Restarted {
+        /// The new release attempt.
+        attempt: u32,
+    },
+    /// Archived (kept for audit, hidden from the active calendar).
+    Archived,
+    /// A phase waits for its `not_before` time.
+    PhaseScheduled {
+        /// Phase id.
+        phase: String,
+        /// When it may start.
+        at: Timestamp,
+    },
+    /// A phase started.
+    PhaseStarted {
+        /// Phase id.
+        phase: String,
+    },
+    /// A phase was skipped (with all its activities).
+    PhaseSkipped {
+        /// Phase id.
+        phase: String,
+        /// Why.
+        reason: SkipReason,
+    },
+    /// A phase ended.
+    PhaseEnded {
+        /// Phase id.
+        phase: String,
+        /// success, failed or aborted.
+        status: PhaseStatus,
+        /// Evaluated phase outputs.
+        #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+        outputs: IndexMap<String, Value>,
+    },
+    /// An activity waits for its `not_before` time.
+    ActivityScheduled {
+        /// Phase id.
+        phase: String,
+        /// Activity id.
+        activity: String,
+        /// When it may start.
+        at: Timestamp,
+    },
+    /// An automated activity was handed to its executor as a job.
+    ActivityQueued {
+        /// Phase id.
+        phase: String,
+        /// Activity id.
+        activity: String,
+        /// Attempt (0 = first run).
+        attempt: u32,
+        /// The job id (stable across redelivery).
+        job_id: String,
+        /// The executor name.
+        executor: String,
+        /// The resolved `with` values (secrets still as references).
+        inputs: IndexMap<String, Value>,
+    },
+    /// An activity began executing (automated job started, wait began, subprocess child started).
+    ActivityStarted {
+        /// Phase id.
+        phase: String,
+        /// Activity id.
+        activity: String,
+        /// When it times out (activity `timeout`) or, for a wait, when the wait is over.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        due: Option<Timestamp>,
+    },
+    /// An approval or manual activity now waits for people.
+    ActivityWaiting {
+        /// Phase id.
+        phase: String,
+        /// Activity id.
+        activity: String,
+        /// Approval deadline.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        deadline: Option<Timestamp>,
+        /// First reminder.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        remind_at: Option<Timestamp>,
+    },
+    /// An approver decided.
+    ApprovalRecorded {
+        /// Phase id.
+        phase: String,
+        /// Activity id.
+        activity: String,
+        /// Who.
+        approver: String,
+        /// Approved (true) or rejected (false).
+        approved: bool,
+    },
+    /// Reminder sent to the approvers still missing.
+    ApprovalReminded {
+        /// Phase id.
+        phase: String,
+        /// Activity id.
+        activity: String,
+        /// Next reminder.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        next: Option<Timestamp>,
+    },
+    /// The deadline passed with `on_deadline: escalate`: `escalate_to` may approve too.
+    ApprovalEscalated {
+        /// Phase id.
+        phase: String,
+        /// Activity id.
+        activity: String,
+    },
+    /// An activity succeeded.
+    ActivitySucceeded {
+        /// Phase id.
+        phase: String,
+        /// Activity id.
+        activity: String,
+        /// Its outputs.
+        #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+        outputs: IndexMap<String, Value>,
+    },
+    /// An activity attempt failed; `after` says what the failure policy decided.
+    ActivityFailed {
+        /// Phase id.
+        phase: String,
+        /// Activity id.
+        activity: String,
+        /// The failed attempt.
+        attempt: u32,
+        /// What went wrong.
+        message: String,
+        /// What happens next.
+        after: AfterFailure,
+    },
+    /// A person decided about an on_hold activity.
+    ActivityDecided {
+        /// Phase id.
+        phase: String,
+        /// Activity id.
+        activity: String,
+        /// The decision.
+        #[serde(flatten)]
+        decision: Decision,
+    },
+    /// An activity was skipped.
+    ActivitySkipped {
+        /// Phase id.
+        phase: String,
+        /// Activity id.
+        activity: String,
+        /// Why.
+        reason: SkipReason,
+    },
+    /// A critical phase failed: no new work starts; running work finishes.
+    Halted {
+        /// The failed phase.
+        phase: String,
+        /// Whether the rollback phases will run.
+        rollback: bool,
+    },
+    /// The rollback phases start.
+    RollbackStarted,
+    /// A timer fired (recorded so it fires once).
+    TimerFired {
+        /// Which.
+        timer: TimerKey,
+    },
+    /// The release ended.
+    Ended {
+        /// success, partial_success or failed.
+        status: ReleaseStatus,
+    },
+}
+
+impl EventKind {
+    /// The snake_case kind name (`created`, `activity_succeeded`, …).
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::Created { .. } => "created",
+            EventKind::Updated { .. } => "updated",
+            EventKind::Deleted => "deleted",
+            EventKind::Scheduled { .. } => "scheduled",
+            EventKind::Activated { .. } => "activated",
+            EventKind::Paused => "paused",
+            EventKind::Resumed => "resumed",
+            EventKind::Aborted => "aborted",
+            EventKind::Restarted { .. } => "restarted",
+            EventKind::Archived => "archived",
+            EventKind::PhaseScheduled { .. } => "phase_scheduled",
+            EventKind::PhaseStarted { .. } => "phase_started",
+            EventKind::PhaseSkipped { .. } => "phase_skipped",
+            EventKind::PhaseEnded { .. } => "phase_ended",
+            EventKind::ActivityScheduled { .. } => "activity_scheduled",
+            EventKind::ActivityQueued { .. } => "activity_queued",
+            EventKind::ActivityStarted { .. } => "activity_started",
+            EventKind::ActivityWaiting { .. } => "activity_waiting",
+            EventKind::ApprovalRecorded { .. } => "approval_recorded",
+            EventKind::ApprovalReminded { .. } => "approval_reminded",
+            EventKind::ApprovalEscalated { .. } => "approval_escalated",
+            EventKind::ActivitySucceeded { .. } => "activity_succeeded",
+            EventKind::ActivityFailed { .. } => "activity_failed",
+            EventKind::ActivityDecided { .. } => "activity_decided",
+            EventKind::ActivitySkipped { .. } => "activity_skipped",
+            EventKind::Halted { .. } => "halted",
+            EventKind::RollbackStarted => "rollback_started",
+            EventKind::TimerFired { .. } => "timer_fired",
+            EventKind::Ended { .. } => "ended",
+        }
+    }
+}
+
