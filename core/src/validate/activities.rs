@@ -61,7 +61,7 @@ pub fn check(activity: &Activity, process: &Process, in_rollback: bool, at: &str
         ActivityKind::Wait => match (&activity.duration, &activity.until) {
             (None, None) => need("duration", "how long to wait, e.g. `2d` (or give `until`)", out),
             (Some(_), Some(_)) => out.push(Problem::new(
-                at,
+                path::field(at, "until"),
                 codes::FIELD_NOT_ALLOWED,
                 format!("wait activity `{}` has both `duration` and `until`; give exactly one", activity.id),
             )),

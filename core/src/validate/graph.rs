@@ -61,15 +61,18 @@ pub fn check_with(nodes: &[Node<'_>], kind: &str, scope: &str, elsewhere: &[(&st
             } else if !first.contains_key(dep.as_str()) {
                 let others: Vec<&str> = known.iter().copied().filter(|k| *k != n.id).collect();
                 let valid = if others.is_empty() {
-                    "there are no other ones".to_string()
+                    format!("there are no other {kinds} there")
                 } else {
-                    format!("known {kind}s: {}", others.join(", "))
+                    format!("it may depend on: {}", others.join(", "))
                 };
-                out.push(Problem::new(
-                    at,
-                    codes::UNKNOWN_DEPENDENCY,
-                    format!("{kind} `{}` depends on `{dep}`, which is not a {kind} of {scope}; {valid}", n.id),
-                ));
+                let message = match elsewhere.iter().find(|(id, _)| id == dep) {
+                    Some((_, why)) => format!("{kind} `{}` depends on `{dep}`, but {why}; {valid}", n.id),
+                    None => format!(
+                        "{kind} `{}` depends on `{dep}`, which is not {article} {kind} of {scope}; {valid}",
+                        n.id
+                    ),
+                };
+                out.push(Problem::new(at, codes::UNKNOWN_DEPENDENCY, message));
             }
         }
     }
@@ -80,7 +83,7 @@ pub fn check_with(nodes: &[Node<'_>], kind: &str, scope: &str, elsewhere: &[(&st
             path::field(&start.at, "depends_on"),
             codes::DEPENDENCY_CYCLE,
             format!(
-                "dependency cycle among {kind}s: {} → {}; remove one of these dependencies",
+                "dependency cycle among {kinds}: {} → {}; remove one of these dependencies",
                 names.join(" → "),
                 names[0]
             ),
