@@ -21,12 +21,22 @@
 //! assert!(loaded.warnings.is_empty());
 //! ```
 
+pub mod access;
+mod engine;
 pub mod error;
+pub mod executor;
 pub mod expr;
 pub mod model;
+pub mod release;
+pub mod schedule;
+pub mod store;
 pub mod validate;
 
 pub use error::{Error, Problem, Result};
+
+/// A point in time (UTC).
+pub type Timestamp = chrono::DateTime<chrono::Utc>;
+pub use engine::{Engine, MAX_CONFLICT_RETRIES, ProcessInfo, ReleaseFilter};
 pub use model::Process;
 pub use validate::{
     LoadedProcess, ProcessCatalog, load_process, load_process_value, load_process_with, validate_process,

@@ -4,6 +4,7 @@
 //! ([`check_cel_syntax`]). Evaluation with the full context of DESIGN §5 lands with the expressions
 //! capability.
 
+pub mod eval;
 pub mod template;
 
 /// Largest expression accepted, in bytes. Longer expressions are refused at validation time.

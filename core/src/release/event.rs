@@ -2,7 +2,7 @@
 //! event log is the audit trail. Every non-deterministic fact (time, evaluated values, job ids,
 //! approver identities) is inside an event, so replay reproduces the state exactly.
 
-use super::{ActivityStatus, PhaseStatus, ReleaseStatus, TimerKey};
+use super::{PhaseStatus, ReleaseStatus, TimerKey};
 use crate::Timestamp;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
@@ -289,6 +289,9 @@ pub enum EventKind {
         approver: String,
         /// Approved (true) or rejected (false).
         approved: bool,
+        /// The approver entries (by index) this person covers.
+        #[serde(default)]
+        covers: Vec<usize>,
     },
     /// Reminder sent to the approvers still missing.
     ApprovalReminded {
@@ -406,4 +409,3 @@ impl EventKind {
         }
     }
 }
-

@@ -120,7 +120,10 @@ status_enum! {
 impl ReleaseStatus {
     /// Whether the release has ended (success, partial_success, failed, aborted).
     pub fn is_terminal(self) -> bool {
-        matches!(self, ReleaseStatus::Success | ReleaseStatus::PartialSuccess | ReleaseStatus::Failed | ReleaseStatus::Aborted)
+        matches!(
+            self,
+            ReleaseStatus::Success | ReleaseStatus::PartialSuccess | ReleaseStatus::Failed | ReleaseStatus::Aborted
+        )
     }
 
     /// Whether the release is executing (running or on_hold).

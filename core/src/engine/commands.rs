@@ -1,0 +1,153 @@
+//! One method per release command (all go through [`Engine::execute`]).
+
+use super::Engine;
+use crate::access::Actor;
+use crate::release::{Command, Event};
+use crate::{Result, Timestamp};
+use indexmap::IndexMap;
+use serde_json::Value;
+
+impl Engine {
+    /// Changes a draft: name, inputs (merged; `null` removes one), owners.
+    pub fn update_release(
+        &self,
+        id: &str,
+        actor: &Actor,
+        name: Option<String>,
+        inputs: Option<IndexMap<String, Value>>,
+        owners: Option<Vec<String>>,
+    ) -> Result<Vec<Event>> {
+        self.execute(id, Command::Update { name, inputs, owners }, actor, None)
+    }
+
+    /// Deletes a draft or scheduled release.
+    pub fn delete_release(&self, id: &str, actor: &Actor) -> Result<Vec<Event>> {
+        self.execute(id, Command::Delete, actor, None)
+    }
+
+    /// Schedules (or reschedules) a release; validates and locks its inputs.
+    pub fn schedule(
+        &self,
+        id: &str,
+        actor: &Actor,
+        start: Timestamp,
+        end: Option<Timestamp>,
+        auto_start: bool,
+    ) -> Result<Vec<Event>> {
+        self.execute(id, Command::Schedule { start, end, auto_start }, actor, None)
+    }
+
+    /// Activates a release now (before its scheduled start: pre-execution, recorded).
+    pub fn activate(&self, id: &str, actor: &Actor) -> Result<Vec<Event>> {
+        self.execute(id, Command::Activate { force: false }, actor, None)
+    }
+
+    /// Stops new work from starting.
+    pub fn pause(&self, id: &str, actor: &Actor) -> Result<Vec<Event>> {
+        self.execute(id, Command::Pause, actor, None)
+    }
+
+    /// Lets a paused release progress again.
+    pub fn resume(&self, id: &str, actor: &Actor) -> Result<Vec<Event>> {
+        self.execute(id, Command::Resume, actor, None)
+    }
+
+    /// Aborts a release, recording the reason.
+    pub fn abort(&self, id: &str, actor: &Actor, reason: &str) -> Result<Vec<Event>> {
+        self.execute(id, Command::Abort { reason: reason.to_string() }, actor, Some(reason))
+    }
+
+    /// Restarts a failed or aborted release.
+    pub fn restart(&self, id: &str, actor: &Actor) -> Result<Vec<Event>> {
+        self.execute(id, Command::Restart, actor, None)
+    }
+
+    /// Archives a terminal release.
+    pub fn archive(&self, id: &str, actor: &Actor) -> Result<Vec<Event>> {
+        self.execute(id, Command::Archive, actor, None)
+    }
+
+    /// Approves an approval activity.
+    pub fn approve(
+        &self,
+        id: &str,
+        phase: &str,
+        activity: &str,
+        actor: &Actor,
+        comment: Option<&str>,
+    ) -> Result<Vec<Event>> {
+        self.execute(id, Command::Approve { phase: phase.into(), activity: activity.into() }, actor, comment)
+    }
+
+    /// Rejects an approval activity (it fails).
+    pub fn reject(
+        &self,
+        id: &str,
+        phase: &str,
+        activity: &str,
+        actor: &Actor,
+        comment: Option<&str>,
+    ) -> Result<Vec<Event>> {
+        self.execute(id, Command::Reject { phase: phase.into(), activity: activity.into() }, actor, comment)
+    }
+
+    /// Completes a manual activity with its field values.
+    pub fn complete_manual(
+        &self,
+        id: &str,
+        phase: &str,
+        activity: &str,
+        actor: &Actor,
+        values: IndexMap<String, Value>,
+    ) -> Result<Vec<Event>> {
+        self.execute(
+            id,
+            Command::CompleteManual { phase: phase.into(), activity: activity.into(), values },
+            actor,
+            None,
+        )
+    }
+
+    /// Retries an on_hold activity, optionally with changed inputs (fix-and-continue).
+    pub fn retry(
+        &self,
+        id: &str,
+        phase: &str,
+        activity: &str,
+        actor: &Actor,
+        inputs: Option<IndexMap<String, Value>>,
+        reason: Option<&str>,
+    ) -> Result<Vec<Event>> {
+        self.execute(id, Command::Retry { phase: phase.into(), activity: activity.into(), inputs }, actor, reason)
+    }
+
+    /// Ignores an on_hold activity, optionally supplying the outputs downstream needs.
+    pub fn ignore(
+        &self,
+        id: &str,
+        phase: &str,
+        activity: &str,
+        actor: &Actor,
+        outputs: IndexMap<String, Value>,
+        reason: Option<&str>,
+    ) -> Result<Vec<Event>> {
+        self.execute(id, Command::Ignore { phase: phase.into(), activity: activity.into(), outputs }, actor, reason)
+    }
+
+    /// Fails an on_hold activity for good.
+    pub fn fail(
+        &self,
+        id: &str,
+        phase: &str,
+        activity: &str,
+        actor: &Actor,
+        reason: Option<&str>,
+    ) -> Result<Vec<Event>> {
+        self.execute(id, Command::Fail { phase: phase.into(), activity: activity.into() }, actor, reason)
+    }
+
+    /// Skips a pending activity (with a reason).
+    pub fn skip(&self, id: &str, phase: &str, activity: &str, actor: &Actor, reason: &str) -> Result<Vec<Event>> {
+        self.execute(id, Command::Skip { phase: phase.into(), activity: activity.into() }, actor, Some(reason))
+    }
+}

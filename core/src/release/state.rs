@@ -1,0 +1,386 @@
+//! The runtime state of one release, as folded from its events by [`super::evolve`].
+
+use super::{ActivityStatus, PhaseStatus, Plan, ReleaseKind, ReleaseStatus, SkipReason};
+use crate::Timestamp;
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+/// Something time-based a release waits for, fired by `tick()` when due.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "timer")]
+pub enum TimerKey {
+    /// Auto-activation of a scheduled release at its start.
+    Activation,
+    /// A phase's `not_before`.
+    PhaseNotBefore {
+        /// Phase id.
+        phase: String,
+    },
+    /// An activity's `not_before`.
+    ActivityNotBefore {
+        /// Phase id.
+        phase: String,
+        /// Activity id.
+        activity: String,
+    },
+    /// The end of a `wait` activity.
+    Wait {
+        /// Phase id.
+        phase: String,
+        /// Activity id.
+        activity: String,
+    },
+    /// An attempt's `timeout`.
+    Timeout {
+        /// Phase id.
+        phase: String,
+        /// Activity id.
+        activity: String,
+        /// The attempt it guards.
+        attempt: u32,
+    },
+    /// The retry backoff of a failed attempt.
+    Retry {
+        /// Phase id.
+        phase: String,
+        /// Activity id.
+        activity: String,
+        /// The attempt that will run.
+        attempt: u32,
+    },
+    /// An approval's `deadline`.
+    Deadline {
+        /// Phase id.
+        phase: String,
+        /// Activity id.
+        activity: String,
+    },
+    /// An approval's next reminder.
+    Reminder {
+        /// Phase id.
+        phase: String,
+        /// Activity id.
+        activity: String,
+    },
+}
+
+/// Where a release is in its life, before the per-node roll-up takes over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// Draft.
+    Draft,
+    /// Scheduled.
+    Scheduled,
+    /// Activated: the status is rolled up from the phases.
+    Active,
+    /// Aborted by an operator.
+    Aborted,
+    /// Ended (success, partial_success, failed).
+    Ended,
+    /// Deleted (draft or scheduled).
+    Deleted,
+}
+
+/// The schedule of a release.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Schedule {
+    /// Planned start.
+    pub start: Timestamp,
+    /// Planned end.
+    pub end: Option<Timestamp>,
+    /// Activate automatically at `start`.
+    pub auto_start: bool,
+}
+
+/// One approval decision.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApprovalRecord {
+    /// Who decided.
+    pub approver: String,
+    /// Approved or rejected.
+    pub approved: bool,
+    /// When.
+    pub at: Timestamp,
+    /// The comment given.
+    pub comment: Option<String>,
+    /// The approver entries (by index) this person covers.
+    pub covers: Vec<usize>,
+}
+
+/// The state of one activity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActivityState {
+    /// Activity id.
+    pub id: String,
+    /// Status.
+    pub status: ActivityStatus,
+    /// Attempt (0 = first run).
+    pub attempt: u32,
+    /// Dependencies not yet done (incremental readiness).
+    pub unfinished_deps: u32,
+    /// A dependency failed: it will be skipped with `upstream_failed`.
+    pub blocked: bool,
+    /// Outputs (success, ignore substitutes, manual field values, approvals).
+    pub outputs: IndexMap<String, Value>,
+    /// Approval decisions of the current attempt.
+    pub approvals: Vec<ApprovalRecord>,
+    /// Whether the approval deadline escalated (adds `escalate_to`).
+    pub escalated: bool,
+    /// The last failure message.
+    pub error: Option<String>,
+    /// Why it was skipped.
+    pub skip_reason: Option<SkipReason>,
+    /// The job of the current attempt (automated).
+    pub job_id: Option<String>,
+    /// The `with` values of the current attempt's job.
+    pub job_inputs: IndexMap<String, Value>,
+    /// `with` values changed by a fix-and-continue retry (merged over the definition's).
+    pub input_overrides: IndexMap<String, Value>,
+    /// When it first left `pending` in this attempt.
+    pub started_at: Option<Timestamp>,
+    /// When it ended.
+    pub ended_at: Option<Timestamp>,
+}
+
+/// The state of one phase.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhaseState {
+    /// Phase id.
+    pub id: String,
+    /// Status (rolled up from the activities while the phase runs).
+    pub status: PhaseStatus,
+    /// Whether the phase started (and has not ended).
+    pub started: bool,
+    /// Dependencies not yet done.
+    pub unfinished_deps: u32,
+    /// A dependency failed: it will be skipped with `upstream_failed`.
+    pub blocked: bool,
+    /// Why it was skipped.
+    pub skip_reason: Option<SkipReason>,
+    /// Evaluated phase outputs (set when it ends).
+    pub outputs: IndexMap<String, Value>,
+    /// When it started.
+    pub started_at: Option<Timestamp>,
+    /// When it ended.
+    pub ended_at: Option<Timestamp>,
+    /// When it may start (`not_before`), once known.
+    pub not_before: Option<Timestamp>,
+    /// Activities by status (indexed by [`ActivityStatus::index`]).
+    pub counts: [u32; 10],
+    /// Its activities.
+    pub activities: Vec<ActivityState>,
+}
+
+/// The state of a release: folded from its events, never stored apart from them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ReleaseState {
+    /// Release id (UUID v7).
+    pub id: String,
+    /// Sequence number of the last event applied (0 = none).
+    pub seq: u64,
+    /// Display name.
+    pub name: String,
+    /// Kind.
+    pub kind: ReleaseKind,
+    /// Process id.
+    pub process_id: String,
+    /// Pinned process version.
+    pub process_version: u32,
+    /// `account` or `org:<id>`.
+    pub scope: String,
+    /// Inputs (defaults ⊕ input set ⊕ overrides).
+    pub inputs: IndexMap<String, Value>,
+    /// Owners (release managers and stakeholders).
+    pub owners: Vec<String>,
+    /// Release group, if generated by one.
+    pub group: Option<String>,
+    /// Input set used (name, version).
+    pub input_set: Option<(String, u32)>,
+    /// Schedule, once scheduled.
+    pub schedule: Option<Schedule>,
+    /// Life stage.
+    pub stage: Stage,
+    /// Status (rolled up).
+    pub status: ReleaseStatus,
+    /// Release attempt (restart increments it).
+    pub attempt: u32,
+    /// Archived.
+    pub archived: bool,
+    /// Ended failed after running its rollback phases.
+    pub rolled_back: bool,
+    /// Rollback phases are running.
+    pub rolling_back: bool,
+    /// A critical phase failed: no new work starts.
+    pub halted: bool,
+    /// A `rollback` failure policy fired: the rollback phases run once nothing else is in flight.
+    pub rollback_requested: bool,
+    /// Paused by an operator.
+    pub paused: bool,
+    /// Activated before its scheduled start.
+    pub pre_executed: bool,
+    /// Who created it.
+    pub created_by: String,
+    /// When it was created.
+    pub created_at: Option<Timestamp>,
+    /// Who activated it (the "starter" for `forbid_self_approval`).
+    pub started_by: Option<String>,
+    /// When it was activated.
+    pub started_at: Option<Timestamp>,
+    /// When it ended.
+    pub ended_at: Option<Timestamp>,
+    /// When its last event happened.
+    pub updated_at: Option<Timestamp>,
+    /// Phases, regular then rollback (same order as the [`Plan`]).
+    pub phases: Vec<PhaseState>,
+    /// Pending timers and when they are due.
+    pub timers: BTreeMap<TimerKey, Timestamp>,
+    /// Nodes whose dependencies are done and that wait to be started: `(phase, None)` for a phase,
+    /// `(phase, Some(activity))` for an activity.
+    pub ready: BTreeSet<(usize, Option<usize>)>,
+    /// Started phases whose activities have all ended (they close at the next `decide`).
+    pub closing: BTreeSet<usize>,
+    /// Activities by status across the release.
+    pub counts: [u32; 10],
+    /// Phases by status across the release (regular and rollback).
+    pub phase_counts: [u32; 8],
+    /// Critical phases that ended failed.
+    pub critical_failures: u32,
+    /// Non-critical phases that ended failed.
+    pub noncritical_failures: u32,
+    /// The plan this state runs (not serialized: re-attached from the process version).
+    #[serde(skip)]
+    pub plan: Option<Arc<Plan>>,
+}
+
+impl ReleaseState {
+    /// An empty state for a release of `plan`, before its `created` event.
+    pub fn new(id: impl Into<String>, plan: Arc<Plan>) -> Self {
+        let phases: Vec<PhaseState> = plan
+            .phases
+            .iter()
+            .map(|p| {
+                let mut counts = [0u32; 10];
+                counts[ActivityStatus::Pending.index()] = p.activities.len() as u32;
+                PhaseState {
+                    id: p.id.clone(),
+                    status: PhaseStatus::Pending,
+                    started: false,
+                    unfinished_deps: p.deps.len() as u32,
+                    blocked: false,
+                    skip_reason: None,
+                    outputs: IndexMap::new(),
+                    started_at: None,
+                    ended_at: None,
+                    not_before: None,
+                    counts,
+                    activities: p
+                        .activities
+                        .iter()
+                        .map(|a| ActivityState {
+                            id: a.id.clone(),
+                            status: ActivityStatus::Pending,
+                            attempt: 0,
+                            unfinished_deps: a.deps.len() as u32,
+                            blocked: false,
+                            outputs: IndexMap::new(),
+                            approvals: Vec::new(),
+                            escalated: false,
+                            error: None,
+                            skip_reason: None,
+                            job_id: None,
+                            job_inputs: IndexMap::new(),
+                            input_overrides: IndexMap::new(),
+                            started_at: None,
+                            ended_at: None,
+                        })
+                        .collect(),
+                }
+            })
+            .collect();
+        let mut counts = [0u32; 10];
+        counts[ActivityStatus::Pending.index()] = phases.iter().map(|p| p.activities.len() as u32).sum();
+        let mut phase_counts = [0u32; 8];
+        phase_counts[PhaseStatus::Pending.index()] = phases.len() as u32;
+        ReleaseState {
+            id: id.into(),
+            seq: 0,
+            name: String::new(),
+            kind: ReleaseKind::Standard,
+            process_id: plan.process.id.clone(),
+            process_version: plan.version,
+            scope: "account".into(),
+            inputs: IndexMap::new(),
+            owners: Vec::new(),
+            group: None,
+            input_set: None,
+            schedule: None,
+            stage: Stage::Draft,
+            status: ReleaseStatus::Draft,
+            attempt: 0,
+            archived: false,
+            rolled_back: false,
+            rolling_back: false,
+            halted: false,
+            rollback_requested: false,
+            paused: false,
+            pre_executed: false,
+            created_by: String::new(),
+            created_at: None,
+            started_by: None,
+            started_at: None,
+            ended_at: None,
+            updated_at: None,
+            phases,
+            timers: BTreeMap::new(),
+            ready: BTreeSet::new(),
+            closing: BTreeSet::new(),
+            counts,
+            phase_counts,
+            critical_failures: 0,
+            noncritical_failures: 0,
+            plan: Some(plan),
+        }
+    }
+
+    /// The plan (always attached for states built by the engine).
+    pub fn plan(&self) -> &Arc<Plan> {
+        self.plan.as_ref().expect("a release state always has its plan attached")
+    }
+
+    /// The phase with this id.
+    pub fn phase(&self, id: &str) -> Option<&PhaseState> {
+        self.plan().phase_index(id).map(|i| &self.phases[i])
+    }
+
+    /// The activity `phase/activity`.
+    pub fn activity(&self, phase: &str, activity: &str) -> Option<&ActivityState> {
+        let p = self.plan().phase_index(phase)?;
+        let a = self.plan().phases[p].activity_index(activity)?;
+        Some(&self.phases[p].activities[a])
+    }
+
+    /// Number of activities in `status` across the release.
+    pub fn count(&self, status: ActivityStatus) -> u32 {
+        self.counts[status.index()]
+    }
+
+    /// The earliest pending timer.
+    pub fn next_timer(&self) -> Option<(&TimerKey, &Timestamp)> {
+        self.timers.iter().min_by_key(|(_, due)| **due)
+    }
+
+    /// The same state without the plan attached and with derived fields, for comparison in tests.
+    pub fn comparable(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+impl PartialEq for ReleaseState {
+    fn eq(&self, other: &Self) -> bool {
+        self.comparable() == other.comparable()
+    }
+}
