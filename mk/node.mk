@@ -1,0 +1,28 @@
+# Node package (bindings-node -> npm package `trainyard`), included by the top-level Makefile.
+# Paths are relative to the repository root, where make runs. Needs only node/npm and cargo: the
+# napi CLI and TypeScript are local devDependencies pinned by bindings-node/package-lock.json.
+#
+#   make node-build   install the JS tooling (npm ci) and build the addon in release mode
+#   make node-test    node-build, then the `node --test` suite and the `tsc` check of index.d.ts
+
+NODE_DIR ?= bindings-node
+NPM ?= npm
+# node_modules/.package-lock.json is rewritten by every install: it stamps the installed tree.
+NODE_MODULES_STAMP := $(NODE_DIR)/node_modules/.package-lock.json
+
+.PHONY: node-deps node-build node-test
+
+node-deps: $(NODE_MODULES_STAMP)
+
+$(NODE_MODULES_STAMP): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
+	cd $(NODE_DIR) && $(NPM) ci --no-audit --no-fund
+	@touch $@
+
+# `napi build --platform --release` (the package's build script) runs cargo, writes
+# trainyard.<platform>.node and regenerates the committed index.js and index.d.ts.
+node-build: $(NODE_MODULES_STAMP)
+	cd $(NODE_DIR) && $(NPM) run --silent build
+
+node-test: node-build
+	cd $(NODE_DIR) && $(NPM) test
+	cd $(NODE_DIR) && $(NPM) run --silent typecheck
