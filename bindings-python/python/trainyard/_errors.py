@@ -1,0 +1,144 @@
+"""The exception classes of trainyard: one base class and one subclass per stable error code.
+
+Every error raised by trainyard is a :class:`TrainyardError` whose ``code`` is one of the stable
+snake_case strings shared with the Rust core and the Node package (``validation``,
+``invalid_input``, ``invalid_transition``, ``not_found``, ``permission_denied``, ``conflict``,
+``expression_error``, ``storage``, ``executor``, ``schedule``). ``TrainyardError`` itself, raised
+only for a bug inside trainyard, has the code ``internal``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Iterable, List, Optional, Tuple, Type
+
+from ._native import Problem
+
+__all__ = [
+    "BY_CODE",
+    "ConflictError",
+    "ExecutorError",
+    "ExpressionError",
+    "InvalidInputError",
+    "InvalidTransitionError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "ScheduleError",
+    "StorageError",
+    "TrainyardError",
+    "ValidationError",
+]
+
+
+class TrainyardError(Exception):
+    """Base class of every trainyard error.
+
+    Attributes:
+        code: the stable snake_case error code (see the subclasses).
+        message: the human-readable message; also ``str(error)``.
+        problems: the individual problems, for errors that carry them (``ValidationError``,
+            ``InvalidInputError``); an empty list otherwise.
+    """
+
+    code: str = "internal"
+    message: str
+    problems: List[Problem]
+
+    def __init__(self, message: str, *, problems: Iterable[Problem] = (), code: Optional[str] = None) -> None:
+        """Creates the error with its ``message``, optional ``problems`` and, to override the
+        class's own, a ``code``."""
+        super().__init__(message)
+        self.message = message
+        self.problems = list(problems)
+        if code is not None:
+            self.code = code
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        return (_rebuild, (type(self), self.message, self.problems, self.code))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(code={self.code!r}, message={self.message!r}, problems={self.problems!r})"
+
+
+def _rebuild(cls: Type[TrainyardError], message: str, problems: List[Problem], code: str) -> TrainyardError:
+    return cls(message, problems=problems, code=code)
+
+
+class ValidationError(TrainyardError):
+    """A definition (e.g. a process) is invalid; ``problems`` lists every problem found, in
+    document order, each with its ``path``, ``code`` and ``message`` (and ``line``/``column`` for
+    malformed text)."""
+
+    code = "validation"
+
+
+class InvalidInputError(TrainyardError):
+    """Release inputs or field values are invalid; ``problems`` lists every problem found."""
+
+    code = "invalid_input"
+
+
+class InvalidTransitionError(TrainyardError):
+    """A command is not allowed in the current status; the message names the status and the
+    commands allowed in it."""
+
+    code = "invalid_transition"
+
+
+class NotFoundError(TrainyardError):
+    """Something named (a process, release, phase or activity) does not exist."""
+
+    code = "not_found"
+
+
+class PermissionDeniedError(TrainyardError):
+    """The actor lacks the role or listing a command needs."""
+
+    code = "permission_denied"
+
+
+class ConflictError(TrainyardError):
+    """Someone else changed the same thing first, or the thing already exists."""
+
+    code = "conflict"
+
+
+class ExpressionError(TrainyardError):
+    """An expression failed to compile or to evaluate."""
+
+    code = "expression_error"
+
+
+class StorageError(TrainyardError):
+    """The storage backend failed."""
+
+    code = "storage"
+
+
+class ExecutorError(TrainyardError):
+    """An executor failed outside of an activity outcome (e.g. an unknown executor)."""
+
+    code = "executor"
+
+
+class ScheduleError(TrainyardError):
+    """A scheduling rule refused the command (freeze window, bad recurrence, bad time range)."""
+
+    code = "schedule"
+
+
+BY_CODE: Dict[str, Type[TrainyardError]] = {
+    cls.code: cls
+    for cls in (
+        ValidationError,
+        InvalidInputError,
+        InvalidTransitionError,
+        NotFoundError,
+        PermissionDeniedError,
+        ConflictError,
+        ExpressionError,
+        StorageError,
+        ExecutorError,
+        ScheduleError,
+    )
+}
+"""The exception class for each stable error code."""

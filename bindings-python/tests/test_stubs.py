@@ -1,0 +1,68 @@
+"""The type stubs are part of the API (DESIGN.md §12): they match the runtime module.
+
+`make python-test` also runs `python -m mypy.stubtest trainyard`; this test keeps a name-level
+check inside pytest and type-checks the public API with mypy."""
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Set
+
+import trainyard
+import trainyard._native as native
+
+PACKAGE_DIR = Path(trainyard.__file__).resolve().parent
+
+
+def stub_names(path: Path) -> Set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: Set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+    return names
+
+
+def test_native_stub_lists_exactly_the_public_names_of_the_module() -> None:
+    runtime = {n for n in dir(native) if not n.startswith("_") or n == "__version__"}
+    assert stub_names(PACKAGE_DIR / "_native.pyi") == runtime
+
+
+def test_package_exports_are_all_importable() -> None:
+    for name in trainyard.__all__:
+        assert hasattr(trainyard, name), name
+
+
+def test_py_typed_marker_is_shipped() -> None:
+    assert (PACKAGE_DIR / "py.typed").is_file()
+
+
+def test_public_api_type_checks(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "import trainyard\n"
+        "from typing import Any, Dict, List, Optional\n"
+        "d: Dict[str, Any] = trainyard.load_process('id: x')\n"
+        "w: List[trainyard.Problem] = trainyard.validate_process({'id': 'x'})\n"
+        "line: Optional[int] = w[0].line\n"
+        "try:\n"
+        "    pass\n"
+        "except trainyard.ValidationError as e:\n"
+        "    code: str = e.code\n"
+        "    probs: List[trainyard.Problem] = e.problems\n"
+        "bad: int = trainyard.load_process('x')\n",
+        encoding="utf-8",
+    )
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", os.devnull, str(sample)],
+        capture_output=True,
+        text=True,
+    )
+    # Exactly one error: the deliberate `bad: int` line; everything else type-checks.
+    assert result.returncode == 1, result.stdout + result.stderr
+    errors = [line for line in result.stdout.splitlines() if ": error:" in line]
+    assert len(errors) == 1 and "sample.py:11:" in errors[0], result.stdout

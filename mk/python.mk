@@ -1,0 +1,49 @@
+# Python package `trainyard` (bindings-python): build with maturin, test with pytest + mypy stubtest.
+# Included by the top-level Makefile; run from the repository root. Works on a fresh machine with only
+# python3 and cargo: every Python tool goes into $(VENV), nothing is installed globally.
+#
+#   make python-test    venv + tools, build and install the extension (release), pytest, stubtest, mypy --strict
+#   make python-build   a distributable abi3 wheel in target/wheels/
+#   make python-develop build and install the extension into $(VENV) only
+
+VENV ?= .venv
+PYTHON ?= python3
+PY_CRATE := bindings-python
+PY_MANIFEST := $(PY_CRATE)/Cargo.toml
+PY_TOOLS := 'maturin>=1.9.4,<2' 'pytest>=7' 'mypy>=1.10'
+PY_STUBTEST = $(VENV)/bin/python -m mypy.stubtest trainyard
+PY_MYPY = $(VENV)/bin/python -m mypy --strict --cache-dir /dev/null $(PY_CRATE)/python/trainyard $(PY_CRATE)/tests
+# Written once the tools are installed; delete it (or the venv) to reinstall them.
+PY_TOOLS_STAMP := $(VENV)/.trainyard-python-tools
+
+.PHONY: python-venv python-develop python-build python-test python-stubtest
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(PY_TOOLS_STAMP): $(VENV)/bin/python $(PY_CRATE)/pyproject.toml
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check $(PY_TOOLS)
+	touch $@
+
+## The virtualenv with maturin, pytest and mypy.
+python-venv: $(PY_TOOLS_STAMP)
+
+## Build the extension (release) and install the package into $(VENV), editable: the Python sources
+## in bindings-python/python are used in place, the compiled module is copied next to them.
+python-develop: $(PY_TOOLS_STAMP)
+	VIRTUAL_ENV="$(abspath $(VENV))" $(VENV)/bin/maturin develop --release --locked -m $(PY_MANIFEST)
+
+## A distributable wheel (abi3, CPython >= 3.9) in target/wheels/.
+python-build: $(PY_TOOLS_STAMP)
+	$(VENV)/bin/maturin build --release --locked -m $(PY_MANIFEST) --out target/wheels
+
+## The stubs (_native.pyi) against the compiled module, and the package and tests under mypy --strict.
+python-stubtest: python-develop
+	$(PY_STUBTEST)
+	$(PY_MYPY)
+
+## pytest over bindings-python/tests, then the stub and type checks.
+python-test: python-develop
+	$(VENV)/bin/python -m pytest -q $(PY_CRATE)/tests
+	$(PY_STUBTEST)
+	$(PY_MYPY)
