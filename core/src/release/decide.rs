@@ -110,6 +110,9 @@ pub fn decide_create(plan: &Arc<Plan>, new: &NewRelease, ctx: &Ctx<'_>) -> Resul
 pub fn decide(state: &ReleaseState, cmd: &Command, ctx: &Ctx<'_>) -> Result<Vec<Event>> {
     let mut out = Out { events: Vec::new(), next_seq: state.seq + 1, ctx };
     if state.stage == Stage::Deleted {
+        if matches!(cmd, Command::Advance) {
+            return Ok(Vec::new());
+        }
         return Err(Error::NotFound {
             kind: "release".into(),
             id: state.id.clone(),

@@ -1,0 +1,121 @@
+//! Criterion benches of the release lifecycle.
+//!
+//! * `transition/N` — one activity transition (an executor reports success; the next activity of
+//!   the chain is queued) through the pure `decide` + `evolve` + advance loop, in a process of N
+//!   activities. The cost must stay flat as N grows (incremental readiness).
+//! * `engine_chain/N` — a whole release of N chained automated activities driven to completion
+//!   through the in-memory engine with an in-process executor (throughput = transitions).
+//!
+//! Run: `cargo bench -p trainyard --bench lifecycle`; results in `benches/RESULTS.md`.
+
+use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use std::sync::Arc;
+use trainyard::access::Actor;
+use trainyard::executor::{Job, Outcome};
+use trainyard::release::{Command, Ctx, NewRelease, Plan, ReleaseState, decide, decide_create, evolve};
+use trainyard::{Engine, load_process};
+
+/// A process with one phase holding a chain of `n` automated activities.
+fn chain(n: usize) -> String {
+    let mut text = String::from("id: chain\nphases:\n  - id: p\n    activities:\n");
+    for i in 0..n {
+        let dep = if i == 0 { String::new() } else { format!(", depends_on: [a{}]", i - 1) };
+        text.push_str(&format!("      - {{ id: a{i}, kind: automated, executor: x{dep} }}\n"));
+    }
+    text
+}
+
+fn apply(state: &mut ReleaseState, cmd: &Command, ctx: &Ctx<'_>) {
+    let events = decide(state, cmd, ctx).expect("decide");
+    for e in &events {
+        evolve(state, e);
+    }
+    loop {
+        let more = decide(state, &Command::Advance, ctx).expect("advance");
+        if more.is_empty() {
+            break;
+        }
+        for e in &more {
+            evolve(state, e);
+        }
+    }
+}
+
+/// A release of `n` chained activities, just activated: activity a0 is queued.
+fn activated(n: usize) -> ReleaseState {
+    let process = load_process(&chain(n)).expect("valid").process;
+    let plan = Plan::new(Arc::new(process), 1);
+    let actor = Actor::system();
+    let now = "2025-04-07T09:00:00Z".parse().unwrap();
+    let ctx = Ctx { now, actor: &actor, comment: None };
+    let mut state = ReleaseState::new("r", plan.clone());
+    let new = NewRelease { name: "bench".into(), scope: "account".into(), ..Default::default() };
+    for e in decide_create(&plan, &new, &ctx).unwrap() {
+        evolve(&mut state, &e);
+    }
+    apply(&mut state, &Command::Activate { force: false }, &ctx);
+    state
+}
+
+/// Per-transition cost: every activity of the chain reports success in turn (each report ends one
+/// activity and queues the next), so the time per element is the cost of one transition in a
+/// process of `n` activities.
+fn transition(c: &mut Criterion) {
+    let mut group = c.benchmark_group("transition");
+    for n in [10usize, 1_000, 10_000] {
+        let state = activated(n);
+        let jobs: Vec<String> = (0..n).map(|i| trainyard::release::job_id("r", "p", &format!("a{i}"), 0)).collect();
+        let actor = Actor::system();
+        let now = "2025-04-07T10:00:00Z".parse().unwrap();
+        group.throughput(Throughput::Elements(n as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
+            b.iter_batched(
+                || state.clone(),
+                |mut s| {
+                    let ctx = Ctx { now, actor: &actor, comment: None };
+                    for job in &jobs {
+                        apply(&mut s, &Command::SucceedJob { job_id: job.clone(), outputs: Default::default() }, &ctx);
+                    }
+                    assert_eq!(s.status.as_str(), "success");
+                    s // dropped outside the measurement
+                },
+                BatchSize::LargeInput,
+            )
+        });
+    }
+    group.finish();
+}
+
+fn engine_chain(c: &mut Criterion) {
+    let mut group = c.benchmark_group("engine_chain");
+    group.sample_size(10);
+    for n in [10usize, 1_000] {
+        let text = chain(n);
+        group.throughput(Throughput::Elements(n as u64));
+        group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
+            b.iter_batched(
+                || {
+                    let engine = Engine::in_memory();
+                    engine.register_executor("x", |_: &Job| Outcome::success());
+                    engine.register_process(&text).unwrap();
+                    let rita = Actor::new("rita");
+                    let r = engine
+                        .create_release("chain", NewRelease { name: "b".into(), ..Default::default() }, &rita)
+                        .unwrap();
+                    (engine, r.id, rita)
+                },
+                |(engine, id, rita)| {
+                    engine.activate(&id, &rita).unwrap();
+                    engine.run_until_idle(usize::MAX).unwrap();
+                    assert_eq!(engine.get_release(&id).unwrap().status.as_str(), "success");
+                    engine // dropped outside the measurement
+                },
+                BatchSize::LargeInput,
+            )
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, transition, engine_chain);
+criterion_main!(benches);

@@ -1,0 +1,319 @@
+//! Runs the scenario vectors in `tests/scenarios/*.yaml` (format: `tests/scenarios/README.md`).
+
+use chrono::{DateTime, Duration, Utc};
+use indexmap::IndexMap;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use trainyard::access::Actor;
+use trainyard::executor::{Job, Outcome};
+use trainyard::model::Duration as TyDuration;
+use trainyard::release::NewRelease;
+use trainyard::schedule::ManualClock;
+use trainyard::{Engine, Error};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn as_map(v: &Value) -> IndexMap<String, Value> {
+    v.as_object().map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default()
+}
+
+fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(Value::as_str)
+}
+
+/// A scripted executor: outputs per activity, failing attempts, or `Started`.
+fn scripted(spec: Value) -> impl Fn(&Job) -> Outcome + Send + Sync {
+    move |job: &Job| {
+        let key = format!("{}/{}", job.phase_id, job.activity_id);
+        if let Some(failures) = spec.get("failures").and_then(Value::as_array) {
+            for f in failures {
+                let attempt_matches = match f.get("attempt") {
+                    None => true,
+                    Some(Value::Array(list)) => list.iter().any(|a| a.as_u64() == Some(job.attempt as u64)),
+                    Some(a) => a.as_u64() == Some(job.attempt as u64),
+                };
+                if str_of(f, "activity") == Some(&key) && attempt_matches {
+                    return Outcome::Failure {
+                        message: str_of(f, "message").unwrap_or("scripted failure").to_string(),
+                        retryable: f.get("retryable").and_then(Value::as_bool).unwrap_or(true),
+                    };
+                }
+            }
+        }
+        if spec.get("started").and_then(Value::as_array).is_some_and(|s| s.iter().any(|x| x.as_str() == Some(&key))) {
+            return Outcome::Started;
+        }
+        let outputs = spec.get("outputs").and_then(|o| o.get(&key)).map(as_map).unwrap_or_default();
+        Outcome::Success { outputs }
+    }
+}
+
+fn time(spec: &Value, start: DateTime<Utc>) -> DateTime<Utc> {
+    let text = spec.as_str().expect("a time is a string");
+    match text.strip_prefix('+') {
+        Some(offset) => start + Duration::seconds(TyDuration::parse(offset).expect("offset duration").as_secs() as i64),
+        None => text.parse().expect("RFC 3339 time"),
+    }
+}
+
+struct Run {
+    engine: Engine,
+    clock: ManualClock,
+    start: DateTime<Utc>,
+    actors: HashMap<String, Actor>,
+    releases: IndexMap<String, String>,
+}
+
+impl Run {
+    fn actor(&self, v: Option<&Value>) -> Actor {
+        match v {
+            None => self.actors["rita"].clone(),
+            Some(Value::String(name)) => self.actors.get(name).cloned().unwrap_or_else(|| Actor::new(name)),
+            Some(spec) => serde_json::from_value(spec.clone()).expect("actor spec"),
+        }
+    }
+
+    fn create(&mut self, alias: &str, spec: &Value, actor: &Actor) -> Result<(), Error> {
+        let new = NewRelease {
+            name: str_of(spec, "name").unwrap_or(alias).to_string(),
+            kind: str_of(spec, "kind").unwrap_or("standard").parse().unwrap(),
+            scope: str_of(spec, "scope").unwrap_or("account").to_string(),
+            inputs: spec.get("inputs").map(as_map).unwrap_or_default(),
+            owners: Vec::new(),
+            input_set: None,
+            group: None,
+        };
+        let r = self.engine.create_release(str_of(spec, "process").expect("release process"), new, actor)?;
+        self.releases.insert(alias.to_string(), r.id);
+        Ok(())
+    }
+
+    fn command(&mut self, step: &Value, release: &str) -> Result<(), Error> {
+        let Some(cmd) = str_of(step, "do") else { return Ok(()) };
+        let actor = self.actor(step.get("actor"));
+        let with = step.get("with").cloned().unwrap_or(json!({}));
+        let (phase, activity) = str_of(step, "activity").and_then(|a| a.split_once('/')).unwrap_or(("", ""));
+        let reason = str_of(&with, "reason").or(str_of(&with, "comment"));
+        let e = &self.engine;
+        match cmd {
+            "create" => {
+                let alias = str_of(step, "as").expect("create needs `as`").to_string();
+                return self.create(&alias, &with, &actor);
+            }
+            "update" => e.update_release(
+                release,
+                &actor,
+                str_of(&with, "name").map(String::from),
+                with.get("inputs").map(as_map),
+                None,
+            ),
+            "schedule" => e.schedule(
+                release,
+                &actor,
+                time(&with["start"], self.start),
+                with.get("end").map(|t| time(t, self.start)),
+                with.get("auto_start").and_then(Value::as_bool).unwrap_or(true),
+            ),
+            "activate" => e.activate(release, &actor),
+            "pause" => e.pause(release, &actor),
+            "resume" => e.resume(release, &actor),
+            "abort" => e.abort(release, &actor, reason.unwrap_or("")),
+            "restart" => e.restart(release, &actor),
+            "archive" => e.archive(release, &actor),
+            "delete" => e.delete_release(release, &actor),
+            "approve" => e.approve(release, phase, activity, &actor, reason),
+            "reject" => e.reject(release, phase, activity, &actor, reason),
+            "complete_manual" => {
+                e.complete_manual(release, phase, activity, &actor, with.get("values").map(as_map).unwrap_or_default())
+            }
+            "retry" => e.retry(release, phase, activity, &actor, with.get("inputs").map(as_map), reason),
+            "ignore" => {
+                e.ignore(release, phase, activity, &actor, with.get("outputs").map(as_map).unwrap_or_default(), reason)
+            }
+            "fail" => e.fail(release, phase, activity, &actor, reason),
+            "skip" => e.skip(release, phase, activity, &actor, reason.unwrap_or("")),
+            "complete_job" => {
+                let state = e.get_release(release)?;
+                let job = state.activity(phase, activity).and_then(|a| a.job_id.clone()).expect("activity has a job");
+                let outcome = match str_of(&with, "error") {
+                    Some(msg) => Outcome::Failure {
+                        message: msg.into(),
+                        retryable: with.get("retryable").and_then(Value::as_bool).unwrap_or(true),
+                    },
+                    None => Outcome::Success { outputs: with.get("outputs").map(as_map).unwrap_or_default() },
+                };
+                return e.complete_job(&job, outcome);
+            }
+            other => panic!("unknown scenario command `{other}`"),
+        }
+        .map(|_| ())
+    }
+}
+
+fn check(run: &Run, release: &str, expect: &Value, since: usize, ctx: &str) -> Vec<String> {
+    let mut failures = Vec::new();
+    let state = run.engine.get_release(release).expect("release");
+    if let Some(s) = str_of(expect, "status") {
+        if state.status.as_str() != s {
+            failures.push(format!("{ctx}: release status {} (expected {s})", state.status));
+        }
+    }
+    for (flag, actual) in
+        [("rolled_back", state.rolled_back), ("pre_executed", state.pre_executed), ("archived", state.archived)]
+    {
+        if let Some(want) = expect.get(flag).and_then(Value::as_bool) {
+            if want != actual {
+                failures.push(format!("{ctx}: {flag} is {actual} (expected {want})"));
+            }
+        }
+    }
+    if let Some(a) = expect.get("attempt").and_then(Value::as_u64) {
+        if state.attempt as u64 != a {
+            failures.push(format!("{ctx}: release attempt {} (expected {a})", state.attempt));
+        }
+    }
+    for (id, want) in expect.get("phases").map(as_map).unwrap_or_default() {
+        match state.phase(&id) {
+            Some(p) if Some(p.status.as_str()) == want.as_str() => {}
+            Some(p) => failures.push(format!("{ctx}: phase {id} is {} (expected {want})", p.status)),
+            None => failures.push(format!("{ctx}: no phase {id}")),
+        }
+    }
+    for (key, want) in expect.get("activities").map(as_map).unwrap_or_default() {
+        let (p, a) = key.split_once('/').expect("phase/activity");
+        let Some(act) = state.activity(p, a) else {
+            failures.push(format!("{ctx}: no activity {key}"));
+            continue;
+        };
+        let (status, attempt) = match &want {
+            Value::String(s) => (Some(s.as_str()), None),
+            spec => (str_of(spec, "status"), spec.get("attempt").and_then(Value::as_u64)),
+        };
+        if status.is_some_and(|s| s != act.status.as_str()) {
+            failures.push(format!("{ctx}: activity {key} is {} (expected {})", act.status, status.unwrap()));
+        }
+        if attempt.is_some_and(|n| n != act.attempt as u64) {
+            failures.push(format!("{ctx}: activity {key} attempt {} (expected {})", act.attempt, attempt.unwrap()));
+        }
+    }
+    for (key, want) in expect.get("outputs").map(as_map).unwrap_or_default() {
+        let (p, a) = key.split_once('/').expect("phase/activity or phase/-");
+        let actual: Value = if a == "-" {
+            state.phase(p).map(|ph| json!(ph.outputs)).unwrap_or(Value::Null)
+        } else {
+            state.activity(p, a).map(|x| json!(x.outputs)).unwrap_or(Value::Null)
+        };
+        for (k, v) in as_map(&want) {
+            if actual.get(&k) != Some(&v) {
+                failures.push(format!("{ctx}: output {key}.{k} is {:?} (expected {v})", actual.get(&k)));
+            }
+        }
+    }
+    if let Some(kinds) = expect.get("events").and_then(Value::as_array) {
+        let history = run.engine.history(release).expect("history");
+        let recent: Vec<&str> = history[since.min(history.len())..].iter().map(|e| e.kind.name()).collect();
+        let mut it = recent.iter();
+        for k in kinds.iter().filter_map(Value::as_str) {
+            if !it.any(|r| *r == k) {
+                failures.push(format!("{ctx}: event `{k}` not found in order among {recent:?}"));
+                break;
+            }
+        }
+    }
+    failures
+}
+
+fn run_scenario(path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap();
+    let spec: Value = serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let start: DateTime<Utc> = str_of(&spec, "clock").unwrap_or("2025-04-07T09:00:00Z").parse().unwrap();
+    let clock = ManualClock::new(start);
+    let engine = Engine::in_memory_with_clock(Arc::new(clock.clone()));
+    for p in spec.get("processes").and_then(Value::as_array).cloned().unwrap_or_default() {
+        let result = match str_of(&p, "file") {
+            Some(f) => engine.register_process(&std::fs::read_to_string(root().join(f)).unwrap()),
+            None => engine.register_process_value(p.clone()),
+        };
+        result.unwrap_or_else(|e| panic!("{}: process: {e}", path.display()));
+    }
+    for (name, exec) in spec.get("executors").map(as_map).unwrap_or_default() {
+        engine.register_executor(&name, scripted(exec));
+    }
+    let mut actors = HashMap::new();
+    actors.insert("rita".to_string(), Actor::new("rita").with_roles(["account_release_manager"]));
+    for (name, a) in spec.get("actors").map(as_map).unwrap_or_default() {
+        let mut actor: Actor = serde_json::from_value(json!({ "id": name })).unwrap();
+        if let Some(g) = a.get("groups") {
+            actor.groups = serde_json::from_value(g.clone()).unwrap();
+        }
+        if let Some(r) = a.get("roles") {
+            actor.roles = serde_json::from_value(r.clone()).unwrap();
+        }
+        actors.insert(name, actor);
+    }
+    let mut run = Run { engine, clock, start, actors, releases: IndexMap::new() };
+    let rita = run.actors["rita"].clone();
+    for (alias, r) in spec.get("releases").map(as_map).unwrap_or_default() {
+        run.create(&alias, &r, &rita).unwrap_or_else(|e| panic!("{}: release {alias}: {e}", path.display()));
+    }
+    let mut failures = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (i, step) in spec.get("steps").and_then(Value::as_array).cloned().unwrap_or_default().iter().enumerate() {
+        let ctx = format!("{} step {}", path.file_name().unwrap().to_string_lossy(), i + 1);
+        if let Some(by) = str_of(step, "advance") {
+            run.clock.advance(Duration::seconds(TyDuration::parse(by).expect("advance duration").as_secs() as i64));
+            run.engine.run_until_idle(100_000).unwrap();
+        }
+        let alias = str_of(step, "release")
+            .map(String::from)
+            .unwrap_or_else(|| run.releases.keys().next().cloned().unwrap_or_default());
+        let release_before = run.releases.get(&alias).cloned();
+        let before = release_before.as_ref().map(|id| run.engine.history(id).map(|h| h.len()).unwrap_or(0));
+        let result = run.command(step, release_before.as_deref().unwrap_or(""));
+        match (result, str_of(step, "error")) {
+            (Ok(()), Some(code)) => failures.push(format!("{ctx}: expected a `{code}` error, the command succeeded")),
+            (Err(e), None) => failures.push(format!("{ctx}: unexpected error: {e}")),
+            (Err(e), Some(code)) => {
+                if e.code() != code {
+                    failures.push(format!("{ctx}: error `{}` ({e}), expected `{code}`", e.code()));
+                }
+                if let (Some(id), Some(n)) = (&release_before, before) {
+                    let after = run.engine.history(id).map(|h| h.len()).unwrap_or(0);
+                    if after != n {
+                        failures.push(format!("{ctx}: a refused command wrote {} event(s)", after - n));
+                    }
+                }
+            }
+            (Ok(()), None) => {}
+        }
+        run.engine.run_until_idle(100_000).unwrap();
+        let Some(id) = run.releases.get(&alias).cloned() else { continue };
+        let since = *seen.get(&id).unwrap_or(&0);
+        if let Some(expect) = step.get("expect") {
+            failures.extend(check(&run, &id, expect, since, &ctx));
+        }
+        for (_, rid) in run.releases.iter() {
+            let len = run.engine.history(rid).map(|h| h.len()).unwrap_or(0);
+            seen.insert(rid.clone(), len);
+        }
+    }
+    failures
+}
+
+#[test]
+fn scenario_vectors() {
+    let dir = root().join("tests/scenarios");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().and_then(|e| e.to_str()) == Some("yaml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 20, "at least 20 scenarios are expected, found {}", files.len());
+    let failures: Vec<String> = files.iter().flat_map(|f| run_scenario(f)).collect();
+    assert!(failures.is_empty(), "{} scenario check(s) failed:\n{}", failures.len(), failures.join("\n"));
+}
