@@ -34,17 +34,29 @@ impl Engine {
         let mut done = 0;
         let system = Actor::system();
         while done < MAX_TIMERS_PER_TICK {
-            let Some((due, id)) = self.store.due(now, 1)?.into_iter().next() else { break };
-            let state = self.get_release(&id)?;
-            let Some((timer, when)) = state.next_timer().map(|(k, t)| (k.clone(), *t)) else { break };
-            if when > now || when != due {
-                // The index is behind the state: re-save it and look again.
-                tracing::warn!(release = %id, "timer index out of date");
+            // The earliest due timer across releases; entries the store still lists for releases
+            // that are gone or whose timer already moved are passed over.
+            let mut fired = false;
+            for (_, id) in self.store.due(now, 64)? {
+                let state = match self.get_release(&id) {
+                    Ok(s) => s,
+                    Err(Error::NotFound { .. }) => continue,
+                    Err(e) => return Err(e),
+                };
+                let Some((timer, when)) = state.next_timer().map(|(k, t)| (k.clone(), *t)) else { continue };
+                if when > now {
+                    continue;
+                }
+                match self.apply_at(&id, &Command::FireTimer { timer }, &system, None, Some(when)) {
+                    Ok(_) | Err(Error::Conflict { .. }) => {}
+                    Err(e) => return Err(e),
+                }
+                done += 1;
+                fired = true;
                 break;
             }
-            match self.apply_at(&id, &Command::FireTimer { timer }, &system, None, Some(when)) {
-                Ok(_) | Err(Error::Conflict { .. }) => done += 1,
-                Err(e) => return Err(e),
+            if !fired {
+                break;
             }
         }
         Ok(done + self.run_jobs()?)

@@ -440,7 +440,7 @@ fn start_activity(
         ActivityKind::Approval | ActivityKind::Manual => {
             let deadline = def.deadline.as_ref().map(|d| now + secs(d.as_secs()));
             let remind_at = def.remind_every.as_ref().filter(|r| r.as_secs() > 0).map(|r| now + secs(r.as_secs()));
-            out.push(EventKind::ActivityWaiting { phase, activity, deadline, remind_at });
+            out.push(EventKind::ActivityWaiting { phase, activity, attempt, deadline, remind_at });
         }
         ActivityKind::Wait => {
             let due = match (&def.duration, &def.until) {

@@ -272,6 +272,9 @@ pub enum EventKind {
         phase: String,
         /// Activity id.
         activity: String,
+        /// Attempt (0 = first time; a retry after an on_hold rejection increments it).
+        #[serde(default)]
+        attempt: u32,
         /// Approval deadline.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         deadline: Option<Timestamp>,

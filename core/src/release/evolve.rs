@@ -51,12 +51,16 @@ pub fn evolve(state: &mut ReleaseState, event: &Event) {
                 state.owners = o.clone();
             }
         }
-        EventKind::Deleted => state.stage = Stage::Deleted,
+        EventKind::Deleted => {
+            state.stage = Stage::Deleted;
+            state.timers.clear();
+        }
         EventKind::Scheduled { start, end, auto_start } => {
             if state.stage == Stage::Aborted {
                 reset_for_new_attempt(state);
             }
             state.schedule = Some(Schedule { start: *start, end: *end, auto_start: *auto_start });
+            state.scheduled_by = Some(event.actor.clone());
             state.stage = Stage::Scheduled;
             state.timers.remove(&TimerKey::Activation);
             if *auto_start {
@@ -66,7 +70,12 @@ pub fn evolve(state: &mut ReleaseState, event: &Event) {
         EventKind::Activated { early, .. } => {
             state.stage = Stage::Active;
             state.pre_executed = *early;
-            state.started_by = Some(event.actor.clone());
+            // The clock starting a scheduled release acts for whoever scheduled it.
+            state.started_by = if event.actor == crate::access::SYSTEM {
+                state.scheduled_by.clone().or_else(|| Some(state.created_by.clone()))
+            } else {
+                Some(event.actor.clone())
+            };
             state.started_at.get_or_insert(at);
             state.timers.remove(&TimerKey::Activation);
             let plan = state.plan().clone();
@@ -191,11 +200,12 @@ pub fn evolve(state: &mut ReleaseState, event: &Event) {
             }
             set_activity_status(state, p, a, ActivityStatus::Running, at);
         }
-        EventKind::ActivityWaiting { phase, activity, deadline, remind_at } => {
+        EventKind::ActivityWaiting { phase, activity, attempt, deadline, remind_at } => {
             let (p, a) = activity_ix(state, phase, activity);
             state.ready.remove(&(p, Some(a)));
             state.timers.remove(&TimerKey::ActivityNotBefore { phase: phase.clone(), activity: activity.clone() });
             let act = &mut state.phases[p].activities[a];
+            act.attempt = *attempt;
             act.started_at.get_or_insert(at);
             act.approvals.clear();
             act.escalated = false;
@@ -317,7 +327,13 @@ pub fn evolve(state: &mut ReleaseState, event: &Event) {
         EventKind::Ended { status } => {
             state.stage = Stage::Ended;
             state.ended_at = Some(at);
-            state.rolled_back = state.rolling_back;
+            // Rolled back = the rollback phases ran and none of them failed.
+            let plan = state.plan().clone();
+            state.rolled_back = state.rolling_back
+                && (plan.regular..plan.phases.len()).all(|p| {
+                    matches!(state.phases[p].status, PhaseStatus::Success)
+                        || state.phases[p].skip_reason.is_some_and(SkipReason::satisfies_dependents)
+                });
             state.rolling_back = false;
             state.ready.clear();
             state.status = *status;
@@ -502,6 +518,7 @@ fn abort_everything(state: &mut ReleaseState, at: Timestamp) {
     state.timers.clear();
     state.ready.clear();
     state.closing.clear();
+    state.paused = false;
     state.stage = Stage::Aborted;
     state.ended_at = Some(at);
 }
@@ -511,6 +528,7 @@ fn abort_everything(state: &mut ReleaseState, at: Timestamp) {
 fn reset_for_new_attempt(state: &mut ReleaseState) {
     let plan = state.plan().clone();
     state.halted = false;
+    state.paused = false;
     state.rollback_requested = false;
     state.rolling_back = false;
     state.rolled_back = false;

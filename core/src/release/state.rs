@@ -226,7 +226,10 @@ pub struct ReleaseState {
     pub created_by: String,
     /// When it was created.
     pub created_at: Option<Timestamp>,
-    /// Who activated it (the "starter" for `forbid_self_approval`).
+    /// Who scheduled it last.
+    pub scheduled_by: Option<String>,
+    /// Who activated it (the "starter" for `forbid_self_approval`; when the clock activates a
+    /// scheduled release, whoever scheduled it).
     pub started_by: Option<String>,
     /// When it was activated.
     pub started_at: Option<Timestamp>,
@@ -330,6 +333,7 @@ impl ReleaseState {
             pre_executed: false,
             created_by: String::new(),
             created_at: None,
+            scheduled_by: None,
             started_by: None,
             started_at: None,
             ended_at: None,
