@@ -7,6 +7,7 @@ use crate::release::{
     ActivityStatus, Command, Ctx, Event, EventKind, NewRelease, ReleaseState, Stage, TimerKey, decide, decide_create,
     evolve,
 };
+use crate::model::InputType;
 use crate::store::ReleaseRow;
 use crate::{Error, Result, Timestamp};
 
@@ -243,5 +244,32 @@ pub(crate) fn row_of(state: &ReleaseState) -> ReleaseRow {
         deleted: state.stage == Stage::Deleted,
         next_due: state.next_timer().map(|(_, due)| *due),
         seq: state.seq,
+        created_at: state.created_at,
+        planned_start: state.schedule.as_ref().map(|s| s.start),
+        planned_end: state.schedule.as_ref().and_then(|s| s.end),
+        started_at: state.started_at,
+        ended_at: state.ended_at,
+        services: input_values_of(state, InputType::Service),
+        environments: input_values_of(state, InputType::Environment),
     }
+}
+
+/// The values of a release's inputs of type `ty` (or lists of `ty`).
+fn input_values_of(state: &ReleaseState, ty: InputType) -> Vec<String> {
+    let process = &state.plan().process;
+    let mut out = Vec::new();
+    for (name, def) in &process.inputs {
+        let matches = def.ty == ty || (def.ty == InputType::List && def.items == Some(ty));
+        if !matches {
+            continue;
+        }
+        match state.inputs.get(name) {
+            Some(serde_json::Value::String(s)) => out.push(s.clone()),
+            Some(serde_json::Value::Array(items)) => out.extend(items.iter().filter_map(|v| v.as_str().map(String::from))),
+            _ => {}
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
 }

@@ -45,6 +45,22 @@ pub struct ReleaseRow {
     pub next_due: Option<Timestamp>,
     /// Last sequence number.
     pub seq: u64,
+    /// When it was created.
+    pub created_at: Option<Timestamp>,
+    /// Scheduled start.
+    pub planned_start: Option<Timestamp>,
+    /// Scheduled end.
+    pub planned_end: Option<Timestamp>,
+    /// When it was activated.
+    pub started_at: Option<Timestamp>,
+    /// When it ended (or was aborted).
+    pub ended_at: Option<Timestamp>,
+    /// Values of its `service` inputs (scalars and lists), for calendar filters and conflicts.
+    #[serde(default)]
+    pub services: Vec<String>,
+    /// Values of its `environment` inputs, for calendar filters and conflicts.
+    #[serde(default)]
+    pub environments: Vec<String>,
 }
 
 /// Where processes and release events live. Object-safe, `Send + Sync`, synchronous.
