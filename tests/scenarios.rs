@@ -86,6 +86,7 @@ impl Run {
             owners: Vec::new(),
             input_set: None,
             group: None,
+            parent: None,
         };
         let r = self.engine.create_release(str_of(spec, "process").expect("release process"), new, actor)?;
         self.releases.insert(alias.to_string(), r.id);

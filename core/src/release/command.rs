@@ -122,6 +122,19 @@ pub enum Command {
         /// Whether an automatic retry may help.
         retryable: bool,
     },
+    /// The child release of a subprocess activity ended.
+    ChildEnded {
+        /// Phase id (in the parent).
+        phase: String,
+        /// Activity id (in the parent).
+        activity: String,
+        /// The child release.
+        child_id: String,
+        /// How it ended.
+        status: super::ReleaseStatus,
+        /// The child's phase outputs (become the activity's outputs).
+        outputs: IndexMap<String, Value>,
+    },
     /// A timer is due.
     FireTimer {
         /// Which.
@@ -154,6 +167,7 @@ impl Command {
             Command::StartJob { .. } => "start_job",
             Command::SucceedJob { .. } => "succeed_job",
             Command::FailJob { .. } => "fail_job",
+            Command::ChildEnded { .. } => "child_ended",
             Command::FireTimer { .. } => "fire_timer",
             Command::Advance => "advance",
         }

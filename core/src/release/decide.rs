@@ -65,6 +65,8 @@ pub struct NewRelease {
     pub owners: Vec<String>,
     /// Release group.
     pub group: Option<String>,
+    /// The parent activity (child releases of subprocess activities).
+    pub parent: Option<super::ParentLink>,
 }
 
 /// Decides the creation of a release (its first event).
@@ -102,6 +104,7 @@ pub fn decide_create(plan: &Arc<Plan>, new: &NewRelease, ctx: &Ctx<'_>) -> Resul
         owners: new.owners.clone(),
         group: new.group.clone(),
         input_set: new.input_set.as_ref().map(|(n, v, _)| (n.clone(), *v)),
+        parent: new.parent.clone(),
     });
     Ok(out.events)
 }
@@ -157,7 +160,12 @@ pub fn decide(state: &ReleaseState, cmd: &Command, ctx: &Ctx<'_>) -> Result<Vec<
         Command::Activate { force } => {
             inputs::check(&state.plan().process, &state.inputs, true)?;
             let early = state.schedule.as_ref().is_some_and(|s| now < s.start);
-            out.push(EventKind::Activated { early, forced: *force });
+            let variables = global_variables(state, now).map_err(|message| Error::Expression {
+                expression: "variables".into(),
+                location: format!("process `{}` variables", state.process_id),
+                message,
+            })?;
+            out.push(EventKind::Activated { early, forced: *force, variables });
         }
         Command::Pause => {
             if state.paused {
@@ -267,6 +275,23 @@ pub fn decide(state: &ReleaseState, cmd: &Command, ctx: &Ctx<'_>) -> Result<Vec<
         Command::FailJob { job_id, message, retryable } => {
             let (p, a) = job_target(state, job_id, &[ActivityStatus::Queued, ActivityStatus::Running])?;
             fail_activity(state, p, a, message.clone(), *retryable, &mut out);
+        }
+        Command::ChildEnded { phase, activity, child_id, status, outputs } => {
+            let (p, a) = locate(state, phase, activity)?;
+            let act = &state.phases[p].activities[a];
+            if act.child_id.as_deref() != Some(child_id.as_str()) || act.status != ActivityStatus::Running {
+                return Err(Error::Conflict {
+                    message: format!("child release {child_id} is not the running attempt of {phase}/{activity} (it is {})", act.status),
+                });
+            }
+            match status {
+                ReleaseStatus::Success | ReleaseStatus::PartialSuccess => out.push(EventKind::ActivitySucceeded {
+                    phase: phase.clone(),
+                    activity: activity.clone(),
+                    outputs: outputs.clone(),
+                }),
+                other => fail_activity(state, p, a, format!("child release {child_id} ended {other}"), true, &mut out),
+            }
         }
         Command::FireTimer { timer } => fire_timer(state, timer, &mut out)?,
         Command::Advance => advance(state, &mut out),
@@ -406,7 +431,27 @@ fn start_activity(
     let (phase, activity) = (phase_id(state, p), act_id(state, p, a));
     let now = out.ctx.now;
     match def.kind {
-        ActivityKind::Automated | ActivityKind::Subprocess => {
+        ActivityKind::Subprocess => {
+            let mut with: serde_json::Map<String, Value> = def.with.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            for (k, v) in overrides {
+                with.insert(k.clone(), v.clone());
+            }
+            match eval::interpolate(&Value::Object(with), &Scope::activity(state, p, a)) {
+                Ok(Value::Object(resolved)) => out.push(EventKind::SubprocessStarted {
+                    child_id: child_release_id(&state.id, &phase, &activity, attempt),
+                    phase,
+                    activity,
+                    attempt,
+                    process: def.process.clone().unwrap_or_default(),
+                    version: def.version,
+                    inputs: resolved.into_iter().collect(),
+                    due: def.timeout.as_ref().map(|t| now + secs(t.as_secs())),
+                }),
+                Ok(_) => unreachable_expression(state, p, a, "`with` did not evaluate to a mapping", out),
+                Err(message) => unreachable_expression(state, p, a, &format!("expression_error in `with` of {phase}/{activity}: {message}"), out),
+            }
+        }
+        ActivityKind::Automated => {
             let mut with: serde_json::Map<String, Value> =
                 def.with.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
             for (k, v) in overrides {
@@ -414,10 +459,7 @@ fn start_activity(
             }
             match eval::interpolate(&Value::Object(with), &Scope::activity(state, p, a)) {
                 Ok(Value::Object(resolved)) => {
-                    let executor = match def.kind {
-                        ActivityKind::Subprocess => "subprocess".to_string(),
-                        _ => def.executor.clone().unwrap_or_default(),
-                    };
+                    let executor = def.executor.clone().unwrap_or_default();
                     out.push(EventKind::ActivityQueued {
                         phase: phase.clone(),
                         activity: activity.clone(),
@@ -653,7 +695,10 @@ fn fire_timer(state: &ReleaseState, timer: &TimerKey, out: &mut Out<'_>) -> Resu
     match timer {
         TimerKey::Activation => {
             if state.stage == Stage::Scheduled {
-                out.push(EventKind::Activated { early: false, forced: false });
+                // The clock cannot be refused: a variable that cannot be evaluated stays out, and
+                // the expressions that use it fail their activity with `expression_error`.
+                let variables = global_variables(state, now).unwrap_or_default();
+                out.push(EventKind::Activated { early: false, forced: false, variables });
             }
         }
         TimerKey::PhaseNotBefore { .. } | TimerKey::ActivityNotBefore { .. } => {}
@@ -786,7 +831,14 @@ fn advance(state: &ReleaseState, out: &mut Out<'_>) {
                                         out.push(EventKind::PhaseScheduled { phase, at: due });
                                     }
                                 }
-                                _ => out.push(EventKind::PhaseStarted { phase }),
+                                _ => match phase_variables(state, p) {
+                                    Ok(variables) => out.push(EventKind::PhaseStarted { phase, variables }),
+                                    Err(message) => {
+                                        out.push(EventKind::PhaseStarted { phase: phase.clone(), variables: IndexMap::new() });
+                                        out.events.last_mut().expect("just pushed").comment =
+                                            Some(format!("expression_error in the variables of phase `{phase}`: {message}"));
+                                    }
+                                },
                             }
                         }
                     }
@@ -898,6 +950,28 @@ fn finish(state: &ReleaseState, out: &mut Out<'_>) {
         };
         out.push(EventKind::Ended { status });
     }
+}
+
+/// The global variables, evaluated in definition order (each may use the ones before it).
+fn global_variables(state: &ReleaseState, _now: Timestamp) -> std::result::Result<IndexMap<String, Value>, String> {
+    eval::variables(&Scope::release(state)).map(|m| m.into_iter().collect())
+}
+
+/// The variables a phase adds when it starts.
+fn phase_variables(state: &ReleaseState, p: usize) -> std::result::Result<IndexMap<String, Value>, String> {
+    let def = state.plan().phase_def(p);
+    if def.variables.is_empty() {
+        return Ok(IndexMap::new());
+    }
+    let all = eval::variables(&Scope::phase(state, p))?;
+    Ok(all.into_iter().filter(|(k, _)| def.variables.contains_key(k)).collect())
+}
+
+/// The id of the child release a subprocess attempt runs: derived (UUID v5) from the parent, the
+/// activity and the attempt, so deciding is deterministic and a retried attempt gets a new child.
+pub fn child_release_id(parent: &str, phase: &str, activity: &str, attempt: u32) -> String {
+    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, format!("trainyard:{parent}/{phase}/{activity}/{attempt}").as_bytes())
+        .to_string()
 }
 
 /// The start the release's offsets (`not_before`) count from: the scheduled start, else activation.

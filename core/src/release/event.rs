@@ -54,6 +54,17 @@ impl std::str::FromStr for ReleaseKind {
     }
 }
 
+/// The subprocess activity a child release runs for.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ParentLink {
+    /// The parent release.
+    pub release: String,
+    /// The parent's phase.
+    pub phase: String,
+    /// The parent's subprocess activity.
+    pub activity: String,
+}
+
 /// Why a phase or activity was skipped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -157,6 +168,9 @@ pub enum EventKind {
         /// The input set used (name, version).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         input_set: Option<(String, u32)>,
+        /// The parent activity, for a child release run by a subprocess activity.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        parent: Option<ParentLink>,
     },
     /// The draft was changed.
     Updated {
@@ -189,6 +203,9 @@ pub enum EventKind {
         /// Activated inside a freeze window by an account release manager.
         #[serde(default, skip_serializing_if = "std::ops::Not::not")]
         forced: bool,
+        /// The global variables, evaluated once now.
+        #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+        variables: IndexMap<String, Value>,
     },
     /// An operator paused the release: nothing new starts.
     Paused,
@@ -214,6 +231,9 @@ pub enum EventKind {
     PhaseStarted {
         /// Phase id.
         phase: String,
+        /// The phase's variables, evaluated once now.
+        #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+        variables: IndexMap<String, Value>,
     },
     /// A phase was skipped (with all its activities).
     PhaseSkipped {
@@ -255,6 +275,27 @@ pub enum EventKind {
         executor: String,
         /// The resolved `with` values (secrets still as references).
         inputs: IndexMap<String, Value>,
+    },
+    /// A subprocess activity started its child release (the engine creates and activates it).
+    SubprocessStarted {
+        /// Phase id.
+        phase: String,
+        /// Activity id.
+        activity: String,
+        /// Attempt (0 = first run).
+        attempt: u32,
+        /// The child release's id (derived from the parent, the activity and the attempt).
+        child_id: String,
+        /// The child's process id.
+        process: String,
+        /// The pinned child process version (latest when the child is created, if absent).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        version: Option<u32>,
+        /// The child's inputs (the resolved `with` values).
+        inputs: IndexMap<String, Value>,
+        /// When the attempt times out.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        due: Option<Timestamp>,
     },
     /// An activity began executing (automated job started, wait began, subprocess child started).
     ActivityStarted {
@@ -397,6 +438,7 @@ impl EventKind {
             EventKind::ActivityScheduled { .. } => "activity_scheduled",
             EventKind::ActivityQueued { .. } => "activity_queued",
             EventKind::ActivityStarted { .. } => "activity_started",
+            EventKind::SubprocessStarted { .. } => "subprocess_started",
             EventKind::ActivityWaiting { .. } => "activity_waiting",
             EventKind::ApprovalRecorded { .. } => "approval_recorded",
             EventKind::ApprovalReminded { .. } => "approval_reminded",

@@ -26,7 +26,9 @@ pub fn evolve(state: &mut ReleaseState, event: &Event) {
             owners,
             group,
             input_set,
+            parent,
         } => {
+            state.parent = parent.clone();
             state.name = name.clone();
             state.kind = *release_kind;
             state.process_id = process_id.clone();
@@ -67,8 +69,9 @@ pub fn evolve(state: &mut ReleaseState, event: &Event) {
                 state.timers.insert(TimerKey::Activation, *start);
             }
         }
-        EventKind::Activated { early, .. } => {
+        EventKind::Activated { early, variables, .. } => {
             state.stage = Stage::Active;
+            state.variables = variables.clone();
             state.pre_executed = *early;
             // The clock starting a scheduled release acts for whoever scheduled it.
             state.started_by = if event.actor == crate::access::SYSTEM {
@@ -107,8 +110,9 @@ pub fn evolve(state: &mut ReleaseState, event: &Event) {
             set_phase_status(state, p, PhaseStatus::Scheduled);
             state.timers.insert(TimerKey::PhaseNotBefore { phase: phase.clone() }, *when);
         }
-        EventKind::PhaseStarted { phase } => {
+        EventKind::PhaseStarted { phase, variables } => {
             let p = phase_ix(state, phase);
+            state.phases[p].variables = variables.clone();
             state.ready.remove(&(p, None));
             state.timers.remove(&TimerKey::PhaseNotBefore { phase: phase.clone() });
             let ph = &mut state.phases[p];
@@ -182,6 +186,24 @@ pub fn evolve(state: &mut ReleaseState, event: &Event) {
             act.job_inputs = inputs.clone();
             act.started_at.get_or_insert(at);
             set_activity_status(state, p, a, ActivityStatus::Queued, at);
+        }
+        EventKind::SubprocessStarted { phase, activity, attempt, child_id, inputs, due, .. } => {
+            let (p, a) = activity_ix(state, phase, activity);
+            state.ready.remove(&(p, Some(a)));
+            state.timers.remove(&TimerKey::ActivityNotBefore { phase: phase.clone(), activity: activity.clone() });
+            state.timers.remove(&TimerKey::Retry { phase: phase.clone(), activity: activity.clone(), attempt: *attempt });
+            let act = &mut state.phases[p].activities[a];
+            act.attempt = *attempt;
+            act.child_id = Some(child_id.clone());
+            act.job_inputs = inputs.clone();
+            act.started_at.get_or_insert(at);
+            if let Some(due) = due {
+                state.timers.insert(
+                    TimerKey::Timeout { phase: phase.clone(), activity: activity.clone(), attempt: *attempt },
+                    *due,
+                );
+            }
+            set_activity_status(state, p, a, ActivityStatus::Running, at);
         }
         EventKind::ActivityStarted { phase, activity, due } => {
             let (p, a) = activity_ix(state, phase, activity);
@@ -565,6 +587,7 @@ fn reset_for_new_attempt(state: &mut ReleaseState) {
                 act.skip_reason = None;
                 act.error = None;
                 act.job_id = None;
+                act.child_id = None;
                 act.approvals.clear();
                 act.escalated = false;
                 act.ended_at = None;

@@ -48,8 +48,8 @@ mod state;
 mod status;
 
 pub use command::{Command, job_id, parse_job_id};
-pub use decide::{Ctx, NewRelease, activity_commands, decide, decide_create};
-pub use event::{AfterFailure, Decision, Event, EventKind, ReleaseKind, SkipReason};
+pub use decide::{Ctx, NewRelease, activity_commands, child_release_id, decide, decide_create};
+pub use event::{AfterFailure, Decision, Event, EventKind, ParentLink, ReleaseKind, SkipReason};
 pub use evolve::evolve;
 pub use plan::{ActivityPlan, PhasePlan, Plan};
 pub use state::{ActivityState, ApprovalRecord, PhaseState, ReleaseState, Schedule, Stage, TimerKey};

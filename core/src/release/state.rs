@@ -136,6 +136,8 @@ pub struct ActivityState {
     pub skip_reason: Option<SkipReason>,
     /// The job of the current attempt (automated).
     pub job_id: Option<String>,
+    /// The child release of the current attempt (subprocess).
+    pub child_id: Option<String>,
     /// The `with` values of the current attempt's job.
     pub job_inputs: IndexMap<String, Value>,
     /// `with` values changed by a fix-and-continue retry (merged over the definition's).
@@ -163,6 +165,8 @@ pub struct PhaseState {
     pub skip_reason: Option<SkipReason>,
     /// Evaluated phase outputs (set when it ends).
     pub outputs: IndexMap<String, Value>,
+    /// The phase's variables, evaluated when it started.
+    pub variables: IndexMap<String, Value>,
     /// When it started.
     pub started_at: Option<Timestamp>,
     /// When it ended.
@@ -200,6 +204,10 @@ pub struct ReleaseState {
     pub group: Option<String>,
     /// Input set used (name, version).
     pub input_set: Option<(String, u32)>,
+    /// The parent activity when this is a child release of a subprocess.
+    pub parent: Option<super::ParentLink>,
+    /// Global variables, evaluated at activation.
+    pub variables: IndexMap<String, Value>,
     /// Schedule, once scheduled.
     pub schedule: Option<Schedule>,
     /// Life stage.
@@ -276,6 +284,7 @@ impl ReleaseState {
                     blocked: false,
                     skip_reason: None,
                     outputs: IndexMap::new(),
+                    variables: IndexMap::new(),
                     started_at: None,
                     ended_at: None,
                     not_before: None,
@@ -295,6 +304,7 @@ impl ReleaseState {
                             error: None,
                             skip_reason: None,
                             job_id: None,
+                            child_id: None,
                             job_inputs: IndexMap::new(),
                             input_overrides: IndexMap::new(),
                             started_at: None,
@@ -320,6 +330,8 @@ impl ReleaseState {
             owners: Vec::new(),
             group: None,
             input_set: None,
+            parent: None,
+            variables: IndexMap::new(),
             schedule: None,
             stage: Stage::Draft,
             status: ReleaseStatus::Draft,
