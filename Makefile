@@ -11,6 +11,7 @@ all: test
 
 include mk/python.mk
 include mk/node.mk
+include mk/bench.mk
 
 ## Everything: formatting, clippy, Rust tests, the committed schema, Python and Node suites.
 test: lint rust-test python-test node-test

@@ -1,0 +1,126 @@
+"""Side-by-side: the same process (start → approval → automated step → end) run N times through
+SpiffWorkflow and through trainyard (in memory and on SQLite), from Python, in one run.
+
+Prints instances/second (start to end, the approval given by a person in between), memory per
+parked instance (an instance waiting at the approval, measured as resident-set growth), and the
+ratio trainyard/peer. Fair by construction: every engine parses its process once, warms up with
+the same number of instances, then runs the same N.
+
+Usage: python python_peers.py [N] (default 2000). Run by `make bench-peers`.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable, Iterable
+
+HERE = Path(__file__).resolve().parent
+
+
+def rss_bytes() -> int:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def measure(name: str, start_one: Callable[[int], object], finish_one: Callable[[object], None], n: int, warmup: int) -> dict:
+    """Runs `warmup` then `n` instances: first all to the approval (parked), then all to the end."""
+    parked = [start_one(i) for i in range(warmup)]
+    for p in parked:
+        finish_one(p)
+    del parked
+    gc.collect()
+    before = rss_bytes()
+    t0 = time.perf_counter()
+    parked = [start_one(warmup + i) for i in range(n)]
+    t1 = time.perf_counter()
+    gc.collect()
+    parked_bytes = max(rss_bytes() - before, 0)
+    t2 = time.perf_counter()
+    for p in parked:
+        finish_one(p)
+    t3 = time.perf_counter()
+    elapsed = (t1 - t0) + (t3 - t2)
+    return {
+        "engine": name,
+        "n": n,
+        "instances_per_s": n / elapsed,
+        "bytes_per_parked": parked_bytes / n,
+    }
+
+
+def spiff(n: int, warmup: int) -> dict:
+    from SpiffWorkflow.bpmn.parser import BpmnParser
+    from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+    from SpiffWorkflow.util.task import TaskState
+
+    parser = BpmnParser()
+    parser.add_bpmn_file(str(HERE / "release-spiff.bpmn"))
+    spec = parser.get_spec("release")  # parsed once
+
+    def start(i: int):
+        wf = BpmnWorkflow(spec)
+        wf.do_engine_steps()
+        return wf
+
+    def finish(wf) -> None:
+        (task,) = wf.get_tasks(state=TaskState.READY, manual=True)
+        task.data["approved"] = True
+        task.run()
+        wf.do_engine_steps()
+        assert wf.is_completed()
+
+    return measure("SpiffWorkflow", start, finish, n, warmup)
+
+
+def trainyard_run(label: str, url: str | None, n: int, warmup: int) -> dict:
+    import trainyard as ty
+
+    engine = ty.Engine.in_memory() if url is None else ty.Engine.open(url)
+    engine.register_executor("deploy", lambda job: {"url": "https://prod.example"})
+    engine.register_process((HERE / "release.yaml").read_text())  # validated once
+    manager = ty.Actor("rita", roles=["account_release_manager"])
+    approver = ty.Actor("ann", groups=["approvers"])
+
+    def start(i: int):
+        r = engine.create_release("bench-release", name=f"bench {i}", actor=manager)
+        engine.activate(r.id, actor=manager)
+        return r.id
+
+    def finish(release_id) -> None:
+        engine.approve(release_id, "approve", "approve", actor=approver)
+        engine.run_until_idle()
+
+    result = measure(label, start, finish, n, warmup)
+    statuses = {r.status for r in engine.list_releases()}
+    assert statuses == {"success"}, statuses
+    return result
+
+
+def main(argv: Iterable[str]) -> None:
+    args = list(argv)
+    n = int(args[0]) if args else 2000
+    warmup = max(n // 10, 10)
+    results = [spiff(n, warmup), trainyard_run("trainyard (memory)", None, n, warmup)]
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            results.append(trainyard_run("trainyard (sqlite)", f"sqlite://{tmp}/bench.db", n, warmup))
+        except Exception as e:  # noqa: BLE001 - reported, not hidden
+            print(f"trainyard (sqlite) not measured: {type(e).__name__}: {e}", file=sys.stderr)
+    peer = results[0]
+    print(f"Python, N={n} (warm-up {warmup})")
+    print(f"{'engine':<22} {'instances/s':>12} {'bytes/parked':>13} {'speed vs peer':>14} {'memory vs peer':>15}")
+    for r in results:
+        speed = r["instances_per_s"] / peer["instances_per_s"]
+        mem = r["bytes_per_parked"] / peer["bytes_per_parked"] if peer["bytes_per_parked"] else float("nan")
+        print(f"{r['engine']:<22} {r['instances_per_s']:>12.0f} {r['bytes_per_parked']:>13.0f} {speed:>13.2f}x {mem:>14.2f}x")
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,30 @@
+# Benchmarks: `make bench` runs the criterion benches of the core; `make bench-peers` runs the
+# side-by-side comparison with SpiffWorkflow (Python) and bpmn-engine (Node). Results and the
+# exact commands are kept in benches/RESULTS.md.
+
+PEERS := benches/peers
+PEERS_VENV := $(PEERS)/.venv
+PEERS_N ?= 2000
+
+.PHONY: bench bench-peers bench-peers-python bench-peers-node
+
+bench:
+	$(CARGO) bench -p trainyard
+
+$(PEERS_VENV)/.installed: $(PEERS)/python_peers.py
+	python3 -m venv $(PEERS_VENV)
+	$(PEERS_VENV)/bin/pip install --quiet --upgrade pip
+	$(PEERS_VENV)/bin/pip install --quiet SpiffWorkflow==3.2.0 'maturin>=1.9.4,<2'
+	touch $@
+
+bench-peers-python: $(PEERS_VENV)/.installed
+	VIRTUAL_ENV=$(abspath $(PEERS_VENV)) $(PEERS_VENV)/bin/maturin develop --release --locked -m bindings-python/Cargo.toml
+	$(PEERS_VENV)/bin/python $(PEERS)/python_peers.py $(PEERS_N)
+
+$(PEERS)/node_modules/.package-lock.json: $(PEERS)/package.json $(PEERS)/package-lock.json
+	cd $(PEERS) && npm ci --no-audit --no-fund
+
+bench-peers-node: $(PEERS)/node_modules/.package-lock.json node-build
+	node --expose-gc $(PEERS)/node_peers.mjs $(PEERS_N)
+
+bench-peers: bench-peers-python bench-peers-node
