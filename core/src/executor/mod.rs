@@ -1,4 +1,12 @@
 //! Executors run automated activities. An executor gets a [`Job`] and reports an [`Outcome`].
+//!
+//! The built-in [`CommandExecutor`] (module [`command`]) runs programs: argv without a shell,
+//! environment, working directory, timeouts that kill the whole process group, bounded capture of
+//! stdout/stderr and outputs written to the file named by `TRAINYARD_OUTPUT`.
+
+pub mod command;
+
+pub use command::CommandExecutor;
 
 use crate::Timestamp;
 use indexmap::IndexMap;
@@ -79,3 +87,6 @@ where
         self(job)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,764 @@
+//! The built-in `command` executor: runs a program for an automated activity.
+//!
+//! ```yaml
+//! - id: build
+//!   kind: automated
+//!   executor: command
+//!   with:
+//!     argv: ["make", "release", "VERSION=${inputs.version}"]
+//!     env: { CI: "1" }
+//!     cwd: services/api
+//!     timeout: 10m
+//!   outputs: [artifact]
+//! ```
+//!
+//! # Inputs (`job.inputs`, the activity's resolved `with` values)
+//!
+//! | key | meaning |
+//! |---|---|
+//! | `argv` | the program and its arguments, a list of strings (numbers and booleans are written out). No shell is involved. |
+//! | `shell` | `true`: run through `sh -c`. `argv` is then a single string (the command line), or a list whose first item is the command line and whose other items become `$0`, `$1`, … exactly as with `sh -c`. |
+//! | `env` | a map of extra environment variables (strings, numbers, booleans; objects and lists are written as JSON; `null` removes an inherited variable). The child inherits the engine's environment otherwise. |
+//! | `cwd` (alias `working_dir`) | the working directory: relative paths resolve against the executor's base dir ([`CommandExecutor::with_base_dir`], default: the current directory), absolute paths are used as is. It must exist. |
+//! | `timeout` | `30s`, `5m`, `1h30m` (or a number of seconds). The job's `deadline` (the activity's `timeout`) also applies; the earlier one wins. |
+//!
+//! Other keys are ignored (they may be meant for interpolation elsewhere).
+//!
+//! # What the child gets
+//!
+//! * stdin is `/dev/null`; stdout and stderr are captured, keeping only the **last 64 KiB** of each
+//!   (memory stays bounded whatever the child prints).
+//! * `TRAINYARD_OUTPUT`: the path of an empty file (mode 0600) the child may write its outputs to,
+//!   like CI systems do: `name=value` lines, and `name<<EOF` … `EOF` blocks for multi-line values
+//!   (any delimiter). See [`parse_outputs`]. The file is removed afterwards.
+//! * `TRAINYARD_JOB_ID`, `TRAINYARD_RELEASE_ID`, `TRAINYARD_PHASE_ID`, `TRAINYARD_ACTIVITY_ID`,
+//!   `TRAINYARD_ATTEMPT`.
+//! * On unix the child leads a **new process group**. A timeout or [`Executor::cancel`] sends
+//!   `SIGTERM` to the whole group, then `SIGKILL` after a grace period
+//!   ([`CommandExecutor::with_kill_grace`], default 2 s). When the child exits, whatever it left
+//!   running in its group is killed too (as CI runners do), so no orphan keeps running.
+//!
+//! # Outcomes
+//!
+//! | what happened | outcome |
+//! |---|---|
+//! | exit code 0 | `Success` with the outputs from `TRAINYARD_OUTPUT` |
+//! | exit code 0 but a malformed outputs file | `Failure`, `retryable: false` |
+//! | non-zero exit code | `Failure` naming the code, with the stderr/stdout tails, `retryable: true` |
+//! | killed by a signal | `Failure` naming the signal, with the tails, `retryable: true` |
+//! | timeout | `Failure` ("timed out after …"), with the tails, `retryable: true` |
+//! | cancelled | `Failure` ("cancelled"), `retryable: false` |
+//! | bad inputs, missing program, missing working dir | `Failure` with a clear message, `retryable: false` |
+//!
+//! Logging goes through `tracing` (target `trainyard::executor::command`): the job id and the
+//! program name, never the arguments or the environment (they may hold resolved secrets).
+
+use super::{Executor, Job, Outcome};
+use indexmap::IndexMap;
+use serde_json::Value;
+use std::collections::{HashMap, VecDeque};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, mpsc};
+use std::time::{Duration, Instant};
+
+/// How much of stdout and of stderr is kept (the tail): 64 KiB each.
+pub const CAPTURE_LIMIT: usize = 64 * 1024;
+
+/// The largest outputs file read (1 MiB); a larger one fails the job.
+pub const OUTPUT_FILE_LIMIT: u64 = 1024 * 1024;
+
+/// The name of the environment variable holding the outputs file path.
+pub const OUTPUT_ENV: &str = "TRAINYARD_OUTPUT";
+
+/// How long cancellations requested before a job started are remembered.
+const EARLY_CANCEL_TTL: Duration = Duration::from_secs(600);
+
+/// How long to wait for the capture threads after the child exited (a process that escaped the
+/// group may hold the pipes open).
+const DRAIN_WAIT: Duration = Duration::from_secs(2);
+
+/// The built-in `command` executor (see the [module docs](self)). Register it with
+/// `engine.register_executor("command", CommandExecutor::new())`. `Send + Sync`; runs any number of
+/// jobs at once, each on the calling thread.
+#[derive(Debug)]
+pub struct CommandExecutor {
+    base_dir: PathBuf,
+    kill_grace: Duration,
+    capture_limit: usize,
+    registry: Mutex<Registry>,
+}
+
+#[derive(Debug, Default)]
+struct Registry {
+    /// Running jobs: job id → child process (group) and its cancel flag.
+    running: HashMap<String, Running>,
+    /// Cancellations that arrived before the job started.
+    early: HashMap<String, Instant>,
+}
+
+#[derive(Debug)]
+struct Running {
+    pid: u32,
+    cancelled: Arc<AtomicBool>,
+}
+
+impl Default for CommandExecutor {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl CommandExecutor {
+    /// An executor resolving relative `cwd`s against the current directory, with a 2 s kill grace.
+    pub fn new() -> Self {
+        CommandExecutor {
+            base_dir: PathBuf::from("."),
+            kill_grace: Duration::from_secs(2),
+            capture_limit: CAPTURE_LIMIT,
+            registry: Mutex::new(Registry::default()),
+        }
+    }
+
+    /// Resolve relative `cwd` inputs (and run jobs without one) in `dir`.
+    pub fn with_base_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.base_dir = dir.into();
+        self
+    }
+
+    /// How long a timed-out or cancelled process group has between `SIGTERM` and `SIGKILL`.
+    pub fn with_kill_grace(mut self, grace: Duration) -> Self {
+        self.kill_grace = grace;
+        self
+    }
+
+    /// The base directory for relative working directories.
+    pub fn base_dir(&self) -> &Path {
+        &self.base_dir
+    }
+
+    /// The ids of the jobs running now.
+    pub fn running_jobs(&self) -> Vec<String> {
+        self.registry().running.keys().cloned().collect()
+    }
+
+    fn registry(&self) -> MutexGuard<'_, Registry> {
+        self.registry.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn run(&self, job: &Job) -> Outcome {
+        let spec = match Spec::parse(job, &self.base_dir) {
+            Ok(spec) => spec,
+            Err(message) => return permanent(format!("command executor: {message}")),
+        };
+        let limit = match effective_timeout(spec.timeout, job.deadline) {
+            Ok(limit) => limit,
+            Err(message) => return Outcome::Failure { message, retryable: true },
+        };
+        let out_file = match OutputFile::create(&job.id) {
+            Ok(f) => f,
+            Err(e) => {
+                return Outcome::Failure { message: format!("cannot create the outputs file: {e}"), retryable: true };
+            }
+        };
+        let mut cmd = std::process::Command::new(&spec.program);
+        cmd.args(&spec.args).current_dir(&spec.cwd).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        for (k, v) in &spec.env {
+            match v {
+                Some(v) => cmd.env(k, v),
+                None => cmd.env_remove(k),
+            };
+        }
+        cmd.env(OUTPUT_ENV, &out_file.path)
+            .env("TRAINYARD_JOB_ID", &job.id)
+            .env("TRAINYARD_RELEASE_ID", &job.release_id)
+            .env("TRAINYARD_PHASE_ID", &job.phase_id)
+            .env("TRAINYARD_ACTIVITY_ID", &job.activity_id)
+            .env("TRAINYARD_ATTEMPT", job.attempt.to_string());
+        sys::prepare(&mut cmd);
+
+        // Spawn under the registry lock, so a concurrent `cancel` either finds the job or leaves a
+        // note that it must not start.
+        let cancelled = Arc::new(AtomicBool::new(false));
+        let mut child = {
+            let mut reg = self.registry();
+            reg.early.retain(|_, at| at.elapsed() < EARLY_CANCEL_TTL);
+            if reg.early.remove(&job.id).is_some() {
+                return permanent("cancelled before it started");
+            }
+            if reg.running.contains_key(&job.id) {
+                return permanent(format!("job {} is already running in this executor", job.id));
+            }
+            match cmd.spawn() {
+                Ok(child) => {
+                    reg.running.insert(job.id.clone(), Running { pid: child.id(), cancelled: cancelled.clone() });
+                    child
+                }
+                Err(e) => return permanent(spawn_error(&spec, &e)),
+            }
+        };
+        tracing::debug!(job = %job.id, program = %spec.display, pid = child.id(), "command started");
+        let stdout = Capture::start(child.stdout.take(), self.capture_limit);
+        let stderr = Capture::start(child.stderr.take(), self.capture_limit);
+
+        let end = self.wait(&mut child, limit, &cancelled);
+        // Exited (not reaped yet on unix): forget the job, kill what it left in its group, reap.
+        self.registry().running.remove(&job.id);
+        sys::signal_group(child.id(), true);
+        let status = child.wait();
+        let drain_deadline = Instant::now() + DRAIN_WAIT;
+        let out_tail = stdout.finish(drain_deadline);
+        let err_tail = stderr.finish(drain_deadline);
+        let tails = format_tails(&err_tail, &out_tail);
+
+        let outcome = match (end, status) {
+            (End::Cancelled, _) => {
+                permanent(format!("`{}` was cancelled; its process group was killed{tails}", spec.display))
+            }
+            (End::TimedOut(after), _) => Outcome::Failure {
+                message: format!(
+                    "`{}` timed out after {}; its process group was killed{tails}",
+                    spec.display,
+                    human(after)
+                ),
+                retryable: true,
+            },
+            (End::Error(e), _) | (End::Exited, Err(e)) => {
+                Outcome::Failure { message: format!("lost track of `{}`: {e}{tails}", spec.display), retryable: true }
+            }
+            (End::Exited, Ok(status)) if status.success() => match out_file.read() {
+                Ok(outputs) => Outcome::Success { outputs },
+                Err(e) => permanent(format!("`{}` succeeded but its outputs file is invalid: {e}", spec.display)),
+            },
+            (End::Exited, Ok(status)) => Outcome::Failure {
+                message: format!("`{}` {}{tails}", spec.display, describe_status(&status)),
+                retryable: true,
+            },
+        };
+        match &outcome {
+            Outcome::Success { outputs } => {
+                tracing::info!(job = %job.id, program = %spec.display, outputs = outputs.len(), "command succeeded")
+            }
+            Outcome::Failure { retryable, .. } => {
+                tracing::info!(job = %job.id, program = %spec.display, retryable, "command failed")
+            }
+            Outcome::Started => {}
+        }
+        outcome
+    }
+
+    /// Waits until the child exits (without reaping it on unix), enforcing the time limit and
+    /// cancellation: `SIGTERM` to the group, then `SIGKILL` after the grace period.
+    fn wait(&self, child: &mut Child, limit: Option<Duration>, cancelled: &AtomicBool) -> End {
+        let started = Instant::now();
+        let mut terminating: Option<(Instant, End)> = None;
+        let mut killed = false;
+        let mut pause = Duration::from_millis(1);
+        loop {
+            match sys::exited(child) {
+                Ok(true) => {
+                    return match terminating {
+                        Some((_, why)) => why,
+                        // `cancel` signals the group itself; the child may be gone before we look.
+                        None if cancelled.load(Ordering::SeqCst) => End::Cancelled,
+                        None => End::Exited,
+                    };
+                }
+                Ok(false) => {}
+                Err(e) => {
+                    sys::signal_group(child.id(), true);
+                    return End::Error(e);
+                }
+            }
+            let now = Instant::now();
+            match &terminating {
+                None => {
+                    let why = if cancelled.load(Ordering::SeqCst) {
+                        Some(End::Cancelled)
+                    } else {
+                        limit.filter(|l| now.duration_since(started) >= *l).map(End::TimedOut)
+                    };
+                    if let Some(why) = why {
+                        tracing::info!(pid = child.id(), reason = why.name(), "terminating process group");
+                        sys::signal_group(child.id(), false);
+                        terminating = Some((now, why));
+                        pause = Duration::from_millis(1);
+                    }
+                }
+                Some((since, _)) if !killed && now.duration_since(*since) >= self.kill_grace => {
+                    tracing::info!(pid = child.id(), "grace period over; killing process group");
+                    sys::signal_group(child.id(), true);
+                    killed = true;
+                }
+                Some(_) => {}
+            }
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_millis(25));
+        }
+    }
+}
+
+impl Executor for CommandExecutor {
+    fn execute(&self, job: &Job) -> Outcome {
+        let span = tracing::info_span!("command_job", job = %job.id, attempt = job.attempt);
+        let _enter = span.enter();
+        self.run(job)
+    }
+
+    /// Kills the process group of `job` if it runs here (`SIGTERM`, then `SIGKILL` after the grace
+    /// period); the job then fails with "cancelled", `retryable: false`. A cancel that arrives
+    /// before the job starts keeps it from starting (remembered for 10 minutes).
+    fn cancel(&self, job: &Job) {
+        let mut reg = self.registry();
+        if let Some(running) = reg.running.get(&job.id) {
+            running.cancelled.store(true, Ordering::SeqCst);
+            tracing::info!(job = %job.id, pid = running.pid, "cancel requested");
+            sys::signal_group(running.pid, false);
+        } else {
+            tracing::debug!(job = %job.id, "cancel requested before the job started");
+            reg.early.insert(job.id.clone(), Instant::now());
+        }
+    }
+}
+
+/// How a wait ended.
+enum End {
+    Exited,
+    TimedOut(Duration),
+    Cancelled,
+    Error(std::io::Error),
+}
+
+impl End {
+    fn name(&self) -> &'static str {
+        match self {
+            End::Exited => "exited",
+            End::TimedOut(_) => "timeout",
+            End::Cancelled => "cancelled",
+            End::Error(_) => "error",
+        }
+    }
+}
+
+fn permanent(message: impl Into<String>) -> Outcome {
+    Outcome::Failure { message: message.into(), retryable: false }
+}
+
+/// A parsed job: what to run, where, for how long.
+#[derive(Debug)]
+struct Spec {
+    program: String,
+    args: Vec<String>,
+    /// For messages and logs: the program (or `sh -c`), never the arguments.
+    display: String,
+    env: Vec<(String, Option<String>)>,
+    cwd: PathBuf,
+    timeout: Option<Duration>,
+}
+
+impl Spec {
+    fn parse(job: &Job, base: &Path) -> Result<Spec, String> {
+        let inputs = &job.inputs;
+        let shell = match inputs.get("shell") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(other) => return Err(format!("`shell` must be true or false, got {other}")),
+        };
+        let argv = inputs.get("argv").ok_or("`argv` is required (a list: program and arguments)")?;
+        let (program, args, display) = if shell {
+            let list = match argv {
+                Value::String(s) => vec![s.clone()],
+                Value::Array(items) => scalar_list(items)?,
+                other => return Err(format!("with `shell: true`, `argv` must be a command line string, got {other}")),
+            };
+            if list.first().is_none_or(|s| s.trim().is_empty()) {
+                return Err("`argv` is an empty command line".into());
+            }
+            let mut args = vec!["-c".to_string()];
+            args.extend(list);
+            ("sh".to_string(), args, "sh -c".to_string())
+        } else {
+            let list = match argv {
+                Value::Array(items) => scalar_list(items)?,
+                Value::String(_) => {
+                    return Err("`argv` must be a list of strings; to run a command line, set `shell: true`".into());
+                }
+                other => return Err(format!("`argv` must be a list of strings, got {other}")),
+            };
+            let mut it = list.into_iter();
+            let program =
+                it.next().filter(|p| !p.is_empty()).ok_or("`argv` is empty; it needs at least the program")?;
+            if program.contains('\0') {
+                return Err("the program name contains a NUL byte".into());
+            }
+            (program.clone(), it.collect(), program)
+        };
+        if args.iter().any(|a| a.contains('\0')) {
+            return Err("an argument contains a NUL byte".into());
+        }
+        let mut env = Vec::new();
+        match inputs.get("env") {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(map)) => {
+                for (k, v) in map {
+                    if k.is_empty() || k.contains('=') || k.contains('\0') {
+                        return Err(format!(
+                            "`env` has an invalid variable name `{k}` (empty, or contains `=` or NUL)"
+                        ));
+                    }
+                    let value = match v {
+                        Value::Null => None,
+                        Value::String(s) => Some(s.clone()),
+                        Value::Bool(_) | Value::Number(_) | Value::Array(_) | Value::Object(_) => Some(v.to_string()),
+                    };
+                    if value.as_deref().is_some_and(|s| s.contains('\0')) {
+                        return Err(format!("`env.{k}` contains a NUL byte"));
+                    }
+                    env.push((k.clone(), value));
+                }
+            }
+            Some(other) => return Err(format!("`env` must be a map of variable names to values, got {other}")),
+        }
+        let cwd = match inputs.get("cwd").or_else(|| inputs.get("working_dir")) {
+            None | Some(Value::Null) => base.to_path_buf(),
+            Some(Value::String(dir)) => base.join(dir),
+            Some(other) => return Err(format!("`cwd` must be a path string, got {other}")),
+        };
+        if !cwd.is_dir() {
+            return Err(format!("working directory `{}` does not exist or is not a directory", cwd.display()));
+        }
+        let timeout = match inputs.get("timeout") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(text)) => {
+                let d = crate::model::Duration::parse(text).map_err(|e| format!("`timeout`: {e}"))?;
+                Some(Duration::from_secs(d.as_secs()))
+            }
+            Some(Value::Number(n)) => match n.as_f64() {
+                Some(secs) if (0.0..1e12).contains(&secs) => Some(Duration::from_secs_f64(secs)),
+                _ => return Err(format!("`timeout` must be a non-negative number of seconds, got {n}")),
+            },
+            Some(other) => return Err(format!("`timeout` must be a duration like `30s` or `5m`, got {other}")),
+        };
+        Ok(Spec { program, args, display, env, cwd, timeout })
+    }
+}
+
+/// A list of strings (numbers and booleans are written out).
+fn scalar_list(items: &[Value]) -> Result<Vec<String>, String> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, v)| match v {
+            Value::String(s) => Ok(s.clone()),
+            Value::Number(_) | Value::Bool(_) => Ok(v.to_string()),
+            other => Err(format!("`argv[{i}]` must be a string, got {other}")),
+        })
+        .collect()
+}
+
+/// The time the job may run: the `timeout` input and the job's deadline, whichever ends first.
+fn effective_timeout(
+    timeout: Option<Duration>,
+    deadline: Option<crate::Timestamp>,
+) -> Result<Option<Duration>, String> {
+    let until_deadline = match deadline {
+        None => None,
+        Some(d) => match (d - chrono::Utc::now()).to_std() {
+            Ok(left) if !left.is_zero() => Some(left),
+            _ => return Err(format!("the job's deadline ({}) has already passed", d.to_rfc3339())),
+        },
+    };
+    Ok(match (timeout, until_deadline) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    })
+}
+
+fn spawn_error(spec: &Spec, e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => {
+            format!("cannot run `{}`: program not found (is it installed and on PATH?)", spec.display)
+        }
+        std::io::ErrorKind::PermissionDenied => {
+            format!("cannot run `{}`: permission denied (is it executable?)", spec.display)
+        }
+        _ => format!("cannot run `{}`: {e}", spec.display),
+    }
+}
+
+#[cfg(unix)]
+fn describe_status(status: &std::process::ExitStatus) -> String {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(code), _) => format!("exited with code {code}"),
+        (None, Some(sig)) => format!("was killed by signal {sig}"),
+        _ => format!("ended abnormally ({status})"),
+    }
+}
+
+#[cfg(not(unix))]
+fn describe_status(status: &std::process::ExitStatus) -> String {
+    match status.code() {
+        Some(code) => format!("exited with code {code}"),
+        None => format!("ended abnormally ({status})"),
+    }
+}
+
+fn human(d: Duration) -> String {
+    if d.subsec_millis() == 0 { format!("{}s", d.as_secs()) } else { format!("{:.1}s", d.as_secs_f64()) }
+}
+
+// ----- captured output -----
+
+/// The last `limit` bytes of a stream, and how many bytes it had in all.
+#[derive(Debug, Default)]
+struct Tail {
+    bytes: VecDeque<u8>,
+    total: u64,
+    limit: usize,
+    /// The reader was still running when we stopped waiting for it.
+    incomplete: bool,
+}
+
+impl Tail {
+    fn push(&mut self, chunk: &[u8]) {
+        self.total += chunk.len() as u64;
+        let chunk = &chunk[chunk.len().saturating_sub(self.limit)..];
+        let overflow = (self.bytes.len() + chunk.len()).saturating_sub(self.limit);
+        self.bytes.drain(..overflow.min(self.bytes.len()));
+        self.bytes.extend(chunk);
+    }
+
+    fn text(&self) -> String {
+        let (a, b) = self.bytes.as_slices();
+        let mut all = Vec::with_capacity(a.len() + b.len());
+        all.extend_from_slice(a);
+        all.extend_from_slice(b);
+        String::from_utf8_lossy(&all).into_owned()
+    }
+}
+
+/// A thread reading one pipe into a bounded [`Tail`].
+struct Capture {
+    tail: Arc<Mutex<Tail>>,
+    done: Option<mpsc::Receiver<()>>,
+}
+
+impl Capture {
+    fn start<R: Read + Send + 'static>(pipe: Option<R>, limit: usize) -> Capture {
+        let tail = Arc::new(Mutex::new(Tail { limit, ..Tail::default() }));
+        let Some(mut pipe) = pipe else { return Capture { tail, done: None } };
+        let (tx, rx) = mpsc::channel();
+        let shared = tail.clone();
+        let spawned = std::thread::Builder::new().name("trainyard-capture".into()).spawn(move || {
+            let mut buf = vec![0u8; 16 * 1024];
+            loop {
+                match pipe.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => shared.lock().unwrap_or_else(|e| e.into_inner()).push(&buf[..n]),
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(_) => break,
+                }
+            }
+            let _ = tx.send(());
+        });
+        Capture { tail, done: spawned.ok().map(|_| rx) }
+    }
+
+    /// Waits for the reader until `deadline`, then takes what it has.
+    fn finish(self, deadline: Instant) -> Tail {
+        let complete = match &self.done {
+            None => true,
+            Some(rx) => rx.recv_timeout(deadline.saturating_duration_since(Instant::now())).is_ok(),
+        };
+        let mut guard = self.tail.lock().unwrap_or_else(|e| e.into_inner());
+        let mut tail = std::mem::take(&mut *guard);
+        tail.incomplete = !complete;
+        tail
+    }
+}
+
+fn format_tails(stderr: &Tail, stdout: &Tail) -> String {
+    let mut out = String::new();
+    for (name, tail) in [("stderr", stderr), ("stdout", stdout)] {
+        if tail.total == 0 {
+            continue;
+        }
+        let kept = tail.bytes.len() as u64;
+        let what = if kept < tail.total {
+            format!("last {kept} of {} bytes", tail.total)
+        } else {
+            format!("{} bytes", tail.total)
+        };
+        let note = if tail.incomplete { "; capture stopped while a background process held the pipe" } else { "" };
+        out.push_str(&format!("\n--- {name} ({what}{note}) ---\n{}", tail.text()));
+    }
+    out
+}
+
+// ----- the outputs file -----
+
+/// The `TRAINYARD_OUTPUT` file of one job; removed when dropped.
+struct OutputFile {
+    path: PathBuf,
+}
+
+impl OutputFile {
+    fn create(job_id: &str) -> std::io::Result<OutputFile> {
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let safe: String =
+            job_id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).take(80).collect();
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let path = std::env::temp_dir().join(format!("trainyard-{}-{n}-{safe}.out", std::process::id()));
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        options.open(&path)?;
+        Ok(OutputFile { path })
+    }
+
+    fn read(&self) -> Result<IndexMap<String, Value>, String> {
+        let file = std::fs::File::open(&self.path).map_err(|e| format!("cannot open it: {e}"))?;
+        let mut bytes = Vec::new();
+        file.take(OUTPUT_FILE_LIMIT + 1).read_to_end(&mut bytes).map_err(|e| format!("cannot read it: {e}"))?;
+        if bytes.len() as u64 > OUTPUT_FILE_LIMIT {
+            return Err(format!("it is larger than {OUTPUT_FILE_LIMIT} bytes"));
+        }
+        parse_outputs(&String::from_utf8_lossy(&bytes))
+    }
+}
+
+impl Drop for OutputFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Parses an outputs file: `name=value` lines, and `name<<DELIM` … `DELIM` blocks for multi-line
+/// values (as in GitHub Actions' `GITHUB_OUTPUT`). Values are strings; a later line for the same
+/// name wins; blank lines are skipped; `\r\n` line ends are accepted. A line that is neither form,
+/// an empty name or an unterminated block is an error naming the line.
+///
+/// ```
+/// let out = trainyard::executor::command::parse_outputs("version=1.2.3\nnotes<<EOF\nline 1\nline 2\nEOF\n").unwrap();
+/// assert_eq!(out["version"], "1.2.3");
+/// assert_eq!(out["notes"], "line 1\nline 2");
+/// ```
+pub fn parse_outputs(text: &str) -> Result<IndexMap<String, Value>, String> {
+    let mut out = IndexMap::new();
+    let mut lines = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)).enumerate();
+    while let Some((i, line)) = lines.next() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let eq = line.find('=');
+        let heredoc = line.find("<<");
+        let is_pair = match (eq, heredoc) {
+            (Some(e), Some(h)) => e < h,
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        if is_pair {
+            let (name, value) = line.split_once('=').unwrap_or((line, ""));
+            let name = name.trim();
+            if name.is_empty() {
+                return Err(format!("line {}: an output needs a name before `=`", i + 1));
+            }
+            out.insert(name.to_string(), Value::String(value.to_string()));
+        } else if let Some((name, delim)) = line.split_once("<<") {
+            let (name, delim) = (name.trim(), delim.trim());
+            if name.is_empty() || delim.is_empty() {
+                return Err(format!("line {}: write `name<<DELIMITER`, then the lines, then `DELIMITER`", i + 1));
+            }
+            let mut value: Vec<&str> = Vec::new();
+            let mut closed = false;
+            for (_, l) in lines.by_ref() {
+                if l == delim {
+                    closed = true;
+                    break;
+                }
+                value.push(l);
+            }
+            if !closed {
+                return Err(format!("line {}: the block for `{name}` is not closed by a `{delim}` line", i + 1));
+            }
+            out.insert(name.to_string(), Value::String(value.join("\n")));
+        } else {
+            return Err(format!("line {}: expected `name=value` or `name<<DELIMITER`", i + 1));
+        }
+    }
+    Ok(out)
+}
+
+// ----- process groups -----
+
+#[cfg(unix)]
+mod sys {
+    use std::os::unix::process::CommandExt;
+    use std::process::{Child, Command};
+
+    /// The child leads a new process group (pgid = its pid).
+    pub fn prepare(cmd: &mut Command) {
+        cmd.process_group(0);
+    }
+
+    /// Whether the child exited, without reaping it: its pid (= the group id) stays reserved, so
+    /// signalling the group afterwards cannot hit an unrelated process.
+    pub fn exited(child: &mut Child) -> std::io::Result<bool> {
+        let pid: libc::id_t = child.id();
+        loop {
+            // SAFETY: an all-zero siginfo_t is a valid value; waitid only writes into it.
+            let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+            // SAFETY: valid pointer to a live siginfo_t; WNOWAIT leaves the child unreaped.
+            let rc =
+                unsafe { libc::waitid(libc::P_PID, pid, &mut info, libc::WEXITED | libc::WNOHANG | libc::WNOWAIT) };
+            if rc == 0 {
+                return Ok(info.si_signo != 0);
+            }
+            let err = std::io::Error::last_os_error();
+            if err.kind() != std::io::ErrorKind::Interrupted {
+                return Err(err);
+            }
+        }
+    }
+
+    /// Sends `SIGTERM` (or `SIGKILL` when `kill`) to the process group led by `pid`. A group that
+    /// no longer exists is fine.
+    pub fn signal_group(pid: u32, kill: bool) {
+        let Ok(pgid) = libc::pid_t::try_from(pid) else { return };
+        if pgid <= 1 {
+            return;
+        }
+        let sig = if kill { libc::SIGKILL } else { libc::SIGTERM };
+        // SAFETY: killpg has no memory-safety preconditions.
+        unsafe {
+            libc::killpg(pgid, sig);
+        }
+    }
+}
+
+#[cfg(not(unix))]
+mod sys {
+    use std::process::{Child, Command};
+
+    /// Nothing to prepare: there are no process groups.
+    pub fn prepare(_cmd: &mut Command) {}
+
+    /// Whether the child exited (reaps it).
+    pub fn exited(child: &mut Child) -> std::io::Result<bool> {
+        child.try_wait().map(|s| s.is_some())
+    }
+
+    /// Kills the process tree of `pid` (`taskkill /T /F` on Windows).
+    pub fn signal_group(pid: u32, _kill: bool) {
+        #[cfg(windows)]
+        {
+            let _ = Command::new("taskkill").args(["/T", "/F", "/PID", &pid.to_string()]).output();
+        }
+        #[cfg(not(windows))]
+        let _ = pid;
+    }
+}
