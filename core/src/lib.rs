@@ -27,6 +27,7 @@ pub mod error;
 pub mod executor;
 pub mod expr;
 pub mod model;
+pub mod notify;
 pub mod release;
 pub mod schedule;
 pub mod store;
