@@ -4,3 +4,18 @@
 mod clock;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub mod codes;
+mod fields;
+mod freeze;
+mod group;
+mod materialise;
+pub mod recurrence;
+#[cfg(test)]
+mod tests;
+
+pub use freeze::{Freeze, FreezeRecurrence, FreezeWindow, Resource, freeze_windows, frozen};
+pub use group::{
+    DEFAULT_NAME_TEMPLATE, Occurrence, OccurrenceKey, ReleaseGroup, TEMPLATE_FIELDS, check_template, render_template,
+};
+pub use materialise::{DEFAULT_HORIZON_DAYS, ExistingOccurrence, GroupPlan, Rewrite, materialise, reconcile};
+pub use recurrence::{Cadence, Every, LocalMoment, Recurrence};
