@@ -48,6 +48,7 @@
 //! | killed by a signal | `Failure` naming the signal, with the tails, `retryable: true` |
 //! | timeout | `Failure` ("timed out after …"), with the tails, `retryable: true` |
 //! | cancelled | `Failure` ("cancelled"), `retryable: false` |
+//! | the same job id is already running here (a redelivery) | `Started`: the run in progress reports |
 //! | bad inputs, missing program, missing working dir | `Failure` with a clear message, `retryable: false` |
 //!
 //! Logging goes through `tracing` (target `trainyard::executor::command`): the job id and the
@@ -189,7 +190,10 @@ impl CommandExecutor {
                 return permanent("cancelled before it started");
             }
             if reg.running.contains_key(&job.id) {
-                return permanent(format!("job {} is already running in this executor", job.id));
+                // A redelivery of a job that is still running here: its result comes from the run
+                // in progress.
+                tracing::debug!(job = %job.id, "already running; redelivery ignored");
+                return Outcome::Started;
             }
             match cmd.spawn() {
                 Ok(child) => {

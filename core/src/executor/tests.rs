@@ -297,6 +297,7 @@ fn cancel_from_another_thread_kills_the_group() {
     };
     let grandchild = read_pid(&tmp.path().join("grandchild.pid"));
     assert_eq!(exec.running_jobs(), vec![j.id.clone()]);
+    assert_eq!(exec.execute(&j), Outcome::Started, "a redelivery while it runs is not run twice");
     let started = Instant::now();
     exec.cancel(&j);
     let (msg, retryable) = failure(runner.join().unwrap());
