@@ -3,13 +3,14 @@
 use super::{Engine, MAX_CONFLICT_RETRIES, lock};
 use crate::access::Actor;
 use crate::executor::Job;
+use crate::model::InputType;
 use crate::release::{
     ActivityStatus, Command, Ctx, Event, EventKind, NewRelease, ReleaseState, Stage, TimerKey, decide, decide_create,
     evolve,
 };
-use crate::model::InputType;
-use crate::store::ReleaseRow;
+use crate::store::{Append, ReleaseRow, decode_snapshot, encode_snapshot};
 use crate::{Error, Result, Timestamp};
+use std::collections::{HashMap, HashSet};
 
 /// Rounds of advancing after one command before the engine assumes a bug (each round starts or
 /// ends at least one node, so a real release never comes close).
@@ -31,19 +32,23 @@ impl Engine {
         for e in &events {
             evolve(&mut state, e);
         }
-        self.store.append(&id, 0, &events, &row_of(&state))?;
+        self.store.append(&Append::new(&id, 0, &events, &row_of(&state)))?;
         tracing::info!(release = %id, process = %process_id, "release created");
         let snapshot = state.clone();
         lock(&self.cache).insert(id, state);
         Ok(snapshot)
     }
 
-    /// The current state of a release.
+    /// The current state of a release. A cached state is served only while it is at the store's
+    /// sequence (another engine may have appended since); otherwise the release is reloaded.
     pub fn get_release(&self, id: &str) -> Result<ReleaseState> {
+        let row = self.require_row(id)?;
         if let Some(s) = lock(&self.cache).get(id) {
-            return Ok(s.clone());
+            if s.seq == row.seq {
+                return Ok(s.clone());
+            }
         }
-        let state = self.load(id)?;
+        let state = self.load_row(&row)?;
         lock(&self.cache).insert(id.to_string(), state.clone());
         Ok(state)
     }
@@ -68,8 +73,45 @@ impl Engine {
         }
     }
 
-    /// Folds a release from its events.
+    /// Loads a release: its latest snapshot (if any, and readable) plus the events after it.
     pub(crate) fn load(&self, id: &str) -> Result<ReleaseState> {
+        let row = self.require_row(id)?;
+        self.load_row(&row)
+    }
+
+    fn load_row(&self, row: &ReleaseRow) -> Result<ReleaseState> {
+        let id = row.id.as_str();
+        let plan = self.plan(&row.process_id, Some(row.process_version))?;
+        let snapshot = match self.store.snapshot(id) {
+            Ok(s) => s.and_then(|(seq, v)| decode_snapshot(&v).filter(|st| st.seq == seq && st.id == id)),
+            Err(e) => {
+                tracing::warn!(release = %id, error = %e, "snapshot unreadable; replaying every event");
+                None
+            }
+        };
+        let mut state = match snapshot {
+            Some(mut s) => {
+                s.plan = Some(plan);
+                s
+            }
+            None => ReleaseState::new(id, plan),
+        };
+        for e in self.store.events(id, state.seq)? {
+            if e.seq != state.seq + 1 {
+                return Err(Error::Storage {
+                    message: format!(
+                        "the event log of release {id} jumps from event {} to {}: the store is damaged",
+                        state.seq, e.seq
+                    ),
+                });
+            }
+            evolve(&mut state, &e);
+        }
+        Ok(state)
+    }
+
+    /// Loads a release, replaying every event (no snapshot): what the snapshots must agree with.
+    pub fn replay_release(&self, id: &str) -> Result<ReleaseState> {
         let row = self.require_row(id)?;
         let plan = self.plan(&row.process_id, Some(row.process_version))?;
         let mut state = ReleaseState::new(id, plan);
@@ -106,12 +148,19 @@ impl Engine {
             let events = match decide(&state, cmd, &ctx) {
                 Ok(e) => e,
                 Err(e) => {
-                    lock(&self.cache).insert(id.to_string(), state);
-                    return Err(e);
+                    // A refusal against a state another engine has moved past is decided again.
+                    let fresh = self.store.release(id)?.is_some_and(|r| r.seq == state.seq);
+                    if fresh {
+                        lock(&self.cache).insert(id.to_string(), state);
+                        return Err(e);
+                    }
+                    continue;
                 }
             };
             let expected = state.seq;
             let cancelled = in_flight_jobs_cancelled_by(&state, &events);
+            let mut touched = JobTracker::default();
+            touched.before(&state, &events);
             let mut all = events;
             for e in &all {
                 evolve(&mut state, e);
@@ -134,9 +183,13 @@ impl Engine {
                     });
                 }
             }
-            match self.store.append(id, expected, &all, &row_of(&state)) {
+            let (new_jobs, done_jobs) = touched.after(&state, &all, &cancelled);
+            let row = row_of(&state);
+            let batch = Append { new_jobs: &new_jobs, done_jobs: &done_jobs, ..Append::new(id, expected, &all, &row) };
+            match self.store.append(&batch) {
                 Ok(()) => {
-                    self.after_commit(&state, &all, &cancelled);
+                    self.after_commit(&cancelled);
+                    self.maybe_snapshot(&state, expected);
                     lock(&self.cache).insert(id.to_string(), state);
                     return Ok(all);
                 }
@@ -154,35 +207,127 @@ impl Engine {
         })
     }
 
-    /// Effects after a commit: queue jobs for in-process executors, cancel aborted/timed-out ones.
-    fn after_commit(&self, state: &ReleaseState, events: &[Event], cancelled: &[Job]) {
+    /// Effects after a commit: ask executors to cancel aborted/timed-out jobs.
+    fn after_commit(&self, cancelled: &[Job]) {
         for job in cancelled {
-            lock(&self.jobs).retain(|j| j.id != job.id);
             if let Some(exec) = self.executor(&job.executor) {
                 exec.cancel(job);
             }
         }
+    }
+
+    /// Saves a snapshot when the release crossed a snapshot boundary with this append. Snapshots
+    /// are a cache: a failure is logged, never returned.
+    fn maybe_snapshot(&self, state: &ReleaseState, before: u64) {
+        let every = self.settings().snapshot_every.unwrap_or_else(|| self.store.snapshot_every());
+        if every == 0 {
+            return;
+        }
+        let activities: u64 = state.counts.iter().map(|&c| c as u64).sum();
+        let interval = every.max(activities);
+        if state.seq / interval == before / interval {
+            return;
+        }
+        let result = encode_snapshot(state).and_then(|v| self.store.put_snapshot(&state.id, state.seq, &v));
+        if let Err(e) = result {
+            tracing::warn!(release = %state.id, error = %e, "snapshot not saved");
+        }
+    }
+}
+
+/// The jobs an append queues and ends: the job ids of the activities its events touch, before and
+/// after.
+#[derive(Default)]
+struct JobTracker {
+    /// `(phase, activity)` → the in-flight job before the batch.
+    seen: HashMap<(String, String), Option<String>>,
+}
+
+/// The activity an event is about, for the events that start or end jobs.
+fn activity_of(kind: &EventKind) -> Option<(&str, &str)> {
+    match kind {
+        EventKind::ActivityQueued { phase, activity, .. }
+        | EventKind::ActivityStarted { phase, activity, .. }
+        | EventKind::ActivitySucceeded { phase, activity, .. }
+        | EventKind::ActivityFailed { phase, activity, .. }
+        | EventKind::ActivitySkipped { phase, activity, .. }
+        | EventKind::ActivityDecided { phase, activity, .. }
+        | EventKind::TimerFired { timer: TimerKey::Timeout { phase, activity, .. } } => Some((phase, activity)),
+        _ => None,
+    }
+}
+
+fn live_job(state: &ReleaseState, phase: &str, activity: &str) -> Option<String> {
+    state.activity(phase, activity).filter(|a| a.status.is_in_flight()).and_then(|a| a.job_id.clone())
+}
+
+impl JobTracker {
+    /// Notes the in-flight jobs of the activities `events` touch, before they are applied.
+    fn before(&mut self, state: &ReleaseState, events: &[Event]) {
+        for e in events {
+            if let Some((p, a)) = activity_of(&e.kind) {
+                self.seen.entry((p.to_string(), a.to_string())).or_insert_with(|| live_job(state, p, a));
+            }
+        }
+    }
+
+    /// `(new jobs, ended job ids)` once every event of the batch is applied.
+    fn after(&self, state: &ReleaseState, events: &[Event], cancelled: &[Job]) -> (Vec<Job>, Vec<String>) {
+        let mut new_jobs = Vec::new();
         for e in events {
             if let EventKind::ActivityQueued { phase, activity, attempt, job_id, executor, inputs } = &e.kind {
-                if self.executor(executor).is_some() {
-                    let timeout = state
-                        .plan()
-                        .phase_index(phase)
-                        .and_then(|p| state.plan().phases[p].activity_index(activity).map(|a| (p, a)))
-                        .and_then(|(p, a)| state.plan().activity_def(p, a).timeout.clone());
-                    lock(&self.jobs).push_back(Job {
-                        id: job_id.clone(),
-                        release_id: state.id.clone(),
-                        phase_id: phase.clone(),
-                        activity_id: activity.clone(),
-                        attempt: *attempt,
-                        executor: executor.clone(),
-                        inputs: inputs.clone(),
-                        deadline: timeout.map(|t| e.at + chrono::Duration::seconds(t.as_secs() as i64)),
-                    });
+                let later_end = events.iter().filter(|x| x.seq > e.seq).any(|x| {
+                    matches!(&x.kind, EventKind::ActivitySucceeded { phase: p, activity: a, .. }
+                        | EventKind::ActivityFailed { phase: p, activity: a, .. }
+                        | EventKind::ActivitySkipped { phase: p, activity: a, .. } if p == phase && a == activity)
+                });
+                if later_end || live_job(state, phase, activity).as_deref() != Some(job_id.as_str()) {
+                    continue;
+                }
+                let timeout = state
+                    .plan()
+                    .phase_index(phase)
+                    .and_then(|p| state.plan().phases[p].activity_index(activity).map(|a| (p, a)))
+                    .and_then(|(p, a)| state.plan().activity_def(p, a).timeout.clone());
+                new_jobs.push(Job {
+                    id: job_id.clone(),
+                    release_id: state.id.clone(),
+                    phase_id: phase.clone(),
+                    activity_id: activity.clone(),
+                    attempt: *attempt,
+                    executor: executor.clone(),
+                    inputs: inputs.clone(),
+                    deadline: timeout.map(|t| e.at + chrono::Duration::seconds(t.as_secs() as i64)),
+                });
+            }
+        }
+        // An attempt ends when its activity succeeds, fails (even when a retry follows after a
+        // backoff: the retry is a new attempt with a new job) or is skipped, or when the activity
+        // moves on to another job.
+        let mut ended: HashSet<(&str, &str)> = HashSet::new();
+        for e in events {
+            match &e.kind {
+                EventKind::ActivitySucceeded { phase, activity, .. }
+                | EventKind::ActivityFailed { phase, activity, .. }
+                | EventKind::ActivitySkipped { phase, activity, .. } => {
+                    ended.insert((phase, activity));
+                }
+                _ => {}
+            }
+        }
+        let mut done: HashSet<String> = HashSet::new();
+        for ((p, a), before) in &self.seen {
+            if let Some(before) = before {
+                let live = live_job(state, p, a);
+                if live.as_deref() != Some(before.as_str()) || ended.contains(&(p.as_str(), a.as_str())) {
+                    done.insert(before.clone());
                 }
             }
         }
+        done.extend(cancelled.iter().map(|j| j.id.clone()));
+        let mut done: Vec<String> = done.into_iter().collect();
+        done.sort();
+        (new_jobs, done)
     }
 }
 
@@ -265,7 +410,9 @@ fn input_values_of(state: &ReleaseState, ty: InputType) -> Vec<String> {
         }
         match state.inputs.get(name) {
             Some(serde_json::Value::String(s)) => out.push(s.clone()),
-            Some(serde_json::Value::Array(items)) => out.extend(items.iter().filter_map(|v| v.as_str().map(String::from))),
+            Some(serde_json::Value::Array(items)) => {
+                out.extend(items.iter().filter_map(|v| v.as_str().map(String::from)))
+            }
             _ => {}
         }
     }

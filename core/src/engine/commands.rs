@@ -20,10 +20,7 @@ impl Engine {
         self.execute(id, Command::Update { name, inputs, owners }, actor, None)
     }
 
-    /// Deletes a draft or scheduled release.
-    pub fn delete_release(&self, id: &str, actor: &Actor) -> Result<Vec<Event>> {
-        self.execute(id, Command::Delete, actor, None)
-    }
+    // `delete_release` (with the retention rules) is in `retention.rs`.
 
     /// Schedules (or reschedules) a release; validates and locks its inputs.
     pub fn schedule(

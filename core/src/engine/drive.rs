@@ -1,11 +1,11 @@
-//! Driving the engine: `tick` fires due timers in due order and runs queued in-process jobs;
-//! `run_until_idle` repeats until nothing is left to do at the current time; external executors
-//! report through `complete_job`.
+//! Driving the engine: `tick` fires due timers in due order and runs the in-process executors'
+//! jobs; `run_until_idle` repeats until nothing is left to do at the current time. External
+//! workers use the calls in `workers.rs`.
 
-use super::{Engine, lock};
+use super::Engine;
 use crate::access::Actor;
-use crate::executor::{Job, Outcome};
-use crate::release::{Command, ReleaseState, ReleaseStatus, parse_job_id};
+use crate::release::{Command, ReleaseState, ReleaseStatus};
+use crate::store::ReleaseQuery;
 use crate::{Error, Result};
 
 /// Timers fired by one `tick` before it yields (a tick after a very long pause continues in the next).
@@ -27,37 +27,34 @@ pub struct ReleaseFilter {
 }
 
 impl Engine {
-    /// Fires every timer due now, earliest first (across releases), then runs the queued
-    /// in-process jobs. Returns how many timers and jobs it handled.
+    /// Fires every timer due now, earliest first (across releases), then runs the jobs of the
+    /// in-process executors. Returns how many timers and jobs it handled.
+    ///
+    /// Several engines may tick over one shared store: a due release is claimed with a short lease
+    /// (so engines do not race for it) and a timer fired twice conflicts on the expected sequence,
+    /// so each timer fires once.
     pub fn tick(&self) -> Result<usize> {
         let now = self.clock.now();
+        let lease = self.settings().timer_lease;
         let mut done = 0;
         let system = Actor::system();
         while done < MAX_TIMERS_PER_TICK {
-            // The earliest due timer across releases; entries the store still lists for releases
-            // that are gone or whose timer already moved are passed over.
-            let mut fired = false;
-            for (_, id) in self.store.due(now, 64)? {
-                let state = match self.get_release(&id) {
-                    Ok(s) => s,
-                    Err(Error::NotFound { .. }) => continue,
-                    Err(e) => return Err(e),
-                };
-                let Some((timer, when)) = state.next_timer().map(|(k, t)| (k.clone(), *t)) else { continue };
-                if when > now {
-                    continue;
-                }
-                match self.apply_at(&id, &Command::FireTimer { timer }, &system, None, Some(when)) {
-                    Ok(_) | Err(Error::Conflict { .. }) => {}
-                    Err(e) => return Err(e),
-                }
-                done += 1;
-                fired = true;
-                break;
+            let Some((_, id)) = self.store.claim_due(now, 1, now + lease)?.into_iter().next() else { break };
+            let state = match self.get_release(&id) {
+                Ok(s) => s,
+                Err(Error::NotFound { .. }) => continue,
+                Err(e) => return Err(e),
+            };
+            let Some((timer, when)) = state.next_timer().map(|(k, t)| (k.clone(), *t)) else { continue };
+            if when > now {
+                continue;
             }
-            if !fired {
-                break;
+            match self.apply_at(&id, &Command::FireTimer { timer }, &system, None, Some(when)) {
+                // Conflict: another engine fired it (or changed the release) first.
+                Ok(_) | Err(Error::Conflict { .. }) => {}
+                Err(e) => return Err(e),
             }
+            done += 1;
         }
         Ok(done + self.run_jobs()?)
     }
@@ -76,80 +73,22 @@ impl Engine {
         Ok(total)
     }
 
-    /// Runs the queued in-process jobs (and the jobs they lead to) once each.
-    fn run_jobs(&self) -> Result<usize> {
-        let mut ran = 0;
-        loop {
-            let next = lock(&self.jobs).pop_front();
-            let Some(job) = next else { break };
-            let Some(exec) = self.executor(&job.executor) else { continue };
-            let system = Actor::system();
-            if self
-                .apply_at(&job.release_id, &Command::StartJob { job_id: job.id.clone() }, &system, None, None)
-                .is_err()
-            {
-                continue; // stale or aborted meanwhile
-            }
-            let outcome =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| exec.execute(&job))).unwrap_or_else(|panic| {
-                    Outcome::Failure {
-                        message: format!("executor `{}` panicked: {}", job.executor, panic_text(&panic)),
-                        retryable: false,
-                    }
-                });
-            ran += 1;
-            match self.report(&job, outcome) {
-                Ok(()) | Err(Error::InvalidTransition { .. }) | Err(Error::Conflict { .. }) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(ran)
-    }
-
-    fn report(&self, job: &Job, outcome: Outcome) -> Result<()> {
-        self.complete_job(&job.id, outcome)
-    }
-
-    /// Reports the outcome of a job run by an executor outside the engine (or one that returned
-    /// [`Outcome::Started`]). A report for a stale attempt is refused with `conflict`.
-    pub fn complete_job(&self, job_id: &str, outcome: Outcome) -> Result<()> {
-        let (release, ..) = parse_job_id(job_id).ok_or_else(|| Error::NotFound {
-            kind: "job".into(),
-            id: job_id.into(),
-            hint: Some("job ids look like <release>/<phase>/<activity>/<attempt>".into()),
-        })?;
-        let system = Actor::system();
-        let cmd = match outcome {
-            Outcome::Success { outputs } => Command::SucceedJob { job_id: job_id.into(), outputs },
-            Outcome::Failure { message, retryable } => Command::FailJob { job_id: job_id.into(), message, retryable },
-            Outcome::Started => return Ok(()),
-        };
-        self.apply_at(release, &cmd, &system, None, None).map(|_| ())
-    }
-
     /// Releases matching `filter`, oldest first (deleted ones never; archived ones on request).
     pub fn list_releases(&self, filter: &ReleaseFilter) -> Result<Vec<ReleaseState>> {
-        let rows = self.store.releases()?;
-        rows.into_iter()
-            .filter(|r| !r.deleted && (filter.include_archived || !r.archived))
-            .filter(|r| filter.status.is_none_or(|s| s == r.status))
-            .filter(|r| filter.kind.is_none_or(|k| k == r.kind))
-            .filter(|r| filter.group.as_ref().is_none_or(|g| r.group.as_ref() == Some(g)))
-            .filter(|r| filter.scope.as_ref().is_none_or(|s| &r.scope == s))
-            .map(|r| self.get_release(&r.id))
-            .collect()
+        let rows = self.store.query_releases(&ReleaseQuery {
+            statuses: filter.status.into_iter().collect(),
+            kind: filter.kind,
+            group: filter.group.clone(),
+            scope: filter.scope.clone(),
+            include_archived: filter.include_archived,
+            ..Default::default()
+        })?;
+        rows.into_iter().map(|r| self.get_release(&r.id)).collect()
     }
 
-    /// Jobs queued for in-process executors, not yet run.
-    pub fn queued_jobs(&self) -> Vec<Job> {
-        lock(&self.jobs).iter().cloned().collect()
+    /// Index rows matching `query` (status, kind, group, scope, service, environment, time
+    /// range), oldest first, without loading the releases.
+    pub fn query_releases(&self, query: &ReleaseQuery) -> Result<Vec<crate::store::ReleaseRow>> {
+        self.store.query_releases(query)
     }
-}
-
-fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| s.to_string())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".into())
 }

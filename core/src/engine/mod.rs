@@ -3,8 +3,16 @@
 //! Every command goes the same way: load the release's state (cached, or folded from its events),
 //! `decide` against it, `evolve` the events, let the release advance (start what became ready),
 //! append everything atomically with the expected sequence (on a `conflict` the command is decided
-//! again against the fresh state, a bounded number of times), then run the effects: queue jobs for
-//! in-process executors, cancel aborted ones.
+//! again against the fresh state, a bounded number of times), then run the effects (ask executors
+//! to cancel aborted jobs). Jobs are written to the store in the same append as the events that
+//! queue them; in-process executors and external workers both claim them from there with leases,
+//! so several engines on one shared store split the work (each job runs once per attempt).
+//!
+//! # Storage and several engines
+//! [`Engine::open`] picks the store from a URL (`memory://`, `sqlite://…`, `postgres://…`). The
+//! engine caches release states; a cached state is checked against the store's sequence before it
+//! is served, and an append that conflicts drops it, so a release changed by another engine (or
+//! process) is reloaded, from its latest snapshot plus the events after it.
 //!
 //! ```
 //! use trainyard::{Engine, access::Actor, executor::Outcome, release::NewRelease};
@@ -23,17 +31,21 @@
 mod apply;
 mod commands;
 mod drive;
+mod open;
+mod retention;
+mod workers;
 
 pub use drive::ReleaseFilter;
+pub use retention::RetentionPolicy;
 
-use crate::executor::{Executor, Job};
+use crate::executor::Executor;
 use crate::model::Process;
 use crate::release::{Plan, ReleaseState};
 use crate::schedule::{Clock, SystemClock};
 use crate::store::{MemoryStore, Store};
 use crate::validate::ProcessCatalog;
 use crate::{Error, Problem, Result};
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 /// A registered process version.
@@ -54,7 +66,32 @@ pub struct Engine {
     executors: RwLock<HashMap<String, Arc<dyn Executor>>>,
     cache: Mutex<HashMap<String, ReleaseState>>,
     plans: Mutex<HashMap<(String, u32), Arc<Plan>>>,
-    jobs: Mutex<VecDeque<Job>>,
+    settings: RwLock<Settings>,
+    worker_id: String,
+}
+
+/// Tunables of an engine (see the setters on [`Engine`]).
+#[derive(Debug, Clone)]
+struct Settings {
+    /// How long an in-process executor holds a job's lease (and an external worker's default).
+    job_lease: chrono::Duration,
+    /// How long a claimed due timer is held before another engine may fire it.
+    timer_lease: chrono::Duration,
+    /// Events between snapshots (`None`: the store's default).
+    snapshot_every: Option<u64>,
+    /// Retention (DESIGN §8).
+    retention: RetentionPolicy,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            job_lease: chrono::Duration::minutes(5),
+            timer_lease: chrono::Duration::seconds(60),
+            snapshot_every: None,
+            retention: RetentionPolicy::default(),
+        }
+    }
 }
 
 /// How many times a command is decided again after a `conflict` before giving up.
@@ -73,8 +110,40 @@ impl Engine {
             executors: RwLock::new(HashMap::new()),
             cache: Mutex::new(HashMap::new()),
             plans: Mutex::new(HashMap::new()),
-            jobs: Mutex::new(VecDeque::new()),
+            settings: RwLock::new(Settings::default()),
+            worker_id: format!("engine-{}", uuid::Uuid::now_v7().simple()),
         }
+    }
+
+    fn settings(&self) -> Settings {
+        self.settings.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn update_settings(&self, f: impl FnOnce(&mut Settings)) {
+        f(&mut self.settings.write().unwrap_or_else(|e| e.into_inner()));
+    }
+
+    /// This engine's worker id: the lease holder of the jobs its in-process executors run.
+    pub fn worker_id(&self) -> &str {
+        &self.worker_id
+    }
+
+    /// Sets how long a claimed job is leased (in-process executors, and the default of
+    /// [`Engine::heartbeat`]). Default 5 minutes.
+    pub fn set_job_lease(&self, lease: chrono::Duration) {
+        self.update_settings(|s| s.job_lease = lease);
+    }
+
+    /// Sets how long a due timer claimed by this engine is kept from other engines. Default 60 s.
+    pub fn set_timer_lease(&self, lease: chrono::Duration) {
+        self.update_settings(|s| s.timer_lease = lease);
+    }
+
+    /// Sets how many events may pass between snapshots of a release (0 = never; default: the
+    /// store's [`Store::snapshot_every`]). A release with more activities than this snapshots once
+    /// per as many events as it has activities, so the cost per event stays flat.
+    pub fn set_snapshot_every(&self, events: u64) {
+        self.update_settings(|s| s.snapshot_every = Some(events));
     }
 
     /// An in-memory engine on the system clock.
@@ -104,6 +173,13 @@ impl Engine {
 
     pub(crate) fn executor(&self, name: &str) -> Option<Arc<dyn Executor>> {
         self.executors.read().unwrap_or_else(|e| e.into_inner()).get(name).cloned()
+    }
+
+    /// The names of the registered in-process executors.
+    pub fn executor_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.executors.read().unwrap_or_else(|e| e.into_inner()).keys().cloned().collect();
+        names.sort();
+        names
     }
 
     /// Validates and registers a process definition (YAML or JSON text). Registering a changed

@@ -1,9 +1,12 @@
 //! The in-memory backend: for tests and scripts. Nothing survives the process.
 
-use super::{ReleaseRow, Store};
+use super::jobs::{new_token, stale};
+use super::{Append, ClaimedJob, JobRecord, ReleaseQuery, ReleaseRow, Store};
+use crate::executor::Job;
 use crate::release::Event;
 use crate::{Error, Process, Result, Timestamp};
-use std::collections::{BTreeSet, HashMap};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Mutex;
 
 /// An in-memory [`Store`].
@@ -16,10 +19,33 @@ pub struct MemoryStore {
 struct Inner {
     processes: HashMap<String, Vec<Process>>,
     process_order: Vec<String>,
+    documents: HashMap<String, BTreeMap<String, Doc>>,
     events: HashMap<String, Vec<Event>>,
+    snapshots: HashMap<String, (u64, Value)>,
     rows: HashMap<String, ReleaseRow>,
-    order: Vec<String>,
+    order: BTreeMap<u64, String>,
+    order_of: HashMap<String, u64>,
+    next_order: u64,
     due: BTreeSet<(Timestamp, String)>,
+    due_leases: HashMap<String, Timestamp>,
+    jobs: BTreeMap<u64, JobEntry>,
+    job_index: HashMap<String, u64>,
+    next_job: u64,
+}
+
+#[derive(Default)]
+struct Doc {
+    /// The last version ever given (kept across deletion: versions are never reused).
+    last: u32,
+    versions: BTreeMap<u32, Value>,
+}
+
+struct JobEntry {
+    job: Job,
+    worker: Option<String>,
+    token: Option<String>,
+    lease_until: Option<Timestamp>,
+    deliveries: u32,
 }
 
 impl MemoryStore {
@@ -30,6 +56,22 @@ impl MemoryStore {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Inner {
+    fn remove_job(&mut self, id: &str) {
+        if let Some(ord) = self.job_index.remove(id) {
+            self.jobs.remove(&ord);
+        }
+    }
+
+    fn leased_job(&mut self, job_id: &str, token: &str, what: &str) -> Result<u64> {
+        let ord = *self.job_index.get(job_id).ok_or_else(|| stale(job_id, what))?;
+        match self.jobs.get(&ord) {
+            Some(e) if e.token.as_deref() == Some(token) => Ok(ord),
+            _ => Err(stale(job_id, what)),
+        }
     }
 }
 
@@ -58,9 +100,50 @@ impl Store for MemoryStore {
         Ok(inner.process_order.iter().map(|id| (id.clone(), inner.processes[id].len() as u32)).collect())
     }
 
-    fn append(&self, release: &str, expected_seq: u64, events: &[Event], row: &ReleaseRow) -> Result<()> {
+    fn put_document(&self, collection: &str, key: &str, value: &Value) -> Result<u32> {
         let mut inner = self.lock();
-        let current = inner.events.get(release).map_or(0, |e| e.len() as u64);
+        let doc = inner.documents.entry(collection.to_string()).or_default().entry(key.to_string()).or_default();
+        if let Some((v, latest)) = doc.versions.last_key_value() {
+            if latest == value {
+                return Ok(*v);
+            }
+        }
+        doc.last += 1;
+        doc.versions.insert(doc.last, value.clone());
+        Ok(doc.last)
+    }
+
+    fn get_document(&self, collection: &str, key: &str, version: Option<u32>) -> Result<Option<(u32, Value)>> {
+        let inner = self.lock();
+        let Some(doc) = inner.documents.get(collection).and_then(|c| c.get(key)) else { return Ok(None) };
+        Ok(match version {
+            Some(v) => doc.versions.get(&v).map(|d| (v, d.clone())),
+            None => doc.versions.last_key_value().map(|(v, d)| (*v, d.clone())),
+        })
+    }
+
+    fn list_documents(&self, collection: &str) -> Result<Vec<(String, u32)>> {
+        let inner = self.lock();
+        Ok(inner
+            .documents
+            .get(collection)
+            .map(|c| c.iter().filter_map(|(k, d)| d.versions.last_key_value().map(|(v, _)| (k.clone(), *v))).collect())
+            .unwrap_or_default())
+    }
+
+    fn delete_document(&self, collection: &str, key: &str) -> Result<bool> {
+        let mut inner = self.lock();
+        let Some(doc) = inner.documents.get_mut(collection).and_then(|c| c.get_mut(key)) else { return Ok(false) };
+        let existed = !doc.versions.is_empty();
+        doc.versions.clear();
+        Ok(existed)
+    }
+
+    fn append(&self, batch: &Append<'_>) -> Result<()> {
+        let Append { release, expected_seq, events, row, new_jobs, done_jobs } = *batch;
+        super::sql::check_sequence(release, expected_seq, events)?;
+        let mut inner = self.lock();
+        let current = inner.rows.get(release).map_or(0, |r| r.seq);
         if current != expected_seq {
             return Err(Error::Conflict {
                 message: format!(
@@ -68,15 +151,11 @@ impl Store for MemoryStore {
                 ),
             });
         }
-        for (i, e) in events.iter().enumerate() {
-            if e.seq != expected_seq + 1 + i as u64 {
-                return Err(Error::Storage {
-                    message: format!("event {} of release {release} is out of sequence", e.seq),
-                });
-            }
-        }
-        if current == 0 {
-            inner.order.push(release.to_string());
+        if !inner.order_of.contains_key(release) {
+            let n = inner.next_order;
+            inner.next_order += 1;
+            inner.order.insert(n, release.to_string());
+            inner.order_of.insert(release.to_string(), n);
         }
         if let Some(old) = inner.rows.get(release).and_then(|r| r.next_due) {
             inner.due.remove(&(old, release.to_string()));
@@ -84,8 +163,24 @@ impl Store for MemoryStore {
         if let Some(due) = row.next_due {
             inner.due.insert((due, release.to_string()));
         }
+        inner.due_leases.remove(release);
         inner.events.entry(release.to_string()).or_default().extend_from_slice(events);
         inner.rows.insert(release.to_string(), row.clone());
+        for id in done_jobs {
+            inner.remove_job(id);
+        }
+        for job in new_jobs {
+            if inner.job_index.contains_key(&job.id) {
+                continue;
+            }
+            let ord = inner.next_job;
+            inner.next_job += 1;
+            inner.job_index.insert(job.id.clone(), ord);
+            inner.jobs.insert(
+                ord,
+                JobEntry { job: job.clone(), worker: None, token: None, lease_until: None, deliveries: 0 },
+            );
+        }
         Ok(())
     }
 
@@ -94,17 +189,130 @@ impl Store for MemoryStore {
         Ok(inner.events.get(release).map(|e| e.iter().skip(after as usize).cloned().collect()).unwrap_or_default())
     }
 
+    fn put_snapshot(&self, release: &str, seq: u64, state: &Value) -> Result<()> {
+        let mut inner = self.lock();
+        if !inner.rows.contains_key(release) {
+            return Ok(());
+        }
+        if inner.snapshots.get(release).is_none_or(|(s, _)| *s < seq) {
+            inner.snapshots.insert(release.to_string(), (seq, state.clone()));
+        }
+        Ok(())
+    }
+
+    fn snapshot(&self, release: &str) -> Result<Option<(u64, Value)>> {
+        Ok(self.lock().snapshots.get(release).cloned())
+    }
+
+    fn snapshot_every(&self) -> u64 {
+        0
+    }
+
     fn release(&self, id: &str) -> Result<Option<ReleaseRow>> {
         Ok(self.lock().rows.get(id).cloned())
     }
 
-    fn releases(&self) -> Result<Vec<ReleaseRow>> {
+    fn query_releases(&self, query: &ReleaseQuery) -> Result<Vec<ReleaseRow>> {
         let inner = self.lock();
-        Ok(inner.order.iter().filter_map(|id| inner.rows.get(id).cloned()).collect())
+        let rows = inner.order.values().filter_map(|id| inner.rows.get(id)).filter(|r| query.matches(r));
+        Ok(rows.take(query.limit.unwrap_or(usize::MAX)).cloned().collect())
+    }
+
+    fn delete_release(&self, id: &str) -> Result<bool> {
+        let mut inner = self.lock();
+        let Some(row) = inner.rows.remove(id) else { return Ok(false) };
+        if let Some(due) = row.next_due {
+            inner.due.remove(&(due, id.to_string()));
+        }
+        inner.due_leases.remove(id);
+        inner.events.remove(id);
+        inner.snapshots.remove(id);
+        if let Some(n) = inner.order_of.remove(id) {
+            inner.order.remove(&n);
+        }
+        let jobs: Vec<String> =
+            inner.jobs.values().filter(|j| j.job.release_id == id).map(|j| j.job.id.clone()).collect();
+        for j in jobs {
+            inner.remove_job(&j);
+        }
+        Ok(true)
     }
 
     fn due(&self, now: Timestamp, limit: usize) -> Result<Vec<(Timestamp, String)>> {
         let inner = self.lock();
         Ok(inner.due.iter().take_while(|(t, _)| *t <= now).take(limit).cloned().collect())
+    }
+
+    fn claim_due(&self, now: Timestamp, limit: usize, lease_until: Timestamp) -> Result<Vec<(Timestamp, String)>> {
+        let mut inner = self.lock();
+        let picked: Vec<(Timestamp, String)> = inner
+            .due
+            .iter()
+            .take_while(|(t, _)| *t <= now)
+            .filter(|(_, id)| inner.due_leases.get(id).is_none_or(|l| *l <= now))
+            .take(limit)
+            .cloned()
+            .collect();
+        for (_, id) in &picked {
+            inner.due_leases.insert(id.clone(), lease_until);
+        }
+        Ok(picked)
+    }
+
+    fn claim_jobs(
+        &self,
+        executors: &[String],
+        worker: &str,
+        limit: usize,
+        lease_until: Timestamp,
+        now: Timestamp,
+    ) -> Result<Vec<ClaimedJob>> {
+        let mut inner = self.lock();
+        let mut out = Vec::new();
+        for entry in inner.jobs.values_mut() {
+            if out.len() >= limit {
+                break;
+            }
+            let free = entry.lease_until.is_none_or(|l| l <= now);
+            if free && executors.contains(&entry.job.executor) {
+                let token = new_token();
+                entry.worker = Some(worker.to_string());
+                entry.token = Some(token.clone());
+                entry.lease_until = Some(lease_until);
+                entry.deliveries += 1;
+                out.push(ClaimedJob { job: entry.job.clone(), token, deliveries: entry.deliveries });
+            }
+        }
+        Ok(out)
+    }
+
+    fn heartbeat(&self, job_id: &str, token: &str, lease_until: Timestamp) -> Result<()> {
+        let mut inner = self.lock();
+        let ord = inner.leased_job(job_id, token, "heartbeat refused")?;
+        if let Some(e) = inner.jobs.get_mut(&ord) {
+            e.lease_until = Some(lease_until);
+        }
+        Ok(())
+    }
+
+    fn finish_job(&self, job_id: &str, token: &str) -> Result<()> {
+        let mut inner = self.lock();
+        inner.leased_job(job_id, token, "completion refused")?;
+        inner.remove_job(job_id);
+        Ok(())
+    }
+
+    fn jobs(&self) -> Result<Vec<JobRecord>> {
+        let inner = self.lock();
+        Ok(inner
+            .jobs
+            .values()
+            .map(|e| JobRecord {
+                job: e.job.clone(),
+                worker: e.worker.clone(),
+                lease_until: e.lease_until,
+                deliveries: e.deliveries,
+            })
+            .collect())
     }
 }

@@ -1,22 +1,64 @@
-//! Storage: the [`Store`] trait and its backends.
+//! Storage: the [`Store`] trait, its backends and the [`contract`] every backend passes.
 //!
 //! # Contract (every backend)
-//! * **Atomic append with an expected sequence.** `append(release, expected_seq, events, row)`
-//!   writes all `events` (numbered `expected_seq + 1 ..`) and the release's index row, or nothing;
-//!   if the release's last sequence is not `expected_seq`, it fails with [`crate::Error::Conflict`].
-//! * **Read your writes.** After `append` returns, `events` and `releases` see what it wrote.
-//! * **Versioned definitions.** `put_process` stores a new version only when the definition
-//!   differs from the latest one; versions start at 1 and never change.
-//! * **Consistent index.** The index row of a release (status, kind, scope, group, process, next
-//!   timer) is written in the same transaction as its events.
+//! * **Atomic append with an expected sequence.** [`Store::append`] writes all of a batch's
+//!   `events` (numbered `expected_seq + 1 ..`), the release's index row, the batch's new jobs and
+//!   the removal of its finished jobs, or nothing. If the release's last sequence is not
+//!   `expected_seq` (someone else appended first) it fails with [`crate::Error::Conflict`] and
+//!   writes nothing. Sequences have no gaps and no duplicates.
+//! * **Read your writes.** After `append` returns, every read of the same store (and, for shared
+//!   backends, of every other store on the same database) sees what it wrote.
+//! * **Snapshots are a cache.** [`Store::put_snapshot`] keeps the latest serialized state of a
+//!   release at a sequence; loading uses it plus the events after it. A snapshot never replaces
+//!   events, and a missing or unreadable snapshot only costs a full replay.
+//! * **Durable timers with leases.** A release's earliest timer is its row's `next_due`.
+//!   [`Store::claim_due`] hands a due release to one caller until the lease ends or the release's
+//!   row is written again; an expired lease makes it claimable again. Firing stays safe without
+//!   the lease: a timer fired twice conflicts on the expected sequence.
+//! * **Jobs with leases.** Jobs are written in the same append as the `activity_queued` event that
+//!   creates them. [`Store::claim_jobs`] leases unclaimed or expired jobs (oldest first) to a
+//!   worker with a fresh token; an expired lease is redelivered with the **same job id** and a new
+//!   token. [`Store::heartbeat`] and [`Store::finish_job`] with a token that is no longer the
+//!   job's (or for a job that is gone) fail with [`crate::Error::Conflict`]. The engine removes the
+//!   job of an attempt that ended (success, failure, abort, timeout) in the append that ends it.
+//! * **Versioned definitions.** [`Store::put_process`] and [`Store::put_document`] store a new
+//!   version only when the value differs from the latest one; versions start at 1 and never change.
+//! * **Consistent index.** The index row of a release is written in the same transaction as its
+//!   events, so [`Store::query_releases`] (status, kind, group, scope, time range) never disagrees
+//!   with the events.
+//! * **Deletion.** [`Store::delete_release`] removes a release's row, events, snapshot and jobs.
+//!   The rules about *when* a release may be deleted live in the engine (DESIGN §8).
+//!
+//! Backends: [`MemoryStore`] (tests and scripts), [`SqliteStore`] (embedded default, one file,
+//! WAL) and, with the `postgres` feature, `PostgresStore` (several engines on one database).
+//! [`open`] picks one from a URL.
 
+pub mod contract;
+mod jobs;
 mod memory;
+mod query;
+mod snapshot;
+mod sql;
+mod sqlite;
+mod url;
 
+#[cfg(feature = "postgres")]
+mod postgres;
+
+pub use jobs::{ClaimedJob, JobRecord};
 pub use memory::MemoryStore;
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresStore;
+pub use query::{ReleaseQuery, window_of};
+pub use snapshot::{decode_snapshot, encode_snapshot};
+pub use sqlite::SqliteStore;
+pub use url::{open, redact_url};
 
+use crate::executor::Job;
 use crate::release::{Event, ReleaseKind, ReleaseStatus};
 use crate::{Process, Result, Timestamp};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 /// The queryable summary of a release, written with its events.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -63,22 +105,113 @@ pub struct ReleaseRow {
     pub environments: Vec<String>,
 }
 
-/// Where processes and release events live. Object-safe, `Send + Sync`, synchronous.
+/// One atomic write of a release: its new events, its index row, the jobs the events queue and
+/// the jobs whose attempts the events end.
+#[derive(Debug, Clone, Copy)]
+pub struct Append<'a> {
+    /// Release id.
+    pub release: &'a str,
+    /// The release's last sequence as the writer saw it (0 for a new release).
+    pub expected_seq: u64,
+    /// The events, numbered `expected_seq + 1 ..` without gaps.
+    pub events: &'a [Event],
+    /// The release's index row after the events.
+    pub row: &'a ReleaseRow,
+    /// Jobs queued by these events (one per `activity_queued`).
+    pub new_jobs: &'a [Job],
+    /// Ids of jobs whose attempt these events end (removed; their tokens become stale).
+    pub done_jobs: &'a [String],
+}
+
+impl<'a> Append<'a> {
+    /// A batch of events and the row, without jobs.
+    pub fn new(release: &'a str, expected_seq: u64, events: &'a [Event], row: &'a ReleaseRow) -> Self {
+        Append { release, expected_seq, events, row, new_jobs: &[], done_jobs: &[] }
+    }
+}
+
+/// Where processes, definitions, release events, timers and jobs live.
+/// Object-safe, `Send + Sync`, synchronous. The guarantees are in the [module docs](self).
 pub trait Store: Send + Sync {
+    // ----- process definitions -----
+
     /// Stores a process definition; returns its version (a new one only if it changed).
     fn put_process(&self, process: &Process) -> Result<u32>;
     /// A process at `version` (latest when `None`), with its version.
     fn get_process(&self, id: &str, version: Option<u32>) -> Result<Option<(u32, Process)>>;
-    /// Every process id with its latest version.
+    /// Every process id with its latest version, in registration order.
     fn list_processes(&self) -> Result<Vec<(String, u32)>>;
-    /// Appends events atomically (see the contract above).
-    fn append(&self, release: &str, expected_seq: u64, events: &[Event], row: &ReleaseRow) -> Result<()>;
+
+    // ----- other versioned definitions (input sets, release groups, freezes, …) -----
+
+    /// Stores `value` under `collection`/`key`; returns its version: a new one (latest + 1) when
+    /// the value differs from the latest, the latest otherwise. A key deleted earlier starts again
+    /// after its last version (versions are never reused).
+    fn put_document(&self, collection: &str, key: &str, value: &Value) -> Result<u32>;
+    /// A document at `version` (latest when `None`), with its version; `None` if there is no such
+    /// key or version, or the key was deleted.
+    fn get_document(&self, collection: &str, key: &str, version: Option<u32>) -> Result<Option<(u32, Value)>>;
+    /// The keys of a collection (not deleted) with their latest versions, sorted by key.
+    fn list_documents(&self, collection: &str) -> Result<Vec<(String, u32)>>;
+    /// Deletes a key with all its versions; returns whether it existed.
+    fn delete_document(&self, collection: &str, key: &str) -> Result<bool>;
+
+    // ----- release events -----
+
+    /// Appends a batch atomically (see the contract in the module docs).
+    fn append(&self, batch: &Append<'_>) -> Result<()>;
     /// The events of a release with `seq > after`, in order.
     fn events(&self, release: &str, after: u64) -> Result<Vec<Event>>;
+    /// Keeps `state` (an [`encode_snapshot`] value) as the release's snapshot at `seq`, replacing
+    /// an older one (a snapshot older than the kept one is ignored).
+    fn put_snapshot(&self, release: &str, seq: u64, state: &Value) -> Result<()>;
+    /// The release's latest snapshot: `(seq, state)`.
+    fn snapshot(&self, release: &str) -> Result<Option<(u64, Value)>>;
+    /// How many events the engine lets pass between snapshots (0 = never). Durable backends
+    /// snapshot; the memory backend does not need to (the engine's cache holds the states).
+    fn snapshot_every(&self) -> u64 {
+        100
+    }
+
+    // ----- the release index -----
+
     /// The index row of a release.
     fn release(&self, id: &str) -> Result<Option<ReleaseRow>>;
     /// All index rows, oldest first.
-    fn releases(&self) -> Result<Vec<ReleaseRow>>;
+    fn releases(&self) -> Result<Vec<ReleaseRow>> {
+        self.query_releases(&ReleaseQuery { include_archived: true, include_deleted: true, ..Default::default() })
+    }
+    /// Index rows matching `query`, oldest first.
+    fn query_releases(&self, query: &ReleaseQuery) -> Result<Vec<ReleaseRow>>;
+    /// Removes a release: its row, events, snapshot and jobs. Returns whether it existed.
+    fn delete_release(&self, id: &str) -> Result<bool>;
+
+    // ----- timers -----
+
     /// Up to `limit` releases with a timer due at or before `now`, earliest due first.
     fn due(&self, now: Timestamp, limit: usize) -> Result<Vec<(Timestamp, String)>>;
+    /// Like [`Store::due`], but leases what it returns until `lease_until` (releases leased by
+    /// someone else and not expired at `now` are passed over). The next append to a release ends
+    /// its lease.
+    fn claim_due(&self, now: Timestamp, limit: usize, lease_until: Timestamp) -> Result<Vec<(Timestamp, String)>>;
+
+    // ----- jobs -----
+
+    /// Leases up to `limit` jobs of the named executors that are unclaimed or whose lease ended at
+    /// or before `now`, oldest first, to `worker` until `lease_until`, each with a fresh token.
+    fn claim_jobs(
+        &self,
+        executors: &[String],
+        worker: &str,
+        limit: usize,
+        lease_until: Timestamp,
+        now: Timestamp,
+    ) -> Result<Vec<ClaimedJob>>;
+    /// Extends a lease. `conflict` if `token` is not the job's current token or the job is gone.
+    fn heartbeat(&self, job_id: &str, token: &str, lease_until: Timestamp) -> Result<()>;
+    /// Removes a leased job (its worker is done with it). `conflict` if `token` is stale or the
+    /// job is gone.
+    fn finish_job(&self, job_id: &str, token: &str) -> Result<()>;
+    /// Every job in the store, oldest first, with its lease.
+    fn jobs(&self) -> Result<Vec<JobRecord>>;
 }

@@ -1,0 +1,198 @@
+//! Jobs and workers: claiming jobs from the store with leases, heartbeats, completions.
+//!
+//! Every job lives in the store from the append that queued it until the append that ends its
+//! attempt. Two kinds of workers take them:
+//!
+//! * **in-process executors** (registered with [`Engine::register_executor`]): `tick()` claims
+//!   their jobs under this engine's [`Engine::worker_id`], runs them and reports the outcome. An
+//!   executor that answers [`Outcome::Started`] keeps its job (the lease is parked) until someone
+//!   reports through [`Engine::complete_job`].
+//! * **external workers** (any process, any language): [`Engine::claim_jobs`] →
+//!   [`Engine::heartbeat`] while working → [`Engine::complete_claimed_job`] with the lease token.
+//!   A token that is no longer the job's (the lease expired and the job was redelivered, with the
+//!   same job id, to someone else) is refused with `conflict`, and so is a completion for an
+//!   attempt that ended meanwhile (aborted, timed out).
+//!
+//! Delivery is at-least-once: a worker that outlives its lease without a heartbeat may see its
+//! job run again elsewhere. With leases longer than the work, each job runs once per attempt.
+
+use super::Engine;
+use crate::access::Actor;
+use crate::executor::{Job, Outcome};
+use crate::release::{ActivityStatus, Command, parse_job_id};
+use crate::store::{ClaimedJob, JobRecord};
+use crate::{Error, Result, Timestamp};
+
+/// The lease of a job whose in-process executor answered `Started`: it stays with this engine
+/// until its outcome is reported.
+fn parked() -> Timestamp {
+    // 9999-12-31T00:00:00Z
+    chrono::DateTime::from_timestamp(253_402_214_400, 0).unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC)
+}
+
+impl Engine {
+    /// Claims up to `limit` jobs of the named executors for `worker` for `lease`; each comes with a
+    /// lease token. Claiming starts the attempt (`activity_started`, and its timeout runs from now);
+    /// a redelivered job (lease expired) comes again with the same id and a new token. Jobs whose
+    /// attempt ended meanwhile are dropped, never handed out.
+    pub fn claim_jobs(
+        &self,
+        executors: &[&str],
+        worker: &str,
+        limit: usize,
+        lease: chrono::Duration,
+    ) -> Result<Vec<ClaimedJob>> {
+        let names: Vec<String> = executors.iter().map(|s| s.to_string()).collect();
+        self.claim_named(&names, worker, limit, lease)
+    }
+
+    fn claim_named(
+        &self,
+        names: &[String],
+        worker: &str,
+        limit: usize,
+        lease: chrono::Duration,
+    ) -> Result<Vec<ClaimedJob>> {
+        let now = self.clock.now();
+        let claimed = self.store.claim_jobs(names, worker, limit, now + lease, now)?;
+        let mut out = Vec::with_capacity(claimed.len());
+        for c in claimed {
+            if self.start_claimed(&c.job)? {
+                out.push(c);
+            } else {
+                // The attempt ended (or the release is gone): drop the job.
+                match self.store.finish_job(&c.job.id, &c.token) {
+                    Ok(()) | Err(Error::Conflict { .. }) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Records that a claimed job started; `false` if its attempt is no longer current.
+    fn start_claimed(&self, job: &Job) -> Result<bool> {
+        let system = Actor::system();
+        match self.apply_at(&job.release_id, &Command::StartJob { job_id: job.id.clone() }, &system, None, None) {
+            Ok(_) => Ok(true),
+            Err(Error::InvalidTransition { .. }) => {
+                // Already started: a redelivery after an expired lease.
+                let state = self.get_release(&job.release_id)?;
+                Ok(state.activity(&job.phase_id, &job.activity_id).is_some_and(|a| {
+                    a.job_id.as_deref() == Some(job.id.as_str()) && a.status == ActivityStatus::Running
+                }))
+            }
+            Err(Error::Conflict { .. } | Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Extends the lease of a claimed job by the engine's job lease (see
+    /// [`Engine::set_job_lease`]); returns the new end of the lease. `conflict` if the token is
+    /// stale or the job's attempt ended.
+    pub fn heartbeat(&self, job_id: &str, token: &str) -> Result<Timestamp> {
+        let until = self.clock.now() + self.settings().job_lease;
+        self.store.heartbeat(job_id, token, until)?;
+        Ok(until)
+    }
+
+    /// Reports the outcome of a job claimed with [`Engine::claim_jobs`]. The token must still be
+    /// the job's (`conflict` otherwise: the lease expired and the job went to someone else, or the
+    /// attempt ended). `Outcome::Started` only extends the lease (report again later).
+    pub fn complete_claimed_job(&self, job_id: &str, token: &str, outcome: Outcome) -> Result<()> {
+        // Checking the token also extends the lease, so nobody can claim the job while the
+        // outcome is being recorded.
+        self.heartbeat(job_id, token)?;
+        if matches!(outcome, Outcome::Started) {
+            return Ok(());
+        }
+        match self.complete_job(job_id, outcome) {
+            Ok(()) => Ok(()), // the append that recorded the outcome removed the job
+            Err(e) => {
+                if matches!(e, Error::InvalidTransition { .. } | Error::Conflict { .. }) {
+                    // The attempt ended meanwhile: the job is of no use any more.
+                    let _ = self.store.finish_job(job_id, token);
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Reports the outcome of a job without a lease token: for in-process executors that answered
+    /// [`Outcome::Started`] and for trusted callers. A report for a stale attempt is refused with
+    /// `conflict`; one for an attempt that already ended with `invalid_transition`.
+    pub fn complete_job(&self, job_id: &str, outcome: Outcome) -> Result<()> {
+        let (release, ..) = parse_job_id(job_id).ok_or_else(|| Error::NotFound {
+            kind: "job".into(),
+            id: job_id.into(),
+            hint: Some("job ids look like <release>/<phase>/<activity>/<attempt>".into()),
+        })?;
+        let system = Actor::system();
+        let cmd = match outcome {
+            Outcome::Success { outputs } => Command::SucceedJob { job_id: job_id.into(), outputs },
+            Outcome::Failure { message, retryable } => Command::FailJob { job_id: job_id.into(), message, retryable },
+            Outcome::Started => return Ok(()),
+        };
+        self.apply_at(release, &cmd, &system, None, None).map(|_| ())
+    }
+
+    /// Every job in the store (queued, leased, parked), oldest first, with its lease.
+    pub fn list_jobs(&self) -> Result<Vec<JobRecord>> {
+        self.store.jobs()
+    }
+
+    /// Jobs of this engine's in-process executors that nobody holds now (not yet run).
+    pub fn queued_jobs(&self) -> Vec<Job> {
+        let now = self.clock.now();
+        let names = self.executor_names();
+        self.store
+            .jobs()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|r| names.contains(&r.job.executor) && r.lease_until.is_none_or(|l| l <= now))
+            .map(|r| r.job)
+            .collect()
+    }
+
+    /// Runs the in-process executors' jobs (and the jobs they lead to), one claim at a time, until
+    /// none is left. Returns how many ran.
+    pub(crate) fn run_jobs(&self) -> Result<usize> {
+        let names = self.executor_names();
+        if names.is_empty() {
+            return Ok(0);
+        }
+        let lease = self.settings().job_lease;
+        let mut ran = 0;
+        loop {
+            let claimed = self.claim_named(&names, &self.worker_id, 1, lease)?;
+            let Some(c) = claimed.into_iter().next() else { break };
+            let Some(exec) = self.executor(&c.job.executor) else { continue };
+            let job = c.job.clone();
+            let outcome =
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| exec.execute(&job))).unwrap_or_else(|panic| {
+                    Outcome::Failure {
+                        message: format!("executor `{}` panicked: {}", job.executor, panic_text(&panic)),
+                        retryable: false,
+                    }
+                });
+            ran += 1;
+            let result = match outcome {
+                Outcome::Started => self.store.heartbeat(&c.job.id, &c.token, parked()),
+                other => self.complete_claimed_job(&c.job.id, &c.token, other),
+            };
+            match result {
+                Ok(()) | Err(Error::InvalidTransition { .. }) | Err(Error::Conflict { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(ran)
+    }
+}
+
+fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}

@@ -1,0 +1,142 @@
+//! What the SQL backends share: the schema's columns, value conversions, the query builder.
+//!
+//! Times are stored as microseconds since the Unix epoch (`BIGINT`), so they order correctly;
+//! an open-ended window end is stored as `i64::MAX`. Bodies (events, rows, jobs, documents,
+//! processes, snapshots) are JSON text.
+
+use super::{ReleaseQuery, ReleaseRow, window_of};
+use crate::release::Event;
+use crate::{Error, Result, Timestamp};
+
+/// Checks that a batch's events are numbered `expected_seq + 1 ..` without gaps.
+pub(crate) fn check_sequence(release: &str, expected_seq: u64, events: &[Event]) -> Result<()> {
+    for (i, e) in events.iter().enumerate() {
+        if e.seq != expected_seq + 1 + i as u64 {
+            return Err(Error::Storage {
+                message: format!(
+                    "event {} of release {release} is out of sequence (expected {})",
+                    e.seq,
+                    expected_seq + 1 + i as u64
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Microseconds since the epoch.
+pub(crate) fn micros(t: Timestamp) -> i64 {
+    t.timestamp_micros()
+}
+
+/// A time from microseconds since the epoch.
+pub(crate) fn from_micros(us: i64) -> Result<Timestamp> {
+    chrono::DateTime::from_timestamp_micros(us)
+        .ok_or_else(|| Error::Storage { message: format!("stored time {us} µs is out of range") })
+}
+
+/// JSON text of a value.
+pub(crate) fn to_json<T: serde::Serialize>(what: &str, value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| Error::Storage { message: format!("cannot encode {what}: {e}") })
+}
+
+/// A value from JSON text.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T> {
+    serde_json::from_str(text).map_err(|e| Error::Storage { message: format!("stored {what} is unreadable: {e}") })
+}
+
+/// The indexed columns of a release row.
+pub(crate) struct RowColumns {
+    pub status: &'static str,
+    pub kind: &'static str,
+    pub group: Option<String>,
+    pub archived: bool,
+    pub deleted: bool,
+    pub next_due: Option<i64>,
+    pub seq: i64,
+    pub win_start: Option<i64>,
+    pub win_end: Option<i64>,
+    pub ended_at: Option<i64>,
+    pub body: String,
+}
+
+impl RowColumns {
+    /// The columns of `row`.
+    pub(crate) fn of(row: &ReleaseRow) -> Result<Self> {
+        let (start, end) = window_of(row);
+        Ok(RowColumns {
+            status: row.status.as_str(),
+            kind: row.kind.as_str(),
+            group: row.group.clone(),
+            archived: row.archived,
+            deleted: row.deleted,
+            next_due: row.next_due.map(micros),
+            seq: row.seq as i64,
+            win_start: start.map(micros),
+            win_end: if start.is_some() { Some(end.map_or(i64::MAX, micros)) } else { None },
+            ended_at: row.ended_at.map(micros),
+            body: to_json("a release row", row)?,
+        })
+    }
+}
+
+/// A bound parameter of a built query.
+#[derive(Debug, Clone)]
+pub(crate) enum Param {
+    Text(String),
+    Int(i64),
+}
+
+/// Builds the `WHERE` clause of a release query (`placeholder(n)` renders the n-th parameter,
+/// 1-based). Rows are still passed through [`ReleaseQuery::matches`] afterwards (services and
+/// environments are filtered there).
+pub(crate) fn release_where(q: &ReleaseQuery, placeholder: impl Fn(usize) -> String) -> (String, Vec<Param>) {
+    let mut clauses: Vec<String> = Vec::new();
+    let mut params: Vec<Param> = Vec::new();
+    let bind = |p: Param, params: &mut Vec<Param>| {
+        params.push(p);
+        placeholder(params.len())
+    };
+    if !q.include_deleted {
+        clauses.push("deleted = 0".into());
+    }
+    if !q.include_archived {
+        clauses.push("archived = 0".into());
+    }
+    if !q.statuses.is_empty() {
+        let list: Vec<String> =
+            q.statuses.iter().map(|s| bind(Param::Text(s.as_str().to_string()), &mut params)).collect();
+        clauses.push(format!("status IN ({})", list.join(", ")));
+    }
+    if let Some(k) = q.kind {
+        let p = bind(Param::Text(k.as_str().to_string()), &mut params);
+        clauses.push(format!("kind = {p}"));
+    }
+    if let Some(g) = &q.group {
+        let p = bind(Param::Text(g.clone()), &mut params);
+        clauses.push(format!("grp = {p}"));
+    }
+    if let Some(s) = &q.scope {
+        let p = bind(Param::Text(s.clone()), &mut params);
+        clauses.push(format!("scope = {p}"));
+    }
+    if let Some(from) = q.from {
+        let p = bind(Param::Int(micros(from)), &mut params);
+        clauses.push(format!("win_end >= {p}"));
+    }
+    if let Some(to) = q.to {
+        let p = bind(Param::Int(micros(to)), &mut params);
+        clauses.push(format!("win_start <= {p}"));
+    }
+    if let Some(before) = q.ended_before {
+        let p = bind(Param::Int(micros(before)), &mut params);
+        clauses.push(format!("ended_at <= {p}"));
+    }
+    let text = if clauses.is_empty() { "1 = 1".to_string() } else { clauses.join(" AND ") };
+    (text, params)
+}
+
+/// Filters decoded rows through the query's reference semantics and applies its limit.
+pub(crate) fn finish_query(q: &ReleaseQuery, rows: Vec<ReleaseRow>) -> Vec<ReleaseRow> {
+    rows.into_iter().filter(|r| q.matches(r)).take(q.limit.unwrap_or(usize::MAX)).collect()
+}

@@ -1,0 +1,91 @@
+//! The store contract (`trainyard::store::contract`) on every backend: memory, sqlite, postgres.
+
+#[path = "support/storage.rs"]
+mod support;
+
+use std::sync::{Arc, Mutex};
+use trainyard::store::{MemoryStore, SqliteStore, Store, contract};
+
+#[test]
+fn contract_memory() {
+    contract::run_all(&|| Arc::new(MemoryStore::new()));
+}
+
+#[test]
+fn contract_sqlite_file() {
+    let dirs = Mutex::new(Vec::new());
+    contract::run_all(&|| {
+        let (dir, store) = support::sqlite();
+        dirs.lock().unwrap().push(dir);
+        store
+    });
+}
+
+#[test]
+fn contract_sqlite_in_memory() {
+    contract::run_all(&|| Arc::new(SqliteStore::open_in_memory().unwrap()));
+}
+
+#[test]
+fn contract_postgres() {
+    let Some(base) = support::postgres_url() else { return };
+    let fresh = Mutex::new(Vec::new());
+    contract::run_all(&|| {
+        let f = support::Fresh::new(&base, "contract");
+        let store = f.dyn_store();
+        fresh.lock().unwrap().push(f);
+        store
+    });
+}
+
+#[test]
+fn sqlite_reopens_with_its_data_and_schema_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.db");
+    {
+        let s = SqliteStore::open(&path).unwrap();
+        s.put_document("c", "k", &serde_json::json!(1)).unwrap();
+        assert_eq!(s.schema_version().unwrap(), 1);
+    }
+    let s = SqliteStore::open(&path).unwrap();
+    assert_eq!(s.schema_version().unwrap(), 1, "migrations run once");
+    assert_eq!(s.get_document("c", "k", None).unwrap(), Some((1, serde_json::json!(1))));
+}
+
+#[test]
+fn open_by_url_and_errors_without_passwords() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("a.db").display());
+    let store = trainyard::store::open(&url).unwrap();
+    store.put_document("c", "k", &serde_json::json!("v")).unwrap();
+    assert!(dir.path().join("a.db").exists(), "sqlite:///abs/path opens that file");
+    for (bad, why) in [
+        ("nonsense", "expected"),
+        ("mysql://root:pw123@h/db", "unknown scheme"),
+        ("sqlite://", "no file path"),
+        ("sqlite:///nonexistent-dir/sub/x.db", "unable to open"),
+        ("postgres://app:pw123@127.0.0.1:1/db", "cannot connect"),
+        ("postgres://app:pw123@127.0.0.1:5432/db?schema=bad-name", "plain name"),
+    ] {
+        let err = trainyard::store::open(bad).err().unwrap_or_else(|| panic!("{bad} should fail"));
+        let text = err.to_string();
+        assert_eq!(err.code(), "storage", "{bad}: {text}");
+        assert!(!text.contains("pw123"), "{bad}: the password leaked: {text}");
+        assert!(text.to_lowercase().contains(why), "{bad}: `{text}` should say `{why}`");
+        assert!(text.contains(&trainyard::store::redact_url(bad)), "{bad}: names the URL: {text}");
+    }
+    let err = trainyard::Engine::open("postgres://u:pw123@127.0.0.1:1/db").err().unwrap();
+    assert_eq!(err.code(), "storage");
+    assert!(err.to_string().contains("postgres://u:***@127.0.0.1:1/db"), "{err}");
+}
+
+#[test]
+fn postgres_schema_option_isolates_runs() {
+    let Some(base) = support::postgres_url() else { return };
+    let a = support::Fresh::new(&base, "iso");
+    let b = support::Fresh::new(&base, "iso");
+    a.store.put_document("c", "k", &serde_json::json!(1)).unwrap();
+    assert_eq!(b.store.get_document("c", "k", None).unwrap(), None, "another schema sees nothing");
+    let again = trainyard::store::PostgresStore::open(&a.url).unwrap();
+    assert_eq!(again.get_document("c", "k", None).unwrap(), Some((1, serde_json::json!(1))), "same schema, same data");
+}
