@@ -13,6 +13,9 @@ use trainyard::release::NewRelease;
 use trainyard::schedule::ManualClock;
 use trainyard::{Engine, Error};
 
+#[path = "support/storage.rs"]
+mod support;
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
 }
@@ -253,12 +256,15 @@ fn check(run: &Run, release: &str, expect: &Value, since: usize, ctx: &str) -> V
     failures
 }
 
-fn run_scenario(path: &Path) -> Vec<String> {
+/// Makes the engine a scenario runs on, over a fresh store, on the scenario's clock.
+type EngineFactory<'a> = &'a dyn Fn(Arc<ManualClock>) -> Engine;
+
+fn run_scenario(path: &Path, make: EngineFactory<'_>) -> Vec<String> {
     let text = std::fs::read_to_string(path).unwrap();
     let spec: Value = serde_saphyr::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let start: DateTime<Utc> = str_of(&spec, "clock").unwrap_or("2025-04-07T09:00:00Z").parse().unwrap();
     let clock = ManualClock::new(start);
-    let engine = Engine::in_memory_with_clock(Arc::new(clock.clone()));
+    let engine = make(Arc::new(clock.clone()));
     for p in spec.get("processes").and_then(Value::as_array).cloned().unwrap_or_default() {
         let result = match str_of(&p, "file") {
             Some(f) => engine.register_process(&std::fs::read_to_string(root().join(f)).unwrap()),
@@ -335,8 +341,7 @@ fn run_scenario(path: &Path) -> Vec<String> {
     failures
 }
 
-#[test]
-fn scenario_vectors() {
+fn scenario_files() -> Vec<PathBuf> {
     let dir = root().join("tests/scenarios");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap()
@@ -345,6 +350,41 @@ fn scenario_vectors() {
         .collect();
     files.sort();
     assert!(files.len() >= 20, "at least 20 scenarios are expected, found {}", files.len());
-    let failures: Vec<String> = files.iter().flat_map(|f| run_scenario(f)).collect();
-    assert!(failures.is_empty(), "{} scenario check(s) failed:\n{}", failures.len(), failures.join("\n"));
+    files
+}
+
+fn run_all(backend: &str, make: EngineFactory<'_>) {
+    let failures: Vec<String> = scenario_files().iter().flat_map(|f| run_scenario(f, make)).collect();
+    assert!(failures.is_empty(), "{backend}: {} scenario check(s) failed:\n{}", failures.len(), failures.join("\n"));
+}
+
+#[test]
+fn scenario_vectors() {
+    run_all("memory", &|clock| Engine::in_memory_with_clock(clock));
+}
+
+/// The same vectors on SQLite (a fresh file per scenario).
+#[test]
+fn scenario_vectors_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = std::sync::atomic::AtomicUsize::new(0);
+    run_all("sqlite", &|clock| {
+        let i = n.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let url = format!("sqlite://{}", dir.path().join(format!("scenario-{i}.db")).display());
+        Engine::open_with(&url, clock).unwrap()
+    });
+}
+
+/// The same vectors on PostgreSQL (a fresh schema per scenario, dropped afterwards).
+#[cfg(feature = "postgres")]
+#[test]
+fn scenario_vectors_postgres() {
+    let Some(base) = support::postgres_url() else { return };
+    let schemas = std::sync::Mutex::new(Vec::new());
+    run_all("postgres", &|clock| {
+        let fresh = support::Fresh::new(&base, "scenario");
+        let engine = Engine::new(fresh.dyn_store(), clock);
+        schemas.lock().unwrap().push(fresh);
+        engine
+    });
 }

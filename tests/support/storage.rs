@@ -7,7 +7,9 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use trainyard::store::{PostgresStore, SqliteStore, Store};
+#[cfg(feature = "postgres")]
+use trainyard::store::PostgresStore;
+use trainyard::store::{SqliteStore, Store};
 
 /// The PostgreSQL server to test against, or `None` (outside CI only) with a loud note.
 pub fn postgres_url() -> Option<String> {
@@ -45,11 +47,13 @@ pub fn with_schema(base: &str, schema: &str) -> String {
 }
 
 /// A store with its own PostgreSQL schema, dropped on drop.
+#[cfg(feature = "postgres")]
 pub struct Fresh {
     pub url: String,
     pub store: Arc<PostgresStore>,
 }
 
+#[cfg(feature = "postgres")]
 impl Fresh {
     pub fn new(base: &str, tag: &str) -> Fresh {
         let url = with_schema(base, &unique_schema(tag));
@@ -62,6 +66,7 @@ impl Fresh {
     }
 }
 
+#[cfg(feature = "postgres")]
 impl Drop for Fresh {
     fn drop(&mut self) {
         if let Err(e) = self.store.drop_schema() {
