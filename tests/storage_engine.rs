@@ -10,7 +10,7 @@ use trainyard::access::Actor;
 use trainyard::executor::{Job, Outcome};
 use trainyard::release::NewRelease;
 use trainyard::schedule::ManualClock;
-use trainyard::store::{ReleaseQuery, Store};
+use trainyard::store::ReleaseQuery;
 use trainyard::{Engine, Error, RetentionPolicy};
 
 fn rita() -> Actor {
@@ -133,7 +133,7 @@ fn retention_archives_old_terminal_releases_only() {
     engine.activate(&slow, &rita()).unwrap();
     assert!(engine.apply_retention(clock.now_plus(Duration::days(364))).unwrap().is_empty(), "too recent");
     let archived = engine.apply_retention(clock.now_plus(Duration::days(366))).unwrap();
-    assert_eq!(archived, [done.clone()], "only the terminal release is archived");
+    assert_eq!(archived, std::slice::from_ref(&done), "only the terminal release is archived");
     assert!(engine.get_release(&done).unwrap().archived);
     assert!(!engine.get_release(&slow).unwrap().archived, "active releases are never archived");
     assert!(!engine.get_release(&draft).unwrap().archived);
