@@ -1,20 +1,36 @@
 //! Evaluating CEL expressions and `${...}` templates against a release.
 //!
-//! The context holds `inputs`, `vars` (global, then phase, then activity variables: innermost
-//! wins), `release` (`id`, `name`, `kind`, `version`, `start`, `attempt`), `group` (`name`) and the
-//! outputs of earlier work: `phases.<id>.outputs`, `phases.<id>.activities.<id>.outputs`, and
-//! `activities.<id>.outputs` for the activities of the current phase. Ids with `-` are reached with
-//! index syntax: `phases['branch-cut'].activities.cut.outputs.commit`.
+//! The context of DESIGN §5:
 //!
-//! Evaluation is sandboxed: CEL has no I/O, expressions are bounded by
-//! [`super::MAX_EXPRESSION_BYTES`] and [`super::MAX_EXPRESSION_NESTING`], and a failure is an
-//! error value (the caller fails the activity with `expression_error`), never a panic.
+//! | name | what | when |
+//! |---|---|---|
+//! | `inputs.<name>` | the release inputs | always |
+//! | `vars.<name>` | variables in scope: global, then phase, then activity (innermost wins); a variable may use the ones defined before it | always |
+//! | `phases.<id>.outputs.<name>` | a phase's `outputs:` (set when it ends) | always |
+//! | `phases.<id>.activities.<id>.outputs.<name>` | an activity's outputs | always |
+//! | `phases.<id>.status`, `phases.<id>.activities.<id>.status` | current status (`success`, `skipped`, …) | always |
+//! | `activities.<id>.outputs.<name>` / `.status` | the activities of the current phase | inside a phase |
+//! | `release.{id,name,kind,version,start,attempt}` | the release (`start`: RFC 3339) | always |
+//! | `group.{name,occurrence}` | the release group that created the release (`null` when none) | always |
+//!
+//! Ids with `-` are reached with index syntax, `phases['branch-cut']`, or written plainly after
+//! `phases.`/`activities.` (see [`super::compile`]). Only the names an expression mentions are
+//! built, and `phases` only holds the phases it names (all of them only when it indexes `phases`
+//! dynamically), so evaluating an expression costs nothing per phase of the process it ignores.
+//!
+//! Evaluation is sandboxed (see [`super`] for the limits); a failure is an error value naming the
+//! expression and where it was evaluated (the caller fails the activity with `expression_error`),
+//! never a panic.
 
-use super::template::{Segment, parse_template};
+use super::compile::{self, Compiled};
+use super::refs::{self, Segment};
+use super::template::{Segment as TextSegment, parse_template};
+use super::{MAX_LIST_ITEMS, MAX_RESULT_BYTES, MAX_STRING_BYTES};
 use crate::release::{Plan, ReleaseState};
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, LazyLock, Mutex};
 
 /// Where an expression is evaluated: which release, and inside which phase/activity.
 pub struct Scope<'a> {
@@ -60,7 +76,7 @@ enum Vars<'m> {
 pub fn eval_condition(source: &str, scope: &Scope<'_>) -> Result<bool, String> {
     match eval_in(source, scope, Vars::InScope)? {
         Value::Bool(b) => Ok(b),
-        other => Err(format!("a condition must be true or false; `{source}` gave {other}")),
+        other => Err(format!("a condition must be true or false; `{source}` in {} gave {other}", location(scope))),
     }
 }
 
@@ -86,8 +102,8 @@ fn interpolate_with(value: &Value, scope: &Scope<'_>, with_vars: Vars<'_>) -> Re
 }
 
 fn interpolate_str(text: &str, scope: &Scope<'_>, with_vars: Vars<'_>) -> Result<Value, String> {
-    let segments = parse_template(text).map_err(|e| e.to_string())?;
-    if let [Segment::Expr { source, .. }] = segments.as_slice() {
+    let segments = parse_template(text).map_err(|e| format!("`{text}` in {}: {e}", location(scope)))?;
+    if let [TextSegment::Expr { source, .. }] = segments.as_slice() {
         if text.trim() == text {
             return eval_in(source, scope, with_vars);
         }
@@ -95,8 +111,8 @@ fn interpolate_str(text: &str, scope: &Scope<'_>, with_vars: Vars<'_>) -> Result
     let mut out = String::new();
     for s in segments {
         match s {
-            Segment::Text(t) => out.push_str(&t),
-            Segment::Expr { source, .. } => match eval_in(&source, scope, with_vars)? {
+            TextSegment::Text(t) => out.push_str(&t),
+            TextSegment::Expr { source, .. } => match eval_in(&source, scope, with_vars)? {
                 Value::String(v) => out.push_str(&v),
                 Value::Null => {}
                 other => out.push_str(&other.to_string()),
@@ -111,46 +127,138 @@ pub fn eval_cel(source: &str, scope: &Scope<'_>) -> Result<Value, String> {
     eval_in(source, scope, Vars::InScope)
 }
 
-fn eval_in(source: &str, scope: &Scope<'_>, with_vars: Vars<'_>) -> Result<Value, String> {
-    super::check_cel_syntax(source)?;
-    let program = cel::Program::compile(source).map_err(|e| format!("invalid CEL: {e}"))?;
-    let mut ctx = cel::Context::default();
-    let state = scope.state;
-    add(&mut ctx, "inputs", &Value::Object(state.inputs.iter().map(|(k, v)| (k.clone(), v.clone())).collect()))?;
-    let release = serde_json::json!({
-        "id": state.id,
-        "name": state.name,
-        "kind": state.kind.as_str(),
-        "version": state.process_version,
-        "start": state.schedule.as_ref().map(|s| s.start).or(state.started_at).map(|t| t.to_rfc3339()),
-        "attempt": state.attempt,
-    });
-    add(&mut ctx, "release", &release)?;
-    add(&mut ctx, "group", &serde_json::json!({ "name": state.group }))?;
-    if source.contains("phases") {
-        add(&mut ctx, "phases", &phases_context(scope))?;
+/// Compiled expressions, by source: the same few expressions are evaluated again and again.
+static COMPILED: LazyLock<Mutex<HashMap<String, Arc<Compiled>>>> = LazyLock::new(Mutex::default);
+
+/// Most compiled expressions kept; the cache is emptied when it is full.
+const CACHE_ENTRIES: usize = 1024;
+
+fn compiled(source: &str) -> Result<Arc<Compiled>, String> {
+    if let Some(c) = COMPILED.lock().ok().and_then(|m| m.get(source).cloned()) {
+        return Ok(c);
     }
-    if source.contains("activities") {
-        if let Some(p) = scope.phase {
-            add(&mut ctx, "activities", &activities_context(state, p))?;
+    let c = Arc::new(compile::compile(source)?);
+    if let Ok(mut m) = COMPILED.lock() {
+        if m.len() >= CACHE_ENTRIES {
+            m.clear();
         }
+        m.insert(source.to_string(), Arc::clone(&c));
     }
-    if source.contains("vars") {
-        match with_vars {
-            Vars::InScope => add(&mut ctx, "vars", &Value::Object(variables(scope)?))?,
-            Vars::Given(vars) => add(&mut ctx, "vars", &Value::Object(vars.clone()))?,
-        }
-    }
-    // The interpreter is not trusted to be panic-free on every input: a panic is an error value.
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| program.execute(&ctx)))
-        .map_err(|_| format!("evaluating `{source}` failed inside the interpreter"))?;
-    let value = result.map_err(|e| format!("`{source}`: {e}"))?;
-    to_json(&value)
+    Ok(c)
 }
 
-fn add(ctx: &mut cel::Context<'_, '_>, name: &str, value: &Value) -> Result<(), String> {
-    let v = cel::to_value(value).map_err(|e| format!("cannot expose `{name}` to expressions: {e}"))?;
-    ctx.add_variable_from_value(name, v);
+/// Where the scope is, for messages: `phase `beta``, `activity `beta/deploy``, `the release`.
+fn location(scope: &Scope<'_>) -> String {
+    let plan = scope.plan();
+    match (scope.phase, scope.activity) {
+        (Some(p), Some(a)) => format!("activity `{}/{}`", plan.phases[p].id, plan.phases[p].activities[a].id),
+        (Some(p), None) => format!("phase `{}`", plan.phases[p].id),
+        _ => "the release".to_string(),
+    }
+}
+
+fn eval_in(source: &str, scope: &Scope<'_>, with_vars: Vars<'_>) -> Result<Value, String> {
+    let located = |message: String| format!("`{source}` in {}: {message}", location(scope));
+    let program = compiled(source).map_err(located)?;
+    let bindings = bindings(&program, scope, with_vars).map_err(located)?;
+    let result = compile::on_sandbox_stack(|| {
+        let mut ctx = super::functions::context();
+        for (name, value) in &bindings {
+            ctx.add_variable_from_value(*name, to_cel(value));
+        }
+        let value = cel::Value::resolve(&program.ast, &ctx).map_err(|e| e.to_string())?;
+        to_json(&value)
+    })
+    .map_err(located)?
+    .map_err(located)?;
+    check_size("the result", &result).map_err(located)?;
+    if serde_json::to_string(&result).map(|s| s.len()).unwrap_or(0) > MAX_RESULT_BYTES {
+        return Err(located(format!("the result is larger than {MAX_RESULT_BYTES} bytes")));
+    }
+    Ok(result)
+}
+
+/// The context values `program` reads, and only those.
+fn bindings(program: &Compiled, scope: &Scope<'_>, with_vars: Vars<'_>) -> Result<Vec<(&'static str, Value)>, String> {
+    let references = refs::references(&program.ast);
+    let roots: HashSet<&str> = references.iter().map(|r| r.root.as_str()).collect();
+    let state = scope.state;
+    let mut out: Vec<(&'static str, Value)> = Vec::new();
+    if roots.contains("inputs") {
+        out.push(("inputs", Value::Object(state.inputs.iter().map(|(k, v)| (k.clone(), v.clone())).collect())));
+    }
+    if roots.contains("release") {
+        out.push((
+            "release",
+            serde_json::json!({
+                "id": state.id,
+                "name": state.name,
+                "kind": state.kind.as_str(),
+                "version": state.process_version,
+                "start": state.schedule.as_ref().map(|s| s.start).or(state.started_at).map(|t| t.to_rfc3339()),
+                "attempt": state.attempt,
+            }),
+        ));
+    }
+    if roots.contains("group") {
+        // The occurrence number is not recorded on the release yet: `null` until it is.
+        out.push(("group", serde_json::json!({ "name": state.group, "occurrence": Value::Null })));
+    }
+    if roots.contains("phases") {
+        // Only the phases named; every phase when one is picked at run time (`phases[x]`).
+        let named: Option<HashSet<&str>> = references
+            .iter()
+            .filter(|r| r.root == "phases")
+            .map(|r| r.segments.first().and_then(Segment::name))
+            .collect();
+        out.push(("phases", phases_context(scope, named.as_ref())));
+    }
+    if roots.contains("activities") {
+        if let Some(p) = scope.phase {
+            out.push(("activities", activities_context(state, p)));
+        }
+    }
+    if roots.contains("vars") {
+        match with_vars {
+            Vars::InScope => out.push(("vars", Value::Object(variables(scope)?))),
+            Vars::Given(vars) => out.push(("vars", Value::Object(vars.clone()))),
+        }
+    }
+    for (name, value) in &out {
+        check_size(name, value)?;
+    }
+    Ok(out)
+}
+
+/// Refuses strings longer than [`MAX_STRING_BYTES`] and lists/maps with more than
+/// [`MAX_LIST_ITEMS`] items anywhere inside `value`.
+fn check_size(what: &str, value: &Value) -> Result<(), String> {
+    let mut stack = vec![value];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::String(s) if s.len() > MAX_STRING_BYTES => {
+                return Err(format!(
+                    "{what} holds a string of {} bytes; expressions handle at most {MAX_STRING_BYTES}",
+                    s.len()
+                ));
+            }
+            Value::Array(items) if items.len() > MAX_LIST_ITEMS => {
+                return Err(format!(
+                    "{what} holds a list of {} items; expressions handle at most {MAX_LIST_ITEMS}",
+                    items.len()
+                ));
+            }
+            Value::Object(map) if map.len() > MAX_LIST_ITEMS => {
+                return Err(format!(
+                    "{what} holds a map of {} entries; expressions handle at most {MAX_LIST_ITEMS}",
+                    map.len()
+                ));
+            }
+            Value::Array(items) => stack.extend(items),
+            Value::Object(map) => stack.extend(map.values()),
+            _ => {}
+        }
+    }
     Ok(())
 }
 
@@ -183,16 +291,40 @@ fn activities_context(state: &ReleaseState, p: usize) -> Value {
     Value::Object(acts)
 }
 
-fn phases_context(scope: &Scope<'_>) -> Value {
+fn phases_context(scope: &Scope<'_>, only: Option<&HashSet<&str>>) -> Value {
     let state = scope.state;
     let mut phases = Map::new();
     for (p, ph) in state.phases.iter().enumerate() {
+        if only.is_some_and(|ids| !ids.contains(ph.id.as_str())) {
+            continue;
+        }
         phases.insert(
             ph.id.clone(),
             serde_json::json!({ "outputs": ph.outputs, "status": ph.status.as_str(), "activities": activities_context(state, p) }),
         );
     }
     Value::Object(phases)
+}
+
+/// Converts JSON into a CEL value. Whole numbers become CEL `int`s (so `inputs.count + 1` works;
+/// only integers beyond `i64` become `uint`), other numbers `double`s.
+pub fn to_cel(value: &Value) -> cel::Value {
+    match value {
+        Value::Null => cel::Value::Null,
+        Value::Bool(b) => cel::Value::Bool(*b),
+        Value::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => cel::Value::Int(i),
+            (None, Some(u)) => cel::Value::UInt(u),
+            _ => cel::Value::Float(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        Value::String(s) => cel::Value::String(Arc::new(s.clone())),
+        Value::Array(items) => cel::Value::List(Arc::new(items.iter().map(to_cel).collect())),
+        Value::Object(map) => {
+            let entries: HashMap<cel::objects::Key, cel::Value> =
+                map.iter().map(|(k, v)| (cel::objects::Key::String(Arc::new(k.clone())), to_cel(v))).collect();
+            cel::Value::Map(cel::objects::Map { map: Arc::new(entries) })
+        }
+    }
 }
 
 /// Converts a CEL value into JSON (map keys sorted, so results are deterministic).
@@ -230,3 +362,7 @@ pub fn to_json(value: &cel::Value) -> Result<Value, String> {
         other => return Err(format!("the expression gave a value that cannot be stored: {other:?}")),
     })
 }
+
+#[cfg(test)]
+#[path = "eval_tests.rs"]
+mod tests;

@@ -1,10 +1,34 @@
 //! Expressions: CEL conditions and `${ ... }` interpolation in definition strings.
 //!
-//! This module holds the template splitter ([`template`]) and the syntax check used by validation
-//! ([`check_cel_syntax`]). Evaluation with the full context of DESIGN §5 lands with the expressions
-//! capability.
+//! * [`template`] splits a string into text and `${...}` expressions;
+//! * [`compile`] parses an expression inside the sandbox limits (and rewrites hyphenated ids:
+//!   `phases.branch-cut.outputs.x` means `phases['branch-cut'].outputs.x`);
+//! * [`functions`] is the CEL environment: the standard library plus `lowerAscii`, `upperAscii`,
+//!   `trim`, `split`, `replace` and `join`;
+//! * [`refs`] lists the member paths an expression reads (static reference checking);
+//! * [`eval`] evaluates against a release (`inputs`, `vars`, `phases`, `activities`, `release`,
+//!   `group`).
+//!
+//! # Sandbox limits
+//!
+//! | limit | value | checked |
+//! |---|---|---|
+//! | expression length | [`MAX_EXPRESSION_BYTES`] | before parsing |
+//! | bracket nesting | [`MAX_EXPRESSION_NESTING`] | before parsing |
+//! | operators in one expression | [`MAX_EXPRESSION_OPERATORS`] | before parsing |
+//! | estimated evaluation steps | [`MAX_EVALUATION_COST`] | after parsing (comprehensions multiply) |
+//! | string built by a function, or exposed to / given by an expression | [`MAX_STRING_BYTES`] | while evaluating |
+//! | items of a list or map exposed to / given by an expression | [`MAX_LIST_ITEMS`] | while evaluating |
+//! | size of a result (as JSON) | [`MAX_RESULT_BYTES`] | after evaluating |
+//!
+//! Parsing and evaluation run on a thread with a stack of its own
+//! ([`compile::SANDBOX_STACK_BYTES`]), so no expression can overflow the caller's stack; a panic
+//! inside the interpreter becomes an error value. CEL has no I/O.
 
+pub mod compile;
 pub mod eval;
+pub mod functions;
+pub mod refs;
 pub mod template;
 
 /// Largest expression accepted, in bytes. Longer expressions are refused at validation time.
@@ -13,34 +37,25 @@ pub const MAX_EXPRESSION_BYTES: usize = 4096;
 /// Deepest nesting of brackets accepted in an expression.
 pub const MAX_EXPRESSION_NESTING: usize = 32;
 
+/// Most operators (`+`, `==`, `&&`, `!`, `?`, …) in one expression.
+pub const MAX_EXPRESSION_OPERATORS: usize = 200;
+
+/// Most estimated evaluation steps (see [`compile::estimate_cost`]).
+pub const MAX_EVALUATION_COST: u64 = 1_000_000;
+
+/// Longest string a function may build, or a value exposed to or returned by an expression may hold.
+pub const MAX_STRING_BYTES: usize = 64 * 1024;
+
+/// Most items in a list or map exposed to, built by or returned from an expression.
+pub const MAX_LIST_ITEMS: usize = 1000;
+
+/// Largest result of one expression, measured as JSON.
+pub const MAX_RESULT_BYTES: usize = 256 * 1024;
+
 /// Checks that `source` is a syntactically valid CEL expression within the sandbox limits.
 /// Returns a message saying what is wrong otherwise.
 pub fn check_cel_syntax(source: &str) -> Result<(), String> {
-    if source.len() > MAX_EXPRESSION_BYTES {
-        return Err(format!("expression is {} bytes; at most {MAX_EXPRESSION_BYTES} are allowed", source.len()));
-    }
-    let mut depth = 0usize;
-    let mut max_depth = 0usize;
-    for c in source.chars() {
-        match c {
-            '(' | '[' | '{' => {
-                depth += 1;
-                max_depth = max_depth.max(depth);
-            }
-            ')' | ']' | '}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    if max_depth > MAX_EXPRESSION_NESTING {
-        return Err(format!("expression nests {max_depth} levels deep; at most {MAX_EXPRESSION_NESTING} are allowed"));
-    }
-    // The parser is not trusted to be panic-free on arbitrary input: a panic becomes an error.
-    let parsed = std::panic::catch_unwind(|| cel::Program::compile(source).map(|_| ()).map_err(|e| e.to_string()));
-    match parsed {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(msg)) => Err(format!("invalid CEL: {}", msg.trim())),
-        Err(_) => Err("invalid CEL: the parser could not read this expression".to_string()),
-    }
+    compile::compile(source).map(|_| ())
 }
 
 /// Checks every `${...}` in a template string; returns one message per problem.
@@ -69,6 +84,7 @@ mod tests {
         assert!(check_cel_syntax("inputs.environment != ").unwrap_err().starts_with("invalid CEL"));
         assert!(check_cel_syntax(&"(".repeat(40)).unwrap_err().contains("nests"));
         assert!(check_cel_syntax(&"a".repeat(5000)).unwrap_err().contains("bytes"));
+        assert!(check_cel_syntax("phases.branch-cut.activities.cut.outputs.commit").is_ok());
     }
 
     #[test]

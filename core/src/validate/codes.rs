@@ -52,6 +52,17 @@ pub const UNKNOWN_PROCESS: &str = "unknown_process";
 pub const SUBPROCESS_CYCLE: &str = "subprocess_cycle";
 /// Subprocess nesting deeper than [`crate::validate::MAX_SUBPROCESS_DEPTH`].
 pub const SUBPROCESS_TOO_DEEP: &str = "subprocess_too_deep";
+/// An expression reads a name that does not exist where it is evaluated: an undeclared input, a
+/// variable not in scope, an unknown phase, activity or field.
+pub const UNKNOWN_REFERENCE: &str = "unknown_reference";
+/// An expression reads outputs that do not exist yet when it is evaluated: its producer is not
+/// upstream of it (the message names the missing `depends_on` edge).
+pub const NOT_DOWNSTREAM: &str = "not_downstream";
+/// An expression reads an output its producer does not declare (`outputs`, `fields`, phase `outputs:`).
+pub const UNDECLARED_OUTPUT: &str = "undeclared_output";
+/// A value used in a way its known type does not allow (a string function on a number input, a
+/// number compared with a string, an `if` that cannot give a boolean).
+pub const TYPE_MISMATCH: &str = "type_mismatch";
 
 /// Warning: a variable that hides one of the same name in an outer scope.
 pub const SHADOWED_VARIABLE: &str = "shadowed_variable";

@@ -26,6 +26,7 @@ mod expressions;
 mod graph;
 mod inputs;
 pub mod path;
+mod references;
 mod repair;
 mod rules;
 mod shape;
@@ -229,6 +230,7 @@ fn check_document(process: &Process, catalog: Option<&dyn ProcessCatalog>) -> Re
         }
     }
     expressions::check(process, &mut errors, &mut warnings);
+    references::check(process, &mut errors);
     subprocess::check(process, catalog, &mut errors, &mut warnings);
     Report { errors, warnings }
 }

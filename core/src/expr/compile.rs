@@ -1,0 +1,299 @@
+//! Compiling an expression inside the sandbox: size limits checked before parsing, hyphenated
+//! ids rewritten, the parse run on a thread with a known stack, and the evaluation cost estimated
+//! from the syntax tree.
+//!
+//! **Hyphenated ids.** Phase and activity ids may hold `-` (`branch-cut`), which CEL would read as
+//! a minus. Right after `phases.` or `activities.` (no spaces around the dot), a run of id
+//! characters `[A-Za-z0-9_-]` that holds a `-` or starts with a digit is taken as one id and
+//! rewritten into index syntax before compiling: `phases.branch-cut.activities.deploy-qa.outputs.url`
+//! is compiled as `phases['branch-cut'].activities['deploy-qa'].outputs.url`. Text inside string
+//! literals is never rewritten. Write `phases.a - b` (with spaces) for a subtraction.
+
+use super::{
+    MAX_EVALUATION_COST, MAX_EXPRESSION_BYTES, MAX_EXPRESSION_NESTING, MAX_EXPRESSION_OPERATORS, MAX_LIST_ITEMS,
+};
+use cel::IdedExpr;
+use cel::common::ast::{EntryExpr, Expr};
+use std::borrow::Cow;
+
+/// Stack given to the thread that parses and evaluates an expression. The interpreter recurses
+/// once per operator; with [`MAX_EXPRESSION_OPERATORS`] this leaves a wide margin even in debug
+/// builds, whatever stack the calling thread has.
+pub const SANDBOX_STACK_BYTES: usize = 32 * 1024 * 1024;
+
+/// Deepest recursion the parser accepts (nested calls, parentheses, ternaries).
+const PARSER_RECURSION: u16 = 48;
+
+/// A parsed expression that passed every sandbox limit.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    /// The syntax tree (standard macros expanded).
+    pub ast: IdedExpr,
+    /// The estimated evaluation cost (see [`MAX_EVALUATION_COST`]).
+    pub cost: u64,
+}
+
+/// Runs `f` on a scoped thread with [`SANDBOX_STACK_BYTES`] of stack; a panic becomes `Err`.
+pub fn on_sandbox_stack<T: Send>(f: impl FnOnce() -> T + Send) -> Result<T, String> {
+    std::thread::scope(|s| {
+        let handle = std::thread::Builder::new()
+            .name("trainyard-expr".into())
+            .stack_size(SANDBOX_STACK_BYTES)
+            .spawn_scoped(s, || std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
+        match handle {
+            Err(e) => Err(format!("no thread is available to evaluate expressions: {e}")),
+            Ok(h) => match h.join() {
+                Ok(Ok(v)) => Ok(v),
+                _ => Err("the expression interpreter failed on this expression".to_string()),
+            },
+        }
+    })
+}
+
+/// Rewrites hyphenated ids after `phases.`/`activities.` into index syntax (see the module doc).
+pub fn rewrite_hyphenated_ids(source: &str) -> Cow<'_, str> {
+    if !source.contains("phases.") && !source.contains("activities.") {
+        return Cow::Borrowed(source);
+    }
+    let bytes = source.as_bytes();
+    let mut out = String::with_capacity(source.len() + 8);
+    let mut changed = false;
+    let mut i = 0;
+    let mut quote: Option<u8> = None;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if let Some(q) = quote {
+            if b == b'\\' && i + 1 < bytes.len() {
+                out.push_str(&source[i..i + 2]);
+                i += 2;
+                continue;
+            }
+            if b == q {
+                quote = None;
+            }
+            push_char(source, &mut out, &mut i);
+            continue;
+        }
+        if b == b'\'' || b == b'"' {
+            quote = Some(b);
+            push_char(source, &mut out, &mut i);
+            continue;
+        }
+        if b == b'.' && i > 0 && (ends_with_word(&source[..i], "phases") || ends_with_word(&source[..i], "activities"))
+        {
+            let start = i + 1;
+            let mut end = start;
+            while end < bytes.len() && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_' || bytes[end] == b'-')
+            {
+                end += 1;
+            }
+            // A trailing `-` belongs to an operator (`phases.x- 1`), not to the id.
+            while end > start && bytes[end - 1] == b'-' {
+                end -= 1;
+            }
+            let id = &source[start..end];
+            if !id.is_empty() && (id.contains('-') || id.as_bytes()[0].is_ascii_digit()) {
+                out.push_str("['");
+                out.push_str(id);
+                out.push_str("']");
+                i = end;
+                changed = true;
+                continue;
+            }
+        }
+        push_char(source, &mut out, &mut i);
+    }
+    if changed { Cow::Owned(out) } else { Cow::Borrowed(source) }
+}
+
+fn push_char(source: &str, out: &mut String, i: &mut usize) {
+    let c = source[*i..].chars().next().unwrap_or(' ');
+    out.push(c);
+    *i += c.len_utf8().max(1);
+}
+
+/// Whether `text` ends with the identifier `word` (not a longer identifier ending with it).
+fn ends_with_word(text: &str, word: &str) -> bool {
+    text.strip_suffix(word).is_some_and(|before| !before.ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_'))
+}
+
+fn is_operator(c: char) -> bool {
+    matches!(c, '+' | '-' | '*' | '/' | '%' | '<' | '>' | '=' | '!' | '&' | '|' | '?')
+}
+
+/// Checks the limits that can be seen in the text: length, bracket nesting and operator count.
+pub fn check_text_limits(source: &str) -> Result<(), String> {
+    if source.len() > MAX_EXPRESSION_BYTES {
+        return Err(format!("expression is {} bytes; at most {MAX_EXPRESSION_BYTES} are allowed", source.len()));
+    }
+    let (mut depth, mut max_depth, mut operators) = (0usize, 0usize, 0usize);
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    let mut prev = ' ';
+    for c in source.chars() {
+        if let Some(q) = quote {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        match c {
+            '\'' | '"' => quote = Some(c),
+            '(' | '[' | '{' => {
+                depth += 1;
+                max_depth = max_depth.max(depth);
+            }
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            // `==`, `&&`, `<=` … count once: only the first character of an operator run counts
+            // (a `-` or `!` always counts: `!!x`, `1--1` nest).
+            _ if is_operator(c) && (!is_operator(prev) || c == '-' || c == '!') => operators += 1,
+            _ => {}
+        }
+        prev = c;
+    }
+    if max_depth > MAX_EXPRESSION_NESTING {
+        return Err(format!("expression nests {max_depth} levels deep; at most {MAX_EXPRESSION_NESTING} are allowed"));
+    }
+    if operators > MAX_EXPRESSION_OPERATORS {
+        return Err(format!(
+            "expression has {operators} operators; at most {MAX_EXPRESSION_OPERATORS} are allowed (split it into variables)"
+        ));
+    }
+    Ok(())
+}
+
+/// Compiles `source` within the sandbox limits: text limits, hyphenated-id rewriting, parsing and
+/// the cost estimate. The message of an error says what is wrong (`invalid CEL: …` for syntax).
+pub fn compile(source: &str) -> Result<Compiled, String> {
+    check_text_limits(source)?;
+    let rewritten = rewrite_hyphenated_ids(source);
+    let parsed = on_sandbox_stack(|| {
+        cel::parser::Parser::new()
+            .max_recursion_depth(PARSER_RECURSION)
+            .parse(&rewritten)
+            .map(|ast| {
+                let cost = estimate_cost(&ast);
+                (ast, cost)
+            })
+            .map_err(|e| e.to_string())
+    })
+    .map_err(|_| "invalid CEL: the parser could not read this expression".to_string())?;
+    let (ast, cost) = parsed.map_err(|msg| format!("invalid CEL: {}", first_lines(&msg)))?;
+    if cost > MAX_EVALUATION_COST {
+        return Err(format!(
+            "expression may take about {cost} evaluation steps; at most {MAX_EVALUATION_COST} are allowed \
+             (nested `map`/`filter`/`all`/`exists` over lists multiply: a list from the context counts as \
+             {MAX_LIST_ITEMS} items)"
+        ));
+    }
+    Ok(Compiled { ast, cost })
+}
+
+/// The parser's message without the repeated source snippet lines beyond the first error.
+fn first_lines(msg: &str) -> String {
+    msg.lines().take(3).collect::<Vec<_>>().join("\n").trim().to_string()
+}
+
+/// Estimates how many steps evaluating `expr` takes: one per node, and for a comprehension
+/// (`map`, `filter`, `all`, `exists`, `exists_one`) its body times the number of items it iterates
+/// (a list literal's length, else [`MAX_LIST_ITEMS`]). Saturates instead of overflowing.
+pub fn estimate_cost(expr: &IdedExpr) -> u64 {
+    match &expr.expr {
+        Expr::Unspecified | Expr::Ident(_) | Expr::Literal(_) => 1,
+        Expr::Select(s) => 1u64.saturating_add(estimate_cost(&s.operand)),
+        Expr::Call(c) => {
+            c.args.iter().chain(c.target.as_deref()).fold(1u64, |acc, a| acc.saturating_add(estimate_cost(a)))
+        }
+        Expr::List(l) => l.elements.iter().fold(1u64, |acc, e| acc.saturating_add(estimate_cost(e))),
+        Expr::Map(m) => m.entries.iter().fold(1u64, |acc, e| acc.saturating_add(entry_cost(&e.expr))),
+        Expr::Struct(s) => s.entries.iter().fold(1u64, |acc, e| acc.saturating_add(entry_cost(&e.expr))),
+        Expr::Comprehension(c) => {
+            let items = match &c.iter_range.expr {
+                Expr::List(l) => l.elements.len() as u64,
+                Expr::Map(m) => m.entries.len() as u64,
+                _ => MAX_LIST_ITEMS as u64,
+            };
+            let body = estimate_cost(&c.loop_cond).saturating_add(estimate_cost(&c.loop_step));
+            estimate_cost(&c.iter_range)
+                .saturating_add(estimate_cost(&c.accu_init))
+                .saturating_add(estimate_cost(&c.result))
+                .saturating_add(items.saturating_mul(body.max(1)))
+        }
+    }
+}
+
+fn entry_cost(entry: &EntryExpr) -> u64 {
+    match entry {
+        EntryExpr::StructField(f) => estimate_cost(&f.value),
+        EntryExpr::MapEntry(m) => estimate_cost(&m.key).saturating_add(estimate_cost(&m.value)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hyphenated_ids_after_phases_and_activities_become_index_syntax() {
+        assert_eq!(
+            rewrite_hyphenated_ids("phases.branch-cut.activities.deploy-qa.outputs.url"),
+            "phases['branch-cut'].activities['deploy-qa'].outputs.url"
+        );
+        assert_eq!(rewrite_hyphenated_ids("activities.deploy-qa.outputs.url"), "activities['deploy-qa'].outputs.url");
+        assert_eq!(rewrite_hyphenated_ids("phases.2fa.outputs.x"), "phases['2fa'].outputs.x");
+    }
+
+    #[test]
+    fn rewriting_leaves_everything_else_alone() {
+        for s in [
+            "phases['branch-cut'].outputs.x",
+            "phases.build.outputs.n - 1",
+            "'phases.branch-cut' + x",
+            "inputs.a-b",
+            "myphases.a-b",
+            "\"it's phases.a-b\"",
+        ] {
+            assert_eq!(rewrite_hyphenated_ids(s), s, "{s}");
+        }
+        assert_eq!(rewrite_hyphenated_ids("phases.a-b-1"), "phases['a-b-1']");
+        assert_eq!(rewrite_hyphenated_ids("phases.a-"), "phases.a-");
+    }
+
+    #[test]
+    fn text_limits() {
+        assert!(check_text_limits(&"a".repeat(MAX_EXPRESSION_BYTES + 1)).unwrap_err().contains("bytes"));
+        assert!(check_text_limits(&"(".repeat(40)).unwrap_err().contains("nests"));
+        assert!(check_text_limits(&format!("1{}", "+1".repeat(300))).unwrap_err().contains("operators"));
+        assert!(check_text_limits("a == 1 && b != 2 || !c").is_ok());
+        assert!(check_text_limits(&format!("'{}'", "+".repeat(500))).is_ok(), "operators in strings do not count");
+    }
+
+    #[test]
+    fn deep_operator_chains_do_not_overflow_the_stack() {
+        // On a small stack, the parser's recursion is the danger: it runs on the sandbox stack.
+        let src = format!("1{}", "+1".repeat(MAX_EXPRESSION_OPERATORS - 1));
+        let got = std::thread::Builder::new().stack_size(256 * 1024).spawn(move || compile(&src).map(|c| c.cost));
+        assert!(got.unwrap().join().unwrap().is_ok());
+    }
+
+    #[test]
+    fn cost_multiplies_nested_comprehensions() {
+        let one = compile("inputs.services.map(s, s + '-x')").unwrap();
+        assert!(one.cost > MAX_LIST_ITEMS as u64);
+        let literal = compile("[1, 2, 3].all(x, x > 0)").unwrap();
+        assert!(literal.cost < 100);
+        let nested = compile("inputs.a.all(x, inputs.b.all(y, inputs.c.exists(z, x == y && y == z)))");
+        assert!(nested.unwrap_err().contains("evaluation steps"));
+    }
+
+    #[test]
+    fn syntax_errors_say_invalid_cel() {
+        assert!(compile("a +").unwrap_err().starts_with("invalid CEL"));
+        assert!(compile("a.b(").unwrap_err().starts_with("invalid CEL"));
+        assert!(compile(&format!("{}'a'{}", "size(".repeat(30), ")".repeat(30))).is_ok());
+    }
+}
