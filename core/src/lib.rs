@@ -22,6 +22,7 @@
 //! ```
 
 pub mod access;
+pub mod calendar;
 mod engine;
 pub mod error;
 pub mod executor;
