@@ -31,6 +31,7 @@ pub mod model;
 pub mod notify;
 pub mod release;
 pub mod schedule;
+pub mod secrets;
 pub mod store;
 pub mod validate;
 

@@ -309,3 +309,7 @@ fn list_or_none(names: &[&str]) -> String {
 
 #[path = "references_rules.rs"]
 mod rules;
+
+#[cfg(test)]
+#[path = "references_tests.rs"]
+mod tests;
