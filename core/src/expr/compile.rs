@@ -64,8 +64,9 @@ pub fn rewrite_hyphenated_ids(source: &str) -> Cow<'_, str> {
         let b = bytes[i];
         if let Some(q) = quote {
             if b == b'\\' && i + 1 < bytes.len() {
-                out.push_str(&source[i..i + 2]);
-                i += 2;
+                out.push('\\');
+                i += 1;
+                push_char(source, &mut out, &mut i);
                 continue;
             }
             if b == q {
@@ -260,6 +261,9 @@ mod tests {
             assert_eq!(rewrite_hyphenated_ids(s), s, "{s}");
         }
         assert_eq!(rewrite_hyphenated_ids("phases.a-b-1"), "phases['a-b-1']");
+        // Found by the fuzz target: an escape before a multi-byte character.
+        assert_eq!(rewrite_hyphenated_ids("phases.size()['\\é"), "phases.size()['\\é");
+        assert_eq!(rewrite_hyphenated_ids("'\\é' + phases.a-b"), "'\\é' + phases['a-b']");
         assert_eq!(rewrite_hyphenated_ids("phases.a-"), "phases.a-");
     }
 
