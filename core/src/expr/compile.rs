@@ -15,6 +15,8 @@ use super::{
 use cel::IdedExpr;
 use cel::common::ast::{EntryExpr, Expr};
 use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
 
 /// Stack given to the thread that parses and evaluates an expression. The interpreter recurses
 /// once per operator; with [`MAX_EXPRESSION_OPERATORS`] this leaves a wide margin even in debug
@@ -192,6 +194,28 @@ pub fn compile(source: &str) -> Result<Compiled, String> {
         ));
     }
     Ok(Compiled { ast, cost })
+}
+
+/// Compiled expressions, by source: validation and evaluation meet the same few expressions again
+/// and again.
+static CACHE: LazyLock<Mutex<HashMap<String, Arc<Compiled>>>> = LazyLock::new(Mutex::default);
+
+/// Most compiled expressions kept; the cache is emptied when it is full.
+const CACHE_ENTRIES: usize = 1024;
+
+/// [`compile`], remembering successful compilations (errors are recomputed: they are rare).
+pub fn cached(source: &str) -> Result<Arc<Compiled>, String> {
+    if let Some(c) = CACHE.lock().ok().and_then(|m| m.get(source).cloned()) {
+        return Ok(c);
+    }
+    let c = Arc::new(compile(source)?);
+    if let Ok(mut m) = CACHE.lock() {
+        if m.len() >= CACHE_ENTRIES {
+            m.clear();
+        }
+        m.insert(source.to_string(), Arc::clone(&c));
+    }
+    Ok(c)
 }
 
 /// The parser's message without the repeated source snippet lines beyond the first error.

@@ -30,7 +30,7 @@ use crate::release::{Plan, ReleaseState};
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, LazyLock, Mutex};
+use std::sync::Arc;
 
 /// Where an expression is evaluated: which release, and inside which phase/activity.
 pub struct Scope<'a> {
@@ -127,26 +127,6 @@ pub fn eval_cel(source: &str, scope: &Scope<'_>) -> Result<Value, String> {
     eval_in(source, scope, Vars::InScope)
 }
 
-/// Compiled expressions, by source: the same few expressions are evaluated again and again.
-static COMPILED: LazyLock<Mutex<HashMap<String, Arc<Compiled>>>> = LazyLock::new(Mutex::default);
-
-/// Most compiled expressions kept; the cache is emptied when it is full.
-const CACHE_ENTRIES: usize = 1024;
-
-fn compiled(source: &str) -> Result<Arc<Compiled>, String> {
-    if let Some(c) = COMPILED.lock().ok().and_then(|m| m.get(source).cloned()) {
-        return Ok(c);
-    }
-    let c = Arc::new(compile::compile(source)?);
-    if let Ok(mut m) = COMPILED.lock() {
-        if m.len() >= CACHE_ENTRIES {
-            m.clear();
-        }
-        m.insert(source.to_string(), Arc::clone(&c));
-    }
-    Ok(c)
-}
-
 /// Where the scope is, for messages: `phase `beta``, `activity `beta/deploy``, `the release`.
 fn location(scope: &Scope<'_>) -> String {
     let plan = scope.plan();
@@ -159,7 +139,7 @@ fn location(scope: &Scope<'_>) -> String {
 
 fn eval_in(source: &str, scope: &Scope<'_>, with_vars: Vars<'_>) -> Result<Value, String> {
     let located = |message: String| format!("`{source}` in {}: {message}", location(scope));
-    let program = compiled(source).map_err(located)?;
+    let program = compile::cached(source).map_err(located)?;
     let bindings = bindings(&program, scope, with_vars).map_err(located)?;
     let result = compile::on_sandbox_stack(|| {
         let mut ctx = super::functions::context();

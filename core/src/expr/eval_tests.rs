@@ -177,7 +177,7 @@ fn only_the_phases_named_are_built() {
     let s = state();
     let scope = Scope::activity(&s, 1, 0);
     let built = |source: &str| {
-        let program = compiled(source).unwrap();
+        let program = compile::cached(source).unwrap();
         let b = bindings(&program, &scope, Vars::InScope).unwrap();
         b.iter()
             .find(|(n, _)| *n == "phases")

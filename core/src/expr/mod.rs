@@ -55,7 +55,7 @@ pub const MAX_RESULT_BYTES: usize = 256 * 1024;
 /// Checks that `source` is a syntactically valid CEL expression within the sandbox limits.
 /// Returns a message saying what is wrong otherwise.
 pub fn check_cel_syntax(source: &str) -> Result<(), String> {
-    compile::compile(source).map(|_| ())
+    compile::cached(source).map(|_| ())
 }
 
 /// Checks every `${...}` in a template string; returns one message per problem.

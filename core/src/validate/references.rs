@@ -225,7 +225,7 @@ impl<'a> Checker<'a> {
         let Ok(segments) = crate::expr::template::parse_template(text) else { return };
         for seg in segments {
             if let crate::expr::template::Segment::Expr { source, .. } = seg {
-                if let Ok(compiled) = crate::expr::compile::compile(&source) {
+                if let Ok(compiled) = crate::expr::compile::cached(&source) {
                     self.expression(&source, &compiled.ast, site, out);
                 }
             }
@@ -233,7 +233,7 @@ impl<'a> Checker<'a> {
     }
 
     fn condition(&self, source: &str, site: &Site<'a>, out: &mut Vec<Problem>) {
-        let Ok(compiled) = crate::expr::compile::compile(source) else { return };
+        let Ok(compiled) = crate::expr::compile::cached(source) else { return };
         self.expression(source, &compiled.ast, site, out);
         if let Some((what, kind)) = self.non_boolean(&compiled.ast, site) {
             out.push(Problem::new(
