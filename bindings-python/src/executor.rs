@@ -6,7 +6,8 @@
 //! it, and other Python threads keep running meanwhile. What the callable does becomes an
 //! [`Outcome`]: a dict (or `None`) is a success with those outputs, `STARTED` means the job reports
 //! back later through `Engine.complete_job`, and an exception fails the attempt with
-//! `"<ExceptionType>: <message>"` (retryable, so the activity's `retry` policy applies). A
+//! `"<ExceptionType>: <message>"` (retryable, so the activity's `retry` policy applies), except
+//! `trainyard.JobFailed(message, retryable=...)`, which fails it with exactly that message. A
 //! `BaseException` that is not an `Exception` (`KeyboardInterrupt`, `SystemExit`) also fails the
 //! attempt, and is raised again by the engine call that ran the job once that call returns.
 
@@ -151,6 +152,9 @@ impl Executor for PyExecutor {
             match called {
                 Ok(result) => self.outcome(result.bind(py)),
                 Err(err) => {
+                    if let Some(outcome) = job_failed(py, &err) {
+                        return outcome;
+                    }
                     let message = describe(py, &err);
                     if !err.is_instance_of::<PyException>(py) {
                         let mut slot = self.interrupt.lock().unwrap_or_else(|e| e.into_inner());
@@ -161,6 +165,18 @@ impl Executor for PyExecutor {
             }
         })
     }
+}
+
+/// The outcome of a raised `trainyard.JobFailed`, or `None` for any other exception.
+fn job_failed(py: Python<'_>, err: &PyErr) -> Option<Outcome> {
+    let class = py.import("trainyard._errors").and_then(|m| m.getattr("JobFailed")).ok()?;
+    let value = err.value(py);
+    if !value.is_instance(&class).ok()? {
+        return None;
+    }
+    let message = value.getattr("message").and_then(|m| m.str()).map(|s| s.to_string()).unwrap_or_default();
+    let retryable = value.getattr("retryable").and_then(|r| r.is_truthy()).unwrap_or(true);
+    Some(Outcome::Failure { message, retryable })
 }
 
 /// `"<ExceptionType>: <message>"` (just the type when the message is empty).
