@@ -201,3 +201,27 @@ pub fn map_to_py<'py>(py: Python<'py>, map: &IndexMap<String, Value>) -> PyResul
     }
     Ok(dict.into_any())
 }
+
+/// A string as Python's `repr()` writes it (for `__repr__`s): single quotes unless the text has
+/// single quotes and no double ones; backslashes, the quote and control characters escaped.
+pub fn repr_str(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}

@@ -59,8 +59,9 @@ fn check_level(py: Python<'_>, level: &str) -> PyResult<()> {
             },
         )),
         other => Err(PyValueError::new_err(format!(
-            "release_level must be one of {}, not {other:?}",
-            RELEASE_LEVELS.map(|l| format!("{l:?}")).join(", ")
+            "release_level must be one of {}, not {}",
+            RELEASE_LEVELS.map(convert::repr_str).join(", "),
+            convert::repr_str(other)
         ))),
     }
 }
@@ -217,7 +218,11 @@ impl PyEngine {
 
     fn __repr__(&self) -> String {
         let state = if self.closed() { ", closed" } else { "" };
-        format!("Engine(url={:?}, release_level={:?}{state})", self.url, self.release_level)
+        format!(
+            "Engine(url={}, release_level={}{state})",
+            convert::repr_str(&self.url),
+            convert::repr_str(&self.release_level)
+        )
     }
 
     // ---- processes ----

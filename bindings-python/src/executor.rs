@@ -85,7 +85,12 @@ impl PyJob {
     }
 
     fn __repr__(&self) -> String {
-        format!("Job(id={:?}, executor={:?}, attempt={})", self.inner.id, self.inner.executor, self.inner.attempt)
+        format!(
+            "Job(id={}, executor={}, attempt={})",
+            convert::repr_str(&self.inner.id),
+            convert::repr_str(&self.inner.executor),
+            self.inner.attempt
+        )
     }
 }
 

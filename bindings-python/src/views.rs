@@ -4,7 +4,7 @@
 //! release again to see later changes). Statuses, kinds and skip reasons are the core's snake_case
 //! strings; times are tz-aware UTC `datetime`s; inputs, outputs and event data are plain dicts.
 
-use crate::convert;
+use crate::convert::{self, repr_str as q};
 use crate::problem::PyProblem;
 use crate::time;
 use pyo3::prelude::*;
@@ -53,7 +53,7 @@ impl PyProcessInfo {
 #[pymethods]
 impl PyProcessInfo {
     fn __repr__(&self) -> String {
-        format!("ProcessInfo(id={:?}, version={}, warnings={})", self.id, self.version, self.warnings.len())
+        format!("ProcessInfo(id={}, version={}, warnings={})", q(&self.id), self.version, self.warnings.len())
     }
 }
 
@@ -108,13 +108,13 @@ impl PyEvent {
 #[pymethods]
 impl PyEvent {
     fn __repr__(&self) -> String {
-        let comment = self.comment.as_ref().map(|c| format!(", comment={c:?}")).unwrap_or_default();
+        let comment = self.comment.as_ref().map(|c| format!(", comment={}", q(c))).unwrap_or_default();
         format!(
-            "Event(seq={}, at={}, actor={:?}, kind={:?}{comment})",
+            "Event(seq={}, at={}, actor={}, kind={}{comment})",
             self.seq,
             self.at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
-            self.actor,
-            self.kind
+            q(&self.actor),
+            q(&self.kind)
         )
     }
 }
@@ -202,13 +202,16 @@ impl PyActivity {
 impl PyActivity {
     fn __repr__(&self) -> String {
         let extra = match (&self.skip_reason, &self.error) {
-            (Some(r), _) => format!(", skip_reason={r:?}"),
-            (None, Some(e)) => format!(", error={e:?}"),
+            (Some(r), _) => format!(", skip_reason={}", q(r)),
+            (None, Some(e)) => format!(", error={}", q(e)),
             _ => String::new(),
         };
         format!(
-            "Activity(id={:?}, kind={:?}, status={:?}, attempt={}{extra})",
-            self.id, self.kind, self.status, self.attempt
+            "Activity(id={}, kind={}, status={}, attempt={}{extra})",
+            q(&self.id),
+            q(&self.kind),
+            q(&self.status),
+            self.attempt
         )
     }
 }
@@ -278,8 +281,8 @@ impl PyPhase {
 impl PyPhase {
     fn __repr__(&self, py: Python<'_>) -> String {
         let n = self.activities.bind(py).len().unwrap_or(0);
-        let skip = self.skip_reason.as_ref().map(|r| format!(", skip_reason={r:?}")).unwrap_or_default();
-        format!("Phase(id={:?}, status={:?}, activities={n}{skip})", self.id, self.status)
+        let skip = self.skip_reason.as_ref().map(|r| format!(", skip_reason={}", q(r))).unwrap_or_default();
+        format!("Phase(id={}, status={}, activities={n}{skip})", q(&self.id), q(&self.status))
     }
 }
 
@@ -409,8 +412,14 @@ impl PyRelease {
 impl PyRelease {
     fn __repr__(&self) -> String {
         format!(
-            "Release(id={:?}, name={:?}, status={:?}, kind={:?}, process={:?}, version={}, attempt={})",
-            self.id, self.name, self.status, self.kind, self.process_id, self.process_version, self.attempt
+            "Release(id={}, name={}, status={}, kind={}, process={}, version={}, attempt={})",
+            q(&self.id),
+            q(&self.name),
+            q(&self.status),
+            q(&self.kind),
+            q(&self.process_id),
+            self.process_version,
+            self.attempt
         )
     }
 }
