@@ -112,7 +112,8 @@ export declare class Engine {
   /**
    * Registers `fn` as the executor `name` (replacing one of the same name). `fn(job)` returns the
    * outputs (an object, or nothing) or a Promise of them; a thrown error or a rejected Promise
-   * fails the attempt with its message. While a Promise is pending the activity stays `running`.
+   * fails the attempt with its message (set `err.retryable = false` to skip automatic retries).
+   * While a Promise is pending the activity stays `running`.
    */
   registerExecutor(name: string, executor: (job: Job) => ExecutorResult | PromiseLike<ExecutorResult>): void
   /** Creates a draft release of the latest version of a process. */

@@ -12,7 +12,7 @@
 //!
 //! Either way the function's result becomes an [`Outcome`] on the JS thread ([`run_on_js`]): an
 //! object (or nothing) is a success with those outputs; a thrown error is a (retryable) failure with
-//! the error's message; a thenable is [`Outcome::Started`] — the activity stays `running` — and the
+//! the error's message (not retried automatically when the error has `retryable: false`); a thenable is [`Outcome::Started`] — the activity stays `running` — and the
 //! settled value or rejection is reported later through `Engine::complete_job`.
 //!
 //! The JS functions themselves are held in a thread-local table of the JS thread (keyed by a
@@ -148,13 +148,25 @@ fn run_on_js(
         unsafe { Job::to_napi_value(raw, Job::from(job)).and_then(|arg| call_function(raw, function, &[arg])) };
     match result {
         Ok(Ok(value)) => settle(env, value, name, &job.id, engine),
-        Ok(Err(thrown)) => failure(message_of(raw, thrown)),
+        Ok(Err(thrown)) => failure_of(raw, thrown),
         Err(e) => failure(format!("executor `{name}` could not be called: {e}")),
     }
 }
 
 fn failure(message: String) -> Outcome {
     Outcome::Failure { message, retryable: true }
+}
+
+/// The failure for a thrown value or rejection reason: its message; retryable unless the error
+/// says `retryable: false` (then the activity's retry policy is skipped and `on_failure` decides).
+fn failure_of(env: sys::napi_env, thrown: sys::napi_value) -> Outcome {
+    let retryable = match property(env, thrown, c"retryable") {
+        Some(flag) if type_of(env, flag) == sys::ValueType::napi_boolean => {
+            unsafe { bool::from_napi_value(env, flag) }.unwrap_or(true)
+        }
+        _ => true,
+    };
+    Outcome::Failure { message: message_of(env, thrown), retryable }
 }
 
 /// Calls `function` with `undefined` as `this`: `Ok(Ok(returned))` or `Ok(Err(thrown))`.
@@ -292,7 +304,7 @@ fn attach(
     let rejected = env.create_function_from_closure::<(), (), _>("onRejected", move |ctx| {
         let raw = ctx.env.raw();
         let reason: Unknown = ctx.get(0)?;
-        complete(ctx.env, &e2, &j2, failure(message_of(raw, reason.raw())));
+        complete(ctx.env, &e2, &j2, failure_of(raw, reason.raw()));
         Ok(())
     })?;
     let raw = env.raw();
