@@ -80,6 +80,22 @@ export interface EngineOptions {
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
 /**
+ * Who issues a command, as a class (the same as Python's `Actor(id, groups=..., roles=...)`).
+ * Anywhere an actor is expected, a plain `{ id, groups?, roles? }` object works as well.
+ */
+export declare class Actor {
+  /** `new Actor('rita', { roles: ['account_release_manager'] })`. */
+  constructor(id: string, options?: ActorInit | undefined | null)
+  /** User id. */
+  get id(): string
+  /** Groups the user belongs to. */
+  get groups(): Array<string>
+  /** Role strings. */
+  get roles(): Array<string>
+}
+export type ActorClass = Actor
+
+/**
  * The release-orchestration engine: processes, releases, executors, timers.
  *
  * Synchronous methods run on the JS thread; the `…Async` ones run the core on a worker thread and
@@ -235,12 +251,21 @@ export interface Activity {
   endedAt?: Date
 }
 
+/** Groups and roles of `new Actor(id, { groups, roles })`. */
+export interface ActorInit {
+  /** Groups the user belongs to. */
+  groups?: Array<string>
+  /** Role strings. */
+  roles?: Array<string>
+}
+
 /**
  * Who issues a command: a user id, the groups they belong to and their roles
  * (`account_release_manager`, `org_release_manager:<org>`, `viewer`, `viewer:<org>`).
- * A plain object: `{ id: 'rita', roles: ['account_release_manager'] }`.
+ * A plain object (`{ id: 'rita', roles: ['account_release_manager'] }`) or an [`ActorClass`]
+ * instance (`new Actor('rita', { roles: [...] })`).
  */
-export interface Actor {
+export interface ActorLike {
   /** User id. */
   id: string
   /** Groups the user belongs to (approvals by `{ group: … }`). */
@@ -255,7 +280,7 @@ export interface Actor {
  */
 export interface ActorOptions {
   /** Who issues the command. */
-  actor: Actor
+  actor: ActorLike
 }
 
 /** One approval decision recorded on an approval activity. */
@@ -273,7 +298,7 @@ export interface Approval {
 /** Options of `approve` and `reject`. */
 export interface ApprovalOptions {
   /** The approver. */
-  actor: Actor
+  actor: ActorLike
   /** Comment recorded with the decision. */
   comment?: string
 }
@@ -291,7 +316,7 @@ export interface CompleteJobOptions {
 /** Options of `completeManual`. */
 export interface CompleteManualOptions {
   /** Who completes it. */
-  actor: Actor
+  actor: ActorLike
   /** The field values. */
   values: Record<string, unknown>
 }
@@ -301,7 +326,7 @@ export interface CreateReleaseOptions {
   /** Display name, e.g. "Week 15 System Release - April 2025". */
   name: string
   /** Who creates it. */
-  actor: Actor
+  actor: ActorLike
   /** Input values (merged over the input set and the process defaults). */
   inputs?: Record<string, unknown>
   /** A saved input set of the process, by name. */
@@ -339,7 +364,7 @@ export interface Event {
 /** Options of `fail`. */
 export interface FailOptions {
   /** Who decides. */
-  actor: Actor
+  actor: ActorLike
   /** Why (recorded in the history). */
   reason?: string
 }
@@ -347,7 +372,7 @@ export interface FailOptions {
 /** Options of `ignore`. */
 export interface IgnoreOptions {
   /** Who decides. */
-  actor: Actor
+  actor: ActorLike
   /** Substitute outputs downstream needs. */
   outputs?: Record<string, unknown>
   /** Why (recorded in the history). */
@@ -453,7 +478,7 @@ export interface ProcessSummary {
 /** Options of `abort` and `skip`: a reason is required. */
 export interface ReasonOptions {
   /** Who issues the command. */
-  actor: Actor
+  actor: ActorLike
   /** Why (recorded in the history). */
   reason: string
 }
@@ -535,7 +560,7 @@ export interface ReleaseFilter {
 /** Options of `retry`. */
 export interface RetryOptions {
   /** Who decides. */
-  actor: Actor
+  actor: ActorLike
   /** Changed `with` values for the new attempt (fix-and-continue). */
   inputs?: Record<string, unknown>
   /** Why (recorded in the history). */
@@ -557,7 +582,7 @@ export interface ScheduleOptions {
   /** Planned start. */
   start: Date
   /** Who schedules it. */
-  actor: Actor
+  actor: ActorLike
   /** Planned end. */
   end?: Date
   /** Activate automatically at `start` (default `true`). */
@@ -567,7 +592,7 @@ export interface ScheduleOptions {
 /** Options of `updateRelease` (drafts only). */
 export interface UpdateReleaseOptions {
   /** Who changes it. */
-  actor: Actor
+  actor: ActorLike
   /** New name. */
   name?: string
   /** Inputs to change (merged; `null` removes one so its default applies again). */

@@ -9,8 +9,9 @@ use serde_json::Value;
 
 /// Who issues a command: a user id, the groups they belong to and their roles
 /// (`account_release_manager`, `org_release_manager:<org>`, `viewer`, `viewer:<org>`).
-/// A plain object: `{ id: 'rita', roles: ['account_release_manager'] }`.
-#[napi(object)]
+/// A plain object (`{ id: 'rita', roles: ['account_release_manager'] }`) or an [`ActorClass`]
+/// instance (`new Actor('rita', { roles: [...] })`).
+#[napi(object, js_name = "ActorLike")]
 #[derive(Clone)]
 pub struct Actor {
     /// User id.
@@ -26,6 +27,52 @@ impl From<&Actor> for trainyard::access::Actor {
         trainyard::access::Actor::new(a.id.clone())
             .with_groups(a.groups.clone().unwrap_or_default())
             .with_roles(a.roles.clone().unwrap_or_default())
+    }
+}
+
+/// Groups and roles of `new Actor(id, { groups, roles })`.
+#[napi(object, object_to_js = false, js_name = "ActorInit")]
+pub struct ActorOptionsInit {
+    /// Groups the user belongs to.
+    pub groups: Option<Vec<String>>,
+    /// Role strings.
+    pub roles: Option<Vec<String>>,
+}
+
+/// Who issues a command, as a class (the same as Python's `Actor(id, groups=..., roles=...)`).
+/// Anywhere an actor is expected, a plain `{ id, groups?, roles? }` object works as well.
+#[napi(js_name = "Actor")]
+pub struct ActorClass {
+    id: String,
+    groups: Vec<String>,
+    roles: Vec<String>,
+}
+
+#[napi]
+impl ActorClass {
+    /// `new Actor('rita', { roles: ['account_release_manager'] })`.
+    #[napi(constructor)]
+    pub fn new(id: String, options: Option<ActorOptionsInit>) -> Self {
+        let options = options.unwrap_or(ActorOptionsInit { groups: None, roles: None });
+        ActorClass { id, groups: options.groups.unwrap_or_default(), roles: options.roles.unwrap_or_default() }
+    }
+
+    /// User id.
+    #[napi(getter)]
+    pub fn id(&self) -> String {
+        self.id.clone()
+    }
+
+    /// Groups the user belongs to.
+    #[napi(getter)]
+    pub fn groups(&self) -> Vec<String> {
+        self.groups.clone()
+    }
+
+    /// Role strings.
+    #[napi(getter)]
+    pub fn roles(&self) -> Vec<String> {
+        self.roles.clone()
     }
 }
 

@@ -4,7 +4,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { thrown, trainyard } from './helpers.mjs'
 
-const { Engine, ManualClock } = trainyard
+const { Actor, Engine, ManualClock } = trainyard
 const rita = { id: 'rita', roles: ['account_release_manager'] }
 const START = new Date('2025-04-07T09:00:00Z')
 
@@ -257,4 +257,23 @@ test('pause, resume, restart, skip, retry, ignore, fail through the options obje
   const restarted = e.getRelease(r.id)
   assert.equal(restarted.attempt, 1)
   assert.equal(restarted.status, 'partial_success')
+})
+
+test('Actor: a class like Python\'s, accepted wherever a plain actor object is', () => {
+  const quinn = new Actor('quinn', { groups: ['qa'] })
+  assert.equal(quinn.id, 'quinn')
+  assert.deepEqual(quinn.groups, ['qa'])
+  assert.deepEqual(quinn.roles, [])
+  assert.deepEqual(new Actor('sys').groups, [])
+  const { e } = engine()
+  const manager = new Actor('rita', { roles: ['account_release_manager'] })
+  const r = e.createRelease('app', { name: 'R', actor: manager, inputs: { version: '1.0.0' } })
+  e.activate(r.id, { actor: manager })
+  e.runUntilIdle()
+  e.completeManual(r.id, 'check', 'notes', { actor: manager, values: { ticket: 'T-1' } })
+  e.approve(r.id, 'check', 'qa', { actor: quinn })
+  const approved = e.getRelease(r.id)
+  assert.equal(approved.status, 'success')
+  assert.equal(approved.phases.check.activities.qa.approvals[0].approver, 'quinn')
+  assert.equal(approved.createdBy, 'rita')
 })

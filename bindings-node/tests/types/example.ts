@@ -47,11 +47,11 @@ const wrong: ErrorCode = warnings[0]!.code
 void wrong
 
 // ---- the engine ----
-import { Engine, ManualClock } from '../../index'
+import { Actor, Engine, ManualClock } from '../../index'
 import type {
   Activity,
   ActivityStatus,
-  Actor,
+  ActorLike,
   Event,
   ExecutorResult,
   Job,
@@ -84,7 +84,9 @@ async function engineExample(): Promise<void> {
   const process2: Record<string, any> = engine.getProcess('p', 1)
   void [warnings, version, processes, process2]
 
-  const rita: Actor = { id: 'rita', roles: ['account_release_manager'] }
+  const rita: ActorLike = { id: 'rita', roles: ['account_release_manager'] }
+  const quinn: ActorLike = new Actor('quinn', { groups: ['qa'] })
+  void quinn
   const release: Release = engine.createRelease('p', {
     name: 'Week 15',
     actor: rita,
