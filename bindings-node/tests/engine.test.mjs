@@ -277,3 +277,12 @@ test('Actor: a class like Python\'s, accepted wherever a plain actor object is',
   assert.equal(approved.phases.check.activities.qa.approvals[0].approver, 'quinn')
   assert.equal(approved.createdBy, 'rita')
 })
+
+test('arguments of the wrong shape are rejected by the conversion layer before the core runs', () => {
+  const { e } = engine()
+  const r = e.createRelease('app', { name: 'R', actor: rita })
+  assert.throws(() => e.activate(r.id, {}), /Missing field `actor`/)
+  assert.throws(() => e.schedule(r.id, { actor: rita, start: '2025-04-07' }), /DateTime/)
+  assert.throws(() => e.registerExecutor('x', 5))
+  assert.equal(e.history(r.id).length, 1, 'nothing was written')
+})
