@@ -23,3 +23,50 @@ export interface TrainyardError extends Error {
   problems?: Problem[]
 }
 
+
+/** Release statuses (the same strings in Rust, Python and Node). */
+export type ReleaseStatus =
+  | 'draft'
+  | 'scheduled'
+  | 'running'
+  | 'on_hold'
+  | 'success'
+  | 'partial_success'
+  | 'failed'
+  | 'aborted'
+
+/** Phase statuses. */
+export type PhaseStatus = 'pending' | 'scheduled' | 'running' | 'on_hold' | 'success' | 'failed' | 'skipped' | 'aborted'
+
+/** Activity statuses. */
+export type ActivityStatus =
+  | 'pending'
+  | 'queued'
+  | 'running'
+  | 'waiting_for_input'
+  | 'on_hold'
+  | 'success'
+  | 'failed'
+  | 'ignored'
+  | 'skipped'
+  | 'aborted'
+
+/** Release kinds. */
+export type ReleaseKind = 'standard' | 'hotfix' | 'feature' | 'system'
+
+/** Activity kinds. */
+export type ActivityKind = 'automated' | 'approval' | 'manual' | 'subprocess' | 'wait'
+
+/** Why a phase or activity was skipped. */
+export type SkipReason = 'condition' | 'manual' | 'upstream_failed' | 'release_failed'
+
+/** What an executor function returns: its outputs, or nothing. */
+export type ExecutorResult = Record<string, unknown> | void | null | undefined
+
+/** Options of `Engine.inMemory` and `Engine.open`. */
+export interface EngineOptions {
+  /** The clock the engine reads (default: the system clock). */
+  clock?: ManualClock
+  /** `account` (default). `organization` needs the core's release-level setting (not in this build). */
+  releaseLevel?: 'account' | 'organization'
+}

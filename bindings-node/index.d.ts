@@ -24,6 +24,53 @@ export interface TrainyardError extends Error {
 }
 
 
+/** Release statuses (the same strings in Rust, Python and Node). */
+export type ReleaseStatus =
+  | 'draft'
+  | 'scheduled'
+  | 'running'
+  | 'on_hold'
+  | 'success'
+  | 'partial_success'
+  | 'failed'
+  | 'aborted'
+
+/** Phase statuses. */
+export type PhaseStatus = 'pending' | 'scheduled' | 'running' | 'on_hold' | 'success' | 'failed' | 'skipped' | 'aborted'
+
+/** Activity statuses. */
+export type ActivityStatus =
+  | 'pending'
+  | 'queued'
+  | 'running'
+  | 'waiting_for_input'
+  | 'on_hold'
+  | 'success'
+  | 'failed'
+  | 'ignored'
+  | 'skipped'
+  | 'aborted'
+
+/** Release kinds. */
+export type ReleaseKind = 'standard' | 'hotfix' | 'feature' | 'system'
+
+/** Activity kinds. */
+export type ActivityKind = 'automated' | 'approval' | 'manual' | 'subprocess' | 'wait'
+
+/** Why a phase or activity was skipped. */
+export type SkipReason = 'condition' | 'manual' | 'upstream_failed' | 'release_failed'
+
+/** What an executor function returns: its outputs, or nothing. */
+export type ExecutorResult = Record<string, unknown> | void | null | undefined
+
+/** Options of `Engine.inMemory` and `Engine.open`. */
+export interface EngineOptions {
+  /** The clock the engine reads (default: the system clock). */
+  clock?: ManualClock
+  /** `account` (default). `organization` needs the core's release-level setting (not in this build). */
+  releaseLevel?: 'account' | 'organization'
+}
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -33,10 +80,324 @@ export interface TrainyardError extends Error {
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
 /**
+ * Who issues a command, as a class (the same as Python's `Actor(id, groups=..., roles=...)`).
+ * Anywhere an actor is expected, a plain `{ id, groups?, roles? }` object works as well.
+ */
+export declare class Actor {
+  /** `new Actor('rita', { roles: ['account_release_manager'] })`. */
+  constructor(id: string, options?: ActorInit | undefined | null)
+  /** User id. */
+  get id(): string
+  /** Groups the user belongs to. */
+  get groups(): Array<string>
+  /** Role strings. */
+  get roles(): Array<string>
+}
+export type ActorClass = Actor
+
+/**
+ * The release-orchestration engine: processes, releases, executors, timers.
+ *
+ * Synchronous methods run on the JS thread; the `…Async` ones run the core on a worker thread and
+ * return Promises (executor functions still run on the JS thread).
+ */
+export declare class Engine {
+  /** An engine with in-memory storage: `Engine.inMemory({ clock?, releaseLevel? })`. */
+  static inMemory(options?: EngineOptions): Engine
+  /**
+   * An engine on the storage the URL names (`memory://`; `sqlite://…` and `postgres://…` throw
+   * code `storage` until those backends land).
+   */
+  static open(url: string, options?: EngineOptions): Engine
+  /** `Engine.open` off the JS thread: resolves to the engine. */
+  static openAsync(url: string, options?: EngineOptions): Promise<Engine>
+  /**
+   * Validates and registers a process definition (YAML or JSON text, or a plain object).
+   * Registering a changed definition creates version n+1; the same one again returns its version.
+   */
+  registerProcess(definition: string | Record<string, unknown>): ProcessInfo
+  /**
+   * Validates a definition against this engine (subprocess references resolve against its
+   * registered processes) and returns its warnings; throws `validation` on errors.
+   */
+  validateProcess(definition: string | Record<string, unknown>): Array<Problem>
+  /** A registered process as a plain object (latest version when `version` is omitted). */
+  getProcess(id: string, version?: number | undefined | null): Record<string, any>
+  /** Every registered process id with its latest version. */
+  listProcesses(): Array<ProcessSummary>
+  /**
+   * Registers `fn` as the executor `name` (replacing one of the same name). `fn(job)` returns the
+   * outputs (an object, or nothing) or a Promise of them; a thrown error or a rejected Promise
+   * fails the attempt with its message (set `err.retryable = false` to skip automatic retries).
+   * While a Promise is pending the activity stays `running`.
+   */
+  registerExecutor(name: string, executor: (job: Job) => ExecutorResult | PromiseLike<ExecutorResult>): void
+  /** Creates a draft release of the latest version of a process. */
+  createRelease(processId: string, options: CreateReleaseOptions): Release
+  /** Changes a draft: name, inputs (merged; `null` removes one), owners. */
+  updateRelease(releaseId: string, options: UpdateReleaseOptions): Array<Event>
+  /** Schedules (or reschedules) a release; validates and locks its inputs. */
+  schedule(releaseId: string, options: ScheduleOptions): Array<Event>
+  /** Activates a release now (before its scheduled start: pre-execution, recorded). */
+  activate(releaseId: string, options: ActorOptions): Array<Event>
+  /** Stops new work from starting; the release shows `on_hold` until resumed. */
+  pause(releaseId: string, options: ActorOptions): Array<Event>
+  /** Lets a paused release progress again. */
+  resume(releaseId: string, options: ActorOptions): Array<Event>
+  /** Aborts a release, recording the reason. */
+  abort(releaseId: string, options: ReasonOptions): Array<Event>
+  /** Restarts a failed or aborted release (successful work is kept). */
+  restart(releaseId: string, options: ActorOptions): Array<Event>
+  /** Archives a terminal release. */
+  archive(releaseId: string, options: ActorOptions): Array<Event>
+  /** Deletes a draft or scheduled release. */
+  deleteRelease(releaseId: string, options: ActorOptions): Array<Event>
+  /** Approves an approval activity. */
+  approve(releaseId: string, phaseId: string, activityId: string, options: ApprovalOptions): Array<Event>
+  /** Rejects an approval activity (it fails). */
+  reject(releaseId: string, phaseId: string, activityId: string, options: ApprovalOptions): Array<Event>
+  /** Completes a manual activity with its field values. */
+  completeManual(releaseId: string, phaseId: string, activityId: string, options: CompleteManualOptions): Array<Event>
+  /** Retries an `on_hold` activity, optionally with changed inputs (fix-and-continue). */
+  retry(releaseId: string, phaseId: string, activityId: string, options: RetryOptions): Array<Event>
+  /** Ignores an `on_hold` activity, optionally supplying the outputs downstream needs. */
+  ignore(releaseId: string, phaseId: string, activityId: string, options: IgnoreOptions): Array<Event>
+  /** Fails an `on_hold` activity for good. */
+  fail(releaseId: string, phaseId: string, activityId: string, options: FailOptions): Array<Event>
+  /** Skips a pending activity (with a reason). */
+  skip(releaseId: string, phaseId: string, activityId: string, options: ReasonOptions): Array<Event>
+  /**
+   * Reports the outcome of a job run outside the engine (`{ outputs }` or `{ error }`). A report
+   * for a stale attempt throws `conflict`.
+   */
+  completeJob(jobId: string, options?: CompleteJobOptions | undefined | null): void
+  /** Jobs queued for in-process executors, not yet run. */
+  queuedJobs(): Array<Job>
+  /**
+   * Fires every timer due now and runs the queued jobs (executors run on this thread). Returns
+   * how many timers and jobs it handled.
+   */
+  tick(): number
+  /**
+   * Ticks until nothing is left to do at the current time (or `maxSteps` timers and jobs were
+   * handled; default 100000). Returns how many were handled.
+   */
+  runUntilIdle(maxSteps?: number | undefined | null): number
+  /** `tick()` on a worker thread; executor functions are still called on the JS thread. */
+  tickAsync(): Promise<number>
+  /** `runUntilIdle()` on a worker thread; executor functions are still called on the JS thread. */
+  runUntilIdleAsync(maxSteps?: number | undefined | null): Promise<number>
+  /** The current state of a release. */
+  getRelease(releaseId: string): Release
+  /** `getRelease` off the JS thread. */
+  getReleaseAsync(releaseId: string): Promise<Release>
+  /** Releases matching the filter, oldest first (archived ones only with `includeArchived`). */
+  listReleases(filter?: ReleaseFilter | undefined | null): Array<Release>
+  /** `listReleases` off the JS thread. */
+  listReleasesAsync(filter?: ReleaseFilter | undefined | null): Promise<Array<Release>>
+  /** The release's events, oldest first: its audit trail. */
+  history(releaseId: string): Array<Event>
+}
+
+/**
+ * A clock that only moves when told to. Pass it as `Engine.inMemory({ clock })`; every engine
+ * given the same clock sees the same time.
+ */
+export declare class ManualClock {
+  /** A clock standing at `start`. */
+  constructor(start: Date)
+  /** The current time. */
+  now(): Date
+  /** Moves the clock forward by `ms` milliseconds (a negative number moves it back). */
+  advance(ms: number): void
+  /** Sets the time. */
+  set(to: Date): void
+}
+
+/** An activity of a release at run time. */
+export interface Activity {
+  /** Activity id. */
+  id: string
+  /** Display name from the definition. */
+  name?: string
+  /** `automated` | `approval` | `manual` | `subprocess` | `wait`. */
+  kind: ActivityKind
+  /**
+   * `pending` | `queued` | `running` | `waiting_for_input` | `on_hold` | `success` | `failed` |
+   * `ignored` | `skipped` | `aborted`.
+   */
+  status: ActivityStatus
+  /** Attempt (0 = first run). */
+  attempt: number
+  /** Outputs (executor outputs, substitutes given with `ignore`, manual field values). */
+  outputs: Record<string, any>
+  /** Approval decisions of the current attempt. */
+  approvals: Array<Approval>
+  /** Whether the approval deadline escalated. */
+  escalated: boolean
+  /** The last failure message. */
+  error?: string
+  /** Why it was skipped: `condition` | `manual` | `upstream_failed` | `release_failed`. */
+  skipReason?: SkipReason
+  /** The job of the current attempt (automated activities). */
+  jobId?: string
+  /** The child release of the current attempt (subprocess activities). */
+  childId?: string
+  /** The `with` values of the current attempt's job. */
+  jobInputs: Record<string, any>
+  /** When it first left `pending` in this attempt. */
+  startedAt?: Date
+  /** When it ended. */
+  endedAt?: Date
+}
+
+/** Groups and roles of `new Actor(id, { groups, roles })`. */
+export interface ActorInit {
+  /** Groups the user belongs to. */
+  groups?: Array<string>
+  /** Role strings. */
+  roles?: Array<string>
+}
+
+/**
+ * Who issues a command: a user id, the groups they belong to and their roles
+ * (`account_release_manager`, `org_release_manager:<org>`, `viewer`, `viewer:<org>`).
+ * A plain object (`{ id: 'rita', roles: ['account_release_manager'] }`) or an [`ActorClass`]
+ * instance (`new Actor('rita', { roles: [...] })`).
+ */
+export interface ActorLike {
+  /** User id. */
+  id: string
+  /** Groups the user belongs to (approvals by `{ group: … }`). */
+  groups?: Array<string>
+  /** Role strings. */
+  roles?: Array<string>
+}
+
+/**
+ * Options of commands that need only an actor (`activate`, `pause`, `resume`, `restart`,
+ * `archive`, `deleteRelease`).
+ */
+export interface ActorOptions {
+  /** Who issues the command. */
+  actor: ActorLike
+}
+
+/** One approval decision recorded on an approval activity. */
+export interface Approval {
+  /** Who decided. */
+  approver: string
+  /** Approved (`true`) or rejected (`false`). */
+  approved: boolean
+  /** When. */
+  at: Date
+  /** The comment given. */
+  comment?: string
+}
+
+/** Options of `approve` and `reject`. */
+export interface ApprovalOptions {
+  /** The approver. */
+  actor: ActorLike
+  /** Comment recorded with the decision. */
+  comment?: string
+}
+
+/** Options of `completeJob`: outputs for a success, `error` for a failure. */
+export interface CompleteJobOptions {
+  /** Outputs of a successful job. */
+  outputs?: Record<string, unknown>
+  /** The failure message: the job failed. */
+  error?: string
+  /** Whether an automatic retry may help (failures only; default `true`). */
+  retryable?: boolean
+}
+
+/** Options of `completeManual`. */
+export interface CompleteManualOptions {
+  /** Who completes it. */
+  actor: ActorLike
+  /** The field values. */
+  values: Record<string, unknown>
+}
+
+/** Options of `createRelease`. */
+export interface CreateReleaseOptions {
+  /** Display name, e.g. "Week 15 System Release - April 2025". */
+  name: string
+  /** Who creates it. */
+  actor: ActorLike
+  /** Input values (merged over the input set and the process defaults). */
+  inputs?: Record<string, unknown>
+  /** A saved input set of the process, by name. */
+  inputSet?: string
+  /** `standard` (default) | `hotfix` | `feature` | `system`. */
+  kind?: ReleaseKind
+  /** `account` (default) or `org:<id>`. */
+  scope?: string
+  /** Release managers and stakeholders. */
+  owners?: Array<string>
+}
+
+/**
  * The stable error codes, in the order of the core's `Error` enum: every thrown trainyard error
  * has one of these as its `code`.
  */
 export declare function errorCodes(): ErrorCode[]
+
+/** One event of a release's history (its audit trail). */
+export interface Event {
+  /** Position in the release's log, from 1, without gaps. */
+  seq: number
+  /** When it happened. */
+  at: Date
+  /** Who caused it (`system` for the clock and the engine). */
+  actor: string
+  /** What happened: `created`, `scheduled`, `activated`, `activity_succeeded`, `ended`, … */
+  kind: string
+  /** The event's data (its fields, snake_case as in the Rust serialization; times as RFC 3339 text). */
+  data: Record<string, any>
+  /** The reason or comment given with the command. */
+  comment?: string
+}
+
+/** Options of `fail`. */
+export interface FailOptions {
+  /** Who decides. */
+  actor: ActorLike
+  /** Why (recorded in the history). */
+  reason?: string
+}
+
+/** Options of `ignore`. */
+export interface IgnoreOptions {
+  /** Who decides. */
+  actor: ActorLike
+  /** Substitute outputs downstream needs. */
+  outputs?: Record<string, unknown>
+  /** Why (recorded in the history). */
+  reason?: string
+}
+
+/** One attempt of an automated activity, handed to an executor. */
+export interface Job {
+  /** Job id: `<release>/<phase>/<activity>/<attempt>`; pass it to `completeJob`. */
+  id: string
+  /** Release id. */
+  releaseId: string
+  /** Phase id. */
+  phaseId: string
+  /** Activity id. */
+  activityId: string
+  /** Attempt (0 = first run). */
+  attempt: number
+  /** Executor name. */
+  executor: string
+  /** The resolved `with` values. */
+  inputs: Record<string, any>
+  /** When the attempt times out, if the activity has a `timeout`. */
+  deadline?: Date
+}
 
 /**
  * Loads a process definition (YAML or JSON text, or a plain object) and returns the normalized
@@ -45,6 +406,42 @@ export declare function errorCodes(): ErrorCode[]
  * Throws an `Error` with `code === 'validation'` and a `problems` array listing every problem.
  */
 export declare function loadProcess(definition: string | Record<string, unknown>): Record<string, any>
+
+/** The subprocess activity a child release runs for. */
+export interface ParentLink {
+  /** The parent release. */
+  release: string
+  /** The parent's phase. */
+  phase: string
+  /** The parent's subprocess activity. */
+  activity: string
+}
+
+/** A phase of a release at run time. */
+export interface Phase {
+  /** Phase id. */
+  id: string
+  /** Display name from the definition. */
+  name?: string
+  /** `pending` | `scheduled` | `running` | `on_hold` | `success` | `failed` | `skipped` | `aborted`. */
+  status: PhaseStatus
+  /** Whether this is a rollback phase. */
+  rollback: boolean
+  /** Why it was skipped. */
+  skipReason?: SkipReason
+  /** Evaluated phase outputs (set when it ends). */
+  outputs: Record<string, any>
+  /** The phase's variables, evaluated when it started. */
+  variables: Record<string, any>
+  /** When it started. */
+  startedAt?: Date
+  /** When it ended. */
+  endedAt?: Date
+  /** When it may start (`not_before`), once known. */
+  notBefore?: Date
+  /** Its activities by id, in definition order. */
+  activities: Record<string, Activity>
+}
 
 /** One problem found in a definition or in a set of inputs. */
 export interface Problem {
@@ -58,6 +455,150 @@ export interface Problem {
   line?: number
   /** 1-based column in the source text, when the problem comes from the text itself. */
   column?: number
+}
+
+/** A registered process version, as returned by `registerProcess`. */
+export interface ProcessInfo {
+  /** Process id. */
+  id: string
+  /** Version (1, 2, …): a new one only when the definition changed. */
+  version: number
+  /** Validation warnings (e.g. `unresolved_process`). */
+  warnings: Array<Problem>
+}
+
+/** A registered process id with its latest version, as listed by `listProcesses`. */
+export interface ProcessSummary {
+  /** Process id. */
+  id: string
+  /** Latest version. */
+  version: number
+}
+
+/** Options of `abort` and `skip`: a reason is required. */
+export interface ReasonOptions {
+  /** Who issues the command. */
+  actor: ActorLike
+  /** Why (recorded in the history). */
+  reason: string
+}
+
+/** A release: a run of a process, as folded from its events. */
+export interface Release {
+  /** Release id. */
+  id: string
+  /** Sequence number of its last event. */
+  seq: number
+  /** Display name. */
+  name: string
+  /** `standard` | `hotfix` | `feature` | `system`. */
+  kind: ReleaseKind
+  /** `draft` | `scheduled` | `running` | `on_hold` | `success` | `partial_success` | `failed` | `aborted`. */
+  status: ReleaseStatus
+  /** `account` or `org:<id>`. */
+  scope: string
+  /** Process id. */
+  processId: string
+  /** Pinned process version. */
+  processVersion: number
+  /** Inputs (defaults ⊕ input set ⊕ overrides). */
+  inputs: Record<string, any>
+  /** Owners. */
+  owners: Array<string>
+  /** Release group, if a group generated it. */
+  group?: string
+  /** The parent activity, for a child release of a subprocess activity. */
+  parent?: ParentLink
+  /** Global variables, evaluated at activation. */
+  variables: Record<string, any>
+  /** Schedule, once scheduled. */
+  schedule?: Schedule
+  /** Release attempt (restart increments it). */
+  attempt: number
+  /** Archived. */
+  archived: boolean
+  /** Ended failed after running its rollback phases. */
+  rolledBack: boolean
+  /** Rollback phases are running. */
+  rollingBack: boolean
+  /** A critical phase failed: no new work starts. */
+  halted: boolean
+  /** Paused by an operator. */
+  paused: boolean
+  /** Activated before its scheduled start. */
+  preExecuted: boolean
+  /** Who created it. */
+  createdBy: string
+  /** When it was created. */
+  createdAt?: Date
+  /** Who activated it. */
+  startedBy?: string
+  /** When it was activated. */
+  startedAt?: Date
+  /** When it ended. */
+  endedAt?: Date
+  /** When its last event happened. */
+  updatedAt?: Date
+  /** Phases by id: regular phases in definition order, then rollback phases. */
+  phases: Record<string, Phase>
+}
+
+/** Filters of `listReleases`. */
+export interface ReleaseFilter {
+  /** Only this status. */
+  status?: ReleaseStatus
+  /** Only this kind. */
+  kind?: ReleaseKind
+  /** Only releases of this release group. */
+  group?: string
+  /** Only this scope (`account` or `org:<id>`). */
+  scope?: string
+  /** Include archived releases (default `false`). */
+  includeArchived?: boolean
+}
+
+/** Options of `retry`. */
+export interface RetryOptions {
+  /** Who decides. */
+  actor: ActorLike
+  /** Changed `with` values for the new attempt (fix-and-continue). */
+  inputs?: Record<string, unknown>
+  /** Why (recorded in the history). */
+  reason?: string
+}
+
+/** A release's schedule. */
+export interface Schedule {
+  /** Planned start. */
+  start: Date
+  /** Planned end. */
+  end?: Date
+  /** Whether the clock activates it at `start`. */
+  autoStart: boolean
+}
+
+/** Options of `schedule`. */
+export interface ScheduleOptions {
+  /** Planned start. */
+  start: Date
+  /** Who schedules it. */
+  actor: ActorLike
+  /** Planned end. */
+  end?: Date
+  /** Activate automatically at `start` (default `true`). */
+  autoStart?: boolean
+}
+
+/** Options of `updateRelease` (drafts only). */
+export interface UpdateReleaseOptions {
+  /** Who changes it. */
+  actor: ActorLike
+  /** New name. */
+  name?: string
+  /** Inputs to change (merged; `null` removes one so its default applies again). */
+  inputs?: Record<string, unknown>
+  /** New owners. */
+  owners?: Array<string>
 }
 
 /**

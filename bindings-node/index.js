@@ -835,6 +835,10 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.Actor = nativeBinding.Actor
+module.exports.ActorClass = nativeBinding.ActorClass
+module.exports.Engine = nativeBinding.Engine
+module.exports.ManualClock = nativeBinding.ManualClock
 module.exports.errorCodes = nativeBinding.errorCodes
 module.exports.loadProcess = nativeBinding.loadProcess
 module.exports.validateProcess = nativeBinding.validateProcess

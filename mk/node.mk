@@ -3,7 +3,10 @@
 # napi CLI and TypeScript are local devDependencies pinned by bindings-node/package-lock.json.
 #
 #   make node-build   install the JS tooling (npm ci) and build the addon in release mode
-#   make node-test    node-build, then the `node --test` suite and the `tsc` check of index.d.ts
+#   make node-test    node-build, then the `node --test` suite and the `tsc` check of index.d.ts.
+#                     The suite includes the shared scenario vectors, the README's Node examples and
+#                     an `npm pack` of the built package installed into a fresh temporary folder, where
+#                     the README examples run again (tests/pack.test.mjs; no registry access needed).
 
 NODE_DIR ?= bindings-node
 NPM ?= npm

@@ -10,7 +10,8 @@ VENV ?= .venv
 PYTHON ?= python3
 PY_CRATE := bindings-python
 PY_MANIFEST := $(PY_CRATE)/Cargo.toml
-PY_TOOLS := 'maturin>=1.9.4,<2' 'pytest>=7' 'mypy>=1.10'
+# PyYAML (+ its stubs for mypy --strict) reads the shared scenario vectors in tests/scenarios/.
+PY_TOOLS := 'maturin>=1.9.4,<2' 'pytest>=7' 'mypy>=1.10' 'PyYAML>=6' 'types-PyYAML>=6'
 PY_STUBTEST = $(VENV)/bin/python -m mypy.stubtest trainyard
 PY_MYPY = $(VENV)/bin/python -m mypy --strict --cache-dir /dev/null $(PY_CRATE)/python/trainyard $(PY_CRATE)/tests
 # Written once the tools are installed; delete it (or the venv) to reinstall them.
@@ -21,11 +22,11 @@ PY_TOOLS_STAMP := $(VENV)/.trainyard-python-tools
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(PY_TOOLS_STAMP): $(VENV)/bin/python $(PY_CRATE)/pyproject.toml
+$(PY_TOOLS_STAMP): $(VENV)/bin/python $(PY_CRATE)/pyproject.toml mk/python.mk
 	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check $(PY_TOOLS)
 	touch $@
 
-## The virtualenv with maturin, pytest and mypy.
+## The virtualenv with maturin, pytest, mypy and PyYAML.
 python-venv: $(PY_TOOLS_STAMP)
 
 ## Build the extension (release) and install the package into $(VENV), editable: the Python sources

@@ -4,19 +4,27 @@
 //! thrown as JS `Error` objects with the core's stable `code` (see [`errors`]); panics are caught at
 //! the boundary (`catch_unwind`) and never cross into JS.
 
+mod clock;
+mod engine;
 mod errors;
+mod executors;
+mod objects;
+mod options;
+mod tasks;
 
 use napi::Env;
 use napi::bindgen_prelude::Unknown;
 use napi_derive::napi;
 use serde_json::Value;
 
+pub use clock::ManualClock;
+pub use engine::Engine;
 pub use errors::Problem;
 
 /// Reads the `definition` argument as a JSON value. A value JSON cannot hold (`undefined`, a
 /// function, a symbol, a bigint — at the top or nested) is a `validation` error with a `wrong_type`
 /// problem, like any other definition of the wrong type.
-fn definition_value(env: &Env, definition: Unknown) -> napi::Result<Value> {
+pub(crate) fn definition_value(env: &Env, definition: Unknown) -> napi::Result<Value> {
     // SAFETY: `definition` is an argument of the current call, so it belongs to `env` and is alive;
     // `Value`'s conversion checks the JS type of every value it reads and fails on anything else.
     let value = unsafe { definition.cast::<Value>() };

@@ -6,6 +6,7 @@
 //! it sits, so no Python object can make the core panic. JSON → Python gives plain `dict`, `list`,
 //! `str`, `int`, `float`, `bool` and `None`, keeping key order.
 
+use indexmap::IndexMap;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
@@ -170,4 +171,57 @@ pub fn to_py<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'py, PyAny>>
             dict.into_any()
         }
     })
+}
+
+/// Reads a `dict` argument (inputs, outputs, field values) as a JSON object; `what` names the
+/// argument in the `TypeError` for anything else.
+pub fn to_map(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<IndexMap<String, Value>> {
+    if obj.cast::<PyDict>().is_err() {
+        return Err(PyTypeError::new_err(format!("{what} must be a dict, not {}", type_name(obj))));
+    }
+    match to_json(obj)? {
+        Value::Object(map) => Ok(map.into_iter().collect()),
+        other => Err(PyTypeError::new_err(format!("{what} must be a dict, not {other}"))),
+    }
+}
+
+/// An optional `dict` argument (`None` stays `None`).
+pub fn opt_map(obj: Option<&Bound<'_, PyAny>>, what: &str) -> PyResult<Option<IndexMap<String, Value>>> {
+    match obj {
+        Some(o) if !o.is_none() => to_map(o, what).map(Some),
+        _ => Ok(None),
+    }
+}
+
+/// A JSON object (an `IndexMap`) as a new Python `dict`, keeping key order.
+pub fn map_to_py<'py>(py: Python<'py>, map: &IndexMap<String, Value>) -> PyResult<Bound<'py, PyAny>> {
+    let dict = PyDict::new(py);
+    for (k, v) in map {
+        dict.set_item(k, to_py(py, v)?)?;
+    }
+    Ok(dict.into_any())
+}
+
+/// A string as Python's `repr()` writes it (for `__repr__`s): single quotes unless the text has
+/// single quotes and no double ones; backslashes, the quote and control characters escaped.
+pub fn repr_str(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
 }

@@ -1,12 +1,19 @@
 //! `trainyard._native`: the pyo3 extension module behind the Python package `trainyard`.
 //!
-//! Thin by design (see DESIGN.md §1): argument conversion ([`convert`]), the error mapping
-//! ([`errors`]) and the `Problem` class ([`problem`]). Every call into the core runs with the GIL
+//! Thin by design (see DESIGN.md §1): argument conversion ([`convert`], [`time`]), the error
+//! mapping ([`errors`]), the callback adapter for Python executors ([`executor`]), and the classes
+//! that wrap core values: `Problem` ([`problem`]), `Actor` ([`actor`]), `ManualClock` ([`time`]),
+//! `Engine` ([`engine`]), `Release`/`Phase`/`Activity`/`Event`/`ProcessInfo` ([`views`]). Every call into the core runs with the GIL
 //! released and inside `catch_unwind`, so no panic crosses into Python.
 
+mod actor;
 mod convert;
+mod engine;
 mod errors;
+mod executor;
 mod problem;
+mod time;
+mod views;
 
 use convert::Definition;
 use problem::PyProblem;
@@ -14,7 +21,7 @@ use pyo3::prelude::*;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 /// Runs `f` (a core call) without the GIL, turning core errors and panics into Python exceptions.
-fn run<T: Send>(py: Python<'_>, f: impl FnOnce() -> trainyard::Result<T> + Send) -> PyResult<T> {
+pub(crate) fn run<T: Send>(py: Python<'_>, f: impl FnOnce() -> trainyard::Result<T> + Send) -> PyResult<T> {
     match py.detach(|| catch_unwind(AssertUnwindSafe(f))) {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(err)) => Err(errors::to_py_err(py, &err)),
@@ -68,6 +75,17 @@ fn load_process<'py>(py: Python<'py>, definition: &Bound<'py, PyAny>) -> PyResul
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<PyProblem>()?;
+    m.add_class::<actor::PyActor>()?;
+    m.add_class::<time::PyManualClock>()?;
+    m.add_class::<engine::PyEngine>()?;
+    m.add_class::<executor::PyJob>()?;
+    m.add_class::<executor::PyStarted>()?;
+    m.add("STARTED", executor::PyStarted)?;
+    m.add_class::<views::PyProcessInfo>()?;
+    m.add_class::<views::PyRelease>()?;
+    m.add_class::<views::PyPhase>()?;
+    m.add_class::<views::PyActivity>()?;
+    m.add_class::<views::PyEvent>()?;
     m.add_function(wrap_pyfunction!(validate_process, m)?)?;
     m.add_function(wrap_pyfunction!(load_process, m)?)?;
     Ok(())

@@ -66,3 +66,50 @@ def test_public_api_type_checks(tmp_path: Path) -> None:
     assert result.returncode == 1, result.stdout + result.stderr
     errors = [line for line in result.stdout.splitlines() if ": error:" in line]
     assert len(errors) == 1 and "sample.py:11:" in errors[0], result.stdout
+
+
+ENGINE_SAMPLE = """
+from datetime import datetime, timedelta, timezone
+from typing import Any, Dict, List, Optional
+import trainyard as ty
+
+clock = ty.ManualClock(datetime(2025, 4, 7, tzinfo=timezone.utc))
+now: datetime = clock.advance(timedelta(hours=1))
+def deploy(job: ty.Job) -> Optional[Dict[str, Any]]:
+    deadline: Optional[datetime] = job.deadline
+    return {"url": job.inputs["service"]}
+def later(job: ty.Job) -> ty.Started:
+    return ty.STARTED
+with ty.Engine.in_memory(clock=clock) as engine:
+    engine.register_executor("deploy", deploy)
+    engine.register_executor("later", later)
+    info: ty.ProcessInfo = engine.register_process({"id": "x"})
+    rita = ty.Actor("rita", roles=["account_release_manager"])
+    r: ty.Release = engine.create_release("x", name="n", actor=rita, inputs={"a": 1})
+    events: List[ty.Event] = engine.activate(r.id, actor=rita)
+    n: int = engine.run_until_idle(max_steps=5)
+    phase: ty.Phase = r.phases["p"]
+    act: ty.Activity = phase.activities["a"]
+    approvals: List[Dict[str, Any]] = act.approvals
+    status: str = engine.get_release(r.id, actor=rita).status
+    engine.abort(r.id, actor=rita, reason="r")
+    engine.approve(r.id, "p", "a", actor=rita, comment=None)
+    try:
+        raise ty.JobFailed("m", retryable=False)
+    except ty.JobFailed as f:
+        retry: bool = f.retryable
+engine.abort(r.id, actor=rita)
+"""
+
+
+def test_engine_api_type_checks(tmp_path: Path) -> None:
+    sample = tmp_path / "engine_sample.py"
+    sample.write_text(ENGINE_SAMPLE, encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", os.devnull, str(sample)],
+        capture_output=True,
+        text=True,
+    )
+    # Exactly one error: the last line leaves out abort's required keyword `reason`.
+    errors = [line for line in result.stdout.splitlines() if ": error:" in line]
+    assert len(errors) == 1 and 'Missing named argument "reason"' in errors[0], result.stdout

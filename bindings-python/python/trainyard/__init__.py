@@ -1,7 +1,10 @@
 """trainyard: an embeddable release-orchestration engine.
 
 A *process* is the blueprint of a release (phases, activities, dependencies, approvals); a
-*release* runs a process with concrete inputs. This package is a thin binding over the Rust core.
+*release* runs a process with concrete inputs. This package is a thin binding over the Rust core:
+:class:`Engine` registers processes and executors, creates and drives releases and reads them back
+as :class:`Release` snapshots and :class:`Event` histories; :class:`ManualClock` drives simulated
+time; :class:`Actor` says who issues a command; every error is a :class:`TrainyardError` subclass.
 
 >>> import trainyard
 >>> process = trainyard.load_process('''
@@ -21,6 +24,7 @@ from ._errors import (
     ExpressionError,
     InvalidInputError,
     InvalidTransitionError,
+    JobFailed,
     NotFoundError,
     PermissionDeniedError,
     ScheduleError,
@@ -28,18 +32,46 @@ from ._errors import (
     TrainyardError,
     ValidationError,
 )
-from ._native import Problem, __version__, load_process, validate_process
+from ._native import (
+    STARTED,
+    Activity,
+    Actor,
+    Engine,
+    Event,
+    Job,
+    ManualClock,
+    Phase,
+    Problem,
+    ProcessInfo,
+    Release,
+    Started,
+    __version__,
+    load_process,
+    validate_process,
+)
 
 __all__ = [
+    "STARTED",
+    "Activity",
+    "Actor",
     "ConflictError",
+    "Engine",
+    "Event",
     "ExecutorError",
     "ExpressionError",
     "InvalidInputError",
     "InvalidTransitionError",
+    "Job",
+    "JobFailed",
+    "ManualClock",
     "NotFoundError",
     "PermissionDeniedError",
+    "Phase",
     "Problem",
+    "ProcessInfo",
+    "Release",
     "ScheduleError",
+    "Started",
     "StorageError",
     "TrainyardError",
     "ValidationError",

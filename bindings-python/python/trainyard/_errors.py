@@ -20,6 +20,7 @@ __all__ = [
     "ExpressionError",
     "InvalidInputError",
     "InvalidTransitionError",
+    "JobFailed",
     "NotFoundError",
     "PermissionDeniedError",
     "ScheduleError",
@@ -142,3 +143,32 @@ BY_CODE: Dict[str, Type[TrainyardError]] = {
     )
 }
 """The exception class for each stable error code."""
+
+
+class JobFailed(Exception):
+    """Raise it from an executor to fail the job with exactly ``message``, saying whether an
+    automatic retry may help (``retryable``; the activity's ``retry`` policy applies only then).
+
+    Any other exception raised by an executor also fails the job, with the message
+    ``"<ExceptionType>: <message>"``, as retryable. ``JobFailed`` is not a :class:`TrainyardError`:
+    the engine never raises it, executors do.
+    """
+
+    message: str
+    retryable: bool
+
+    def __init__(self, message: str, *, retryable: bool = True) -> None:
+        """Creates the failure with its ``message`` and whether it is ``retryable``."""
+        super().__init__(message)
+        self.message = message
+        self.retryable = retryable
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        return (_rebuild_job_failed, (self.message, self.retryable))
+
+    def __repr__(self) -> str:
+        return f"JobFailed({self.message!r}, retryable={self.retryable!r})"
+
+
+def _rebuild_job_failed(message: str, retryable: bool) -> JobFailed:
+    return JobFailed(message, retryable=retryable)

@@ -1,8 +1,26 @@
 """Native part of the ``trainyard`` package; import from ``trainyard`` instead."""
 
-from typing import Any, Dict, List, Optional, Tuple, Type, Union, final
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type, Union, final
 
-__all__ = ["__version__", "Problem", "validate_process", "load_process"]
+__all__ = [
+    "__version__",
+    "Problem",
+    "validate_process",
+    "load_process",
+    "Actor",
+    "ManualClock",
+    "Engine",
+    "Job",
+    "Started",
+    "STARTED",
+    "ProcessInfo",
+    "Release",
+    "Phase",
+    "Activity",
+    "Event",
+]
 
 __version__: str
 
@@ -54,3 +72,420 @@ def load_process(definition: Union[str, Dict[str, Any]]) -> Dict[str, Any]:
 
     Raises ``ValidationError`` listing every problem when the definition is invalid.
     """
+
+@final
+class Actor:
+    """Who issues a command: a user ``id``, its ``groups`` and ``roles``
+    (``account_release_manager``, ``org_release_manager:<org>``, ``viewer``, ``viewer:<org>``)."""
+
+    def __new__(cls, id: str, *, groups: Sequence[str] = ..., roles: Sequence[str] = ...) -> "Actor": ...
+    @property
+    def id(self) -> str:
+        """The user id (``system`` is the engine itself)."""
+    @property
+    def groups(self) -> Tuple[str, ...]:
+        """The groups the user belongs to."""
+    @property
+    def roles(self) -> Tuple[str, ...]:
+        """The role strings."""
+    def __eq__(self, value: object, /) -> bool: ...
+    def __ne__(self, value: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class ManualClock:
+    """A clock that only moves when told to; pass it to ``Engine.in_memory(clock=...)``."""
+
+    def __new__(cls, start: datetime) -> "ManualClock": ...
+    def now(self) -> datetime:
+        """The current time (tz-aware, UTC)."""
+    def advance(self, by: timedelta) -> datetime:
+        """Moves the clock by ``by`` (negative moves it back); returns the new time."""
+    def set(self, to: datetime) -> None:
+        """Sets the clock to the tz-aware ``to``."""
+
+@final
+class Job:
+    """One attempt of an automated activity, handed to an executor."""
+
+    @property
+    def id(self) -> str:
+        """The job id, ``<release>/<phase>/<activity>/<attempt>``."""
+    @property
+    def release_id(self) -> str:
+        """The release id."""
+    @property
+    def phase_id(self) -> str:
+        """The phase id."""
+    @property
+    def activity_id(self) -> str:
+        """The activity id."""
+    @property
+    def attempt(self) -> int:
+        """The attempt (0 = first run)."""
+    @property
+    def executor(self) -> str:
+        """The executor name the activity names."""
+    @property
+    def inputs(self) -> Dict[str, Any]:
+        """The resolved ``with`` values."""
+    @property
+    def deadline(self) -> Optional[datetime]:
+        """When the attempt times out (tz-aware, UTC), or ``None``."""
+
+@final
+class Started:
+    """The type of ``STARTED``: an executor's answer meaning "the result comes later"."""
+
+STARTED: Started
+"""Return it from an executor whose job reports back later through ``Engine.complete_job``."""
+
+@final
+class ProcessInfo:
+    """A registered process version."""
+
+    @property
+    def id(self) -> str:
+        """The process id."""
+    @property
+    def version(self) -> int:
+        """The version (1, 2, …)."""
+    @property
+    def warnings(self) -> List[Problem]:
+        """Validation warnings, which never stop a process from registering."""
+
+@final
+class Event:
+    """One entry of a release's history (its audit trail)."""
+
+    @property
+    def seq(self) -> int:
+        """Position in the release's log, from 1."""
+    @property
+    def at(self) -> datetime:
+        """When it happened (tz-aware, UTC)."""
+    @property
+    def actor(self) -> str:
+        """Who caused it."""
+    @property
+    def kind(self) -> str:
+        """What happened, e.g. ``approval_recorded``."""
+    @property
+    def data(self) -> Dict[str, Any]:
+        """The payload."""
+    @property
+    def comment(self) -> Optional[str]:
+        """The reason or comment given with the command."""
+
+@final
+class Activity:
+    """One activity of a release (a snapshot)."""
+
+    @property
+    def id(self) -> str:
+        """Activity id."""
+    @property
+    def name(self) -> Optional[str]:
+        """Display name, if the definition gives one."""
+    @property
+    def kind(self) -> str:
+        """``automated``, ``approval``, ``manual``, ``subprocess`` or ``wait``."""
+    @property
+    def status(self) -> str:
+        """Status (snake_case)."""
+    @property
+    def attempt(self) -> int:
+        """Attempt (0 = first run)."""
+    @property
+    def outputs(self) -> Dict[str, Any]:
+        """Outputs (success, ignore substitutes, manual field values, approvals)."""
+    @property
+    def approvals(self) -> List[Dict[str, Any]]:
+        """Approval decisions of the current attempt: dicts with ``approver``, ``approved``, ``at``, ``comment``."""
+    @property
+    def error(self) -> Optional[str]:
+        """The last failure message."""
+    @property
+    def skip_reason(self) -> Optional[str]:
+        """Why it was skipped."""
+    @property
+    def job_id(self) -> Optional[str]:
+        """The job of the current attempt (automated activities), for ``Engine.complete_job``."""
+    @property
+    def job_inputs(self) -> Dict[str, Any]:
+        """The ``with`` values of the current attempt's job."""
+    @property
+    def started_at(self) -> Optional[datetime]:
+        """When it first left ``pending`` in this attempt."""
+    @property
+    def ended_at(self) -> Optional[datetime]:
+        """When it ended."""
+
+@final
+class Phase:
+    """One phase of a release (a snapshot)."""
+
+    @property
+    def id(self) -> str:
+        """Phase id."""
+    @property
+    def name(self) -> Optional[str]:
+        """Display name, if the definition gives one."""
+    @property
+    def status(self) -> str:
+        """Status (snake_case)."""
+    @property
+    def outputs(self) -> Dict[str, Any]:
+        """Evaluated phase outputs."""
+    @property
+    def activities(self) -> Dict[str, Activity]:
+        """Activities by id (``dict[str, Activity]``)."""
+    @property
+    def rollback(self) -> bool:
+        """Whether this is a rollback phase."""
+    @property
+    def skip_reason(self) -> Optional[str]:
+        """Why it was skipped."""
+    @property
+    def variables(self) -> Dict[str, Any]:
+        """The phase's variables, evaluated when it started."""
+    @property
+    def started_at(self) -> Optional[datetime]:
+        """When it started."""
+    @property
+    def ended_at(self) -> Optional[datetime]:
+        """When it ended."""
+
+@final
+class Release:
+    """A snapshot of a release; read it again with ``Engine.get_release`` to see later changes."""
+
+    @property
+    def id(self) -> str:
+        """Release id (UUID v7, time-ordered)."""
+    @property
+    def name(self) -> str:
+        """Display name."""
+    @property
+    def kind(self) -> str:
+        """``standard``, ``hotfix``, ``feature`` or ``system``."""
+    @property
+    def status(self) -> str:
+        """Status (snake_case)."""
+    @property
+    def scope(self) -> str:
+        """``account`` or ``org:<id>``."""
+    @property
+    def process_id(self) -> str:
+        """Process id."""
+    @property
+    def process_version(self) -> int:
+        """Pinned process version."""
+    @property
+    def inputs(self) -> Dict[str, Any]:
+        """Inputs (defaults ⊕ input set ⊕ explicit values)."""
+    @property
+    def attempt(self) -> int:
+        """Release attempt (a restart increments it)."""
+    @property
+    def archived(self) -> bool:
+        """Archived."""
+    @property
+    def rolled_back(self) -> bool:
+        """Ended failed after running its rollback phases."""
+    @property
+    def pre_executed(self) -> bool:
+        """Activated before its scheduled start."""
+    @property
+    def paused(self) -> bool:
+        """Paused by an operator."""
+    @property
+    def owners(self) -> List[str]:
+        """Owners (release managers and stakeholders)."""
+    @property
+    def group(self) -> Optional[str]:
+        """The release group that generated it."""
+    @property
+    def planned_start(self) -> Optional[datetime]:
+        """Planned start, once scheduled."""
+    @property
+    def planned_end(self) -> Optional[datetime]:
+        """Planned end, if given."""
+    @property
+    def auto_start(self) -> Optional[bool]:
+        """Whether it activates itself at ``planned_start`` (``None`` until scheduled)."""
+    @property
+    def created_at(self) -> Optional[datetime]:
+        """When it was created."""
+    @property
+    def started_at(self) -> Optional[datetime]:
+        """When it was activated."""
+    @property
+    def ended_at(self) -> Optional[datetime]:
+        """When it ended."""
+    @property
+    def phases(self) -> Dict[str, Phase]:
+        """Phases by id (``dict[str, Phase]``)."""
+
+@final
+class Engine:
+    """The release-orchestration engine; ``Engine.in_memory()`` or ``Engine.open(url)``."""
+
+    @staticmethod
+    def in_memory(*, clock: Optional[ManualClock] = None, release_level: str = "account") -> "Engine":
+        """An engine with an in-memory store."""
+    @staticmethod
+    def open(url: str, *, release_level: str = "account", clock: Optional[ManualClock] = None) -> "Engine":
+        """An engine on the store named by ``url`` (``memory://`` in this build)."""
+    @property
+    def url(self) -> str:
+        """The storage URL."""
+    @property
+    def release_level(self) -> str:
+        """The release level."""
+    @property
+    def closed(self) -> bool:
+        """Whether ``close()`` was called."""
+    def now(self) -> datetime:
+        """The engine's current time (tz-aware, UTC)."""
+    def close(self) -> None:
+        """Closes the engine; later calls raise ``StorageError``."""
+    def __enter__(self) -> "Engine": ...
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc_value: Optional[BaseException],
+        traceback: Optional[TracebackType],
+    ) -> None: ...
+    # processes
+    def register_process(self, definition: Union[str, Dict[str, Any]]) -> ProcessInfo:
+        """Validates and registers a process definition; a changed one gets version n+1."""
+    def validate_process(self, definition: Union[str, Dict[str, Any]]) -> List[Problem]:
+        """Validates a definition against the registered processes; returns its warnings."""
+    def get_process(self, process_id: str, version: Optional[int] = None) -> Dict[str, Any]:
+        """A registered process as a dict (latest version, or ``version``)."""
+    def list_processes(self) -> List[ProcessInfo]:
+        """Every registered process with its latest version."""
+    # executors and jobs
+    def register_executor(self, name: str, fn: Callable[[Job], Union[Dict[str, Any], None, Started]]) -> None:
+        """Registers ``fn(job) -> dict | None | STARTED`` as the in-process executor ``name``."""
+    def complete_job(
+        self,
+        job_id: str,
+        *,
+        outputs: Optional[Dict[str, Any]] = None,
+        error: Optional[str] = None,
+        retryable: bool = True,
+    ) -> None:
+        """Reports the outcome of a job that returned ``STARTED`` or runs outside the engine."""
+    def queued_jobs(self) -> List[Job]:
+        """Jobs queued for in-process executors and not yet run."""
+    # driving
+    def tick(self) -> int:
+        """Fires due timers and runs queued jobs; returns how many it handled."""
+    def run_until_idle(self, max_steps: int = 10000) -> int:
+        """Ticks until nothing is left to do at the current time; returns how many were handled."""
+    # releases
+    def create_release(
+        self,
+        process_id: str,
+        *,
+        name: str,
+        actor: Actor,
+        inputs: Optional[Dict[str, Any]] = None,
+        input_set: Optional[str] = None,
+        kind: str = "standard",
+        scope: str = "account",
+        owners: Optional[Sequence[str]] = None,
+    ) -> Release:
+        """Creates a draft release of the latest version of ``process_id``."""
+    def update_release(
+        self,
+        release_id: str,
+        *,
+        actor: Actor,
+        name: Optional[str] = None,
+        inputs: Optional[Dict[str, Any]] = None,
+        owners: Optional[Sequence[str]] = None,
+    ) -> List[Event]:
+        """Changes a draft's name, inputs (merged) or owners."""
+    def schedule(
+        self,
+        release_id: str,
+        *,
+        start: datetime,
+        actor: Actor,
+        end: Optional[datetime] = None,
+        auto_start: bool = True,
+    ) -> List[Event]:
+        """Schedules (or reschedules) a release; validates and locks its inputs."""
+    def activate(self, release_id: str, *, actor: Actor) -> List[Event]:
+        """Activates a release now (early: pre-execution)."""
+    def pause(self, release_id: str, *, actor: Actor) -> List[Event]:
+        """Pauses a release: nothing new starts until ``resume``."""
+    def resume(self, release_id: str, *, actor: Actor) -> List[Event]:
+        """Lets a paused release progress again."""
+    def abort(self, release_id: str, *, actor: Actor, reason: str) -> List[Event]:
+        """Aborts a release, recording ``reason``."""
+    def restart(self, release_id: str, *, actor: Actor) -> List[Event]:
+        """Restarts a failed or aborted release."""
+    def archive(self, release_id: str, *, actor: Actor) -> List[Event]:
+        """Archives a release that has ended."""
+    def delete_release(self, release_id: str, *, actor: Actor) -> List[Event]:
+        """Deletes a draft or scheduled release."""
+    def approve(
+        self, release_id: str, phase_id: str, activity_id: str, *, actor: Actor, comment: Optional[str] = None
+    ) -> List[Event]:
+        """Approves an approval activity (only listed approvers may)."""
+    def reject(
+        self, release_id: str, phase_id: str, activity_id: str, *, actor: Actor, comment: Optional[str] = None
+    ) -> List[Event]:
+        """Rejects an approval activity: it fails."""
+    def complete_manual(
+        self, release_id: str, phase_id: str, activity_id: str, *, actor: Actor, values: Dict[str, Any]
+    ) -> List[Event]:
+        """Completes a manual activity with its field values."""
+    def retry(
+        self,
+        release_id: str,
+        phase_id: str,
+        activity_id: str,
+        *,
+        actor: Actor,
+        inputs: Optional[Dict[str, Any]] = None,
+        reason: Optional[str] = None,
+    ) -> List[Event]:
+        """Retries an on_hold activity, optionally with changed ``with`` values."""
+    def ignore(
+        self,
+        release_id: str,
+        phase_id: str,
+        activity_id: str,
+        *,
+        actor: Actor,
+        outputs: Optional[Dict[str, Any]] = None,
+        reason: Optional[str] = None,
+    ) -> List[Event]:
+        """Ignores an on_hold activity, optionally supplying its outputs."""
+    def fail(
+        self, release_id: str, phase_id: str, activity_id: str, *, actor: Actor, reason: Optional[str] = None
+    ) -> List[Event]:
+        """Fails an on_hold activity for good."""
+    def skip(self, release_id: str, phase_id: str, activity_id: str, *, actor: Actor, reason: str) -> List[Event]:
+        """Skips a pending activity."""
+    # reading
+    def get_release(self, release_id: str, *, actor: Optional[Actor] = None) -> Release:
+        """The current state of a release."""
+    def list_releases(
+        self,
+        *,
+        actor: Optional[Actor] = None,
+        status: Optional[str] = None,
+        kind: Optional[str] = None,
+        group: Optional[str] = None,
+        scope: Optional[str] = None,
+        include_archived: bool = False,
+    ) -> List[Release]:
+        """Releases matching every filter given, oldest first."""
+    def history(self, release_id: str) -> List[Event]:
+        """The release's events, oldest first."""

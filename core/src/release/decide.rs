@@ -281,7 +281,10 @@ pub fn decide(state: &ReleaseState, cmd: &Command, ctx: &Ctx<'_>) -> Result<Vec<
             let act = &state.phases[p].activities[a];
             if act.child_id.as_deref() != Some(child_id.as_str()) || act.status != ActivityStatus::Running {
                 return Err(Error::Conflict {
-                    message: format!("child release {child_id} is not the running attempt of {phase}/{activity} (it is {})", act.status),
+                    message: format!(
+                        "child release {child_id} is not the running attempt of {phase}/{activity} (it is {})",
+                        act.status
+                    ),
                 });
             }
             match status {
@@ -432,7 +435,8 @@ fn start_activity(
     let now = out.ctx.now;
     match def.kind {
         ActivityKind::Subprocess => {
-            let mut with: serde_json::Map<String, Value> = def.with.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+            let mut with: serde_json::Map<String, Value> =
+                def.with.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
             for (k, v) in overrides {
                 with.insert(k.clone(), v.clone());
             }
@@ -448,7 +452,13 @@ fn start_activity(
                     due: def.timeout.as_ref().map(|t| now + secs(t.as_secs())),
                 }),
                 Ok(_) => unreachable_expression(state, p, a, "`with` did not evaluate to a mapping", out),
-                Err(message) => unreachable_expression(state, p, a, &format!("expression_error in `with` of {phase}/{activity}: {message}"), out),
+                Err(message) => unreachable_expression(
+                    state,
+                    p,
+                    a,
+                    &format!("expression_error in `with` of {phase}/{activity}: {message}"),
+                    out,
+                ),
             }
         }
         ActivityKind::Automated => {
@@ -834,9 +844,13 @@ fn advance(state: &ReleaseState, out: &mut Out<'_>) {
                                 _ => match phase_variables(state, p) {
                                     Ok(variables) => out.push(EventKind::PhaseStarted { phase, variables }),
                                     Err(message) => {
-                                        out.push(EventKind::PhaseStarted { phase: phase.clone(), variables: IndexMap::new() });
-                                        out.events.last_mut().expect("just pushed").comment =
-                                            Some(format!("expression_error in the variables of phase `{phase}`: {message}"));
+                                        out.push(EventKind::PhaseStarted {
+                                            phase: phase.clone(),
+                                            variables: IndexMap::new(),
+                                        });
+                                        out.events.last_mut().expect("just pushed").comment = Some(format!(
+                                            "expression_error in the variables of phase `{phase}`: {message}"
+                                        ));
                                     }
                                 },
                             }
@@ -970,8 +984,11 @@ fn phase_variables(state: &ReleaseState, p: usize) -> std::result::Result<IndexM
 /// The id of the child release a subprocess attempt runs: derived (UUID v5) from the parent, the
 /// activity and the attempt, so deciding is deterministic and a retried attempt gets a new child.
 pub fn child_release_id(parent: &str, phase: &str, activity: &str, attempt: u32) -> String {
-    uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, format!("trainyard:{parent}/{phase}/{activity}/{attempt}").as_bytes())
-        .to_string()
+    uuid::Uuid::new_v5(
+        &uuid::Uuid::NAMESPACE_OID,
+        format!("trainyard:{parent}/{phase}/{activity}/{attempt}").as_bytes(),
+    )
+    .to_string()
 }
 
 /// The start the release's offsets (`not_before`) count from: the scheduled start, else activation.

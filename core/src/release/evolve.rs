@@ -191,7 +191,11 @@ pub fn evolve(state: &mut ReleaseState, event: &Event) {
             let (p, a) = activity_ix(state, phase, activity);
             state.ready.remove(&(p, Some(a)));
             state.timers.remove(&TimerKey::ActivityNotBefore { phase: phase.clone(), activity: activity.clone() });
-            state.timers.remove(&TimerKey::Retry { phase: phase.clone(), activity: activity.clone(), attempt: *attempt });
+            state.timers.remove(&TimerKey::Retry {
+                phase: phase.clone(),
+                activity: activity.clone(),
+                attempt: *attempt,
+            });
             let act = &mut state.phases[p].activities[a];
             act.attempt = *attempt;
             act.child_id = Some(child_id.clone());

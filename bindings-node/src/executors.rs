@@ -1,0 +1,356 @@
+//! JS functions as trainyard executors.
+//!
+//! The core calls an executor as `Fn(&Job) -> Outcome` on whatever thread drives the engine. A JS
+//! function can only run on its JS thread, so the adapter ([`JsExecutor`]) has two ways to reach it:
+//!
+//! * **Synchronous calls** (`tick`, `runUntilIdle`, …) run on the JS thread. They mark the thread
+//!   with [`JsThread::enter`]; the adapter sees the mark and calls the function directly.
+//! * **Async calls** (`tickAsync`, `runUntilIdleAsync`) drive the core on a libuv worker thread.
+//!   There the adapter queues the call on the engine's thread-safe function ([`Dispatcher`]), whose
+//!   callback runs the function on the JS thread, and waits for the outcome (the worker waits, the
+//!   event loop does not).
+//!
+//! Either way the function's result becomes an [`Outcome`] on the JS thread ([`run_on_js`]): an
+//! object (or nothing) is a success with those outputs; a thrown error is a (retryable) failure with
+//! the error's message (not retried automatically when the error has `retryable: false`); a thenable is [`Outcome::Started`] — the activity stays `running` — and the
+//! settled value or rejection is reported later through `Engine::complete_job`.
+//!
+//! The JS functions themselves are held in a thread-local table of the JS thread (keyed by a
+//! number the adapter carries), so nothing JS-owned is ever touched or dropped off that thread.
+
+use crate::objects::Job;
+use napi::bindgen_prelude::{FromNapiValue, FunctionRef, ToNapiValue, Unknown};
+use napi::threadsafe_function::{ThreadsafeCallContext, ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi::{Env, JsValue, Status, sys};
+use serde_json::Value;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::ptr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Weak, mpsc};
+use trainyard::executor::{Executor, Outcome};
+
+type JsFunctionRef = FunctionRef<Unknown<'static>, Unknown<'static>>;
+
+thread_local! {
+    /// The env of the synchronous binding call running on this thread, if any.
+    static CURRENT_ENV: Cell<sys::napi_env> = const { Cell::new(ptr::null_mut()) };
+    /// Registered executor functions, by key (only ever filled on JS threads).
+    static FUNCTIONS: RefCell<HashMap<u64, JsFunctionRef>> = RefCell::new(HashMap::new());
+}
+
+static NEXT_KEY: AtomicU64 = AtomicU64::new(1);
+
+/// Marks the current (JS) thread as inside a synchronous binding call for as long as it lives:
+/// executors called meanwhile run their JS function directly.
+pub struct JsThread {
+    previous: sys::napi_env,
+}
+
+impl JsThread {
+    /// Enters a synchronous call on `env`'s thread.
+    pub fn enter(env: &Env) -> Self {
+        JsThread { previous: CURRENT_ENV.with(|c| c.replace(env.raw())) }
+    }
+}
+
+impl Drop for JsThread {
+    fn drop(&mut self) {
+        CURRENT_ENV.with(|c| c.set(self.previous));
+    }
+}
+
+/// Stores `function` in the JS thread's table and returns its key.
+pub fn keep(function: JsFunctionRef) -> u64 {
+    let key = NEXT_KEY.fetch_add(1, Ordering::Relaxed);
+    FUNCTIONS.with(|f| f.borrow_mut().insert(key, function));
+    key
+}
+
+/// Drops the function stored under `key` (call on the JS thread that stored it).
+pub fn forget(key: u64) {
+    let dropped = FUNCTIONS.with(|f| f.borrow_mut().remove(&key));
+    drop(dropped);
+}
+
+/// A call of a JS executor requested from a worker thread.
+pub struct Call {
+    key: u64,
+    name: String,
+    job: trainyard::executor::Job,
+    engine: Weak<trainyard::Engine>,
+    reply: mpsc::Sender<Outcome>,
+}
+
+/// The engine's thread-safe function: its callback runs requested executor calls on the JS thread.
+/// Weak: it does not keep the process alive by itself (a pending async call does).
+pub type Dispatcher = ThreadsafeFunction<Call, (), (), Status, false, true>;
+
+/// Builds the engine's dispatcher on `env`'s thread.
+pub fn dispatcher(env: &Env) -> napi::Result<Dispatcher> {
+    let noop = env.create_function_from_closure::<(), (), _>("trainyardDispatch", |_| Ok(()))?;
+    noop.build_threadsafe_function::<Call>().callee_handled::<false>().weak::<true>().build_callback(
+        |ctx: ThreadsafeCallContext<Call>| {
+            let call = ctx.value;
+            let outcome = run_on_js(&ctx.env, call.key, &call.name, &call.job, &call.engine);
+            let _ = call.reply.send(outcome);
+            Ok(())
+        },
+    )
+}
+
+/// The core-side adapter of a JS executor function.
+pub struct JsExecutor {
+    pub key: u64,
+    pub name: String,
+    pub engine: Weak<trainyard::Engine>,
+    pub dispatcher: Arc<Dispatcher>,
+}
+
+impl Executor for JsExecutor {
+    fn execute(&self, job: &trainyard::executor::Job) -> Outcome {
+        let raw = CURRENT_ENV.with(Cell::get);
+        if !raw.is_null() {
+            return run_on_js(&Env::from_raw(raw), self.key, &self.name, job, &self.engine);
+        }
+        let (reply, outcome) = mpsc::channel();
+        let call =
+            Call { key: self.key, name: self.name.clone(), job: job.clone(), engine: self.engine.clone(), reply };
+        let status = self.dispatcher.call(call, ThreadsafeFunctionCallMode::Blocking);
+        let closing = || Outcome::Failure {
+            message: format!("executor `{}` could not run: the JS environment is shutting down", self.name),
+            retryable: true,
+        };
+        if status != Status::Ok {
+            return closing();
+        }
+        outcome.recv().unwrap_or_else(|_| closing())
+    }
+}
+
+/// Runs the executor function stored under `key` for `job` on the JS thread and turns what it
+/// returned or threw into an outcome (a thenable: `Started`, reported when it settles).
+fn run_on_js(
+    env: &Env,
+    key: u64,
+    name: &str,
+    job: &trainyard::executor::Job,
+    engine: &Weak<trainyard::Engine>,
+) -> Outcome {
+    let function = FUNCTIONS.with(|f| f.borrow().get(&key).map(|r| r.borrow_back(env).map(|f| f.raw())));
+    let function = match function {
+        Some(Ok(f)) => f,
+        Some(Err(e)) => return failure(format!("executor `{name}` could not be called: {e}")),
+        None => return failure(format!("executor `{name}` is no longer registered")),
+    };
+    let raw = env.raw();
+    let result =
+        unsafe { Job::to_napi_value(raw, Job::from(job)).and_then(|arg| call_function(raw, function, &[arg])) };
+    match result {
+        Ok(Ok(value)) => settle(env, value, name, &job.id, engine),
+        Ok(Err(thrown)) => failure_of(raw, thrown),
+        Err(e) => failure(format!("executor `{name}` could not be called: {e}")),
+    }
+}
+
+fn failure(message: String) -> Outcome {
+    Outcome::Failure { message, retryable: true }
+}
+
+/// The failure for a thrown value or rejection reason: its message; retryable unless the error
+/// says `retryable: false` (then the activity's retry policy is skipped and `on_failure` decides).
+fn failure_of(env: sys::napi_env, thrown: sys::napi_value) -> Outcome {
+    let retryable = match property(env, thrown, c"retryable") {
+        Some(flag) if type_of(env, flag) == sys::ValueType::napi_boolean => {
+            unsafe { bool::from_napi_value(env, flag) }.unwrap_or(true)
+        }
+        _ => true,
+    };
+    Outcome::Failure { message: message_of(env, thrown), retryable }
+}
+
+/// Calls `function` with `undefined` as `this`: `Ok(Ok(returned))` or `Ok(Err(thrown))`.
+unsafe fn call_function(
+    env: sys::napi_env,
+    function: sys::napi_value,
+    args: &[sys::napi_value],
+) -> napi::Result<Result<sys::napi_value, sys::napi_value>> {
+    let mut this = ptr::null_mut();
+    let mut returned = ptr::null_mut();
+    unsafe {
+        sys::napi_get_undefined(env, &mut this);
+        let status = sys::napi_call_function(env, this, function, args.len(), args.as_ptr(), &mut returned);
+        if status == sys::Status::napi_pending_exception {
+            let mut thrown = ptr::null_mut();
+            sys::napi_get_and_clear_last_exception(env, &mut thrown);
+            return Ok(Err(thrown));
+        }
+        if status != sys::Status::napi_ok {
+            return Err(napi::Error::new(Status::from(status), "calling the function failed".to_string()));
+        }
+    }
+    Ok(Ok(returned))
+}
+
+fn type_of(env: sys::napi_env, value: sys::napi_value) -> i32 {
+    let mut t = -1;
+    unsafe { sys::napi_typeof(env, value, &mut t) };
+    t
+}
+
+fn property(env: sys::napi_env, value: sys::napi_value, name: &std::ffi::CStr) -> Option<sys::napi_value> {
+    let t = type_of(env, value);
+    if t != sys::ValueType::napi_object && t != sys::ValueType::napi_function {
+        return None;
+    }
+    let mut out = ptr::null_mut();
+    let status = unsafe { sys::napi_get_named_property(env, value, name.as_ptr(), &mut out) };
+    if status != sys::Status::napi_ok {
+        let mut ignored = ptr::null_mut();
+        unsafe { sys::napi_get_and_clear_last_exception(env, &mut ignored) };
+        return None;
+    }
+    Some(out)
+}
+
+/// The message of a thrown value or rejection reason: `error.message` for an error-like object,
+/// else the value as text.
+fn message_of(env: sys::napi_env, value: sys::napi_value) -> String {
+    let text = |v: sys::napi_value| -> Option<String> {
+        let mut s = ptr::null_mut();
+        if unsafe { sys::napi_coerce_to_string(env, v, &mut s) } != sys::Status::napi_ok {
+            let mut ignored = ptr::null_mut();
+            unsafe { sys::napi_get_and_clear_last_exception(env, &mut ignored) };
+            return None;
+        }
+        unsafe { String::from_napi_value(env, s) }.ok()
+    };
+    if let Some(message) = property(env, value, c"message") {
+        if type_of(env, message) == sys::ValueType::napi_string {
+            if let Some(m) = text(message) {
+                return m;
+            }
+        }
+    }
+    text(value).unwrap_or_else(|| "the executor failed with a value that cannot be shown".to_string())
+}
+
+/// The outcome of a value an executor returned (or a promise resolved to): nothing is a success
+/// without outputs, a plain object a success with those outputs, anything else a failure.
+fn outputs_outcome(env: sys::napi_env, value: sys::napi_value, name: &str) -> Outcome {
+    let t = type_of(env, value);
+    if t == sys::ValueType::napi_undefined || t == sys::ValueType::napi_null {
+        return Outcome::success();
+    }
+    let mut is_array = false;
+    unsafe { sys::napi_is_array(env, value, &mut is_array) };
+    if t != sys::ValueType::napi_object || is_array {
+        let what = if is_array { "an array".to_string() } else { format!("a {}", type_name(t)) };
+        return Outcome::Failure {
+            message: format!("executor `{name}` returned {what}; return an object of outputs (or nothing)"),
+            retryable: false,
+        };
+    }
+    match unsafe { Value::from_napi_value(env, value) } {
+        Ok(Value::Object(map)) => Outcome::Success { outputs: map.into_iter().collect() },
+        Ok(_) => Outcome::success(),
+        Err(e) => Outcome::Failure {
+            message: format!("executor `{name}` returned outputs that are not JSON values: {}", e.reason),
+            retryable: false,
+        },
+    }
+}
+
+fn type_name(t: i32) -> &'static str {
+    match t {
+        sys::ValueType::napi_boolean => "boolean",
+        sys::ValueType::napi_number => "number",
+        sys::ValueType::napi_string => "string",
+        sys::ValueType::napi_symbol => "symbol",
+        sys::ValueType::napi_function => "function",
+        9 => "bigint",
+        _ => "value",
+    }
+}
+
+/// Turns what the executor returned into an outcome; a thenable is `Started`, its settlement
+/// reported through `complete_job`.
+fn settle(env: &Env, value: sys::napi_value, name: &str, job_id: &str, engine: &Weak<trainyard::Engine>) -> Outcome {
+    let raw = env.raw();
+    let then = property(raw, value, c"then").filter(|t| type_of(raw, *t) == sys::ValueType::napi_function);
+    let Some(then) = then else { return outputs_outcome(raw, value, name) };
+    match attach(env, value, then, name, job_id, engine) {
+        Ok(()) => Outcome::Started,
+        Err(e) => failure(format!("executor `{name}` returned a promise that could not be awaited: {e}")),
+    }
+}
+
+fn attach(
+    env: &Env,
+    promise: sys::napi_value,
+    then: sys::napi_value,
+    name: &str,
+    job_id: &str,
+    engine: &Weak<trainyard::Engine>,
+) -> napi::Result<()> {
+    let (n1, j1, e1) = (name.to_string(), job_id.to_string(), engine.clone());
+    let fulfilled = env.create_function_from_closure::<(), (), _>("onFulfilled", move |ctx| {
+        let raw = ctx.env.raw();
+        let value: Unknown = ctx.get(0)?;
+        complete(ctx.env, &e1, &j1, outputs_outcome(raw, value.raw(), &n1));
+        Ok(())
+    })?;
+    let (j2, e2) = (job_id.to_string(), engine.clone());
+    let rejected = env.create_function_from_closure::<(), (), _>("onRejected", move |ctx| {
+        let raw = ctx.env.raw();
+        let reason: Unknown = ctx.get(0)?;
+        complete(ctx.env, &e2, &j2, failure_of(raw, reason.raw()));
+        Ok(())
+    })?;
+    let raw = env.raw();
+    let mut returned = ptr::null_mut();
+    let args = [fulfilled.raw(), rejected.raw()];
+    let status = unsafe { sys::napi_call_function(raw, promise, then, 2, args.as_ptr(), &mut returned) };
+    if status == sys::Status::napi_pending_exception {
+        let mut thrown = ptr::null_mut();
+        unsafe { sys::napi_get_and_clear_last_exception(raw, &mut thrown) };
+        return Err(napi::Error::from_reason(message_of(raw, thrown)));
+    }
+    if status != sys::Status::napi_ok {
+        return Err(napi::Error::new(Status::from(status), "calling `then` failed".to_string()));
+    }
+    Ok(())
+}
+
+/// Reports a settled promise's outcome. Stale reports (the release was aborted, restarted or
+/// deleted meanwhile) are dropped, as the core does for in-process jobs; any other error is a
+/// process warning, since no caller is waiting for it.
+fn complete(env: &Env, engine: &Weak<trainyard::Engine>, job_id: &str, outcome: Outcome) {
+    let Some(engine) = engine.upgrade() else { return };
+    match engine.complete_job(job_id, outcome) {
+        Ok(())
+        | Err(trainyard::Error::Conflict { .. })
+        | Err(trainyard::Error::InvalidTransition { .. })
+        | Err(trainyard::Error::NotFound { .. }) => {}
+        Err(e) => warn(env, &format!("trainyard: reporting job {job_id} failed: {e} ({})", e.code())),
+    }
+}
+
+/// `process.emitWarning(message)`, best effort.
+pub fn warn(env: &Env, message: &str) {
+    let raw = env.raw();
+    unsafe {
+        let mut global = ptr::null_mut();
+        sys::napi_get_global(raw, &mut global);
+        let Some(process) = property(raw, global, c"process") else { return };
+        let Some(emit) = property(raw, process, c"emitWarning") else { return };
+        if let Ok(text) = String::to_napi_value(raw, message.to_string()) {
+            let mut ignored = ptr::null_mut();
+            if sys::napi_call_function(raw, process, emit, 1, [text].as_ptr(), &mut ignored)
+                == sys::Status::napi_pending_exception
+            {
+                sys::napi_get_and_clear_last_exception(raw, &mut ignored);
+            }
+        }
+    }
+}

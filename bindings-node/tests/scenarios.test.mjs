@@ -1,0 +1,308 @@
+// The shared scenario vectors (tests/scenarios/*.yaml, format in tests/scenarios/README.md), run
+// unchanged, with the same checks as the Rust runner (tests/scenarios.rs). Every scenario runs twice:
+// driven by the synchronous runUntilIdle() (executors called directly on the JS thread) and by
+// runUntilIdleAsync() (the core on a worker thread, executors called through the thread-safe
+// dispatcher). Scripted executors answer `started` with a Promise that never settles: the activity
+// stays running until a `complete_job` step reports it, as Outcome::Started does in Rust.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { isDeepStrictEqual } from 'node:util'
+import { readFileSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { parse } from 'yaml'
+import { repoRoot, trainyard } from './helpers.mjs'
+
+const { Engine, ManualClock } = trainyard
+const dir = join(repoRoot, 'tests', 'scenarios')
+const files = readdirSync(dir)
+  .filter((name) => name.endsWith('.yaml'))
+  .sort()
+const MAX_STEPS = 100_000
+
+const UNITS = { w: 604800, d: 86400, h: 3600, m: 60, s: 1 }
+
+/** Seconds of a duration such as `30m` or `1d 12h` (the core's grammar). */
+function seconds(text) {
+  const parts = String(text).trim().split(/\s+/).join('').match(/\d+[wdhms]/g)
+  if (!parts || parts.join('') !== String(text).replace(/\s+/g, '')) throw new Error(`bad duration ${text}`)
+  return parts.reduce((sum, p) => sum + Number(p.slice(0, -1)) * UNITS[p.at(-1)], 0)
+}
+
+/** A step's time: RFC 3339 text or an offset from the clock's start (`+2d`). */
+function time(spec, start) {
+  if (typeof spec !== 'string') throw new Error(`a time is a string: ${JSON.stringify(spec)}`)
+  return spec.startsWith('+') ? new Date(start.getTime() + seconds(spec.slice(1)) * 1000) : new Date(spec)
+}
+
+/** A scripted executor: outputs per activity, failing attempts, or a Promise that never settles. */
+function scripted(spec) {
+  return (job) => {
+    const key = `${job.phaseId}/${job.activityId}`
+    for (const f of spec.failures ?? []) {
+      const attempts = f.attempt === undefined ? null : [f.attempt].flat()
+      if (f.activity === key && (attempts === null || attempts.includes(job.attempt))) {
+        const err = new Error(f.message ?? 'scripted failure')
+        err.retryable = f.retryable ?? true
+        throw err
+      }
+    }
+    if ((spec.started ?? []).includes(key)) return new Promise(() => {})
+    return spec.outputs?.[key] ?? {}
+  }
+}
+
+class Run {
+  constructor(spec, mode) {
+    this.mode = mode
+    this.start = new Date(spec.clock ?? '2025-04-07T09:00:00Z')
+    this.clock = new ManualClock(this.start)
+    this.engine = Engine.inMemory({ clock: this.clock })
+    this.actors = { rita: { id: 'rita', roles: ['account_release_manager'] } }
+    for (const [name, a] of Object.entries(spec.actors ?? {})) {
+      this.actors[name] = { id: name, groups: a?.groups ?? [], roles: a?.roles ?? [] }
+    }
+    this.releases = new Map()
+  }
+
+  actor(v) {
+    if (v === undefined || v === null) return this.actors.rita
+    if (typeof v === 'string') return this.actors[v] ?? { id: v }
+    return v
+  }
+
+  async drive() {
+    if (this.mode === 'async') await this.engine.runUntilIdleAsync(MAX_STEPS)
+    else this.engine.runUntilIdle(MAX_STEPS)
+  }
+
+  create(alias, spec, actor) {
+    const r = this.engine.createRelease(spec.process, {
+      name: spec.name ?? alias,
+      actor,
+      kind: spec.kind ?? 'standard',
+      scope: spec.scope ?? 'account',
+      inputs: spec.inputs ?? {},
+    })
+    this.releases.set(alias, r.id)
+  }
+
+  command(step, release) {
+    const cmd = step.do
+    if (cmd === undefined) return
+    const actor = this.actor(step.actor)
+    const w = step.with ?? {}
+    const [phase, activity] = typeof step.activity === 'string' && step.activity.includes('/')
+      ? step.activity.split(/\/(.*)/s, 2)
+      : ['', '']
+    const reason = w.reason ?? w.comment ?? undefined
+    const e = this.engine
+    switch (cmd) {
+      case 'create':
+        if (!step.as) throw new Error('create needs `as`')
+        return this.create(step.as, w, actor)
+      case 'update':
+        return e.updateRelease(release, { actor, name: w.name, inputs: w.inputs })
+      case 'schedule':
+        return e.schedule(release, {
+          actor,
+          start: time(w.start, this.start),
+          end: w.end === undefined ? undefined : time(w.end, this.start),
+          autoStart: w.auto_start ?? true,
+        })
+      case 'activate':
+      case 'pause':
+      case 'resume':
+      case 'restart':
+      case 'archive':
+        return e[cmd](release, { actor })
+      case 'delete':
+        return e.deleteRelease(release, { actor })
+      case 'abort':
+        return e.abort(release, { actor, reason: reason ?? '' })
+      case 'approve':
+      case 'reject':
+        return e[cmd](release, phase, activity, { actor, comment: reason })
+      case 'complete_manual':
+        return e.completeManual(release, phase, activity, { actor, values: w.values ?? {} })
+      case 'retry':
+        return e.retry(release, phase, activity, { actor, inputs: w.inputs, reason })
+      case 'ignore':
+        return e.ignore(release, phase, activity, { actor, outputs: w.outputs ?? {}, reason })
+      case 'fail':
+        return e.fail(release, phase, activity, { actor, reason })
+      case 'skip':
+        return e.skip(release, phase, activity, { actor, reason: reason ?? '' })
+      case 'complete_job': {
+        const job = e.getRelease(release).phases[phase]?.activities[activity]?.jobId
+        if (!job) throw new Error(`activity ${step.activity} has no job`)
+        const outcome = typeof w.error === 'string'
+          ? { error: w.error, retryable: w.retryable ?? true }
+          : { outputs: w.outputs ?? {} }
+        return e.completeJob(job, outcome)
+      }
+      default:
+        throw new Error(`unknown scenario command \`${cmd}\``)
+    }
+  }
+}
+
+function check(run, release, expect, since, ctx) {
+  const failures = []
+  const state = run.engine.getRelease(release)
+  if (typeof expect.status === 'string' && state.status !== expect.status) {
+    failures.push(`${ctx}: release status ${state.status} (expected ${expect.status})`)
+  }
+  for (const [flag, actual] of [['rolled_back', state.rolledBack], ['pre_executed', state.preExecuted], ['archived', state.archived]]) {
+    if (typeof expect[flag] === 'boolean' && expect[flag] !== actual) {
+      failures.push(`${ctx}: ${flag} is ${actual} (expected ${expect[flag]})`)
+    }
+  }
+  if (Number.isInteger(expect.attempt) && state.attempt !== expect.attempt) {
+    failures.push(`${ctx}: release attempt ${state.attempt} (expected ${expect.attempt})`)
+  }
+  for (const [id, want] of Object.entries(expect.phases ?? {})) {
+    const status = typeof want === 'string' ? want : want?.status
+    const reason = typeof want === 'string' ? undefined : want?.reason
+    const p = state.phases[id]
+    if (!p) {
+      failures.push(`${ctx}: no phase ${id}`)
+      continue
+    }
+    if (status !== undefined && status !== p.status) failures.push(`${ctx}: phase ${id} is ${p.status} (expected ${JSON.stringify(want)})`)
+    if (reason !== undefined && (p.skipReason ?? null) !== reason) {
+      failures.push(`${ctx}: phase ${id} skip reason ${p.skipReason ?? null} (expected ${JSON.stringify(want)})`)
+    }
+  }
+  for (const [key, want] of Object.entries(expect.activities ?? {})) {
+    const [p, a] = key.split(/\/(.*)/s, 2)
+    const act = state.phases[p]?.activities[a]
+    if (!act) {
+      failures.push(`${ctx}: no activity ${key}`)
+      continue
+    }
+    const status = typeof want === 'string' ? want : want?.status
+    const attempt = typeof want === 'string' ? undefined : want?.attempt
+    if (typeof want === 'object' && typeof want.reason === 'string' && (act.skipReason ?? null) !== want.reason) {
+      failures.push(`${ctx}: activity ${key} skip reason ${act.skipReason ?? null} (expected ${want.reason})`)
+    }
+    for (const [k, v] of Object.entries((typeof want === 'object' && want.job_inputs) || {})) {
+      if (!isDeepStrictEqual(act.jobInputs[k], v)) {
+        failures.push(`${ctx}: activity ${key} job input ${k} is ${JSON.stringify(act.jobInputs[k])} (expected ${JSON.stringify(v)})`)
+      }
+    }
+    if (status !== undefined && status !== act.status) failures.push(`${ctx}: activity ${key} is ${act.status} (expected ${status})`)
+    if (Number.isInteger(attempt) && attempt !== act.attempt) {
+      failures.push(`${ctx}: activity ${key} attempt ${act.attempt} (expected ${attempt})`)
+    }
+  }
+  for (const [key, want] of Object.entries(expect.outputs ?? {})) {
+    const [p, a] = key.split(/\/(.*)/s, 2)
+    const actual = a === '-' ? state.phases[p]?.outputs : state.phases[p]?.activities[a]?.outputs
+    for (const [k, v] of Object.entries(want ?? {})) {
+      if (!isDeepStrictEqual(actual?.[k], v)) {
+        failures.push(`${ctx}: output ${key}.${k} is ${JSON.stringify(actual?.[k])} (expected ${JSON.stringify(v)})`)
+      }
+    }
+  }
+  if (Array.isArray(expect.events)) {
+    const recent = run.engine.history(release).slice(since).map((e) => e.kind)
+    let at = 0
+    for (const k of expect.events.filter((x) => typeof x === 'string')) {
+      const found = recent.indexOf(k, at)
+      if (found < 0) {
+        failures.push(`${ctx}: event \`${k}\` not found in order among ${JSON.stringify(recent)}`)
+        break
+      }
+      at = found + 1
+    }
+  }
+  return failures
+}
+
+async function runScenario(name, mode, spec = parse(readFileSync(join(dir, name), 'utf8'))) {
+  const run = new Run(spec, mode)
+  for (const p of spec.processes ?? []) {
+    run.engine.registerProcess(p.file ? readFileSync(join(repoRoot, p.file), 'utf8') : p)
+  }
+  for (const [exec, s] of Object.entries(spec.executors ?? {})) run.engine.registerExecutor(exec, scripted(s ?? {}))
+  for (const [alias, r] of Object.entries(spec.releases ?? {})) run.create(alias, r, run.actors.rita)
+  const failures = []
+  const seen = new Map()
+  const history = (id) => {
+    try {
+      return run.engine.history(id).length
+    } catch {
+      return 0
+    }
+  }
+  for (const [i, step] of (spec.steps ?? []).entries()) {
+    const ctx = `${name} step ${i + 1}`
+    if (typeof step.advance === 'string') {
+      run.clock.advance(seconds(step.advance) * 1000)
+      try {
+        await run.drive()
+      } catch (e) {
+        failures.push(`${ctx}: driving the engine failed: ${e.message}`)
+      }
+    }
+    const alias = step.release ?? run.releases.keys().next().value ?? ''
+    const releaseBefore = run.releases.get(alias)
+    const before = releaseBefore === undefined ? undefined : history(releaseBefore)
+    let error = null
+    try {
+      run.command(step, releaseBefore ?? '')
+    } catch (e) {
+      error = e
+    }
+    if (error === null && step.error) failures.push(`${ctx}: expected a \`${step.error}\` error, the command succeeded`)
+    if (error !== null && !step.error) failures.push(`${ctx}: unexpected error: ${error.code ?? '(no code)'} ${error.message}`)
+    if (error !== null && step.error) {
+      if (error.code !== step.error) failures.push(`${ctx}: error \`${error.code}\` (${error.message}), expected \`${step.error}\``)
+      if (releaseBefore !== undefined) {
+        const after = history(releaseBefore)
+        if (after !== before) failures.push(`${ctx}: a refused command wrote ${after - before} event(s)`)
+      }
+    }
+    try {
+      await run.drive()
+    } catch (e) {
+      failures.push(`${ctx}: driving the engine failed: ${e.message}`)
+    }
+    const id = run.releases.get(alias)
+    if (id === undefined) continue
+    if (step.expect) {
+      failures.push(...check(run, id, step.expect, seen.get(id) ?? 0, ctx))
+      seen.set(id, history(id))
+    }
+  }
+  return failures
+}
+
+test('at least 20 scenarios are present (as the Rust suite requires)', () => {
+  assert.ok(files.length >= 20, `found ${files.length} scenarios in ${dir}`)
+})
+
+test('the runner reports wrong expectations (it is not vacuous)', async () => {
+  const spec = {
+    processes: [{ id: 'one', phases: [{ id: 'p', activities: [{ id: 'a', kind: 'automated', executor: 'x', outputs: ['n'] }] }] }],
+    executors: { x: { outputs: { 'p/a': { n: 1 } } } },
+    releases: { main: { process: 'one', name: 'One' } },
+    steps: [
+      { do: 'activate', expect: { status: 'failed', activities: { 'p/a': 'on_hold' }, outputs: { 'p/a': { n: 2 } }, events: ['halted'] } },
+      { do: 'activate', expect: { status: 'success' } },
+    ],
+  }
+  const failures = await runScenario('self-test', 'sync', spec)
+  assert.deepEqual(failures.map((f) => f.replace(/:.*/s, '')), Array(4).fill('self-test step 1').concat(['self-test step 2']))
+  assert.match(failures[0], /release status success \(expected failed\)/)
+  assert.match(failures.at(-1), /unexpected error: invalid_transition/)
+})
+
+for (const mode of ['sync', 'async']) {
+  for (const name of files) {
+    test(`scenario ${name} (${mode} driving)`, async () => {
+      const failures = await runScenario(name, mode)
+      assert.deepEqual(failures, [], `${failures.length} check(s) failed:\n${failures.join('\n')}`)
+    })
+  }
+}
