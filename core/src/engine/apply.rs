@@ -25,7 +25,7 @@ impl Engine {
         if new.scope.is_empty() {
             new.scope = "account".into();
         }
-        let ctx = Ctx { now: self.clock.now(), actor, comment: None };
+        let ctx = Ctx { now: self.clock.now(), actor, comment: None, frozen_until: None };
         let events = decide_create(&plan, &new, &ctx)?;
         let mut state = ReleaseState::new(&id, plan);
         state.id = id.clone();
@@ -144,7 +144,7 @@ impl Engine {
             let mut state = self.take_state(id)?;
             let now = at.unwrap_or_else(|| self.clock.now());
             let now = state.updated_at.map_or(now, |last| now.max(last));
-            let ctx = Ctx { now, actor, comment };
+            let ctx = Ctx { now, actor, comment, frozen_until: None };
             let events = match decide(&state, cmd, &ctx) {
                 Ok(e) => e,
                 Err(e) => {
@@ -165,7 +165,7 @@ impl Engine {
             for e in &all {
                 evolve(&mut state, e);
             }
-            let sys = Ctx { now, actor: &system, comment: None };
+            let sys = Ctx { now, actor: &system, comment: None, frozen_until: None };
             let mut rounds = 0;
             loop {
                 let more = decide(&state, &Command::Advance, &sys)?;

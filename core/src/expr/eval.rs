@@ -246,21 +246,35 @@ fn check_size(what: &str, value: &Value) -> Result<(), String> {
 /// the ones before it through `vars`.
 pub fn variables(scope: &Scope<'_>) -> Result<Map<String, Value>, String> {
     let plan = scope.plan();
-    let mut layers: Vec<&IndexMap<String, Value>> = vec![&plan.process.variables];
-    if let Some(p) = scope.phase {
-        layers.push(&plan.phase_def(p).variables);
-        if let Some(a) = scope.activity {
-            layers.push(&plan.activity_def(p, a).variables);
-        }
-    }
+    let state = scope.state;
     let mut vars = Map::new();
-    for layer in layers {
-        for (name, raw) in layer {
-            let value = interpolate_with(raw, scope, Vars::Given(&vars))?;
-            vars.insert(name.clone(), value);
+    // Global variables are evaluated once at activation and phase variables once when the phase
+    // starts; both are recorded in those events and used from the state afterwards, so a later
+    // evaluation (or a replay) never computes them again.
+    if state.started_at.is_some() {
+        vars.extend(state.variables.iter().map(|(k, v)| (k.clone(), v.clone())));
+    } else {
+        add_layer(&plan.process.variables, scope, &mut vars)?;
+    }
+    if let Some(p) = scope.phase {
+        if state.phases[p].started_at.is_some() {
+            vars.extend(state.phases[p].variables.iter().map(|(k, v)| (k.clone(), v.clone())));
+        } else {
+            add_layer(&plan.phase_def(p).variables, scope, &mut vars)?;
+        }
+        if let Some(a) = scope.activity {
+            add_layer(&plan.activity_def(p, a).variables, scope, &mut vars)?;
         }
     }
     Ok(vars)
+}
+
+fn add_layer(layer: &IndexMap<String, Value>, scope: &Scope<'_>, vars: &mut Map<String, Value>) -> Result<(), String> {
+    for (name, raw) in layer {
+        let value = interpolate_with(raw, scope, Vars::Given(vars))?;
+        vars.insert(name.clone(), value);
+    }
+    Ok(())
 }
 
 fn activities_context(state: &ReleaseState, p: usize) -> Value {

@@ -25,6 +25,9 @@ pub struct Ctx<'a> {
     pub actor: &'a Actor,
     /// The reason or comment given with the command.
     pub comment: Option<&'a str>,
+    /// Until when a freeze window covers this release's services or environments (the engine
+    /// works it out from its freezes): automated activities wait, `queued`, until then.
+    pub frozen_until: Option<Timestamp>,
 }
 
 /// Collects the events of one decision with their envelopes.
@@ -461,6 +464,10 @@ fn start_activity(
                 ),
             }
         }
+        ActivityKind::Automated if out.ctx.frozen_until.is_some_and(|until| until > now) => {
+            let until = out.ctx.frozen_until.expect("checked");
+            out.push(EventKind::ActivityFrozen { phase, activity, attempt, until });
+        }
         ActivityKind::Automated => {
             let mut with: serde_json::Map<String, Value> =
                 def.with.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
@@ -743,6 +750,18 @@ fn fire_timer(state: &ReleaseState, timer: &TimerKey, out: &mut Out<'_>) -> Resu
                 } else {
                     let overrides = act.input_overrides.clone();
                     start_activity(state, p, a, *attempt, &overrides, out);
+                }
+            }
+        }
+        TimerKey::FreezeEnd { phase, activity } => {
+            let (p, a) = locate(state, phase, activity)?;
+            let act = &state.phases[p].activities[a];
+            if act.status == ActivityStatus::Queued && act.job_id.is_none() {
+                if state.halted && !state.plan().phases[p].rollback {
+                    out.push(EventKind::ActivitySkipped { phase: phase.clone(), activity: activity.clone(), reason: SkipReason::ReleaseFailed });
+                } else {
+                    let overrides = act.input_overrides.clone();
+                    start_activity(state, p, a, act.attempt, &overrides, out);
                 }
             }
         }

@@ -276,6 +276,18 @@ pub enum EventKind {
         /// The resolved `with` values (secrets still as references).
         inputs: IndexMap<String, Value>,
     },
+    /// An automated activity is ready but a freeze window covers its release: it waits, `queued`,
+    /// until the freeze ends.
+    ActivityFrozen {
+        /// Phase id.
+        phase: String,
+        /// Activity id.
+        activity: String,
+        /// The attempt that waits.
+        attempt: u32,
+        /// When the freeze ends.
+        until: Timestamp,
+    },
     /// A subprocess activity started its child release (the engine creates and activates it).
     SubprocessStarted {
         /// Phase id.
@@ -439,6 +451,7 @@ impl EventKind {
             EventKind::ActivityQueued { .. } => "activity_queued",
             EventKind::ActivityStarted { .. } => "activity_started",
             EventKind::SubprocessStarted { .. } => "subprocess_started",
+            EventKind::ActivityFrozen { .. } => "activity_frozen",
             EventKind::ActivityWaiting { .. } => "activity_waiting",
             EventKind::ApprovalRecorded { .. } => "approval_recorded",
             EventKind::ApprovalReminded { .. } => "approval_reminded",

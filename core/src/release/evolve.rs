@@ -174,6 +174,7 @@ pub fn evolve(state: &mut ReleaseState, event: &Event) {
         EventKind::ActivityQueued { phase, activity, attempt, job_id, inputs, .. } => {
             let (p, a) = activity_ix(state, phase, activity);
             state.ready.remove(&(p, Some(a)));
+            state.timers.remove(&TimerKey::FreezeEnd { phase: phase.clone(), activity: activity.clone() });
             state.timers.remove(&TimerKey::ActivityNotBefore { phase: phase.clone(), activity: activity.clone() });
             state.timers.remove(&TimerKey::Retry {
                 phase: phase.clone(),
@@ -184,6 +185,18 @@ pub fn evolve(state: &mut ReleaseState, event: &Event) {
             act.attempt = *attempt;
             act.job_id = Some(job_id.clone());
             act.job_inputs = inputs.clone();
+            act.started_at.get_or_insert(at);
+            set_activity_status(state, p, a, ActivityStatus::Queued, at);
+        }
+        EventKind::ActivityFrozen { phase, activity, attempt, until } => {
+            let (p, a) = activity_ix(state, phase, activity);
+            state.ready.remove(&(p, Some(a)));
+            state.timers.remove(&TimerKey::ActivityNotBefore { phase: phase.clone(), activity: activity.clone() });
+            state.timers.remove(&TimerKey::Retry { phase: phase.clone(), activity: activity.clone(), attempt: *attempt });
+            state.timers.insert(TimerKey::FreezeEnd { phase: phase.clone(), activity: activity.clone() }, *until);
+            let act = &mut state.phases[p].activities[a];
+            act.attempt = *attempt;
+            act.job_id = None;
             act.started_at.get_or_insert(at);
             set_activity_status(state, p, a, ActivityStatus::Queued, at);
         }
@@ -381,6 +394,7 @@ fn activity_ix(state: &ReleaseState, phase: &str, activity: &str) -> (usize, usi
 }
 
 fn clear_waiting_timers(state: &mut ReleaseState, phase: &str, activity: &str) {
+    state.timers.remove(&TimerKey::FreezeEnd { phase: phase.to_string(), activity: activity.to_string() });
     state.timers.remove(&TimerKey::Deadline { phase: phase.to_string(), activity: activity.to_string() });
     state.timers.remove(&TimerKey::Reminder { phase: phase.to_string(), activity: activity.to_string() });
     state.timers.remove(&TimerKey::Wait { phase: phase.to_string(), activity: activity.to_string() });

@@ -51,6 +51,13 @@ pub enum TimerKey {
         /// The attempt that will run.
         attempt: u32,
     },
+    /// The end of a freeze window an automated activity waits for.
+    FreezeEnd {
+        /// Phase id.
+        phase: String,
+        /// Activity id.
+        activity: String,
+    },
     /// An approval's `deadline`.
     Deadline {
         /// Phase id.

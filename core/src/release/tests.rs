@@ -55,7 +55,7 @@ impl Harness {
         let process = load_process(text).unwrap().process;
         let plan = Plan::new(Arc::new(process), 1);
         let rita = Actor::new("rita");
-        let ctx = Ctx { now: t0(), actor: &rita, comment: None };
+        let ctx = Ctx { now: t0(), actor: &rita, comment: None, frozen_until: None };
         let new = NewRelease {
             name: "r".into(),
             scope: "account".into(),
@@ -71,11 +71,11 @@ impl Harness {
     }
 
     fn run(&mut self, cmd: Command, actor: &Actor) -> crate::Result<()> {
-        let ctx = Ctx { now: self.now, actor, comment: Some("because") };
+        let ctx = Ctx { now: self.now, actor, comment: Some("because"), frozen_until: None };
         let events = decide(&self.state, &cmd, &ctx)?;
         self.commit(events);
         let system = Actor::system();
-        let ctx = Ctx { now: self.now, actor: &system, comment: None };
+        let ctx = Ctx { now: self.now, actor: &system, comment: None, frozen_until: None };
         loop {
             let more = decide(&self.state, &Command::Advance, &ctx).unwrap();
             if more.is_empty() {
@@ -343,7 +343,7 @@ fn abort_then_restart_keeps_done_work() {
 #[test]
 fn invalid_transitions_name_the_status_and_allowed_commands_and_change_nothing() {
     let h = Harness::new(PROCESS, json!({}));
-    let err = decide(&h.state, &Command::Pause, &Ctx { now: t0(), actor: &rita(), comment: None }).unwrap_err();
+    let err = decide(&h.state, &Command::Pause, &Ctx { now: t0(), actor: &rita(), comment: None, frozen_until: None }).unwrap_err();
     match err {
         Error::InvalidTransition { status, allowed, .. } => {
             assert_eq!(status, "draft");
