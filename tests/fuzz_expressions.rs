@@ -5,7 +5,7 @@
 //! Quick run (part of `cargo test`, 256 cases per target):
 //!     cargo test -p trainyard --test fuzz_expressions
 //! Five minutes (each target loops over fresh random batches until the time is up):
-//!     FUZZ_SECONDS=300 cargo test --release -p trainyard --test fuzz_expressions
+//!     FUZZ_SECONDS=300 cargo test --release -p trainyard --test fuzz_expressions -- --test-threads=4
 //! `PROPTEST_CASES` sets the batch size; a failure prints the minimal input found.
 
 use indexmap::IndexMap;
