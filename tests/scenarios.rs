@@ -90,6 +90,7 @@ impl Run {
             input_set: None,
             group: None,
             parent: None,
+            occurrence: None,
         };
         let r = self.engine.create_release(str_of(spec, "process").expect("release process"), new, actor)?;
         self.releases.insert(alias.to_string(), r.id);

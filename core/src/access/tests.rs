@@ -166,6 +166,7 @@ fn commands() -> Vec<Command> {
             child_id: "c".into(),
             status: ReleaseStatus::Success,
             outputs: IndexMap::new(),
+            message: None,
         },
         Command::FireTimer { timer: TimerKey::Activation },
         Command::Advance,

@@ -1,5 +1,6 @@
 //! Applying commands: decide, evolve, advance, append (with conflict retries), effects.
 
+use super::effects::Effects;
 use super::{Engine, MAX_CONFLICT_RETRIES, lock};
 use crate::access::Actor;
 use crate::executor::Job;
@@ -17,25 +18,45 @@ use std::collections::{HashMap, HashSet};
 const MAX_ADVANCE_ROUNDS: usize = 1_000_000;
 
 impl Engine {
-    /// Creates a draft release of the latest version of `process_id`.
+    /// Creates a draft release of the latest version of `process_id` (the actor needs to manage
+    /// the release's scope; see [`crate::access`]).
     pub fn create_release(&self, process_id: &str, new: NewRelease, actor: &Actor) -> Result<ReleaseState> {
         let plan = self.plan(process_id, None)?;
         let id = uuid::Uuid::now_v7().to_string();
+        self.create_release_with_id(&id, plan, new, actor)
+    }
+
+    /// Creates a release with a given id (child releases have ids derived from their parent).
+    pub(crate) fn create_release_with_id(
+        &self,
+        id: &str,
+        plan: std::sync::Arc<crate::release::Plan>,
+        new: NewRelease,
+        actor: &Actor,
+    ) -> Result<ReleaseState> {
         let mut new = new;
         if new.scope.is_empty() {
             new.scope = "account".into();
         }
+        crate::access::authorize(
+            actor,
+            crate::access::Action::Create,
+            &crate::access::AccessTarget::scope(&new.scope),
+            self.release_level(),
+        )?;
         let ctx = Ctx { now: self.clock.now(), actor, comment: None, frozen_until: None };
         let events = decide_create(&plan, &new, &ctx)?;
-        let mut state = ReleaseState::new(&id, plan);
-        state.id = id.clone();
+        let mut state = ReleaseState::new(id, plan);
         for e in &events {
             evolve(&mut state, e);
         }
-        self.store.append(&Append::new(&id, 0, &events, &row_of(&state)))?;
-        tracing::info!(release = %id, process = %process_id, "release created");
+        let row = row_of(&state);
+        self.store.append(&Append::new(id, 0, &events, &row))?;
+        tracing::info!(release = %id, process = %state.process_id, "release created");
         let snapshot = state.clone();
-        lock(&self.cache).insert(id, state);
+        let fx = Effects::of(&state, &events, Vec::new(), row);
+        lock(&self.cache).insert(id.to_string(), state);
+        self.run_effects(fx);
         Ok(snapshot)
     }
 
@@ -144,7 +165,15 @@ impl Engine {
             let mut state = self.take_state(id)?;
             let now = at.unwrap_or_else(|| self.clock.now());
             let now = state.updated_at.map_or(now, |last| now.max(last));
-            let ctx = Ctx { now, actor, comment, frozen_until: None };
+            let level = self.release_level();
+            let checks = crate::access::authorize_command(actor, cmd, &state, level)
+                .and_then(|()| self.check_activation_freeze(&state, cmd, actor, now));
+            if let Err(e) = checks {
+                lock(&self.cache).insert(id.to_string(), state);
+                return Err(e);
+            }
+            let frozen_until = self.frozen_until(&state, now);
+            let ctx = Ctx { now, actor, comment, frozen_until };
             let events = match decide(&state, cmd, &ctx) {
                 Ok(e) => e,
                 Err(e) => {
@@ -165,7 +194,7 @@ impl Engine {
             for e in &all {
                 evolve(&mut state, e);
             }
-            let sys = Ctx { now, actor: &system, comment: None, frozen_until: None };
+            let sys = Ctx { now, actor: &system, comment: None, frozen_until };
             let mut rounds = 0;
             loop {
                 let more = decide(&state, &Command::Advance, &sys)?;
@@ -188,9 +217,10 @@ impl Engine {
             let batch = Append { new_jobs: &new_jobs, done_jobs: &done_jobs, ..Append::new(id, expected, &all, &row) };
             match self.store.append(&batch) {
                 Ok(()) => {
-                    self.after_commit(&cancelled);
                     self.maybe_snapshot(&state, expected);
+                    let fx = Effects::of(&state, &all, cancelled, row);
                     lock(&self.cache).insert(id.to_string(), state);
+                    self.run_effects(fx);
                     return Ok(all);
                 }
                 Err(Error::Conflict { .. }) => {
@@ -205,15 +235,6 @@ impl Engine {
                 "release {id} kept changing under this command; gave up after {MAX_CONFLICT_RETRIES} tries"
             ),
         })
-    }
-
-    /// Effects after a commit: ask executors to cancel aborted/timed-out jobs.
-    fn after_commit(&self, cancelled: &[Job]) {
-        for job in cancelled {
-            if let Some(exec) = self.executor(&job.executor) {
-                exec.cancel(job);
-            }
-        }
     }
 
     /// Saves a snapshot when the release crossed a snapshot boundary with this append. Snapshots

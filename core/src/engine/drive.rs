@@ -36,7 +36,8 @@ impl Engine {
     pub fn tick(&self) -> Result<usize> {
         let now = self.clock.now();
         let lease = self.settings().timer_lease;
-        let mut done = 0;
+        // Release groups first: an occurrence due now is created, then activated by its timer below.
+        let mut done = self.materialise_groups(now)?;
         let system = Actor::system();
         while done < MAX_TIMERS_PER_TICK {
             let Some((_, id)) = self.store.claim_due(now, 1, now + lease)?.into_iter().next() else { break };

@@ -29,11 +29,19 @@
 //! ```
 
 mod apply;
+mod authz;
+mod calendar;
 mod commands;
 mod drive;
+mod effects;
+mod groups;
+mod input_sets;
 mod open;
 mod retention;
+mod subprocess;
 mod workers;
+
+pub use input_sets::InputSet;
 
 pub use drive::ReleaseFilter;
 pub use retention::RetentionPolicy;
@@ -68,6 +76,9 @@ pub struct Engine {
     plans: Mutex<HashMap<(String, u32), Arc<Plan>>>,
     settings: RwLock<Settings>,
     worker_id: String,
+    dispatcher: crate::notify::Dispatcher,
+    secrets: RwLock<Option<Arc<dyn crate::secrets::SecretResolver>>>,
+    calendar_index: Mutex<Option<crate::calendar::CalendarIndex>>,
 }
 
 /// Tunables of an engine (see the setters on [`Engine`]).
@@ -81,6 +92,10 @@ struct Settings {
     snapshot_every: Option<u64>,
     /// Retention (DESIGN §8).
     retention: RetentionPolicy,
+    /// One release level per installation (DESIGN §7).
+    release_level: crate::access::ReleaseLevel,
+    /// How far ahead release groups materialise releases.
+    horizon: chrono::Duration,
 }
 
 impl Default for Settings {
@@ -90,6 +105,8 @@ impl Default for Settings {
             timer_lease: chrono::Duration::seconds(60),
             snapshot_every: None,
             retention: RetentionPolicy::default(),
+            release_level: crate::access::ReleaseLevel::default(),
+            horizon: chrono::Duration::days(90),
         }
     }
 }
@@ -112,7 +129,45 @@ impl Engine {
             plans: Mutex::new(HashMap::new()),
             settings: RwLock::new(Settings::default()),
             worker_id: format!("engine-{}", uuid::Uuid::now_v7().simple()),
+            dispatcher: crate::notify::Dispatcher::new(),
+            secrets: RwLock::new(None),
+            calendar_index: Mutex::new(None),
         }
+    }
+
+    /// One release level per installation (DESIGN §7): with `Account` (the default), org-scoped
+    /// releases are refused, and the other way round.
+    pub fn set_release_level(&self, level: crate::access::ReleaseLevel) {
+        self.update_settings(|s| s.release_level = level);
+    }
+
+    /// The installation's release level.
+    pub fn release_level(&self) -> crate::access::ReleaseLevel {
+        self.settings().release_level
+    }
+
+    /// How far ahead release groups materialise scheduled releases (default 90 days).
+    pub fn set_horizon(&self, horizon: chrono::Duration) {
+        self.update_settings(|s| s.horizon = horizon);
+    }
+
+    /// Adds a subscriber: it receives every notification (DESIGN §8) after the commit that caused
+    /// it. A subscriber's error or panic is logged and counted ([`Engine::notification_failures`]),
+    /// never returned to the command.
+    pub fn subscribe(&self, subscriber: impl crate::notify::Subscriber + 'static) {
+        self.dispatcher.subscribe(subscriber);
+    }
+
+    /// How many notification deliveries failed so far.
+    pub fn notification_failures(&self) -> u64 {
+        self.dispatcher.failures()
+    }
+
+    /// Where `secret://name` references are resolved when a job is handed to an executor (in
+    /// process or to an external worker). Without a resolver, a job that needs a secret fails with
+    /// a message naming the secret.
+    pub fn set_secret_resolver(&self, resolver: impl crate::secrets::SecretResolver + 'static) {
+        *self.secrets.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(resolver));
     }
 
     fn settings(&self) -> Settings {

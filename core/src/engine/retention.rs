@@ -121,7 +121,7 @@ impl Engine {
     ///
     /// Hook: the parent link of child releases is not kept in the store index yet; once it is
     /// (`ReleaseState::parent` / an index column), return the parent here when it still exists.
-    fn referenced_by(&self, _id: &str) -> Result<Option<String>> {
-        Ok(None)
+    fn referenced_by(&self, id: &str) -> Result<Option<String>> {
+        Ok(self.parent_of_active(id))
     }
 }

@@ -134,6 +134,8 @@ pub enum Command {
         status: super::ReleaseStatus,
         /// The child's phase outputs (become the activity's outputs).
         outputs: IndexMap<String, Value>,
+        /// Why, when the child could not even start.
+        message: Option<String>,
     },
     /// A timer is due.
     FireTimer {

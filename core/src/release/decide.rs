@@ -70,6 +70,8 @@ pub struct NewRelease {
     pub group: Option<String>,
     /// The parent activity (child releases of subprocess activities).
     pub parent: Option<super::ParentLink>,
+    /// The release-group occurrence it was generated for (`<group>@<start>`).
+    pub occurrence: Option<String>,
 }
 
 /// Decides the creation of a release (its first event).
@@ -108,6 +110,7 @@ pub fn decide_create(plan: &Arc<Plan>, new: &NewRelease, ctx: &Ctx<'_>) -> Resul
         group: new.group.clone(),
         input_set: new.input_set.as_ref().map(|(n, v, _)| (n.clone(), *v)),
         parent: new.parent.clone(),
+        occurrence: new.occurrence.clone(),
     });
     Ok(out.events)
 }
@@ -279,7 +282,7 @@ pub fn decide(state: &ReleaseState, cmd: &Command, ctx: &Ctx<'_>) -> Result<Vec<
             let (p, a) = job_target(state, job_id, &[ActivityStatus::Queued, ActivityStatus::Running])?;
             fail_activity(state, p, a, message.clone(), *retryable, &mut out);
         }
-        Command::ChildEnded { phase, activity, child_id, status, outputs } => {
+        Command::ChildEnded { phase, activity, child_id, status, outputs, message } => {
             let (p, a) = locate(state, phase, activity)?;
             let act = &state.phases[p].activities[a];
             if act.child_id.as_deref() != Some(child_id.as_str()) || act.status != ActivityStatus::Running {
@@ -296,7 +299,10 @@ pub fn decide(state: &ReleaseState, cmd: &Command, ctx: &Ctx<'_>) -> Result<Vec<
                     activity: activity.clone(),
                     outputs: outputs.clone(),
                 }),
-                other => fail_activity(state, p, a, format!("child release {child_id} ended {other}"), true, &mut out),
+                other => {
+                    let why = message.clone().unwrap_or_else(|| format!("child release {child_id} ended {other}"));
+                    fail_activity(state, p, a, why, true, &mut out)
+                }
             }
         }
         Command::FireTimer { timer } => fire_timer(state, timer, &mut out)?,
@@ -758,7 +764,11 @@ fn fire_timer(state: &ReleaseState, timer: &TimerKey, out: &mut Out<'_>) -> Resu
             let act = &state.phases[p].activities[a];
             if act.status == ActivityStatus::Queued && act.job_id.is_none() {
                 if state.halted && !state.plan().phases[p].rollback {
-                    out.push(EventKind::ActivitySkipped { phase: phase.clone(), activity: activity.clone(), reason: SkipReason::ReleaseFailed });
+                    out.push(EventKind::ActivitySkipped {
+                        phase: phase.clone(),
+                        activity: activity.clone(),
+                        reason: SkipReason::ReleaseFailed,
+                    });
                 } else {
                     let overrides = act.input_overrides.clone();
                     start_activity(state, p, a, act.attempt, &overrides, out);

@@ -171,6 +171,9 @@ pub enum EventKind {
         /// The parent activity, for a child release run by a subprocess activity.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         parent: Option<ParentLink>,
+        /// The release-group occurrence it was generated for (`<group>@<start>`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        occurrence: Option<String>,
     },
     /// The draft was changed.
     Updated {

@@ -27,8 +27,10 @@ pub fn evolve(state: &mut ReleaseState, event: &Event) {
             group,
             input_set,
             parent,
+            occurrence,
         } => {
             state.parent = parent.clone();
+            state.occurrence = occurrence.clone();
             state.name = name.clone();
             state.kind = *release_kind;
             state.process_id = process_id.clone();
@@ -192,7 +194,11 @@ pub fn evolve(state: &mut ReleaseState, event: &Event) {
             let (p, a) = activity_ix(state, phase, activity);
             state.ready.remove(&(p, Some(a)));
             state.timers.remove(&TimerKey::ActivityNotBefore { phase: phase.clone(), activity: activity.clone() });
-            state.timers.remove(&TimerKey::Retry { phase: phase.clone(), activity: activity.clone(), attempt: *attempt });
+            state.timers.remove(&TimerKey::Retry {
+                phase: phase.clone(),
+                activity: activity.clone(),
+                attempt: *attempt,
+            });
             state.timers.insert(TimerKey::FreezeEnd { phase: phase.clone(), activity: activity.clone() }, *until);
             let act = &mut state.phases[p].activities[a];
             act.attempt = *attempt;

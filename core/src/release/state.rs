@@ -213,6 +213,8 @@ pub struct ReleaseState {
     pub input_set: Option<(String, u32)>,
     /// The parent activity when this is a child release of a subprocess.
     pub parent: Option<super::ParentLink>,
+    /// The release-group occurrence it was generated for (`<group>@<start>`).
+    pub occurrence: Option<String>,
     /// Global variables, evaluated at activation.
     pub variables: IndexMap<String, Value>,
     /// Schedule, once scheduled.
@@ -338,6 +340,7 @@ impl ReleaseState {
             group: None,
             input_set: None,
             parent: None,
+            occurrence: None,
             variables: IndexMap::new(),
             schedule: None,
             stage: Stage::Draft,

@@ -343,7 +343,8 @@ fn abort_then_restart_keeps_done_work() {
 #[test]
 fn invalid_transitions_name_the_status_and_allowed_commands_and_change_nothing() {
     let h = Harness::new(PROCESS, json!({}));
-    let err = decide(&h.state, &Command::Pause, &Ctx { now: t0(), actor: &rita(), comment: None, frozen_until: None }).unwrap_err();
+    let err = decide(&h.state, &Command::Pause, &Ctx { now: t0(), actor: &rita(), comment: None, frozen_until: None })
+        .unwrap_err();
     match err {
         Error::InvalidTransition { status, allowed, .. } => {
             assert_eq!(status, "draft");

@@ -1,0 +1,36 @@
+//! Reads on behalf of an actor: what they may see (DESIGN §7). Commands are authorized in the
+//! apply path ([`crate::access::authorize_command`]) before anything is decided.
+
+use super::{Engine, ReleaseFilter};
+use crate::access::{AccessTarget, Action, Actor, authorize, can_read_release};
+use crate::release::ReleaseState;
+use crate::{Error, Result};
+
+impl Engine {
+    /// The release, if `actor` may read it (`permission_denied` otherwise: an org manager never
+    /// sees another org's releases).
+    pub fn get_release_as(&self, id: &str, actor: &Actor) -> Result<ReleaseState> {
+        let state = self.get_release(id)?;
+        authorize(actor, Action::Read, &AccessTarget::release(&state), self.release_level())?;
+        Ok(state)
+    }
+
+    /// The releases matching `filter` that `actor` may read.
+    pub fn list_releases_as(&self, filter: &ReleaseFilter, actor: &Actor) -> Result<Vec<ReleaseState>> {
+        Ok(self.list_releases(filter)?.into_iter().filter(|s| can_read_release(actor, s)).collect())
+    }
+
+    /// The release's history, if `actor` may read the release.
+    pub fn history_as(&self, id: &str, actor: &Actor) -> Result<Vec<crate::release::Event>> {
+        self.get_release_as(id, actor)?;
+        self.history(id)
+    }
+
+    /// Checks an engine-level action (create, register a process, save an input set, …) for a scope.
+    pub(crate) fn authorize_scope(&self, actor: &Actor, action: Action, scope: &str) -> Result<()> {
+        authorize(actor, action, &AccessTarget::scope(scope), self.release_level()).map_err(|e| match e {
+            Error::PermissionDenied { .. } => e,
+            other => other,
+        })
+    }
+}
