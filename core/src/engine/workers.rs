@@ -56,9 +56,22 @@ impl Engine {
         let now = self.clock.now();
         let claimed = self.store.claim_jobs(names, worker, limit, now + lease, now)?;
         let mut out = Vec::with_capacity(claimed.len());
-        for c in claimed {
+        for mut c in claimed {
             if self.start_claimed(&c.job)? {
-                out.push(c);
+                match self.resolve_secrets(&c.job) {
+                    Ok(inputs) => {
+                        c.job.inputs = inputs;
+                        out.push(c);
+                    }
+                    Err(message) => {
+                        // The job cannot run without its secret: the attempt fails (no retry).
+                        let failure = Outcome::Failure { message, retryable: false };
+                        match self.complete_claimed_job(&c.job.id, &c.token, failure) {
+                            Ok(()) | Err(Error::Conflict { .. }) | Err(Error::InvalidTransition { .. }) => {}
+                            Err(e) => return Err(e),
+                        }
+                    }
+                }
             } else {
                 // The attempt ended (or the release is gone): drop the job.
                 match self.store.finish_job(&c.job.id, &c.token) {
@@ -68,6 +81,61 @@ impl Engine {
             }
         }
         Ok(out)
+    }
+
+    /// The job's inputs with the `secret://` references of the release's `secret` inputs resolved,
+    /// for handing to an executor. The resolved values live only in the returned map: never in
+    /// events, the store, errors or notifications.
+    fn resolve_secrets(&self, job: &Job) -> std::result::Result<indexmap::IndexMap<String, serde_json::Value>, String> {
+        if !job_mentions_secret(&job.inputs) {
+            return Ok(job.inputs.clone());
+        }
+        let state = self.get_release(&job.release_id).map_err(|e| e.to_string())?;
+        let names = crate::secrets::secret_input_names(&state.plan().process.inputs, &state.inputs);
+        let resolver = self.secrets.read().unwrap_or_else(|e| e.into_inner()).clone();
+        match resolver {
+            Some(r) => crate::secrets::resolve_job_inputs(&job.inputs, &|n| names.iter().any(|x| x == n), r.as_ref())
+                .map_err(|e| e.to_string()),
+            None => Err(format!(
+                "job {} needs a secret but the engine has no secret resolver (Engine::set_secret_resolver)",
+                job.id
+            )),
+        }
+    }
+
+    /// Replaces every resolved secret value of the release that appears in an outcome (an executor
+    /// echoing a token in its output or error) by `***` before it is recorded.
+    fn redact_secrets(&self, release: &str, outcome: Outcome) -> Outcome {
+        let Some(resolver) = self.secrets.read().unwrap_or_else(|e| e.into_inner()).clone() else { return outcome };
+        let Ok(state) = self.get_release(release) else { return outcome };
+        let values: Vec<String> = crate::secrets::secret_input_names(&state.plan().process.inputs, &state.inputs)
+            .iter()
+            .filter_map(|n| resolver.resolve(n).ok())
+            .filter(|v| !v.is_empty())
+            .collect();
+        if values.is_empty() {
+            return outcome;
+        }
+        let scrub = |text: &str| values.iter().fold(text.to_string(), |t, v| t.replace(v.as_str(), "***"));
+        fn scrub_value(v: &serde_json::Value, scrub: &dyn Fn(&str) -> String) -> serde_json::Value {
+            match v {
+                serde_json::Value::String(s) => serde_json::Value::String(scrub(s)),
+                serde_json::Value::Array(items) => {
+                    serde_json::Value::Array(items.iter().map(|i| scrub_value(i, scrub)).collect())
+                }
+                serde_json::Value::Object(m) => {
+                    serde_json::Value::Object(m.iter().map(|(k, v)| (k.clone(), scrub_value(v, scrub))).collect())
+                }
+                other => other.clone(),
+            }
+        }
+        match outcome {
+            Outcome::Success { outputs } => {
+                Outcome::Success { outputs: outputs.iter().map(|(k, v)| (k.clone(), scrub_value(v, &scrub))).collect() }
+            }
+            Outcome::Failure { message, retryable } => Outcome::Failure { message: scrub(&message), retryable },
+            Outcome::Started => Outcome::Started,
+        }
     }
 
     /// Records that a claimed job started; `false` if its attempt is no longer current.
@@ -128,6 +196,7 @@ impl Engine {
             hint: Some("job ids look like <release>/<phase>/<activity>/<attempt>".into()),
         })?;
         let system = Actor::system();
+        let outcome = self.redact_secrets(release, outcome);
         let cmd = match outcome {
             Outcome::Success { outputs } => Command::SucceedJob { job_id: job_id.into(), outputs },
             Outcome::Failure { message, retryable } => Command::FailJob { job_id: job_id.into(), message, retryable },
@@ -187,6 +256,18 @@ impl Engine {
         }
         Ok(ran)
     }
+}
+
+fn job_mentions_secret(inputs: &indexmap::IndexMap<String, serde_json::Value>) -> bool {
+    fn any(v: &serde_json::Value) -> bool {
+        match v {
+            serde_json::Value::String(s) => s.contains(crate::secrets::SECRET_SCHEME),
+            serde_json::Value::Array(items) => items.iter().any(any),
+            serde_json::Value::Object(m) => m.values().any(any),
+            _ => false,
+        }
+    }
+    inputs.values().any(any)
 }
 
 fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
