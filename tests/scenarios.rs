@@ -87,7 +87,12 @@ impl Run {
             scope: str_of(spec, "scope").unwrap_or("account").to_string(),
             inputs: spec.get("inputs").map(as_map).unwrap_or_default(),
             owners: Vec::new(),
-            input_set: None,
+            input_set: match str_of(spec, "input_set") {
+                Some(set) => {
+                    Some(self.engine.input_set_for_release(str_of(spec, "process").unwrap_or(""), set, None)?)
+                }
+                None => None,
+            },
             group: None,
             parent: None,
             occurrence: None,
@@ -290,6 +295,12 @@ fn run_scenario(path: &Path, make: EngineFactory<'_>) -> Vec<String> {
     }
     let mut run = Run { engine, clock, start, actors, releases: IndexMap::new() };
     let rita = run.actors["rita"].clone();
+    for set in spec.get("input_sets").and_then(Value::as_array).cloned().unwrap_or_default() {
+        let (process, name) = (str_of(&set, "process").unwrap_or(""), str_of(&set, "name").unwrap_or(""));
+        run.engine
+            .save_input_set(process, name, set.get("values").map(as_map).unwrap_or_default(), &rita)
+            .unwrap_or_else(|e| panic!("{}: input set {name}: {e}", path.display()));
+    }
     for (alias, r) in spec.get("releases").map(as_map).unwrap_or_default() {
         run.create(&alias, &r, &rita).unwrap_or_else(|e| panic!("{}: release {alias}: {e}", path.display()));
     }
@@ -303,9 +314,27 @@ fn run_scenario(path: &Path, make: EngineFactory<'_>) -> Vec<String> {
                 failures.push(format!("{ctx}: driving the engine failed: {e}"));
             }
         }
-        let alias = str_of(step, "release")
+        let mut alias = str_of(step, "release")
             .map(String::from)
             .unwrap_or_else(|| run.releases.keys().next().cloned().unwrap_or_default());
+        // `child: phase/activity` points the step (command and expectations) at the current child
+        // release of that subprocess activity.
+        if let (Some(child), Some(parent)) = (str_of(step, "child"), run.releases.get(&alias).cloned()) {
+            let (p, a) = child.split_once('/').expect("child: phase/activity");
+            let child_id =
+                run.engine.get_release(&parent).ok().and_then(|s| s.activity(p, a).and_then(|x| x.child_id.clone()));
+            match child_id {
+                Some(id) => {
+                    let child_alias = format!("{alias}>{child}");
+                    run.releases.insert(child_alias.clone(), id);
+                    alias = child_alias;
+                }
+                None => {
+                    failures.push(format!("{ctx}: {child} of {alias} has no child release"));
+                    continue;
+                }
+            }
+        }
         let release_before = run.releases.get(&alias).cloned();
         let before = release_before.as_ref().map(|id| run.engine.history(id).map(|h| h.len()).unwrap_or(0));
         let result = run.command(step, release_before.as_deref().unwrap_or(""));

@@ -182,7 +182,7 @@ fn bindings(program: &Compiled, scope: &Scope<'_>, with_vars: Vars<'_>) -> Resul
     }
     if roots.contains("group") {
         // The occurrence number is not recorded on the release yet: `null` until it is.
-        out.push(("group", serde_json::json!({ "name": state.group, "occurrence": Value::Null })));
+        out.push(("group", serde_json::json!({ "name": state.group, "occurrence": state.occurrence })));
     }
     if roots.contains("phases") {
         // Only the phases named; every phase when one is picked at run time (`phases[x]`).

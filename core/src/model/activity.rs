@@ -59,7 +59,7 @@ impl ActivityKind {
                 "on_failure",
             ],
             ActivityKind::Manual => &["fields", "deadline", "on_failure"],
-            ActivityKind::Subprocess => &["process", "version", "with", "timeout", "on_failure"],
+            ActivityKind::Subprocess => &["process", "version", "with", "timeout", "retry", "on_failure"],
             ActivityKind::Wait => &["duration", "until"],
         }
     }

@@ -320,6 +320,7 @@ fn check_release_status(state: &ReleaseState, cmd: &Command) -> Result<()> {
         Command::StartJob { .. }
             | Command::SucceedJob { .. }
             | Command::FailJob { .. }
+            | Command::ChildEnded { .. }
             | Command::FireTimer { .. }
             | Command::Advance
     );
@@ -819,8 +820,18 @@ fn advance(state: &ReleaseState, out: &mut Out<'_>) {
         } else {
             PhaseStatus::Success
         };
-        let outputs = phase_outputs(state, p);
+        // Phase outputs are evaluated once, when the phase ends; one that cannot be evaluated
+        // fails a phase that would otherwise succeed (`expression_error`, recorded as the comment).
+        let (outputs, errors) = phase_outputs(state, p);
+        let status = if errors.is_empty() { status } else { PhaseStatus::Failed };
         out.push(EventKind::PhaseEnded { phase: plan.phases[p].id.clone(), status, outputs });
+        if !errors.is_empty() {
+            out.events.last_mut().expect("just pushed").comment = Some(format!(
+                "expression_error in the outputs of phase `{}`: {}",
+                plan.phases[p].id,
+                errors.join("; ")
+            ));
+        }
         if status == PhaseStatus::Failed {
             halt_if_critical(state, p, false, out);
         }
@@ -856,7 +867,10 @@ fn advance(state: &ReleaseState, out: &mut Out<'_>) {
                                     status: PhaseStatus::Failed,
                                     outputs: IndexMap::new(),
                                 },
-                                comment: Some(format!("expression_error in `if` of phase: {message}")),
+                                comment: Some(format!(
+                                    "expression_error in the `if` of phase `{}`: {message}",
+                                    plan.phases[p].id
+                                )),
                             });
                             out.next_seq += 1;
                             halt_if_critical(state, p, false, out);
@@ -1025,11 +1039,22 @@ fn release_start(state: &ReleaseState) -> Timestamp {
     state.schedule.as_ref().map(|s| s.start).or(state.started_at).unwrap_or_default()
 }
 
-fn phase_outputs(state: &ReleaseState, p: usize) -> IndexMap<String, Value> {
+/// The phase's `outputs:` evaluated over its activities' outputs, and the errors of those that
+/// could not be evaluated (their value is recorded as `null`).
+fn phase_outputs(state: &ReleaseState, p: usize) -> (IndexMap<String, Value>, Vec<String>) {
     let def = state.plan().phase_def(p);
     let scope = Scope::phase(state, p);
-    def.outputs
+    let mut errors = Vec::new();
+    let outputs = def
+        .outputs
         .iter()
-        .map(|(name, expr)| (name.clone(), eval::interpolate(expr, &scope).unwrap_or(Value::Null)))
-        .collect()
+        .map(|(name, expr)| {
+            let value = eval::interpolate(expr, &scope).unwrap_or_else(|e| {
+                errors.push(format!("`{name}`: {e}"));
+                Value::Null
+            });
+            (name.clone(), value)
+        })
+        .collect();
+    (outputs, errors)
 }
