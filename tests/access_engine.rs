@@ -62,7 +62,8 @@ fn org_managers_see_and_manage_only_their_org() {
     let search = Actor::new("sam").with_roles(["org_release_manager:search"]);
     let p = e.create_release("gated", new("payments weekly", "org:payments"), &payments).unwrap();
     let s = e.create_release("gated", new("search weekly", "org:search"), &search).unwrap();
-    let visible: Vec<String> = e.list_releases_as(&ReleaseFilter::default(), &payments).unwrap().into_iter().map(|r| r.id).collect();
+    let visible: Vec<String> =
+        e.list_releases_as(&ReleaseFilter::default(), &payments).unwrap().into_iter().map(|r| r.id).collect();
     assert_eq!(visible, vec![p.id.clone()], "an org manager never sees another org's releases");
     assert_eq!(e.get_release_as(&s.id, &payments).unwrap_err().code(), "permission_denied");
     assert_eq!(e.activate(&s.id, &payments).unwrap_err().code(), "permission_denied");

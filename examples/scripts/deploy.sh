@@ -1,11 +1,12 @@
 #!/bin/sh
-# Deploys a ref to an environment (simulated). Fails once when FAIL_ONCE_FILE names a file that
-# does not exist yet (it is created), so a demo can show a failure that a retry fixes.
+# Deploys a ref to an environment (simulated). Fails once for the environment named in
+# FAIL_ONCE_ENV while FAIL_ONCE_FILE names a file that does not exist yet (it is created), so a
+# demo can show a failure that a retry fixes.
 # Usage: deploy.sh <environment> <ref>
 set -eu
 env="${1:?usage: deploy.sh <environment> <ref>}"
 ref="${2:-HEAD}"
-if [ -n "${FAIL_ONCE_FILE:-}" ] && [ ! -e "$FAIL_ONCE_FILE" ]; then
+if [ "${FAIL_ONCE_ENV:-}" = "$env" ] && [ -n "${FAIL_ONCE_FILE:-}" ] && [ ! -e "$FAIL_ONCE_FILE" ]; then
   : > "$FAIL_ONCE_FILE"
   echo "deploy to $env failed: connection reset by the cluster API" >&2
   exit 3

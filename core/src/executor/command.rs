@@ -84,12 +84,22 @@ const DRAIN_WAIT: Duration = Duration::from_secs(2);
 /// The built-in `command` executor (see the [module docs](self)). Register it with
 /// `engine.register_executor("command", CommandExecutor::new())`. `Send + Sync`; runs any number of
 /// jobs at once, each on the calling thread.
-#[derive(Debug)]
 pub struct CommandExecutor {
     base_dir: PathBuf,
+    clock: std::sync::Arc<dyn crate::schedule::Clock>,
     kill_grace: Duration,
     capture_limit: usize,
     registry: Mutex<Registry>,
+}
+
+impl std::fmt::Debug for CommandExecutor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CommandExecutor")
+            .field("base_dir", &self.base_dir)
+            .field("kill_grace", &self.kill_grace)
+            .field("capture_limit", &self.capture_limit)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug, Default)]
@@ -117,10 +127,18 @@ impl CommandExecutor {
     pub fn new() -> Self {
         CommandExecutor {
             base_dir: PathBuf::from("."),
+            clock: std::sync::Arc::new(crate::schedule::SystemClock),
             kill_grace: Duration::from_secs(2),
             capture_limit: CAPTURE_LIMIT,
             registry: Mutex::new(Registry::default()),
         }
+    }
+
+    /// Measure job deadlines against this clock (the engine's): with a simulated clock, a job's
+    /// deadline is in simulated time. The default is the system clock.
+    pub fn with_clock(mut self, clock: std::sync::Arc<dyn crate::schedule::Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// Resolve relative `cwd` inputs (and run jobs without one) in `dir`.
@@ -154,7 +172,7 @@ impl CommandExecutor {
             Ok(spec) => spec,
             Err(message) => return permanent(format!("command executor: {message}")),
         };
-        let limit = match effective_timeout(spec.timeout, job.deadline) {
+        let limit = match effective_timeout(spec.timeout, job.deadline, self.clock.now()) {
             Ok(limit) => limit,
             Err(message) => return Outcome::Failure { message, retryable: true },
         };
@@ -466,10 +484,11 @@ fn scalar_list(items: &[Value]) -> Result<Vec<String>, String> {
 fn effective_timeout(
     timeout: Option<Duration>,
     deadline: Option<crate::Timestamp>,
+    now: crate::Timestamp,
 ) -> Result<Option<Duration>, String> {
     let until_deadline = match deadline {
         None => None,
-        Some(d) => match (d - chrono::Utc::now()).to_std() {
+        Some(d) => match (d - now).to_std() {
             Ok(left) if !left.is_zero() => Some(left),
             _ => return Err(format!("the job's deadline ({}) has already passed", d.to_rfc3339())),
         },
