@@ -1,33 +1,153 @@
-//! The engine's side of freezes and the calendar (wired by the time integration).
+//! The engine's side of freezes and the calendar (DESIGN §6).
+//!
+//! # The calendar
+//! [`Engine::calendar`] answers from a [`CalendarIndex`] kept in memory: built from the store's
+//! rows on first use, then kept current after every append this engine makes. The releases it
+//! finds are loaded (from the state cache) for their phase windows ([`CalendarEntry::from_state`]).
+//! A release changed only through *another* engine on a shared store shows its state as loaded
+//! (always current), but its place in the index is the one this engine last saw;
+//! [`Engine::refresh_calendar`] rebuilds the index.
 
-use super::Engine;
-use crate::access::Actor;
+use super::{Engine, lock};
+use crate::access::{Actor, can_read_release};
+use crate::calendar::{CalendarEntry, CalendarFilter, CalendarIndex, Conflict, conflicts, to_ics};
 use crate::release::{Command, ReleaseState};
 use crate::store::ReleaseRow;
-use crate::{Result, Timestamp};
+use crate::{Error, Result, Timestamp};
 
 impl Engine {
-    /// Until when a freeze window covers `state`'s services or environments at `now`.
-    pub(crate) fn frozen_until(&self, _state: &ReleaseState, _now: Timestamp) -> Option<Timestamp> {
-        None
+    /// Until when a freeze window covers `state`'s services or environments at `now` (`None`
+    /// when it is not frozen).
+    pub(crate) fn frozen_until(&self, state: &ReleaseState, now: Timestamp) -> Option<Timestamp> {
+        self.freeze_holding(state, now).map(|(w, _)| w.end)
     }
 
-    /// Refuses activating a release inside a freeze window (unless forced by an account release
-    /// manager).
+    /// Refuses activating a release inside a freeze window (unless forced: `authorize_command`
+    /// already let only account release managers force).
     pub(crate) fn check_activation_freeze(
         &self,
-        _state: &ReleaseState,
-        _cmd: &Command,
+        state: &ReleaseState,
+        cmd: &Command,
         _actor: &Actor,
-        _now: Timestamp,
+        now: Timestamp,
     ) -> Result<()> {
-        Ok(())
+        if !matches!(cmd, Command::Activate { force: false }) {
+            return Ok(());
+        }
+        match self.freeze_holding(state, now) {
+            None => Ok(()),
+            Some((w, resource)) => {
+                let what = if resource == "*" { "everything".to_string() } else { resource };
+                Err(Error::Schedule {
+                    message: format!(
+                        "release {} cannot be activated: freeze `{}` ({}) holds {what} from {} until {}; \
+                         activate it after the freeze, or an account release manager may force the activation",
+                        state.id,
+                        w.name,
+                        w.freeze_id,
+                        w.start.to_rfc3339(),
+                        w.end.to_rfc3339()
+                    ),
+                })
+            }
+        }
     }
 
     /// Keeps the calendar index current after an append.
     pub(crate) fn index_row(&self, row: &ReleaseRow) {
-        if let Some(index) = super::lock(&self.calendar_index).as_mut() {
+        if let Some(index) = lock(&self.calendar_index).as_mut() {
             index.upsert_release_row(row);
         }
+    }
+
+    /// Drops the calendar index; the next calendar query rebuilds it from the store (use after
+    /// other engines changed releases on a shared store).
+    pub fn refresh_calendar(&self) {
+        *lock(&self.calendar_index) = None;
+    }
+
+    /// The releases on the calendar in `[from, to)` that pass `filter`, by start, each with its
+    /// planned and actual windows and its phase windows (see [`crate::calendar`]). Week, month
+    /// and quarter views are ranges.
+    pub fn calendar(&self, from: Timestamp, to: Timestamp, filter: &CalendarFilter) -> Result<Vec<CalendarEntry>> {
+        self.calendar_where(from, to, filter, |_| true)
+    }
+
+    /// [`Engine::calendar`] with only the releases `actor` may read.
+    pub fn calendar_as(
+        &self,
+        actor: &Actor,
+        from: Timestamp,
+        to: Timestamp,
+        filter: &CalendarFilter,
+    ) -> Result<Vec<CalendarEntry>> {
+        self.calendar_where(from, to, filter, |s| can_read_release(actor, s))
+    }
+
+    /// The conflicts in `[from, to)`: releases whose windows overlap and share a service or
+    /// environment, and releases overlapping a stored freeze window on their services or
+    /// environments (see [`crate::calendar::conflicts`]).
+    pub fn conflicts(&self, from: Timestamp, to: Timestamp) -> Result<Vec<Conflict>> {
+        let entries = self.calendar(from, to, &CalendarFilter::default())?;
+        let freezes = self.list_freezes()?;
+        Ok(conflicts(&entries, &freezes, from, to))
+    }
+
+    /// The calendar of `[from, to)` as iCalendar (RFC 5545) text: one `VEVENT` per release.
+    pub fn calendar_ics(&self, from: Timestamp, to: Timestamp, filter: &CalendarFilter) -> Result<String> {
+        let entries = self.calendar(from, to, filter)?;
+        Ok(to_ics(&entries, self.clock.now()))
+    }
+
+    fn calendar_where(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        filter: &CalendarFilter,
+        keep: impl Fn(&ReleaseState) -> bool,
+    ) -> Result<Vec<CalendarEntry>> {
+        if from >= to {
+            return Err(Error::Schedule {
+                message: format!(
+                    "the calendar range is empty: {} is not before {}",
+                    from.to_rfc3339(),
+                    to.to_rfc3339()
+                ),
+            });
+        }
+        let now = self.clock.now();
+        let ids: Vec<String> = {
+            let mut index = lock(&self.calendar_index);
+            if index.is_none() {
+                // Built under the lock: an append meanwhile waits in `index_row`, then updates it.
+                *index = Some(CalendarIndex::from_release_rows(&self.store.releases()?));
+            }
+            index.as_ref().map(|i| i.query(from, to, now, filter).into_iter().map(|r| r.id.clone()).collect())
+        }
+        .unwrap_or_default();
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let state = match self.get_release(&id) {
+                Ok(s) => s,
+                Err(Error::NotFound { .. }) => {
+                    // Purged (or deleted through another engine) since it was indexed.
+                    if let Some(index) = lock(&self.calendar_index).as_mut() {
+                        index.remove(&id);
+                    }
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            if !keep(&state) {
+                continue;
+            }
+            if let Some(entry) = CalendarEntry::from_state(&state, now) {
+                if entry.overlaps(from, to) && filter.matches(&entry) {
+                    out.push(entry);
+                }
+            }
+        }
+        out.sort_by(|a, b| (a.start, &a.release_id).cmp(&(b.start, &b.release_id)));
+        Ok(out)
     }
 }

@@ -34,6 +34,7 @@ mod calendar;
 mod commands;
 mod drive;
 mod effects;
+mod freezes;
 mod groups;
 mod input_sets;
 mod open;
@@ -41,6 +42,7 @@ mod retention;
 mod subprocess;
 mod workers;
 
+pub use groups::GroupChanges;
 pub use input_sets::InputSet;
 
 pub use drive::ReleaseFilter;
@@ -79,6 +81,10 @@ pub struct Engine {
     dispatcher: crate::notify::Dispatcher,
     secrets: RwLock<Option<Arc<dyn crate::secrets::SecretResolver>>>,
     calendar_index: Mutex<Option<crate::calendar::CalendarIndex>>,
+    /// Freeze windows read from the store (refreshed every second, and after a local change).
+    freeze_cache: Mutex<Option<freezes::FreezeCache>>,
+    /// Per release group: how far its occurrences are materialised (skips the work on most ticks).
+    group_marks: Mutex<HashMap<String, groups::GroupMark>>,
 }
 
 /// Tunables of an engine (see the setters on [`Engine`]).
@@ -132,6 +138,8 @@ impl Engine {
             dispatcher: crate::notify::Dispatcher::new(),
             secrets: RwLock::new(None),
             calendar_index: Mutex::new(None),
+            freeze_cache: Mutex::new(None),
+            group_marks: Mutex::new(HashMap::new()),
         }
     }
 
@@ -149,6 +157,11 @@ impl Engine {
     /// How far ahead release groups materialise scheduled releases (default 90 days).
     pub fn set_horizon(&self, horizon: chrono::Duration) {
         self.update_settings(|s| s.horizon = horizon);
+    }
+
+    /// How far ahead release groups materialise scheduled releases.
+    pub fn horizon(&self) -> chrono::Duration {
+        self.settings().horizon
     }
 
     /// Adds a subscriber: it receives every notification (DESIGN §8) after the commit that caused
