@@ -10,8 +10,9 @@ use trainyard::access::Actor;
 use trainyard::executor::{Job, Outcome};
 use trainyard::model::Duration as TyDuration;
 use trainyard::release::NewRelease;
-use trainyard::schedule::ManualClock;
-use trainyard::{Engine, Error};
+use trainyard::calendar::CalendarFilter;
+use trainyard::schedule::{Freeze, ManualClock, ReleaseGroup};
+use trainyard::{Engine, Error, ReleaseFilter};
 
 #[path = "support/storage.rs"]
 mod support;
@@ -128,6 +129,7 @@ impl Run {
                 with.get("end").map(|t| time(t, self.start)),
                 with.get("auto_start").and_then(Value::as_bool).unwrap_or(true),
             ),
+            "activate" if with.get("force").and_then(Value::as_bool) == Some(true) => e.activate_forced(release, &actor),
             "activate" => e.activate(release, &actor),
             "pause" => e.pause(release, &actor),
             "resume" => e.resume(release, &actor),
@@ -158,6 +160,23 @@ impl Run {
                 };
                 return e.complete_job(&job, outcome);
             }
+            "create_release_group" => {
+                e.create_release_group(ReleaseGroup::from_value(&with)?, &actor).map(|_| ())?;
+                return Ok(());
+            }
+            "update_release_group" => {
+                e.update_release_group(ReleaseGroup::from_value(&with)?, &actor).map(|_| ())?;
+                return Ok(());
+            }
+            "delete_release_group" => {
+                e.delete_release_group(str_of(&with, "id").unwrap_or(""), &actor)?;
+                return Ok(());
+            }
+            "add_freeze" => {
+                e.add_freeze(Freeze::from_value(&with)?, &actor)?;
+                return Ok(());
+            }
+            "delete_freeze" => return e.delete_freeze(str_of(&with, "id").unwrap_or(""), &actor),
             other => panic!("unknown scenario command `{other}`"),
         }
         .map(|_| ())
@@ -262,6 +281,36 @@ fn check(run: &Run, release: &str, expect: &Value, since: usize, ctx: &str) -> V
     failures
 }
 
+/// The live releases of a release group, by planned start.
+fn group_releases(engine: &Engine, group: &str) -> Vec<String> {
+    let filter = ReleaseFilter { group: Some(group.to_string()), include_archived: true, ..Default::default() };
+    let mut releases = engine.list_releases(&filter).expect("releases of a group");
+    releases.sort_by_key(|r| (r.schedule.as_ref().map(|s| s.start), r.created_at));
+    releases.into_iter().map(|r| r.id).collect()
+}
+
+/// Expectations about release groups and the calendar (not about one release).
+fn check_time(run: &Run, expect: &Value, ctx: &str) -> Vec<String> {
+    let mut failures = Vec::new();
+    for (group, want) in expect.get("releases_in_group").map(as_map).unwrap_or_default() {
+        let n = group_releases(&run.engine, &group).len() as u64;
+        if Some(n) != want.as_u64() {
+            failures.push(format!("{ctx}: release group {group} has {n} release(s) (expected {want})"));
+        }
+    }
+    if let Some(cal) = expect.get("calendar") {
+        let (from, to) = (time(&cal["from"], run.start), time(&cal["to"], run.start));
+        let entries = run.engine.calendar(from, to, &CalendarFilter::default()).expect("calendar");
+        if let Some(want) = cal.get("count").and_then(Value::as_u64) {
+            if entries.len() as u64 != want {
+                let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
+                failures.push(format!("{ctx}: calendar has {} release(s) {names:?} (expected {want})", entries.len()));
+            }
+        }
+    }
+    failures
+}
+
 /// Makes the engine a scenario runs on, over a fresh store, on the scenario's clock.
 type EngineFactory<'a> = &'a dyn Fn(Arc<ManualClock>) -> Engine;
 
@@ -292,6 +341,9 @@ fn run_scenario(path: &Path, make: EngineFactory<'_>) -> Vec<String> {
             actor.roles = serde_json::from_value(r.clone()).unwrap();
         }
         actors.insert(name, actor);
+    }
+    if let Some(h) = str_of(&spec, "horizon") {
+        engine.set_horizon(Duration::seconds(TyDuration::parse(h).expect("horizon duration").as_secs() as i64));
     }
     let mut run = Run { engine, clock, start, actors, releases: IndexMap::new() };
     let rita = run.actors["rita"].clone();
@@ -356,6 +408,19 @@ fn run_scenario(path: &Path, make: EngineFactory<'_>) -> Vec<String> {
         }
         if let Err(e) = run.engine.run_until_idle(100_000) {
             failures.push(format!("{ctx}: driving the engine failed: {e}"));
+        }
+        // `bind: { alias: "group#n" }`: the n-th release (by planned start) of a release group.
+        for (name, target) in step.get("bind").map(as_map).unwrap_or_default() {
+            let (group, n) = target.as_str().and_then(|t| t.rsplit_once('#')).expect("bind: \"<group>#<n>\"");
+            match group_releases(&run.engine, group).get(n.parse::<usize>().expect("bind: n").saturating_sub(1)) {
+                Some(id) => {
+                    run.releases.insert(name, id.clone());
+                }
+                None => failures.push(format!("{ctx}: release group {group} has no release #{n}")),
+            }
+        }
+        if let Some(expect) = step.get("expect") {
+            failures.extend(check_time(&run, expect, &ctx));
         }
         let Some(id) = run.releases.get(&alias).cloned() else { continue };
         let since = *seen.get(&id).unwrap_or(&0);
