@@ -7,10 +7,10 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use trainyard::access::Actor;
+use trainyard::calendar::CalendarFilter;
 use trainyard::executor::{Job, Outcome};
 use trainyard::model::Duration as TyDuration;
 use trainyard::release::NewRelease;
-use trainyard::calendar::CalendarFilter;
 use trainyard::schedule::{Freeze, ManualClock, ReleaseGroup};
 use trainyard::{Engine, Error, ReleaseFilter};
 
@@ -129,7 +129,9 @@ impl Run {
                 with.get("end").map(|t| time(t, self.start)),
                 with.get("auto_start").and_then(Value::as_bool).unwrap_or(true),
             ),
-            "activate" if with.get("force").and_then(Value::as_bool) == Some(true) => e.activate_forced(release, &actor),
+            "activate" if with.get("force").and_then(Value::as_bool) == Some(true) => {
+                e.activate_forced(release, &actor)
+            }
             "activate" => e.activate(release, &actor),
             "pause" => e.pause(release, &actor),
             "resume" => e.resume(release, &actor),
