@@ -13,6 +13,9 @@ use crate::store::{Append, ReleaseRow, decode_snapshot, encode_snapshot};
 use crate::{Error, Result, Timestamp};
 use std::collections::{HashMap, HashSet};
 
+/// How many release states the engine keeps in memory.
+pub const STATE_CACHE_CAPACITY: usize = 10_000;
+
 /// Rounds of advancing after one command before the engine assumes a bug (each round starts or
 /// ends at least one node, so a real release never comes close).
 const MAX_ADVANCE_ROUNDS: usize = 1_000_000;
@@ -55,9 +58,22 @@ impl Engine {
         tracing::info!(release = %id, process = %state.process_id, "release created");
         let snapshot = state.clone();
         let fx = Effects::of(&state, &events, Vec::new(), row);
-        lock(&self.cache).insert(id.to_string(), state);
+        self.cache_put(id, state);
         self.run_effects(fx);
         Ok(snapshot)
+    }
+
+    /// Keeps a release's state in the cache. The cache is bounded ([`STATE_CACHE_CAPACITY`]): past
+    /// it, some other state is dropped (it is only a cache; a dropped release is reloaded from its
+    /// snapshot and the events after it).
+    pub(crate) fn cache_put(&self, id: &str, state: ReleaseState) {
+        let mut cache = lock(&self.cache);
+        if cache.len() >= STATE_CACHE_CAPACITY && !cache.contains_key(id) {
+            if let Some(victim) = cache.keys().find(|k| k.as_str() != id).cloned() {
+                cache.remove(&victim);
+            }
+        }
+        cache.insert(id.to_string(), state);
     }
 
     /// The current state of a release. A cached state is served only while it is at the store's
@@ -70,7 +86,7 @@ impl Engine {
             }
         }
         let state = self.load_row(&row)?;
-        lock(&self.cache).insert(id.to_string(), state.clone());
+        self.cache_put(id, state.clone());
         Ok(state)
     }
 
@@ -169,7 +185,7 @@ impl Engine {
             let checks = crate::access::authorize_command(actor, cmd, &state, level)
                 .and_then(|()| self.check_activation_freeze(&state, cmd, actor, now));
             if let Err(e) = checks {
-                lock(&self.cache).insert(id.to_string(), state);
+                self.cache_put(id, state);
                 return Err(e);
             }
             let frozen_until = self.frozen_until(&state, now);
@@ -180,7 +196,7 @@ impl Engine {
                     // A refusal against a state another engine has moved past is decided again.
                     let fresh = self.store.release(id)?.is_some_and(|r| r.seq == state.seq);
                     if fresh {
-                        lock(&self.cache).insert(id.to_string(), state);
+                        self.cache_put(id, state);
                         return Err(e);
                     }
                     continue;
@@ -219,7 +235,7 @@ impl Engine {
                 Ok(()) => {
                     self.maybe_snapshot(&state, expected);
                     let fx = Effects::of(&state, &all, cancelled, row);
-                    lock(&self.cache).insert(id.to_string(), state);
+                    self.cache_put(id, state);
                     self.run_effects(fx);
                     return Ok(all);
                 }
