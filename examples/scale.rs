@@ -46,7 +46,11 @@ fn main() -> Result<()> {
     for i in 0..n {
         let mut inputs = indexmap::IndexMap::new();
         inputs.insert("environment".to_string(), serde_json::Value::from(envs[i % envs.len()]));
-        let r = engine.create_release("scale", NewRelease { name: format!("release {i}"), inputs, ..Default::default() }, &rita)?;
+        let r = engine.create_release(
+            "scale",
+            NewRelease { name: format!("release {i}"), inputs, ..Default::default() },
+            &rita,
+        )?;
         // Spread over two years, one every ~63 seconds.
         let at = start + Duration::seconds((i as i64) * 63_072_000 / n.max(1) as i64);
         engine.schedule(&r.id, &rita, at, Some(at + Duration::hours(4)), false)?;

@@ -6,7 +6,11 @@ PEERS := benches/peers
 PEERS_VENV := $(PEERS)/.venv
 PEERS_N ?= 2000
 
-.PHONY: bench bench-peers bench-peers-python bench-peers-node
+.PHONY: bench bench-peers bench-peers-python bench-peers-node bench-scale
+
+## One million releases in SQLite: create them, query a month of the calendar, report memory.
+bench-scale:
+	$(CARGO) run --release -p trainyard-examples --example scale -- 1000000
 
 bench:
 	$(CARGO) bench -p trainyard
