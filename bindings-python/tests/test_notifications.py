@@ -68,3 +68,18 @@ def test_a_subscriber_may_call_back_into_the_engine() -> None:
     r = engine.create_release("gate", name="r", actor=RITA)
     engine.activate(r.id, actor=RITA)
     assert statuses and statuses[-1] == "on_hold"
+
+
+def test_keyboard_interrupt_in_a_subscriber_is_raised_after_the_commit() -> None:
+    engine = Engine.in_memory(clock=ManualClock(START))
+    engine.register_process(PROCESS)
+
+    def interrupted(n: Notification) -> None:
+        raise KeyboardInterrupt("stop")
+
+    engine.subscribe(interrupted)
+    r = engine.create_release("gate", name="r", actor=RITA)
+    with pytest.raises(KeyboardInterrupt):
+        engine.activate(r.id, actor=RITA)
+    assert engine.get_release(r.id).status == "on_hold", "the command was committed"
+    assert engine.notification_failures() == 3
