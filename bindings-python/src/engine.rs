@@ -5,23 +5,25 @@
 //! Nothing here decides anything: the lifecycle, access checks and validation live in the core.
 
 use crate::actor::PyActor;
+use crate::callbacks::{PySecretResolver, PySubscriber};
 use crate::convert::{self, Definition};
 use crate::errors;
 use crate::executor::{Interrupt, PyExecutor, PyJob};
 use crate::problem::PyProblem;
 use crate::run;
 use crate::time::{self, PyManualClock};
-use crate::views::{PyEvent, PyProcessInfo, PyRelease};
+use crate::views::{PyEvent, PyInputSet, PyJobRecord, PyProcessInfo, PyRelease};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::types::{PyDelta, PyDict};
+use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
-use trainyard::executor::Outcome;
+use trainyard::access::{Actor, ReleaseLevel};
+use trainyard::executor::{CommandExecutor, Outcome};
 use trainyard::release::{Event, NewRelease, ReleaseKind, ReleaseStatus};
-use trainyard::schedule::Clock;
-use trainyard::{Engine, Error, ReleaseFilter};
-
-/// The release levels of DESIGN §7, as `release_level=` takes them.
-const RELEASE_LEVELS: [&str; 2] = ["account", "organization"];
+use trainyard::schedule::{Clock, SystemClock};
+use trainyard::secrets::MapSecretResolver;
+use trainyard::{Engine, Error, ReleaseFilter, RetentionPolicy};
 
 /// The engine: registered processes and executors, releases and their events, on one store and
 /// one clock. ``Engine.in_memory()`` or ``Engine.open(url)``; usable as a context manager (the
@@ -43,27 +45,24 @@ fn storage(py: Python<'_>, message: String) -> PyErr {
     err(py, Error::Storage { message })
 }
 
-fn check_level(py: Python<'_>, level: &str) -> PyResult<()> {
-    match level {
-        "account" => Ok(()),
-        "organization" => Err(err(
-            py,
-            Error::InvalidInput {
-                problems: vec![trainyard::Problem::new(
-                    "release_level",
-                    "invalid_value",
-                    "release_level \"organization\" is not available in this build: the engine has no \
-                     release-level setting yet, and every release is managed at the account level; \
-                     use release_level=\"account\"",
-                )],
-            },
-        )),
-        other => Err(PyValueError::new_err(format!(
-            "release_level must be one of {}, not {}",
-            RELEASE_LEVELS.map(convert::repr_str).join(", "),
-            convert::repr_str(other)
-        ))),
+/// `release_level=`: ``account`` or ``organization``, parsed by the core (`InvalidInputError`).
+fn level_of(py: Python<'_>, level: &str) -> PyResult<ReleaseLevel> {
+    level.parse().map_err(|e| err(py, e))
+}
+
+/// A `timedelta` argument.
+fn duration(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<chrono::Duration> {
+    if obj.cast::<PyDelta>().is_err() {
+        return Err(PyTypeError::new_err(format!(
+            "{what} must be a datetime.timedelta, not {}",
+            obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "object".into())
+        )));
     }
+    obj.extract()
+}
+
+fn actor_of(actor: Option<PyRef<'_, PyActor>>) -> Option<Actor> {
+    actor.map(|a| a.inner.clone())
 }
 
 fn clock_of(clock: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Arc<dyn Clock>>> {
@@ -85,8 +84,14 @@ fn events(py: Python<'_>, list: Vec<Event>) -> PyResult<Vec<PyEvent>> {
 }
 
 impl PyEngine {
-    fn build(url: String, release_level: String, engine: Engine) -> Self {
-        PyEngine { inner: RwLock::new(Some(Arc::new(engine))), url, release_level, interrupt: Default::default() }
+    fn build(url: String, level: ReleaseLevel, engine: Engine) -> Self {
+        engine.set_release_level(level);
+        PyEngine {
+            inner: RwLock::new(Some(Arc::new(engine))),
+            url,
+            release_level: level.as_str().to_string(),
+            interrupt: Default::default(),
+        }
     }
 
     /// The core engine, or `StorageError` once closed.
@@ -113,15 +118,11 @@ impl PyEngine {
         f: impl FnOnce(&Engine) -> trainyard::Result<Vec<Event>> + Send,
     ) -> PyResult<Vec<PyEvent>> {
         let engine = self.engine(py)?;
-        let list = run(py, move || f(&engine))?;
-        events(py, list)
-    }
-
-    fn release(&self, py: Python<'_>, id: &str) -> PyResult<PyRelease> {
-        let engine = self.engine(py)?;
-        let id = id.to_string();
-        let state = run(py, move || engine.get_release(&id))?;
-        PyRelease::new(py, &state)
+        let list = run(py, move || f(&engine));
+        // A subscriber may have raised KeyboardInterrupt/SystemExit while the command's
+        // notifications were delivered (after its commit).
+        self.reraise_interrupt()?;
+        events(py, list?)
     }
 }
 
@@ -130,50 +131,36 @@ impl PyEngine {
     /// An engine with an in-memory store (for tests and scripts): nothing survives the process.
     ///
     /// ``clock`` is a ``ManualClock`` to drive time by hand, or ``None`` for the system clock.
-    /// ``release_level`` is ``"account"`` (the only level available in this build).
+    /// ``release_level`` is ``"account"`` (releases are scoped ``account``; the default) or
+    /// ``"organization"`` (releases are scoped ``org:<id>``); the other scope is refused with
+    /// ``InvalidInputError``.
     #[staticmethod]
     #[pyo3(signature = (*, clock = None, release_level = "account"))]
     fn in_memory(py: Python<'_>, clock: Option<&Bound<'_, PyAny>>, release_level: &str) -> PyResult<Self> {
-        check_level(py, release_level)?;
+        let level = level_of(py, release_level)?;
         let engine = match clock_of(clock)? {
             Some(c) => Engine::in_memory_with_clock(c),
             None => Engine::in_memory(),
         };
-        Ok(PyEngine::build("memory://".into(), release_level.into(), engine))
+        Ok(PyEngine::build("memory://".into(), level, engine))
     }
 
-    /// An engine on the store named by ``url``; the scheme picks the backend.
+    /// An engine on the store named by ``url``; the scheme picks the backend: ``memory://``,
+    /// ``sqlite://relative/path.db`` or ``sqlite:///absolute/path.db`` (one file; reopening it
+    /// continues where the last engine left off), ``postgres://user[:password]@host[:port]/db``
+    /// with an optional ``?schema=NAME`` (created if missing; several engines may share it).
     ///
-    /// This build has ``memory://`` only; ``sqlite://path`` and ``postgres://…`` raise
-    /// ``StorageError`` until the core's storage backends land. ``clock`` and ``release_level`` as
-    /// for ``in_memory``.
+    /// A malformed URL, an unknown scheme or an unreachable database raises ``StorageError``
+    /// (naming the URL without its password). ``clock`` and ``release_level`` as for
+    /// ``in_memory``.
     #[staticmethod]
     #[pyo3(signature = (url, *, release_level = "account", clock = None))]
     fn open(py: Python<'_>, url: &str, release_level: &str, clock: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
-        check_level(py, release_level)?;
-        let clock = clock_of(clock)?;
-        let Some((scheme, _)) = url.split_once("://") else {
-            return Err(storage(
-                py,
-                format!("{url:?} is not a storage URL; expected <scheme>://…, e.g. memory:// or sqlite://releases.db"),
-            ));
-        };
-        match scheme {
-            "memory" => {
-                let engine = match clock {
-                    Some(c) => Engine::in_memory_with_clock(c),
-                    None => Engine::in_memory(),
-                };
-                Ok(PyEngine::build(url.into(), release_level.into(), engine))
-            }
-            "sqlite" | "postgres" | "postgresql" => {
-                Err(storage(py, format!("the {scheme} storage backend is not available in this build; memory:// is")))
-            }
-            other => Err(storage(
-                py,
-                format!("unknown storage scheme `{other}`; expected memory://, sqlite://path or postgres://…"),
-            )),
-        }
+        let level = level_of(py, release_level)?;
+        let clock: Arc<dyn Clock> = clock_of(clock)?.unwrap_or_else(|| Arc::new(SystemClock));
+        let target = url.to_string();
+        let engine = run(py, move || Engine::open_with(&target, clock))?;
+        Ok(PyEngine::build(trainyard::store::redact_url(url), level, engine))
     }
 
     /// The storage URL this engine was opened on (``memory://`` for ``in_memory``).
@@ -182,7 +169,7 @@ impl PyEngine {
         &self.url
     }
 
-    /// The release level (``"account"``).
+    /// The release level: ``"account"`` or ``"organization"``.
     #[getter]
     fn release_level(&self) -> &str {
         &self.release_level
@@ -294,14 +281,74 @@ impl PyEngine {
         Ok(())
     }
 
-    /// Reports the outcome of a job run outside the engine (or by an executor that returned
-    /// ``STARTED``): ``outputs`` for a success, or ``error`` (a message) for a failure, which is
-    /// ``retryable`` by default. A report for a stale attempt raises ``ConflictError``.
-    #[pyo3(signature = (job_id, *, outputs = None, error = None, retryable = true))]
+    /// Registers the built-in ``command`` executor under ``name``: it runs ``with.argv`` (no
+    /// shell unless ``with.shell``), with ``with.env``, in ``with.cwd`` (relative to ``base_dir``,
+    /// default the current directory), within ``with.timeout``; the child writes ``name=value``
+    /// outputs to the file ``$TRAINYARD_OUTPUT``. A non-zero exit fails the attempt (retryable)
+    /// with the tails of stderr and stdout. It runs in the thread that calls ``tick()``, without
+    /// the GIL.
+    #[pyo3(signature = (name = "command", *, base_dir = None))]
+    fn register_command_executor(&self, py: Python<'_>, name: &str, base_dir: Option<PathBuf>) -> PyResult<()> {
+        let engine = self.engine(py)?;
+        let executor = match base_dir {
+            Some(dir) => CommandExecutor::new().with_base_dir(dir),
+            None => CommandExecutor::new(),
+        };
+        engine.register_executor(name, executor);
+        Ok(())
+    }
+
+    /// Claims up to ``limit`` queued jobs of the named ``executors`` for ``worker`` (any name for
+    /// the external worker process) for ``lease`` (a ``timedelta``). Each returned ``Job`` carries
+    /// its ``lease_token``; claiming starts the attempt (its timeout runs from now). Call
+    /// ``heartbeat`` while working and ``complete_job(job.id, job.lease_token, ...)`` at the end.
+    /// A job whose lease expired is handed out again (same id, new token; the old token becomes
+    /// stale). Inputs hold the resolved secrets.
+    #[pyo3(signature = (executors, *, worker, limit = 10, lease = None))]
+    fn claim_jobs(
+        &self,
+        py: Python<'_>,
+        executors: Vec<String>,
+        worker: String,
+        limit: usize,
+        lease: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Vec<PyJob>> {
+        let lease = match lease {
+            Some(l) if !l.is_none() => duration(l, "lease")?,
+            _ => chrono::Duration::minutes(5),
+        };
+        let engine = self.engine(py)?;
+        let claimed = run(py, move || {
+            let names: Vec<&str> = executors.iter().map(String::as_str).collect();
+            engine.claim_jobs(&names, &worker, limit, lease)
+        })?;
+        Ok(claimed.into_iter().map(PyJob::claimed).collect())
+    }
+
+    /// Extends the lease of a claimed job (by the engine's job lease, 5 minutes) and returns when
+    /// it now ends. ``ConflictError`` if ``lease_token`` is stale (the job went to another worker)
+    /// or the job's attempt ended.
+    #[pyo3(signature = (job_id, lease_token))]
+    fn heartbeat<'py>(&self, py: Python<'py>, job_id: String, lease_token: String) -> PyResult<Bound<'py, PyAny>> {
+        let engine = self.engine(py)?;
+        let until = run(py, move || engine.heartbeat(&job_id, &lease_token))?;
+        time::to_datetime(py, &until)
+    }
+
+    /// Reports the outcome of a job: ``outputs`` for a success, or ``error`` (a message) for a
+    /// failure, which is ``retryable`` by default.
+    ///
+    /// With ``lease_token`` (a job from ``claim_jobs``) the token must still be the job's:
+    /// ``ConflictError`` otherwise (the lease expired and the job went to someone else, or the
+    /// attempt ended). Without one (an in-process executor that returned ``STARTED``, or a trusted
+    /// caller), a report for a stale attempt raises ``ConflictError`` and one for an attempt that
+    /// already ended ``InvalidTransitionError``.
+    #[pyo3(signature = (job_id, lease_token = None, *, outputs = None, error = None, retryable = true))]
     fn complete_job(
         &self,
         py: Python<'_>,
         job_id: &str,
+        lease_token: Option<String>,
         outputs: Option<&Bound<'_, PyAny>>,
         error: Option<String>,
         retryable: bool,
@@ -316,13 +363,87 @@ impl PyEngine {
         };
         let engine = self.engine(py)?;
         let id = job_id.to_string();
-        run(py, move || engine.complete_job(&id, outcome))
+        let result = run(py, move || match lease_token {
+            Some(token) => engine.complete_claimed_job(&id, &token, outcome),
+            None => engine.complete_job(&id, outcome),
+        });
+        self.reraise_interrupt()?;
+        result
     }
 
     /// Jobs queued for in-process executors and not yet run.
     fn queued_jobs(&self, py: Python<'_>) -> PyResult<Vec<PyJob>> {
         let engine = self.engine(py)?;
-        Ok(engine.queued_jobs().into_iter().map(|inner| PyJob { inner }).collect())
+        let jobs = run(py, move || Ok(engine.queued_jobs()))?;
+        Ok(jobs.into_iter().map(PyJob::new).collect())
+    }
+
+    /// Every job in the store (queued, leased, or held by an executor that returned
+    /// ``STARTED``), oldest first, each a ``JobRecord`` with its lease.
+    fn list_jobs(&self, py: Python<'_>) -> PyResult<Vec<PyJobRecord>> {
+        let engine = self.engine(py)?;
+        let records = run(py, move || engine.list_jobs())?;
+        records.into_iter().map(|r| PyJobRecord::new(py, r)).collect()
+    }
+
+    // ---- notifications and secrets ----
+
+    /// Calls ``fn(notification: Notification)`` for every notification (DESIGN §8: release
+    /// started/ended, phase started/ended, approval requested/reminder/escalated, input waiting,
+    /// activity on hold), after the commit that caused it, under the GIL, in the thread whose
+    /// engine call caused it. An exception raised by ``fn`` never reaches that call: it is logged
+    /// and counted (``notification_failures()``). Subscribers cannot be removed.
+    #[pyo3(signature = (r#fn))]
+    fn subscribe(&self, py: Python<'_>, r#fn: Bound<'_, PyAny>) -> PyResult<()> {
+        let fn_ = r#fn;
+        if !fn_.is_callable() {
+            return Err(PyTypeError::new_err(format!(
+                "a subscriber must be callable as fn(notification) -> None, not {}",
+                fn_.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "object".into())
+            )));
+        }
+        let engine = self.engine(py)?;
+        engine.subscribe(PySubscriber::new(fn_, self.interrupt.clone()));
+        Ok(())
+    }
+
+    /// How many notification deliveries failed (a subscriber raised) since the engine started.
+    fn notification_failures(&self, py: Python<'_>) -> PyResult<u64> {
+        Ok(self.engine(py)?.notification_failures())
+    }
+
+    /// Sets where ``secret://name`` references in ``secret`` inputs are resolved when a job is
+    /// handed to an executor (in process or by ``claim_jobs``): a ``dict`` of name → value (copied
+    /// now), or a callable ``resolver(name) -> str`` (called under the GIL each time; raise to say
+    /// the secret is unavailable, without putting a value in the message). Resolved values reach
+    /// only the executor's ``job.inputs``: never events, history, errors or notifications, and an
+    /// executor echoing one in its outputs or error has it replaced by ``***``. Replaces the
+    /// previous resolver.
+    #[pyo3(signature = (resolver))]
+    fn set_secret_resolver(&self, py: Python<'_>, resolver: &Bound<'_, PyAny>) -> PyResult<()> {
+        let engine = self.engine(py)?;
+        if let Ok(map) = resolver.cast::<PyDict>() {
+            let mut secrets = Vec::with_capacity(map.len());
+            for (k, v) in map.iter() {
+                let (Ok(name), Ok(value)) = (k.extract::<String>(), v.extract::<String>()) else {
+                    return Err(PyTypeError::new_err(format!(
+                        "a secrets dict maps str names to str values; {} is not",
+                        k.repr().map(|r| r.to_string()).unwrap_or_else(|_| "an entry".into())
+                    )));
+                };
+                secrets.push((name, value));
+            }
+            engine.set_secret_resolver(MapSecretResolver::new(secrets));
+            return Ok(());
+        }
+        if resolver.is_callable() {
+            engine.set_secret_resolver(PySecretResolver::new(resolver.clone().unbind()));
+            return Ok(());
+        }
+        Err(PyTypeError::new_err(format!(
+            "a secret resolver is a dict of name -> value or a callable name -> str, not {}",
+            resolver.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "object".into())
+        )))
     }
 
     // ---- driving ----
@@ -350,10 +471,12 @@ impl PyEngine {
 
     /// Creates a draft release of the latest version of ``process_id``.
     ///
-    /// ``inputs`` are merged over the process defaults (validated at ``schedule``/``activate``);
-    /// ``kind`` is ``standard``, ``hotfix``, ``feature`` or ``system``; ``scope`` is ``account`` or
-    /// ``org:<id>``; ``owners`` are user ids. ``input_set`` raises ``NotFoundError`` in this build
-    /// (the engine has no input sets yet).
+    /// Its inputs are the process defaults, then the latest version of the input set named
+    /// ``input_set`` (``NotFoundError`` naming the process's sets if there is none), then
+    /// ``inputs``; the set's name and version are recorded (``Release.input_set``). Inputs are
+    /// validated at ``schedule``/``activate``. ``kind`` is ``standard``, ``hotfix``, ``feature`` or
+    /// ``system``; ``scope`` is ``account`` or ``org:<id>`` (matching the engine's
+    /// ``release_level``); ``owners`` are user ids. ``actor`` must be a release manager of the scope.
     #[pyo3(signature = (process_id, *, name, actor, inputs = None, input_set = None, kind = "standard", scope = "account", owners = None))]
     #[allow(clippy::too_many_arguments)]
     fn create_release(
@@ -369,16 +492,6 @@ impl PyEngine {
         owners: Option<Vec<String>>,
     ) -> PyResult<PyRelease> {
         let engine = self.engine(py)?;
-        if let Some(set) = input_set {
-            return Err(err(
-                py,
-                Error::NotFound {
-                    kind: "input set".into(),
-                    id: format!("{process_id}/{set}"),
-                    hint: Some("this build has no input sets yet; pass the values as inputs=".into()),
-                },
-            ));
-        }
         let kind: ReleaseKind = kind.parse().map_err(|e| err(py, e))?;
         let new = NewRelease {
             name,
@@ -390,7 +503,14 @@ impl PyEngine {
         };
         let actor = actor.inner.clone();
         let id = process_id.to_string();
-        let state = run(py, move || engine.create_release(&id, new, &actor))?;
+        let state = run(py, move || {
+            let input_set = match input_set {
+                Some(set) => Some(engine.input_set_for_release(&id, &set, None)?),
+                None => None,
+            };
+            engine.create_release(&id, NewRelease { input_set, ..new }, &actor)
+        })?;
+        self.reraise_interrupt()?;
         PyRelease::new(py, &state)
     }
 
@@ -477,7 +597,12 @@ impl PyEngine {
         self.command(py, move |e| e.archive(&release_id, &actor))
     }
 
-    /// Deletes a draft or scheduled release.
+    /// Deletes a release (DESIGN §8): a draft or scheduled one is deleted (a ``deleted`` event);
+    /// a running or on_hold one raises ``InvalidTransitionError``, and so does an ended one that
+    /// is not archived (its data is kept for the retention period); an archived one that ended
+    /// within the retention period raises ``ConflictError`` naming the day it becomes deletable;
+    /// after that it is purged with its events (the returned list is then empty). A release
+    /// referenced by another (a subprocess parent) raises ``ConflictError``.
     #[pyo3(signature = (release_id, *, actor))]
     fn delete_release(&self, py: Python<'_>, release_id: String, actor: PyRef<'_, PyActor>) -> PyResult<Vec<PyEvent>> {
         let actor = actor.inner.clone();
@@ -602,17 +727,23 @@ impl PyEngine {
 
     /// The current state of a release. ``NotFoundError`` for an unknown or deleted one.
     ///
-    /// ``actor`` is accepted for the read-access rules of DESIGN §7, which the engine does not
-    /// apply to reads yet: every release is returned.
+    /// With ``actor``, only if they may read it (DESIGN §7: readers of its scope, people listed on
+    /// it): ``PermissionDeniedError`` otherwise. Without, the caller is trusted.
     #[pyo3(signature = (release_id, *, actor = None))]
     fn get_release(&self, py: Python<'_>, release_id: &str, actor: Option<PyRef<'_, PyActor>>) -> PyResult<PyRelease> {
-        let _ = actor;
-        self.release(py, release_id)
+        let engine = self.engine(py)?;
+        let id = release_id.to_string();
+        let actor = actor_of(actor);
+        let state = run(py, move || match actor {
+            Some(a) => engine.get_release_as(&id, &a),
+            None => engine.get_release(&id),
+        })?;
+        PyRelease::new(py, &state)
     }
 
     /// Releases matching every filter given, oldest first: ``status`` and ``kind`` (snake_case
     /// strings), ``group`` (release group id), ``scope``; archived releases only with
-    /// ``include_archived``. ``actor`` as for ``get_release`` (not applied yet).
+    /// ``include_archived``. With ``actor``, only those they may read.
     #[pyo3(signature = (*, actor = None, status = None, kind = None, group = None, scope = None, include_archived = false))]
     #[allow(clippy::too_many_arguments)]
     fn list_releases(
@@ -625,7 +756,6 @@ impl PyEngine {
         scope: Option<String>,
         include_archived: bool,
     ) -> PyResult<Vec<PyRelease>> {
-        let _ = actor;
         let filter = ReleaseFilter {
             status: status.map(str::parse::<ReleaseStatus>).transpose().map_err(|e| err(py, e))?,
             kind: kind.map(str::parse::<ReleaseKind>).transpose().map_err(|e| err(py, e))?,
@@ -634,14 +764,90 @@ impl PyEngine {
             include_archived,
         };
         let engine = self.engine(py)?;
-        let states = run(py, move || engine.list_releases(&filter))?;
+        let actor = actor_of(actor);
+        let states = run(py, move || match actor {
+            Some(a) => engine.list_releases_as(&filter, &a),
+            None => engine.list_releases(&filter),
+        })?;
         states.iter().map(|s| PyRelease::new(py, s)).collect()
     }
 
-    /// The release's events, oldest first: its audit trail.
-    #[pyo3(signature = (release_id))]
-    fn history(&self, py: Python<'_>, release_id: &str) -> PyResult<Vec<PyEvent>> {
+    /// The release's events, oldest first: its audit trail. With ``actor``, only if they may read
+    /// the release (``PermissionDeniedError`` otherwise).
+    #[pyo3(signature = (release_id, *, actor = None))]
+    fn history(&self, py: Python<'_>, release_id: &str, actor: Option<PyRef<'_, PyActor>>) -> PyResult<Vec<PyEvent>> {
         let id = release_id.to_string();
-        self.command(py, move |e| e.history(&id))
+        let actor = actor_of(actor);
+        self.command(py, move |e| match actor {
+            Some(a) => e.history_as(&id, &a),
+            None => e.history(&id),
+        })
+    }
+
+    // ---- input sets ----
+
+    /// Saves the named input set of ``process_id`` (a new version when ``values`` differ from its
+    /// latest one) and returns its version. The values are checked against the process's inputs
+    /// (``InvalidInputError`` lists unknown names and bad values; a set may be partial). ``actor``
+    /// must be a release manager (account, or of any org).
+    #[pyo3(signature = (process_id, name, values, *, actor))]
+    fn save_input_set(
+        &self,
+        py: Python<'_>,
+        process_id: String,
+        name: String,
+        values: &Bound<'_, PyAny>,
+        actor: PyRef<'_, PyActor>,
+    ) -> PyResult<u32> {
+        let values = convert::to_map(values, "values")?;
+        let actor = actor.inner.clone();
+        let engine = self.engine(py)?;
+        run(py, move || engine.save_input_set(&process_id, &name, values, &actor))
+    }
+
+    /// An input set of ``process_id``: its latest version, or ``version``. ``NotFoundError`` names
+    /// the process's sets.
+    #[pyo3(signature = (process_id, name, version = None))]
+    fn get_input_set(
+        &self,
+        py: Python<'_>,
+        process_id: String,
+        name: String,
+        version: Option<u32>,
+    ) -> PyResult<PyInputSet> {
+        let engine = self.engine(py)?;
+        let set = run(py, move || engine.get_input_set(&process_id, &name, version))?;
+        PyInputSet::new(py, &set)
+    }
+
+    /// The input sets of ``process_id``: ``(name, latest version)`` pairs.
+    #[pyo3(signature = (process_id))]
+    fn list_input_sets(&self, py: Python<'_>, process_id: String) -> PyResult<Vec<(String, u32)>> {
+        let engine = self.engine(py)?;
+        run(py, move || engine.list_input_sets(&process_id))
+    }
+
+    // ---- retention ----
+
+    /// Sets the retention policy: terminal releases that ended more than ``archive_after`` (a
+    /// ``timedelta``; default 365 days) ago are archived by ``apply_retention``, and archived ones
+    /// may then be deleted.
+    #[pyo3(signature = (*, archive_after))]
+    fn set_retention(&self, py: Python<'_>, archive_after: &Bound<'_, PyAny>) -> PyResult<()> {
+        let archive_after = duration(archive_after, "archive_after")?;
+        self.engine(py)?.set_retention(RetentionPolicy { archive_after });
+        Ok(())
+    }
+
+    /// Archives every terminal release (success, partial_success, failed, aborted) that ended
+    /// before ``now`` (default: the engine's clock) minus the retention period, and returns their
+    /// ids. Active releases are never archived.
+    #[pyo3(signature = (now = None))]
+    fn apply_retention(&self, py: Python<'_>, now: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<String>> {
+        let now = time::opt_timestamp(now, "now")?;
+        let engine = self.engine(py)?;
+        let result = run(py, move || engine.apply_retention(now.unwrap_or_else(|| engine.clock().now())));
+        self.reraise_interrupt()?;
+        result
     }
 }

@@ -18,6 +18,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 use std::sync::{Arc, Mutex};
 use trainyard::executor::{Executor, Job, Outcome};
+use trainyard::store::ClaimedJob;
 
 /// A `BaseException` (not an `Exception`) raised inside an executor, kept to be raised again by the
 /// engine call that ran the job.
@@ -26,12 +27,27 @@ pub type Interrupt = Arc<Mutex<Option<PyErr>>>;
 /// One attempt of an automated activity, handed to an executor.
 ///
 /// ``id`` is stable across redelivery (``<release>/<phase>/<activity>/<attempt>``) and is what
-/// ``Engine.complete_job`` takes; ``inputs`` are the activity's resolved ``with`` values (a new dict
-/// on every access); ``deadline`` is when the attempt times out (tz-aware), if the activity has a
-/// ``timeout``.
+/// ``Engine.complete_job`` takes; ``inputs`` are the activity's resolved ``with`` values (secrets
+/// resolved; a new dict on every access); ``deadline`` is when the attempt times out (tz-aware), if
+/// the activity has a ``timeout``. A job from ``Engine.claim_jobs`` also carries its
+/// ``lease_token`` (for ``heartbeat`` and ``complete_job``) and ``deliveries`` (1 = first delivery).
 #[pyclass(frozen, module = "trainyard", name = "Job")]
 pub struct PyJob {
     pub(crate) inner: Job,
+    pub(crate) token: Option<String>,
+    pub(crate) deliveries: Option<u32>,
+}
+
+impl PyJob {
+    /// A job handed to an in-process executor or listed (no lease token).
+    pub fn new(inner: Job) -> Self {
+        PyJob { inner, token: None, deliveries: None }
+    }
+
+    /// A job claimed by an external worker, with its lease token.
+    pub fn claimed(c: ClaimedJob) -> Self {
+        PyJob { inner: c.job, token: Some(c.token), deliveries: Some(c.deliveries) }
+    }
 }
 
 #[pymethods]
@@ -84,9 +100,23 @@ impl PyJob {
         time::opt_datetime(py, self.inner.deadline.as_ref())
     }
 
+    /// The lease token of a job from ``Engine.claim_jobs`` (``None`` otherwise): pass it to
+    /// ``heartbeat`` and ``complete_job``. A redelivery after the lease expired gets a new one.
+    #[getter]
+    fn lease_token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    /// How many times a claimed job was handed out, this time included (``None`` if not claimed).
+    #[getter]
+    fn deliveries(&self) -> Option<u32> {
+        self.deliveries
+    }
+
     fn __repr__(&self) -> String {
+        let claimed = self.deliveries.map(|d| format!(", deliveries={d}")).unwrap_or_default();
         format!(
-            "Job(id={}, executor={}, attempt={})",
+            "Job(id={}, executor={}, attempt={}{claimed})",
             convert::repr_str(&self.inner.id),
             convert::repr_str(&self.inner.executor),
             self.inner.attempt
@@ -153,7 +183,7 @@ impl PyExecutor {
 impl Executor for PyExecutor {
     fn execute(&self, job: &Job) -> Outcome {
         Python::attach(|py| {
-            let called = Py::new(py, PyJob { inner: job.clone() }).and_then(|j| self.func.call1(py, (j,)));
+            let called = Py::new(py, PyJob::new(job.clone())).and_then(|j| self.func.call1(py, (j,)));
             match called {
                 Ok(result) => self.outcome(result.bind(py)),
                 Err(err) => {

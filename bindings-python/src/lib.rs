@@ -3,10 +3,13 @@
 //! Thin by design (see DESIGN.md §1): argument conversion ([`convert`], [`time`]), the error
 //! mapping ([`errors`]), the callback adapter for Python executors ([`executor`]), and the classes
 //! that wrap core values: `Problem` ([`problem`]), `Actor` ([`actor`]), `ManualClock` ([`time`]),
-//! `Engine` ([`engine`]), `Release`/`Phase`/`Activity`/`Event`/`ProcessInfo` ([`views`]). Every call into the core runs with the GIL
+//! `Engine` ([`engine`]), `Release`/`Phase`/`Activity`/`Event`/`ProcessInfo`/`InputSet`/`JobRecord`
+//! ([`views`]), and the adapters for Python subscribers and secret resolvers plus `Notification`
+//! ([`callbacks`]). Every call into the core runs with the GIL
 //! released and inside `catch_unwind`, so no panic crosses into Python.
 
 mod actor;
+mod callbacks;
 mod convert;
 mod engine;
 mod errors;
@@ -70,6 +73,14 @@ fn load_process<'py>(py: Python<'py>, definition: &Bound<'py, PyAny>) -> PyResul
     convert::to_py(py, &doc)
 }
 
+/// Test support (not part of the API): drops the PostgreSQL schema named by ``url``'s
+/// ``?schema=`` option, with everything in it.
+#[pyfunction]
+#[pyo3(name = "_drop_postgres_schema", signature = (url))]
+fn drop_postgres_schema(py: Python<'_>, url: String) -> PyResult<()> {
+    run(py, move || trainyard::store::PostgresStore::open(&url)?.drop_schema())
+}
+
 /// Native part of the ``trainyard`` package; import from ``trainyard`` instead.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -86,6 +97,10 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<views::PyPhase>()?;
     m.add_class::<views::PyActivity>()?;
     m.add_class::<views::PyEvent>()?;
+    m.add_class::<views::PyInputSet>()?;
+    m.add_class::<views::PyJobRecord>()?;
+    m.add_class::<callbacks::PyNotification>()?;
+    m.add_function(wrap_pyfunction!(drop_postgres_schema, m)?)?;
     m.add_function(wrap_pyfunction!(validate_process, m)?)?;
     m.add_function(wrap_pyfunction!(load_process, m)?)?;
     Ok(())

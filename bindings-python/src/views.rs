@@ -5,13 +5,15 @@
 //! strings; times are tz-aware UTC `datetime`s; inputs, outputs and event data are plain dicts.
 
 use crate::convert::{self, repr_str as q};
+use crate::executor::PyJob;
 use crate::problem::PyProblem;
 use crate::time;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList};
 use std::collections::HashMap;
 use trainyard::release::{ActivityState, Event, PhaseState, ReleaseState};
-use trainyard::{ProcessInfo, Timestamp, model};
+use trainyard::store::JobRecord;
+use trainyard::{InputSet, ProcessInfo, Timestamp, model};
 
 fn snake<T: serde::Serialize>(v: &T) -> String {
     match serde_json::to_value(v) {
@@ -291,7 +293,7 @@ impl PyPhase {
 /// ``success``, ``partial_success``, ``failed``, ``aborted``), ``scope`` (``account`` or
 /// ``org:<id>``), the pinned ``process_id``/``process_version``, ``inputs``, ``attempt`` (restarts),
 /// ``archived``, ``rolled_back``, ``pre_executed`` (activated before its scheduled start),
-/// ``paused``, ``owners``, ``group``, the planned window (``planned_start``, ``planned_end``,
+/// ``paused``, ``owners``, ``group``, ``input_set`` (``(name, version)``), the planned window (``planned_start``, ``planned_end``,
 /// ``auto_start``), ``created_at``/``started_at``/``ended_at``, and ``phases`` by id (regular
 /// phases, then rollback phases). Read it again with ``Engine.get_release`` to see later changes.
 #[pyclass(frozen, module = "trainyard", name = "Release")]
@@ -341,6 +343,9 @@ pub struct PyRelease {
     /// The release group that generated it.
     #[pyo3(get)]
     group: Option<String>,
+    /// The input set it was created from: ``(name, version)``, or ``None``.
+    #[pyo3(get)]
+    input_set: Option<(String, u32)>,
     /// Planned start, once scheduled.
     #[pyo3(get)]
     planned_start: Option<Timestamp>,
@@ -397,6 +402,7 @@ impl PyRelease {
             paused: s.paused,
             owners: s.owners.clone(),
             group: s.group.clone(),
+            input_set: s.input_set.clone(),
             planned_start: s.schedule.as_ref().map(|x| x.start),
             planned_end: s.schedule.as_ref().and_then(|x| x.end),
             auto_start: s.schedule.as_ref().map(|x| x.auto_start),
@@ -420,6 +426,100 @@ impl PyRelease {
             q(&self.process_id),
             self.process_version,
             self.attempt
+        )
+    }
+}
+
+/// One version of a named input set of a process (``Engine.get_input_set``): ``process_id``,
+/// ``name``, ``version`` (1, 2, …: a new one each time the values change) and ``values`` (a dict).
+#[pyclass(frozen, module = "trainyard", name = "InputSet")]
+pub struct PyInputSet {
+    /// The process it belongs to.
+    #[pyo3(get)]
+    process_id: String,
+    /// Its name.
+    #[pyo3(get)]
+    name: String,
+    /// Its version.
+    #[pyo3(get)]
+    version: u32,
+    /// The values.
+    #[pyo3(get)]
+    values: Py<PyAny>,
+}
+
+impl PyInputSet {
+    pub fn new(py: Python<'_>, set: &InputSet) -> PyResult<Self> {
+        Ok(PyInputSet {
+            process_id: set.process_id.clone(),
+            name: set.name.clone(),
+            version: set.version,
+            values: convert::map_to_py(py, &set.values)?.unbind(),
+        })
+    }
+}
+
+#[pymethods]
+impl PyInputSet {
+    fn __repr__(&self, py: Python<'_>) -> String {
+        let keys: Vec<String> = self
+            .values
+            .bind(py)
+            .cast::<PyDict>()
+            .map(|d| d.keys().iter().filter_map(|k| k.extract::<String>().ok()).map(|k| q(&k)).collect())
+            .unwrap_or_default();
+        format!(
+            "InputSet(process_id={}, name={}, version={}, values=[{}])",
+            q(&self.process_id),
+            q(&self.name),
+            self.version,
+            keys.join(", ")
+        )
+    }
+}
+
+/// A job in the store with its lease (``Engine.list_jobs``): the ``job``, the ``worker`` holding
+/// (or last holding) its lease and when that lease ends (``lease_until``; both ``None`` if never
+/// claimed), and how many times it was handed out (``deliveries``).
+#[pyclass(frozen, module = "trainyard", name = "JobRecord")]
+pub struct PyJobRecord {
+    /// The job (its inputs as stored: secret references unresolved).
+    #[pyo3(get)]
+    job: Py<PyJob>,
+    /// The lease holder, or ``None``.
+    #[pyo3(get)]
+    worker: Option<String>,
+    /// When the lease ends (tz-aware, UTC), or ``None``.
+    #[pyo3(get)]
+    lease_until: Option<Timestamp>,
+    /// How many times it was handed out.
+    #[pyo3(get)]
+    deliveries: u32,
+}
+
+impl PyJobRecord {
+    pub fn new(py: Python<'_>, r: JobRecord) -> PyResult<Self> {
+        Ok(PyJobRecord {
+            job: Py::new(py, PyJob::new(r.job))?,
+            worker: r.worker,
+            lease_until: r.lease_until,
+            deliveries: r.deliveries,
+        })
+    }
+}
+
+#[pymethods]
+impl PyJobRecord {
+    fn __repr__(&self, py: Python<'_>) -> String {
+        let job = self.job.bind(py).get();
+        format!(
+            "JobRecord(id={}, worker={}, lease_until={}, deliveries={})",
+            q(&job.inner.id),
+            self.worker.as_deref().map(q).unwrap_or_else(|| "None".into()),
+            self.lease_until
+                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+                .unwrap_or_else(|| "None".into()),
+            self.deliveries
         )
     }
 }

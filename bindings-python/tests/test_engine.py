@@ -101,25 +101,46 @@ def test_open_memory_and_context_manager() -> None:
 @pytest.mark.parametrize(
     "url, message",
     [
-        ("bogus://x", "unknown storage scheme `bogus`"),
-        ("sqlite://releases.db", "sqlite storage backend is not available in this build"),
-        ("postgres://u@h/db", "postgres storage backend is not available in this build"),
-        ("releases.db", "not a storage URL"),
+        ("bogus://x", "unknown scheme `bogus`"),
+        ("sqlite://", "no file path"),
+        ("postgres://app:s3cret@127.0.0.1:1/none", "cannot open store `postgres://app:\\*\\*\\*@127.0.0.1:1/none`"),
+        ("releases.db", "expected `memory://`, `sqlite://PATH`"),
     ],
 )
-def test_open_other_schemes_is_a_storage_error(url: str, message: str) -> None:
+def test_open_bad_urls_is_a_storage_error(url: str, message: str) -> None:
     with pytest.raises(trainyard.StorageError, match=message) as info:
         Engine.open(url)
     assert info.value.code == "storage"
+    assert "s3cret" not in str(info.value), "the password never appears"
+
+
+def test_open_sqlite_and_the_url_is_shown_without_a_password(tmp_path: Any) -> None:
+    with Engine.open(f"sqlite://{tmp_path / 'r.db'}") as e:
+        assert e.url.startswith("sqlite://") and e.url.endswith("r.db")
+        assert e.list_processes() == []
+    assert (tmp_path / "r.db").is_file()
 
 
 def test_release_level_is_checked() -> None:
     assert Engine.in_memory(release_level="account").release_level == "account"
-    with pytest.raises(trainyard.InvalidInputError, match="not available in this build") as info:
-        Engine.in_memory(release_level="organization")
-    assert info.value.problems[0].path == "release_level"
-    with pytest.raises(ValueError, match="release_level must be one of"):
+    with pytest.raises(trainyard.InvalidInputError, match="not a release level") as info:
         Engine.open("memory://", release_level="galaxy")
+    assert info.value.problems[0].path == "release_level"
+
+
+def test_organization_level_takes_org_scoped_releases_only() -> None:
+    engine = Engine.in_memory(release_level="organization")
+    assert engine.release_level == "organization" and "organization" in repr(engine)
+    engine.register_process({"id": "p", "phases": [{"id": "a", "activities": [{"id": "b", "kind": "manual"}]}]})
+    ops = Actor("olga", roles=["org_release_manager:payments"])
+    r = engine.create_release("p", name="r", actor=ops, scope="org:payments")
+    assert r.scope == "org:payments"
+    with pytest.raises(trainyard.InvalidInputError) as info:
+        engine.create_release("p", name="r", actor=RITA)  # scope "account" at the organization level
+    assert [p.code for p in info.value.problems] == ["release_level_mismatch"]
+    with pytest.raises(trainyard.PermissionDeniedError):
+        engine.create_release("p", name="r", actor=ops, scope="org:billing")
+    assert Engine.open("memory://", release_level="organization").release_level == "organization"
 
 
 def test_clock_must_be_a_manual_clock() -> None:
@@ -388,11 +409,6 @@ def test_list_releases_filters(engine: Engine) -> None:
         engine.list_releases(status="finished")
     with pytest.raises(trainyard.InvalidInputError, match="not a release kind"):
         engine.create_release("weekly", name="x", actor=RITA, kind="urgent")
-
-
-def test_input_sets_are_not_available_yet(engine: Engine) -> None:
-    with pytest.raises(trainyard.NotFoundError, match="input set `weekly/defaults` not found; this build has no input sets"):
-        engine.create_release("weekly", name="x", actor=RITA, input_set="defaults")
 
 
 def test_snapshots_are_read_only_and_readable(engine: Engine) -> None:

@@ -120,9 +120,27 @@ TESTED = {
 
 
 def test_every_error_class_is_raised_above_except_executor() -> None:
-    """ExecutorError is the exception: no engine call can raise it yet (the core returns
-    `Error::Executor` nowhere; a job for an unregistered executor stays queued). It still maps."""
+    """ExecutorError is the exception: no engine call can raise it. The core creates
+    `Error::Executor` only when a job's `secret://` reference cannot be resolved, and the engine
+    turns that into the failure of the job's attempt (below), never into the caller's error; a job
+    for an unregistered executor stays queued. The class still maps."""
     codes = {cls.code for cls in trainyard.TrainyardError.__subclasses__()}
     assert codes - set(TESTED) == {"executor"}
     err = trainyard.ExecutorError("executor error: x")
     assert err.code == "executor" and isinstance(err, trainyard.TrainyardError)
+
+
+def test_the_executor_error_of_an_unresolvable_secret_fails_the_job() -> None:
+    engine = Engine.in_memory(clock=trainyard.ManualClock(START))
+    engine.set_secret_resolver(lambda name: (_ for _ in ()).throw(KeyError(name)))
+    engine.register_process({"id": "s", "inputs": {"token": {"type": "secret", "default": "secret://t"}},
+                             "phases": [{"id": "a", "activities": [
+                                 {"id": "b", "kind": "automated", "executor": "x", "on_failure": "fail",
+                                  "with": {"t": "${ inputs.token }"}}]}]})
+    engine.register_executor("x", lambda job: None)
+    r = engine.create_release("s", name="r", actor=RITA)
+    engine.activate(r.id, actor=RITA)
+    engine.run_until_idle()  # no ExecutorError here: the attempt fails instead
+    act = engine.get_release(r.id).phases["a"].activities["b"]
+    assert act.status == "failed"
+    assert act.error == "executor error: secret `t` (job input `t`) could not be resolved: KeyError: 't'"

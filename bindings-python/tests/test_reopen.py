@@ -1,15 +1,8 @@
-"""A release survives its engine: reopen the same sqlite file in a new engine and continue it.
-
-The test is written against the final API and runs as soon as ``Engine.open("sqlite://…")`` is
-available; until the core has ``Engine::open(url)`` with its sqlite backend, ``open`` raises
-``StorageError("… not available in this build")`` and the test is skipped with that reason."""
+"""A release survives its engine: reopen the same sqlite file in a new engine and continue it."""
 
 from datetime import datetime, timezone
 from pathlib import Path
 
-import pytest
-
-import trainyard
 from trainyard import Actor, Engine, ManualClock
 
 START = datetime(2025, 4, 7, 9, tzinfo=timezone.utc)
@@ -20,19 +13,10 @@ PROCESS = {"id": "gate", "phases": [
 ]}
 
 
-def open_or_skip(url: str, clock: ManualClock) -> Engine:
-    try:
-        return Engine.open(url, clock=clock)
-    except trainyard.StorageError as e:
-        if "not available in this build" in str(e):
-            pytest.skip(f"sqlite storage is not in this build yet (core has no Engine::open(url)): {e}")
-        raise
-
-
 def test_reopen_the_sqlite_file_and_continue_a_release(tmp_path: Path) -> None:
     url = f"sqlite://{tmp_path / 'releases.db'}"
     clock = ManualClock(START)
-    with open_or_skip(url, clock) as first:
+    with Engine.open(url, clock=clock) as first:
         first.register_executor("make", lambda job: {"artifact": "app.tgz"})
         first.register_process(PROCESS)
         release = first.create_release("gate", name="r", actor=RITA)

@@ -28,8 +28,10 @@ def stub_names(path: Path) -> Set[str]:
 
 
 def test_native_stub_lists_exactly_the_public_names_of_the_module() -> None:
-    runtime = {n for n in dir(native) if not n.startswith("_") or n == "__version__"}
-    assert stub_names(PACKAGE_DIR / "_native.pyi") == runtime
+    def public(names: Set[str]) -> Set[str]:
+        return {n for n in names if not n.startswith("_") or n == "__version__"}
+
+    assert public(stub_names(PACKAGE_DIR / "_native.pyi")) == public(set(dir(native)))
 
 
 def test_package_exports_are_all_importable() -> None:
@@ -70,7 +72,7 @@ def test_public_api_type_checks(tmp_path: Path) -> None:
 
 ENGINE_SAMPLE = """
 from datetime import datetime, timedelta, timezone
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 import trainyard as ty
 
 clock = ty.ManualClock(datetime(2025, 4, 7, tzinfo=timezone.utc))
@@ -98,6 +100,28 @@ with ty.Engine.in_memory(clock=clock) as engine:
         raise ty.JobFailed("m", retryable=False)
     except ty.JobFailed as f:
         retry: bool = f.retryable
+    jobs: List[ty.Job] = engine.claim_jobs(["deploy"], worker="w", limit=2, lease=timedelta(minutes=1))
+    token: Optional[str] = jobs[0].lease_token
+    until: datetime = engine.heartbeat(jobs[0].id, jobs[0].lease_token or "")
+    engine.complete_job(jobs[0].id, token, outputs={"a": 1})
+    engine.complete_job(jobs[0].id, error="e", retryable=False)
+    records: List[ty.JobRecord] = engine.list_jobs()
+    version: int = engine.save_input_set("x", "eu", {"a": 1}, actor=rita)
+    iset: ty.InputSet = engine.get_input_set("x", "eu", version)
+    sets: List[Tuple[str, int]] = engine.list_input_sets("x")
+    recorded: Optional[Tuple[str, int]] = r.input_set
+    def listen(n: ty.Notification) -> None:
+        print(n.kind, n.recipients, n.at, n.seq, n.phase)
+    engine.subscribe(listen)
+    failures: int = engine.notification_failures()
+    engine.set_secret_resolver({"t": "v"})
+    engine.set_secret_resolver(lambda name: name.upper())
+    engine.register_command_executor(base_dir="/tmp")
+    archived: List[str] = engine.apply_retention()
+    engine.set_retention(archive_after=timedelta(days=30))
+    visible: List[ty.Release] = engine.list_releases(actor=rita)
+    trail: List[ty.Event] = engine.history(r.id, actor=rita)
+    pg = ty.Engine.open("postgres://u@h/db?schema=s", release_level="organization", clock=clock)
 engine.abort(r.id, actor=rita)
 """
 

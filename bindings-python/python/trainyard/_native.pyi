@@ -1,8 +1,9 @@
 """Native part of the ``trainyard`` package; import from ``trainyard`` instead."""
 
+import os
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Type, Union, final
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Type, Union, final
 
 __all__ = [
     "__version__",
@@ -20,6 +21,10 @@ __all__ = [
     "Phase",
     "Activity",
     "Event",
+    "InputSet",
+    "JobRecord",
+    "Notification",
+    "_drop_postgres_schema",
 ]
 
 __version__: str
@@ -72,6 +77,9 @@ def load_process(definition: Union[str, Dict[str, Any]]) -> Dict[str, Any]:
 
     Raises ``ValidationError`` listing every problem when the definition is invalid.
     """
+
+def _drop_postgres_schema(url: str) -> None:
+    """Test support, not part of the API: drops the PostgreSQL schema named by ``url``'s ``?schema=``."""
 
 @final
 class Actor:
@@ -132,6 +140,81 @@ class Job:
     @property
     def deadline(self) -> Optional[datetime]:
         """When the attempt times out (tz-aware, UTC), or ``None``."""
+    @property
+    def lease_token(self) -> Optional[str]:
+        """The lease token of a job from ``Engine.claim_jobs`` (``None`` otherwise)."""
+    @property
+    def deliveries(self) -> Optional[int]:
+        """How many times a claimed job was handed out, this time included (``None`` if not claimed)."""
+
+@final
+class JobRecord:
+    """A job in the store with its lease (``Engine.list_jobs``)."""
+
+    @property
+    def job(self) -> Job:
+        """The job (its inputs as stored: secret references unresolved)."""
+    @property
+    def worker(self) -> Optional[str]:
+        """The lease holder, or ``None``."""
+    @property
+    def lease_until(self) -> Optional[datetime]:
+        """When the lease ends (tz-aware, UTC), or ``None``."""
+    @property
+    def deliveries(self) -> int:
+        """How many times it was handed out."""
+
+@final
+class InputSet:
+    """One version of a named input set of a process."""
+
+    @property
+    def process_id(self) -> str:
+        """The process it belongs to."""
+    @property
+    def name(self) -> str:
+        """Its name."""
+    @property
+    def version(self) -> int:
+        """Its version."""
+    @property
+    def values(self) -> Dict[str, Any]:
+        """The values."""
+
+@final
+class Notification:
+    """One notification, delivered to the functions passed to ``Engine.subscribe``."""
+
+    @property
+    def kind(self) -> str:
+        """What happened (snake_case), e.g. ``approval_requested``."""
+    @property
+    def release_id(self) -> str:
+        """The release id."""
+    @property
+    def release_name(self) -> str:
+        """The release's display name."""
+    @property
+    def phase(self) -> Optional[str]:
+        """The phase, for phase and activity notifications."""
+    @property
+    def activity(self) -> Optional[str]:
+        """The activity, for activity notifications."""
+    @property
+    def status(self) -> Optional[str]:
+        """The final status, for ``release_ended`` and ``phase_ended``."""
+    @property
+    def recipients(self) -> List[str]:
+        """Who should hear about it."""
+    @property
+    def at(self) -> datetime:
+        """When it happened (tz-aware, UTC)."""
+    @property
+    def seq(self) -> int:
+        """The sequence number of the event that caused it."""
+    @property
+    def message(self) -> str:
+        """A one-line human-readable text."""
 
 @final
 class Started:
@@ -306,6 +389,9 @@ class Release:
     def group(self) -> Optional[str]:
         """The release group that generated it."""
     @property
+    def input_set(self) -> Optional[Tuple[str, int]]:
+        """The input set it was created from: ``(name, version)``, or ``None``."""
+    @property
     def planned_start(self) -> Optional[datetime]:
         """Planned start, once scheduled."""
     @property
@@ -336,13 +422,13 @@ class Engine:
         """An engine with an in-memory store."""
     @staticmethod
     def open(url: str, *, release_level: str = "account", clock: Optional[ManualClock] = None) -> "Engine":
-        """An engine on the store named by ``url`` (``memory://`` in this build)."""
+        """An engine on the store named by ``url``: ``memory://``, ``sqlite://path``, ``postgres://…``."""
     @property
     def url(self) -> str:
         """The storage URL."""
     @property
     def release_level(self) -> str:
-        """The release level."""
+        """The release level: ``"account"`` or ``"organization"``."""
     @property
     def closed(self) -> bool:
         """Whether ``close()`` was called."""
@@ -369,17 +455,40 @@ class Engine:
     # executors and jobs
     def register_executor(self, name: str, fn: Callable[[Job], Union[Dict[str, Any], None, Started]]) -> None:
         """Registers ``fn(job) -> dict | None | STARTED`` as the in-process executor ``name``."""
+    def register_command_executor(self, name: str = "command", *, base_dir: Optional[Union[str, "os.PathLike[str]"]] = None) -> None:
+        """Registers the built-in ``command`` executor (runs ``with.argv``) under ``name``."""
+    def claim_jobs(
+        self,
+        executors: Sequence[str],
+        *,
+        worker: str,
+        limit: int = 10,
+        lease: Optional[timedelta] = None,
+    ) -> List[Job]:
+        """Claims up to ``limit`` jobs of ``executors`` for ``worker``; each has a ``lease_token``."""
+    def heartbeat(self, job_id: str, lease_token: str) -> datetime:
+        """Extends a claimed job's lease; returns its new end. ``ConflictError`` for a stale token."""
     def complete_job(
         self,
         job_id: str,
+        lease_token: Optional[str] = None,
         *,
         outputs: Optional[Dict[str, Any]] = None,
         error: Optional[str] = None,
         retryable: bool = True,
     ) -> None:
-        """Reports the outcome of a job that returned ``STARTED`` or runs outside the engine."""
+        """Reports a job's outcome (with its ``lease_token`` when it was claimed)."""
     def queued_jobs(self) -> List[Job]:
         """Jobs queued for in-process executors and not yet run."""
+    def list_jobs(self) -> List[JobRecord]:
+        """Every job in the store with its lease, oldest first."""
+    # notifications and secrets
+    def subscribe(self, fn: Callable[[Notification], object]) -> None:
+        """Calls ``fn(notification)`` after every commit that notifies someone; its exceptions are counted."""
+    def notification_failures(self) -> int:
+        """How many notification deliveries failed so far."""
+    def set_secret_resolver(self, resolver: Union[Mapping[str, str], Callable[[str], str]]) -> None:
+        """Where ``secret://name`` references are resolved: a dict name -> value, or ``fn(name) -> str``."""
     # driving
     def tick(self) -> int:
         """Fires due timers and runs queued jobs; returns how many it handled."""
@@ -432,7 +541,7 @@ class Engine:
     def archive(self, release_id: str, *, actor: Actor) -> List[Event]:
         """Archives a release that has ended."""
     def delete_release(self, release_id: str, *, actor: Actor) -> List[Event]:
-        """Deletes a draft or scheduled release."""
+        """Deletes a release, following the retention rules (DESIGN §8)."""
     def approve(
         self, release_id: str, phase_id: str, activity_id: str, *, actor: Actor, comment: Optional[str] = None
     ) -> List[Event]:
@@ -487,5 +596,17 @@ class Engine:
         include_archived: bool = False,
     ) -> List[Release]:
         """Releases matching every filter given, oldest first."""
-    def history(self, release_id: str) -> List[Event]:
-        """The release's events, oldest first."""
+    def history(self, release_id: str, *, actor: Optional[Actor] = None) -> List[Event]:
+        """The release's events, oldest first (with ``actor``: only if they may read it)."""
+    # input sets
+    def save_input_set(self, process_id: str, name: str, values: Dict[str, Any], *, actor: Actor) -> int:
+        """Saves a named input set of a process; returns its version."""
+    def get_input_set(self, process_id: str, name: str, version: Optional[int] = None) -> InputSet:
+        """An input set (its latest version, or ``version``)."""
+    def list_input_sets(self, process_id: str) -> List[Tuple[str, int]]:
+        """The input sets of a process: ``(name, latest version)`` pairs."""
+    # retention
+    def set_retention(self, *, archive_after: timedelta) -> None:
+        """Sets how long ended releases are kept before ``apply_retention`` archives them."""
+    def apply_retention(self, now: Optional[datetime] = None) -> List[str]:
+        """Archives terminal releases older than the retention period; returns their ids."""

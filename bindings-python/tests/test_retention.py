@@ -1,0 +1,76 @@
+"""Retention and deletion (DESIGN §8): apply_retention archives ended releases past the retention
+period; delete_release refuses with a distinct error for each rule and purges archived ones."""
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+import trainyard
+from trainyard import Actor, Engine, ManualClock
+
+START = datetime(2025, 4, 7, 9, tzinfo=timezone.utc)
+RITA = Actor("rita", roles=["account_release_manager"])
+PROCESS = {"id": "p", "phases": [{"id": "a", "activities": [{"id": "b", "kind": "manual"}]}]}
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+def engine(clock: ManualClock) -> Engine:
+    e = Engine.in_memory(clock=clock)
+    e.register_process(PROCESS)
+    return e
+
+
+def ended(engine: Engine) -> str:
+    r = engine.create_release("p", name="r", actor=RITA)
+    engine.activate(r.id, actor=RITA)
+    engine.complete_manual(r.id, "a", "b", actor=RITA, values={})
+    assert engine.get_release(r.id).status == "success"
+    return r.id
+
+
+def test_apply_retention_archives_old_ended_releases(engine: Engine, clock: ManualClock) -> None:
+    old = ended(engine)
+    active = engine.create_release("p", name="active", actor=RITA)
+    engine.activate(active.id, actor=RITA)
+    assert engine.apply_retention() == []
+    clock.advance(timedelta(days=366))
+    recent = ended(engine)
+    assert engine.apply_retention() == [old]
+    assert engine.get_release(old).archived and not engine.get_release(recent).archived
+    assert engine.get_release(active.id).status == "on_hold", "active releases are never archived"
+    assert engine.history(old)[-1].comment == "retention: ended more than 365 days ago"
+    assert engine.apply_retention(clock.now() + timedelta(days=400)) == [recent]
+    assert [r.id for r in engine.list_releases(include_archived=True, status="success")] == [old, recent]
+
+
+def test_set_retention(engine: Engine, clock: ManualClock) -> None:
+    rid = ended(engine)
+    engine.set_retention(archive_after=timedelta(days=7))
+    clock.advance(timedelta(days=8))
+    assert engine.apply_retention() == [rid]
+    with pytest.raises(TypeError, match="archive_after must be a datetime.timedelta"):
+        engine.set_retention(archive_after=7)  # type: ignore[arg-type]
+
+
+def test_delete_release_rules(engine: Engine, clock: ManualClock) -> None:
+    draft = engine.create_release("p", name="d", actor=RITA)
+    assert [e.kind for e in engine.delete_release(draft.id, actor=RITA)] == ["deleted"]
+    running = engine.create_release("p", name="r", actor=RITA)
+    engine.activate(running.id, actor=RITA)
+    with pytest.raises(trainyard.InvalidTransitionError, match="while it is on_hold"):
+        engine.delete_release(running.id, actor=RITA)
+    rid = ended(engine)
+    with pytest.raises(trainyard.InvalidTransitionError, match="archive it first"):
+        engine.delete_release(rid, actor=RITA)
+    engine.archive(rid, actor=RITA)
+    with pytest.raises(trainyard.ConflictError, match="within the retention period"):
+        engine.delete_release(rid, actor=RITA)
+    clock.advance(timedelta(days=366))
+    assert engine.delete_release(rid, actor=RITA) == []
+    with pytest.raises(trainyard.NotFoundError):
+        engine.get_release(rid)
