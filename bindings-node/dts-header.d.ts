@@ -67,6 +67,23 @@ export type ExecutorResult = Record<string, unknown> | void | null | undefined
 export interface EngineOptions {
   /** The clock the engine reads (default: the system clock). */
   clock?: ManualClock
-  /** `account` (default). `organization` needs the core's release-level setting (not in this build). */
+  /**
+   * One release level per installation: `account` (default; releases scoped `account`) or
+   * `organization` (releases scoped `org:<id>`). A scope of the other level is refused with
+   * `invalid_input` (`release_level_mismatch`).
+   */
   releaseLevel?: 'account' | 'organization'
 }
+
+/** The kinds of notification delivered to `subscribe` functions. */
+export type NotificationKind =
+  | 'release_started'
+  | 'release_ended'
+  | 'input_waiting'
+  | 'phase_started'
+  | 'phase_ended'
+  | 'activity_on_hold'
+  | 'approval_requested'
+  | 'approval_reminder'
+  | 'approval_escalated'
+

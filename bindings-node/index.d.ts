@@ -67,9 +67,26 @@ export type ExecutorResult = Record<string, unknown> | void | null | undefined
 export interface EngineOptions {
   /** The clock the engine reads (default: the system clock). */
   clock?: ManualClock
-  /** `account` (default). `organization` needs the core's release-level setting (not in this build). */
+  /**
+   * One release level per installation: `account` (default; releases scoped `account`) or
+   * `organization` (releases scoped `org:<id>`). A scope of the other level is refused with
+   * `invalid_input` (`release_level_mismatch`).
+   */
   releaseLevel?: 'account' | 'organization'
 }
+
+/** The kinds of notification delivered to `subscribe` functions. */
+export type NotificationKind =
+  | 'release_started'
+  | 'release_ended'
+  | 'input_waiting'
+  | 'phase_started'
+  | 'phase_ended'
+  | 'activity_on_hold'
+  | 'approval_requested'
+  | 'approval_reminder'
+  | 'approval_escalated'
+
 
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
@@ -105,8 +122,10 @@ export declare class Engine {
   /** An engine with in-memory storage: `Engine.inMemory({ clock?, releaseLevel? })`. */
   static inMemory(options?: EngineOptions): Engine
   /**
-   * An engine on the storage the URL names (`memory://`; `sqlite://…` and `postgres://…` throw
-   * code `storage` until those backends land).
+   * An engine on the storage the URL names: `memory://`, `sqlite://relative/path.db`,
+   * `sqlite:///absolute/path.db`, `postgres://user[:password]@host[:port]/db[?schema=NAME]`.
+   * A malformed URL, an unknown scheme or an unreachable database throws code `storage`.
+   * Opening runs on the calling thread; a server should use `Engine.openAsync`.
    */
   static open(url: string, options?: EngineOptions): Engine
   /** `Engine.open` off the JS thread: resolves to the engine. */
@@ -167,10 +186,31 @@ export declare class Engine {
   /** Skips a pending activity (with a reason). */
   skip(releaseId: string, phaseId: string, activityId: string, options: ReasonOptions): Array<Event>
   /**
-   * Reports the outcome of a job run outside the engine (`{ outputs }` or `{ error }`). A report
-   * for a stale attempt throws `conflict`.
+   * Reports the outcome of a job run outside the engine (`{ outputs }` or `{ error }`). With
+   * `leaseToken` (a job from `claimJobs`) the token must still be the job's: a stale one throws
+   * `conflict`. A report for a stale attempt throws `conflict`, for an ended one
+   * `invalid_transition`.
    */
   completeJob(jobId: string, options?: CompleteJobOptions | undefined | null): void
+  /** `completeJob` off the JS thread. */
+  completeJobAsync(jobId: string, options?: CompleteJobOptions | undefined | null): Promise<void>
+  /**
+   * Claims up to `limit` (default 10) jobs of the named executors for an external `worker`, each
+   * leased for `leaseMs` (default 5 minutes) and carrying its `leaseToken`. Claiming starts the
+   * attempt; inputs come with their secrets resolved.
+   */
+  claimJobs(executors: Array<string>, options: ClaimOptions): Array<ClaimedJob>
+  /** `claimJobs` off the JS thread. */
+  claimJobsAsync(executors: Array<string>, options: ClaimOptions): Promise<Array<ClaimedJob>>
+  /**
+   * Extends the lease of a claimed job; returns its new end. A stale token (the lease expired
+   * and the job went to another worker) or an ended attempt throws `conflict`.
+   */
+  heartbeat(jobId: string, leaseToken: string): Date
+  /** `heartbeat` off the JS thread. */
+  heartbeatAsync(jobId: string, leaseToken: string): Promise<Date>
+  /** Every job in the store (queued, leased, parked), oldest first, with its lease. */
+  listJobs(): Array<JobRecord>
   /** Jobs queued for in-process executors, not yet run. */
   queuedJobs(): Array<Job>
   /**
@@ -187,16 +227,63 @@ export declare class Engine {
   tickAsync(): Promise<number>
   /** `runUntilIdle()` on a worker thread; executor functions are still called on the JS thread. */
   runUntilIdleAsync(maxSteps?: number | undefined | null): Promise<number>
-  /** The current state of a release. */
-  getRelease(releaseId: string): Release
+  /**
+   * The current state of a release. With `{ actor }` it is read on their behalf:
+   * `permission_denied` when they may not see it.
+   */
+  getRelease(releaseId: string, options?: ReadOptions | undefined | null): Release
   /** `getRelease` off the JS thread. */
-  getReleaseAsync(releaseId: string): Promise<Release>
-  /** Releases matching the filter, oldest first (archived ones only with `includeArchived`). */
+  getReleaseAsync(releaseId: string, options?: ReadOptions | undefined | null): Promise<Release>
+  /**
+   * Releases matching the filter, oldest first (archived ones only with `includeArchived`;
+   * with `actor`, only those they may read).
+   */
   listReleases(filter?: ReleaseFilter | undefined | null): Array<Release>
   /** `listReleases` off the JS thread. */
   listReleasesAsync(filter?: ReleaseFilter | undefined | null): Promise<Array<Release>>
-  /** The release's events, oldest first: its audit trail. */
-  history(releaseId: string): Array<Event>
+  /**
+   * The release's events, oldest first: its audit trail. With `{ actor }`:
+   * `permission_denied` when they may not see the release.
+   */
+  history(releaseId: string, options?: ReadOptions | undefined | null): Array<Event>
+  /**
+   * Saves a named input set of a process (checked against its latest inputs; a set may be
+   * partial) and returns its version: a new one each time the values change. Needs a release
+   * manager.
+   */
+  saveInputSet(processId: string, name: string, values: Record<string, unknown>, options: SaveInputSetOptions): number
+  /** An input set (its latest version when `version` is omitted). */
+  getInputSet(processId: string, name: string, version?: number | undefined | null): InputSet
+  /** The input sets of a process with their latest versions. */
+  listInputSets(processId: string): Array<InputSetSummary>
+  /**
+   * Archives every terminal release that ended longer ago than the retention period (365 days)
+   * before `now` (default: the engine's clock); returns their ids.
+   */
+  applyRetention(now?: Date | undefined | null): Array<string>
+  /**
+   * Calls `fn(notification)` on the JS thread after every commit that notifies someone
+   * (release started/ended, phase started/ended, approvals, input waiting, on hold). A throw is
+   * counted (`notificationFailures()`), never raised into the engine.
+   */
+  subscribe(subscriber: (notification: Notification) => unknown): void
+  /** How many notification deliveries failed (a subscriber threw) so far. */
+  notificationFailures(): number
+  /**
+   * Where `secret://name` references of `secret` inputs are resolved when a job is handed to an
+   * executor or a worker: a plain object `{ name: value }`, or a function `(name) => value`
+   * (called on the JS thread; throw to refuse). Resolved values never reach the history.
+   */
+  setSecretResolver(resolver: Record<string, string> | ((name: string) => string)): void
+  /**
+   * Registers the built-in `command` executor (runs a program per job: `with: { argv, env, cwd,
+   * timeout, shell }`, outputs from `$TRAINYARD_OUTPUT`) under `name` (default `command`).
+   * It runs on the thread that drives the engine: use `tickAsync`/`runUntilIdleAsync` so a
+   * long command never blocks the event loop.
+   */
+  registerCommandExecutor(name?: string | undefined | null, options?: CommandExecutorOptions | undefined | null): void
+  /** The installation's release level: `account` or `organization`. */
+  get releaseLevel(): 'account' | 'organization'
 }
 
 /**
@@ -303,8 +390,59 @@ export interface ApprovalOptions {
   comment?: string
 }
 
-/** Options of `completeJob`: outputs for a success, `error` for a failure. */
+/** A job claimed by an external worker (`claimJobs`): the job and its lease. */
+export interface ClaimedJob {
+  /** Job id: `<release>/<phase>/<activity>/<attempt>` (the same on a redelivery). */
+  id: string
+  /** Release id. */
+  releaseId: string
+  /** Phase id. */
+  phaseId: string
+  /** Activity id. */
+  activityId: string
+  /** Attempt (0 = first run). */
+  attempt: number
+  /** Executor name. */
+  executor: string
+  /** The resolved `with` values (secrets resolved). */
+  inputs: Record<string, any>
+  /** When the attempt times out, if the activity has a `timeout`. */
+  deadline?: Date
+  /**
+   * The lease token: pass it to `heartbeat` and `completeJob`. A redelivery (the lease expired)
+   * gets a new one and makes this one stale (`conflict`).
+   */
+  leaseToken: string
+  /** How many times the job was handed out, this time included (1 = first delivery). */
+  deliveries: number
+}
+
+/** Options of `claimJobs`. */
+export interface ClaimOptions {
+  /** The worker's name (the lease holder; shown by `listJobs`). */
+  worker: string
+  /** At most this many jobs (default 10). */
+  limit?: number
+  /** How long the lease lasts, in milliseconds (default 5 minutes); extend it with `heartbeat`. */
+  leaseMs?: number
+}
+
+/** Options of `registerCommandExecutor`. */
+export interface CommandExecutorOptions {
+  /**
+   * Relative `cwd`s (and jobs without one) resolve against this directory (default: the
+   * process's current directory).
+   */
+  baseDir?: string
+}
+
+/**
+ * Options of `completeJob`: outputs for a success, `error` for a failure. With `leaseToken` (a job
+ * from `claimJobs`) the token must still be the job's, else `conflict`.
+ */
 export interface CompleteJobOptions {
+  /** The lease token of a claimed job. */
+  leaseToken?: string
   /** Outputs of a successful job. */
   outputs?: Record<string, unknown>
   /** The failure message: the job failed. */
@@ -329,8 +467,10 @@ export interface CreateReleaseOptions {
   actor: ActorLike
   /** Input values (merged over the input set and the process defaults). */
   inputs?: Record<string, unknown>
-  /** A saved input set of the process, by name. */
+  /** A saved input set of the process, by name (`saveInputSet`): its values go under `inputs`. */
   inputSet?: string
+  /** The input set's version (default: its latest). */
+  inputSetVersion?: number
   /** `standard` (default) | `hotfix` | `feature` | `system`. */
   kind?: ReleaseKind
   /** `account` (default) or `org:<id>`. */
@@ -379,6 +519,26 @@ export interface IgnoreOptions {
   reason?: string
 }
 
+/** One version of a named input set. */
+export interface InputSet {
+  /** The process it belongs to. */
+  processId: string
+  /** Its name. */
+  name: string
+  /** Its version (1, 2, …: a new one each time the values change). */
+  version: number
+  /** The values. */
+  values: Record<string, any>
+}
+
+/** An input set of a process with its latest version, as listed by `listInputSets`. */
+export interface InputSetSummary {
+  /** Its name. */
+  name: string
+  /** Its latest version. */
+  version: number
+}
+
 /** One attempt of an automated activity, handed to an executor. */
 export interface Job {
   /** Job id: `<release>/<phase>/<activity>/<attempt>`; pass it to `completeJob`. */
@@ -399,6 +559,18 @@ export interface Job {
   deadline?: Date
 }
 
+/** A job in the store with its lease, as listed by `listJobs`. */
+export interface JobRecord {
+  /** The job (inputs as stored: secret references unresolved). */
+  job: Job
+  /** The worker holding (or last holding) the lease; absent if never claimed. */
+  worker?: string
+  /** When the lease ends; absent if never claimed. */
+  leaseUntil?: Date
+  /** How many times it was handed out. */
+  deliveries: number
+}
+
 /**
  * Loads a process definition (YAML or JSON text, or a plain object) and returns the normalized
  * process as a plain object.
@@ -406,6 +578,30 @@ export interface Job {
  * Throws an `Error` with `code === 'validation'` and a `problems` array listing every problem.
  */
 export declare function loadProcess(definition: string | Record<string, unknown>): Record<string, any>
+
+/** A notification (DESIGN §8), as delivered to `subscribe` functions. */
+export interface Notification {
+  /** What happened. */
+  kind: NotificationKind
+  /** The release. */
+  releaseId: string
+  /** The release's display name. */
+  releaseName: string
+  /** The phase, for phase and activity notifications. */
+  phase?: string
+  /** The activity, for activity notifications. */
+  activity?: string
+  /** For `release_ended` and `phase_ended`: the final status (`skipped` for a skipped phase). */
+  status?: string
+  /** Who should hear about it: user ids, group names, `group:<name>` for approver groups. */
+  recipients: Array<string>
+  /** When it happened (the event's time). */
+  at: Date
+  /** The sequence number of the event that caused it (with `releaseId`, a key for de-duplication). */
+  seq: number
+  /** A one-line human-readable text. */
+  message: string
+}
 
 /** The subprocess activity a child release runs for. */
 export interface ParentLink {
@@ -473,6 +669,15 @@ export interface ProcessSummary {
   id: string
   /** Latest version. */
   version: number
+}
+
+/** Options of reads on behalf of someone (`getRelease`, `history`). */
+export interface ReadOptions {
+  /**
+   * Read as this actor: `permission_denied` when they may not see the release. Without an
+   * actor the read is unrestricted (trusted code).
+   */
+  actor?: ActorLike
 }
 
 /** Options of `abort` and `skip`: a reason is required. */
@@ -555,6 +760,8 @@ export interface ReleaseFilter {
   scope?: string
   /** Include archived releases (default `false`). */
   includeArchived?: boolean
+  /** Only the releases this actor may read (without an actor: every release). */
+  actor?: ActorLike
 }
 
 /** Options of `retry`. */
@@ -565,6 +772,12 @@ export interface RetryOptions {
   inputs?: Record<string, unknown>
   /** Why (recorded in the history). */
   reason?: string
+}
+
+/** Options of `saveInputSet`. */
+export interface SaveInputSetOptions {
+  /** Who saves it (a release manager). */
+  actor: ActorLike
 }
 
 /** A release's schedule. */

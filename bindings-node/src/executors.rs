@@ -5,15 +5,17 @@
 //!
 //! * **Synchronous calls** (`tick`, `runUntilIdle`, …) run on the JS thread. They mark the thread
 //!   with [`JsThread::enter`]; the adapter sees the mark and calls the function directly.
-//! * **Async calls** (`tickAsync`, `runUntilIdleAsync`) drive the core on a libuv worker thread.
+//! * **Async calls** (`tickAsync`, `runUntilIdleAsync`, …) drive the core on a libuv worker thread.
 //!   There the adapter queues the call on the engine's thread-safe function ([`Dispatcher`]), whose
 //!   callback runs the function on the JS thread, and waits for the outcome (the worker waits, the
-//!   event loop does not).
+//!   event loop does not). [`JsCaller`] picks the way; secret resolver functions go the same way,
+//!   and notifications for `subscribe` functions are queued without waiting.
 //!
 //! Either way the function's result becomes an [`Outcome`] on the JS thread ([`run_on_js`]): an
 //! object (or nothing) is a success with those outputs; a thrown error is a (retryable) failure with
 //! the error's message (not retried automatically when the error has `retryable: false`); a thenable is [`Outcome::Started`] — the activity stays `running` — and the
-//! settled value or rejection is reported later through `Engine::complete_job`.
+//! settled value or rejection is reported later through `Engine::complete_job`, on a libuv worker
+//! thread (a storage round trip never blocks the event loop).
 //!
 //! The JS functions themselves are held in a thread-local table of the JS thread (keyed by a
 //! number the adapter carries), so nothing JS-owned is ever touched or dropped off that thread.
@@ -28,6 +30,7 @@ use std::collections::HashMap;
 use std::ptr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak, mpsc};
+use std::thread::ThreadId;
 use trainyard::executor::{Executor, Outcome};
 
 type JsFunctionRef = FunctionRef<Unknown<'static>, Unknown<'static>>;
@@ -73,30 +76,76 @@ pub fn forget(key: u64) {
     drop(dropped);
 }
 
-/// A call of a JS executor requested from a worker thread.
-pub struct Call {
-    key: u64,
-    name: String,
-    job: trainyard::executor::Job,
-    engine: Weak<trainyard::Engine>,
-    reply: mpsc::Sender<Outcome>,
-}
+/// Work for the JS thread, queued from another thread.
+pub type JsWork = Box<dyn FnOnce(&Env) + Send>;
 
-/// The engine's thread-safe function: its callback runs requested executor calls on the JS thread.
+/// The engine's thread-safe function: its callback runs queued work (executor calls, secret
+/// lookups, notification deliveries) on the JS thread.
 /// Weak: it does not keep the process alive by itself (a pending async call does).
-pub type Dispatcher = ThreadsafeFunction<Call, (), (), Status, false, true>;
+pub type Dispatcher = ThreadsafeFunction<JsWork, (), (), Status, false, true>;
 
 /// Builds the engine's dispatcher on `env`'s thread.
 pub fn dispatcher(env: &Env) -> napi::Result<Dispatcher> {
     let noop = env.create_function_from_closure::<(), (), _>("trainyardDispatch", |_| Ok(()))?;
-    noop.build_threadsafe_function::<Call>().callee_handled::<false>().weak::<true>().build_callback(
-        |ctx: ThreadsafeCallContext<Call>| {
-            let call = ctx.value;
-            let outcome = run_on_js(&ctx.env, call.key, &call.name, &call.job, &call.engine);
-            let _ = call.reply.send(outcome);
+    noop.build_threadsafe_function::<JsWork>().callee_handled::<false>().weak::<true>().build_callback(
+        |ctx: ThreadsafeCallContext<JsWork>| {
+            (ctx.value)(&ctx.env);
             Ok(())
         },
     )
+}
+
+/// Reaches the JS thread of an engine from any thread: directly when already on it, else through
+/// the engine's [`Dispatcher`].
+#[derive(Clone)]
+pub struct JsCaller {
+    dispatcher: Arc<Dispatcher>,
+    thread: ThreadId,
+    /// The env of the JS thread (a `napi_env`, kept as an integer so the caller is `Send`).
+    env: usize,
+}
+
+impl JsCaller {
+    /// A caller for `env`'s thread (call on that thread).
+    pub fn new(env: &Env) -> napi::Result<Self> {
+        Ok(JsCaller {
+            dispatcher: Arc::new(dispatcher(env)?),
+            thread: std::thread::current().id(),
+            env: env.raw() as usize,
+        })
+    }
+
+    /// The env to use directly, when the current thread is the JS thread.
+    fn here(&self) -> Option<Env> {
+        let raw = CURRENT_ENV.with(Cell::get);
+        if !raw.is_null() {
+            return Some(Env::from_raw(raw));
+        }
+        (std::thread::current().id() == self.thread).then(|| Env::from_raw(self.env as sys::napi_env))
+    }
+
+    /// Runs `f` on the JS thread and waits for its result (`None`: the environment is closing).
+    pub fn call<R: Send + 'static>(&self, f: impl FnOnce(&Env) -> R + Send + 'static) -> Option<R> {
+        if let Some(env) = self.here() {
+            return Some(f(&env));
+        }
+        let (reply, result) = mpsc::channel();
+        let work: JsWork = Box::new(move |env| {
+            let _ = reply.send(f(env));
+        });
+        if self.dispatcher.call(work, ThreadsafeFunctionCallMode::Blocking) != Status::Ok {
+            return None;
+        }
+        result.recv().ok()
+    }
+
+    /// Runs `f` on the JS thread: now when already on it, else later (the caller does not wait).
+    pub fn post(&self, f: impl FnOnce(&Env) + Send + 'static) {
+        if let Some(env) = self.here() {
+            return f(&env);
+        }
+        let _ = self.dispatcher.call(Box::new(f), ThreadsafeFunctionCallMode::NonBlocking);
+    }
 }
 
 /// The core-side adapter of a JS executor function.
@@ -104,27 +153,91 @@ pub struct JsExecutor {
     pub key: u64,
     pub name: String,
     pub engine: Weak<trainyard::Engine>,
-    pub dispatcher: Arc<Dispatcher>,
+    pub caller: JsCaller,
 }
 
 impl Executor for JsExecutor {
     fn execute(&self, job: &trainyard::executor::Job) -> Outcome {
-        let raw = CURRENT_ENV.with(Cell::get);
-        if !raw.is_null() {
-            return run_on_js(&Env::from_raw(raw), self.key, &self.name, job, &self.engine);
-        }
-        let (reply, outcome) = mpsc::channel();
-        let call =
-            Call { key: self.key, name: self.name.clone(), job: job.clone(), engine: self.engine.clone(), reply };
-        let status = self.dispatcher.call(call, ThreadsafeFunctionCallMode::Blocking);
-        let closing = || Outcome::Failure {
+        let (key, name, job, engine) = (self.key, self.name.clone(), job.clone(), self.engine.clone());
+        self.caller.call(move |env| run_on_js(env, key, &name, &job, &engine)).unwrap_or_else(|| Outcome::Failure {
             message: format!("executor `{}` could not run: the JS environment is shutting down", self.name),
             retryable: true,
-        };
-        if status != Status::Ok {
-            return closing();
+        })
+    }
+}
+
+/// The function stored under `key`, on the JS thread.
+pub fn stored(env: &Env, key: u64) -> Option<napi::Result<sys::napi_value>> {
+    FUNCTIONS.with(|f| f.borrow().get(&key).map(|r| r.borrow_back(env).map(|f| f.raw())))
+}
+
+/// Calls the function stored under `key` with one argument: `Ok(returned)`, or `Err(message)` when
+/// it threw (the error's message) or could not be called.
+pub fn call_stored<A: ToNapiValue>(env: &Env, key: u64, arg: A) -> Result<sys::napi_value, String> {
+    let function = match stored(env, key) {
+        Some(Ok(f)) => f,
+        Some(Err(e)) => return Err(format!("the function could not be called: {e}")),
+        None => return Err("the function is no longer registered".into()),
+    };
+    let raw = env.raw();
+    match unsafe { A::to_napi_value(raw, arg).and_then(|a| call_function(raw, function, &[a])) } {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(thrown)) => Err(message_of(raw, thrown)),
+        Err(e) => Err(format!("the function could not be called: {e}")),
+    }
+}
+
+/// A JS subscriber function: notifications from the JS thread are delivered at once (a throw is
+/// counted by the core); from worker threads they are queued to the JS thread (a throw is counted
+/// in `failures`). Never blocks the engine and never throws into it.
+pub struct JsSubscriber {
+    pub key: u64,
+    pub caller: JsCaller,
+    pub failures: Arc<AtomicU64>,
+}
+
+impl trainyard::notify::Subscriber for JsSubscriber {
+    fn notify(&self, notification: &trainyard::notify::Notification) -> Result<(), String> {
+        let n = crate::objects::Notification::from(notification);
+        if let Some(env) = self.caller.here() {
+            return call_stored(&env, self.key, n).map(|_| ());
         }
-        outcome.recv().unwrap_or_else(|_| closing())
+        let (key, failures) = (self.key, self.failures.clone());
+        self.caller.post(move |env| {
+            if call_stored(env, key, n).is_err() {
+                failures.fetch_add(1, Ordering::Relaxed);
+            }
+        });
+        Ok(())
+    }
+
+    fn name(&self) -> &str {
+        "js subscriber"
+    }
+}
+
+/// A JS function `(name) => string` as the secret resolver; it runs on the JS thread (worker
+/// threads wait for it). A throw, or a value that is not a string, is the resolver's error.
+pub struct JsSecretResolver {
+    pub key: u64,
+    pub caller: JsCaller,
+}
+
+impl trainyard::secrets::SecretResolver for JsSecretResolver {
+    fn resolve(&self, name: &str) -> Result<String, String> {
+        let (key, secret) = (self.key, name.to_string());
+        let run = move |env: &Env| {
+            let value = call_stored(env, key, secret)?;
+            let raw = env.raw();
+            if type_of(raw, value) != sys::ValueType::napi_string {
+                return Err(format!(
+                    "the secret resolver returned a {} instead of a string",
+                    type_name(type_of(raw, value))
+                ));
+            }
+            unsafe { String::from_napi_value(raw, value) }.map_err(|e| e.reason.clone())
+        };
+        self.caller.call(run).unwrap_or_else(|| Err("the JS environment is shutting down".into()))
     }
 }
 
@@ -137,8 +250,7 @@ fn run_on_js(
     job: &trainyard::executor::Job,
     engine: &Weak<trainyard::Engine>,
 ) -> Outcome {
-    let function = FUNCTIONS.with(|f| f.borrow().get(&key).map(|r| r.borrow_back(env).map(|f| f.raw())));
-    let function = match function {
+    let function = match stored(env, key) {
         Some(Ok(f)) => f,
         Some(Err(e)) => return failure(format!("executor `{name}` could not be called: {e}")),
         None => return failure(format!("executor `{name}` is no longer registered")),
@@ -322,17 +434,42 @@ fn attach(
     Ok(())
 }
 
-/// Reports a settled promise's outcome. Stale reports (the release was aborted, restarted or
-/// deleted meanwhile) are dropped, as the core does for in-process jobs; any other error is a
-/// process warning, since no caller is waiting for it.
+/// Reports a settled promise's outcome on a libuv worker thread (a SQLite or PostgreSQL round
+/// trip never blocks the event loop). Stale reports (the release was aborted, restarted or deleted
+/// meanwhile) are dropped, as the core does for in-process jobs; any other error is a process
+/// warning, since no caller is waiting for it.
 fn complete(env: &Env, engine: &Weak<trainyard::Engine>, job_id: &str, outcome: Outcome) {
     let Some(engine) = engine.upgrade() else { return };
-    match engine.complete_job(job_id, outcome) {
+    let task = CompleteTask { engine, job_id: job_id.to_string(), outcome: Some(outcome) };
+    if let Err(e) = env.spawn(task) {
+        warn(env, &format!("trainyard: reporting job {job_id} failed: {e}"));
+    }
+}
+
+struct CompleteTask {
+    engine: Arc<trainyard::Engine>,
+    job_id: String,
+    outcome: Option<Outcome>,
+}
+
+impl napi::Task for CompleteTask {
+    type Output = trainyard::Result<()>;
+    type JsValue = ();
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        let outcome = self.outcome.take().unwrap_or(Outcome::Started);
+        Ok(self.engine.complete_job(&self.job_id, outcome))
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<()> {
+        match output {
+            Ok(())
+            | Err(trainyard::Error::Conflict { .. })
+            | Err(trainyard::Error::InvalidTransition { .. })
+            | Err(trainyard::Error::NotFound { .. }) => {}
+            Err(e) => warn(&env, &format!("trainyard: reporting job {} failed: {e} ({})", self.job_id, e.code())),
+        }
         Ok(())
-        | Err(trainyard::Error::Conflict { .. })
-        | Err(trainyard::Error::InvalidTransition { .. })
-        | Err(trainyard::Error::NotFound { .. }) => {}
-        Err(e) => warn(env, &format!("trainyard: reporting job {job_id} failed: {e} ({})", e.code())),
     }
 }
 

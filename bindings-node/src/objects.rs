@@ -391,3 +391,151 @@ impl From<&trainyard::release::Event> for Event {
         }
     }
 }
+
+/// A job claimed by an external worker (`claimJobs`): the job and its lease.
+#[napi(object)]
+#[derive(Clone)]
+pub struct ClaimedJob {
+    /// Job id: `<release>/<phase>/<activity>/<attempt>` (the same on a redelivery).
+    pub id: String,
+    /// Release id.
+    pub release_id: String,
+    /// Phase id.
+    pub phase_id: String,
+    /// Activity id.
+    pub activity_id: String,
+    /// Attempt (0 = first run).
+    pub attempt: u32,
+    /// Executor name.
+    pub executor: String,
+    /// The resolved `with` values (secrets resolved).
+    #[napi(ts_type = "Record<string, any>")]
+    pub inputs: JsonObject,
+    /// When the attempt times out, if the activity has a `timeout`.
+    pub deadline: Option<DateTime<Utc>>,
+    /// The lease token: pass it to `heartbeat` and `completeJob`. A redelivery (the lease expired)
+    /// gets a new one and makes this one stale (`conflict`).
+    pub lease_token: String,
+    /// How many times the job was handed out, this time included (1 = first delivery).
+    pub deliveries: u32,
+}
+
+impl From<trainyard::store::ClaimedJob> for ClaimedJob {
+    fn from(c: trainyard::store::ClaimedJob) -> Self {
+        let j = Job::from(&c.job);
+        ClaimedJob {
+            id: j.id,
+            release_id: j.release_id,
+            phase_id: j.phase_id,
+            activity_id: j.activity_id,
+            attempt: j.attempt,
+            executor: j.executor,
+            inputs: j.inputs,
+            deadline: j.deadline,
+            lease_token: c.token,
+            deliveries: c.deliveries,
+        }
+    }
+}
+
+/// A job in the store with its lease, as listed by `listJobs`.
+#[napi(object)]
+pub struct JobRecord {
+    /// The job (inputs as stored: secret references unresolved).
+    pub job: Job,
+    /// The worker holding (or last holding) the lease; absent if never claimed.
+    pub worker: Option<String>,
+    /// When the lease ends; absent if never claimed.
+    pub lease_until: Option<DateTime<Utc>>,
+    /// How many times it was handed out.
+    pub deliveries: u32,
+}
+
+impl From<&trainyard::store::JobRecord> for JobRecord {
+    fn from(r: &trainyard::store::JobRecord) -> Self {
+        JobRecord {
+            job: Job::from(&r.job),
+            worker: r.worker.clone(),
+            lease_until: r.lease_until,
+            deliveries: r.deliveries,
+        }
+    }
+}
+
+/// One version of a named input set.
+#[napi(object)]
+pub struct InputSet {
+    /// The process it belongs to.
+    pub process_id: String,
+    /// Its name.
+    pub name: String,
+    /// Its version (1, 2, …: a new one each time the values change).
+    pub version: u32,
+    /// The values.
+    #[napi(ts_type = "Record<string, any>")]
+    pub values: JsonObject,
+}
+
+impl From<&trainyard::InputSet> for InputSet {
+    fn from(s: &trainyard::InputSet) -> Self {
+        InputSet {
+            process_id: s.process_id.clone(),
+            name: s.name.clone(),
+            version: s.version,
+            values: json_object(&s.values),
+        }
+    }
+}
+
+/// An input set of a process with its latest version, as listed by `listInputSets`.
+#[napi(object)]
+pub struct InputSetSummary {
+    /// Its name.
+    pub name: String,
+    /// Its latest version.
+    pub version: u32,
+}
+
+/// A notification (DESIGN §8), as delivered to `subscribe` functions.
+#[napi(object)]
+#[derive(Clone)]
+pub struct Notification {
+    /// What happened.
+    #[napi(ts_type = "NotificationKind")]
+    pub kind: String,
+    /// The release.
+    pub release_id: String,
+    /// The release's display name.
+    pub release_name: String,
+    /// The phase, for phase and activity notifications.
+    pub phase: Option<String>,
+    /// The activity, for activity notifications.
+    pub activity: Option<String>,
+    /// For `release_ended` and `phase_ended`: the final status (`skipped` for a skipped phase).
+    pub status: Option<String>,
+    /// Who should hear about it: user ids, group names, `group:<name>` for approver groups.
+    pub recipients: Vec<String>,
+    /// When it happened (the event's time).
+    pub at: DateTime<Utc>,
+    /// The sequence number of the event that caused it (with `releaseId`, a key for de-duplication).
+    pub seq: i64,
+    /// A one-line human-readable text.
+    pub message: String,
+}
+
+impl From<&trainyard::notify::Notification> for Notification {
+    fn from(n: &trainyard::notify::Notification) -> Self {
+        Notification {
+            kind: n.kind.as_str().to_string(),
+            release_id: n.release_id.clone(),
+            release_name: n.release_name.clone(),
+            phase: n.phase.clone(),
+            activity: n.activity.clone(),
+            status: n.status.clone(),
+            recipients: n.recipients.clone(),
+            at: n.at,
+            seq: n.seq as i64,
+            message: n.message.clone(),
+        }
+    }
+}

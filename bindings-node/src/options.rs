@@ -90,8 +90,10 @@ pub struct CreateReleaseOptions {
     /// Input values (merged over the input set and the process defaults).
     #[napi(ts_type = "Record<string, unknown>")]
     pub inputs: Option<JsonObject>,
-    /// A saved input set of the process, by name.
+    /// A saved input set of the process, by name (`saveInputSet`): its values go under `inputs`.
     pub input_set: Option<String>,
+    /// The input set's version (default: its latest).
+    pub input_set_version: Option<u32>,
     /// `standard` (default) | `hotfix` | `feature` | `system`.
     #[napi(ts_type = "ReleaseKind")]
     pub kind: Option<String>,
@@ -197,9 +199,12 @@ pub struct IgnoreOptions {
     pub reason: Option<String>,
 }
 
-/// Options of `completeJob`: outputs for a success, `error` for a failure.
+/// Options of `completeJob`: outputs for a success, `error` for a failure. With `leaseToken` (a job
+/// from `claimJobs`) the token must still be the job's, else `conflict`.
 #[napi(object, object_to_js = false)]
 pub struct CompleteJobOptions {
+    /// The lease token of a claimed job.
+    pub lease_token: Option<String>,
     /// Outputs of a successful job.
     #[napi(ts_type = "Record<string, unknown>")]
     pub outputs: Option<JsonObject>,
@@ -210,13 +215,50 @@ pub struct CompleteJobOptions {
 }
 
 impl CompleteJobOptions {
-    pub fn outcome(self) -> trainyard::executor::Outcome {
+    /// The lease token and the outcome.
+    pub fn split(self) -> (Option<String>, trainyard::executor::Outcome) {
         use trainyard::executor::Outcome;
-        match self.error {
+        let outcome = match self.error {
             Some(message) => Outcome::Failure { message, retryable: self.retryable.unwrap_or(true) },
             None => Outcome::Success { outputs: map(self.outputs).unwrap_or_default() },
-        }
+        };
+        (self.lease_token, outcome)
     }
+}
+
+/// Options of `claimJobs`.
+#[napi(object, object_to_js = false)]
+pub struct ClaimOptions {
+    /// The worker's name (the lease holder; shown by `listJobs`).
+    pub worker: String,
+    /// At most this many jobs (default 10).
+    pub limit: Option<u32>,
+    /// How long the lease lasts, in milliseconds (default 5 minutes); extend it with `heartbeat`.
+    pub lease_ms: Option<f64>,
+}
+
+/// Options of reads on behalf of someone (`getRelease`, `history`).
+#[napi(object, object_to_js = false)]
+#[derive(Clone, Default)]
+pub struct ReadOptions {
+    /// Read as this actor: `permission_denied` when they may not see the release. Without an
+    /// actor the read is unrestricted (trusted code).
+    pub actor: Option<Actor>,
+}
+
+/// Options of `saveInputSet`.
+#[napi(object, object_to_js = false)]
+pub struct SaveInputSetOptions {
+    /// Who saves it (a release manager).
+    pub actor: Actor,
+}
+
+/// Options of `registerCommandExecutor`.
+#[napi(object, object_to_js = false)]
+pub struct CommandExecutorOptions {
+    /// Relative `cwd`s (and jobs without one) resolve against this directory (default: the
+    /// process's current directory).
+    pub base_dir: Option<String>,
 }
 
 /// Filters of `listReleases`.
@@ -235,6 +277,8 @@ pub struct ReleaseFilter {
     pub scope: Option<String>,
     /// Include archived releases (default `false`).
     pub include_archived: Option<bool>,
+    /// Only the releases this actor may read (without an actor: every release).
+    pub actor: Option<Actor>,
 }
 
 impl ReleaseFilter {

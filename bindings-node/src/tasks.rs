@@ -3,10 +3,8 @@
 
 use crate::engine::{Engine, EngineConfig, open_core};
 use crate::errors;
-use crate::objects::Release;
 use napi::Env;
-use napi::bindgen_prelude::Task;
-use std::sync::Arc;
+use napi::bindgen_prelude::{Task, ToNapiValue, TypeName};
 
 /// `Engine.openAsync`.
 pub struct OpenTask {
@@ -25,7 +23,7 @@ impl Task for OpenTask {
     type JsValue = Engine;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        let config = self.config.take().unwrap_or(EngineConfig { clock: None });
+        let config = self.config.take().unwrap_or_default();
         Ok(open_core(&self.url, config))
     }
 
@@ -34,62 +32,30 @@ impl Task for OpenTask {
     }
 }
 
-/// `tickAsync` (`max_steps: None`) and `runUntilIdleAsync`.
-pub struct TickTask {
-    pub engine: Arc<trainyard::Engine>,
-    pub max_steps: Option<usize>,
+/// A core call run on a worker thread (`run`), its result converted on the JS thread (`convert`);
+/// a core error rejects the Promise with the usual `Error` (`code`, `problems`).
+pub struct Work<T: Send + 'static, J> {
+    run: Option<Box<dyn FnOnce() -> trainyard::Result<T> + Send>>,
+    convert: fn(T) -> J,
 }
 
-impl Task for TickTask {
-    type Output = trainyard::Result<usize>;
-    type JsValue = u32;
+impl<T: Send + 'static, J> Work<T, J> {
+    pub fn new(run: impl FnOnce() -> trainyard::Result<T> + Send + 'static, convert: fn(T) -> J) -> Self {
+        Work { run: Some(Box::new(run)), convert }
+    }
+}
+
+impl<T: Send + 'static, J: ToNapiValue + TypeName> Task for Work<T, J> {
+    type Output = trainyard::Result<T>;
+    type JsValue = J;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        Ok(match self.max_steps {
-            None => self.engine.tick(),
-            Some(max) => self.engine.run_until_idle(max),
-        })
+        let run = self.run.take().ok_or_else(|| napi::Error::from_reason("the task already ran"))?;
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
+            .map_err(|_| napi::Error::from_reason("trainyard panicked in a worker thread (a bug: please report it)"))
     }
 
-    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<u32> {
-        errors::map(&env, output).map(|n| n as u32)
-    }
-}
-
-/// `getReleaseAsync`.
-pub struct GetReleaseTask {
-    pub engine: Arc<trainyard::Engine>,
-    pub id: String,
-}
-
-impl Task for GetReleaseTask {
-    type Output = trainyard::Result<trainyard::release::ReleaseState>;
-    type JsValue = Release;
-
-    fn compute(&mut self) -> napi::Result<Self::Output> {
-        Ok(self.engine.get_release(&self.id))
-    }
-
-    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Release> {
-        errors::map(&env, output).map(|s| Release::from(&s))
-    }
-}
-
-/// `listReleasesAsync`.
-pub struct ListReleasesTask {
-    pub engine: Arc<trainyard::Engine>,
-    pub filter: trainyard::ReleaseFilter,
-}
-
-impl Task for ListReleasesTask {
-    type Output = trainyard::Result<Vec<trainyard::release::ReleaseState>>;
-    type JsValue = Vec<Release>;
-
-    fn compute(&mut self) -> napi::Result<Self::Output> {
-        Ok(self.engine.list_releases(&self.filter))
-    }
-
-    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Vec<Release>> {
-        errors::map(&env, output).map(|list| list.iter().map(Release::from).collect())
+    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<J> {
+        errors::map(&env, output).map(self.convert)
     }
 }

@@ -46,24 +46,20 @@ test('ManualClock moves only when told to', () => {
   assert.throws(() => new ManualClock('2025-04-07'), /Date/)
 })
 
-test('Engine.open takes memory:// and names the missing backends with code storage', async () => {
+test('Engine.open and Engine.openAsync take memory:// (sqlite and postgres: storage_workers.test.mjs)', async () => {
   assert.ok(Engine.open('memory://') instanceof Engine)
-  for (const url of ['sqlite:///tmp/x.db', 'postgres://u@localhost/db']) {
-    const err = thrown(() => Engine.open(url))
-    assert.equal(err.code, 'storage', url)
-    assert.match(err.message, /not available in this build/)
-    await assert.rejects(Engine.openAsync(url), (e) => e.code === 'storage')
-  }
   assert.equal(thrown(() => Engine.open('ftp://x')).code, 'storage')
+  await assert.rejects(Engine.openAsync('ftp://x'), (e) => e.code === 'storage')
   const opened = await Engine.openAsync('memory://', { clock: new ManualClock(START) })
   assert.ok(opened instanceof Engine)
   assert.deepEqual(opened.listProcesses(), [])
 })
 
-test('engine options: a clock must be a ManualClock; releaseLevel organization is not in this build', () => {
+test('engine options: a clock must be a ManualClock; releaseLevel is account or organization', () => {
   assert.throws(() => Engine.inMemory({ clock: { now: () => new Date() } }), /ManualClock/)
-  assert.ok(Engine.inMemory({ releaseLevel: 'account' }))
-  const err = thrown(() => Engine.inMemory({ releaseLevel: 'organization' }))
+  assert.equal(Engine.inMemory({ releaseLevel: 'account' }).releaseLevel, 'account')
+  assert.equal(Engine.inMemory({ releaseLevel: 'organization' }).releaseLevel, 'organization')
+  const err = thrown(() => Engine.inMemory({ releaseLevel: 'team' }))
   assert.equal(err.code, 'invalid_input')
   assert.deepEqual(err.problems.map((p) => [p.path, p.code]), [['release_level', 'invalid_value']])
 })
@@ -172,14 +168,15 @@ test('drafts: update, delete; inputs are checked at schedule', () => {
 test('listReleases filters by status, kind and scope; archived only on request; async variants', async () => {
   const { e } = engine()
   const a = e.createRelease('app', { name: 'A', actor: rita, inputs: { version: '1.0.0' } })
-  const b = e.createRelease('app', { name: 'B', actor: rita, kind: 'hotfix', scope: 'org:payments' })
+  const b = e.createRelease('app', { name: 'B', actor: rita, kind: 'hotfix', scope: 'account' })
   e.activate(a.id, { actor: rita })
   e.runUntilIdle()
   e.abort(a.id, { actor: rita, reason: 'test' })
   assert.deepEqual(e.listReleases().map((r) => r.name), ['A', 'B'])
   assert.deepEqual(e.listReleases({ status: 'draft' }).map((r) => r.name), ['B'])
   assert.deepEqual(e.listReleases({ kind: 'hotfix' }).map((r) => r.name), ['B'])
-  assert.deepEqual(e.listReleases({ scope: 'org:payments' }).map((r) => r.name), ['B'])
+  assert.deepEqual(e.listReleases({ scope: 'account' }).map((r) => r.name), ['A', 'B'])
+  assert.deepEqual(e.listReleases({ scope: 'org:payments' }).map((r) => r.name), [])
   e.archive(a.id, { actor: rita })
   assert.deepEqual(e.listReleases().map((r) => r.name), ['B'])
   assert.deepEqual(e.listReleases({ includeArchived: true }).map((r) => r.name), ['A', 'B'])
@@ -201,12 +198,14 @@ test('errors carry the core codes; async reads reject with them', async () => {
   assert.equal(thrown(() => e.createRelease('app', { name: 'x', actor: rita, kind: 'big' })).code, 'invalid_input')
   const set = thrown(() => e.createRelease('app', { name: 'x', actor: rita, inputSet: 'prod' }))
   assert.equal(set.code, 'not_found')
-  assert.match(set.message, /input-set store/)
+  assert.match(set.message, /has no input sets/)
   const r = e.createRelease('app', { name: 'x', actor: rita })
   const err = thrown(() => e.pause(r.id, { actor: rita }))
   assert.equal(err.code, 'invalid_transition')
   assert.match(err.message, /allowed now: update, delete, schedule, activate/)
-  assert.equal(thrown(() => e.approve(r.id, 'check', 'qa', { actor: rita })).code, 'invalid_transition')
+  const notListed = thrown(() => e.approve(r.id, 'check', 'qa', { actor: rita }))
+  assert.equal(notListed.code, 'permission_denied', 'a release manager may not approve unless listed')
+  assert.equal(thrown(() => e.activate(r.id, { actor: { id: 'vera', roles: ['viewer'] } })).code, 'permission_denied')
 })
 
 test('pause, resume, restart, skip, retry, ignore, fail through the options objects', () => {

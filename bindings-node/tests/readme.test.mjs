@@ -27,10 +27,15 @@ for (const [i, code] of examples.entries()) {
     assert.equal(stderr, '', 'nothing on stderr')
     // What the examples print in their comments.
     if (code.includes("console.log(e.code) // 'validation'")) assert.match(stdout, /^validation$/m)
-    if (code.includes('createRelease')) {
+    if (code.includes("createRelease('weekly'")) {
       assert.match(stdout, /^on_hold$/m)
       assert.match(stdout, /^success https:\/\/deploy\.example$/m)
       assert.match(stdout, /^invalid_transition$/m)
+    }
+    if (code.includes('claimJobsAsync')) {
+      assert.match(stdout, /^notify release_started rita$/m)
+      assert.match(stdout, /^success$/m)
+      assert.match(stdout, /^permission_denied$/m)
     }
   })
 }

@@ -52,7 +52,13 @@ import type {
   Activity,
   ActivityStatus,
   ActorLike,
+  ClaimedJob,
   Event,
+  InputSet,
+  InputSetSummary,
+  JobRecord,
+  Notification,
+  NotificationKind,
   ExecutorResult,
   Job,
   Phase,
@@ -131,6 +137,60 @@ async function engineExample(): Promise<void> {
   const at: Date = history[0]!.at
   const kind: string = history[0]!.kind
   void [events, jobs, n, again, list, listed, at, kind]
+
+  // reads on behalf of someone
+  const asViewer: Release = engine.getRelease(release.id, { actor: { id: 'vera', roles: ['viewer'] } })
+  const asViewerAsync: Release = await engine.getReleaseAsync(release.id, { actor: rita })
+  const visible: Release[] = engine.listReleases({ actor: rita, status: 'running' })
+  const trail: Event[] = engine.history(release.id, { actor: rita })
+  void [asViewer, asViewerAsync, visible, trail]
+
+  // storage backends and the release level
+  const sqlite: Engine = Engine.open('sqlite:///tmp/releases.db', { releaseLevel: 'organization', clock })
+  const level: 'account' | 'organization' = sqlite.releaseLevel
+  void level
+
+  // external workers
+  const claimed: ClaimedJob[] = engine.claimJobs(['deploy'], { worker: 'w1', limit: 5, leaseMs: 60_000 })
+  const claimedAsync: ClaimedJob[] = await engine.claimJobsAsync(['deploy'], { worker: 'w1' })
+  const first = claimed[0]!
+  const token: string = first.leaseToken
+  const deliveries: number = first.deliveries
+  const leaseEnd: Date = engine.heartbeat(first.id, token)
+  const leaseEndAsync: Date = await engine.heartbeatAsync(first.id, token)
+  engine.completeJob(first.id, { leaseToken: token, outputs: { url: 'x' } })
+  await engine.completeJobAsync(first.id, { leaseToken: token, error: 'boom', retryable: true })
+  const records: JobRecord[] = engine.listJobs()
+  const holder: string | undefined = records[0]?.worker
+  void [claimedAsync, deliveries, leaseEnd, leaseEndAsync, holder]
+
+  // input sets
+  const setVersion: number = engine.saveInputSet('p', 'prod', { region: 'eu' }, { actor: rita })
+  const set: InputSet = engine.getInputSet('p', 'prod', setVersion)
+  const sets: InputSetSummary[] = engine.listInputSets('p')
+  engine.createRelease('p', { name: 'From set', actor: rita, inputSet: 'prod', inputSetVersion: 1 })
+  void [set.values, sets]
+
+  // retention, notifications, secrets, the command executor
+  const archived: string[] = engine.applyRetention().concat(engine.applyRetention(new Date()))
+  engine.subscribe((n: Notification) => {
+    const kind: NotificationKind = n.kind
+    const recipients: string[] = n.recipients
+    void [kind, recipients, n.releaseId, n.at]
+  })
+  const failures: number = engine.notificationFailures()
+  engine.setSecretResolver({ 'deploy-token': 'x' })
+  engine.setSecretResolver((name: string) => `value of ${name}`)
+  engine.registerCommandExecutor()
+  engine.registerCommandExecutor('sh', { baseDir: '/srv/builds' })
+  void [archived, failures]
+
+  // @ts-expect-error a worker name is required
+  engine.claimJobs(['deploy'], {})
+  // @ts-expect-error saving an input set needs an actor
+  engine.saveInputSet('p', 'prod', {}, {})
+  // @ts-expect-error secret values are strings
+  engine.setSecretResolver({ token: 42 })
 
   clock.advance(60_000)
   clock.set(new Date())
