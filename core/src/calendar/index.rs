@@ -38,6 +38,14 @@ pub struct CalendarRow {
     pub services: Vec<String>,
     /// Environments.
     pub environments: Vec<String>,
+    /// Display name.
+    pub name: String,
+    /// Process id and pinned version (to plan the phases of a release that has not started).
+    pub process: (String, u32),
+    /// Whether the release has been activated (only then does its state add actual windows).
+    pub started: bool,
+    /// Scheduled start.
+    pub planned_start: Option<Timestamp>,
 }
 
 impl CalendarRow {
@@ -64,6 +72,10 @@ impl CalendarRow {
             planned_end: row.planned_end,
             services: row.services.clone(),
             environments: row.environments.clone(),
+            name: row.name.clone(),
+            process: (row.process_id.clone(), row.process_version),
+            started: row.started_at.is_some(),
+            planned_start: row.planned_start,
         })
     }
 
@@ -80,6 +92,10 @@ impl CalendarRow {
             planned_end: entry.planned_end,
             services: entry.services.clone(),
             environments: entry.environments.clone(),
+            name: entry.name.clone(),
+            process: (String::new(), 0),
+            started: entry.actual_start.is_some(),
+            planned_start: entry.planned_start,
         }
     }
 

@@ -10,7 +10,7 @@
 
 use super::{Engine, lock};
 use crate::access::{Actor, can_read_release};
-use crate::calendar::{CalendarEntry, CalendarFilter, CalendarIndex, Conflict, conflicts, to_ics};
+use crate::calendar::{CalendarEntry, CalendarFilter, CalendarIndex, CalendarRow, Conflict, conflicts, to_ics};
 use crate::release::{Command, ReleaseState};
 use crate::store::ReleaseRow;
 use crate::{Error, Result, Timestamp};
@@ -60,6 +60,23 @@ impl Engine {
         }
     }
 
+    /// The entry of a release that has not started, from its index row and its plan: the phases'
+    /// planned windows are those of a fresh state scheduled at the row's start.
+    fn planned_entry(&self, row: &CalendarRow, now: Timestamp) -> Option<CalendarEntry> {
+        let plan = self.plan(&row.process.0, Some(row.process.1)).ok()?;
+        let mut state = ReleaseState::new(&row.id, plan);
+        state.name = row.name.clone();
+        state.kind = row.kind;
+        state.scope = row.scope.clone();
+        state.group = row.group.clone();
+        state.status = row.status;
+        state.schedule = row.planned_start.map(|start| crate::release::Schedule { start, end: row.planned_end, auto_start: true });
+        let mut entry = CalendarEntry::from_state(&state, now)?;
+        entry.services = row.services.clone();
+        entry.environments = row.environments.clone();
+        Some(entry)
+    }
+
     /// Drops the calendar index; the next calendar query rebuilds it from the store (use after
     /// other engines changed releases on a shared store).
     pub fn refresh_calendar(&self) {
@@ -70,7 +87,7 @@ impl Engine {
     /// planned and actual windows and its phase windows (see [`crate::calendar`]). Week, month
     /// and quarter views are ranges.
     pub fn calendar(&self, from: Timestamp, to: Timestamp, filter: &CalendarFilter) -> Result<Vec<CalendarEntry>> {
-        self.calendar_where(from, to, filter, |_| true)
+        self.calendar_where(from, to, filter, true, |_| true)
     }
 
     /// [`Engine::calendar`] with only the releases `actor` may read.
@@ -81,7 +98,7 @@ impl Engine {
         to: Timestamp,
         filter: &CalendarFilter,
     ) -> Result<Vec<CalendarEntry>> {
-        self.calendar_where(from, to, filter, |s| can_read_release(actor, s))
+        self.calendar_where(from, to, filter, false, |s| can_read_release(actor, s))
     }
 
     /// The conflicts in `[from, to)`: releases whose windows overlap and share a service or
@@ -104,6 +121,7 @@ impl Engine {
         from: Timestamp,
         to: Timestamp,
         filter: &CalendarFilter,
+        unrestricted: bool,
         keep: impl Fn(&ReleaseState) -> bool,
     ) -> Result<Vec<CalendarEntry>> {
         if from >= to {
@@ -116,17 +134,28 @@ impl Engine {
             });
         }
         let now = self.clock.now();
-        let ids: Vec<String> = {
+        let rows: Vec<CalendarRow> = {
             let mut index = lock(&self.calendar_index);
             if index.is_none() {
                 // Built under the lock: an append meanwhile waits in `index_row`, then updates it.
                 *index = Some(CalendarIndex::from_release_rows(&self.store.releases()?));
             }
-            index.as_ref().map(|i| i.query(from, to, now, filter).into_iter().map(|r| r.id.clone()).collect())
+            index.as_ref().map(|i| i.query(from, to, now, filter).into_iter().cloned().collect())
         }
         .unwrap_or_default();
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            // A release that has not started has only planned windows: they follow from its
+            // schedule and its (cached) plan, without loading the release.
+            if unrestricted && !row.started {
+                if let Some(entry) = self.planned_entry(&row, now) {
+                    if entry.overlaps(from, to) && filter.matches(&entry) {
+                        out.push(entry);
+                    }
+                    continue;
+                }
+            }
+            let id = row.id;
             let state = match self.get_release(&id) {
                 Ok(s) => s,
                 Err(Error::NotFound { .. }) => {
