@@ -70,7 +70,8 @@ impl Engine {
         state.scope = row.scope.clone();
         state.group = row.group.clone();
         state.status = row.status;
-        state.schedule = row.planned_start.map(|start| crate::release::Schedule { start, end: row.planned_end, auto_start: true });
+        state.schedule =
+            row.planned_start.map(|start| crate::release::Schedule { start, end: row.planned_end, auto_start: true });
         let mut entry = CalendarEntry::from_state(&state, now)?;
         entry.services = row.services.clone();
         entry.environments = row.environments.clone();
