@@ -134,6 +134,7 @@ const OPEN: usize = 64;
 ///     id: "r1".into(), status: ReleaseStatus::Scheduled, kind: ReleaseKind::Standard, group: None,
 ///     scope: "account".into(), start: at("2025-04-03T12:00:00Z"), end: Some(at("2025-04-05T12:00:00Z")),
 ///     planned_end: None, services: vec![], environments: vec!["prod1".into()],
+///     name: "Week 14".into(), process: ("train".into(), 1), started: false, planned_start: None,
 /// });
 /// let now = at("2025-04-01T00:00:00Z");
 /// let april = index.query(at("2025-04-01T00:00:00Z"), at("2025-05-01T00:00:00Z"), now, &CalendarFilter::default());
