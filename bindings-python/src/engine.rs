@@ -90,7 +90,7 @@ impl PyEngine {
     }
 
     /// The core engine, or `StorageError` once closed.
-    fn engine(&self, py: Python<'_>) -> PyResult<Arc<Engine>> {
+    pub(crate) fn engine(&self, py: Python<'_>) -> PyResult<Arc<Engine>> {
         self.inner
             .read()
             .unwrap_or_else(|e| e.into_inner())
@@ -107,7 +107,7 @@ impl PyEngine {
     }
 
     /// Runs a release command: the events it appended, as `Event`s.
-    fn command(
+    pub(crate) fn command(
         &self,
         py: Python<'_>,
         f: impl FnOnce(&Engine) -> trainyard::Result<Vec<Event>> + Send,
@@ -352,8 +352,8 @@ impl PyEngine {
     ///
     /// ``inputs`` are merged over the process defaults (validated at ``schedule``/``activate``);
     /// ``kind`` is ``standard``, ``hotfix``, ``feature`` or ``system``; ``scope`` is ``account`` or
-    /// ``org:<id>``; ``owners`` are user ids. ``input_set`` raises ``NotFoundError`` in this build
-    /// (the engine has no input sets yet).
+    /// ``org:<id>``; ``owners`` are user ids. ``input_set`` names a saved input set of the process
+    /// (``save_input_set``): its values go between the defaults and ``inputs``.
     #[pyo3(signature = (process_id, *, name, actor, inputs = None, input_set = None, kind = "standard", scope = "account", owners = None))]
     #[allow(clippy::too_many_arguments)]
     fn create_release(
@@ -369,16 +369,13 @@ impl PyEngine {
         owners: Option<Vec<String>>,
     ) -> PyResult<PyRelease> {
         let engine = self.engine(py)?;
-        if let Some(set) = input_set {
-            return Err(err(
-                py,
-                Error::NotFound {
-                    kind: "input set".into(),
-                    id: format!("{process_id}/{set}"),
-                    hint: Some("this build has no input sets yet; pass the values as inputs=".into()),
-                },
-            ));
-        }
+        let input_set = match input_set {
+            Some(set) => {
+                let (engine, process) = (engine.clone(), process_id.to_string());
+                Some(run(py, move || engine.input_set_for_release(&process, &set, None))?)
+            }
+            None => None,
+        };
         let kind: ReleaseKind = kind.parse().map_err(|e| err(py, e))?;
         let new = NewRelease {
             name,
@@ -386,6 +383,7 @@ impl PyEngine {
             scope: scope.to_string(),
             inputs: convert::opt_map(inputs, "inputs")?.unwrap_or_default(),
             owners: owners.unwrap_or_default(),
+            input_set,
             ..Default::default()
         };
         let actor = actor.inner.clone();
@@ -429,10 +427,21 @@ impl PyEngine {
         self.command(py, move |e| e.schedule(&release_id, &actor, start, end, auto_start))
     }
 
-    /// Activates a release now (before its scheduled start: pre-execution, recorded).
-    #[pyo3(signature = (release_id, *, actor))]
-    fn activate(&self, py: Python<'_>, release_id: String, actor: PyRef<'_, PyActor>) -> PyResult<Vec<PyEvent>> {
+    /// Activates a release now (before its scheduled start: pre-execution, recorded). Inside a
+    /// freeze window it raises ``ScheduleError``; ``force=True`` (account release managers only)
+    /// activates anyway, recorded as forced.
+    #[pyo3(signature = (release_id, *, actor, force = false))]
+    fn activate(
+        &self,
+        py: Python<'_>,
+        release_id: String,
+        actor: PyRef<'_, PyActor>,
+        force: bool,
+    ) -> PyResult<Vec<PyEvent>> {
         let actor = actor.inner.clone();
+        if force {
+            return self.command(py, move |e| e.activate_forced(&release_id, &actor));
+        }
         self.command(py, move |e| e.activate(&release_id, &actor))
     }
 

@@ -7,6 +7,7 @@
 //! released and inside `catch_unwind`, so no panic crosses into Python.
 
 mod actor;
+mod calendar;
 mod convert;
 mod engine;
 mod errors;
@@ -86,6 +87,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<views::PyPhase>()?;
     m.add_class::<views::PyActivity>()?;
     m.add_class::<views::PyEvent>()?;
+    m.add_class::<calendar::PyCalendarEntry>()?;
+    m.add_class::<calendar::PyConflict>()?;
     m.add_function(wrap_pyfunction!(validate_process, m)?)?;
     m.add_function(wrap_pyfunction!(load_process, m)?)?;
     Ok(())
