@@ -85,7 +85,13 @@ fn filter_of(filters: Option<&Bound<'_, PyDict>>) -> PyResult<(CalendarFilter, O
             let key: String = k.extract()?;
             if key == "actor" {
                 if !v.is_none() {
-                    actor = Some(v.cast::<PyActor>().map_err(|_| PyTypeError::new_err("actor must be a trainyard.Actor"))?.get().inner.clone());
+                    actor = Some(
+                        v.cast::<PyActor>()
+                            .map_err(|_| PyTypeError::new_err("actor must be a trainyard.Actor"))?
+                            .get()
+                            .inner
+                            .clone(),
+                    );
                 }
                 continue;
             }
@@ -175,7 +181,11 @@ impl PyCalendarEntry {
         for p in &e.phases {
             phases.append(PyTuple::new(
                 py,
-                [p.phase_id.clone().into_pyobject(py)?.into_any(), time::to_datetime(py, &p.start)?, time::to_datetime(py, &p.end)?],
+                [
+                    p.phase_id.clone().into_pyobject(py)?.into_any(),
+                    time::to_datetime(py, &p.start)?,
+                    time::to_datetime(py, &p.end)?,
+                ],
             )?)?;
         }
         Ok(PyCalendarEntry {
@@ -289,9 +299,9 @@ fn group_doc(
     name_template: Option<String>,
     input_set: Option<String>,
     inputs: Option<&Bound<'_, PyAny>>,
-    kind: String,
+    kind: &str,
     auto_start: bool,
-    scope: String,
+    scope: &str,
 ) -> PyResult<Value> {
     let mut doc = Map::new();
     doc.insert("id".into(), Value::String(id));
@@ -305,9 +315,9 @@ fn group_doc(
     put(&mut doc, "name_template", name_template.map(Value::String));
     put(&mut doc, "input_set", input_set.map(Value::String));
     put(&mut doc, "inputs", opt(inputs).map(convert::to_json).transpose()?);
-    doc.insert("kind".into(), Value::String(kind));
+    doc.insert("kind".into(), Value::String(kind.into()));
     doc.insert("auto_start".into(), Value::Bool(auto_start));
-    doc.insert("scope".into(), Value::String(scope));
+    doc.insert("scope".into(), Value::String(scope.into()));
     Ok(Value::Object(doc))
 }
 
@@ -326,8 +336,8 @@ impl PyEngine {
     /// ``ValidationError`` listing every problem, ``NotFoundError`` for an unknown process or input
     /// set, ``ConflictError`` for an existing id.
     #[pyo3(signature = (*, id, name, process, cadence, timezone, duration, starts_on, actor, ends_on = None,
-        name_template = None, input_set = None, inputs = None, kind = "standard".to_string(), auto_start = true,
-        scope = "account".to_string()))]
+        name_template = None, input_set = None, inputs = None, kind = "standard", auto_start = true,
+        scope = "account"))]
     #[allow(clippy::too_many_arguments)]
     fn create_release_group<'py>(
         &self,
@@ -344,13 +354,25 @@ impl PyEngine {
         name_template: Option<String>,
         input_set: Option<String>,
         inputs: Option<&Bound<'py, PyAny>>,
-        kind: String,
+        kind: &str,
         auto_start: bool,
-        scope: String,
+        scope: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
         let doc = group_doc(
-            id, name, process, cadence, timezone, duration, starts_on, ends_on, name_template, input_set, inputs,
-            kind, auto_start, scope,
+            id,
+            name,
+            process,
+            cadence,
+            timezone,
+            duration,
+            starts_on,
+            ends_on,
+            name_template,
+            input_set,
+            inputs,
+            kind,
+            auto_start,
+            scope,
         )?;
         let engine = self.engine(py)?;
         let actor = actor.inner.clone();
@@ -363,8 +385,8 @@ impl PyEngine {
     /// brings its releases that have not started in line. Returns a dict of release ids:
     /// ``created``, ``rescheduled``, ``deleted``.
     #[pyo3(signature = (*, id, name, process, cadence, timezone, duration, starts_on, actor, ends_on = None,
-        name_template = None, input_set = None, inputs = None, kind = "standard".to_string(), auto_start = true,
-        scope = "account".to_string()))]
+        name_template = None, input_set = None, inputs = None, kind = "standard", auto_start = true,
+        scope = "account"))]
     #[allow(clippy::too_many_arguments)]
     fn update_release_group<'py>(
         &self,
@@ -381,13 +403,25 @@ impl PyEngine {
         name_template: Option<String>,
         input_set: Option<String>,
         inputs: Option<&Bound<'py, PyAny>>,
-        kind: String,
+        kind: &str,
         auto_start: bool,
-        scope: String,
+        scope: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
         let doc = group_doc(
-            id, name, process, cadence, timezone, duration, starts_on, ends_on, name_template, input_set, inputs,
-            kind, auto_start, scope,
+            id,
+            name,
+            process,
+            cadence,
+            timezone,
+            duration,
+            starts_on,
+            ends_on,
+            name_template,
+            input_set,
+            inputs,
+            kind,
+            auto_start,
+            scope,
         )?;
         let engine = self.engine(py)?;
         let actor = actor.inner.clone();
@@ -446,7 +480,8 @@ impl PyEngine {
     /// defaults to a slug of ``name``. Manual activation inside it raises ``ScheduleError``
     /// (``activate(..., force=True)`` overrides); automated work waits until it ends.
     #[pyo3(signature = (*, name, start, end, actor, environments = Vec::new(), services = Vec::new(),
-        recurrence = None, id = None, reason = None))]
+        recurrence = None, id = None, reason = None),
+        text_signature = "($self, *, name, start, end, actor, environments=(), services=(), recurrence=None, id=None, reason=None)")]
     #[allow(clippy::too_many_arguments)]
     fn add_freeze<'py>(
         &self,
@@ -592,11 +627,11 @@ impl PyEngine {
     /// {argv: [...], env: {...}, cwd: ..., timeout: ...}`` runs as a process (relative paths
     /// against ``base_dir``, default the current directory); ``name=value`` lines
     /// written to the file named by ``$TRAINYARD_OUTPUT`` become outputs. It runs on the engine's clock.
-    #[pyo3(signature = (name = "command".to_string(), *, base_dir = None))]
+    #[pyo3(signature = (name = "command", *, base_dir = None))]
     fn register_command_executor(
         &self,
         py: Python<'_>,
-        name: String,
+        name: &str,
         base_dir: Option<std::path::PathBuf>,
     ) -> PyResult<()> {
         let engine = self.engine(py)?;
@@ -604,7 +639,7 @@ impl PyEngine {
         if let Some(dir) = base_dir {
             executor = executor.with_base_dir(dir);
         }
-        engine.register_executor(&name, executor);
+        engine.register_executor(name, executor);
         Ok(())
     }
 }
