@@ -17,7 +17,7 @@ PY_MYPY = $(VENV)/bin/python -m mypy --strict --cache-dir /dev/null $(PY_CRATE)/
 # Written once the tools are installed; delete it (or the venv) to reinstall them.
 PY_TOOLS_STAMP := $(VENV)/.trainyard-python-tools
 
-.PHONY: python-venv python-develop python-build python-test python-stubtest
+.PHONY: python-venv python-develop python-build python-test python-stubtest demo-python
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,3 +48,7 @@ python-test: python-develop
 	$(VENV)/bin/python -m pytest -q $(PY_CRATE)/tests
 	$(PY_STUBTEST)
 	$(PY_MYPY)
+
+## The main example from Python: the two-week release train (examples/python/release_train.py).
+demo-python: python-develop
+	$(VENV)/bin/python examples/python/release_train.py

@@ -95,7 +95,7 @@ impl PyEngine {
     }
 
     /// The core engine, or `StorageError` once closed.
-    fn engine(&self, py: Python<'_>) -> PyResult<Arc<Engine>> {
+    pub(crate) fn engine(&self, py: Python<'_>) -> PyResult<Arc<Engine>> {
         self.inner
             .read()
             .unwrap_or_else(|e| e.into_inner())
@@ -112,7 +112,7 @@ impl PyEngine {
     }
 
     /// Runs a release command: the events it appended, as `Event`s.
-    fn command(
+    pub(crate) fn command(
         &self,
         py: Python<'_>,
         f: impl FnOnce(&Engine) -> trainyard::Result<Vec<Event>> + Send,
@@ -499,6 +499,7 @@ impl PyEngine {
             scope: scope.to_string(),
             inputs: convert::opt_map(inputs, "inputs")?.unwrap_or_default(),
             owners: owners.unwrap_or_default(),
+            input_set,
             ..Default::default()
         };
         let actor = actor.inner.clone();
@@ -549,10 +550,21 @@ impl PyEngine {
         self.command(py, move |e| e.schedule(&release_id, &actor, start, end, auto_start))
     }
 
-    /// Activates a release now (before its scheduled start: pre-execution, recorded).
-    #[pyo3(signature = (release_id, *, actor))]
-    fn activate(&self, py: Python<'_>, release_id: String, actor: PyRef<'_, PyActor>) -> PyResult<Vec<PyEvent>> {
+    /// Activates a release now (before its scheduled start: pre-execution, recorded). Inside a
+    /// freeze window it raises ``ScheduleError``; ``force=True`` (account release managers only)
+    /// activates anyway, recorded as forced.
+    #[pyo3(signature = (release_id, *, actor, force = false))]
+    fn activate(
+        &self,
+        py: Python<'_>,
+        release_id: String,
+        actor: PyRef<'_, PyActor>,
+        force: bool,
+    ) -> PyResult<Vec<PyEvent>> {
         let actor = actor.inner.clone();
+        if force {
+            return self.command(py, move |e| e.activate_forced(&release_id, &actor));
+        }
         self.command(py, move |e| e.activate(&release_id, &actor))
     }
 

@@ -10,6 +10,7 @@
 
 mod actor;
 mod callbacks;
+mod calendar;
 mod convert;
 mod engine;
 mod errors;
@@ -101,6 +102,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<views::PyJobRecord>()?;
     m.add_class::<callbacks::PyNotification>()?;
     m.add_function(wrap_pyfunction!(drop_postgres_schema, m)?)?;
+    m.add_class::<calendar::PyCalendarEntry>()?;
+    m.add_class::<calendar::PyConflict>()?;
     m.add_function(wrap_pyfunction!(validate_process, m)?)?;
     m.add_function(wrap_pyfunction!(load_process, m)?)?;
     Ok(())

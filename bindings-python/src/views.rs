@@ -169,6 +169,8 @@ pub struct PyActivity {
     /// When it ended.
     #[pyo3(get)]
     ended_at: Option<Timestamp>,
+    /// The current child release (subprocess activities); its getter is in `calendar.rs`.
+    pub(crate) child_id: Option<String>,
 }
 
 impl PyActivity {
@@ -196,6 +198,7 @@ impl PyActivity {
             job_inputs: convert::map_to_py(py, &a.job_inputs)?.unbind(),
             started_at: a.started_at,
             ended_at: a.ended_at,
+            child_id: a.child_id.clone(),
         })
     }
 }

@@ -411,6 +411,11 @@ def test_list_releases_filters(engine: Engine) -> None:
         engine.create_release("weekly", name="x", actor=RITA, kind="urgent")
 
 
+def test_an_unknown_input_set_is_not_found(engine: Engine) -> None:
+    with pytest.raises(trainyard.NotFoundError, match="input set `weekly/defaults`"):
+        engine.create_release("weekly", name="x", actor=RITA, input_set="defaults")
+
+
 def test_snapshots_are_read_only_and_readable(engine: Engine) -> None:
     r = new_release(engine)
     with pytest.raises(AttributeError):

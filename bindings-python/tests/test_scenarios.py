@@ -89,6 +89,8 @@ class Run:
             a = a or {}
             self.actors[name] = trainyard.Actor(name, groups=a.get("groups", []), roles=a.get("roles", []))
         self.releases: Dict[str, str] = {}
+        if "horizon" in spec:
+            self.engine.set_horizon(duration(str(spec["horizon"])))
 
     def actor(self, value: Any) -> trainyard.Actor:
         if value is None:
@@ -107,6 +109,7 @@ class Run:
             name=spec.get("name", alias),
             actor=actor,
             inputs=spec.get("inputs") or {},
+            input_set=spec.get("input_set"),
             kind=spec.get("kind", "standard"),
             scope=spec.get("scope", "account"),
         )
@@ -133,7 +136,9 @@ class Run:
                 end=parse_time(w["end"], self.start) if "end" in w else None,
                 auto_start=w.get("auto_start", True),
             )
-        elif cmd in ("activate", "pause", "resume", "restart", "archive"):
+        elif cmd == "activate":
+            e.activate(release, actor=actor, force=bool(w.get("force", False)))
+        elif cmd in ("pause", "resume", "restart", "archive"):
             getattr(e, cmd)(release, actor=actor)
         elif cmd == "delete":
             e.delete_release(release, actor=actor)
@@ -158,6 +163,16 @@ class Run:
                 e.complete_job(job_id, error=w["error"], retryable=w.get("retryable", True))
             else:
                 e.complete_job(job_id, outputs=w.get("outputs") or {})
+        elif cmd == "create_release_group":
+            e.create_release_group(**w, actor=actor)
+        elif cmd == "update_release_group":
+            e.update_release_group(**w, actor=actor)
+        elif cmd == "delete_release_group":
+            e.delete_release_group(w.get("id", ""), actor=actor)
+        elif cmd == "add_freeze":
+            e.add_freeze(**{"end": None, **w}, actor=actor)
+        elif cmd == "delete_freeze":
+            e.delete_freeze(w.get("id", ""), actor=actor)
         else:
             raise AssertionError(f"unknown scenario command `{cmd}`")
 
@@ -220,6 +235,30 @@ def check(run: Run, release: str, expect: Dict[str, Any], since: int, ctx: str) 
     return failures
 
 
+def group_releases(run: Run, group: str) -> List[str]:
+    """The live releases of a release group, by planned start (as scenarios.rs)."""
+    releases = run.engine.list_releases(group=group, include_archived=True)
+    never = datetime.min.replace(tzinfo=run.start.tzinfo)
+    releases.sort(key=lambda r: (r.planned_start or never, r.created_at or never))
+    return [r.id for r in releases]
+
+
+def check_time(run: Run, expect: Dict[str, Any], ctx: str) -> List[str]:
+    """Expectations about release groups and the calendar (not about one release)."""
+    failures: List[str] = []
+    for group, want in (expect.get("releases_in_group") or {}).items():
+        n = len(group_releases(run, group))
+        if n != want:
+            failures.append(f"{ctx}: release group {group} has {n} release(s) (expected {want})")
+    cal = expect.get("calendar")
+    if cal is not None:
+        entries = run.engine.calendar(parse_time(cal["from"], run.start), parse_time(cal["to"], run.start))
+        if "count" in cal and len(entries) != cal["count"]:
+            names = [e.name for e in entries]
+            failures.append(f"{ctx}: calendar has {len(entries)} release(s) {names} (expected {cal['count']})")
+    return failures
+
+
 def history_len(run: Run, release: str) -> int:
     """How many events the release has (0 once it is deleted)."""
     try:
@@ -232,6 +271,8 @@ def run_scenario(path: Path) -> List[str]:
     spec = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
     run = Run(spec)
     rita = run.actors["rita"]
+    for s in spec.get("input_sets") or []:
+        run.engine.save_input_set(s["process"], s["name"], s.get("values") or {}, actor=rita)
     for alias, r in (spec.get("releases") or {}).items():
         run.create(alias, r, rita)
     failures: List[str] = []
@@ -245,6 +286,17 @@ def run_scenario(path: Path) -> List[str]:
             except trainyard.TrainyardError as e:
                 failures.append(f"{ctx}: driving the engine failed: {e}")
         alias = step.get("release") or next(iter(run.releases), "")
+        # `child: phase/activity`: the step acts on (and checks) that subprocess activity's current child.
+        child = step.get("child")
+        if child is not None and alias in run.releases:
+            p, _, a = child.partition("/")
+            parent = run.engine.get_release(run.releases[alias])
+            act = parent.phases[p].activities.get(a) if p in parent.phases else None
+            if act is None or act.child_id is None:
+                failures.append(f"{ctx}: {child} of {alias} has no child release")
+                continue
+            alias = f"{alias}>{child}"
+            run.releases[alias] = act.child_id
         release_before = run.releases.get(alias)
         before = history_len(run, release_before) if release_before else None
         error: Optional[trainyard.TrainyardError] = None
@@ -268,6 +320,16 @@ def run_scenario(path: Path) -> List[str]:
             run.drive()
         except trainyard.TrainyardError as e:
             failures.append(f"{ctx}: driving the engine failed: {e}")
+        # `bind: { alias: "group#n" }`: the n-th release (by planned start) of a release group.
+        for name, target in (step.get("bind") or {}).items():
+            group, _, n = str(target).rpartition("#")
+            ids = group_releases(run, group)
+            if 1 <= int(n) <= len(ids):
+                run.releases[name] = ids[int(n) - 1]
+            else:
+                failures.append(f"{ctx}: release group {group} has no release #{n}")
+        if "expect" in step:
+            failures.extend(check_time(run, step["expect"] or {}, ctx))
         rid = run.releases.get(alias)
         if rid is None:
             continue

@@ -1,7 +1,7 @@
 """Native part of the ``trainyard`` package; import from ``trainyard`` instead."""
 
 import os
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from types import TracebackType
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Type, Union, final
 
@@ -25,6 +25,8 @@ __all__ = [
     "JobRecord",
     "Notification",
     "_drop_postgres_schema",
+    "CalendarEntry",
+    "Conflict",
 ]
 
 __version__: str
@@ -303,6 +305,9 @@ class Activity:
     @property
     def ended_at(self) -> Optional[datetime]:
         """When it ended."""
+    @property
+    def child_id(self) -> Optional[str]:
+        """The current child release of a subprocess activity."""
 
 @final
 class Phase:
@@ -528,8 +533,8 @@ class Engine:
         auto_start: bool = True,
     ) -> List[Event]:
         """Schedules (or reschedules) a release; validates and locks its inputs."""
-    def activate(self, release_id: str, *, actor: Actor) -> List[Event]:
-        """Activates a release now (early: pre-execution)."""
+    def activate(self, release_id: str, *, actor: Actor, force: bool = False) -> List[Event]:
+        """Activates a release now (early: pre-execution); ``force`` overrides a freeze."""
     def pause(self, release_id: str, *, actor: Actor) -> List[Event]:
         """Pauses a release: nothing new starts until ``resume``."""
     def resume(self, release_id: str, *, actor: Actor) -> List[Event]:
@@ -610,3 +615,152 @@ class Engine:
         """Sets how long ended releases are kept before ``apply_retention`` archives them."""
     def apply_retention(self, now: Optional[datetime] = None) -> List[str]:
         """Archives terminal releases older than the retention period; returns their ids."""
+    # time: release groups, freezes, the calendar
+    def create_release_group(
+        self,
+        *,
+        id: str,
+        name: str,
+        process: str,
+        cadence: Union[str, Dict[str, Any]],
+        timezone: str,
+        duration: Union[str, timedelta],
+        starts_on: Union[str, date, datetime],
+        actor: Actor,
+        ends_on: Union[str, date, datetime, None] = None,
+        name_template: Optional[str] = None,
+        input_set: Optional[str] = None,
+        inputs: Optional[Dict[str, Any]] = None,
+        kind: str = "standard",
+        auto_start: bool = True,
+        scope: str = "account",
+    ) -> Dict[str, Any]:
+        """Creates a release group and its scheduled releases up to the horizon."""
+    def update_release_group(
+        self,
+        *,
+        id: str,
+        name: str,
+        process: str,
+        cadence: Union[str, Dict[str, Any]],
+        timezone: str,
+        duration: Union[str, timedelta],
+        starts_on: Union[str, date, datetime],
+        actor: Actor,
+        ends_on: Union[str, date, datetime, None] = None,
+        name_template: Optional[str] = None,
+        input_set: Optional[str] = None,
+        inputs: Optional[Dict[str, Any]] = None,
+        kind: str = "standard",
+        auto_start: bool = True,
+        scope: str = "account",
+    ) -> Dict[str, List[str]]:
+        """Replaces a release group; returns the release ids created, rescheduled and deleted."""
+    def get_release_group(self, id: str) -> Dict[str, Any]:
+        """A release group as a dict."""
+    def list_release_groups(self) -> List[Dict[str, Any]]:
+        """Every release group, by id."""
+    def delete_release_group(self, id: str, *, actor: Actor) -> List[str]:
+        """Deletes a release group and its not-started releases (returns their ids)."""
+    def set_horizon(self, horizon: timedelta) -> None:
+        """Sets how far ahead release groups create their releases."""
+    def horizon(self) -> timedelta:
+        """How far ahead release groups create their releases."""
+    def add_freeze(
+        self,
+        *,
+        name: str,
+        start: Union[str, datetime],
+        end: Union[str, datetime, None],
+        actor: Actor,
+        environments: Sequence[str] = (),
+        services: Sequence[str] = (),
+        recurrence: Optional[Dict[str, Any]] = None,
+        id: Optional[str] = None,
+        reason: Optional[str] = None,
+    ) -> Dict[str, Any]:
+        """Adds a freeze window (account release managers only)."""
+    def list_freezes(self) -> List[Dict[str, Any]]:
+        """Every freeze."""
+    def delete_freeze(self, id: str, *, actor: Actor) -> None:
+        """Deletes a freeze."""
+    def calendar(self, start: datetime, end: datetime, **filters: Any) -> List[CalendarEntry]:
+        """The releases on the calendar in ``[start, end)``, by start."""
+    def conflicts(self, start: datetime, end: datetime) -> List[Conflict]:
+        """Overlaps on shared services/environments and overlaps with freezes in ``[start, end)``."""
+    def calendar_ics(self, start: datetime, end: datetime, **filters: Any) -> str:
+        """The calendar of ``[start, end)`` as iCalendar text."""
+    # input sets
+    # the built-in command executor
+@final
+class CalendarEntry:
+    """A release on the calendar (a snapshot)."""
+
+    @property
+    def release_id(self) -> str:
+        """Release id."""
+    @property
+    def name(self) -> str:
+        """Release name."""
+    @property
+    def status(self) -> str:
+        """Status (snake_case)."""
+    @property
+    def kind(self) -> str:
+        """Kind (snake_case)."""
+    @property
+    def group(self) -> Optional[str]:
+        """The release group that generated it."""
+    @property
+    def scope(self) -> str:
+        """Scope."""
+    @property
+    def start(self) -> datetime:
+        """Window start."""
+    @property
+    def end(self) -> datetime:
+        """Window end."""
+    @property
+    def phases(self) -> List[Tuple[str, datetime, datetime]]:
+        """Phase windows: ``(phase_id, start, end)``."""
+    @property
+    def planned_start(self) -> Optional[datetime]:
+        """Scheduled start."""
+    @property
+    def planned_end(self) -> Optional[datetime]:
+        """Scheduled end."""
+    @property
+    def actual_start(self) -> Optional[datetime]:
+        """Activation time."""
+    @property
+    def actual_end(self) -> Optional[datetime]:
+        """End time."""
+    @property
+    def services(self) -> List[str]:
+        """Values of its ``service`` inputs."""
+    @property
+    def environments(self) -> List[str]:
+        """Values of its ``environment`` inputs."""
+
+@final
+class Conflict:
+    """A calendar conflict: ``overlap`` or ``freeze``."""
+
+    @property
+    def kind(self) -> str:
+        """``overlap`` or ``freeze``."""
+    @property
+    def release_ids(self) -> List[str]:
+        """The releases involved."""
+    @property
+    def resource(self) -> str:
+        """The shared resource (``service:x``, ``environment:y``, ``*``)."""
+    @property
+    def freeze_id(self) -> Optional[str]:
+        """The freeze (freeze conflicts)."""
+    @property
+    def start(self) -> datetime:
+        """Start of the overlap."""
+    @property
+    def end(self) -> datetime:
+        """End of the overlap."""
