@@ -14,11 +14,9 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDate, PyDateTime, PyDelta, PyDict, PyList, PyTuple};
 use serde_json::{Map, Value};
-use std::sync::Arc;
 use trainyard::Timestamp;
 use trainyard::access::Actor;
 use trainyard::calendar::{CalendarEntry, CalendarFilter, Conflict};
-use trainyard::executor::command::CommandExecutor;
 use trainyard::schedule::{Freeze, ReleaseGroup};
 
 fn q(s: &str) -> String {
@@ -590,10 +588,7 @@ impl PyEngine {
 
     // ---- input sets (minimal; see the module doc) ----
 
-
-
     // ---- the built-in command executor ----
-
 }
 
 /// `Weekend freeze!` → `weekend-freeze`.

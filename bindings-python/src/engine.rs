@@ -290,9 +290,11 @@ impl PyEngine {
     #[pyo3(signature = (name = "command", *, base_dir = None))]
     fn register_command_executor(&self, py: Python<'_>, name: &str, base_dir: Option<PathBuf>) -> PyResult<()> {
         let engine = self.engine(py)?;
+        // Job deadlines are measured on the engine's clock (simulated time with a ManualClock).
+        let executor = CommandExecutor::new().with_clock(engine.clock().clone());
         let executor = match base_dir {
-            Some(dir) => CommandExecutor::new().with_base_dir(dir),
-            None => CommandExecutor::new(),
+            Some(dir) => executor.with_base_dir(dir),
+            None => executor,
         };
         engine.register_executor(name, executor);
         Ok(())
@@ -499,7 +501,6 @@ impl PyEngine {
             scope: scope.to_string(),
             inputs: convert::opt_map(inputs, "inputs")?.unwrap_or_default(),
             owners: owners.unwrap_or_default(),
-            input_set,
             ..Default::default()
         };
         let actor = actor.inner.clone();

@@ -9,8 +9,8 @@
 //! released and inside `catch_unwind`, so no panic crosses into Python.
 
 mod actor;
-mod callbacks;
 mod calendar;
+mod callbacks;
 mod convert;
 mod engine;
 mod errors;
