@@ -86,10 +86,10 @@ pub fn open_core(url: &str, config: EngineConfig) -> trainyard::Result<trainyard
 /// return Promises (executor functions still run on the JS thread).
 #[napi]
 pub struct Engine {
-    inner: Arc<trainyard::Engine>,
+    pub(crate) inner: Arc<trainyard::Engine>,
     dispatcher: Arc<Dispatcher>,
     /// Executor name → key of its function in the JS thread's table.
-    executors: HashMap<String, u64>,
+    pub(crate) executors: HashMap<String, u64>,
 }
 
 impl Drop for Engine {
@@ -233,20 +233,14 @@ impl Engine {
             Some(k) => errors::map(&env, k.parse())?,
             None => Default::default(),
         };
-        if let Some(set) = options.input_set {
-            let err = trainyard::Error::NotFound {
-                kind: "input set".into(),
-                id: format!("{process_id}/{set}"),
-                hint: Some("this build has no input-set store yet (saveInputSet is not available)".into()),
-            };
-            return Err(errors::to_js(&env, &err));
-        }
+        let input_set = crate::input_sets::for_release(&env, &self.inner, &process_id, options.input_set)?;
         let new = NewRelease {
             name: options.name,
             kind,
             scope: options.scope.unwrap_or_else(|| "account".into()),
             inputs: options::map(options.inputs).unwrap_or_default(),
             owners: options.owners.unwrap_or_default(),
+            input_set,
             ..Default::default()
         };
         let state = errors::map(&env, self.inner.create_release(&process_id, new, &actor))?;
@@ -275,12 +269,7 @@ impl Engine {
         self.command(&env, |e| e.schedule(&release_id, &actor, options.start, options.end, auto_start))
     }
 
-    /// Activates a release now (before its scheduled start: pre-execution, recorded).
-    #[napi(catch_unwind)]
-    pub fn activate(&self, env: Env, release_id: String, options: ActorOptions) -> napi::Result<Vec<Event>> {
-        let actor = Engine::actor(&options.actor);
-        self.command(&env, |e| e.activate(&release_id, &actor))
-    }
+    // `activate(id, { actor, force? })` lives in calendar.rs (forced activation inside a freeze).
 
     /// Stops new work from starting; the release shows `on_hold` until resumed.
     #[napi(catch_unwind)]
