@@ -270,7 +270,7 @@ export declare class ManualClock {
 /** Options of `activate`. */
 export interface ActivateOptions {
   /** Who activates it. */
-  actor: Actor
+  actor: ActorLike
   /** Activate even inside a freeze window (recorded). */
   force?: boolean
 }
@@ -546,7 +546,7 @@ export interface FreezeOptions {
   /** End (one-off, required) or the last instant a recurring window may open. */
   end?: Date | string
   /** Who adds it. */
-  actor: Actor
+  actor: ActorLike
   /** Unique id (default: derived from the name). */
   id?: string
   /** Frozen environments (none and no services = everything). */
@@ -834,7 +834,7 @@ export interface ReleaseGroupOptions {
   /** First local day (`2025-04-07`) or date-time the cadence may fire. */
   startsOn: string | Date
   /** Who creates (or changes) it. */
-  actor: Actor
+  actor: ActorLike
   /** Last local day (inclusive) or date-time the cadence may fire. */
   endsOn?: string | Date
   /** Release name template: `{name}`, `{year}`, `{iso_year}`, `{iso_week}`, `{month}`, `{date}`, `{n}`. */

@@ -46,6 +46,7 @@ pub struct ReleaseGroupOptions {
     #[napi(ts_type = "string | Date")]
     pub starts_on: Value,
     /// Who creates (or changes) it.
+    #[napi(ts_type = "ActorLike")]
     pub actor: Actor,
     /// Last local day (inclusive) or date-time the cadence may fire.
     #[napi(ts_type = "string | Date")]
@@ -91,6 +92,7 @@ pub struct FreezeOptions {
     #[napi(ts_type = "Date | string")]
     pub end: Option<Value>,
     /// Who adds it.
+    #[napi(ts_type = "ActorLike")]
     pub actor: Actor,
     /// Unique id (default: derived from the name).
     pub id: Option<String>,
@@ -108,6 +110,7 @@ pub struct FreezeOptions {
 #[napi(object, object_to_js = false)]
 pub struct ActivateOptions {
     /// Who activates it.
+    #[napi(ts_type = "ActorLike")]
     pub actor: Actor,
     /// Activate even inside a freeze window (recorded).
     pub force: Option<bool>,

@@ -172,14 +172,17 @@ test('drafts: update, delete; inputs are checked at schedule', () => {
 test('listReleases filters by status, kind and scope; archived only on request; async variants', async () => {
   const { e } = engine()
   const a = e.createRelease('app', { name: 'A', actor: rita, inputs: { version: '1.0.0' } })
-  const b = e.createRelease('app', { name: 'B', actor: rita, kind: 'hotfix', scope: 'org:payments' })
+  // An account-level installation (the only level this binding opens) refuses org scopes.
+  assert.equal(thrown(() => e.createRelease('app', { name: 'B', actor: rita, scope: 'org:payments' })).code, 'invalid_input')
+  const b = e.createRelease('app', { name: 'B', actor: rita, kind: 'hotfix' })
   e.activate(a.id, { actor: rita })
   e.runUntilIdle()
   e.abort(a.id, { actor: rita, reason: 'test' })
   assert.deepEqual(e.listReleases().map((r) => r.name), ['A', 'B'])
   assert.deepEqual(e.listReleases({ status: 'draft' }).map((r) => r.name), ['B'])
   assert.deepEqual(e.listReleases({ kind: 'hotfix' }).map((r) => r.name), ['B'])
-  assert.deepEqual(e.listReleases({ scope: 'org:payments' }).map((r) => r.name), ['B'])
+  assert.deepEqual(e.listReleases({ scope: 'org:payments' }).map((r) => r.name), [])
+  assert.deepEqual(e.listReleases({ scope: 'account', kind: 'hotfix' }).map((r) => r.name), ['B'])
   e.archive(a.id, { actor: rita })
   assert.deepEqual(e.listReleases().map((r) => r.name), ['B'])
   assert.deepEqual(e.listReleases({ includeArchived: true }).map((r) => r.name), ['A', 'B'])
@@ -201,12 +204,13 @@ test('errors carry the core codes; async reads reject with them', async () => {
   assert.equal(thrown(() => e.createRelease('app', { name: 'x', actor: rita, kind: 'big' })).code, 'invalid_input')
   const set = thrown(() => e.createRelease('app', { name: 'x', actor: rita, inputSet: 'prod' }))
   assert.equal(set.code, 'not_found')
-  assert.match(set.message, /input-set store/)
+  assert.match(set.message, /input set `app\/prod` not found/)
   const r = e.createRelease('app', { name: 'x', actor: rita })
   const err = thrown(() => e.pause(r.id, { actor: rita }))
   assert.equal(err.code, 'invalid_transition')
   assert.match(err.message, /allowed now: update, delete, schedule, activate/)
-  assert.equal(thrown(() => e.approve(r.id, 'check', 'qa', { actor: rita })).code, 'invalid_transition')
+  // rita is not a listed approver: the core authorizes before deciding
+  assert.equal(thrown(() => e.approve(r.id, 'check', 'qa', { actor: rita })).code, 'permission_denied')
 })
 
 test('pause, resume, restart, skip, retry, ignore, fail through the options objects', () => {
