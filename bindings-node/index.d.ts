@@ -119,6 +119,48 @@ export type ActorClass = Actor
  * return Promises (executor functions still run on the JS thread).
  */
 export declare class Engine {
+  /**
+   * Stores a release group and creates its scheduled releases up to the horizon (default 90
+   * days ahead). `cadence` is an RRULE string or `{ every, on, at, interval? }`.
+   */
+  createReleaseGroup(options: ReleaseGroupOptions): ReleaseGroup
+  /** Replaces a release group (same id) and brings its not-started releases in line. */
+  updateReleaseGroup(options: ReleaseGroupOptions): GroupChanges
+  /** A release group by id. */
+  getReleaseGroup(id: string): ReleaseGroup
+  /** Every release group. */
+  listReleaseGroups(): Array<ReleaseGroup>
+  /** Deletes a release group and its releases that have not started; returns the deleted ids. */
+  deleteReleaseGroup(id: string, options: { actor: ActorLike }): Array<string>
+  /** How far ahead (in milliseconds) release groups materialise scheduled releases. */
+  horizon(): number
+  /** Sets how far ahead (in milliseconds) release groups materialise scheduled releases. */
+  setHorizon(ms: number): void
+  /**
+   * Adds a freeze window (one-off `[start, end)`, or recurring with `recurrence`); with neither
+   * `environments` nor `services` it freezes everything. The id defaults to a slug of the name.
+   */
+  addFreeze(options: FreezeOptions): Freeze
+  /** Every freeze window. */
+  listFreezes(): Array<Freeze>
+  /** Deletes a freeze window. */
+  deleteFreeze(id: string, options: { actor: ActorLike }): void
+  /** Activates a release now; with `force: true` even inside a freeze window (recorded). */
+  activate(releaseId: string, options: ActivateOptions): Array<Event>
+  /**
+   * The releases on the calendar in `[start, end)` passing the filters, by start, with their
+   * phase windows.
+   */
+  calendar(start: Date, end: Date, filters?: CalendarFilter | undefined | null): Array<CalendarEntry>
+  /** `calendar` off the JS thread. */
+  calendarAsync(start: Date, end: Date, filters?: CalendarFilter | undefined | null): Promise<Array<CalendarEntry>>
+  /**
+   * The conflicts in `[start, end)`: releases overlapping on a shared service or environment,
+   * and releases overlapping a freeze window.
+   */
+  conflicts(start: Date, end: Date): Array<Conflict>
+  /** The calendar of `[start, end)` as iCalendar (RFC 5545) text, one `VEVENT` per release. */
+  calendarIcs(start: Date, end: Date, filters?: CalendarFilter | undefined | null): string
   /** An engine with in-memory storage: `Engine.inMemory({ clock?, releaseLevel? })`. */
   static inMemory(options?: EngineOptions): Engine
   /**
@@ -157,8 +199,6 @@ export declare class Engine {
   updateRelease(releaseId: string, options: UpdateReleaseOptions): Array<Event>
   /** Schedules (or reschedules) a release; validates and locks its inputs. */
   schedule(releaseId: string, options: ScheduleOptions): Array<Event>
-  /** Activates a release now (before its scheduled start: pre-execution, recorded). */
-  activate(releaseId: string, options: ActorOptions): Array<Event>
   /** Stops new work from starting; the release shows `on_hold` until resumed. */
   pause(releaseId: string, options: ActorOptions): Array<Event>
   /** Lets a paused release progress again. */
@@ -301,6 +341,14 @@ export declare class ManualClock {
   set(to: Date): void
 }
 
+/** Options of `activate`. */
+export interface ActivateOptions {
+  /** Who activates it. */
+  actor: ActorLike
+  /** Activate even inside a freeze window (recorded). */
+  force?: boolean
+}
+
 /** An activity of a release at run time. */
 export interface Activity {
   /** Activity id. */
@@ -390,6 +438,68 @@ export interface ApprovalOptions {
   comment?: string
 }
 
+/** A release on the calendar. */
+export interface CalendarEntry {
+  /** Release id. */
+  releaseId: string
+  /** Release name. */
+  name: string
+  /** Status. */
+  status: ReleaseStatus
+  /** Kind. */
+  kind: ReleaseKind
+  /** Release group, if a group generated it. */
+  group?: string
+  /** Scope. */
+  scope: string
+  /** Window start (activation, else the scheduled start). */
+  start: Date
+  /** Window end. */
+  end: Date
+  /** Scheduled start. */
+  plannedStart?: Date
+  /** Scheduled end. */
+  plannedEnd?: Date
+  /** Activation time. */
+  actualStart?: Date
+  /** End time. */
+  actualEnd?: Date
+  /** Phase windows. */
+  phases: Array<CalendarPhase>
+  /** Values of its `service` inputs. */
+  services: Array<string>
+  /** Values of its `environment` inputs. */
+  environments: Array<string>
+}
+
+/** Filters of `calendar`, `calendarAsync` and `calendarIcs`: every non-empty list must match. */
+export interface CalendarFilter {
+  /** Statuses. */
+  statuses?: ReleaseStatus[]
+  /** Kinds. */
+  kinds?: ReleaseKind[]
+  /** Release group ids. */
+  groups?: Array<string>
+  /** Scopes (`account`, `org:<id>`). */
+  scopes?: Array<string>
+  /** Services (any shared value matches). */
+  services?: Array<string>
+  /** Environments (any shared value matches). */
+  environments?: Array<string>
+}
+
+/** The window of one phase on the calendar. */
+export interface CalendarPhase {
+  /** Phase id. */
+  phaseId: string
+  /** Start. */
+  start: Date
+  /** End. */
+  end: Date
+  /** `true` for a planned (future) window, `false` for actual times. */
+  planned: boolean
+}
+
 /** A job claimed by an external worker (`claimJobs`): the job and its lease. */
 export interface ClaimedJob {
   /** Job id: `<release>/<phase>/<activity>/<attempt>` (the same on a redelivery). */
@@ -459,6 +569,22 @@ export interface CompleteManualOptions {
   values: Record<string, unknown>
 }
 
+/** A conflict on the calendar. */
+export interface Conflict {
+  /** `overlap` (two releases share a resource) | `freeze` (a release overlaps a freeze window). */
+  kind: 'overlap' | 'freeze'
+  /** The releases: two for an overlap, one for a freeze. */
+  releaseIds: Array<string>
+  /** The freeze, for freeze conflicts. */
+  freezeId?: string
+  /** `service:<name>`, `environment:<name>` or `*`. */
+  resource: string
+  /** Start of the overlap. */
+  start: Date
+  /** End of the overlap. */
+  end: Date
+}
+
 /** Options of `createRelease`. */
 export interface CreateReleaseOptions {
   /** Display name, e.g. "Week 15 System Release - April 2025". */
@@ -507,6 +633,68 @@ export interface FailOptions {
   actor: ActorLike
   /** Why (recorded in the history). */
   reason?: string
+}
+
+/** A stored freeze window. */
+export interface Freeze {
+  /** Id. */
+  id: string
+  /** Display name. */
+  name: string
+  /** Start (or recurrence anchor). */
+  start: Date
+  /** End (or last instant a recurring window may open). */
+  end?: Date
+  /** Frozen environments. */
+  environments: Array<string>
+  /** Frozen services. */
+  services: Array<string>
+  /** How it recurs. */
+  recurrence?: FreezeRecurrence
+  /** Why. */
+  reason?: string
+}
+
+/** Options of `addFreeze`. */
+export interface FreezeOptions {
+  /** Display name. */
+  name: string
+  /** Start (one-off) or the anchor of the recurrence. */
+  start: Date | string
+  /** End (one-off, required) or the last instant a recurring window may open. */
+  end?: Date | string
+  /** Who adds it. */
+  actor: ActorLike
+  /** Unique id (default: derived from the name). */
+  id?: string
+  /** Frozen environments (none and no services = everything). */
+  environments?: Array<string>
+  /** Frozen services. */
+  services?: Array<string>
+  /** Makes the freeze recurring. */
+  recurrence?: FreezeRecurrence
+  /** Why (shown to people whose activity waits). */
+  reason?: string
+}
+
+/** How a freeze recurs. */
+export interface FreezeRecurrence {
+  /** When each window opens (RRULE string or friendly object). */
+  cadence: string | Record<string, unknown>
+  /** IANA time zone of the cadence (default `UTC`). */
+  timezone?: string
+  /** How long each window lasts (`2d 16h`). */
+  duration: string
+}
+
+/** What `updateReleaseGroup` did to the group's releases. */
+export interface GroupChanges {
+  /** Releases created (and scheduled). */
+  created: Array<string>
+  /** Releases rescheduled in place. */
+  rescheduled: Array<string>
+  /** Releases deleted. */
+  deleted: Array<string>
 }
 
 /** Options of `ignore`. */
@@ -762,6 +950,78 @@ export interface ReleaseFilter {
   includeArchived?: boolean
   /** Only the releases this actor may read (without an actor: every release). */
   actor?: ActorLike
+}
+
+/** A stored release group (camelCase fields of the release-group document). */
+export interface ReleaseGroup {
+  /** Id. */
+  id: string
+  /** Display name. */
+  name: string
+  /** Process id. */
+  process: string
+  /** Input set name. */
+  inputSet?: string
+  /** Input values. */
+  inputs: Record<string, any>
+  /** The cadence as given (RRULE text or friendly object). */
+  cadence: string | Record<string, any>
+  /** IANA time zone. */
+  timezone: string
+  /** Planned length of each release. */
+  duration: string
+  /** First local day or date-time. */
+  startsOn: string
+  /** Last local day or date-time. */
+  endsOn?: string
+  /** Name template. */
+  nameTemplate?: string
+  /** Kind of its releases. */
+  kind: ReleaseKind
+  /** Whether its releases activate at their start. */
+  autoStart: boolean
+  /** Scope. */
+  scope: string
+}
+
+/**
+ * Options of `createReleaseGroup` and `updateReleaseGroup`: the release-group document of
+ * DESIGN §6 in camelCase, plus the actor.
+ */
+export interface ReleaseGroupOptions {
+  /** Unique id: `[a-z0-9][a-z0-9-_]{0,63}`. */
+  id: string
+  /** Display name (the `{name}` of the template). */
+  name: string
+  /** The process its releases run. */
+  process: string
+  /**
+   * An RRULE string (`FREQ=WEEKLY;BYDAY=MO;BYHOUR=9`) or the friendly object
+   * (`{ every: 'week', on: 'monday', at: '09:00', interval?: 2 }`).
+   */
+  cadence: string | Record<string, unknown>
+  /** IANA time zone of the cadence (default `UTC`). */
+  timezone?: string
+  /** Planned length of each release: `2d`, `1w`. */
+  duration: string
+  /** First local day (`2025-04-07`) or date-time the cadence may fire. */
+  startsOn: string | Date
+  /** Who creates (or changes) it. */
+  actor: ActorLike
+  /** Last local day (inclusive) or date-time the cadence may fire. */
+  endsOn?: string | Date
+  /** Release name template: `{name}`, `{year}`, `{iso_year}`, `{iso_week}`, `{month}`, `{date}`, `{n}`. */
+  nameTemplate?: string
+  /** The saved input set its releases use. */
+  inputSet?: string
+  /** Input values of its releases. */
+  inputs?: Record<string, unknown>
+  /** Kind of its releases (default `standard`). */
+  kind?: ReleaseKind
+  /** Activate its releases at their start (default `true`). */
+  autoStart?: boolean
+  /** `account` (default) or `org:<id>`. */
+  scope?: string
 }
 
 /** Options of `retry`. */

@@ -3,6 +3,7 @@
 # napi CLI and TypeScript are local devDependencies pinned by bindings-node/package-lock.json.
 #
 #   make node-build   install the JS tooling (npm ci) and build the addon in release mode
+#   make demo-node    node-build, then examples/node/release_train.mjs (the `make demo` walkthrough)
 #   make node-test    node-build, then the `node --test` suite and the `tsc` check of index.d.ts.
 #                     The suite includes the shared scenario vectors, the README's Node examples and
 #                     an `npm pack` of the built package installed into a fresh temporary folder, where
@@ -29,3 +30,9 @@ node-build: $(NODE_MODULES_STAMP)
 node-test: node-build
 	cd $(NODE_DIR) && $(NPM) test
 	cd $(NODE_DIR) && $(NPM) run --silent typecheck
+
+# `make demo-node`: the two-week system release train of `make demo`, from Node
+# (examples/node/release_train.mjs; writes target/demo-node/calendar.ics).
+.PHONY: demo-node
+demo-node: node-build
+	node examples/node/release_train.mjs

@@ -73,10 +73,10 @@ pub fn open_core(url: &str, config: EngineConfig) -> trainyard::Result<trainyard
 /// return Promises (executor functions still run on the JS thread).
 #[napi]
 pub struct Engine {
-    inner: Arc<trainyard::Engine>,
+    pub(crate) inner: Arc<trainyard::Engine>,
     caller: JsCaller,
     /// Executor name → key of its function in the JS thread's table.
-    executors: HashMap<String, u64>,
+    pub(crate) executors: HashMap<String, u64>,
     /// Keys of the subscriber functions.
     subscribers: Vec<u64>,
     /// Key of the secret resolver function.
@@ -239,12 +239,12 @@ impl Engine {
             None => None,
         };
         let new = NewRelease {
-            input_set,
             name: options.name,
             kind,
             scope: options.scope.unwrap_or_else(|| "account".into()),
             inputs: options::map(options.inputs).unwrap_or_default(),
             owners: options.owners.unwrap_or_default(),
+            input_set,
             ..Default::default()
         };
         let state = errors::map(&env, self.inner.create_release(&process_id, new, &actor))?;
@@ -273,12 +273,7 @@ impl Engine {
         self.command(&env, |e| e.schedule(&release_id, &actor, options.start, options.end, auto_start))
     }
 
-    /// Activates a release now (before its scheduled start: pre-execution, recorded).
-    #[napi(catch_unwind)]
-    pub fn activate(&self, env: Env, release_id: String, options: ActorOptions) -> napi::Result<Vec<Event>> {
-        let actor = Engine::actor(&options.actor);
-        self.command(&env, |e| e.activate(&release_id, &actor))
-    }
+    // `activate(id, { actor, force? })` lives in calendar.rs (forced activation inside a freeze).
 
     /// Stops new work from starting; the release shows `on_hold` until resumed.
     #[napi(catch_unwind)]
@@ -728,7 +723,8 @@ impl Engine {
         options: Option<CommandExecutorOptions>,
     ) -> napi::Result<()> {
         let name = name.unwrap_or_else(|| "command".into());
-        let mut executor = trainyard::executor::command::CommandExecutor::new();
+        // Job deadlines are measured on the engine's clock (simulated time with a ManualClock).
+        let mut executor = trainyard::executor::command::CommandExecutor::new().with_clock(self.inner.clock().clone());
         if let Some(dir) = options.and_then(|o| o.base_dir) {
             executor = executor.with_base_dir(dir);
         }

@@ -4,6 +4,7 @@
 //! thrown as JS `Error` objects with the core's stable `code` (see [`errors`]); panics are caught at
 //! the boundary (`catch_unwind`) and never cross into JS.
 
+mod calendar;
 mod clock;
 mod engine;
 mod errors;

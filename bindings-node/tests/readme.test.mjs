@@ -12,7 +12,7 @@ const examples = readmeJsExamples()
 
 test('the README has Node examples, including the release API', () => {
   assert.ok(examples.length >= 2, `found ${examples.length} js blocks`)
-  assert.ok(examples.some((code) => code.includes('createRelease')), 'an example shows createRelease')
+  assert.ok(examples.some((code) => code.includes('createRelease(')), 'an example shows createRelease')
 })
 
 const dir = tempDir('trainyard-readme-')

@@ -82,6 +82,7 @@ class Run {
       kind: spec.kind ?? 'standard',
       scope: spec.scope ?? 'account',
       inputs: spec.inputs ?? {},
+      inputSet: spec.input_set ?? undefined,
     })
     this.releases.set(alias, r.id)
   }
@@ -110,6 +111,7 @@ class Run {
           autoStart: w.auto_start ?? true,
         })
       case 'activate':
+        return e.activate(release, { actor, force: w.force === true })
       case 'pause':
       case 'resume':
       case 'restart':
@@ -140,6 +142,16 @@ class Run {
           : { outputs: w.outputs ?? {} }
         return e.completeJob(job, outcome)
       }
+      case 'create_release_group':
+        return e.createReleaseGroup({ ...w, actor })
+      case 'update_release_group':
+        return e.updateReleaseGroup({ ...w, actor })
+      case 'delete_release_group':
+        return e.deleteReleaseGroup(w.id ?? '', { actor })
+      case 'add_freeze':
+        return e.addFreeze({ ...w, actor })
+      case 'delete_freeze':
+        return e.deleteFreeze(w.id ?? '', { actor })
       default:
         throw new Error(`unknown scenario command \`${cmd}\``)
     }
@@ -219,12 +231,42 @@ function check(run, release, expect, since, ctx) {
   return failures
 }
 
+/** The live releases of a release group, by planned start (as the Rust runner's group_releases). */
+function groupReleases(engine, group) {
+  const at = (d) => (d ? d.getTime() : -Infinity)
+  return engine
+    .listReleases({ group, includeArchived: true })
+    .sort((a, b) => at(a.schedule?.start) - at(b.schedule?.start) || at(a.createdAt) - at(b.createdAt))
+    .map((r) => r.id)
+}
+
+/** Expectations about release groups and the calendar (not about one release). */
+function checkTime(run, expect, ctx) {
+  const failures = []
+  for (const [group, want] of Object.entries(expect.releases_in_group ?? {})) {
+    const n = groupReleases(run.engine, group).length
+    if (n !== want) failures.push(`${ctx}: release group ${group} has ${n} release(s) (expected ${want})`)
+  }
+  const cal = expect.calendar
+  if (cal) {
+    const entries = run.engine.calendar(time(cal.from, run.start), time(cal.to, run.start), {})
+    if (Number.isInteger(cal.count) && entries.length !== cal.count) {
+      failures.push(`${ctx}: calendar has ${entries.length} release(s) ${JSON.stringify(entries.map((e) => e.name))} (expected ${cal.count})`)
+    }
+  }
+  return failures
+}
+
 async function runScenario(name, mode, spec = parse(readFileSync(join(dir, name), 'utf8'))) {
   const run = new Run(spec, mode)
   for (const p of spec.processes ?? []) {
     run.engine.registerProcess(p.file ? readFileSync(join(repoRoot, p.file), 'utf8') : p)
   }
   for (const [exec, s] of Object.entries(spec.executors ?? {})) run.engine.registerExecutor(exec, scripted(s ?? {}))
+  if (typeof spec.horizon === 'string') run.engine.setHorizon(seconds(spec.horizon) * 1000)
+  for (const set of spec.input_sets ?? []) {
+    run.engine.saveInputSet(set.process ?? '', set.name ?? '', set.values ?? {}, { actor: run.actors.rita })
+  }
   for (const [alias, r] of Object.entries(spec.releases ?? {})) run.create(alias, r, run.actors.rita)
   const failures = []
   const seen = new Map()
@@ -245,7 +287,23 @@ async function runScenario(name, mode, spec = parse(readFileSync(join(dir, name)
         failures.push(`${ctx}: driving the engine failed: ${e.message}`)
       }
     }
-    const alias = step.release ?? run.releases.keys().next().value ?? ''
+    let alias = step.release ?? run.releases.keys().next().value ?? ''
+    // `child: phase/activity` points the step (command and expectations) at the current child
+    // release of that subprocess activity.
+    if (typeof step.child === 'string' && run.releases.has(alias)) {
+      const [p, a] = step.child.split(/\/(.*)/s, 2)
+      let childId
+      try {
+        childId = run.engine.getRelease(run.releases.get(alias)).phases[p]?.activities[a]?.childId
+      } catch {}
+      if (!childId) {
+        failures.push(`${ctx}: ${step.child} of ${alias} has no child release`)
+        continue
+      }
+      const childAlias = `${alias}>${step.child}`
+      run.releases.set(childAlias, childId)
+      alias = childAlias
+    }
     const releaseBefore = run.releases.get(alias)
     const before = releaseBefore === undefined ? undefined : history(releaseBefore)
     let error = null
@@ -268,6 +326,15 @@ async function runScenario(name, mode, spec = parse(readFileSync(join(dir, name)
     } catch (e) {
       failures.push(`${ctx}: driving the engine failed: ${e.message}`)
     }
+    // `bind: { alias: "group#n" }`: the n-th release (by planned start) of a release group.
+    for (const [bound, target] of Object.entries(step.bind ?? {})) {
+      const at = String(target).lastIndexOf('#')
+      const [group, n] = [String(target).slice(0, at), Number(String(target).slice(at + 1))]
+      const found = groupReleases(run.engine, group)[Math.max(n - 1, 0)]
+      if (found === undefined) failures.push(`${ctx}: release group ${group} has no release #${n}`)
+      else run.releases.set(bound, found)
+    }
+    if (step.expect) failures.push(...checkTime(run, step.expect, ctx))
     const id = run.releases.get(alias)
     if (id === undefined) continue
     if (step.expect) {
