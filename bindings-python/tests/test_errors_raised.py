@@ -119,13 +119,18 @@ TESTED = {
 }
 
 
-def test_every_error_class_is_raised_above_except_executor() -> None:
-    """ExecutorError is the exception: no engine call can raise it. The core creates
-    `Error::Executor` only when a job's `secret://` reference cannot be resolved, and the engine
-    turns that into the failure of the job's attempt (below), never into the caller's error; a job
-    for an unregistered executor stays queued. The class still maps."""
+def test_executor_error_claiming_jobs_without_executor_names() -> None:
+    engine = Engine.in_memory(clock=trainyard.ManualClock(START))
+    with pytest.raises(trainyard.ExecutorError, match="claim_jobs needs the names of the executors"):
+        engine.claim_jobs([], worker="w1")
+
+
+TESTED["executor"] = test_executor_error_claiming_jobs_without_executor_names
+
+
+def test_every_error_class_is_raised_above() -> None:
     codes = {cls.code for cls in trainyard.TrainyardError.__subclasses__()}
-    assert codes - set(TESTED) == {"executor"}
+    assert codes - set(TESTED) == set()
     err = trainyard.ExecutorError("executor error: x")
     assert err.code == "executor" and isinstance(err, trainyard.TrainyardError)
 

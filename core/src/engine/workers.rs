@@ -42,6 +42,14 @@ impl Engine {
         limit: usize,
         lease: chrono::Duration,
     ) -> Result<Vec<ClaimedJob>> {
+        let blank = executors.iter().any(|e| e.trim().is_empty());
+        if executors.is_empty() || blank || worker.trim().is_empty() {
+            return Err(crate::Error::Executor {
+                message: format!(
+                    "claim_jobs needs the names of the executors the worker runs and a worker id (got executors {executors:?}, worker {worker:?})"
+                ),
+            });
+        }
         let names: Vec<String> = executors.iter().map(|s| s.to_string()).collect();
         self.claim_named(&names, worker, limit, lease)
     }
