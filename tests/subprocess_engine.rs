@@ -50,3 +50,26 @@ fn a_child_that_cannot_start_fails_the_parent_activity() {
     assert!(sub.error.as_deref().unwrap_or("").contains("version"), "{:?}", sub.error);
     assert_eq!(state.status.as_str(), "failed");
 }
+
+#[test]
+fn a_timed_out_subprocess_attempt_aborts_its_child() {
+    use std::sync::Arc;
+    use trainyard::schedule::ManualClock;
+    let clock = ManualClock::new("2025-04-07T09:00:00Z".parse().unwrap());
+    let e = Engine::in_memory_with_clock(Arc::new(clock.clone()));
+    e.register_process(CHILD).unwrap();
+    e.register_process(
+        "id: parent\nphases:\n  - id: run\n    activities:\n      - { id: sub, kind: subprocess, process: child, timeout: 30m, on_failure: fail }\n",
+    )
+    .unwrap();
+    let p = e.create_release("parent", NewRelease { name: "p".into(), ..Default::default() }, &rita()).unwrap();
+    e.activate(&p.id, &rita()).unwrap();
+    e.run_until_idle(100).unwrap();
+    let child_id = e.get_release(&p.id).unwrap().activity("run", "sub").unwrap().child_id.clone().unwrap();
+    clock.advance(chrono::Duration::minutes(31));
+    e.run_until_idle(100).unwrap();
+    let parent = e.get_release(&p.id).unwrap();
+    assert_eq!(parent.activity("run", "sub").unwrap().status.as_str(), "failed");
+    assert!(parent.activity("run", "sub").unwrap().error.as_deref().unwrap_or("").contains("timed out"));
+    assert_eq!(e.get_release(&child_id).unwrap().status.as_str(), "aborted", "the timed-out child was aborted");
+}

@@ -87,12 +87,12 @@ impl Effects {
                     }
                 }
                 EventKind::TimerFired { timer: TimerKey::Timeout { phase, activity, attempt } } => {
-                    if let Some(act) = state.activity(phase, activity) {
-                        if let Some(child) = act.child_id.as_ref().filter(|_| act.attempt >= *attempt) {
-                            if act.attempt == *attempt && act.status != ActivityStatus::Running {
-                                fx.abort_children.push((child.clone(), format!("{phase}/{activity} timed out")));
-                            }
-                        }
+                    // The timed-out attempt's child (its id follows from the attempt, even when a
+                    // retry has already started the next child).
+                    let is_subprocess = state.activity(phase, activity).is_some_and(|a| a.child_id.is_some());
+                    if is_subprocess {
+                        let child = crate::release::child_release_id(&state.id, phase, activity, *attempt);
+                        fx.abort_children.push((child, format!("{phase}/{activity} timed out")));
                     }
                 }
                 EventKind::Ended { status } => fx.report(state, *status),
