@@ -178,6 +178,16 @@ impl Error {
         "schedule",
     ];
 
+    /// `Ok(value)` when `problems` is empty, else [`Error::Validation`] listing them all.
+    pub fn validation_or<T>(problems: Vec<Problem>, value: T) -> Result<T> {
+        if problems.is_empty() { Ok(value) } else { Err(Error::Validation { problems }) }
+    }
+
+    /// `Ok(value)` when `problems` is empty, else [`Error::InvalidInput`] listing them all.
+    pub fn invalid_input_or<T>(problems: Vec<Problem>, value: T) -> Result<T> {
+        if problems.is_empty() { Ok(value) } else { Err(Error::InvalidInput { problems }) }
+    }
+
     /// The problems carried by [`Error::Validation`] and [`Error::InvalidInput`]; empty otherwise.
     pub fn problems(&self) -> &[Problem] {
         match self {

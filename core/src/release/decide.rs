@@ -703,7 +703,7 @@ fn check_manual_values(
             }
         }
     }
-    if problems.is_empty() { Ok(outputs) } else { Err(Error::InvalidInput { problems }) }
+    Error::invalid_input_or(problems, outputs)
 }
 
 // ----- timers -----

@@ -75,5 +75,5 @@ pub fn check(process: &Process, inputs: &IndexMap<String, Value>, complete: bool
             }
         }
     }
-    if problems.is_empty() { Ok(()) } else { Err(Error::InvalidInput { problems }) }
+    Error::invalid_input_or(problems, ())
 }

@@ -172,13 +172,13 @@ impl Freeze {
             reason: f.optional("reason"),
         };
         let problems = f.finish(freeze.problems());
-        if problems.is_empty() { Ok(freeze) } else { Err(Error::Validation { problems }) }
+        Error::validation_or(problems, freeze)
     }
 
     /// Checks the freeze; [`Error::Validation`] lists every problem.
     pub fn validate(&self) -> Result<()> {
         let problems = self.problems();
-        if problems.is_empty() { Ok(()) } else { Err(Error::Validation { problems }) }
+        Error::validation_or(problems, ())
     }
 
     /// Every problem of the freeze (empty when valid).

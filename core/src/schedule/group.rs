@@ -208,13 +208,13 @@ impl ReleaseGroup {
             scope: f.optional("scope").unwrap_or_else(account),
         };
         let problems = f.finish(group.problems());
-        if problems.is_empty() { Ok(group) } else { Err(Error::Validation { problems }) }
+        Error::validation_or(problems, group)
     }
 
     /// Checks the group; [`Error::Validation`] lists every problem.
     pub fn validate(&self) -> Result<()> {
         let problems = self.problems();
-        if problems.is_empty() { Ok(()) } else { Err(Error::Validation { problems }) }
+        Error::validation_or(problems, ())
     }
 
     /// Every problem of the group (empty when valid).
