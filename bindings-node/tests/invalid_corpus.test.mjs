@@ -1,4 +1,4 @@
-// The shared invalid-definition corpus (tests/invalid), run unchanged by the Rust, Python and Node
+// The shared invalid-definition corpus (testdata/invalid), run unchanged by the Rust, Python and Node
 // suites: every file must fail with code 'validation' and exactly the problems its header declares.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -6,7 +6,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { expectedProblems, repoRoot, thrown, trainyard } from './helpers.mjs'
 
-const dir = join(repoRoot, 'tests', 'invalid')
+const dir = join(repoRoot, 'testdata', 'invalid')
 
 /** Every case: `*.yaml` with its own header, `*.json` with a sibling `*.expect` file. */
 function corpus() {

@@ -1,5 +1,5 @@
-// The shared scenario vectors (tests/scenarios/*.yaml, format in tests/scenarios/README.md), run
-// unchanged, with the same checks as the Rust runner (tests/scenarios.rs). Every scenario runs twice:
+// The shared scenario vectors (testdata/scenarios/*.yaml, format in testdata/scenarios/README.md), run
+// unchanged, with the same checks as the Rust runner (core/tests/scenarios.rs). Every scenario runs twice:
 // driven by the synchronous runUntilIdle() (executors called directly on the JS thread) and by
 // runUntilIdleAsync() (the core on a worker thread, executors called through the thread-safe
 // dispatcher). Scripted executors answer `started` with a Promise that never settles: the activity
@@ -13,7 +13,7 @@ import { parse } from 'yaml'
 import { repoRoot, trainyard } from './helpers.mjs'
 
 const { Engine, ManualClock } = trainyard
-const dir = join(repoRoot, 'tests', 'scenarios')
+const dir = join(repoRoot, 'testdata', 'scenarios')
 const files = readdirSync(dir)
   .filter((name) => name.endsWith('.yaml'))
   .sort()

@@ -6,7 +6,7 @@ import pytest
 
 #: The repository root (bindings-python/tests/ -> ../..).
 REPO_ROOT = Path(__file__).resolve().parents[2]
-INVALID_DIR = REPO_ROOT / "tests" / "invalid"
+INVALID_DIR = REPO_ROOT / "testdata" / "invalid"
 EXAMPLES_DIR = REPO_ROOT / "examples" / "processes"
 
 

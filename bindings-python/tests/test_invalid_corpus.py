@@ -1,4 +1,4 @@
-"""The shared invalid-definition corpus (tests/invalid), run unchanged by the Rust, Python and Node
+"""The shared invalid-definition corpus (testdata/invalid), run unchanged by the Rust, Python and Node
 suites: every case must fail to load with exactly the `(path, code)` problems its `# expect:` lines
 list, in that order (`-` stands for the document itself). JSON cases keep those lines in a sibling
 `<name>.expect` file."""

@@ -1,11 +1,11 @@
-"""The shared scenario vectors (tests/scenarios/*.yaml) run unchanged through the Python API.
+"""The shared scenario vectors (testdata/scenarios/*.yaml) run unchanged through the Python API.
 
-This mirrors tests/scenarios.rs (the Rust runner) step for step, so the Rust and Python suites check
+This mirrors core/tests/scenarios.rs (the Rust runner) step for step, so the Rust and Python suites check
 the same behaviour: scripted executors from the ``executors:`` section, actors, releases created
 before the first step, then timed steps (``advance`` moves the ManualClock and ticks until idle;
 ``do`` runs a command as ``actor``; ``error`` expects that error code and no new event; ``expect``
 checks statuses, phases, activities, outputs, flags and the event kinds recorded since the release
-was last checked). The format is described in tests/scenarios/README.md.
+was last checked). The format is described in testdata/scenarios/README.md.
 """
 
 import re
@@ -20,7 +20,7 @@ import trainyard
 
 from conftest import REPO_ROOT
 
-SCENARIO_DIR = REPO_ROOT / "tests" / "scenarios"
+SCENARIO_DIR = REPO_ROOT / "testdata" / "scenarios"
 SCENARIOS = sorted(SCENARIO_DIR.glob("*.yaml"))
 
 _UNITS = {"w": 7 * 86400, "d": 86400, "h": 3600, "m": 60, "s": 1}

@@ -1,4 +1,4 @@
-//! Unit tests of the reference rules (the corpus in `tests/invalid/` holds the failing shapes).
+//! Unit tests of the reference rules (the corpus in `testdata/invalid/` holds the failing shapes).
 
 fn problems(yaml: &str) -> Vec<(String, String, String)> {
     match crate::load_process(yaml) {

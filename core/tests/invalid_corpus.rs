@@ -1,13 +1,13 @@
-//! Runs the invalid-definition corpus: every `tests/invalid/*.yaml` (or `.json`) must fail to load
+//! Runs the invalid-definition corpus: every `testdata/invalid/*.yaml` (or `.json`) must fail to load
 //! with exactly the problems listed in its `# expect: <path> <code>` header lines, in that order
 //! (`-` stands for the document itself). The Python and Node suites run the same files.
 
 use std::path::PathBuf;
 
 fn corpus() -> Vec<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/invalid");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/invalid");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .expect("tests/invalid exists")
+        .expect("testdata/invalid exists")
         .map(|e| e.expect("dir entry").path())
         .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "json")))
         .collect();

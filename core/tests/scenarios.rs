@@ -1,4 +1,4 @@
-//! Runs the scenario vectors in `tests/scenarios/*.yaml` (format: `tests/scenarios/README.md`).
+//! Runs the scenario vectors in `testdata/scenarios/*.yaml` (format: `testdata/scenarios/README.md`).
 
 use chrono::{DateTime, Duration, Utc};
 use indexmap::IndexMap;
@@ -10,8 +10,9 @@ use trainyard::access::Actor;
 use trainyard::calendar::CalendarFilter;
 use trainyard::executor::{Job, Outcome};
 use trainyard::model::Duration as TyDuration;
-use trainyard::release::NewRelease;
+use trainyard::release::{NewRelease, Plan, ReleaseState, evolve};
 use trainyard::schedule::{Freeze, ManualClock, ReleaseGroup};
+use trainyard::store::encode_snapshot;
 use trainyard::{Engine, Error, ReleaseFilter};
 
 #[path = "support/storage.rs"]
@@ -435,11 +436,46 @@ fn run_scenario(path: &Path, make: EngineFactory<'_>) -> Vec<String> {
             seen.insert(id.clone(), len);
         }
     }
+    if let Ok(dir) = std::env::var("TRAINYARD_WRITE_EVENT_LOGS") {
+        write_event_log_fixture(&run.engine, path, Path::new(&dir));
+    }
     failures
 }
 
+/// Writes the processes and every release's events and replayed state of a finished scenario to
+/// `<dir>/<scenario>.json`: the event-log fixtures that `event_log_fixtures.rs` replays, so that the
+/// stored event format and the fold over it stay what they were when the fixture was written.
+fn write_event_log_fixture(engine: &Engine, scenario: &Path, dir: &Path) {
+    let store = engine.store();
+    let mut processes = Vec::new();
+    for (id, latest) in store.list_processes().unwrap() {
+        for v in 1..=latest {
+            let (_, p) = store.get_process(&id, Some(v)).unwrap().unwrap();
+            processes.push(json!({ "id": id, "version": v, "definition": serde_json::to_value(&p).unwrap() }));
+        }
+    }
+    let mut releases = Vec::new();
+    for row in store.releases().unwrap() {
+        let events = store.events(&row.id, 0).unwrap();
+        let (_, process) = store.get_process(&row.process_id, Some(row.process_version)).unwrap().unwrap();
+        let mut state = ReleaseState::new(&row.id, Plan::new(Arc::new(process), row.process_version));
+        for e in &events {
+            evolve(&mut state, e);
+        }
+        let state = encode_snapshot(&state).unwrap();
+        releases.push(json!({
+            "id": row.id, "process_id": row.process_id, "process_version": row.process_version,
+            "events": events, "state": state,
+        }));
+    }
+    let name = scenario.file_stem().unwrap().to_string_lossy().to_string();
+    std::fs::create_dir_all(dir).unwrap();
+    let doc = json!({ "scenario": name, "processes": processes, "releases": releases });
+    std::fs::write(dir.join(format!("{name}.json")), serde_json::to_string_pretty(&doc).unwrap() + "\n").unwrap();
+}
+
 fn scenario_files() -> Vec<PathBuf> {
-    let dir = root().join("tests/scenarios");
+    let dir = root().join("testdata/scenarios");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())

@@ -3,6 +3,7 @@
 //! a 3-phase process (an in-process `build` job, a 1-second `wait` timer, an external `deploy`
 //! job). Every release completes; every job runs once per attempt (counted in an idempotency
 //! ledger); every timer fires once; no event sequence has gaps or duplicates.
+#![cfg(feature = "postgres")]
 
 #[path = "support/storage.rs"]
 mod support;

@@ -1,4 +1,5 @@
 //! The store contract (`trainyard::store::contract`) on every backend: memory, sqlite, postgres.
+#![cfg(feature = "postgres")]
 
 #[path = "support/storage.rs"]
 mod support;
