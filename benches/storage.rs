@@ -131,7 +131,7 @@ fn event(seq: u64) -> Event {
         seq,
         at: "2025-04-07T09:00:00Z".parse().unwrap(),
         actor: "system".into(),
-        kind: EventKind::TimerFired { timer: trainyard::release::TimerKey::Activation },
+        kind: EventKind::TimerFired { timer: trainyard::release::TimerKey::Activation, due: None },
         comment: None,
     }
 }

@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'not_found'
   | 'permission_denied'
   | 'conflict'
+  | 'already_exists'
   | 'expression_error'
   | 'storage'
   | 'executor'

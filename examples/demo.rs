@@ -324,11 +324,11 @@ fn audit(engine: &Engine, id: &str) -> Result<()> {
     println!("══ Audit trail of the first train");
     for e in engine.history(id)? {
         let what = match &e.kind {
-            trainyard::release::EventKind::ApprovalRecorded { phase, activity, approver, approved, .. } => {
-                format!("{} {phase}/{activity} by {approver}", if *approved { "approved" } else { "rejected" })
+            trainyard::release::EventKind::ApprovalRecorded { target, approver, approved, .. } => {
+                format!("{} {target} by {approver}", if *approved { "approved" } else { "rejected" })
             }
-            trainyard::release::EventKind::ActivityFailed { phase, activity, message, .. } => {
-                format!("{phase}/{activity} failed: {}", first_line(message))
+            trainyard::release::EventKind::ActivityFailed { target, message, .. } => {
+                format!("{target} failed: {}", first_line(message))
             }
             trainyard::release::EventKind::PhaseEnded { phase, status, .. } => format!("phase {phase} ended {status}"),
             trainyard::release::EventKind::Ended { status } => format!("release ended {status}"),

@@ -325,8 +325,8 @@ impl From<&ReleaseState> for Release {
             group: r.group.clone(),
             parent: r.parent.as_ref().map(|p| ParentLink {
                 release: p.release.clone(),
-                phase: p.phase.clone(),
-                activity: p.activity.clone(),
+                phase: p.activity.phase.clone(),
+                activity: p.activity.activity.clone(),
             }),
             variables: json_object(&r.variables),
             schedule: r.schedule.as_ref().map(|s| Schedule { start: s.start, end: s.end, auto_start: s.auto_start }),

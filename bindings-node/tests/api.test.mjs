@@ -103,6 +103,7 @@ test('errorCodes lists the stable codes shared with Rust and Python', () => {
     'not_found',
     'permission_denied',
     'conflict',
+    'already_exists',
     'expression_error',
     'storage',
     'executor',

@@ -44,7 +44,7 @@ test('createReleaseGroup materialises releases; camelCase options become the cor
   assert.ok(rs.length >= 12)
   assert.equal(rs[0].name, 'W14 Weekly')
   assert.equal(rs[0].schedule.start.toISOString(), '2025-04-03T12:00:00.000Z')
-  assert.equal(thrown(() => e.createReleaseGroup(group)).code, 'conflict')
+  assert.equal(thrown(() => e.createReleaseGroup(group)).code, 'already_exists')
   const bad = thrown(() => e.createReleaseGroup({ ...group, id: 'x', startsOn: 'soon', bogus: 1 }))
   assert.equal(bad.code, 'validation')
   assert.ok(bad.problems.some((p) => p.path === 'starts_on'))

@@ -321,7 +321,7 @@ test('applyRetention archives releases that ended more than a year ago; deleteRe
   assert.deepEqual(e.applyRetention(), [])
   assert.deepEqual(e.applyRetention(new Date(START.getTime() + 400 * 86_400_000)), [r.id])
   assert.equal(e.getRelease(r.id).archived, true)
-  assert.equal(thrown(() => e.deleteRelease(r.id, { actor: rita })).code, 'conflict', 'still inside the retention period')
+  assert.equal(thrown(() => e.deleteRelease(r.id, { actor: rita })).code, 'invalid_transition', 'still inside the retention period')
   clock.advance(400 * 86_400_000)
   e.deleteRelease(r.id, { actor: rita })
   assert.equal(thrown(() => e.getRelease(r.id)).code, 'not_found')

@@ -71,14 +71,26 @@ def test_permission_denied_error(engine: Engine) -> None:
     assert info.value.code == "permission_denied"
 
 
-def test_conflict_error_approving_twice(engine: Engine) -> None:
+def test_already_exists_error_approving_twice(engine: Engine) -> None:
     engine.register_process({**PROCESS, "id": "two", "phases": [{"id": "qa", "activities": [
         {"id": "ok", "kind": "approval", "approvers": [{"group": "qa"}, {"user": "sam"}], "min_approvals": "all"}]}]})
     r = engine.create_release("two", name="r", actor=RITA, inputs={"version": "1"})
     engine.activate(r.id, actor=RITA)
     engine.approve(r.id, "qa", "ok", actor=QUINN)
-    with pytest.raises(trainyard.ConflictError) as info:
+    with pytest.raises(trainyard.AlreadyExistsError) as info:
         engine.approve(r.id, "qa", "ok", actor=QUINN)
+    assert info.value.code == "already_exists"
+
+
+def test_conflict_error_for_a_stale_lease(engine: Engine) -> None:
+    engine.register_process({"id": "ext", "phases": [{"id": "a", "activities": [
+        {"id": "b", "kind": "automated", "executor": "remote"}]}]})
+    r = engine.create_release("ext", name="r", actor=RITA)
+    engine.activate(r.id, actor=RITA)
+    [job] = engine.claim_jobs(["remote"], worker="w1", lease=timedelta(seconds=1))
+    engine.complete_job(job.id, lease_token=job.lease_token)
+    with pytest.raises(trainyard.ConflictError) as info:
+        engine.heartbeat(job.id, lease_token=job.lease_token)
     assert info.value.code == "conflict"
 
 
@@ -112,7 +124,8 @@ TESTED = {
     "invalid_transition": test_invalid_transition_error,
     "not_found": test_not_found_error,
     "permission_denied": test_permission_denied_error,
-    "conflict": test_conflict_error_approving_twice,
+    "conflict": test_conflict_error_for_a_stale_lease,
+    "already_exists": test_already_exists_error_approving_twice,
     "expression_error": test_expression_error_activating_a_process_whose_variable_fails,
     "storage": test_storage_error,
     "schedule": test_schedule_error_end_before_start,

@@ -68,7 +68,7 @@ def test_delete_release_rules(engine: Engine, clock: ManualClock) -> None:
     with pytest.raises(trainyard.InvalidTransitionError, match="archive it first"):
         engine.delete_release(rid, actor=RITA)
     engine.archive(rid, actor=RITA)
-    with pytest.raises(trainyard.ConflictError, match="within the retention period"):
+    with pytest.raises(trainyard.InvalidTransitionError, match="within the retention period"):
         engine.delete_release(rid, actor=RITA)
     clock.advance(timedelta(days=366))
     assert engine.delete_release(rid, actor=RITA) == []

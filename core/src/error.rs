@@ -109,11 +109,25 @@ pub enum Error {
         /// The missing role or condition.
         missing: String,
     },
-    /// Optimistic concurrency conflict (someone else appended first) or a duplicate.
+    /// Lost a race: someone else changed the release (or took the job, fired the timer) first.
+    /// Nothing was written; deciding again against the fresh state may succeed (the engine retries
+    /// its own commands a bounded number of times, [`crate::MAX_CONFLICT_RETRIES`]).
     #[error("conflict: {message}")]
     Conflict {
         /// What conflicted.
         message: String,
+    },
+    /// What the command would create or record exists already (a release group or freeze id, a
+    /// release id, an approver's decision, an archive). Not retryable: the same command gives the
+    /// same answer.
+    #[error("{kind} `{id}` already exists{}", hint.as_deref().map(|h| format!("; {h}")).unwrap_or_default())]
+    AlreadyExists {
+        /// What kind of thing, e.g. `release_group`, `freeze`, `approval`.
+        kind: String,
+        /// Its id.
+        id: String,
+        /// What to do instead.
+        hint: Option<String>,
     },
     /// An expression failed to compile or evaluate.
     #[error("expression error at {location} in `{expression}`: {message}")]
@@ -147,8 +161,8 @@ pub enum Error {
 
 impl Error {
     /// The stable snake_case code of this error: `validation`, `invalid_input`,
-    /// `invalid_transition`, `not_found`, `permission_denied`, `conflict`, `expression_error`,
-    /// `storage`, `executor` or `schedule`.
+    /// `invalid_transition`, `not_found`, `permission_denied`, `conflict`, `already_exists`,
+    /// `expression_error`, `storage`, `executor` or `schedule`.
     pub fn code(&self) -> &'static str {
         match self {
             Error::Validation { .. } => "validation",
@@ -157,6 +171,7 @@ impl Error {
             Error::NotFound { .. } => "not_found",
             Error::PermissionDenied { .. } => "permission_denied",
             Error::Conflict { .. } => "conflict",
+            Error::AlreadyExists { .. } => "already_exists",
             Error::Expression { .. } => "expression_error",
             Error::Storage { .. } => "storage",
             Error::Executor { .. } => "executor",
@@ -165,13 +180,14 @@ impl Error {
     }
 
     /// All error codes, in declaration order (used by the bindings to build their class hierarchies).
-    pub const CODES: [&'static str; 10] = [
+    pub const CODES: [&'static str; 11] = [
         "validation",
         "invalid_input",
         "invalid_transition",
         "not_found",
         "permission_denied",
         "conflict",
+        "already_exists",
         "expression_error",
         "storage",
         "executor",
@@ -186,6 +202,12 @@ impl Error {
     /// `Ok(value)` when `problems` is empty, else [`Error::InvalidInput`] listing them all.
     pub fn invalid_input_or<T>(problems: Vec<Problem>, value: T) -> Result<T> {
         if problems.is_empty() { Ok(value) } else { Err(Error::InvalidInput { problems }) }
+    }
+
+    /// Whether the same command may succeed if decided again (only [`Error::Conflict`]: a lost
+    /// race).
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Error::Conflict { .. })
     }
 
     /// The problems carried by [`Error::Validation`] and [`Error::InvalidInput`]; empty otherwise.
@@ -215,6 +237,7 @@ mod tests {
             Error::NotFound { kind: "process".into(), id: "x".into(), hint: None },
             Error::PermissionDenied { actor: "a".into(), command: "c".into(), missing: "m".into() },
             Error::Conflict { message: "m".into() },
+            Error::AlreadyExists { kind: "freeze".into(), id: "f".into(), hint: None },
             Error::Expression { expression: "e".into(), location: "l".into(), message: "m".into() },
             Error::Storage { message: "m".into() },
             Error::Executor { message: "m".into() },

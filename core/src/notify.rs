@@ -25,7 +25,7 @@
 
 use crate::Timestamp;
 use crate::model::{ActivityKind, Approver};
-use crate::release::{AfterFailure, Event, EventKind, ReleaseState};
+use crate::release::{ActivityRef, AfterFailure, Event, EventKind, ReleaseState};
 use serde::{Deserialize, Serialize};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -209,7 +209,7 @@ fn notification_for(state: &ReleaseState, event: &Event) -> Option<Notification>
                 format!("Phase {phase} of {name} was skipped ({})", skip_reason(reason)),
             )
         },
-        EventKind::ActivityWaiting { phase, activity, .. } => {
+        EventKind::ActivityWaiting { target: ActivityRef { phase, activity }, .. } => {
             let def = activity_def(state, phase, activity)?;
             let (kind, recipients, message) = match def.kind {
                 ActivityKind::Approval => {
@@ -237,7 +237,12 @@ fn notification_for(state: &ReleaseState, event: &Event) -> Option<Notification>
                 ..base(kind, recipients, message)
             }
         }
-        EventKind::ActivityFailed { phase, activity, message, after: AfterFailure::Hold, .. } => {
+        EventKind::ActivityFailed {
+            target: ActivityRef { phase, activity },
+            message,
+            after: AfterFailure::Hold,
+            ..
+        } => {
             let mut people = responsible(state, phase, activity)?;
             people.extend(state.owners.iter().cloned());
             Notification {
@@ -250,7 +255,7 @@ fn notification_for(state: &ReleaseState, event: &Event) -> Option<Notification>
                 )
             }
         }
-        EventKind::ApprovalReminded { phase, activity, .. } => Notification {
+        EventKind::ApprovalReminded { target: ActivityRef { phase, activity }, .. } => Notification {
             phase: Some(phase.clone()),
             activity: Some(activity.clone()),
             ..base(
@@ -259,7 +264,7 @@ fn notification_for(state: &ReleaseState, event: &Event) -> Option<Notification>
                 format!("Reminder: approval {phase}/{activity} of {name} is still waiting for you"),
             )
         },
-        EventKind::ApprovalEscalated { phase, activity } => Notification {
+        EventKind::ApprovalEscalated { target: ActivityRef { phase, activity } } => Notification {
             phase: Some(phase.clone()),
             activity: Some(activity.clone()),
             ..base(

@@ -107,3 +107,49 @@ fn subscribers_get_notifications_after_commit_and_their_errors_never_break_the_e
     assert!(e.notification_failures() > 0, "the failing subscriber was counted");
     assert_eq!(e.get_release(&r.id).unwrap().status.as_str(), "on_hold", "the engine went on");
 }
+
+/// A typo in an activity id is `not_found` for an approver as much as for a manager (a portal maps
+/// it to 404, not 403), and approving an activity that is not an approval says so, before any
+/// permission check.
+#[test]
+fn a_missing_or_wrong_activity_is_reported_before_permissions() {
+    let e = engine(ReleaseLevel::Account);
+    let rita = account_manager();
+    let r = e.create_release("gated", new("r", "account"), &rita).unwrap();
+    e.activate(&r.id, &rita).unwrap();
+    e.run_until_idle(10).unwrap();
+    let quinn = Actor::new("quinn").with_groups(["qa"]);
+    for who in [&quinn, &rita] {
+        let err = e.approve(&r.id, "approve", "signof", who, None).unwrap_err();
+        assert_eq!(err.code(), "not_found", "{}: {err}", who.id);
+        assert!(err.to_string().contains("signoff"), "the hint lists the activities: {err}");
+        let err = e.approve(&r.id, "aprove", "signoff", who, None).unwrap_err();
+        assert_eq!(err.code(), "not_found", "{}: {err}", who.id);
+        let err = e.approve(&r.id, "build", "compile", who, None).unwrap_err();
+        assert_eq!(err.code(), "invalid_transition", "{}: {err}", who.id);
+        assert!(err.to_string().contains("automated activity, not an approval"), "{err}");
+    }
+    assert_eq!(e.get_release(&r.id).unwrap().status.as_str(), "on_hold");
+}
+
+/// Deleting a release is authorized on every path, including the purge of an archived release
+/// past its retention period.
+#[test]
+fn deleting_an_archived_release_needs_a_release_manager() {
+    let clock = trainyard::schedule::ManualClock::new("2025-04-07T09:00:00Z".parse().unwrap());
+    let e = Engine::in_memory_with_clock(Arc::new(clock.clone()));
+    e.register_executor("x", |_: &Job| Outcome::success());
+    e.register_process("id: quick\nphases:\n  - id: a\n    activities: [{ id: b, kind: automated, executor: x }]\n")
+        .unwrap();
+    let rita = account_manager();
+    let r = e.create_release("quick", new("r", "account"), &rita).unwrap();
+    e.activate(&r.id, &rita).unwrap();
+    e.run_until_idle(10).unwrap();
+    e.archive(&r.id, &rita).unwrap();
+    clock.advance(chrono::Duration::days(400));
+    let err = e.delete_release(&r.id, &Actor::new("mallory")).unwrap_err();
+    assert_eq!(err.code(), "permission_denied", "{err}");
+    assert!(e.get_release(&r.id).is_ok(), "nothing was deleted");
+    assert_eq!(e.delete_release(&r.id, &rita).unwrap(), vec![]);
+    assert_eq!(e.get_release(&r.id).unwrap_err().code(), "not_found");
+}

@@ -192,7 +192,7 @@ fn three_engines_a_child_process_and_workers_share_one_postgres_schema() {
         for e in &events {
             match &e.kind {
                 EventKind::ActivityQueued { job_id, .. } => *queued_jobs.entry(job_id.clone()).or_default() += 1,
-                EventKind::TimerFired { timer } => *timers.entry(format!("{timer:?}")).or_default() += 1,
+                EventKind::TimerFired { timer, .. } => *timers.entry(format!("{timer:?}")).or_default() += 1,
                 _ => {}
             }
         }

@@ -181,10 +181,10 @@ fn deletion_rules_each_refusal_is_distinct() {
     assert_eq!(err.code(), "invalid_transition", "{err}");
     assert!(err.to_string().contains("retention period"), "{err}");
 
-    // archived, within retention: conflict naming when it becomes deletable
+    // archived, within retention: refused, naming when it becomes deletable
     engine.archive(&done, &rita()).unwrap();
     let err = engine.delete_release(&done, &rita()).unwrap_err();
-    assert_eq!(err.code(), "conflict", "{err}");
+    assert_eq!(err.code(), "invalid_transition", "{err}");
     assert!(err.to_string().contains("within the retention period"), "{err}");
 
     // archived, past retention: purged with its events

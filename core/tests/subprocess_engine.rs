@@ -26,7 +26,7 @@ fn aborting_the_parent_aborts_its_running_child() {
     assert_eq!(child.status.as_str(), "on_hold", "the child waits for its approval");
     assert_eq!(child.parent.as_ref().unwrap().release, p.id);
     let refused = e.delete_release(&child_id, &rita()).unwrap_err();
-    assert_eq!(refused.code(), "conflict", "a child referenced by its running parent cannot be deleted");
+    assert_eq!(refused.code(), "invalid_transition", "a child referenced by its running parent cannot be deleted");
     assert!(refused.to_string().contains(&p.id), "{refused}");
     e.abort(&p.id, &rita(), "wrong week").unwrap();
     assert_eq!(e.get_release(&p.id).unwrap().status.as_str(), "aborted");

@@ -142,7 +142,7 @@ fn a_group_is_validated_and_authorized() {
     let unknown = group(&TRAIN.replace("process: system-release-train", "process: nope"));
     assert_eq!(engine.create_release_group(unknown, &rita()).unwrap_err().code(), "not_found");
     engine.create_release_group(group(TRAIN), &rita()).unwrap();
-    assert_eq!(engine.create_release_group(group(TRAIN), &rita()).unwrap_err().code(), "conflict");
+    assert_eq!(engine.create_release_group(group(TRAIN), &rita()).unwrap_err().code(), "already_exists");
     assert_eq!(engine.get_release_group("nope").unwrap_err().code(), "not_found");
 }
 
@@ -226,7 +226,7 @@ fn activation_inside_a_freeze_is_refused_unless_an_account_manager_forces_it() {
     let viewer = Actor::new("vic").with_roles(["viewer"]);
     assert_eq!(engine.add_freeze(f.clone(), &viewer).unwrap_err().code(), "permission_denied");
     engine.add_freeze(f.clone(), &rita()).unwrap();
-    assert_eq!(engine.add_freeze(f, &rita()).unwrap_err().code(), "conflict");
+    assert_eq!(engine.add_freeze(f, &rita()).unwrap_err().code(), "already_exists");
     assert_eq!(engine.list_freezes().unwrap().len(), 1);
     let frozen = hotfix(&engine, "prod1");
     let err = engine.activate(&frozen.id, &rita()).unwrap_err();

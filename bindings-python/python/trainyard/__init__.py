@@ -20,6 +20,7 @@ time; :class:`Actor` says who issues a command; every error is a :class:`Trainya
 
 from ._errors import (
     ConflictError,
+    AlreadyExistsError,
     ExecutorError,
     ExpressionError,
     InvalidInputError,
@@ -62,6 +63,7 @@ __all__ = [
     "CalendarEntry",
     "Conflict",
     "ConflictError",
+    "AlreadyExistsError",
     "Engine",
     "Event",
     "ExecutorError",

@@ -16,6 +16,7 @@ from ._native import Problem
 __all__ = [
     "BY_CODE",
     "ConflictError",
+    "AlreadyExistsError",
     "ExecutorError",
     "ExpressionError",
     "InvalidInputError",
@@ -98,9 +99,17 @@ class PermissionDeniedError(TrainyardError):
 
 
 class ConflictError(TrainyardError):
-    """Someone else changed the same thing first, or the thing already exists."""
+    """Lost a race: someone else changed the release (took the job, fired the timer) first.
+    Nothing was written; trying again against the fresh state may succeed."""
 
     code = "conflict"
+
+
+class AlreadyExistsError(TrainyardError):
+    """What the command would create or record exists already (a release group or freeze id, a
+    release id, an approver's decision, an archive). Trying again gives the same answer."""
+
+    code = "already_exists"
 
 
 class ExpressionError(TrainyardError):
@@ -136,6 +145,7 @@ BY_CODE: Dict[str, Type[TrainyardError]] = {
         NotFoundError,
         PermissionDeniedError,
         ConflictError,
+        AlreadyExistsError,
         ExpressionError,
         StorageError,
         ExecutorError,

@@ -4,7 +4,7 @@
 use super::role::{ReleaseLevel, Role, Scope, check_release_level};
 use super::{Actor, SYSTEM};
 use crate::model::{ActivityKind, Approver};
-use crate::release::{Command, ReleaseState};
+use crate::release::{Command, CommandKind, ReleaseState};
 use crate::{Error, Result};
 
 macro_rules! actions {
@@ -103,14 +103,37 @@ actions! {
 }
 
 impl Action {
-    /// The action of a release command: its [`Command::name`], except that an activation with
-    /// `force: true` is [`Action::ForceActivate`]. `None` for a command this module does not know
-    /// (then [`authorize`] must refuse it; see [`authorize_command`]).
-    pub fn of(cmd: &Command) -> Option<Action> {
+    /// The action of a release command: one per [`CommandKind`], except that an activation with
+    /// `force: true` is [`Action::ForceActivate`]. The match is exhaustive: a new command does not
+    /// compile until it has an access rule here.
+    pub fn of(cmd: &Command) -> Action {
         if matches!(cmd, Command::Activate { force: true }) {
-            return Some(Action::ForceActivate);
+            return Action::ForceActivate;
         }
-        Action::from_name(cmd.name())
+        match cmd.kind() {
+            CommandKind::Update => Action::Update,
+            CommandKind::Delete => Action::Delete,
+            CommandKind::Schedule => Action::Schedule,
+            CommandKind::Activate => Action::Activate,
+            CommandKind::Pause => Action::Pause,
+            CommandKind::Resume => Action::Resume,
+            CommandKind::Abort => Action::Abort,
+            CommandKind::Restart => Action::Restart,
+            CommandKind::Archive => Action::Archive,
+            CommandKind::Approve => Action::Approve,
+            CommandKind::Reject => Action::Reject,
+            CommandKind::CompleteManual => Action::CompleteManual,
+            CommandKind::Retry => Action::Retry,
+            CommandKind::Ignore => Action::Ignore,
+            CommandKind::Fail => Action::Fail,
+            CommandKind::Skip => Action::Skip,
+            CommandKind::StartJob => Action::StartJob,
+            CommandKind::SucceedJob => Action::SucceedJob,
+            CommandKind::FailJob => Action::FailJob,
+            CommandKind::ChildEnded => Action::ChildEnded,
+            CommandKind::FireTimer => Action::FireTimer,
+            CommandKind::Advance => Action::Advance,
+        }
     }
 
     /// Whether the action is checked against the installation's `release_level` (it brings a
@@ -187,7 +210,7 @@ impl<'a> AccessTarget<'a> {
     pub fn for_command(state: &'a ReleaseState, cmd: &Command) -> Self {
         let target = AccessTarget::release(state);
         match cmd.activity() {
-            Some((phase, activity)) => target.with_activity(state, phase, activity),
+            Some(t) => target.with_activity(state, &t.phase, &t.activity),
             None => target,
         }
     }
@@ -418,16 +441,7 @@ fn readers_of(scope: &str) -> String {
 
 /// Authorizes a release command against the release it targets: the one call the engine makes
 /// before `decide` (for engine-issued commands too, with [`Actor::system`]).
-///
-/// A command this module does not know (a new `Command` variant without a rule) is refused with
-/// `permission_denied` ("a permission rule for this command").
+/// Every command has a rule ([`Action::of`] is an exhaustive match on the command's kind).
 pub fn authorize_command(actor: &Actor, cmd: &Command, state: &ReleaseState, level: ReleaseLevel) -> Result<()> {
-    match Action::of(cmd) {
-        Some(action) => authorize(actor, action, &AccessTarget::for_command(state, cmd), level),
-        None => Err(Error::PermissionDenied {
-            actor: actor.id.clone(),
-            command: cmd.name().to_string(),
-            missing: "a permission rule for this command (access control does not know it)".into(),
-        }),
-    }
+    authorize(actor, Action::of(cmd), &AccessTarget::for_command(state, cmd), level)
 }

@@ -1,24 +1,17 @@
-//! Applying commands: decide, evolve, advance, append (with conflict retries), effects.
+//! Applying commands: authorize, load, [`step`], append with the expected sequence (deciding
+//! again on a `conflict`), then carry the effects out.
 
-use super::effects::Effects;
 use super::{Engine, MAX_CONFLICT_RETRIES, lock};
 use crate::access::Actor;
-use crate::executor::Job;
 use crate::model::InputType;
 use crate::release::{
-    ActivityStatus, Command, Ctx, Event, EventKind, NewRelease, ReleaseState, Stage, TimerKey, decide, decide_create,
-    evolve,
+    Command, Ctx, Event, NewRelease, ReleaseState, Stage, Transition, check_target, step, step_create,
 };
 use crate::store::{Append, ReleaseRow, decode_snapshot, encode_snapshot};
-use crate::{Error, Result, Timestamp};
-use std::collections::{HashMap, HashSet};
+use crate::{Error, Result};
 
 /// How many release states the engine keeps in memory.
 pub const STATE_CACHE_CAPACITY: usize = 10_000;
-
-/// Rounds of advancing after one command before the engine assumes a bug (each round starts or
-/// ends at least one node, so a real release never comes close).
-const MAX_ADVANCE_ROUNDS: usize = 1_000_000;
 
 impl Engine {
     /// Creates a draft release of the latest version of `process_id` (the actor needs to manage
@@ -30,6 +23,7 @@ impl Engine {
     }
 
     /// Creates a release with a given id (child releases have ids derived from their parent).
+    /// `already_exists` if a release with that id exists.
     pub(crate) fn create_release_with_id(
         &self,
         id: &str,
@@ -48,18 +42,19 @@ impl Engine {
             self.release_level(),
         )?;
         let ctx = Ctx { now: self.clock.now(), actor, comment: None, frozen_until: None };
-        let events = decide_create(&plan, &new, &ctx)?;
-        let mut state = ReleaseState::new(id, plan);
-        for e in &events {
-            evolve(&mut state, e);
-        }
+        let (state, transition) = step_create(id, plan, &new, &ctx)?;
         let row = row_of(&state);
-        self.store.append(&Append::new(id, 0, &events, &row))?;
+        match self.store.append(&append_of(id, 0, &transition, &row)) {
+            Ok(()) => {}
+            Err(Error::Conflict { .. }) if self.store.release(id)?.is_some() => {
+                return Err(Error::AlreadyExists { kind: "release".into(), id: id.to_string(), hint: None });
+            }
+            Err(e) => return Err(e),
+        }
         tracing::info!(release = %id, process = %state.process_id, "release created");
         let snapshot = state.clone();
-        let fx = Effects::of(&state, &events, Vec::new(), row);
         self.cache_put(id, state);
-        self.run_effects(fx);
+        self.run_effects(id, transition.effects, &row);
         Ok(snapshot)
     }
 
@@ -100,7 +95,7 @@ impl Engine {
     pub fn execute(&self, id: &str, cmd: Command, actor: &Actor, comment: Option<&str>) -> Result<Vec<Event>> {
         let span = tracing::info_span!("command", release = %id, command = cmd.name(), actor = %actor.id);
         let _enter = span.enter();
-        self.apply_at(id, &cmd, actor, comment, None)
+        self.apply(id, &cmd, actor, comment)
     }
 
     pub(crate) fn require_row(&self, id: &str) -> Result<crate::store::ReleaseRow> {
@@ -142,7 +137,7 @@ impl Engine {
                     ),
                 });
             }
-            evolve(&mut state, &e);
+            crate::release::evolve(&mut state, &e);
         }
         Ok(state)
     }
@@ -151,11 +146,7 @@ impl Engine {
     pub fn replay_release(&self, id: &str) -> Result<ReleaseState> {
         let row = self.require_row(id)?;
         let plan = self.plan(&row.process_id, Some(row.process_version))?;
-        let mut state = ReleaseState::new(id, plan);
-        for e in self.store.events(id, 0)? {
-            evolve(&mut state, &e);
-        }
-        Ok(state)
+        Ok(crate::release::replay(id, plan, &self.store.events(id, 0)?))
     }
 
     fn take_state(&self, id: &str) -> Result<ReleaseState> {
@@ -167,22 +158,16 @@ impl Engine {
         self.load(id)
     }
 
-    /// Decides `cmd` at `at` (default: now) and commits it with everything it makes ready.
-    pub(crate) fn apply_at(
-        &self,
-        id: &str,
-        cmd: &Command,
-        actor: &Actor,
-        comment: Option<&str>,
-        at: Option<Timestamp>,
-    ) -> Result<Vec<Event>> {
-        let system = Actor::system();
+    /// Authorizes `cmd`, steps the release and commits the transition (deciding again, against the
+    /// fresh state, after a `conflict`), then carries its effects out.
+    pub(crate) fn apply(&self, id: &str, cmd: &Command, actor: &Actor, comment: Option<&str>) -> Result<Vec<Event>> {
         for _ in 0..MAX_CONFLICT_RETRIES {
             let mut state = self.take_state(id)?;
-            let now = at.unwrap_or_else(|| self.clock.now());
+            let now = self.clock.now();
             let now = state.updated_at.map_or(now, |last| now.max(last));
             let level = self.release_level();
-            let checks = crate::access::authorize_command(actor, cmd, &state, level)
+            let checks = check_target(&state, cmd)
+                .and_then(|()| crate::access::authorize_command(actor, cmd, &state, level))
                 .and_then(|()| self.check_activation_freeze(&state, cmd, actor, now));
             if let Err(e) = checks {
                 self.cache_put(id, state);
@@ -190,8 +175,9 @@ impl Engine {
             }
             let frozen_until = self.frozen_until(&state, now);
             let ctx = Ctx { now, actor, comment, frozen_until };
-            let events = match decide(&state, cmd, &ctx) {
-                Ok(e) => e,
+            let expected = state.seq;
+            let transition = match step(&mut state, cmd, &ctx) {
+                Ok(t) => t,
                 Err(e) => {
                     // A refusal against a state another engine has moved past is decided again.
                     let fresh = self.store.release(id)?.is_some_and(|r| r.seq == state.seq);
@@ -202,43 +188,16 @@ impl Engine {
                     continue;
                 }
             };
-            let expected = state.seq;
-            let cancelled = in_flight_jobs_cancelled_by(&state, &events);
-            let mut touched = JobTracker::default();
-            touched.before(&state, &events);
-            let mut all = events;
-            for e in &all {
-                evolve(&mut state, e);
-            }
-            let sys = Ctx { now, actor: &system, comment: None, frozen_until };
-            let mut rounds = 0;
-            loop {
-                let more = decide(&state, &Command::Advance, &sys)?;
-                if more.is_empty() {
-                    break;
-                }
-                for e in &more {
-                    evolve(&mut state, e);
-                }
-                all.extend(more);
-                rounds += 1;
-                if rounds > MAX_ADVANCE_ROUNDS {
-                    return Err(Error::Storage {
-                        message: format!("release {id} did not settle after {rounds} rounds"),
-                    });
-                }
-            }
-            let (new_jobs, done_jobs) = touched.after(&state, &all, &cancelled);
             let row = row_of(&state);
-            let batch = Append { new_jobs: &new_jobs, done_jobs: &done_jobs, ..Append::new(id, expected, &all, &row) };
-            match self.store.append(&batch) {
+            match self.store.append(&append_of(id, expected, &transition, &row)) {
                 Ok(()) => {
                     self.maybe_snapshot(&state, expected);
-                    let fx = Effects::of(&state, &all, cancelled, row);
                     self.cache_put(id, state);
-                    self.run_effects(fx);
-                    return Ok(all);
+                    let Transition { events, effects } = transition;
+                    self.run_effects(id, effects, &row);
+                    return Ok(events);
                 }
+                // The state moved past the store: it is dropped, and the next round reloads it.
                 Err(Error::Conflict { .. }) => {
                     tracing::debug!(release = %id, "append conflict; deciding again");
                     continue;
@@ -272,143 +231,13 @@ impl Engine {
     }
 }
 
-/// The jobs an append queues and ends: the job ids of the activities its events touch, before and
-/// after.
-#[derive(Default)]
-struct JobTracker {
-    /// `(phase, activity)` → the in-flight job before the batch.
-    seen: HashMap<(String, String), Option<String>>,
-}
-
-/// The activity an event is about, for the events that start or end jobs.
-fn activity_of(kind: &EventKind) -> Option<(&str, &str)> {
-    match kind {
-        EventKind::ActivityQueued { phase, activity, .. }
-        | EventKind::ActivityStarted { phase, activity, .. }
-        | EventKind::ActivitySucceeded { phase, activity, .. }
-        | EventKind::ActivityFailed { phase, activity, .. }
-        | EventKind::ActivitySkipped { phase, activity, .. }
-        | EventKind::ActivityDecided { phase, activity, .. }
-        | EventKind::TimerFired { timer: TimerKey::Timeout { phase, activity, .. } } => Some((phase, activity)),
-        _ => None,
+/// The store write of a transition: its events, the release's row, the jobs it queued and ended.
+fn append_of<'a>(id: &'a str, expected: u64, t: &'a Transition, row: &'a ReleaseRow) -> Append<'a> {
+    Append {
+        new_jobs: &t.effects.jobs_queued,
+        done_jobs: &t.effects.jobs_ended,
+        ..Append::new(id, expected, &t.events, row)
     }
-}
-
-fn live_job(state: &ReleaseState, phase: &str, activity: &str) -> Option<String> {
-    state.activity(phase, activity).filter(|a| a.status.is_in_flight()).and_then(|a| a.job_id.clone())
-}
-
-impl JobTracker {
-    /// Notes the in-flight jobs of the activities `events` touch, before they are applied.
-    fn before(&mut self, state: &ReleaseState, events: &[Event]) {
-        for e in events {
-            if let Some((p, a)) = activity_of(&e.kind) {
-                self.seen.entry((p.to_string(), a.to_string())).or_insert_with(|| live_job(state, p, a));
-            }
-        }
-    }
-
-    /// `(new jobs, ended job ids)` once every event of the batch is applied.
-    fn after(&self, state: &ReleaseState, events: &[Event], cancelled: &[Job]) -> (Vec<Job>, Vec<String>) {
-        let mut new_jobs = Vec::new();
-        for e in events {
-            if let EventKind::ActivityQueued { phase, activity, attempt, job_id, executor, inputs } = &e.kind {
-                let later_end = events.iter().filter(|x| x.seq > e.seq).any(|x| {
-                    matches!(&x.kind, EventKind::ActivitySucceeded { phase: p, activity: a, .. }
-                        | EventKind::ActivityFailed { phase: p, activity: a, .. }
-                        | EventKind::ActivitySkipped { phase: p, activity: a, .. } if p == phase && a == activity)
-                });
-                if later_end || live_job(state, phase, activity).as_deref() != Some(job_id.as_str()) {
-                    continue;
-                }
-                let timeout = state
-                    .plan()
-                    .phase_index(phase)
-                    .and_then(|p| state.plan().phases[p].activity_index(activity).map(|a| (p, a)))
-                    .and_then(|(p, a)| state.plan().activity_def(p, a).timeout.clone());
-                new_jobs.push(Job {
-                    id: job_id.clone(),
-                    release_id: state.id.clone(),
-                    phase_id: phase.clone(),
-                    activity_id: activity.clone(),
-                    attempt: *attempt,
-                    executor: executor.clone(),
-                    inputs: inputs.clone(),
-                    deadline: timeout.map(|t| e.at + chrono::Duration::seconds(t.as_secs() as i64)),
-                });
-            }
-        }
-        // An attempt ends when its activity succeeds, fails (even when a retry follows after a
-        // backoff: the retry is a new attempt with a new job) or is skipped, or when the activity
-        // moves on to another job.
-        let mut ended: HashSet<(&str, &str)> = HashSet::new();
-        for e in events {
-            match &e.kind {
-                EventKind::ActivitySucceeded { phase, activity, .. }
-                | EventKind::ActivityFailed { phase, activity, .. }
-                | EventKind::ActivitySkipped { phase, activity, .. } => {
-                    ended.insert((phase, activity));
-                }
-                _ => {}
-            }
-        }
-        let mut done: HashSet<String> = HashSet::new();
-        for ((p, a), before) in &self.seen {
-            if let Some(before) = before {
-                let live = live_job(state, p, a);
-                if live.as_deref() != Some(before.as_str()) || ended.contains(&(p.as_str(), a.as_str())) {
-                    done.insert(before.clone());
-                }
-            }
-        }
-        done.extend(cancelled.iter().map(|j| j.id.clone()));
-        let mut done: Vec<String> = done.into_iter().collect();
-        done.sort();
-        (new_jobs, done)
-    }
-}
-
-/// The jobs an abort or a timeout in `events` stops (their executors are asked to cancel).
-fn in_flight_jobs_cancelled_by(state: &ReleaseState, events: &[Event]) -> Vec<Job> {
-    let mut out = Vec::new();
-    let job = |p: usize, a: usize| {
-        let act = &state.phases[p].activities[a];
-        let def = state.plan().activity_def(p, a);
-        act.job_id.as_ref().map(|id| Job {
-            id: id.clone(),
-            release_id: state.id.clone(),
-            phase_id: state.plan().phases[p].id.clone(),
-            activity_id: act.id.clone(),
-            attempt: act.attempt,
-            executor: def.executor.clone().unwrap_or_default(),
-            inputs: act.job_inputs.clone(),
-            deadline: None,
-        })
-    };
-    for e in events {
-        match &e.kind {
-            EventKind::Aborted => {
-                for (p, ph) in state.phases.iter().enumerate() {
-                    for (a, act) in ph.activities.iter().enumerate() {
-                        if act.status.is_in_flight() {
-                            out.extend(job(p, a));
-                        }
-                    }
-                }
-            }
-            EventKind::TimerFired { timer: TimerKey::Timeout { phase, activity, .. } } => {
-                if let Some(p) = state.plan().phase_index(phase) {
-                    if let Some(a) = state.plan().phases[p].activity_index(activity) {
-                        if state.phases[p].activities[a].status == ActivityStatus::Running {
-                            out.extend(job(p, a));
-                        }
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    out
 }
 
 /// The index row of a release.

@@ -2,7 +2,7 @@
 
 use super::Engine;
 use crate::access::Actor;
-use crate::release::{Command, Event};
+use crate::release::{ActivityRef, Command, Event};
 use crate::{Result, Timestamp};
 use indexmap::IndexMap;
 use serde_json::Value;
@@ -73,7 +73,7 @@ impl Engine {
         actor: &Actor,
         comment: Option<&str>,
     ) -> Result<Vec<Event>> {
-        self.execute(id, Command::Approve { phase: phase.into(), activity: activity.into() }, actor, comment)
+        self.execute(id, Command::Approve { target: ActivityRef::new(phase, activity) }, actor, comment)
     }
 
     /// Rejects an approval activity (it fails).
@@ -85,7 +85,7 @@ impl Engine {
         actor: &Actor,
         comment: Option<&str>,
     ) -> Result<Vec<Event>> {
-        self.execute(id, Command::Reject { phase: phase.into(), activity: activity.into() }, actor, comment)
+        self.execute(id, Command::Reject { target: ActivityRef::new(phase, activity) }, actor, comment)
     }
 
     /// Completes a manual activity with its field values.
@@ -97,12 +97,7 @@ impl Engine {
         actor: &Actor,
         values: IndexMap<String, Value>,
     ) -> Result<Vec<Event>> {
-        self.execute(
-            id,
-            Command::CompleteManual { phase: phase.into(), activity: activity.into(), values },
-            actor,
-            None,
-        )
+        self.execute(id, Command::CompleteManual { target: ActivityRef::new(phase, activity), values }, actor, None)
     }
 
     /// Retries an on_hold activity, optionally with changed inputs (fix-and-continue).
@@ -115,7 +110,7 @@ impl Engine {
         inputs: Option<IndexMap<String, Value>>,
         reason: Option<&str>,
     ) -> Result<Vec<Event>> {
-        self.execute(id, Command::Retry { phase: phase.into(), activity: activity.into(), inputs }, actor, reason)
+        self.execute(id, Command::Retry { target: ActivityRef::new(phase, activity), inputs }, actor, reason)
     }
 
     /// Ignores an on_hold activity, optionally supplying the outputs downstream needs.
@@ -128,7 +123,7 @@ impl Engine {
         outputs: IndexMap<String, Value>,
         reason: Option<&str>,
     ) -> Result<Vec<Event>> {
-        self.execute(id, Command::Ignore { phase: phase.into(), activity: activity.into(), outputs }, actor, reason)
+        self.execute(id, Command::Ignore { target: ActivityRef::new(phase, activity), outputs }, actor, reason)
     }
 
     /// Fails an on_hold activity for good.
@@ -140,11 +135,11 @@ impl Engine {
         actor: &Actor,
         reason: Option<&str>,
     ) -> Result<Vec<Event>> {
-        self.execute(id, Command::Fail { phase: phase.into(), activity: activity.into() }, actor, reason)
+        self.execute(id, Command::Fail { target: ActivityRef::new(phase, activity) }, actor, reason)
     }
 
     /// Skips a pending activity (with a reason).
     pub fn skip(&self, id: &str, phase: &str, activity: &str, actor: &Actor, reason: &str) -> Result<Vec<Event>> {
-        self.execute(id, Command::Skip { phase: phase.into(), activity: activity.into() }, actor, Some(reason))
+        self.execute(id, Command::Skip { target: ActivityRef::new(phase, activity) }, actor, Some(reason))
     }
 }

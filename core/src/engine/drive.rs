@@ -50,7 +50,8 @@ impl Engine {
             if when > now {
                 continue;
             }
-            match self.apply_at(&id, &Command::FireTimer { timer }, &system, None, Some(when)) {
+            // Stamped with the time it fires; `timer_fired` records when it was due.
+            match self.apply(&id, &Command::FireTimer { timer }, &system, None) {
                 // Conflict: another engine fired it (or changed the release) first.
                 Ok(_) | Err(Error::Conflict { .. }) => {}
                 Err(e) => return Err(e),

@@ -37,7 +37,7 @@ pub(crate) struct FreezeCache {
 
 impl Engine {
     /// Stores a freeze window (one-off or recurring) and returns it. Needs an account release
-    /// manager ([`Action::AddFreeze`]). An existing freeze with the same id is a `conflict`.
+    /// manager ([`Action::AddFreeze`]). An existing freeze with the same id is `already_exists`.
     ///
     /// Releases that are already running are held from then on: their next automated activity
     /// waits until the freeze ends.
@@ -45,8 +45,10 @@ impl Engine {
         self.authorize_scope(actor, Action::AddFreeze, "account")?;
         freeze.validate()?;
         if self.store.get_document(FREEZES, &freeze.id, None)?.is_some() {
-            return Err(Error::Conflict {
-                message: format!("a freeze with id `{}` exists already; delete it first or pick another id", freeze.id),
+            return Err(Error::AlreadyExists {
+                kind: "freeze".into(),
+                id: freeze.id.clone(),
+                hint: Some("delete it first, or pick another id".into()),
             });
         }
         let doc = serde_json::to_value(&freeze)

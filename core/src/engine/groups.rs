@@ -59,13 +59,15 @@ impl Engine {
     /// Validates and stores a release group, then creates its releases up to the horizon.
     /// Refused: an invalid group (`validation`), an unknown process or input set (`not_found`),
     /// inputs the releases could not be scheduled with (`invalid_input`), an existing id
-    /// (`conflict`), an actor who does not manage the scope (`permission_denied`).
+    /// (`already_exists`), an actor who does not manage the scope (`permission_denied`).
     pub fn create_release_group(&self, group: ReleaseGroup, actor: &Actor) -> Result<ReleaseGroup> {
         group.validate()?;
         self.authorize_scope(actor, Action::CreateReleaseGroup, &group.scope)?;
         if self.store.get_document(GROUPS, &group.id, None)?.is_some() {
-            return Err(Error::Conflict {
-                message: format!("a release group with id `{}` exists already; update it or pick another id", group.id),
+            return Err(Error::AlreadyExists {
+                kind: "release_group".into(),
+                id: group.id.clone(),
+                hint: Some("update it, or pick another id".into()),
             });
         }
         self.check_group_references(&group)?;
@@ -279,7 +281,8 @@ impl Engine {
         }
         match self.create_release_with_id(&id, plan, new, &system) {
             Ok(_) => {}
-            Err(Error::Conflict { .. }) => return Ok(Vec::new()),
+            // Another engine materialised the occurrence first.
+            Err(Error::AlreadyExists { .. } | Error::Conflict { .. }) => return Ok(Vec::new()),
             Err(e) => return Err(e),
         }
         self.schedule(&id, &system, o.start, Some(o.end), group.auto_start)?;

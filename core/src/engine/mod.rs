@@ -1,12 +1,13 @@
 //! The [`Engine`]: ties a [`Store`], executors and a [`Clock`] together; the public façade.
 //!
 //! Every command goes the same way: load the release's state (cached, or folded from its events),
-//! `decide` against it, `evolve` the events, let the release advance (start what became ready),
-//! append everything atomically with the expected sequence (on a `conflict` the command is decided
-//! again against the fresh state, a bounded number of times), then run the effects (ask executors
-//! to cancel aborted jobs). Jobs are written to the store in the same append as the events that
-//! queue them; in-process executors and external workers both claim them from there with leases,
-//! so several engines on one shared store split the work (each job runs once per attempt).
+//! check that what it names exists, authorize it, [`crate::release::step`] it (decide, apply,
+//! advance: the events and their effects), append the events with the jobs they queue and end,
+//! atomically with the expected sequence (on a `conflict` the command is decided again against the
+//! fresh state, a bounded number of times), then carry the effects out (executors asked to cancel,
+//! notifications, child releases, the parent report). In-process executors and external workers
+//! both claim jobs from the store with leases, so several engines on one shared store split the
+//! work (each job runs once per attempt).
 //!
 //! # Storage and several engines
 //! [`Engine::open`] picks the store from a URL (`memory://`, `sqlite://…`, `postgres://…`). The

@@ -10,9 +10,9 @@
 //! | draft or scheduled | deleted (a `deleted` event; the release is gone for every query) |
 //! | running or on_hold | `invalid_transition` (naming the commands allowed now) |
 //! | terminal, not archived | `invalid_transition`: its execution data is kept for the retention period; archive it first |
-//! | archived, ended within the retention period | `conflict`: naming the day it becomes deletable |
+//! | archived, ended within the retention period | `invalid_transition` naming the day it becomes deletable |
 //! | archived, ended before the retention period | purged: its row, events, snapshot and jobs are removed |
-//! | referenced by another release (a subprocess parent) | `conflict` naming the referencing release |
+//! | referenced by another release (a subprocess parent) | `invalid_transition` naming the referencing release |
 
 use super::{Engine, lock};
 use crate::access::Actor;
@@ -63,9 +63,14 @@ impl Engine {
         let reason = format!("retention: ended more than {} days ago", policy.archive_after.num_days());
         let mut archived = Vec::new();
         for row in rows {
-            match self.apply_at(&row.id, &Command::Archive, &system, Some(&reason), None) {
+            match self.apply(&row.id, &Command::Archive, &system, Some(&reason)) {
                 Ok(_) => archived.push(row.id),
-                Err(Error::InvalidTransition { .. } | Error::Conflict { .. } | Error::NotFound { .. }) => {}
+                Err(
+                    Error::InvalidTransition { .. }
+                    | Error::Conflict { .. }
+                    | Error::AlreadyExists { .. }
+                    | Error::NotFound { .. },
+                ) => {}
                 Err(e) => return Err(e),
             }
         }
@@ -75,14 +80,20 @@ impl Engine {
     /// Deletes a release, following the rules in the [module docs](self).
     pub fn delete_release(&self, id: &str, actor: &Actor) -> Result<Vec<Event>> {
         let row = self.require_row(id)?;
+        let allowed: Vec<String> = row.status.allowed_commands().iter().map(|c| c.to_string()).collect();
         if let Some(parent) = self.referenced_by(id)? {
-            return Err(Error::Conflict {
-                message: format!(
-                    "release {id} is referenced by release {parent} (it runs as that release's subprocess); \
-                     delete or archive the parent's history first"
+            return Err(Error::InvalidTransition {
+                target: format!(
+                    "release {id} (release {parent} references it: it runs as that release's subprocess; \
+                     end the parent first)"
                 ),
+                status: row.status.to_string(),
+                command: "delete".into(),
+                allowed,
             });
         }
+        let state = self.get_release(id)?;
+        crate::access::authorize_command(actor, &Command::Delete, &state, self.release_level())?;
         if !TERMINAL.contains(&row.status) {
             // draft/scheduled: a `deleted` event; running/on_hold: `invalid_transition`.
             return self.execute(id, Command::Delete, actor, None);
@@ -100,15 +111,18 @@ impl Engine {
                 ),
                 status: row.status.to_string(),
                 command: "delete".into(),
-                allowed: row.status.allowed_commands().iter().map(|c| c.to_string()).collect(),
+                allowed,
             });
         }
         if until > now {
-            return Err(Error::Conflict {
-                message: format!(
-                    "release {id} is archived but ended at {ended}, within the retention period of {days} days: \
-                     its execution data is kept until {until}"
+            return Err(Error::InvalidTransition {
+                target: format!(
+                    "release {id} (archived; it ended at {ended}, within the retention period of {days} days: \
+                     its execution data is kept until {until})"
                 ),
+                status: format!("{} (archived)", row.status),
+                command: "delete".into(),
+                allowed: vec![],
             });
         }
         self.store.delete_release(id)?;

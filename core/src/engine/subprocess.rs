@@ -6,9 +6,8 @@
 //! attempt aborts its child too.
 
 use super::Engine;
-use super::effects::ChildStart;
 use crate::access::Actor;
-use crate::release::{Command, NewRelease, ParentLink, ReleaseStatus};
+use crate::release::{ChildStart, Command, NewRelease, ParentLink, ReleaseStatus};
 use crate::{Error, Result};
 use indexmap::IndexMap;
 use serde_json::Value;
@@ -32,7 +31,7 @@ impl Engine {
                 ..NewRelease::default()
             };
             match self.create_release_with_id(&child_id, plan, new, &system) {
-                Ok(_) | Err(Error::Conflict { .. }) => {}
+                Ok(_) | Err(Error::AlreadyExists { .. }) => {}
                 Err(e) => return Err(e),
             }
             match self.activate(&child_id, &system) {
@@ -56,14 +55,13 @@ impl Engine {
         message: Option<String>,
     ) {
         let cmd = Command::ChildEnded {
-            phase: parent.phase.clone(),
-            activity: parent.activity.clone(),
+            target: parent.activity.clone(),
             child_id: child_id.to_string(),
             status,
             outputs,
             message,
         };
-        match self.apply_at(&parent.release, &cmd, &Actor::system(), None, None) {
+        match self.apply(&parent.release, &cmd, &Actor::system(), None) {
             Ok(_)
             | Err(Error::Conflict { .. })
             | Err(Error::InvalidTransition { .. })

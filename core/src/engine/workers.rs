@@ -19,7 +19,7 @@
 use super::Engine;
 use crate::access::Actor;
 use crate::executor::{Job, Outcome};
-use crate::release::{ActivityStatus, Command, parse_job_id};
+use crate::release::{ActivityRef, ActivityStatus, Command, EventKind, TimerKey, parse_job_id};
 use crate::store::{ClaimedJob, JobRecord};
 use crate::{Error, Result, Timestamp};
 
@@ -65,26 +65,32 @@ impl Engine {
         let claimed = self.store.claim_jobs(names, worker, limit, now + lease, now)?;
         let mut out = Vec::with_capacity(claimed.len());
         for mut c in claimed {
-            if self.start_claimed(&c.job)? {
-                match self.resolve_secrets(&c.job) {
-                    Ok(inputs) => {
-                        c.job.inputs = inputs;
-                        out.push(c);
-                    }
-                    Err(message) => {
-                        // The job cannot run without its secret: the attempt fails (no retry).
-                        let failure = Outcome::Failure { message, retryable: false };
-                        match self.complete_claimed_job(&c.job.id, &c.token, failure) {
-                            Ok(()) | Err(Error::Conflict { .. }) | Err(Error::InvalidTransition { .. }) => {}
-                            Err(e) => return Err(e),
+            match self.start_claimed(&c.job)? {
+                Some(deadline) => {
+                    // The deadline counts from now, when the attempt starts (not from when it was
+                    // queued): the executor gets the time its `timeout` ends.
+                    c.job.deadline = deadline;
+                    match self.resolve_secrets(&c.job) {
+                        Ok(inputs) => {
+                            c.job.inputs = inputs;
+                            out.push(c);
+                        }
+                        Err(message) => {
+                            // The job cannot run without its secret: the attempt fails (no retry).
+                            let failure = Outcome::Failure { message, retryable: false };
+                            match self.complete_claimed_job(&c.job.id, &c.token, failure) {
+                                Ok(()) | Err(Error::Conflict { .. }) | Err(Error::InvalidTransition { .. }) => {}
+                                Err(e) => return Err(e),
+                            }
                         }
                     }
                 }
-            } else {
-                // The attempt ended (or the release is gone): drop the job.
-                match self.store.finish_job(&c.job.id, &c.token) {
-                    Ok(()) | Err(Error::Conflict { .. }) => {}
-                    Err(e) => return Err(e),
+                None => {
+                    // The attempt ended (or the release is gone): drop the job.
+                    match self.store.finish_job(&c.job.id, &c.token) {
+                        Ok(()) | Err(Error::Conflict { .. }) => {}
+                        Err(e) => return Err(e),
+                    }
                 }
             }
         }
@@ -146,19 +152,29 @@ impl Engine {
         }
     }
 
-    /// Records that a claimed job started; `false` if its attempt is no longer current.
-    fn start_claimed(&self, job: &Job) -> Result<bool> {
+    /// Records that a claimed job started. `Some(deadline)` (when its timeout ends, if it has one)
+    /// while the job is its activity's current attempt, `None` if the attempt is gone.
+    fn start_claimed(&self, job: &Job) -> Result<Option<Option<Timestamp>>> {
         let system = Actor::system();
-        match self.apply_at(&job.release_id, &Command::StartJob { job_id: job.id.clone() }, &system, None, None) {
-            Ok(_) => Ok(true),
+        let timeout_of = |state: &crate::release::ReleaseState| {
+            let key =
+                TimerKey::Timeout { target: ActivityRef::new(&job.phase_id, &job.activity_id), attempt: job.attempt };
+            state.timers.get(&key).copied()
+        };
+        match self.apply(&job.release_id, &Command::StartJob { job_id: job.id.clone() }, &system, None) {
+            Ok(events) => Ok(Some(events.iter().find_map(|e| match &e.kind {
+                EventKind::ActivityStarted { due, .. } => *due,
+                _ => None,
+            }))),
             Err(Error::InvalidTransition { .. }) => {
                 // Already started: a redelivery after an expired lease.
                 let state = self.get_release(&job.release_id)?;
-                Ok(state.activity(&job.phase_id, &job.activity_id).is_some_and(|a| {
+                let current = state.activity(&job.phase_id, &job.activity_id).is_some_and(|a| {
                     a.job_id.as_deref() == Some(job.id.as_str()) && a.status == ActivityStatus::Running
-                }))
+                });
+                Ok(current.then(|| timeout_of(&state)))
             }
-            Err(Error::Conflict { .. } | Error::NotFound { .. }) => Ok(false),
+            Err(Error::Conflict { .. } | Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(e),
         }
     }
@@ -210,7 +226,7 @@ impl Engine {
             Outcome::Failure { message, retryable } => Command::FailJob { job_id: job_id.into(), message, retryable },
             Outcome::Started => return Ok(()),
         };
-        self.apply_at(release, &cmd, &system, None, None).map(|_| ())
+        self.apply(release, &cmd, &system, None).map(|_| ())
     }
 
     /// Every job in the store (queued, leased, parked), oldest first, with its lease.

@@ -1,11 +1,19 @@
-//! Commands: what can be asked of a release.
+//! Commands: what can be asked of a release, and [`CommandKind`], the name of each.
+//!
+//! Every table about commands — the release statuses that allow one
+//! ([`CommandKind::allowed_in`]), the activity statuses that allow one
+//! ([`CommandKind::allowed_on_activity`]), the access rule of each (`crate::access`) — is an
+//! exhaustive `match` on [`CommandKind`], so a new command does not compile until every table
+//! says what it does with it.
 
-use super::TimerKey;
+use super::{ActivityRef, ActivityStatus, ReleaseStatus, TimerKey};
 use crate::Timestamp;
+use crate::model::ActivityKind;
 use indexmap::IndexMap;
 use serde_json::Value;
+use std::fmt;
 
-/// A command to a release. [`super::decide`] turns it into events, or refuses it.
+/// A command to a release. [`super::step`] turns it into events and effects, or refuses it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
     /// Change a draft.
@@ -48,58 +56,44 @@ pub enum Command {
     Archive,
     /// Approve an approval activity.
     Approve {
-        /// Phase id.
-        phase: String,
-        /// Activity id.
-        activity: String,
+        /// The approval.
+        target: ActivityRef,
     },
     /// Reject an approval activity (fails it).
     Reject {
-        /// Phase id.
-        phase: String,
-        /// Activity id.
-        activity: String,
+        /// The approval.
+        target: ActivityRef,
     },
     /// Complete a manual activity with its field values.
     CompleteManual {
-        /// Phase id.
-        phase: String,
-        /// Activity id.
-        activity: String,
+        /// The manual activity.
+        target: ActivityRef,
         /// Field values.
         values: IndexMap<String, Value>,
     },
     /// Run an on_hold activity again (fix-and-continue).
     Retry {
-        /// Phase id.
-        phase: String,
-        /// Activity id.
-        activity: String,
+        /// The on_hold activity.
+        target: ActivityRef,
         /// Changed `with` values.
         inputs: Option<IndexMap<String, Value>>,
     },
     /// Treat an on_hold activity as done.
     Ignore {
-        /// Phase id.
-        phase: String,
-        /// Activity id.
-        activity: String,
+        /// The on_hold activity.
+        target: ActivityRef,
         /// Substitute outputs.
         outputs: IndexMap<String, Value>,
     },
     /// Fail an on_hold activity for good.
     Fail {
-        /// Phase id.
-        phase: String,
-        /// Activity id.
-        activity: String,
+        /// The on_hold activity.
+        target: ActivityRef,
     },
     /// Skip a pending activity.
     Skip {
-        /// Phase id.
-        phase: String,
-        /// Activity id.
-        activity: String,
+        /// The pending activity.
+        target: ActivityRef,
     },
     /// An executor picked up a job.
     StartJob {
@@ -124,14 +118,12 @@ pub enum Command {
     },
     /// The child release of a subprocess activity ended.
     ChildEnded {
-        /// Phase id (in the parent).
-        phase: String,
-        /// Activity id (in the parent).
-        activity: String,
+        /// The subprocess activity (in the parent).
+        target: ActivityRef,
         /// The child release.
         child_id: String,
         /// How it ended.
-        status: super::ReleaseStatus,
+        status: ReleaseStatus,
         /// The child's phase outputs (become the activity's outputs).
         outputs: IndexMap<String, Value>,
         /// Why, when the child could not even start.
@@ -142,65 +134,221 @@ pub enum Command {
         /// Which.
         timer: TimerKey,
     },
-    /// Start whatever is ready (the engine issues it after every command until nothing changes).
+    /// Start whatever is ready ([`super::step`] issues it after every command until nothing changes).
     Advance,
 }
 
+macro_rules! command_kinds {
+    ($($(#[$doc:meta])* $variant:ident = $text:literal,)+) => {
+        /// The name of a [`Command`] (snake_case in every language and in error messages).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum CommandKind {
+            $($(#[$doc])* $variant,)+
+        }
+
+        impl CommandKind {
+            /// Every command kind.
+            pub const ALL: &'static [CommandKind] = &[$(CommandKind::$variant,)+];
+
+            /// The snake_case name.
+            pub fn as_str(self) -> &'static str {
+                match self { $(CommandKind::$variant => $text,)+ }
+            }
+        }
+
+        impl std::str::FromStr for CommandKind {
+            type Err = crate::Error;
+            fn from_str(s: &str) -> crate::Result<Self> {
+                match s {
+                    $($text => Ok(CommandKind::$variant),)+
+                    other => Err(crate::Error::InvalidInput { problems: vec![crate::Problem::new(
+                        "command",
+                        "invalid_value",
+                        format!("`{other}` is not a command; expected one of: {}", [$($text),+].join(", ")),
+                    )] }),
+                }
+            }
+        }
+    };
+}
+
+command_kinds! {
+    /// [`Command::Update`].
+    Update = "update",
+    /// [`Command::Delete`].
+    Delete = "delete",
+    /// [`Command::Schedule`].
+    Schedule = "schedule",
+    /// [`Command::Activate`].
+    Activate = "activate",
+    /// [`Command::Pause`].
+    Pause = "pause",
+    /// [`Command::Resume`].
+    Resume = "resume",
+    /// [`Command::Abort`].
+    Abort = "abort",
+    /// [`Command::Restart`].
+    Restart = "restart",
+    /// [`Command::Archive`].
+    Archive = "archive",
+    /// [`Command::Approve`].
+    Approve = "approve",
+    /// [`Command::Reject`].
+    Reject = "reject",
+    /// [`Command::CompleteManual`].
+    CompleteManual = "complete_manual",
+    /// [`Command::Retry`].
+    Retry = "retry",
+    /// [`Command::Ignore`].
+    Ignore = "ignore",
+    /// [`Command::Fail`].
+    Fail = "fail",
+    /// [`Command::Skip`].
+    Skip = "skip",
+    /// [`Command::StartJob`].
+    StartJob = "start_job",
+    /// [`Command::SucceedJob`].
+    SucceedJob = "succeed_job",
+    /// [`Command::FailJob`].
+    FailJob = "fail_job",
+    /// [`Command::ChildEnded`].
+    ChildEnded = "child_ended",
+    /// [`Command::FireTimer`].
+    FireTimer = "fire_timer",
+    /// [`Command::Advance`].
+    Advance = "advance",
+}
+
+impl fmt::Display for CommandKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Statuses in which people may act on a running release.
+const ACTIVE: &[ReleaseStatus] = &[ReleaseStatus::Running, ReleaseStatus::OnHold];
+
+impl CommandKind {
+    /// The release statuses that allow this command, or `None` for the engine's own commands
+    /// (jobs, timers, children, advancing), which the status table does not govern: they are
+    /// checked against the activity or timer they name.
+    pub fn allowed_in(self) -> Option<&'static [ReleaseStatus]> {
+        use ReleaseStatus::*;
+        Some(match self {
+            CommandKind::Update => &[Draft],
+            CommandKind::Delete => &[Draft, Scheduled],
+            CommandKind::Schedule => &[Draft, Scheduled, Aborted],
+            CommandKind::Activate => &[Draft, Scheduled],
+            CommandKind::Abort => &[Scheduled, Running, OnHold],
+            CommandKind::Restart => &[Failed, Aborted],
+            CommandKind::Archive => &[Success, PartialSuccess, Failed, Aborted],
+            CommandKind::Pause
+            | CommandKind::Resume
+            | CommandKind::Approve
+            | CommandKind::Reject
+            | CommandKind::CompleteManual
+            | CommandKind::Retry
+            | CommandKind::Ignore
+            | CommandKind::Fail
+            | CommandKind::Skip => ACTIVE,
+            CommandKind::StartJob
+            | CommandKind::SucceedJob
+            | CommandKind::FailJob
+            | CommandKind::ChildEnded
+            | CommandKind::FireTimer
+            | CommandKind::Advance => return None,
+        })
+    }
+
+    /// For a person's command to one activity: whether an activity of `kind` in `status` accepts
+    /// it. `None` for commands that do not name an activity that way.
+    pub fn allowed_on_activity(self, kind: ActivityKind, status: ActivityStatus) -> Option<bool> {
+        use ActivityStatus::*;
+        Some(match self {
+            CommandKind::Approve | CommandKind::Reject => kind == ActivityKind::Approval && status == WaitingForInput,
+            CommandKind::CompleteManual => kind == ActivityKind::Manual && status == WaitingForInput,
+            CommandKind::Retry | CommandKind::Ignore | CommandKind::Fail => status == OnHold,
+            CommandKind::Skip => status == Pending,
+            CommandKind::Update
+            | CommandKind::Delete
+            | CommandKind::Schedule
+            | CommandKind::Activate
+            | CommandKind::Pause
+            | CommandKind::Resume
+            | CommandKind::Abort
+            | CommandKind::Restart
+            | CommandKind::Archive
+            | CommandKind::StartJob
+            | CommandKind::SucceedJob
+            | CommandKind::FailJob
+            | CommandKind::ChildEnded
+            | CommandKind::FireTimer
+            | CommandKind::Advance => return None,
+        })
+    }
+}
+
 impl Command {
-    /// The command's name, as used in `invalid_transition` errors and permission checks.
-    pub fn name(&self) -> &'static str {
+    /// The command's kind (its name in errors and permission checks).
+    pub fn kind(&self) -> CommandKind {
         match self {
-            Command::Update { .. } => "update",
-            Command::Delete => "delete",
-            Command::Schedule { .. } => "schedule",
-            Command::Activate { .. } => "activate",
-            Command::Pause => "pause",
-            Command::Resume => "resume",
-            Command::Abort { .. } => "abort",
-            Command::Restart => "restart",
-            Command::Archive => "archive",
-            Command::Approve { .. } => "approve",
-            Command::Reject { .. } => "reject",
-            Command::CompleteManual { .. } => "complete_manual",
-            Command::Retry { .. } => "retry",
-            Command::Ignore { .. } => "ignore",
-            Command::Fail { .. } => "fail",
-            Command::Skip { .. } => "skip",
-            Command::StartJob { .. } => "start_job",
-            Command::SucceedJob { .. } => "succeed_job",
-            Command::FailJob { .. } => "fail_job",
-            Command::ChildEnded { .. } => "child_ended",
-            Command::FireTimer { .. } => "fire_timer",
-            Command::Advance => "advance",
+            Command::Update { .. } => CommandKind::Update,
+            Command::Delete => CommandKind::Delete,
+            Command::Schedule { .. } => CommandKind::Schedule,
+            Command::Activate { .. } => CommandKind::Activate,
+            Command::Pause => CommandKind::Pause,
+            Command::Resume => CommandKind::Resume,
+            Command::Abort { .. } => CommandKind::Abort,
+            Command::Restart => CommandKind::Restart,
+            Command::Archive => CommandKind::Archive,
+            Command::Approve { .. } => CommandKind::Approve,
+            Command::Reject { .. } => CommandKind::Reject,
+            Command::CompleteManual { .. } => CommandKind::CompleteManual,
+            Command::Retry { .. } => CommandKind::Retry,
+            Command::Ignore { .. } => CommandKind::Ignore,
+            Command::Fail { .. } => CommandKind::Fail,
+            Command::Skip { .. } => CommandKind::Skip,
+            Command::StartJob { .. } => CommandKind::StartJob,
+            Command::SucceedJob { .. } => CommandKind::SucceedJob,
+            Command::FailJob { .. } => CommandKind::FailJob,
+            Command::ChildEnded { .. } => CommandKind::ChildEnded,
+            Command::FireTimer { .. } => CommandKind::FireTimer,
+            Command::Advance => CommandKind::Advance,
         }
     }
 
-    /// The activity a command targets, if any.
-    pub fn activity(&self) -> Option<(&str, &str)> {
+    /// The command's name, as used in `invalid_transition` errors and permission checks.
+    pub fn name(&self) -> &'static str {
+        self.kind().as_str()
+    }
+
+    /// The activity a person's command targets, if any.
+    pub fn activity(&self) -> Option<&ActivityRef> {
         match self {
-            Command::Approve { phase, activity }
-            | Command::Reject { phase, activity }
-            | Command::CompleteManual { phase, activity, .. }
-            | Command::Retry { phase, activity, .. }
-            | Command::Ignore { phase, activity, .. }
-            | Command::Fail { phase, activity }
-            | Command::Skip { phase, activity } => Some((phase, activity)),
+            Command::Approve { target }
+            | Command::Reject { target }
+            | Command::CompleteManual { target, .. }
+            | Command::Retry { target, .. }
+            | Command::Ignore { target, .. }
+            | Command::Fail { target }
+            | Command::Skip { target } => Some(target),
             _ => None,
         }
     }
 }
 
-/// Parses a job id (`<release>/<phase>/<activity>/<attempt>`) into its parts.
-pub fn parse_job_id(job_id: &str) -> Option<(&str, &str, &str, u32)> {
-    let mut parts = job_id.rsplitn(4, '/');
-    let attempt = parts.next()?.parse().ok()?;
-    let activity = parts.next()?;
-    let phase = parts.next()?;
-    let release = parts.next()?;
-    Some((release, phase, activity, attempt))
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// The job id of an attempt: stable across redelivery, unique per attempt.
-pub fn job_id(release: &str, phase: &str, activity: &str, attempt: u32) -> String {
-    format!("{release}/{phase}/{activity}/{attempt}")
+    #[test]
+    fn every_person_command_is_allowed_somewhere_and_names_round_trip() {
+        for k in CommandKind::ALL {
+            assert_eq!(k.as_str().parse::<CommandKind>().unwrap(), *k);
+            if let Some(statuses) = k.allowed_in() {
+                assert!(!statuses.is_empty(), "{k} is allowed in no status");
+            }
+        }
+        assert!("frobnicate".parse::<CommandKind>().unwrap_err().to_string().contains("complete_manual"));
+    }
 }

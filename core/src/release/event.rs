@@ -2,7 +2,7 @@
 //! event log is the audit trail. Every non-deterministic fact (time, evaluated values, job ids,
 //! approver identities) is inside an event, so replay reproduces the state exactly.
 
-use super::{PhaseStatus, ReleaseStatus, TimerKey};
+use super::{ActivityRef, PhaseStatus, ReleaseStatus, TimerKey};
 use crate::Timestamp;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
@@ -59,10 +59,9 @@ impl std::str::FromStr for ReleaseKind {
 pub struct ParentLink {
     /// The parent release.
     pub release: String,
-    /// The parent's phase.
-    pub phase: String,
     /// The parent's subprocess activity.
-    pub activity: String,
+    #[serde(flatten)]
+    pub activity: ActivityRef,
 }
 
 /// Why a phase or activity was skipped.
@@ -257,19 +256,17 @@ pub enum EventKind {
     },
     /// An activity waits for its `not_before` time.
     ActivityScheduled {
-        /// Phase id.
-        phase: String,
-        /// Activity id.
-        activity: String,
+        /// The activity.
+        #[serde(flatten)]
+        target: ActivityRef,
         /// When it may start.
         at: Timestamp,
     },
     /// An automated activity was handed to its executor as a job.
     ActivityQueued {
-        /// Phase id.
-        phase: String,
-        /// Activity id.
-        activity: String,
+        /// The activity.
+        #[serde(flatten)]
+        target: ActivityRef,
         /// Attempt (0 = first run).
         attempt: u32,
         /// The job id (stable across redelivery).
@@ -282,10 +279,9 @@ pub enum EventKind {
     /// An automated activity is ready but a freeze window covers its release: it waits, `queued`,
     /// until the freeze ends.
     ActivityFrozen {
-        /// Phase id.
-        phase: String,
-        /// Activity id.
-        activity: String,
+        /// The activity.
+        #[serde(flatten)]
+        target: ActivityRef,
         /// The attempt that waits.
         attempt: u32,
         /// When the freeze ends.
@@ -293,10 +289,9 @@ pub enum EventKind {
     },
     /// A subprocess activity started its child release (the engine creates and activates it).
     SubprocessStarted {
-        /// Phase id.
-        phase: String,
-        /// Activity id.
-        activity: String,
+        /// The activity.
+        #[serde(flatten)]
+        target: ActivityRef,
         /// Attempt (0 = first run).
         attempt: u32,
         /// The child release's id (derived from the parent, the activity and the attempt).
@@ -314,20 +309,18 @@ pub enum EventKind {
     },
     /// An activity began executing (automated job started, wait began, subprocess child started).
     ActivityStarted {
-        /// Phase id.
-        phase: String,
-        /// Activity id.
-        activity: String,
+        /// The activity.
+        #[serde(flatten)]
+        target: ActivityRef,
         /// When it times out (activity `timeout`) or, for a wait, when the wait is over.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         due: Option<Timestamp>,
     },
     /// An approval or manual activity now waits for people.
     ActivityWaiting {
-        /// Phase id.
-        phase: String,
-        /// Activity id.
-        activity: String,
+        /// The activity.
+        #[serde(flatten)]
+        target: ActivityRef,
         /// Attempt (0 = first time; a retry after an on_hold rejection increments it).
         #[serde(default)]
         attempt: u32,
@@ -340,10 +333,9 @@ pub enum EventKind {
     },
     /// An approver decided.
     ApprovalRecorded {
-        /// Phase id.
-        phase: String,
-        /// Activity id.
-        activity: String,
+        /// The activity.
+        #[serde(flatten)]
+        target: ActivityRef,
         /// Who.
         approver: String,
         /// Approved (true) or rejected (false).
@@ -354,37 +346,33 @@ pub enum EventKind {
     },
     /// Reminder sent to the approvers still missing.
     ApprovalReminded {
-        /// Phase id.
-        phase: String,
-        /// Activity id.
-        activity: String,
+        /// The activity.
+        #[serde(flatten)]
+        target: ActivityRef,
         /// Next reminder.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         next: Option<Timestamp>,
     },
     /// The deadline passed with `on_deadline: escalate`: `escalate_to` may approve too.
     ApprovalEscalated {
-        /// Phase id.
-        phase: String,
-        /// Activity id.
-        activity: String,
+        /// The activity.
+        #[serde(flatten)]
+        target: ActivityRef,
     },
     /// An activity succeeded.
     ActivitySucceeded {
-        /// Phase id.
-        phase: String,
-        /// Activity id.
-        activity: String,
+        /// The activity.
+        #[serde(flatten)]
+        target: ActivityRef,
         /// Its outputs.
         #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
         outputs: IndexMap<String, Value>,
     },
     /// An activity attempt failed; `after` says what the failure policy decided.
     ActivityFailed {
-        /// Phase id.
-        phase: String,
-        /// Activity id.
-        activity: String,
+        /// The activity.
+        #[serde(flatten)]
+        target: ActivityRef,
         /// The failed attempt.
         attempt: u32,
         /// What went wrong.
@@ -394,20 +382,18 @@ pub enum EventKind {
     },
     /// A person decided about an on_hold activity.
     ActivityDecided {
-        /// Phase id.
-        phase: String,
-        /// Activity id.
-        activity: String,
+        /// The activity.
+        #[serde(flatten)]
+        target: ActivityRef,
         /// The decision.
         #[serde(flatten)]
         decision: Decision,
     },
     /// An activity was skipped.
     ActivitySkipped {
-        /// Phase id.
-        phase: String,
-        /// Activity id.
-        activity: String,
+        /// The activity.
+        #[serde(flatten)]
+        target: ActivityRef,
         /// Why.
         reason: SkipReason,
     },
@@ -424,6 +410,10 @@ pub enum EventKind {
     TimerFired {
         /// Which.
         timer: TimerKey,
+        /// When it was due. The event itself is stamped with the time it actually fired: a tick
+        /// that comes late (the engine was down) shows both.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        due: Option<Timestamp>,
     },
     /// The release ended.
     Ended {
@@ -467,6 +457,26 @@ impl EventKind {
             EventKind::RollbackStarted => "rollback_started",
             EventKind::TimerFired { .. } => "timer_fired",
             EventKind::Ended { .. } => "ended",
+        }
+    }
+
+    /// The activity the event is about, for activity events.
+    pub fn activity(&self) -> Option<&ActivityRef> {
+        match self {
+            EventKind::ActivityScheduled { target, .. }
+            | EventKind::ActivityQueued { target, .. }
+            | EventKind::ActivityFrozen { target, .. }
+            | EventKind::SubprocessStarted { target, .. }
+            | EventKind::ActivityStarted { target, .. }
+            | EventKind::ActivityWaiting { target, .. }
+            | EventKind::ApprovalRecorded { target, .. }
+            | EventKind::ApprovalReminded { target, .. }
+            | EventKind::ApprovalEscalated { target }
+            | EventKind::ActivitySucceeded { target, .. }
+            | EventKind::ActivityFailed { target, .. }
+            | EventKind::ActivityDecided { target, .. }
+            | EventKind::ActivitySkipped { target, .. } => Some(target),
+            _ => None,
         }
     }
 }

@@ -1,7 +1,27 @@
 //! Releases at run time: [`ReleaseState`], [`Command`], [`Event`], the pure state machine
-//! [`decide`] / [`evolve`], and the roll-up of statuses.
+//! ([`step`] = [`decide`] + [`evolve`] + advancing, with its [`Effects`]), the roll-up of statuses,
+//! and the read model [`ReleaseView`].
 //!
-//! # The rules (DESIGN §4, and where it is silent, what a release manager expects)
+//! # The statuses
+//!
+//! | release status | meaning | commands people may issue |
+//! |---|---|---|
+//! | `draft` | being configured; nothing tracked | update, delete, schedule, activate |
+//! | `scheduled` | finalized (inputs validated and locked), on the calendar | activate (early = pre-execution), schedule (reschedule), delete, abort |
+//! | `running` | at least one activity is queued/running, or ready to be | pause, resume, abort, approve, reject, complete_manual, retry, ignore, fail, skip |
+//! | `on_hold` | nothing queued or running and some activity waits for a person (input, a failure decision), or an operator paused it | as `running` |
+//! | `success` | every phase succeeded or was skipped by its condition | archive |
+//! | `partial_success` | no critical phase failed, but a non-critical phase failed or an activity was ignored | archive |
+//! | `failed` | a critical phase failed (after its rollback phases, if any, ran) | restart, archive |
+//! | `aborted` | stopped by an operator | restart, schedule (reschedule), archive |
+//!
+//! Phase statuses: `pending`, `scheduled` (dependencies done, waiting for `not_before`), `running`,
+//! `on_hold`, `success`, `failed`, `skipped`, `aborted`. Activity statuses: `pending`, `queued`,
+//! `running`, `waiting_for_input` (approval or manual), `on_hold` (failed, awaiting a decision),
+//! `success`, `failed`, `ignored`, `skipped`, `aborted`; plus `attempt` (0 = first run). The
+//! command tables are [`CommandKind::allowed_in`] and [`CommandKind::allowed_on_activity`].
+//!
+//! # The rules (and, where a product page is silent, what a release manager expects)
 //!
 //! * **Readiness is incremental.** Every phase and activity keeps a counter of unfinished
 //!   dependencies; finishing a node decrements its dependents' counters, so a transition costs
@@ -35,25 +55,54 @@
 //!   `pending` with their `attempt` incremented; successful work is kept; history is kept.
 //! * **Pre-execution**: activating a scheduled release before its start is recorded as `early`.
 //! * Every command in a status that does not allow it fails with `invalid_transition` naming the
-//!   status and the commands allowed; nothing is written.
+//!   status and the commands allowed; nothing is written. A command naming a phase or activity the
+//!   release does not have fails with `not_found` (for everybody, before any permission check); an
+//!   approval command on an activity that is not an approval (or `complete_manual` on one that is
+//!   not manual) fails with `invalid_transition` saying so (`running (automated activity, not an
+//!   approval)`), also before any permission check.
+//! * **Fix-and-continue**: `retry` with inputs replaces top-level entries of the activity's `with`
+//!   (a nested mapping is replaced whole, not merged); the values are rendered like the
+//!   definition's (`${…}` works); a name the activity's `with` does not have is refused
+//!   (`invalid_input`, `unknown_input`, listing the names it has). Overrides stay for later
+//!   attempts.
+//! * **Time**: every event is stamped with the engine's time when it is decided. A timer that fires
+//!   late (the engine was not ticking) is stamped with the time it fired; its `timer_fired` event
+//!   records when it was `due`. Offsets (`not_before`) count from the planned start; durations
+//!   (waits, timeouts, deadlines, backoffs) from when their node actually started.
+//!
+//! # One step
+//!
+//! [`step`] decides a command, applies its events and advances until nothing changes. It returns
+//! a [`Transition`]: the events and their [`Effects`] (jobs queued, ended and cancelled, timer
+//! changes, child releases to start or abort, the parent to report to, notifications). The
+//! effects are collected while the events are applied, where the state knows which job or child an
+//! event starts or ends. On a refusal nothing changes.
 
 mod approvals;
 mod command;
 mod decide;
 mod event;
 mod evolve;
+mod ids;
 pub mod inputs;
 mod plan;
 mod state;
 mod status;
+mod step;
+mod timers;
+mod view;
 
-pub use command::{Command, job_id, parse_job_id};
-pub use decide::{Ctx, NewRelease, activity_commands, child_release_id, decide, decide_create};
+pub use command::{Command, CommandKind};
+pub use decide::{Ctx, NewRelease, activity_commands, check_target, decide, decide_create};
 pub use event::{AfterFailure, Decision, Event, EventKind, ParentLink, ReleaseKind, SkipReason};
 pub use evolve::evolve;
+pub use ids::{ActivityRef, child_release_id, job_id, parse_job_id};
 pub use plan::{ActivityPlan, PhasePlan, Plan};
-pub use state::{ActivityState, ApprovalRecord, PhaseState, ReleaseState, Schedule, Stage, TimerKey};
+pub use state::{ActivityState, ApprovalRecord, PhaseState, ReleaseState, Schedule, Stage};
 pub use status::{ActivityStatus, PhaseStatus, ReleaseStatus};
+pub use step::{ChildAbort, ChildStart, Effects, ParentReport, Transition, replay, step, step_create};
+pub use timers::{TimerChanges, TimerKey, Timers};
+pub use view::{ActivityView, ApprovalView, PhaseView, ReleaseView};
 
 #[cfg(test)]
 mod tests;

@@ -1,78 +1,12 @@
 //! The runtime state of one release, as folded from its events by [`super::evolve`].
 
-use super::{ActivityStatus, PhaseStatus, Plan, ReleaseKind, ReleaseStatus, SkipReason};
+use super::{ActivityStatus, PhaseStatus, Plan, ReleaseKind, ReleaseStatus, SkipReason, TimerKey, Timers};
 use crate::Timestamp;
 use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::sync::Arc;
-
-/// Something time-based a release waits for, fired by `tick()` when due.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "timer")]
-pub enum TimerKey {
-    /// Auto-activation of a scheduled release at its start.
-    Activation,
-    /// A phase's `not_before`.
-    PhaseNotBefore {
-        /// Phase id.
-        phase: String,
-    },
-    /// An activity's `not_before`.
-    ActivityNotBefore {
-        /// Phase id.
-        phase: String,
-        /// Activity id.
-        activity: String,
-    },
-    /// The end of a `wait` activity.
-    Wait {
-        /// Phase id.
-        phase: String,
-        /// Activity id.
-        activity: String,
-    },
-    /// An attempt's `timeout`.
-    Timeout {
-        /// Phase id.
-        phase: String,
-        /// Activity id.
-        activity: String,
-        /// The attempt it guards.
-        attempt: u32,
-    },
-    /// The retry backoff of a failed attempt.
-    Retry {
-        /// Phase id.
-        phase: String,
-        /// Activity id.
-        activity: String,
-        /// The attempt that will run.
-        attempt: u32,
-    },
-    /// The end of a freeze window an automated activity waits for.
-    FreezeEnd {
-        /// Phase id.
-        phase: String,
-        /// Activity id.
-        activity: String,
-    },
-    /// An approval's `deadline`.
-    Deadline {
-        /// Phase id.
-        phase: String,
-        /// Activity id.
-        activity: String,
-    },
-    /// An approval's next reminder.
-    Reminder {
-        /// Phase id.
-        phase: String,
-        /// Activity id.
-        activity: String,
-    },
-}
 
 /// Where a release is in its life, before the per-node roll-up takes over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -257,7 +191,7 @@ pub struct ReleaseState {
     /// Phases, regular then rollback (same order as the [`Plan`]).
     pub phases: Vec<PhaseState>,
     /// Pending timers and when they are due.
-    pub timers: BTreeMap<TimerKey, Timestamp>,
+    pub timers: Timers,
     /// Nodes whose dependencies are done and that wait to be started: `(phase, None)` for a phase,
     /// `(phase, Some(activity))` for an activity.
     pub ready: BTreeSet<(usize, Option<usize>)>,
@@ -361,7 +295,7 @@ impl ReleaseState {
             ended_at: None,
             updated_at: None,
             phases,
-            timers: BTreeMap::new(),
+            timers: Timers::default(),
             ready: BTreeSet::new(),
             closing: BTreeSet::new(),
             counts,
@@ -396,12 +330,13 @@ impl ReleaseState {
 
     /// The earliest pending timer.
     pub fn next_timer(&self) -> Option<(&TimerKey, &Timestamp)> {
-        self.timers.iter().min_by_key(|(_, due)| **due)
+        self.timers.next()
     }
 
-    /// The same state without the plan attached and with derived fields, for comparison in tests.
+    /// The whole state as JSON (without the plan; timers as a list of pairs), for comparing states
+    /// in tests.
     pub fn comparable(&self) -> serde_json::Value {
-        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+        crate::store::encode_snapshot(self).unwrap_or_else(|e| serde_json::Value::String(e.to_string()))
     }
 }
 

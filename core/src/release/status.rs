@@ -48,7 +48,7 @@ macro_rules! status_enum {
 }
 
 status_enum! {
-    /// The status of a release (DESIGN §4).
+    /// The status of a release (the table is in the [module docs](super)).
     ReleaseStatus {
         /// Being configured; nothing tracked.
         Draft = "draft",
@@ -131,18 +131,15 @@ impl ReleaseStatus {
         matches!(self, ReleaseStatus::Running | ReleaseStatus::OnHold)
     }
 
-    /// The commands DESIGN §4 allows in this status (named as in [`super::Command::name`]).
-    pub fn allowed_commands(self) -> &'static [&'static str] {
-        const DECISIONS: &[&str] =
-            &["pause", "resume", "abort", "approve", "reject", "complete_manual", "retry", "ignore", "fail", "skip"];
-        match self {
-            ReleaseStatus::Draft => &["update", "delete", "schedule", "activate"],
-            ReleaseStatus::Scheduled => &["activate", "schedule", "delete", "abort"],
-            ReleaseStatus::Running | ReleaseStatus::OnHold => DECISIONS,
-            ReleaseStatus::Success | ReleaseStatus::PartialSuccess => &["archive"],
-            ReleaseStatus::Failed => &["restart", "archive"],
-            ReleaseStatus::Aborted => &["restart", "schedule", "archive"],
-        }
+    /// Whether a person may issue `command` to a release in this status (see
+    /// [`super::CommandKind::allowed_in`]; the engine's own commands are not governed by it).
+    pub fn allows(self, command: super::CommandKind) -> bool {
+        command.allowed_in().is_some_and(|statuses| statuses.contains(&self))
+    }
+
+    /// The commands people may issue in this status, in [`super::CommandKind::ALL`] order.
+    pub fn allowed_commands(self) -> Vec<super::CommandKind> {
+        super::CommandKind::ALL.iter().copied().filter(|k| self.allows(*k)).collect()
     }
 }
 

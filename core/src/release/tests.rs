@@ -17,7 +17,7 @@ phases:
   - id: build
     activities:
       - { id: compile, kind: automated, executor: x, outputs: [artifact], retry: { max_attempts: 2 } }
-      - { id: test, kind: automated, executor: x, depends_on: [compile], on_failure: hold }
+      - { id: test, kind: automated, executor: x, depends_on: [compile], on_failure: hold, with: { flag: "--strict" } }
   - id: approve
     depends_on: [build]
     activities:
@@ -44,6 +44,10 @@ struct Harness {
     state: ReleaseState,
     events: Vec<Event>,
     now: crate::Timestamp,
+    /// The jobs a store would hold, kept only from the transitions' effects.
+    jobs: std::collections::BTreeSet<String>,
+    /// The timers a store would hold, kept only from the transitions' effects.
+    timers: std::collections::BTreeMap<TimerKey, crate::Timestamp>,
 }
 
 fn t0() -> crate::Timestamp {
@@ -62,35 +66,65 @@ impl Harness {
             inputs: serde_json::from_value(inputs).unwrap(),
             ..Default::default()
         };
-        let events = decide_create(&plan, &new, &ctx).unwrap();
-        let mut state = ReleaseState::new("rel", plan);
-        for e in &events {
-            evolve(&mut state, e);
-        }
-        Harness { state, events, now: t0() }
+        let (state, t) = step_create("rel", plan, &new, &ctx).unwrap();
+        let mut h =
+            Harness { state, events: Vec::new(), now: t0(), jobs: Default::default(), timers: Default::default() };
+        h.absorb(t);
+        h
     }
 
     fn run(&mut self, cmd: Command, actor: &Actor) -> crate::Result<()> {
         let ctx = Ctx { now: self.now, actor, comment: Some("because"), frozen_until: None };
-        let events = decide(&self.state, &cmd, &ctx)?;
-        self.commit(events);
-        let system = Actor::system();
-        let ctx = Ctx { now: self.now, actor: &system, comment: None, frozen_until: None };
-        loop {
-            let more = decide(&self.state, &Command::Advance, &ctx).unwrap();
-            if more.is_empty() {
-                break;
+        let before = self.state.comparable();
+        match step(&mut self.state, &cmd, &ctx) {
+            Ok(t) => {
+                self.absorb(t);
+                Ok(())
             }
-            self.commit(more);
+            Err(e) => {
+                assert_eq!(self.state.comparable(), before, "a refused step changed the state");
+                Err(e)
+            }
         }
-        Ok(())
     }
 
-    fn commit(&mut self, events: Vec<Event>) {
-        for e in events {
-            assert_eq!(e.seq, self.state.seq + 1, "events are numbered without gaps");
-            evolve(&mut self.state, &e);
-            self.events.push(e);
+    /// Records a transition's events and applies its effects to the store model, which must then
+    /// agree with the state.
+    fn absorb(&mut self, t: Transition) {
+        for e in &t.events {
+            let expected = self.events.last().map_or(1, |l: &Event| l.seq + 1);
+            assert_eq!(e.seq, expected, "events are numbered without gaps");
+            self.events.push(e.clone());
+        }
+        assert_eq!(self.events.last().map(|e| e.seq).unwrap_or(0), self.state.seq);
+        for j in &t.effects.jobs_queued {
+            assert!(self.jobs.insert(j.id.clone()), "job {} queued twice", j.id);
+        }
+        for j in &t.effects.jobs_ended {
+            self.jobs.remove(j);
+        }
+        for (k, due) in &t.effects.timers.set {
+            self.timers.insert(k.clone(), *due);
+        }
+        for k in &t.effects.timers.cleared {
+            assert!(self.timers.remove(k).is_some(), "timer {k:?} cleared but never set");
+        }
+        let timers: std::collections::BTreeMap<_, _> = self.state.timers.iter().map(|(k, v)| (k.clone(), *v)).collect();
+        assert_eq!(self.timers, timers, "the timer effects agree with the state's timers");
+        for (p, ph) in self.state.phases.iter().enumerate() {
+            for act in &ph.activities {
+                let Some(job) = &act.job_id else { continue };
+                let target = ActivityRef::new(&ph.id, &act.id);
+                let in_backoff = self.state.timers.contains_key(&TimerKey::Retry { target, attempt: act.attempt + 1 });
+                let stored = self.jobs.contains(job);
+                let live = act.status.is_in_flight() && !in_backoff;
+                assert_eq!(stored, live, "job {job} of phase {p} ({}) is stored iff its attempt is live", act.status);
+            }
+        }
+        for job in &self.jobs {
+            let (_, phase, activity, _) = parse_job_id(job).unwrap();
+            let act = self.state.activity(phase, activity).unwrap();
+            assert_eq!(act.job_id.as_deref(), Some(job.as_str()), "a stored job is its activity's current job");
         }
     }
 
@@ -127,7 +161,7 @@ impl Harness {
     }
 
     fn approve(&mut self, who: &Actor) -> crate::Result<()> {
-        self.run(Command::Approve { phase: "approve".into(), activity: "signoff".into() }, who)
+        self.run(Command::Approve { target: ActivityRef::new("approve", "signoff") }, who)
     }
 }
 
@@ -163,8 +197,7 @@ fn happy_path_reaches_success_and_replays_exactly() {
     assert_eq!(h.state.status, ReleaseStatus::OnHold, "the manual check waits for a person");
     h.run(
         Command::CompleteManual {
-            phase: "ship".into(),
-            activity: "check".into(),
+            target: ActivityRef::new("ship", "check"),
             values: serde_json::from_value(json!({"ok": true})).unwrap(),
         },
         &rita(),
@@ -194,8 +227,15 @@ fn automatic_retry_then_hold_then_fix_and_continue() {
     h.fail("build", "test", true);
     assert_eq!(h.status("build", "test"), ActivityStatus::OnHold, "no retry policy: on_failure hold");
     assert_eq!(h.state.status, ReleaseStatus::OnHold);
+    // Only names the activity's `with` has can be changed; every unknown one is listed.
+    let unknown: IndexMap<String, serde_json::Value> =
+        serde_json::from_value(json!({"flga": "--fixed", "other": 1})).unwrap();
+    let err = h.run(Command::Retry { target: ActivityRef::new("build", "test"), inputs: Some(unknown) }, &rita());
+    let err = err.unwrap_err();
+    assert_eq!((err.code(), err.problems().len()), ("invalid_input", 2), "{err}");
+    assert!(err.to_string().contains("its `with` has: flag"), "{err}");
     let inputs: IndexMap<String, serde_json::Value> = serde_json::from_value(json!({"flag": "--fixed"})).unwrap();
-    h.run(Command::Retry { phase: "build".into(), activity: "test".into(), inputs: Some(inputs) }, &rita()).unwrap();
+    h.run(Command::Retry { target: ActivityRef::new("build", "test"), inputs: Some(inputs) }, &rita()).unwrap();
     let act = h.state.activity("build", "test").unwrap();
     assert_eq!((act.status, act.attempt), (ActivityStatus::Queued, 1));
     assert_eq!(act.job_inputs["flag"], "--fixed", "fix-and-continue changes the job's inputs");
@@ -217,8 +257,7 @@ fn ignore_with_outputs_gives_partial_success() {
     h.succeed("ship", "deploy");
     h.run(
         Command::CompleteManual {
-            phase: "ship".into(),
-            activity: "check".into(),
+            target: ActivityRef::new("ship", "check"),
             values: serde_json::from_value(json!({"ok": true})).unwrap(),
         },
         &rita(),
@@ -231,7 +270,7 @@ fn ignore_with_outputs_gives_partial_success() {
 #[test]
 fn rejection_fails_the_critical_phase_and_the_release() {
     let mut h = to_approval();
-    h.run(Command::Reject { phase: "approve".into(), activity: "signoff".into() }, &sam()).unwrap();
+    h.run(Command::Reject { target: ActivityRef::new("approve", "signoff") }, &sam()).unwrap();
     assert_eq!(h.status("approve", "signoff"), ActivityStatus::Failed);
     assert!(h.state.halted);
     // notify is still queued: running work finishes before the release ends.
@@ -279,7 +318,7 @@ fn approvals_count_each_approver_once_and_only_listed_ones() {
     let mut h = to_approval();
     assert_eq!(h.approve(&Actor::new("mallory")).unwrap_err().code(), "permission_denied");
     h.approve(&quinn()).unwrap();
-    assert_eq!(h.approve(&quinn()).unwrap_err().code(), "conflict");
+    assert_eq!(h.approve(&quinn()).unwrap_err().code(), "already_exists", "an approver decides once");
     assert_eq!(h.status("approve", "signoff"), ActivityStatus::WaitingForInput);
     let before = h.state.seq;
     assert!(h.approve(&Actor::new("quincy").with_groups(["qa"])).is_ok(), "a second qa member is a second approver");
@@ -354,9 +393,8 @@ fn invalid_transitions_name_the_status_and_allowed_commands_and_change_nothing()
     }
     let mut h = to_approval();
     let before = h.state.seq;
-    let err = h
-        .run(Command::Retry { phase: "approve".into(), activity: "signoff".into(), inputs: None }, &rita())
-        .unwrap_err();
+    let err =
+        h.run(Command::Retry { target: ActivityRef::new("approve", "signoff"), inputs: None }, &rita()).unwrap_err();
     assert!(err.to_string().contains("waiting_for_input"), "{err}");
     assert!(err.to_string().contains("approve, reject"), "{err}");
     assert_eq!(h.state.seq, before);
@@ -385,7 +423,7 @@ fn manual_values_are_validated_all_at_once() {
     );
     h.run(Command::Activate { force: false }, &rita()).unwrap();
     let values: IndexMap<String, serde_json::Value> = serde_json::from_value(json!({"n": "x", "extra": 1})).unwrap();
-    let err = h.run(Command::CompleteManual { phase: "p".into(), activity: "c".into(), values }, &rita()).unwrap_err();
+    let err = h.run(Command::CompleteManual { target: ActivityRef::new("p", "c"), values }, &rita()).unwrap_err();
     let codes: Vec<&str> = err.problems().iter().map(|p| p.code.as_str()).collect();
     assert_eq!(codes, vec!["unknown_field", "missing_input", "wrong_type"]);
 }
@@ -409,16 +447,21 @@ fn op() -> impl Strategy<Value = Op> {
     ]
 }
 
-fn all_activities(h: &Harness) -> Vec<(String, String)> {
-    h.state.plan().phases.iter().flat_map(|p| p.activities.iter().map(move |a| (p.id.clone(), a.id.clone()))).collect()
+fn all_activities(h: &Harness) -> Vec<ActivityRef> {
+    h.state
+        .plan()
+        .phases
+        .iter()
+        .flat_map(|p| p.activities.iter().map(move |a| ActivityRef::new(&p.id, &a.id)))
+        .collect()
 }
 
-fn step(h: &mut Harness, op: &Op) {
+fn apply_op(h: &mut Harness, op: &Op) {
     let acts = all_activities(h);
     let pick = |i: u8| acts[i as usize % acts.len()].clone();
     match op {
         Op::Cmd(c, a) => {
-            let (phase, activity) = pick(*a);
+            let target = pick(*a);
             let actor = [rita(), quinn(), sam()][(*a % 3) as usize].clone();
             let cmd = match c {
                 0 => Command::Activate { force: false },
@@ -426,17 +469,13 @@ fn step(h: &mut Harness, op: &Op) {
                 2 => Command::Resume,
                 3 => Command::Abort { reason: "test".into() },
                 4 => Command::Restart,
-                5 => Command::Approve { phase, activity },
-                6 => Command::Reject { phase, activity },
-                7 => Command::CompleteManual {
-                    phase,
-                    activity,
-                    values: serde_json::from_value(json!({"ok": true})).unwrap(),
-                },
-                8 => Command::Retry { phase, activity, inputs: None },
-                9 => Command::Ignore { phase, activity, outputs: IndexMap::new() },
-                10 => Command::Fail { phase, activity },
-                11 => Command::Skip { phase, activity },
+                5 => Command::Approve { target },
+                6 => Command::Reject { target },
+                7 => Command::CompleteManual { target, values: serde_json::from_value(json!({"ok": true})).unwrap() },
+                8 => Command::Retry { target, inputs: None },
+                9 => Command::Ignore { target, outputs: IndexMap::new() },
+                10 => Command::Fail { target },
+                11 => Command::Skip { target },
                 12 => Command::Schedule { start: h.now + Duration::minutes(30), end: None, auto_start: true },
                 13 => Command::Archive,
                 14 => Command::Update { name: Some("renamed".into()), inputs: None, owners: None },
@@ -458,8 +497,8 @@ fn step(h: &mut Harness, op: &Op) {
             }
         }
         Op::Succeed(a) | Op::Fail(a, _) => {
-            let (phase, activity) = pick(*a);
-            if let Some(job) = h.state.activity(&phase, &activity).and_then(|x| x.job_id.clone()) {
+            let target = pick(*a);
+            if let Some(job) = h.state.activity(&target.phase, &target.activity).and_then(|x| x.job_id.clone()) {
                 let cmd = match op {
                     Op::Succeed(_) => Command::SucceedJob { job_id: job, outputs: IndexMap::new() },
                     Op::Fail(_, retryable) => {
@@ -541,9 +580,20 @@ proptest! {
             if h.state.stage == Stage::Deleted {
                 break;
             }
-            step(&mut h, op);
+            apply_op(&mut h, op);
             check_invariants(&h);
         }
         assert_replays(&h);
     }
+}
+
+#[test]
+fn comparing_states_sees_their_timers() {
+    let h = to_approval();
+    assert!(!h.state.timers.is_empty(), "the approval has a deadline timer");
+    let mut other = h.state.clone();
+    let (key, due) = other.timers.iter().next().map(|(k, d)| (k.clone(), *d)).unwrap();
+    other.timers.insert(key, due + Duration::hours(1));
+    assert!(h.state.comparable().is_object(), "a state with timers has a comparable form");
+    assert_ne!(h.state.comparable(), other.comparable(), "timers are part of the state");
 }

@@ -1,0 +1,61 @@
+//! `evolve(state, event)`: applies one event to a release's state. Pure and deterministic; every
+//! cost is proportional to the nodes the event touches (plus their neighbours), except for the rare
+//! whole-release events (abort, restart).
+//!
+//! The arms live by concern: [`lifecycle`] (the release as a whole), [`nodes`] (phases and
+//! activities starting, waiting and ending), [`rollup`] (the per-status counters and the statuses
+//! rolled up from them). While [`super::step`] applies events it also collects their effects
+//! (jobs, children, the parent report) through an [`EffectSink`]; replay passes
+//! [`super::step::NoEffects`].
+
+mod lifecycle;
+mod nodes;
+mod rollup;
+
+use super::step::{EffectSink, NoEffects};
+use super::{Event, EventKind, ReleaseState, TimerKey};
+
+/// Applies `event` to `state`. Events must come in sequence (`event.seq == state.seq + 1`); the
+/// engine guarantees it, and replaying a release's log through `evolve` reproduces its state.
+pub fn evolve(state: &mut ReleaseState, event: &Event) {
+    apply(state, event, &mut NoEffects);
+}
+
+/// [`evolve`], reporting the effects of the event to `sink`.
+pub(crate) fn apply<S: EffectSink>(state: &mut ReleaseState, event: &Event, sink: &mut S) {
+    state.seq = event.seq;
+    state.updated_at = Some(event.at);
+    match &event.kind {
+        EventKind::Created { .. }
+        | EventKind::Updated { .. }
+        | EventKind::Deleted
+        | EventKind::Scheduled { .. }
+        | EventKind::Activated { .. }
+        | EventKind::Paused
+        | EventKind::Resumed
+        | EventKind::Aborted
+        | EventKind::Restarted { .. }
+        | EventKind::Archived
+        | EventKind::Halted { .. }
+        | EventKind::RollbackStarted
+        | EventKind::Ended { .. } => lifecycle::apply(state, event, sink),
+        EventKind::TimerFired { timer, .. } => {
+            state.timers.remove(timer);
+            // A fired not_before makes its node ready again; starting it is up to `decide`.
+            match timer {
+                TimerKey::PhaseNotBefore { phase } => {
+                    let p = nodes::phase_ix(state, phase);
+                    state.ready.insert((p, None));
+                }
+                TimerKey::ActivityNotBefore { target } => {
+                    let (p, a) = nodes::activity_ix(state, target);
+                    state.ready.insert((p, Some(a)));
+                }
+                TimerKey::Timeout { target, attempt } => nodes::timed_out(state, target, *attempt, sink),
+                _ => {}
+            }
+        }
+        _ => nodes::apply(state, event, sink),
+    }
+    rollup::refresh_release(state);
+}
