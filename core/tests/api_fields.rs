@@ -1,0 +1,25 @@
+//! The fields of the read model (`ReleaseView` and its parts), written to `testdata/api/views.json`,
+//! which the Python and Node suites read to check that their release objects expose exactly these
+//! fields (snake_case in Python, camelCase in Node). Rewrite the file after changing a view with
+//! `TRAINYARD_WRITE_API_FIELDS=1 cargo test -p trainyard --test api_fields`.
+
+use serde_json::json;
+use std::path::PathBuf;
+use trainyard::release::{ActivityView, ApprovalView, PhaseView, ReleaseView};
+
+#[test]
+fn the_view_fields_file_is_current() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata/api/views.json");
+    let doc = json!({
+        "release": ReleaseView::field_names(),
+        "phase": PhaseView::field_names(),
+        "activity": ActivityView::field_names(),
+        "approval": ApprovalView::field_names(),
+    });
+    let text = serde_json::to_string_pretty(&doc).unwrap() + "\n";
+    if std::env::var_os("TRAINYARD_WRITE_API_FIELDS").is_some() {
+        std::fs::write(&path, &text).unwrap();
+    }
+    let current = std::fs::read_to_string(&path).unwrap_or_default();
+    assert_eq!(current, text, "{} is out of date: rerun with TRAINYARD_WRITE_API_FIELDS=1", path.display());
+}
