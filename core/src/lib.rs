@@ -26,6 +26,7 @@ pub mod calendar;
 mod engine;
 pub mod error;
 pub mod executor;
+pub mod feed;
 pub mod expr;
 pub mod model;
 pub mod notify;
