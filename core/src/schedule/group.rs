@@ -123,7 +123,8 @@ pub struct Occurrence {
     pub n: u32,
     /// Start (UTC).
     pub start: Timestamp,
-    /// `start + duration` (whole days in local time, see [`super::recurrence::add_nominal`]).
+    /// `start + duration`: whole days on the calendar from the start as written, the rest exactly
+    /// (see [`super::recurrence`], "Planned ends").
     pub end: Timestamp,
     /// The local date of the start in the group's time zone.
     pub local_date: NaiveDate,
@@ -297,11 +298,11 @@ impl ReleaseGroup {
     pub fn expand(&self, rec: &Recurrence, from: Timestamp, to: Timestamp) -> Vec<Occurrence> {
         let template = self.name_template.as_deref().unwrap_or(DEFAULT_NAME_TEMPLATE);
         let mut out = Vec::new();
-        for (i, local) in rec.iter().enumerate().take(MAX_WALK) {
-            if self.ends_on.is_some_and(|end| !end.includes(local.naive_local())) {
+        for (i, instance) in rec.instances().enumerate().take(MAX_WALK) {
+            if self.ends_on.is_some_and(|end| !end.includes(instance.local)) {
                 break;
             }
-            let start = local.with_timezone(&Utc);
+            let start = instance.at.with_timezone(&Utc);
             if start >= to {
                 break;
             }
@@ -309,12 +310,12 @@ impl ReleaseGroup {
                 continue;
             }
             let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
-            let local_date = local.date_naive();
+            let local_date = instance.local.date();
             out.push(Occurrence {
                 group: self.id.clone(),
                 n,
                 start,
-                end: add_nominal(local, self.duration.as_secs()),
+                end: add_nominal(rec.timezone(), instance.local, self.duration.as_secs()),
                 local_date,
                 name: render_template(template, &self.name, local_date, n),
             });
