@@ -399,13 +399,16 @@ pub fn resolve_local(tz: chrono_tz::Tz, local: NaiveDateTime) -> DateTime<chrono
         LocalResult::Single(t) => t,
         LocalResult::Ambiguous(first, _) => first,
         LocalResult::None => {
-            // Inside a gap: the offset in force just before it is that of the latest wall-clock
-            // time before `local` that exists (gaps are at most a day long: Samoa skipped one).
-            let step = chrono::Duration::minutes(15);
-            let before = (1..=4 * 48)
-                .find_map(|i| tz.from_local_datetime(&(local - step * i)).latest())
-                .map_or(0, |t| t.offset().fix().local_minus_utc());
-            tz.from_utc_datetime(&(local - chrono::Duration::seconds(i64::from(before))))
+            // Inside a gap: read it with the offset in force just before the gap.
+            let gap = chrono_tz::GapInfo::new(&local, &tz);
+            match gap.as_ref().and_then(|g| g.begin) {
+                Some((_, before)) => {
+                    let utc = local - chrono::Duration::seconds(i64::from(before.fix().local_minus_utc()));
+                    tz.from_utc_datetime(&utc)
+                }
+                // A gap before the zone's first known offset: its first instant after the gap.
+                None => gap.and_then(|g| g.end).unwrap_or_else(|| tz.from_utc_datetime(&local)),
+            }
         }
     }
 }

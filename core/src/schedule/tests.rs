@@ -361,3 +361,29 @@ fn until_bounds_the_instants_in_utc() {
     let occ = g.occurrences(t("2025-01-01T00:00:00Z"), t("2026-01-01T00:00:00Z")).unwrap();
     assert_eq!(starts(&occ), ["2025-04-07T07:00Z", "2025-04-08T07:00Z", "2025-04-09T07:00Z"]);
 }
+
+#[test]
+fn templated_inputs_render_per_occurrence_and_a_move_rewrites_them() {
+    let mut g = group(TRAIN);
+    g.inputs.insert("version".into(), serde_json::json!("1.{iso_week}.0"));
+    g.inputs.insert("tags".into(), serde_json::json!(["w{iso_week}", {"n": "{n}", "raw": "{{x}}"}, 3]));
+    let occ = g.occurrences(t("2025-04-01T00:00:00Z"), t("2025-04-11T00:00:00Z")).unwrap();
+    let inputs = g.inputs_for(&occ[1]);
+    assert_eq!(inputs["version"], "1.15.0");
+    assert_eq!(inputs["tags"], serde_json::json!(["w15", {"n": "6", "raw": "{x}"}, 3]));
+    // Moving Thursday to Friday keeps the ISO week, Thursday to next Monday does not.
+    let created = materialise(&g, &[], t("2025-04-01T00:00:00Z"), Span::days(8)).unwrap();
+    let rows = existing(&created, t("2025-04-01T00:00:00Z"));
+    let mut monday = g.clone();
+    monday.cadence = Cadence::Rrule("FREQ=WEEKLY;BYDAY=MO;BYHOUR=14".into());
+    let plan = reconcile(&g, &monday, &rows, t("2025-04-01T00:00:00Z"), Span::days(8)).unwrap();
+    assert!(
+        !plan.rewrite.is_empty() && plan.rewrite.iter().all(|r| r.changes.contains(&"inputs".to_string())),
+        "{plan:?}"
+    );
+    let mut bad = g.clone();
+    bad.inputs.insert("x".into(), serde_json::json!({"deep": ["{week}"]}));
+    let problems = bad.problems();
+    assert_eq!(problems.len(), 1);
+    assert_eq!((problems[0].path.as_str(), problems[0].code.as_str()), ("inputs.x.deep[0]", "bad_template"));
+}
