@@ -983,6 +983,8 @@ export interface ReleaseGroup {
   autoStart: boolean
   /** Scope. */
   scope: string
+  /** Owners of its releases (empty: the process's owners). */
+  owners: Array<string>
 }
 
 /**
@@ -1015,7 +1017,10 @@ export interface ReleaseGroupOptions {
   nameTemplate?: string
   /** The saved input set its releases use. */
   inputSet?: string
-  /** Input values of its releases. */
+  /**
+   * Input values of its releases; every string may use the `nameTemplate` fields
+   * (`'1.{iso_week}.0'`).
+   */
   inputs?: Record<string, unknown>
   /** Kind of its releases (default `standard`). */
   kind?: ReleaseKind
@@ -1023,6 +1028,8 @@ export interface ReleaseGroupOptions {
   autoStart?: boolean
   /** `account` (default) or `org:<id>`. */
   scope?: string
+  /** Owners of its releases (default: the process's owners). */
+  owners?: Array<string>
 }
 
 /** Options of `retry`. */

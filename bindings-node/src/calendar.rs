@@ -55,7 +55,8 @@ pub struct ReleaseGroupOptions {
     pub name_template: Option<String>,
     /// The saved input set its releases use.
     pub input_set: Option<String>,
-    /// Input values of its releases.
+    /// Input values of its releases; every string may use the `nameTemplate` fields
+    /// (`'1.{iso_week}.0'`).
     #[napi(ts_type = "Record<string, unknown>")]
     pub inputs: Option<JsonObject>,
     /// Kind of its releases (default `standard`).
@@ -65,6 +66,8 @@ pub struct ReleaseGroupOptions {
     pub auto_start: Option<bool>,
     /// `account` (default) or `org:<id>`.
     pub scope: Option<String>,
+    /// Owners of its releases (default: the process's owners).
+    pub owners: Option<Vec<String>>,
 }
 
 /// How a freeze recurs.
@@ -300,6 +303,8 @@ pub struct ReleaseGroup {
     pub auto_start: bool,
     /// Scope.
     pub scope: String,
+    /// Owners of its releases (empty: the process's owners).
+    pub owners: Vec<String>,
 }
 
 impl From<&CoreGroup> for ReleaseGroup {
@@ -320,6 +325,7 @@ impl From<&CoreGroup> for ReleaseGroup {
             kind: g.kind.as_str().to_string(),
             auto_start: g.auto_start,
             scope: g.scope.clone(),
+            owners: g.owners.clone(),
         }
     }
 }

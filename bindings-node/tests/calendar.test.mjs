@@ -111,7 +111,10 @@ test('calendar, calendarAsync, filters, conflicts and calendarIcs', async () => 
 
   const ics = e.calendarIcs(from, to)
   assert.match(ics, /^BEGIN:VCALENDAR\r\n/)
-  assert.equal(ics.split('\r\n').filter((l) => l === 'BEGIN:VEVENT').length, 4)
+  // The releases and the weekend freeze (its own event, with its RRULE).
+  assert.equal(ics.split('\r\n').filter((l) => l === 'BEGIN:VEVENT').length, 5)
+  assert.match(ics, /\r\nUID:freeze-weekend@trainyard\r\n/)
+  assert.match(ics, /\r\nRRULE:FREQ=WEEKLY;BYDAY=FR;BYHOUR=16;BYMINUTE=0;BYSECOND=0\r\n/)
   assert.match(ics, /SUMMARY:W15 Weekly/)
   assert.equal(e.calendarIcs(from, to, { statuses: ['failed'] }).includes('BEGIN:VEVENT'), false)
 })

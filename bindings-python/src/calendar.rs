@@ -300,6 +300,7 @@ fn group_doc(
     kind: &str,
     auto_start: bool,
     scope: &str,
+    owners: Option<Vec<String>>,
 ) -> PyResult<Value> {
     let mut doc = Map::new();
     doc.insert("id".into(), Value::String(id));
@@ -316,6 +317,7 @@ fn group_doc(
     doc.insert("kind".into(), Value::String(kind.into()));
     doc.insert("auto_start".into(), Value::Bool(auto_start));
     doc.insert("scope".into(), Value::String(scope.into()));
+    put(&mut doc, "owners", owners.map(|o| Value::Array(o.into_iter().map(Value::String).collect())));
     Ok(Value::Object(doc))
 }
 
@@ -330,12 +332,14 @@ impl PyEngine {
     /// (``{"every": "week", "on": "monday", "at": "09:00"}``) in ``timezone``; ``duration`` a
     /// duration string (``"2w"``) or ``timedelta``; ``starts_on``/``ends_on`` a ``date``, a
     /// wall-clock ``datetime`` or ``"YYYY-MM-DD[THH:MM]"``. ``name_template`` may use ``{name}``,
-    /// ``{year}``, ``{iso_year}``, ``{iso_week}``, ``{month}``, ``{date}``, ``{n}``. Raises
+    /// ``{year}``, ``{iso_year}``, ``{iso_week}``, ``{month}``, ``{date}``, ``{n}``, and so may every
+    /// string in ``inputs`` (``{"version": "1.{iso_week}.0"}``). ``owners`` (user ids or group
+    /// names) become the owners of its releases; without them, the process's owners do. Raises
     /// ``ValidationError`` listing every problem, ``NotFoundError`` for an unknown process or input
     /// set, ``ConflictError`` for an existing id.
     #[pyo3(signature = (*, id, name, process, cadence, timezone, duration, starts_on, actor, ends_on = None,
         name_template = None, input_set = None, inputs = None, kind = "standard", auto_start = true,
-        scope = "account"))]
+        scope = "account", owners = None))]
     #[allow(clippy::too_many_arguments)]
     fn create_release_group<'py>(
         &self,
@@ -355,6 +359,7 @@ impl PyEngine {
         kind: &str,
         auto_start: bool,
         scope: &str,
+        owners: Option<Vec<String>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let doc = group_doc(
             id,
@@ -371,6 +376,7 @@ impl PyEngine {
             kind,
             auto_start,
             scope,
+            owners,
         )?;
         let engine = self.engine(py)?;
         let actor = actor.inner.clone();
@@ -384,7 +390,7 @@ impl PyEngine {
     /// ``created``, ``rescheduled``, ``deleted``.
     #[pyo3(signature = (*, id, name, process, cadence, timezone, duration, starts_on, actor, ends_on = None,
         name_template = None, input_set = None, inputs = None, kind = "standard", auto_start = true,
-        scope = "account"))]
+        scope = "account", owners = None))]
     #[allow(clippy::too_many_arguments)]
     fn update_release_group<'py>(
         &self,
@@ -404,6 +410,7 @@ impl PyEngine {
         kind: &str,
         auto_start: bool,
         scope: &str,
+        owners: Option<Vec<String>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let doc = group_doc(
             id,
@@ -420,6 +427,7 @@ impl PyEngine {
             kind,
             auto_start,
             scope,
+            owners,
         )?;
         let engine = self.engine(py)?;
         let actor = actor.inner.clone();

@@ -336,11 +336,107 @@ fn calendar_conflicts_and_ics_through_the_engine() {
     let text = engine.calendar_ics(from, to, &CalendarFilter::default()).unwrap();
     let cal: icalendar::Calendar = text.parse().unwrap();
     let events: Vec<&icalendar::Event> = cal.components.iter().filter_map(|c| c.as_event()).collect();
-    assert_eq!(events.len(), 3);
+    assert_eq!(events.len(), 4, "three releases and the freeze");
+    assert_eq!(events[3].get_uid(), Some("freeze-easter@trainyard"));
     assert_eq!(events[0].get_summary(), Some("Week 15 System Release - April 2025"));
     assert_eq!(events[0].property_value("DTSTART"), Some("20250407T070000Z"));
     assert_eq!(events[0].get_status(), Some(icalendar::EventStatus::Tentative));
     assert!(events[0].get_description().unwrap().contains("Group: system-train"));
     // An empty range is an error.
     assert_eq!(engine.calendar(to, from, &CalendarFilter::default()).unwrap_err().code(), "schedule");
+}
+
+#[test]
+fn group_inputs_use_the_name_template_fields_and_owners_reach_the_releases() {
+    use std::sync::Mutex;
+    use trainyard::notify::Notification;
+    let (engine, _clock) = engine_at("2025-04-04T12:00:00Z");
+    engine.set_horizon(Duration::days(14));
+    type Ended = Vec<(String, Vec<String>)>;
+    let ended: Arc<Mutex<Ended>> = Arc::default();
+    let sink = ended.clone();
+    engine.subscribe(move |n: &Notification| {
+        if n.kind.as_str() == "release_ended" {
+            sink.lock().unwrap().push((n.release_id.clone(), n.recipients.clone()));
+        }
+        Ok(())
+    });
+    // The version follows the ISO week; no owners: the process's owners (`release-eng`).
+    let versioned =
+        TRAIN.replace("inputs: { releaseVersion: 2.1.3 }", "inputs: { releaseVersion: \"1.{iso_week}.{n}\" }");
+    engine.create_release_group(group(&versioned), &rita()).unwrap();
+    let releases = group_releases(&engine, "system-train");
+    let versions: Vec<_> = releases.iter().map(|r| r.inputs["releaseVersion"].as_str().unwrap().to_string()).collect();
+    assert_eq!(versions, ["1.15.1", "1.16.2"]);
+    assert!(releases.iter().all(|r| r.owners == ["release-eng"]), "{:?}", releases[0].owners);
+    // Owners of the group win over the process's.
+    let owned = versioned.replace("id: system-train", "id: owned-train\nowners: [rita, group:ops]");
+    engine.create_release_group(group(&owned), &rita()).unwrap();
+    let owned_releases = group_releases(&engine, "owned-train");
+    assert!(owned_releases.iter().all(|r| r.owners == ["rita", "group:ops"]));
+    // …and so `release_ended` reaches them.
+    engine.abort(&owned_releases[0].id, &rita(), "not this week").unwrap();
+    engine.abort(&releases[0].id, &rita(), "not this week").unwrap();
+    let got = ended.lock().unwrap().clone();
+    assert_eq!(
+        got,
+        [
+            (owned_releases[0].id.clone(), vec!["rita".to_string(), "group:ops".to_string()]),
+            (releases[0].id.clone(), vec!["release-eng".to_string()]),
+        ]
+    );
+    // A template field that does not exist, or a value that does not fit the input, is refused.
+    let unknown = TRAIN.replace("id: system-train", "id: other").replace("2.1.3", "\"1.{week}.0\"");
+    let err = ReleaseGroup::from_text(&unknown).unwrap_err();
+    assert_eq!(err.problems()[0].path, "inputs.releaseVersion");
+    assert_eq!(err.problems()[0].code, "bad_template");
+    let misfit = TRAIN.replace("id: system-train", "id: other").replace("2.1.3", "\"v{iso_week}\"");
+    let err = engine.create_release_group(group(&misfit), &rita()).unwrap_err();
+    assert_eq!(err.code(), "invalid_input", "{err}");
+    assert!(err.to_string().contains("v15"), "{err}");
+    assert!(engine.get_release_group("other").is_err(), "a refused group is not stored");
+}
+
+#[test]
+fn the_ics_export_keeps_tabs_and_line_breaks_and_holds_the_freezes() {
+    let (engine, _clock) = engine_at("2025-04-04T12:00:00Z");
+    let name = "Hotfix\tpayments; api, web\\cli 🚂\r\nsecond line";
+    let mut inputs = indexmap::IndexMap::new();
+    inputs.insert("version".to_string(), serde_json::json!("2.1.4"));
+    inputs.insert("environment".to_string(), serde_json::json!("prod1"));
+    let fix = engine
+        .create_release("hotfix", NewRelease { name: name.into(), inputs, ..Default::default() }, &rita())
+        .unwrap();
+    engine.schedule(&fix.id, &rita(), t("2025-04-08T10:00:00Z"), Some(t("2025-04-08T12:00:00Z")), false).unwrap();
+    engine
+        .add_freeze(
+            freeze("id: easter\nname: Easter\tbreak\nstart: 2025-04-18T00:00:00Z\nend: 2025-04-22T00:00:00Z\n"),
+            &rita(),
+        )
+        .unwrap();
+    engine
+        .add_freeze(
+            freeze(
+                "---\nid: weekend\nname: Weekend\nstart: 2025-01-03T16:00:00+01:00\nenvironments: [prod1]\n\
+                 recurrence: { cadence: { every: week, on: friday, at: \"16:00\" }, timezone: Europe/Berlin, duration: 2d 16h }\n",
+            ),
+            &rita(),
+        )
+        .unwrap();
+    let (from, to) = (t("2025-04-01T00:00:00Z"), t("2025-05-01T00:00:00Z"));
+    let text = engine.calendar_ics(from, to, &CalendarFilter::default()).unwrap();
+    let cal: icalendar::Calendar = text.parse().unwrap();
+    let events: Vec<&icalendar::Event> = cal.components.iter().filter_map(|c| c.as_event()).collect();
+    let summaries: Vec<_> = events.iter().map(|e| e.get_summary().unwrap()).collect();
+    assert_eq!(summaries, ["Hotfix\tpayments; api, web\\cli 🚂\nsecond line", "Easter\tbreak", "Weekend"]);
+    assert_eq!(events[2].property_value("RRULE"), Some("FREQ=WEEKLY;BYDAY=FR;BYHOUR=16;BYMINUTE=0;BYSECOND=0"));
+    // Filtered by environment: the freeze of prod1 and the one of everything stay.
+    let prod1 = CalendarFilter { environments: vec!["prod1".into()], ..Default::default() };
+    let filtered = engine.calendar_ics(from, to, &prod1).unwrap();
+    assert!(filtered.contains("UID:freeze-weekend@trainyard") && filtered.contains("UID:freeze-easter@trainyard"));
+    let staging = CalendarFilter { environments: vec!["staging".into()], ..Default::default() };
+    assert!(!engine.calendar_ics(from, to, &staging).unwrap().contains("UID:freeze-weekend@trainyard"));
+    // A filter on release attributes leaves freezes out.
+    let hotfixes = CalendarFilter { kinds: vec![trainyard::release::ReleaseKind::Hotfix], ..Default::default() };
+    assert!(!engine.calendar_ics(from, to, &hotfixes).unwrap().contains("freeze-"));
 }

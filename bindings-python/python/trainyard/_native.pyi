@@ -634,6 +634,7 @@ class Engine:
         kind: str = "standard",
         auto_start: bool = True,
         scope: str = "account",
+        owners: Optional[Sequence[str]] = None,
     ) -> Dict[str, Any]:
         """Creates a release group and its scheduled releases up to the horizon."""
     def update_release_group(
@@ -654,6 +655,7 @@ class Engine:
         kind: str = "standard",
         auto_start: bool = True,
         scope: str = "account",
+        owners: Optional[Sequence[str]] = None,
     ) -> Dict[str, List[str]]:
         """Replaces a release group; returns the release ids created, rescheduled and deleted."""
     def get_release_group(self, id: str) -> Dict[str, Any]:

@@ -1,6 +1,6 @@
 //! The release calendar: [`CalendarEntry`] (a release with its window and phase windows),
 //! [`CalendarFilter`], the time index [`CalendarIndex`], [`conflicts`] and iCalendar export
-//! ([`to_ics`]). Everything here is pure: the engine feeds it rows, states and freezes.
+//! ([`to_ics`]: releases and freezes, with the status mapping and text rules in its docs). Everything here is pure: the engine feeds it rows, states and freezes.
 //!
 //! # Windows
 //! * **Release window.** Start: when it was activated, else its scheduled start (a draft that is
@@ -19,6 +19,10 @@
 
 mod conflicts;
 mod ics;
+mod ics_freeze;
+#[cfg(test)]
+mod ics_tests;
+mod ics_timezone;
 mod index;
 #[cfg(test)]
 mod tests;

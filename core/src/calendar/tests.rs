@@ -393,7 +393,8 @@ fn ics_round_trips_through_an_independent_parser() {
     e.group = Some("system-train".into());
     let mut aborted = entry("r2", "2025-04-08T00:00:00Z", "2025-04-08T00:00:00Z", &[], &[]);
     aborted.status = ReleaseStatus::Aborted;
-    let text = to_ics(&[e.clone(), aborted], t("2025-04-01T12:00:00Z"));
+    let (from, to) = (t("2025-04-01T00:00:00Z"), t("2025-05-01T00:00:00Z"));
+    let text = to_ics(&[e.clone(), aborted], &[], from, to, t("2025-04-01T12:00:00Z"));
     for l in text.split("\r\n") {
         assert!(l.len() <= 75, "line longer than 75 octets: {l:?}");
         assert!(!l.contains('\n'), "bare LF in {l:?}");
@@ -421,9 +422,17 @@ fn ics_round_trips_through_an_independent_parser() {
 
 #[test]
 fn statuses_map_to_ics_statuses() {
-    let got: Vec<_> = ReleaseStatus::ALL.iter().map(|s| ics_status(*s)).collect();
+    let statuses: Vec<_> = ReleaseStatus::ALL.iter().map(|s| s.as_str()).collect();
     assert_eq!(
-        got,
-        ["TENTATIVE", "TENTATIVE", "CONFIRMED", "CONFIRMED", "CONFIRMED", "CONFIRMED", "CANCELLED", "CANCELLED"]
+        statuses,
+        ["draft", "scheduled", "running", "on_hold", "success", "partial_success", "failed", "aborted"]
     );
+    let started: Vec<_> = ReleaseStatus::ALL.iter().map(|s| ics_status(*s, true)).collect();
+    // A failed release happened: it is not a cancelled one.
+    assert_eq!(
+        started,
+        ["TENTATIVE", "TENTATIVE", "CONFIRMED", "CONFIRMED", "CONFIRMED", "CONFIRMED", "CONFIRMED", "CONFIRMED"]
+    );
+    assert_eq!(ics_status(ReleaseStatus::Aborted, false), "CANCELLED");
+    assert_eq!(ics_status(ReleaseStatus::Failed, false), "CONFIRMED");
 }

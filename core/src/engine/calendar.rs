@@ -12,6 +12,7 @@ use super::{Engine, lock};
 use crate::access::{Actor, can_read_release};
 use crate::calendar::{CalendarEntry, CalendarFilter, CalendarIndex, CalendarRow, Conflict, conflicts, to_ics};
 use crate::release::{Command, ReleaseState};
+use crate::schedule::Freeze;
 use crate::store::ReleaseRow;
 use crate::{Error, Result, Timestamp};
 
@@ -111,10 +112,26 @@ impl Engine {
         Ok(conflicts(&entries, &freezes, from, to))
     }
 
-    /// The calendar of `[from, to)` as iCalendar (RFC 5545) text: one `VEVENT` per release.
+    /// The calendar of `[from, to)` as iCalendar (RFC 5545) text: one `VEVENT` per release and
+    /// one per freeze with a window in the range (see [`crate::calendar::to_ics`]). Freezes are
+    /// left out when `filter` names statuses, kinds, groups or scopes (those pick releases); with
+    /// services or environments, only the freezes that cover one of them (or everything) are in.
     pub fn calendar_ics(&self, from: Timestamp, to: Timestamp, filter: &CalendarFilter) -> Result<String> {
         let entries = self.calendar(from, to, filter)?;
-        Ok(to_ics(&entries, self.clock.now()))
+        let releases_only = !(filter.statuses.is_empty()
+            && filter.kinds.is_empty()
+            && filter.groups.is_empty()
+            && filter.scopes.is_empty());
+        let freezes: Vec<Freeze> = if releases_only {
+            Vec::new()
+        } else {
+            self.list_freezes()?
+                .into_iter()
+                .filter(|f| !f.windows(from, to).is_empty())
+                .filter(|f| freeze_matches(f, filter))
+                .collect()
+        };
+        Ok(to_ics(&entries, &freezes, from, to, self.clock.now()))
     }
 
     fn calendar_where(
@@ -180,4 +197,15 @@ impl Engine {
         out.sort_by(|a, b| (a.start, &a.release_id).cmp(&(b.start, &b.release_id)));
         Ok(out)
     }
+}
+
+/// Whether a freeze belongs in an export filtered by services or environments (module docs of
+/// [`Engine::calendar_ics`]).
+fn freeze_matches(f: &Freeze, filter: &CalendarFilter) -> bool {
+    if filter.services.is_empty() && filter.environments.is_empty() {
+        return true;
+    }
+    (f.services.is_empty() && f.environments.is_empty())
+        || f.services.iter().any(|s| filter.services.contains(s))
+        || f.environments.iter().any(|e| filter.environments.contains(e))
 }

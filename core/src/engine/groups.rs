@@ -24,11 +24,20 @@
 //!   `draft` or `scheduled`; started ones stay (still naming the group).
 //! * Releases are created and scheduled by `system`; the actor who creates or edits the group needs
 //!   to manage its scope ([`Action::CreateReleaseGroup`]).
+//! * **Inputs** are templates: every string in a group's `inputs` may use the fields of its
+//!   `name_template` (`releaseVersion: "1.{iso_week}.0"`), rendered for each occurrence. The group
+//!   is refused (`invalid_input`, naming the occurrence) when the rendered inputs of its first
+//!   occurrence, or of one in the first horizon, do not fit the process.
+//! * **Owners.** Each release gets the group's `owners`, or the process's `owners` when the group
+//!   names none, so `release_started`/`release_ended` notifications reach someone. Changing a
+//!   group's owners replaces its releases that have not started (as changing their inputs does).
 
 use super::{Engine, lock};
 use crate::access::{Action, Actor, SYSTEM};
 use crate::release::{NewRelease, ReleaseState, ReleaseStatus, inputs};
-use crate::schedule::{ExistingOccurrence, Occurrence, OccurrenceKey, ReleaseGroup, materialise, reconcile};
+use crate::schedule::{
+    ExistingOccurrence, LocalMoment, Occurrence, OccurrenceKey, ReleaseGroup, materialise, reconcile,
+};
 use crate::store::ReleaseQuery;
 use crate::{Error, Result, Timestamp};
 
@@ -260,19 +269,19 @@ impl Engine {
             Some(name) => Some(self.input_set_for_release(&group.process, name, None)?),
             None => None,
         };
+        let plan = self.plan(&group.process, None)?;
         let key = o.key().to_string();
         let new = NewRelease {
             name: o.name.clone(),
             kind: group.kind,
             scope: group.scope.clone(),
-            inputs: group.inputs.clone(),
+            inputs: group.inputs_for(o),
             input_set,
-            owners: Vec::new(),
+            owners: release_owners(group, &plan.process.owners),
             group: Some(group.id.clone()),
             parent: None,
             occurrence: Some(key.clone()),
         };
-        let plan = self.plan(&group.process, None)?;
         let mut id = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, format!("trainyard/occurrence/{key}").as_bytes())
             .to_string();
         if self.store.release(&id)?.is_some() {
@@ -323,15 +332,44 @@ impl Engine {
         Ok(out)
     }
 
-    /// The process, the input set and the complete inputs a group's releases will need.
+    /// The process, the input set and the complete inputs a group's releases will need: the
+    /// inputs rendered for its first occurrence and for each one in the first horizon.
     fn check_group_references(&self, group: &ReleaseGroup) -> Result<()> {
         let process = self.get_process(&group.process, None)?;
         let set = match &group.input_set {
             Some(name) => Some(self.get_input_set(&group.process, name, None)?.values),
             None => None,
         };
-        let merged = inputs::merge(&process, set.as_ref(), &group.inputs);
-        inputs::check(&process, &merged, true)
+        let now = self.clock.now();
+        let first = Occurrence {
+            group: group.id.clone(),
+            n: 1,
+            start: now,
+            end: now,
+            local_date: match group.starts_on {
+                LocalMoment::Date(d) => d,
+                LocalMoment::DateTime(t) => t.date(),
+            },
+            name: group.name.clone(),
+        };
+        let mut samples = vec![first];
+        samples.extend(group.occurrences(now, now + self.settings().horizon)?);
+        for o in &samples {
+            let merged = inputs::merge(&process, set.as_ref(), &group.inputs_for(o));
+            inputs::check(&process, &merged, true).map_err(|e| match e {
+                Error::InvalidInput { problems } => Error::InvalidInput {
+                    problems: problems
+                        .into_iter()
+                        .map(|mut p| {
+                            p.message = format!("occurrence {} ({}): {}", o.n, o.local_date, p.message);
+                            p
+                        })
+                        .collect(),
+                },
+                other => other,
+            })?;
+        }
+        Ok(())
     }
 
     fn put_group(&self, group: &ReleaseGroup) -> Result<u32> {
@@ -351,6 +389,11 @@ impl Engine {
             .unwrap_or(edge + year);
         lock(&self.group_marks).insert(group.id.clone(), GroupMark { version, covered_until });
     }
+}
+
+/// The owners a group gives its releases: its own, else the process's (module rules).
+fn release_owners(group: &ReleaseGroup, process_owners: &[String]) -> Vec<String> {
+    if group.owners.is_empty() { process_owners.to_vec() } else { group.owners.clone() }
 }
 
 /// The start of the occurrence a group release stands for (module rules).

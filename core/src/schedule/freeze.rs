@@ -273,12 +273,12 @@ impl Freeze {
         };
         let last_open = self.end.map_or(to, |e| e.min(to));
         let mut out = Vec::new();
-        for t in rec.iter() {
-            let start = t.with_timezone(&Utc);
+        for instance in rec.instances() {
+            let start = instance.at.with_timezone(&Utc);
             if start >= last_open || (self.end.is_some_and(|e| start > e)) {
                 break;
             }
-            let end = add_nominal(t, r.duration.as_secs());
+            let end = add_nominal(tz, instance.local, r.duration.as_secs());
             if end > from {
                 out.push(self.window(start, end));
             }

@@ -6,7 +6,7 @@ use super::fields::Fields;
 use super::recurrence::{Cadence, LocalMoment, MAX_WALK, Recurrence, add_nominal, parse_timezone};
 use crate::model::Duration;
 use crate::release::ReleaseKind;
-use crate::validate::is_id;
+use crate::validate::{is_id, path};
 use crate::{Error, Problem, Result, Timestamp};
 use chrono::{Datelike, NaiveDate, Utc};
 use indexmap::IndexMap;
@@ -35,6 +35,7 @@ const GROUP_FIELDS: &[&str] = &[
     "kind",
     "auto_start",
     "scope",
+    "owners",
 ];
 
 /// A recurring release: the engine creates one `scheduled` release per occurrence of its cadence.
@@ -72,7 +73,9 @@ pub struct ReleaseGroup {
     /// The input set its releases use.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub input_set: Option<String>,
-    /// Input values (over the input set and the process defaults).
+    /// Input values (over the input set and the process defaults). Every string in them (at any
+    /// depth) is a template with the fields of `name_template`, rendered for each occurrence:
+    /// `releaseVersion: "1.{iso_week}.0"` (`{{`/`}}` for braces).
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub inputs: IndexMap<String, Value>,
     /// When releases start.
@@ -100,6 +103,10 @@ pub struct ReleaseGroup {
     /// `account` or `org:<id>`.
     #[serde(default = "account")]
     pub scope: String,
+    /// Owners of its releases (user ids or group names; notified of their start and end). When
+    /// empty, its releases get the owners of the process.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub owners: Vec<String>,
 }
 
 fn utc() -> String {
@@ -123,7 +130,8 @@ pub struct Occurrence {
     pub n: u32,
     /// Start (UTC).
     pub start: Timestamp,
-    /// `start + duration` (whole days in local time, see [`super::recurrence::add_nominal`]).
+    /// `start + duration`: whole days on the calendar from the start as written, the rest exactly
+    /// (see [`super::recurrence`], "Planned ends").
     pub end: Timestamp,
     /// The local date of the start in the group's time zone.
     pub local_date: NaiveDate,
@@ -206,6 +214,7 @@ impl ReleaseGroup {
             kind: f.optional("kind").unwrap_or_default(),
             auto_start: f.optional("auto_start").unwrap_or(true),
             scope: f.optional("scope").unwrap_or_else(account),
+            owners: f.optional("owners").unwrap_or_default(),
         };
         let problems = f.finish(group.problems());
         Error::validation_or(problems, group)
@@ -246,6 +255,18 @@ impl ReleaseGroup {
         if let Some(t) = &self.name_template {
             problems.extend(check_template(t, "name_template"));
         }
+        for (name, value) in &self.inputs {
+            value_template_problems(value, &path::field("inputs", name), &mut problems);
+        }
+        for (i, owner) in self.owners.iter().enumerate() {
+            if owner.trim().is_empty() {
+                problems.push(Problem::new(
+                    path::index("owners", i),
+                    codes::INVALID_VALUE,
+                    "an owner is a user id or a group name, e.g. `release-eng`; not empty",
+                ));
+            }
+        }
         if let Some(end) = self.ends_on.filter(|end| !end.includes(self.starts_on.as_start())) {
             problems.push(Problem::new(
                 "ends_on",
@@ -276,6 +297,11 @@ impl ReleaseGroup {
         problems
     }
 
+    /// The inputs of the release of occurrence `o` (their templates rendered for it).
+    pub fn inputs_for(&self, o: &Occurrence) -> IndexMap<String, Value> {
+        self.inputs.iter().map(|(k, v)| (k.clone(), render_value(v, &self.name, o.local_date, o.n))).collect()
+    }
+
     /// Compiles the cadence (validating the whole group first).
     pub fn recurrence(&self) -> Result<Recurrence> {
         self.validate()?;
@@ -297,11 +323,11 @@ impl ReleaseGroup {
     pub fn expand(&self, rec: &Recurrence, from: Timestamp, to: Timestamp) -> Vec<Occurrence> {
         let template = self.name_template.as_deref().unwrap_or(DEFAULT_NAME_TEMPLATE);
         let mut out = Vec::new();
-        for (i, local) in rec.iter().enumerate().take(MAX_WALK) {
-            if self.ends_on.is_some_and(|end| !end.includes(local.naive_local())) {
+        for (i, instance) in rec.instances().enumerate().take(MAX_WALK) {
+            if self.ends_on.is_some_and(|end| !end.includes(instance.local)) {
                 break;
             }
-            let start = local.with_timezone(&Utc);
+            let start = instance.at.with_timezone(&Utc);
             if start >= to {
                 break;
             }
@@ -309,12 +335,12 @@ impl ReleaseGroup {
                 continue;
             }
             let n = u32::try_from(i + 1).unwrap_or(u32::MAX);
-            let local_date = local.date_naive();
+            let local_date = instance.local.date();
             out.push(Occurrence {
                 group: self.id.clone(),
                 n,
                 start,
-                end: add_nominal(local, self.duration.as_secs()),
+                end: add_nominal(rec.timezone(), instance.local, self.duration.as_secs()),
                 local_date,
                 name: render_template(template, &self.name, local_date, n),
             });
@@ -338,8 +364,51 @@ const MONTHS: [&str; 12] = [
     "December",
 ];
 
-/// Every problem of a name template (unknown fields, unbalanced braces), located at `path`.
+/// Every problem of a name template (unknown fields, unbalanced braces, empty), located at `path`.
 pub fn check_template(template: &str, path: &str) -> Vec<Problem> {
+    let mut problems = field_problems(template, path);
+    if template.trim().is_empty() {
+        problems.push(Problem::new(
+            path,
+            codes::BAD_TEMPLATE,
+            format!("the template is empty; e.g. `{DEFAULT_NAME_TEMPLATE}`"),
+        ));
+    }
+    problems
+}
+
+/// The template problems of every string in an input value, at `at` and below.
+fn value_template_problems(value: &Value, at: &str, problems: &mut Vec<Problem>) {
+    match value {
+        Value::String(s) => problems.extend(field_problems(s, at)),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                value_template_problems(item, &path::index(at, i), problems);
+            }
+        }
+        Value::Object(map) => {
+            for (k, v) in map {
+                value_template_problems(v, &path::field(at, k), problems);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// An input value with every string in it rendered as a template (see [`render_template`]).
+pub fn render_value(value: &Value, name: &str, date: NaiveDate, n: u32) -> Value {
+    match value {
+        Value::String(s) => Value::String(render_template(s, name, date, n)),
+        Value::Array(items) => Value::Array(items.iter().map(|v| render_value(v, name, date, n)).collect()),
+        Value::Object(map) => {
+            Value::Object(map.iter().map(|(k, v)| (k.clone(), render_value(v, name, date, n))).collect())
+        }
+        other => other.clone(),
+    }
+}
+
+/// Unknown fields and unbalanced braces of a template.
+fn field_problems(template: &str, path: &str) -> Vec<Problem> {
     let mut problems = Vec::new();
     let mut bad = |msg: String| problems.push(Problem::new(path, codes::BAD_TEMPLATE, msg));
     let mut chars = template.chars().peekable();
@@ -360,9 +429,6 @@ pub fn check_template(template: &str, path: &str) -> Vec<Problem> {
             '}' => bad("unmatched `}`; write `}}` for a literal brace".into()),
             _ => {}
         }
-    }
-    if template.trim().is_empty() {
-        bad(format!("the template is empty; e.g. `{DEFAULT_NAME_TEMPLATE}`"));
     }
     problems
 }

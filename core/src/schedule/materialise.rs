@@ -12,7 +12,7 @@
 //!   at or before `now`. Editing a group never touches started occurrences.
 //! * [`reconcile`] matches not-started releases to the new group's occurrences by start time: same
 //!   start → *rewrite* if anything the group gives its releases changed (name, end, process,
-//!   inputs, input set, kind, scope, auto_start), else keep. The remaining not-started releases are
+//!   inputs, input set, kind, scope, auto_start, owners), else keep. The remaining not-started releases are
 //!   paired with the remaining new occurrences in time order (*rewrite*, which moves the release to
 //!   its new start and keeps its id); what is left over is deleted or created.
 
@@ -53,7 +53,7 @@ pub struct Rewrite {
     /// The occurrence it is for now (new start, end, name).
     pub to: Occurrence,
     /// What changed: `start`, `end`, `name`, `process`, `inputs`, `input_set`, `kind`, `scope`,
-    /// `auto_start`.
+    /// `auto_start`, `owners`.
     pub changes: Vec<String>,
 }
 
@@ -146,6 +146,9 @@ pub fn reconcile(
                         if before.name != o.name {
                             changes.push("name".into());
                         }
+                        if !changes.iter().any(|c| c == "inputs") && old.inputs_for(before) != new.inputs_for(o) {
+                            changes.push("inputs".into());
+                        }
                     }
                     None => changes.extend(["end".to_string(), "name".to_string()]),
                 }
@@ -169,6 +172,14 @@ pub fn reconcile(
             Some(o) => {
                 let mut changes = vec!["start".to_string(), "end".to_string(), "name".to_string()];
                 changes.extend(group_changes.iter().cloned());
+                // Inputs rendered from templates may differ for the new date.
+                let inputs_differ = match old_by_start.get(&e.key.start) {
+                    Some(before) => old.inputs_for(before) != new.inputs_for(o),
+                    None => new.inputs_for(o) != new.inputs,
+                };
+                if inputs_differ && !changes.iter().any(|c| c == "inputs") {
+                    changes.push("inputs".into());
+                }
                 plan.rewrite.push(Rewrite {
                     release_id: e.release_id.clone(),
                     from: e.key.clone(),
@@ -197,5 +208,6 @@ fn group_changes(old: &ReleaseGroup, new: &ReleaseGroup) -> Vec<String> {
     diff(old.kind != new.kind, "kind");
     diff(old.scope != new.scope, "scope");
     diff(old.auto_start != new.auto_start, "auto_start");
+    diff(old.owners != new.owners, "owners");
     changes
 }

@@ -5,11 +5,14 @@ mod clock;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub mod codes;
+#[cfg(test)]
+mod dst_tests;
 mod fields;
 mod freeze;
 mod group;
 mod materialise;
 pub mod recurrence;
+mod rrule_check;
 #[cfg(test)]
 mod tests;
 
@@ -18,4 +21,4 @@ pub use group::{
     DEFAULT_NAME_TEMPLATE, Occurrence, OccurrenceKey, ReleaseGroup, TEMPLATE_FIELDS, check_template, render_template,
 };
 pub use materialise::{DEFAULT_HORIZON_DAYS, ExistingOccurrence, GroupPlan, Rewrite, materialise, reconcile};
-pub use recurrence::{Cadence, Every, LocalMoment, Recurrence};
+pub use recurrence::{Cadence, Every, Instance, LocalMoment, Recurrence};

@@ -1,19 +1,40 @@
 //! Recurrence: [`Cadence`] (an RFC 5545 RRULE or the friendly `every:` form), IANA time zones,
 //! wall-clock [`LocalMoment`]s and the expansion of a cadence into UTC instants with the `rrule` crate.
 //!
-//! # Time-zone rules
+//! # Time-zone rules (RFC 5545 §3.3.5 and §3.3.10)
 //! * A cadence recurs in **local wall-clock time** of its time zone: `every week on thursday at
 //!   14:00` in `Europe/Berlin` is 14:00 in Berlin both in winter (13:00 UTC) and in summer (12:00 UTC).
+//!   The rule is expanded on the wall clock first (from the start *as written*), and each local
+//!   time is then turned into an instant; so a start that falls into a gap moves only itself, and
+//!   the series keeps the time of day as written (`starts_on: 2025-03-30T02:30`, daily, in Berlin:
+//!   03:30 CEST on 30 March, then 02:30 every day).
 //! * A local time that does not exist (the spring-forward gap, e.g. 02:30 on the last Sunday of March
-//!   in Berlin) is read with the UTC offset before the gap, as RFC 5545 §3.3.5 says: it lands at the
-//!   same distance after the gap (03:30 local).
+//!   in Berlin) is read with the UTC offset in force **before** the gap, as RFC 5545 §3.3.5 says: it
+//!   lands as far after the gap as it was written into it (02:30 → 03:30 when the clocks skip an
+//!   hour, 02:15 → 02:45 in `Australia/Lord_Howe`, which skips 30 minutes). RFC 5545 §3.3.10 says
+//!   the same for the instances a rule computes, so a daily 02:30 release runs at 03:30 on that day
+//!   rather than being dropped. (Only invalid *dates*, such as 30 February, are skipped.)
 //! * A local time that exists twice (the autumn fall-back) means its **first** occurrence (the
 //!   earlier instant, still on summer time).
+//! * When two local times give the same instant (an hourly rule through a gap: 02:30 → 03:30 and
+//!   03:30 itself), it is one occurrence (RFC 5545: duplicate instances are ignored), numbered once.
+//! * `UNTIL` (a UTC date-time) bounds the instants; `COUNT` counts the local times the rule computes.
+//!
+//! # Planned ends (durations)
+//! `start + duration` counts the **whole days** of the duration on the calendar of the time zone,
+//! from the start *as written*, and the rest exactly (RFC 5545 §3.3.6: days are nominal, hours,
+//! minutes and seconds exact): `2d` from Friday 16:00 ends Sunday 16:00 local even across a DST
+//! change, and a `2d` release written for 02:30 on a spring-forward day (so starting 03:30) ends at
+//! 02:30 two days later, like every other occurrence of its series. The end is resolved with the
+//! same gap and fold rules. Should that leave no time at all (a gap of a whole day), the duration is
+//! counted exactly instead.
 
 use super::codes;
+use super::rrule_check::rule_problems;
 use crate::{Problem, Timestamp};
 use chrono::{DateTime, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// Most occurrences walked in one expansion (from the start of the recurrence). Ten years of an
@@ -161,15 +182,12 @@ impl Cadence {
             Cadence::Rrule(text) => {
                 let rule = text.trim();
                 let rule = rule.strip_prefix("RRULE:").unwrap_or(rule).to_string();
+                let problems = rule_problems(&rule, path);
+                if !problems.is_empty() {
+                    return Err(problems);
+                }
                 match rule.parse::<rrule::RRule<rrule::Unvalidated>>() {
-                    Ok(parsed) => match parsed.get_freq() {
-                        rrule::Frequency::Minutely | rrule::Frequency::Secondly => Err(vec![Problem::new(
-                            path,
-                            codes::BAD_RRULE,
-                            format!("`{text}` recurs more often than hourly; use FREQ=HOURLY or coarser"),
-                        )]),
-                        _ => Ok(rule),
-                    },
+                    Ok(_) => Ok(rule),
                     Err(e) => Err(vec![Problem::new(
                         path,
                         codes::BAD_RRULE,
@@ -373,50 +391,102 @@ impl<'de> Deserialize<'de> for LocalMoment {
     }
 }
 
-/// Turns a wall-clock time in `tz` into an instant, with the rules of the module docs (gap: offset
-/// before the gap; overlap: the first instant).
+/// Turns a wall-clock time in `tz` into an instant, with the rules of the module docs (gap: the
+/// offset before the gap, so the time moves forward by the gap's length; overlap: the first
+/// instant).
 pub fn resolve_local(tz: chrono_tz::Tz, local: NaiveDateTime) -> DateTime<chrono_tz::Tz> {
     match tz.from_local_datetime(&local) {
         LocalResult::Single(t) => t,
         LocalResult::Ambiguous(first, _) => first,
         LocalResult::None => {
-            // Inside a gap: use the offset in force just before it.
-            let before = tz.offset_from_utc_datetime(&(local - chrono::Duration::hours(3))).fix();
-            let utc = local - chrono::Duration::seconds(i64::from(before.local_minus_utc()));
-            tz.from_utc_datetime(&utc)
+            // Inside a gap: read it with the offset in force just before the gap.
+            let gap = chrono_tz::GapInfo::new(&local, &tz);
+            match gap.as_ref().and_then(|g| g.begin) {
+                Some((_, before)) => {
+                    let utc = local - chrono::Duration::seconds(i64::from(before.fix().local_minus_utc()));
+                    tz.from_utc_datetime(&utc)
+                }
+                // A gap before the zone's first known offset: its first instant after the gap.
+                None => gap.and_then(|g| g.end).unwrap_or_else(|| tz.from_utc_datetime(&local)),
+            }
         }
     }
 }
 
-/// `start + secs`, with whole days counted in the calendar of `tz` (RFC 5545 nominal days: `2d`
-/// from Friday 16:00 ends Sunday 16:00 local even across a DST change) and the rest counted exactly.
-pub fn add_nominal(start: DateTime<chrono_tz::Tz>, secs: u64) -> Timestamp {
+/// The end of a window written to start at the wall-clock `local` in `tz` and to last `secs`
+/// (module docs, "Planned ends"): whole days on the calendar from `local` as written, the rest
+/// exactly.
+pub fn add_nominal(tz: chrono_tz::Tz, local: NaiveDateTime, secs: u64) -> Timestamp {
+    let start = resolve_local(tz, local).with_timezone(&Utc);
+    let exact = chrono::Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX / 4));
     let days = secs / 86_400;
-    let rest = i64::try_from(secs % 86_400).unwrap_or(0);
-    let local = start.naive_local().checked_add_days(chrono::Days::new(days));
-    let base = match local {
-        Some(local) => resolve_local(start.timezone(), local).with_timezone(&Utc),
-        None => start.with_timezone(&Utc),
-    };
-    base.checked_add_signed(chrono::Duration::seconds(rest)).unwrap_or(base)
+    let rest = chrono::Duration::seconds(i64::try_from(secs % 86_400).unwrap_or(0));
+    let nominal = local
+        .checked_add_days(chrono::Days::new(days))
+        .map(|day| resolve_local(tz, day).with_timezone(&Utc))
+        .and_then(|base| base.checked_add_signed(rest));
+    match nominal {
+        Some(end) if end > start => end,
+        _ => start.checked_add_signed(exact).unwrap_or(start),
+    }
+}
+
+/// One instance of a recurrence: the wall-clock time the rule computed and the instant it means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Instance {
+    /// The local time as the rule computed it (it may lie in a gap).
+    pub local: NaiveDateTime,
+    /// The instant (module rules).
+    pub at: DateTime<chrono_tz::Tz>,
 }
 
 /// A compiled recurrence: a validated RRULE anchored at a local start in a time zone.
 #[derive(Debug, Clone)]
 pub struct Recurrence {
+    /// The rule without `UNTIL`, expanded on the wall clock (a UTC "floating" time line).
     set: rrule::RRuleSet,
     tz: chrono_tz::Tz,
     rule: String,
+    until: Option<Timestamp>,
+}
+
+/// `rule` without its `UNTIL` part, and the `UNTIL` instant (UTC).
+fn split_until(rule: &str) -> Result<(String, Option<Timestamp>), String> {
+    let mut until = None;
+    let mut rest = Vec::new();
+    for part in rule.split(';').filter(|p| !p.trim().is_empty()) {
+        match part.split_once('=') {
+            Some((name, value)) if name.trim().eq_ignore_ascii_case("UNTIL") => {
+                let value = value.trim();
+                let t = NaiveDateTime::parse_from_str(&value.to_ascii_uppercase(), "%Y%m%dT%H%M%SZ")
+                    .map_err(|_| format!("UNTIL={value} is not a UTC date-time such as 20251231T235959Z"))?;
+                until = Some(t.and_utc());
+            }
+            _ => rest.push(part),
+        }
+    }
+    Ok((rest.join(";"), until))
 }
 
 impl Recurrence {
     /// Compiles `rule` (an RRULE without `DTSTART`) anchored at the wall-clock `start` in `tz`.
     /// The error message says what is wrong with the rule.
     pub fn new(rule: &str, tz: chrono_tz::Tz, start: NaiveDateTime) -> Result<Recurrence, String> {
-        let dt_start = resolve_local(tz, start).with_timezone(&rrule::Tz::Tz(tz));
-        let parsed: rrule::RRule<rrule::Unvalidated> = rule.parse().map_err(|e| format!("{e}"))?;
+        let (floating, until) = split_until(rule)?;
+        let dt_start = rrule::Tz::UTC.from_utc_datetime(&start);
+        let parsed: rrule::RRule<rrule::Unvalidated> = floating.parse().map_err(|e| format!("{e}"))?;
         let set = parsed.build(dt_start).map_err(|e| format!("{e}"))?.limit();
-        Ok(Recurrence { set, tz, rule: rule.to_string() })
+        if let Some(until) = until {
+            let first = resolve_local(tz, start).with_timezone(&Utc);
+            if until < first {
+                return Err(format!(
+                    "UNTIL {} is before the start {} ({start} in {tz})",
+                    until.to_rfc3339(),
+                    first.to_rfc3339()
+                ));
+            }
+        }
+        Ok(Recurrence { set, tz, rule: rule.to_string(), until })
     }
 
     /// The RRULE text.
@@ -429,16 +499,70 @@ impl Recurrence {
         self.tz
     }
 
-    /// Every occurrence from the start, in order, as instants in the time zone. The iterator ends
-    /// when the rule ends, or when the `rrule` crate's loop guard gives up on a rule that matches
-    /// nothing (e.g. `FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30`).
+    /// Every instance from the start, in order of their instants, each instant once (module
+    /// rules). The iterator ends when the rule ends, or when the `rrule` crate's loop guard gives
+    /// up on a rule that matches nothing (e.g. `FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30`).
+    pub fn instances(&self) -> impl Iterator<Item = Instance> + '_ {
+        let locals = (&self.set).into_iter().take(MAX_WALK).map(|t| t.naive_utc());
+        InOrder { locals, tz: self.tz, until: self.until, pending: BTreeMap::new(), frontier: None, done: false }
+    }
+
+    /// The instants of [`Recurrence::instances`], in the time zone.
     pub fn iter(&self) -> impl Iterator<Item = DateTime<chrono_tz::Tz>> + '_ {
-        (&self.set).into_iter().take(MAX_WALK).map(move |t| t.with_timezone(&self.tz))
+        self.instances().map(|i| i.at)
     }
 
     /// Occurrences whose start lies in `[from, to)`, in UTC.
     pub fn between(&self, from: Timestamp, to: Timestamp) -> Vec<Timestamp> {
         self.iter().map(|t| t.with_timezone(&Utc)).skip_while(|t| *t < from).take_while(|t| *t < to).collect()
+    }
+}
+
+/// How far (in wall-clock time) an instant may lie before the local time it was computed from,
+/// at most: more than any UTC offset plus any gap.
+const REORDER_MARGIN: chrono::Duration = chrono::Duration::days(2);
+
+/// Resolves wall-clock times (in order) to instants and yields them in order, each once: a
+/// local time in a gap may resolve after the next local times, or onto the same instant.
+struct InOrder<I> {
+    locals: I,
+    tz: chrono_tz::Tz,
+    until: Option<Timestamp>,
+    /// Resolved, not yet yielded instants and the local time each came from (the first one).
+    pending: BTreeMap<Timestamp, NaiveDateTime>,
+    /// Every instant still to come lies after this one.
+    frontier: Option<Timestamp>,
+    done: bool,
+}
+
+impl<I: Iterator<Item = NaiveDateTime>> Iterator for InOrder<I> {
+    type Item = Instance;
+
+    fn next(&mut self) -> Option<Instance> {
+        loop {
+            if let Some((&at, _)) = self.pending.first_key_value() {
+                if self.done || self.frontier.is_some_and(|f| at < f) {
+                    let local = self.pending.remove(&at)?;
+                    if self.until.is_some_and(|u| at > u) {
+                        self.pending.clear();
+                        self.done = true;
+                        return None;
+                    }
+                    return Some(Instance { local, at: at.with_timezone(&self.tz) });
+                }
+            }
+            if self.done {
+                return None;
+            }
+            match self.locals.next() {
+                None => self.done = true,
+                Some(local) => {
+                    let at = resolve_local(self.tz, local).with_timezone(&Utc);
+                    self.frontier = local.and_utc().checked_sub_signed(REORDER_MARGIN);
+                    self.pending.entry(at).or_insert(local);
+                }
+            }
+        }
     }
 }
 

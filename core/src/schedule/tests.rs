@@ -326,3 +326,64 @@ fn freeze_validation_lists_every_problem() {
     let missing_end = Freeze::from_text(&yaml("{id: x, name: X, start: '2025-04-10T00:00:00Z'}")).unwrap_err();
     assert_eq!(missing_end.problems()[0].path, "end");
 }
+
+#[test]
+fn rules_rfc5545_forbids_are_refused_with_every_reason() {
+    let err = ReleaseGroup::from_value(&serde_json::json!({
+        "id": "g", "name": "G", "process": "p", "timezone": "Europe/Berlin", "duration": "1h",
+        "starts_on": "2025-04-07", "cadence": "FREQ=WEEKLY;BYDAY=1MO;COUNT=3;UNTIL=20250601T000000Z;BYWEEKNO=2",
+    }))
+    .unwrap_err();
+    let got: Vec<(&str, &str)> = err.problems().iter().map(|p| (p.path.as_str(), p.code.as_str())).collect();
+    assert_eq!(got, [("cadence", "bad_rrule"); 3], "{:#?}", err.problems());
+    let text = err.to_string();
+    for why in ["needs FREQ=MONTHLY or FREQ=YEARLY", "`COUNT` and `UNTIL` may not be used together", "BYWEEKNO"] {
+        assert!(text.contains(why), "{why}: {text}");
+    }
+    // A freeze's cadence is checked the same way.
+    let freeze = Freeze::from_value(&serde_json::json!({
+        "id": "f", "name": "F", "start": "2025-04-04T16:00:00Z",
+        "recurrence": {"cadence": "FREQ=DAILY;BYDAY=-1FR", "duration": "1d"},
+    }))
+    .unwrap_err();
+    assert_eq!(freeze.problems()[0].path, "recurrence.cadence");
+    assert!(freeze.problems()[0].message.contains("needs FREQ=MONTHLY or FREQ=YEARLY"));
+}
+
+#[test]
+fn until_bounds_the_instants_in_utc() {
+    // 09:00 Berlin (07:00Z in summer); UNTIL 07:00Z on 9 April includes that day's occurrence.
+    let g = ReleaseGroup::from_value(&serde_json::json!({
+        "id": "g", "name": "G", "process": "p", "timezone": "Europe/Berlin", "duration": "1h",
+        "starts_on": "2025-04-07T09:00", "cadence": "FREQ=DAILY;UNTIL=20250409T070000Z",
+    }))
+    .unwrap();
+    let occ = g.occurrences(t("2025-01-01T00:00:00Z"), t("2026-01-01T00:00:00Z")).unwrap();
+    assert_eq!(starts(&occ), ["2025-04-07T07:00Z", "2025-04-08T07:00Z", "2025-04-09T07:00Z"]);
+}
+
+#[test]
+fn templated_inputs_render_per_occurrence_and_a_move_rewrites_them() {
+    let mut g = group(TRAIN);
+    g.inputs.insert("version".into(), serde_json::json!("1.{iso_week}.0"));
+    g.inputs.insert("tags".into(), serde_json::json!(["w{iso_week}", {"n": "{n}", "raw": "{{x}}"}, 3]));
+    let occ = g.occurrences(t("2025-04-01T00:00:00Z"), t("2025-04-11T00:00:00Z")).unwrap();
+    let inputs = g.inputs_for(&occ[1]);
+    assert_eq!(inputs["version"], "1.15.0");
+    assert_eq!(inputs["tags"], serde_json::json!(["w15", {"n": "6", "raw": "{x}"}, 3]));
+    // Moving Thursday to Friday keeps the ISO week, Thursday to next Monday does not.
+    let created = materialise(&g, &[], t("2025-04-01T00:00:00Z"), Span::days(8)).unwrap();
+    let rows = existing(&created, t("2025-04-01T00:00:00Z"));
+    let mut monday = g.clone();
+    monday.cadence = Cadence::Rrule("FREQ=WEEKLY;BYDAY=MO;BYHOUR=14".into());
+    let plan = reconcile(&g, &monday, &rows, t("2025-04-01T00:00:00Z"), Span::days(8)).unwrap();
+    assert!(
+        !plan.rewrite.is_empty() && plan.rewrite.iter().all(|r| r.changes.contains(&"inputs".to_string())),
+        "{plan:?}"
+    );
+    let mut bad = g.clone();
+    bad.inputs.insert("x".into(), serde_json::json!({"deep": ["{week}"]}));
+    let problems = bad.problems();
+    assert_eq!(problems.len(), 1);
+    assert_eq!((problems[0].path.as_str(), problems[0].code.as_str()), ("inputs.x.deep[0]", "bad_template"));
+}
