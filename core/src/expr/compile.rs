@@ -7,8 +7,9 @@
 //! characters `[A-Za-z0-9_-]` that holds a `-` or starts with a digit is taken as one id and
 //! rewritten into index syntax before compiling: `phases.branch-cut.activities.deploy-qa.outputs.url`
 //! is compiled as `phases['branch-cut'].activities['deploy-qa'].outputs.url`. Text inside string
-//! literals is never rewritten. Write `phases.a - b` (with spaces) for a subtraction.
+//! literals (of every CEL form) and comments is never rewritten. Write `phases.a - b` (with spaces) for a subtraction.
 
+use super::lex::SpanKind;
 use super::{
     MAX_EVALUATION_COST, MAX_EXPRESSION_BYTES, MAX_EXPRESSION_NESTING, MAX_EXPRESSION_OPERATORS, MAX_LIST_ITEMS,
 };
@@ -53,6 +54,8 @@ pub fn on_sandbox_stack<T: Send>(f: impl FnOnce() -> T + Send) -> Result<T, Stri
 }
 
 /// Rewrites hyphenated ids after `phases.`/`activities.` into index syntax (see the module doc).
+/// Only code is rewritten: string literals of every form and comments are copied as they are
+/// ([`super::lex`]).
 pub fn rewrite_hyphenated_ids(source: &str) -> Cow<'_, str> {
     if !source.contains("phases.") && !source.contains("activities.") {
         return Cow::Borrowed(source);
@@ -60,59 +63,44 @@ pub fn rewrite_hyphenated_ids(source: &str) -> Cow<'_, str> {
     let bytes = source.as_bytes();
     let mut out = String::with_capacity(source.len() + 8);
     let mut changed = false;
-    let mut i = 0;
-    let mut quote: Option<u8> = None;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if let Some(q) = quote {
-            if b == b'\\' && i + 1 < bytes.len() {
-                out.push('\\');
-                i += 1;
-                push_char(source, &mut out, &mut i);
-                continue;
-            }
-            if b == q {
-                quote = None;
-            }
-            push_char(source, &mut out, &mut i);
+    for span in super::lex::spans(source) {
+        if span.kind != SpanKind::Code {
+            out.push_str(&source[span.start..span.end]);
             continue;
         }
-        if b == b'\'' || b == b'"' {
-            quote = Some(b);
-            push_char(source, &mut out, &mut i);
-            continue;
-        }
-        if b == b'.' && i > 0 && (ends_with_word(&source[..i], "phases") || ends_with_word(&source[..i], "activities"))
-        {
-            let start = i + 1;
-            let mut end = start;
-            while end < bytes.len() && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_' || bytes[end] == b'-')
+        let mut i = span.start;
+        let mut copied = span.start;
+        while i < span.end {
+            if bytes[i] == b'.'
+                && (ends_with_word(&source[..i], "phases") || ends_with_word(&source[..i], "activities"))
             {
-                end += 1;
+                let start = i + 1;
+                let mut end = start;
+                while end < span.end && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_' || bytes[end] == b'-')
+                {
+                    end += 1;
+                }
+                // A trailing `-` belongs to an operator (`phases.x- 1`), not to the id.
+                while end > start && bytes[end - 1] == b'-' {
+                    end -= 1;
+                }
+                let id = &source[start..end];
+                if !id.is_empty() && (id.contains('-') || id.as_bytes()[0].is_ascii_digit()) {
+                    out.push_str(&source[copied..i]);
+                    out.push_str("['");
+                    out.push_str(id);
+                    out.push_str("']");
+                    i = end;
+                    copied = end;
+                    changed = true;
+                    continue;
+                }
             }
-            // A trailing `-` belongs to an operator (`phases.x- 1`), not to the id.
-            while end > start && bytes[end - 1] == b'-' {
-                end -= 1;
-            }
-            let id = &source[start..end];
-            if !id.is_empty() && (id.contains('-') || id.as_bytes()[0].is_ascii_digit()) {
-                out.push_str("['");
-                out.push_str(id);
-                out.push_str("']");
-                i = end;
-                changed = true;
-                continue;
-            }
+            i += 1;
         }
-        push_char(source, &mut out, &mut i);
+        out.push_str(&source[copied..span.end]);
     }
     if changed { Cow::Owned(out) } else { Cow::Borrowed(source) }
-}
-
-fn push_char(source: &str, out: &mut String, i: &mut usize) {
-    let c = source[*i..].chars().next().unwrap_or(' ');
-    out.push(c);
-    *i += c.len_utf8().max(1);
 }
 
 /// Whether `text` ends with the identifier `word` (not a longer identifier ending with it).
@@ -125,38 +113,31 @@ fn is_operator(c: char) -> bool {
 }
 
 /// Checks the limits that can be seen in the text: length, bracket nesting and operator count.
+/// Only code counts: brackets and operators inside string literals and comments do not.
 pub fn check_text_limits(source: &str) -> Result<(), String> {
     if source.len() > MAX_EXPRESSION_BYTES {
         return Err(format!("expression is {} bytes; at most {MAX_EXPRESSION_BYTES} are allowed", source.len()));
     }
     let (mut depth, mut max_depth, mut operators) = (0usize, 0usize, 0usize);
-    let mut quote: Option<char> = None;
-    let mut escaped = false;
-    let mut prev = ' ';
-    for c in source.chars() {
-        if let Some(q) = quote {
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == q {
-                quote = None;
-            }
+    for span in super::lex::spans(source) {
+        if span.kind != SpanKind::Code {
             continue;
         }
-        match c {
-            '\'' | '"' => quote = Some(c),
-            '(' | '[' | '{' => {
-                depth += 1;
-                max_depth = max_depth.max(depth);
+        let mut prev = ' ';
+        for c in source[span.start..span.end].chars() {
+            match c {
+                '(' | '[' | '{' => {
+                    depth += 1;
+                    max_depth = max_depth.max(depth);
+                }
+                ')' | ']' | '}' => depth = depth.saturating_sub(1),
+                // `==`, `&&`, `<=` … count once: only the first character of an operator run counts
+                // (a `-` or `!` always counts: `!!x`, `1--1` nest).
+                _ if is_operator(c) && (!is_operator(prev) || c == '-' || c == '!') => operators += 1,
+                _ => {}
             }
-            ')' | ']' | '}' => depth = depth.saturating_sub(1),
-            // `==`, `&&`, `<=` … count once: only the first character of an operator run counts
-            // (a `-` or `!` always counts: `!!x`, `1--1` nest).
-            _ if is_operator(c) && (!is_operator(prev) || c == '-' || c == '!') => operators += 1,
-            _ => {}
+            prev = c;
         }
-        prev = c;
     }
     if max_depth > MAX_EXPRESSION_NESTING {
         return Err(format!("expression nests {max_depth} levels deep; at most {MAX_EXPRESSION_NESTING} are allowed"));
@@ -289,6 +270,31 @@ mod tests {
         assert_eq!(rewrite_hyphenated_ids("phases.size()['\\é"), "phases.size()['\\é");
         assert_eq!(rewrite_hyphenated_ids("'\\é' + phases.a-b"), "'\\é' + phases['a-b']");
         assert_eq!(rewrite_hyphenated_ids("phases.a-"), "phases.a-");
+    }
+
+    /// String literals of every CEL form, and comments, are never rewritten; code after them is.
+    #[test]
+    fn rewriting_follows_cel_string_and_comment_forms() {
+        for s in
+            ["'''it's phases.a-b''' + x", r#""""phases.a-b "quoted" """"#, "x // phases.a-b", "r'\\' + 'phases.a-b'"]
+        {
+            assert_eq!(rewrite_hyphenated_ids(s), s, "{s}");
+        }
+        assert_eq!(rewrite_hyphenated_ids(r"r'\' + phases.a-b"), r"r'\' + phases['a-b']");
+        assert_eq!(rewrite_hyphenated_ids("'''it's''' + phases.a-b"), "'''it's''' + phases['a-b']");
+        assert_eq!(rewrite_hyphenated_ids("x // c\n+ phases.a-b"), "x // c\n+ phases['a-b']");
+    }
+
+    #[test]
+    fn text_limits_count_only_code() {
+        let many = "+".repeat(MAX_EXPRESSION_OPERATORS + 1);
+        assert!(check_text_limits(&format!("'''{many}'''")).is_ok(), "operators in a triple-quoted string");
+        assert!(check_text_limits(&format!("1 // {many}")).is_ok(), "operators in a comment");
+        let nested = "(".repeat(MAX_EXPRESSION_NESTING + 1);
+        assert!(check_text_limits(&format!("r'\\' + '{nested}'")).is_ok(), "brackets in a string after a raw one");
+        assert!(check_text_limits(&format!("r'\\' + {nested}")).unwrap_err().contains("nests"));
+        let chain = format!("1{}", "+1".repeat(MAX_EXPRESSION_OPERATORS));
+        assert!(check_text_limits(&format!("'''it's''' + {chain}")).unwrap_err().contains("operators"));
     }
 
     #[test]

@@ -191,3 +191,21 @@ fn only_the_phases_named_are_built() {
     assert!(built("inputs.count").is_empty());
     assert_eq!(eval("size(phases) + size(phases.beta.activities)", &scope), json!(3));
 }
+
+#[test]
+fn templates_take_every_cel_string_form_and_comments_as_if_does() {
+    let s = state();
+    let scope = Scope::release(&s);
+    let cases = [
+        (r"${ r'\' }", json!("\\")),
+        ("${ '''it's''' }", json!("it's")),
+        ("v=${ inputs.version // the version }\n}", json!("v=1.2.3")),
+        ("${ {'k': {'n': inputs.count}}.k.n }", json!(3)),
+        (r#"${ """a "}" b""" }"#, json!("a \"}\" b")),
+    ];
+    for (template, want) in cases {
+        assert_eq!(interpolate(&json!(template), &scope).unwrap(), want, "{template}");
+        assert!(crate::expr::check_template(template).is_empty(), "{template}");
+    }
+    assert!(eval_condition("r'\\' == '\\\\' && '''it's''' == \"it's\" // }", &scope).unwrap());
+}

@@ -28,6 +28,7 @@
 pub mod compile;
 pub mod eval;
 pub mod functions;
+pub mod lex;
 pub mod refs;
 pub mod template;
 
