@@ -25,11 +25,12 @@
 use super::compile::{self, Compiled};
 use super::refs::{self, Segment};
 use super::template::{Segment as TextSegment, parse_template};
+pub use super::value::{to_cel, to_json};
 use super::{MAX_LIST_ITEMS, MAX_RESULT_BYTES, MAX_STRING_BYTES};
 use crate::release::{Plan, ReleaseState};
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::Arc;
 
 /// Where an expression is evaluated: which release, and inside which phase/activity.
@@ -298,63 +299,6 @@ fn phases_context(scope: &Scope<'_>, only: Option<&HashSet<&str>>) -> Value {
         );
     }
     Value::Object(phases)
-}
-
-/// Converts JSON into a CEL value. Whole numbers become CEL `int`s (so `inputs.count + 1` works;
-/// only integers beyond `i64` become `uint`), other numbers `double`s.
-pub fn to_cel(value: &Value) -> cel::Value {
-    match value {
-        Value::Null => cel::Value::Null,
-        Value::Bool(b) => cel::Value::Bool(*b),
-        Value::Number(n) => match (n.as_i64(), n.as_u64()) {
-            (Some(i), _) => cel::Value::Int(i),
-            (None, Some(u)) => cel::Value::UInt(u),
-            _ => cel::Value::Float(n.as_f64().unwrap_or(f64::NAN)),
-        },
-        Value::String(s) => cel::Value::String(Arc::new(s.clone())),
-        Value::Array(items) => cel::Value::List(Arc::new(items.iter().map(to_cel).collect())),
-        Value::Object(map) => {
-            let entries: HashMap<cel::objects::Key, cel::Value> =
-                map.iter().map(|(k, v)| (cel::objects::Key::String(Arc::new(k.clone())), to_cel(v))).collect();
-            cel::Value::Map(cel::objects::Map { map: Arc::new(entries) })
-        }
-    }
-}
-
-/// Converts a CEL value into JSON (map keys sorted, so results are deterministic).
-pub fn to_json(value: &cel::Value) -> Result<Value, String> {
-    Ok(match value {
-        cel::Value::Null => Value::Null,
-        cel::Value::Bool(b) => Value::Bool(*b),
-        cel::Value::Int(i) => Value::from(*i),
-        cel::Value::UInt(u) => Value::from(*u),
-        cel::Value::Float(f) => serde_json::Number::from_f64(*f).map(Value::Number).unwrap_or(Value::Null),
-        cel::Value::String(s) => Value::String(s.to_string()),
-        cel::Value::Bytes(b) => Value::String(String::from_utf8_lossy(b).into_owned()),
-        cel::Value::List(items) => Value::Array(items.iter().map(to_json).collect::<Result<_, _>>()?),
-        cel::Value::Map(m) => {
-            let mut entries: Vec<(String, Value)> = m
-                .map
-                .iter()
-                .map(|(k, v)| {
-                    let key = match k {
-                        cel::objects::Key::String(s) => s.to_string(),
-                        cel::objects::Key::Int(i) => i.to_string(),
-                        cel::objects::Key::Uint(u) => u.to_string(),
-                        cel::objects::Key::Bool(b) => b.to_string(),
-                    };
-                    to_json(v).map(|v| (key, v))
-                })
-                .collect::<Result<_, _>>()?;
-            entries.sort_by(|a, b| a.0.cmp(&b.0));
-            Value::Object(entries.into_iter().collect())
-        }
-        cel::Value::Timestamp(t) => Value::String(t.to_rfc3339()),
-        cel::Value::Duration(d) => {
-            Value::String(crate::model::Duration::from_secs(d.num_seconds().max(0) as u64).to_string())
-        }
-        other => return Err(format!("the expression gave a value that cannot be stored: {other:?}")),
-    })
 }
 
 #[cfg(test)]

@@ -209,3 +209,49 @@ fn templates_take_every_cel_string_form_and_comments_as_if_does() {
     }
     assert!(eval_condition("r'\\' == '\\\\' && '''it's''' == \"it's\" // }", &scope).unwrap());
 }
+
+/// The documented mapping of CEL values to JSON (see `super::super::value`).
+#[test]
+fn every_cel_value_maps_to_json_as_documented() {
+    let s = state();
+    let scope = Scope::release(&s);
+    let cases = [
+        ("null", json!(null)),
+        ("[true, 1, -2, 3u, 18446744073709551615u, 2.5, 2.0, 'x']", json!([true, 1, -2, 3, u64::MAX, 2.5, 2.0, "x"])),
+        ("b'abc'", json!("YWJj")),
+        ("b'\\xff'", json!("/w==")),
+        ("timestamp('2025-01-01T10:00:00+02:00')", json!("2025-01-01T08:00:00Z")),
+        ("timestamp('2025-01-01T10:00:00.250Z')", json!("2025-01-01T10:00:00.250Z")),
+        ("duration('90m')", json!("1h 30m")),
+        ("duration('0s')", json!("0s")),
+        ("{1: 'a', true: 'b', 'k': [1u, {2: null}]}", json!({"1": "a", "k": [1, {"2": null}], "true": "b"})),
+        ("{'b': 1, 'a': 2}", json!({"a": 2, "b": 1})),
+    ];
+    for (source, want) in cases {
+        let got = eval_cel(source, &scope).unwrap_or_else(|e| panic!("{source}: {e}"));
+        assert_eq!(got, want, "{source}");
+        assert_eq!(serde_json::to_string(&got).unwrap(), serde_json::to_string(&want).unwrap(), "{source}");
+    }
+}
+
+#[test]
+fn values_json_cannot_hold_are_expression_errors_naming_where() {
+    let s = state();
+    let scope = Scope::release(&s);
+    for (source, words) in [
+        ("0.0 / 0.0", &["`0.0 / 0.0`", "NaN"][..]),
+        ("1.0 / 0.0", &["Infinity"]),
+        ("[1.0, -1.0 / 0.0]", &["-Infinity", "[1]"]),
+        ("{'a': {'r': 0.0 / 0.0}}", &["NaN", ".a.r"]),
+        ("{1: 'a', '1': 'b'}", &["key", "`1`", "twice"]),
+        ("duration('-1s')", &["negative"]),
+        ("duration('1.5s')", &["fraction"]),
+        ("optional.of(1)", &["cannot be stored"]),
+    ] {
+        let err = eval_cel(source, &scope).unwrap_err();
+        for w in words {
+            assert!(err.contains(w), "{source}: `{w}` not in {err}");
+        }
+        assert!(err.contains("the release"), "{err}");
+    }
+}

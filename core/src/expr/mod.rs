@@ -31,6 +31,7 @@ pub mod functions;
 pub mod lex;
 pub mod refs;
 pub mod template;
+pub mod value;
 
 /// Largest expression accepted, in bytes. Longer expressions are refused at validation time.
 pub const MAX_EXPRESSION_BYTES: usize = 4096;
