@@ -26,7 +26,7 @@ use super::compile::{self, Compiled};
 use super::refs::{self, Segment};
 use super::template::{Segment as TextSegment, parse_template};
 pub use super::value::{to_cel, to_json};
-use super::{MAX_LIST_ITEMS, MAX_RESULT_BYTES, MAX_STRING_BYTES};
+use super::{MAX_LIST_ITEMS, MAX_RENDERED_BYTES, MAX_RESULT_BYTES, MAX_STRING_BYTES};
 use crate::release::{Plan, ReleaseState};
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
@@ -82,41 +82,101 @@ pub fn eval_condition(source: &str, scope: &Scope<'_>) -> Result<bool, String> {
 }
 
 /// Interpolates every string inside `value`: `${...}` parts are evaluated; a string that is exactly
-/// one `${...}` takes the expression's typed value.
+/// one `${...}` takes the expression's typed value. What interpolation makes (rendered strings and
+/// typed values, not the strings without `${`) is at most [`MAX_RENDERED_BYTES`] in all.
 pub fn interpolate(value: &Value, scope: &Scope<'_>) -> Result<Value, String> {
-    interpolate_with(value, scope, Vars::InScope)
+    interpolate_with(value, scope, Vars::InScope, &mut Budget::new())
 }
 
-fn interpolate_with(value: &Value, scope: &Scope<'_>, with_vars: Vars<'_>) -> Result<Value, String> {
-    match value {
-        Value::String(s) if super::template::has_interpolation(s) => interpolate_str(s, scope, with_vars),
-        Value::Array(items) => {
-            items.iter().map(|v| interpolate_with(v, scope, with_vars)).collect::<Result<_, _>>().map(Value::Array)
+/// What is left of the bound on one rendered value ([`MAX_RENDERED_BYTES`]).
+struct Budget {
+    left: usize,
+}
+
+impl Budget {
+    fn new() -> Self {
+        Budget { left: MAX_RENDERED_BYTES }
+    }
+
+    /// Takes `n` bytes, before they are added; the error names the bound and what was rendered.
+    fn take(&mut self, n: usize, text: &str, scope: &Scope<'_>) -> Result<(), String> {
+        match self.left.checked_sub(n) {
+            Some(left) => {
+                self.left = left;
+                Ok(())
+            }
+            None => Err(format!(
+                "`{}` in {}: rendering gives more than {MAX_RENDERED_BYTES} bytes (1 MiB), the most one rendered \
+                 value (an activity's `with:`, a phase output, a `wait` time, or the variables in scope) may hold",
+                excerpt(text),
+                location(scope)
+            )),
         }
+    }
+}
+
+/// The start of a long template, for messages.
+fn excerpt(text: &str) -> String {
+    const MAX: usize = 80;
+    if text.len() <= MAX {
+        return text.to_string();
+    }
+    let mut end = MAX;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
+fn interpolate_with(
+    value: &Value,
+    scope: &Scope<'_>,
+    with_vars: Vars<'_>,
+    budget: &mut Budget,
+) -> Result<Value, String> {
+    match value {
+        Value::String(s) if super::template::has_interpolation(s) => interpolate_str(s, scope, with_vars, budget),
+        Value::Array(items) => items
+            .iter()
+            .map(|v| interpolate_with(v, scope, with_vars, budget))
+            .collect::<Result<_, _>>()
+            .map(Value::Array),
         Value::Object(map) => map
             .iter()
-            .map(|(k, v)| interpolate_with(v, scope, with_vars).map(|v| (k.clone(), v)))
+            .map(|(k, v)| interpolate_with(v, scope, with_vars, budget).map(|v| (k.clone(), v)))
             .collect::<Result<Map<_, _>, _>>()
             .map(Value::Object),
         other => Ok(other.clone()),
     }
 }
 
-fn interpolate_str(text: &str, scope: &Scope<'_>, with_vars: Vars<'_>) -> Result<Value, String> {
-    let segments = parse_template(text).map_err(|e| format!("`{text}` in {}: {e}", location(scope)))?;
+fn interpolate_str(text: &str, scope: &Scope<'_>, with_vars: Vars<'_>, budget: &mut Budget) -> Result<Value, String> {
+    let segments = parse_template(text).map_err(|e| format!("`{}` in {}: {e}", excerpt(text), location(scope)))?;
     if let [TextSegment::Expr { source, .. }] = segments.as_slice() {
         if text.trim() == text {
-            return eval_in(source, scope, with_vars);
+            let (value, size) = eval_sized(source, scope, with_vars)?;
+            budget.take(size, text, scope)?;
+            return Ok(value);
         }
     }
     let mut out = String::new();
     for s in segments {
         match s {
-            TextSegment::Text(t) => out.push_str(&t),
-            TextSegment::Expr { source, .. } => match eval_in(&source, scope, with_vars)? {
-                Value::String(v) => out.push_str(&v),
+            TextSegment::Text(t) => {
+                budget.take(t.len(), text, scope)?;
+                out.push_str(&t);
+            }
+            TextSegment::Expr { source, .. } => match eval_sized(&source, scope, with_vars)?.0 {
+                Value::String(v) => {
+                    budget.take(v.len(), text, scope)?;
+                    out.push_str(&v);
+                }
                 Value::Null => {}
-                other => out.push_str(&other.to_string()),
+                other => {
+                    let v = other.to_string();
+                    budget.take(v.len(), text, scope)?;
+                    out.push_str(&v);
+                }
             },
         }
     }
@@ -139,6 +199,11 @@ fn location(scope: &Scope<'_>) -> String {
 }
 
 fn eval_in(source: &str, scope: &Scope<'_>, with_vars: Vars<'_>) -> Result<Value, String> {
+    eval_sized(source, scope, with_vars).map(|(value, _)| value)
+}
+
+/// Evaluates `source`; the value and its size as JSON.
+fn eval_sized(source: &str, scope: &Scope<'_>, with_vars: Vars<'_>) -> Result<(Value, usize), String> {
     let located = |message: String| format!("`{source}` in {}: {message}", location(scope));
     let program = compile::cached(source).map_err(located)?;
     let bindings = bindings(&program, scope, with_vars).map_err(located)?;
@@ -153,10 +218,11 @@ fn eval_in(source: &str, scope: &Scope<'_>, with_vars: Vars<'_>) -> Result<Value
     .map_err(located)?
     .map_err(located)?;
     check_size("the result", &result).map_err(located)?;
-    if serde_json::to_string(&result).map(|s| s.len()).unwrap_or(0) > MAX_RESULT_BYTES {
+    let size = serde_json::to_string(&result).map(|s| s.len()).unwrap_or(0);
+    if size > MAX_RESULT_BYTES {
         return Err(located(format!("the result is larger than {MAX_RESULT_BYTES} bytes")));
     }
-    Ok(result)
+    Ok((result, size))
 }
 
 /// The context values `program` reads, and only those.
@@ -244,35 +310,42 @@ fn check_size(what: &str, value: &Value) -> Result<(), String> {
 }
 
 /// The variables in scope, evaluated in definition order (global, phase, activity): each may use
-/// the ones before it through `vars`.
+/// the ones before it through `vars`. The variables rendered here are at most
+/// [`MAX_RENDERED_BYTES`] together (as for one [`interpolate`]d value).
 pub fn variables(scope: &Scope<'_>) -> Result<Map<String, Value>, String> {
     let plan = scope.plan();
     let state = scope.state;
     let mut vars = Map::new();
+    let budget = &mut Budget::new();
     // Global variables are evaluated once at activation and phase variables once when the phase
     // starts; both are recorded in those events and used from the state afterwards, so a later
     // evaluation (or a replay) never computes them again.
     if state.started_at.is_some() {
         vars.extend(state.variables.iter().map(|(k, v)| (k.clone(), v.clone())));
     } else {
-        add_layer(&plan.process.variables, scope, &mut vars)?;
+        add_layer(&plan.process.variables, scope, &mut vars, budget)?;
     }
     if let Some(p) = scope.phase {
         if state.phases[p].started_at.is_some() {
             vars.extend(state.phases[p].variables.iter().map(|(k, v)| (k.clone(), v.clone())));
         } else {
-            add_layer(&plan.phase_def(p).variables, scope, &mut vars)?;
+            add_layer(&plan.phase_def(p).variables, scope, &mut vars, budget)?;
         }
         if let Some(a) = scope.activity {
-            add_layer(&plan.activity_def(p, a).variables, scope, &mut vars)?;
+            add_layer(&plan.activity_def(p, a).variables, scope, &mut vars, budget)?;
         }
     }
     Ok(vars)
 }
 
-fn add_layer(layer: &IndexMap<String, Value>, scope: &Scope<'_>, vars: &mut Map<String, Value>) -> Result<(), String> {
+fn add_layer(
+    layer: &IndexMap<String, Value>,
+    scope: &Scope<'_>,
+    vars: &mut Map<String, Value>,
+    budget: &mut Budget,
+) -> Result<(), String> {
     for (name, raw) in layer {
-        let value = interpolate_with(raw, scope, Vars::Given(vars))?;
+        let value = interpolate_with(raw, scope, Vars::Given(vars), budget)?;
         vars.insert(name.clone(), value);
     }
     Ok(())

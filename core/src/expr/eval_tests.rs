@@ -255,3 +255,46 @@ fn values_json_cannot_hold_are_expression_errors_naming_where() {
         assert!(err.contains("the release"), "{err}");
     }
 }
+
+/// The error of `result`, without printing a huge value when there is none.
+fn refused<T>(result: Result<T, String>) -> String {
+    match result {
+        Err(e) => e,
+        Ok(_) => panic!("rendered, though over the bound"),
+    }
+}
+
+/// Issue 15: limits per expression multiply in a template; the rendered value has a bound of its own.
+#[test]
+fn a_rendered_value_is_bounded_whatever_the_number_of_expressions() {
+    let mut s = state();
+    s.inputs.insert("s".into(), json!("x".repeat(MAX_STRING_BYTES)));
+    let scope = Scope::activity(&s, 0, 0);
+    let many = "${inputs.s}".repeat(20);
+    let err = refused(interpolate(&json!({"v": many}), &scope));
+    assert!(err.contains(&MAX_RENDERED_BYTES.to_string()) && err.contains("activity `branch-cut/cut`"), "{err}");
+    assert!(err.len() < 1000, "the message quotes an excerpt, not the template: {} bytes", err.len());
+    // Spread over many strings of one value: the same bound.
+    let spread: Map<String, Value> = (0..20).map(|i| (format!("k{i}"), json!("${inputs.s}"))).collect();
+    let err = refused(interpolate(&Value::Object(spread), &scope));
+    assert!(err.contains(&MAX_RENDERED_BYTES.to_string()), "{err}");
+    // Under the bound: fine.
+    let few = interpolate(&json!({"v": "${inputs.s}".repeat(4), "n": "${inputs.count}"}), &scope).unwrap();
+    assert_eq!(few["v"].as_str().map(str::len), Some(4 * MAX_STRING_BYTES));
+}
+
+#[test]
+fn the_variables_in_scope_are_bounded_together() {
+    let mut text = String::from("id: vars\ninputs:\n  s: { type: string, default: x }\nvariables:\n");
+    for i in 0..20 {
+        text.push_str(&format!("  v{i}: \"${{inputs.s}}\"\n"));
+    }
+    text.push_str("phases:\n  - id: p\n    activities:\n      - { id: a, kind: automated, executor: x }\n");
+    let process = crate::load_process(&text).unwrap().process;
+    let mut s = ReleaseState::new("r", Plan::new(Arc::new(process), 1));
+    s.inputs.insert("s".into(), json!("x".repeat(MAX_STRING_BYTES)));
+    let err = refused(variables(&Scope::release(&s)));
+    assert!(err.contains(&MAX_RENDERED_BYTES.to_string()), "{err}");
+    s.inputs.insert("s".into(), json!("short"));
+    assert_eq!(variables(&Scope::release(&s)).unwrap().len(), 20);
+}

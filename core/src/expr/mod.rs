@@ -20,6 +20,7 @@
 //! | string built by a function, or exposed to / given by an expression | [`MAX_STRING_BYTES`] | while evaluating |
 //! | items of a list or map exposed to / given by an expression | [`MAX_LIST_ITEMS`] | while evaluating |
 //! | size of a result (as JSON) | [`MAX_RESULT_BYTES`] | after evaluating |
+//! | what interpolation makes for one rendered value (an activity's `with:`, a phase output, a `wait` time; the variables of one scope together): rendered strings, text around `${…}` in them, typed values as JSON | [`MAX_RENDERED_BYTES`] | while rendering, before each piece is added |
 //!
 //! Parsing and evaluation run on a thread with a stack of its own
 //! ([`compile::SANDBOX_STACK_BYTES`]), so no expression can overflow the caller's stack; a panic
@@ -53,6 +54,11 @@ pub const MAX_LIST_ITEMS: usize = 1000;
 
 /// Largest result of one expression, measured as JSON.
 pub const MAX_RESULT_BYTES: usize = 256 * 1024;
+
+/// Largest rendered value: the strings and values made by interpolating one value (an activity's
+/// `with:`, a phase output, a `wait` time) or the variables in one scope, all together, counted
+/// while rendering and before each piece is added.
+pub const MAX_RENDERED_BYTES: usize = 1024 * 1024;
 
 /// Checks that `source` is a syntactically valid CEL expression within the sandbox limits.
 /// Returns a message saying what is wrong otherwise.
