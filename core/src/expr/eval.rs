@@ -1,6 +1,6 @@
 //! Evaluating CEL expressions and `${...}` templates against a release.
 //!
-//! The context of DESIGN §5:
+//! What an expression can read:
 //!
 //! | name | what | when |
 //! |---|---|---|
@@ -17,20 +17,23 @@
 //! `phases.`/`activities.` (see [`super::compile`]). Only the names an expression mentions are
 //! built, and `phases` only holds the phases it names (all of them only when it indexes `phases`
 //! dynamically), so evaluating an expression costs nothing per phase of the process it ignores.
+//! The values are bound without copying their strings ([`super::context`]), and the variables in
+//! scope are computed once per call (one [`interpolate`]d value, one condition), however many of
+//! its expressions read `vars`.
 //!
 //! Evaluation is sandboxed (see [`super`] for the limits); a failure is an error value naming the
 //! expression and where it was evaluated (the caller fails the activity with `expression_error`),
 //! never a panic.
 
-use super::compile::{self, Compiled};
-use super::refs::{self, Segment};
+use super::compile;
+use super::context;
 use super::template::{Segment as TextSegment, parse_template};
 pub use super::value::{to_cel, to_json};
-use super::{MAX_LIST_ITEMS, MAX_RENDERED_BYTES, MAX_RESULT_BYTES, MAX_STRING_BYTES};
+use super::{MAX_RENDERED_BYTES, MAX_RESULT_BYTES};
 use crate::release::{Plan, ReleaseState};
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
-use std::collections::HashSet;
+use std::cell::OnceCell;
 use std::sync::Arc;
 
 /// Where an expression is evaluated: which release, and inside which phase/activity.
@@ -67,15 +70,31 @@ impl<'a> Scope<'a> {
 /// How `vars` is provided to an expression.
 #[derive(Clone, Copy)]
 enum Vars<'m> {
-    /// Compute the variables in scope (only if the expression mentions `vars`).
-    InScope,
+    /// The variables in scope, computed when an expression first reads `vars`, then kept for
+    /// the other expressions of the same call.
+    InScope(&'m OnceCell<Map<String, Value>>),
     /// Use these (while the variables themselves are being computed).
     Given(&'m Map<String, Value>),
 }
 
+impl<'m> Vars<'m> {
+    /// The variables, computing them if needed.
+    fn get(self, scope: &Scope<'_>) -> Result<&'m Map<String, Value>, String> {
+        match self {
+            Vars::Given(vars) => Ok(vars),
+            Vars::InScope(cell) => {
+                if cell.get().is_none() {
+                    let _ = cell.set(variables(scope)?);
+                }
+                cell.get().ok_or_else(|| "the variables in scope could not be kept".to_string())
+            }
+        }
+    }
+}
+
 /// Evaluates a CEL condition (`if`); it must give a boolean.
 pub fn eval_condition(source: &str, scope: &Scope<'_>) -> Result<bool, String> {
-    match eval_in(source, scope, Vars::InScope)? {
+    match eval_in(source, scope, Vars::InScope(&OnceCell::new()))? {
         Value::Bool(b) => Ok(b),
         other => Err(format!("a condition must be true or false; `{source}` in {} gave {other}", location(scope))),
     }
@@ -85,7 +104,7 @@ pub fn eval_condition(source: &str, scope: &Scope<'_>) -> Result<bool, String> {
 /// one `${...}` takes the expression's typed value. What interpolation makes (rendered strings and
 /// typed values, not the strings without `${`) is at most [`MAX_RENDERED_BYTES`] in all.
 pub fn interpolate(value: &Value, scope: &Scope<'_>) -> Result<Value, String> {
-    interpolate_with(value, scope, Vars::InScope, &mut Budget::new())
+    interpolate_with(value, scope, Vars::InScope(&OnceCell::new()), &mut Budget::new())
 }
 
 /// What is left of the bound on one rendered value ([`MAX_RENDERED_BYTES`]).
@@ -185,7 +204,7 @@ fn interpolate_str(text: &str, scope: &Scope<'_>, with_vars: Vars<'_>, budget: &
 
 /// Evaluates one CEL expression to a JSON value, with the variables in scope.
 pub fn eval_cel(source: &str, scope: &Scope<'_>) -> Result<Value, String> {
-    eval_in(source, scope, Vars::InScope)
+    eval_in(source, scope, Vars::InScope(&OnceCell::new()))
 }
 
 /// Where the scope is, for messages: `phase `beta``, `activity `beta/deploy``, `the release`.
@@ -202,111 +221,26 @@ fn eval_in(source: &str, scope: &Scope<'_>, with_vars: Vars<'_>) -> Result<Value
     eval_sized(source, scope, with_vars).map(|(value, _)| value)
 }
 
-/// Evaluates `source`; the value and its size as JSON.
+/// Evaluates `source`; the value and its size as JSON. Runs on the caller's thread, with enough
+/// stack for the deepest expression the limits allow ([`compile::with_stack`]).
 fn eval_sized(source: &str, scope: &Scope<'_>, with_vars: Vars<'_>) -> Result<(Value, usize), String> {
     let located = |message: String| format!("`{source}` in {}: {message}", location(scope));
     let program = compile::cached(source).map_err(located)?;
-    let bindings = bindings(&program, scope, with_vars).map_err(located)?;
-    let result = compile::on_sandbox_stack(|| {
+    let result = compile::with_stack(compile::EVAL_STACK_BYTES, || {
         let mut ctx = super::functions::context();
-        for (name, value) in &bindings {
-            ctx.add_variable_from_value(*name, to_cel(value));
-        }
+        context::bind(&mut ctx, &program, scope, || with_vars.get(scope))?;
         let value = cel::Value::resolve(&program.ast, &ctx).map_err(|e| e.to_string())?;
-        to_json(&value)
+        let json = to_json(&value)?;
+        context::check_size("the result", [&json])?;
+        Ok::<_, String>(json)
     })
     .map_err(located)?
     .map_err(located)?;
-    check_size("the result", &result).map_err(located)?;
     let size = serde_json::to_string(&result).map(|s| s.len()).unwrap_or(0);
     if size > MAX_RESULT_BYTES {
         return Err(located(format!("the result is larger than {MAX_RESULT_BYTES} bytes")));
     }
     Ok((result, size))
-}
-
-/// The context values `program` reads, and only those.
-fn bindings(program: &Compiled, scope: &Scope<'_>, with_vars: Vars<'_>) -> Result<Vec<(&'static str, Value)>, String> {
-    let references = refs::references(&program.ast);
-    let roots: HashSet<&str> = references.iter().map(|r| r.root.as_str()).collect();
-    let state = scope.state;
-    let mut out: Vec<(&'static str, Value)> = Vec::new();
-    if roots.contains("inputs") {
-        out.push(("inputs", Value::Object(state.inputs.iter().map(|(k, v)| (k.clone(), v.clone())).collect())));
-    }
-    if roots.contains("release") {
-        out.push((
-            "release",
-            serde_json::json!({
-                "id": state.id,
-                "name": state.name,
-                "kind": state.kind.as_str(),
-                "version": state.process_version,
-                "start": state.schedule.as_ref().map(|s| s.start).or(state.started_at).map(|t| t.to_rfc3339()),
-                "attempt": state.attempt,
-            }),
-        ));
-    }
-    if roots.contains("group") {
-        // The occurrence number is not recorded on the release yet: `null` until it is.
-        out.push(("group", serde_json::json!({ "name": state.group, "occurrence": state.occurrence })));
-    }
-    if roots.contains("phases") {
-        // Only the phases named; every phase when one is picked at run time (`phases[x]`).
-        let named: Option<HashSet<&str>> = references
-            .iter()
-            .filter(|r| r.root == "phases")
-            .map(|r| r.segments.first().and_then(Segment::name))
-            .collect();
-        out.push(("phases", phases_context(scope, named.as_ref())));
-    }
-    if roots.contains("activities") {
-        if let Some(p) = scope.phase {
-            out.push(("activities", activities_context(state, p)));
-        }
-    }
-    if roots.contains("vars") {
-        match with_vars {
-            Vars::InScope => out.push(("vars", Value::Object(variables(scope)?))),
-            Vars::Given(vars) => out.push(("vars", Value::Object(vars.clone()))),
-        }
-    }
-    for (name, value) in &out {
-        check_size(name, value)?;
-    }
-    Ok(out)
-}
-
-/// Refuses strings longer than [`MAX_STRING_BYTES`] and lists/maps with more than
-/// [`MAX_LIST_ITEMS`] items anywhere inside `value`.
-fn check_size(what: &str, value: &Value) -> Result<(), String> {
-    let mut stack = vec![value];
-    while let Some(v) = stack.pop() {
-        match v {
-            Value::String(s) if s.len() > MAX_STRING_BYTES => {
-                return Err(format!(
-                    "{what} holds a string of {} bytes; expressions handle at most {MAX_STRING_BYTES}",
-                    s.len()
-                ));
-            }
-            Value::Array(items) if items.len() > MAX_LIST_ITEMS => {
-                return Err(format!(
-                    "{what} holds a list of {} items; expressions handle at most {MAX_LIST_ITEMS}",
-                    items.len()
-                ));
-            }
-            Value::Object(map) if map.len() > MAX_LIST_ITEMS => {
-                return Err(format!(
-                    "{what} holds a map of {} entries; expressions handle at most {MAX_LIST_ITEMS}",
-                    map.len()
-                ));
-            }
-            Value::Array(items) => stack.extend(items),
-            Value::Object(map) => stack.extend(map.values()),
-            _ => {}
-        }
-    }
-    Ok(())
 }
 
 /// The variables in scope, evaluated in definition order (global, phase, activity): each may use
@@ -349,29 +283,6 @@ fn add_layer(
         vars.insert(name.clone(), value);
     }
     Ok(())
-}
-
-fn activities_context(state: &ReleaseState, p: usize) -> Value {
-    let mut acts = Map::new();
-    for a in &state.phases[p].activities {
-        acts.insert(a.id.clone(), serde_json::json!({ "outputs": a.outputs, "status": a.status.as_str() }));
-    }
-    Value::Object(acts)
-}
-
-fn phases_context(scope: &Scope<'_>, only: Option<&HashSet<&str>>) -> Value {
-    let state = scope.state;
-    let mut phases = Map::new();
-    for (p, ph) in state.phases.iter().enumerate() {
-        if only.is_some_and(|ids| !ids.contains(ph.id.as_str())) {
-            continue;
-        }
-        phases.insert(
-            ph.id.clone(),
-            serde_json::json!({ "outputs": ph.outputs, "status": ph.status.as_str(), "activities": activities_context(state, p) }),
-        );
-    }
-    Value::Object(phases)
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Scope and precedence rules of the expression context.
 
 use super::*;
+use crate::expr::{MAX_LIST_ITEMS, MAX_STRING_BYTES};
 use crate::release::{Plan, ReleaseState};
 use serde_json::json;
 
@@ -178,11 +179,13 @@ fn only_the_phases_named_are_built() {
     let scope = Scope::activity(&s, 1, 0);
     let built = |source: &str| {
         let program = compile::cached(source).unwrap();
-        let b = bindings(&program, &scope, Vars::InScope).unwrap();
-        b.iter()
-            .find(|(n, _)| *n == "phases")
-            .map(|(_, v)| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>())
-            .unwrap_or_default()
+        let read = context::phases_read(&program);
+        s.phases
+            .iter()
+            .filter(|_| program.references.iter().any(|r| r.root == "phases"))
+            .filter(|ph| read.as_ref().is_none_or(|ids| ids.contains(ph.id.as_str())))
+            .map(|ph| ph.id.clone())
+            .collect::<Vec<_>>()
     };
     assert_eq!(built("phases.beta.status"), vec!["beta"]);
     assert_eq!(built("phases.branch-cut.outputs.commit + phases.beta.status"), vec!["branch-cut", "beta"]);
@@ -297,4 +300,42 @@ fn the_variables_in_scope_are_bounded_together() {
     assert!(err.contains(&MAX_RENDERED_BYTES.to_string()), "{err}");
     s.inputs.insert("s".into(), json!("short"));
     assert_eq!(variables(&Scope::release(&s)).unwrap().len(), 20);
+}
+
+/// The deepest expressions the text limits let through, on a small stack: a coded error or a
+/// value, never a stack overflow (debug and release builds alike).
+#[test]
+fn deep_expressions_are_errors_not_stack_overflows() {
+    let max = crate::expr::MAX_EXPRESSION_BYTES;
+    let deep = [
+        format!("inputs{}", ".count".repeat((max - 6) / 6)),
+        format!("inputs.services{}", "[0]".repeat((max - 15) / 3)),
+        format!("'a'{}", ".trim()".repeat((max - 3) / 7)),
+        format!("1{}", "+1".repeat(crate::expr::MAX_EXPRESSION_OPERATORS)),
+        format!(
+            "{}1{}",
+            "(".repeat(crate::expr::MAX_EXPRESSION_NESTING),
+            ")".repeat(crate::expr::MAX_EXPRESSION_NESTING)
+        ),
+        format!("{}inputs{}{}", "(".repeat(30), ".count".repeat(600), ")".repeat(30)),
+    ];
+    let handle = std::thread::Builder::new().stack_size(256 * 1024).spawn(move || {
+        let s = state();
+        let scope = Scope::activity(&s, 0, 0);
+        deep.iter()
+            .map(|src| {
+                let cel = eval_cel(src, &scope);
+                let template = interpolate(&json!(format!("${{{src}}}")), &scope);
+                (src.len(), cel.map(|_| ()), template.map(|_| ()))
+            })
+            .collect::<Vec<_>>()
+    });
+    let results = handle.unwrap().join().expect("no overflow, no panic");
+    for (len, cel, template) in results {
+        for r in [cel, template] {
+            if let Err(e) = r {
+                assert!(e.contains("deep") || e.contains("operators") || e.contains("nests"), "{len} bytes: {e}");
+            }
+        }
+    }
 }
