@@ -231,3 +231,20 @@ fn cel_spec_simple_conformance() {
     assert!(unused.is_empty(), "entries of skip.json that skip nothing failing: {unused:?}");
     assert!(passed * 100 >= total * 80, "only {passed} of {total} cases pass");
 }
+
+/// The `${…}` splitter lexes as CEL does: every conformance expression (all string forms, raw
+/// and bytes literals, escapes, map literals) wrapped in `${…}` is exactly one expression.
+#[test]
+fn every_conformance_expression_is_one_template_expression() {
+    let mut wrong = Vec::new();
+    for case in cases() {
+        let source = case.test["expr"].as_str().expect("an expression");
+        let template = format!("${{{source}}}");
+        match trainyard::expr::template::parse_template(&template) {
+            Ok(parts) if matches!(parts.as_slice(), [trainyard::expr::template::Segment::Expr { source: s, .. }] if s == source.trim()) =>
+                {}
+            other => wrong.push(format!("{}: `{source}` split as {other:?}", case.id)),
+        }
+    }
+    assert!(wrong.is_empty(), "{} expressions split wrongly:\n{}", wrong.len(), wrong.join("\n"));
+}
