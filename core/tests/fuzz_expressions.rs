@@ -1,5 +1,5 @@
-//! Fuzz target (proptest): arbitrary and near-valid strings through the `${...}` splitter, CEL
-//! compilation and evaluation, and the definition loader. Nothing may panic or overflow a stack;
+//! Fuzz target (proptest): arbitrary and near-valid strings through the CEL lexer, the `${...}`
+//! splitter, CEL compilation and evaluation, and the definition loader. Nothing may panic or overflow a stack;
 //! every failure must be an error value.
 //!
 //! Quick run (part of `cargo test`, 256 cases per target):
@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use std::fmt::Debug;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use trainyard::expr::{self, eval, template};
+use trainyard::expr::{self, eval, lex, template};
 use trainyard::release::{Plan, ReleaseState};
 
 /// Runs `check` over values of `strategy`: one batch, or batches until `FUZZ_SECONDS` have passed.
@@ -136,6 +136,25 @@ const PIECES: &[&str] = &[
     "\u{e9}",
     "\u{1F680}",
     "\n",
+    "r'",
+    "R\"",
+    "b'",
+    "br'",
+    "'''",
+    "\"\"\"",
+    "//",
+    "// }",
+    "\\'",
+    "\\x7d",
+    "0.0 / 0.0",
+    "1.0 / 0.0",
+    "b'\\xff'",
+    "{1: 'a', '1': 'b'}",
+    "duration('-1s')",
+    "timestamp('2025-01-01T00:00:00Z')",
+    "optional.of(1)",
+    ".a.a.a.a.a.a.a.a",
+    "[0][0][0][0]",
 ];
 
 fn near_valid() -> impl Strategy<Value = String> {
@@ -175,17 +194,28 @@ fn state() -> ReleaseState {
     s
 }
 
+/// The lexer's spans cover the text in order, on character boundaries; the splitter's segments
+/// point inside the text.
 #[test]
-fn template_splitter_never_panics() {
-    fuzz(any_text(), |s| match template::parse_template(&s) {
-        Ok(segments) => {
-            for seg in segments {
-                if let template::Segment::Expr { offset, source } = seg {
-                    assert!(offset < s.len() && !source.is_empty());
+fn lexer_and_template_splitter_never_panic() {
+    fuzz(any_text(), |s| {
+        let mut at = 0;
+        for span in lex::spans(&s) {
+            assert_eq!(span.start, at, "spans are contiguous in {s:?}");
+            assert!(span.end > span.start && s.is_char_boundary(span.end), "{span:?} in {s:?}");
+            at = span.end;
+        }
+        assert_eq!(at, s.len(), "spans cover {s:?}");
+        match template::parse_template(&s) {
+            Ok(segments) => {
+                for seg in segments {
+                    if let template::Segment::Expr { offset, source } = seg {
+                        assert!(offset < s.len() && !source.is_empty());
+                    }
                 }
             }
+            Err(e) => assert!(e.offset <= s.len()),
         }
-        Err(e) => assert!(e.offset <= s.len()),
     });
 }
 

@@ -1,16 +1,20 @@
 //! Compiling an expression inside the sandbox: size limits checked before parsing, hyphenated
-//! ids rewritten, the parse run on a thread with a known stack, and the evaluation cost estimated
-//! from the syntax tree.
+//! ids rewritten, the parse run with enough stack (on the caller's thread, on a stack segment of
+//! its own when the caller's is short: [`with_stack`]), the depth of the syntax tree bounded and
+//! the evaluation cost estimated from it.
 //!
 //! **Hyphenated ids.** Phase and activity ids may hold `-` (`branch-cut`), which CEL would read as
 //! a minus. Right after `phases.` or `activities.` (no spaces around the dot), a run of id
 //! characters `[A-Za-z0-9_-]` that holds a `-` or starts with a digit is taken as one id and
 //! rewritten into index syntax before compiling: `phases.branch-cut.activities.deploy-qa.outputs.url`
 //! is compiled as `phases['branch-cut'].activities['deploy-qa'].outputs.url`. Text inside string
-//! literals is never rewritten. Write `phases.a - b` (with spaces) for a subtraction.
+//! literals (of every CEL form) and comments is never rewritten. Write `phases.a - b` (with spaces) for a subtraction.
 
+use super::lex::SpanKind;
+use super::refs;
 use super::{
-    MAX_EVALUATION_COST, MAX_EXPRESSION_BYTES, MAX_EXPRESSION_NESTING, MAX_EXPRESSION_OPERATORS, MAX_LIST_ITEMS,
+    MAX_EVALUATION_COST, MAX_EXPRESSION_BYTES, MAX_EXPRESSION_DEPTH, MAX_EXPRESSION_NESTING, MAX_EXPRESSION_OPERATORS,
+    MAX_LIST_ITEMS,
 };
 use cel::IdedExpr;
 use cel::common::ast::{EntryExpr, Expr};
@@ -18,13 +22,18 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
 
-/// Stack given to the thread that parses and evaluates an expression. The interpreter recurses
-/// once per operator; with [`MAX_EXPRESSION_OPERATORS`] this leaves a wide margin even in debug
-/// builds, whatever stack the calling thread has.
-pub const SANDBOX_STACK_BYTES: usize = 32 * 1024 * 1024;
-
 /// Deepest recursion the parser accepts (nested calls, parentheses, ternaries).
 const PARSER_RECURSION: u16 = 48;
+
+/// Stack that parsing an expression within the text limits may need at most, with a margin of
+/// about 3× (measured: at most 1 MiB in release builds, for a 4096-byte `a.b.c…` chain; at most
+/// 5.6 MiB in debug builds, for 32 nested brackets).
+pub const PARSE_STACK_BYTES: usize = if cfg!(debug_assertions) { 16 << 20 } else { 3 << 20 };
+
+/// Stack that evaluating an expression within [`MAX_EXPRESSION_DEPTH`] may need at most, with a
+/// margin of 3× or more (measured: about 1.5 KiB per level, at most 0.3 MiB, in release builds;
+/// 38 KiB per level, at most 5.6 MiB, in debug builds).
+pub const EVAL_STACK_BYTES: usize = if cfg!(debug_assertions) { 16 << 20 } else { 1 << 20 };
 
 /// A parsed expression that passed every sandbox limit.
 #[derive(Debug, Clone)]
@@ -33,26 +42,56 @@ pub struct Compiled {
     pub ast: IdedExpr,
     /// The estimated evaluation cost (see [`MAX_EVALUATION_COST`]).
     pub cost: u64,
+    /// The member paths it reads ([`refs::references`]), computed once.
+    pub references: Vec<refs::PathRef>,
 }
 
-/// Runs `f` on a scoped thread with [`SANDBOX_STACK_BYTES`] of stack; a panic becomes `Err`.
-pub fn on_sandbox_stack<T: Send>(f: impl FnOnce() -> T + Send) -> Result<T, String> {
-    std::thread::scope(|s| {
-        let handle = std::thread::Builder::new()
-            .name("trainyard-expr".into())
-            .stack_size(SANDBOX_STACK_BYTES)
-            .spawn_scoped(s, || std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
-        match handle {
-            Err(e) => Err(format!("no thread is available to evaluate expressions: {e}")),
-            Ok(h) => match h.join() {
-                Ok(Ok(v)) => Ok(v),
-                _ => Err("the expression interpreter failed on this expression".to_string()),
-            },
+/// Runs `f` on the caller's thread when at least `need` bytes of its stack are left, else on a
+/// stack segment of `need` bytes allocated for the call and freed after it (the `stacker` crate);
+/// either way on the calling thread, with no thread spawned. A panic inside `f` becomes `Err`.
+pub fn with_stack<T>(need: usize, f: impl FnOnce() -> T) -> Result<T, String> {
+    stacker::maybe_grow(need, need, || std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)))
+        .map_err(|_| "the expression interpreter failed on this expression".to_string())
+}
+
+/// The depth of the syntax tree (a leaf is 1), computed without recursion.
+pub fn tree_depth(expr: &IdedExpr) -> usize {
+    let mut deepest = 0;
+    let mut todo: Vec<(&IdedExpr, usize)> = vec![(expr, 1)];
+    while let Some((e, depth)) = todo.pop() {
+        deepest = deepest.max(depth);
+        let next = depth + 1;
+        match &e.expr {
+            Expr::Unspecified | Expr::Ident(_) | Expr::Literal(_) => {}
+            Expr::Select(s) => todo.push((&s.operand, next)),
+            Expr::Call(c) => todo.extend(c.args.iter().chain(c.target.as_deref()).map(|a| (a, next))),
+            Expr::List(l) => todo.extend(l.elements.iter().map(|a| (a, next))),
+            Expr::Map(m) => {
+                for entry in &m.entries {
+                    if let EntryExpr::MapEntry(m) = &entry.expr {
+                        todo.push((&m.key, next));
+                        todo.push((&m.value, next));
+                    }
+                }
+            }
+            Expr::Struct(s) => {
+                for entry in &s.entries {
+                    if let EntryExpr::StructField(f) = &entry.expr {
+                        todo.push((&f.value, next));
+                    }
+                }
+            }
+            Expr::Comprehension(c) => {
+                todo.extend([&c.iter_range, &c.accu_init, &c.loop_cond, &c.loop_step, &c.result].map(|a| (a, next)))
+            }
         }
-    })
+    }
+    deepest
 }
 
 /// Rewrites hyphenated ids after `phases.`/`activities.` into index syntax (see the module doc).
+/// Only code is rewritten: string literals of every form and comments are copied as they are
+/// ([`super::lex`]).
 pub fn rewrite_hyphenated_ids(source: &str) -> Cow<'_, str> {
     if !source.contains("phases.") && !source.contains("activities.") {
         return Cow::Borrowed(source);
@@ -60,59 +99,44 @@ pub fn rewrite_hyphenated_ids(source: &str) -> Cow<'_, str> {
     let bytes = source.as_bytes();
     let mut out = String::with_capacity(source.len() + 8);
     let mut changed = false;
-    let mut i = 0;
-    let mut quote: Option<u8> = None;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if let Some(q) = quote {
-            if b == b'\\' && i + 1 < bytes.len() {
-                out.push('\\');
-                i += 1;
-                push_char(source, &mut out, &mut i);
-                continue;
-            }
-            if b == q {
-                quote = None;
-            }
-            push_char(source, &mut out, &mut i);
+    for span in super::lex::spans(source) {
+        if span.kind != SpanKind::Code {
+            out.push_str(&source[span.start..span.end]);
             continue;
         }
-        if b == b'\'' || b == b'"' {
-            quote = Some(b);
-            push_char(source, &mut out, &mut i);
-            continue;
-        }
-        if b == b'.' && i > 0 && (ends_with_word(&source[..i], "phases") || ends_with_word(&source[..i], "activities"))
-        {
-            let start = i + 1;
-            let mut end = start;
-            while end < bytes.len() && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_' || bytes[end] == b'-')
+        let mut i = span.start;
+        let mut copied = span.start;
+        while i < span.end {
+            if bytes[i] == b'.'
+                && (ends_with_word(&source[..i], "phases") || ends_with_word(&source[..i], "activities"))
             {
-                end += 1;
+                let start = i + 1;
+                let mut end = start;
+                while end < span.end && (bytes[end].is_ascii_alphanumeric() || bytes[end] == b'_' || bytes[end] == b'-')
+                {
+                    end += 1;
+                }
+                // A trailing `-` belongs to an operator (`phases.x- 1`), not to the id.
+                while end > start && bytes[end - 1] == b'-' {
+                    end -= 1;
+                }
+                let id = &source[start..end];
+                if !id.is_empty() && (id.contains('-') || id.as_bytes()[0].is_ascii_digit()) {
+                    out.push_str(&source[copied..i]);
+                    out.push_str("['");
+                    out.push_str(id);
+                    out.push_str("']");
+                    i = end;
+                    copied = end;
+                    changed = true;
+                    continue;
+                }
             }
-            // A trailing `-` belongs to an operator (`phases.x- 1`), not to the id.
-            while end > start && bytes[end - 1] == b'-' {
-                end -= 1;
-            }
-            let id = &source[start..end];
-            if !id.is_empty() && (id.contains('-') || id.as_bytes()[0].is_ascii_digit()) {
-                out.push_str("['");
-                out.push_str(id);
-                out.push_str("']");
-                i = end;
-                changed = true;
-                continue;
-            }
+            i += 1;
         }
-        push_char(source, &mut out, &mut i);
+        out.push_str(&source[copied..span.end]);
     }
     if changed { Cow::Owned(out) } else { Cow::Borrowed(source) }
-}
-
-fn push_char(source: &str, out: &mut String, i: &mut usize) {
-    let c = source[*i..].chars().next().unwrap_or(' ');
-    out.push(c);
-    *i += c.len_utf8().max(1);
 }
 
 /// Whether `text` ends with the identifier `word` (not a longer identifier ending with it).
@@ -125,38 +149,31 @@ fn is_operator(c: char) -> bool {
 }
 
 /// Checks the limits that can be seen in the text: length, bracket nesting and operator count.
+/// Only code counts: brackets and operators inside string literals and comments do not.
 pub fn check_text_limits(source: &str) -> Result<(), String> {
     if source.len() > MAX_EXPRESSION_BYTES {
         return Err(format!("expression is {} bytes; at most {MAX_EXPRESSION_BYTES} are allowed", source.len()));
     }
     let (mut depth, mut max_depth, mut operators) = (0usize, 0usize, 0usize);
-    let mut quote: Option<char> = None;
-    let mut escaped = false;
-    let mut prev = ' ';
-    for c in source.chars() {
-        if let Some(q) = quote {
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if c == q {
-                quote = None;
-            }
+    for span in super::lex::spans(source) {
+        if span.kind != SpanKind::Code {
             continue;
         }
-        match c {
-            '\'' | '"' => quote = Some(c),
-            '(' | '[' | '{' => {
-                depth += 1;
-                max_depth = max_depth.max(depth);
+        let mut prev = ' ';
+        for c in source[span.start..span.end].chars() {
+            match c {
+                '(' | '[' | '{' => {
+                    depth += 1;
+                    max_depth = max_depth.max(depth);
+                }
+                ')' | ']' | '}' => depth = depth.saturating_sub(1),
+                // `==`, `&&`, `<=` … count once: only the first character of an operator run counts
+                // (a `-` or `!` always counts: `!!x`, `1--1` nest).
+                _ if is_operator(c) && (!is_operator(prev) || c == '-' || c == '!') => operators += 1,
+                _ => {}
             }
-            ')' | ']' | '}' => depth = depth.saturating_sub(1),
-            // `==`, `&&`, `<=` … count once: only the first character of an operator run counts
-            // (a `-` or `!` always counts: `!!x`, `1--1` nest).
-            _ if is_operator(c) && (!is_operator(prev) || c == '-' || c == '!') => operators += 1,
-            _ => {}
+            prev = c;
         }
-        prev = c;
     }
     if max_depth > MAX_EXPRESSION_NESTING {
         return Err(format!("expression nests {max_depth} levels deep; at most {MAX_EXPRESSION_NESTING} are allowed"));
@@ -169,31 +186,38 @@ pub fn check_text_limits(source: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Compiles `source` within the sandbox limits: text limits, hyphenated-id rewriting, parsing and
-/// the cost estimate. The message of an error says what is wrong (`invalid CEL: …` for syntax).
+/// Compiles `source` within the sandbox limits: text limits, hyphenated-id rewriting, parsing, the
+/// depth of the syntax tree and the cost estimate. The message of an error says what is wrong
+/// (`invalid CEL: …` for syntax). Runs on the caller's thread (see [`with_stack`]).
 pub fn compile(source: &str) -> Result<Compiled, String> {
     check_text_limits(source)?;
     let rewritten = rewrite_hyphenated_ids(source);
-    let parsed = on_sandbox_stack(|| {
-        cel::parser::Parser::new()
+    // Everything that walks the tree recursively, dropping a too deep one included, stays inside.
+    with_stack(PARSE_STACK_BYTES, || {
+        let ast = cel::parser::Parser::new()
             .max_recursion_depth(PARSER_RECURSION)
             .parse(&rewritten)
-            .map(|ast| {
-                let cost = estimate_cost(&ast);
-                (ast, cost)
-            })
-            .map_err(|e| e.to_string())
+            .map_err(|e| format!("invalid CEL: {}", first_lines(&e.to_string())))?;
+        let depth = tree_depth(&ast);
+        if depth > MAX_EXPRESSION_DEPTH {
+            return Err(format!(
+                "expression is {depth} levels deep; at most {MAX_EXPRESSION_DEPTH} are allowed (each step of a \
+                 chain such as `a.b.c`, `x[0][1]`, `s.trim().lowerAscii()` or `a + b + c` is one level: split it \
+                 into variables)"
+            ));
+        }
+        let cost = estimate_cost(&ast);
+        if cost > MAX_EVALUATION_COST {
+            return Err(format!(
+                "expression may take about {cost} evaluation steps; at most {MAX_EVALUATION_COST} are allowed \
+                 (nested `map`/`filter`/`all`/`exists` over lists multiply: a list from the context counts as \
+                 {MAX_LIST_ITEMS} items)"
+            ));
+        }
+        let references = refs::references(&ast);
+        Ok(Compiled { ast, cost, references })
     })
-    .map_err(|_| "invalid CEL: the parser could not read this expression".to_string())?;
-    let (ast, cost) = parsed.map_err(|msg| format!("invalid CEL: {}", first_lines(&msg)))?;
-    if cost > MAX_EVALUATION_COST {
-        return Err(format!(
-            "expression may take about {cost} evaluation steps; at most {MAX_EVALUATION_COST} are allowed \
-             (nested `map`/`filter`/`all`/`exists` over lists multiply: a list from the context counts as \
-             {MAX_LIST_ITEMS} items)"
-        ));
-    }
-    Ok(Compiled { ast, cost })
+    .map_err(|_| "invalid CEL: the parser could not read this expression".to_string())?
 }
 
 /// Compiled expressions, by source: validation and evaluation meet the same few expressions again
@@ -291,6 +315,31 @@ mod tests {
         assert_eq!(rewrite_hyphenated_ids("phases.a-"), "phases.a-");
     }
 
+    /// String literals of every CEL form, and comments, are never rewritten; code after them is.
+    #[test]
+    fn rewriting_follows_cel_string_and_comment_forms() {
+        for s in
+            ["'''it's phases.a-b''' + x", r#""""phases.a-b "quoted" """"#, "x // phases.a-b", "r'\\' + 'phases.a-b'"]
+        {
+            assert_eq!(rewrite_hyphenated_ids(s), s, "{s}");
+        }
+        assert_eq!(rewrite_hyphenated_ids(r"r'\' + phases.a-b"), r"r'\' + phases['a-b']");
+        assert_eq!(rewrite_hyphenated_ids("'''it's''' + phases.a-b"), "'''it's''' + phases['a-b']");
+        assert_eq!(rewrite_hyphenated_ids("x // c\n+ phases.a-b"), "x // c\n+ phases['a-b']");
+    }
+
+    #[test]
+    fn text_limits_count_only_code() {
+        let many = "+".repeat(MAX_EXPRESSION_OPERATORS + 1);
+        assert!(check_text_limits(&format!("'''{many}'''")).is_ok(), "operators in a triple-quoted string");
+        assert!(check_text_limits(&format!("1 // {many}")).is_ok(), "operators in a comment");
+        let nested = "(".repeat(MAX_EXPRESSION_NESTING + 1);
+        assert!(check_text_limits(&format!("r'\\' + '{nested}'")).is_ok(), "brackets in a string after a raw one");
+        assert!(check_text_limits(&format!("r'\\' + {nested}")).unwrap_err().contains("nests"));
+        let chain = format!("1{}", "+1".repeat(MAX_EXPRESSION_OPERATORS));
+        assert!(check_text_limits(&format!("'''it's''' + {chain}")).unwrap_err().contains("operators"));
+    }
+
     #[test]
     fn text_limits() {
         assert!(check_text_limits(&"a".repeat(MAX_EXPRESSION_BYTES + 1)).unwrap_err().contains("bytes"));
@@ -301,11 +350,28 @@ mod tests {
     }
 
     #[test]
-    fn deep_operator_chains_do_not_overflow_the_stack() {
-        // On a small stack, the parser's recursion is the danger: it runs on the sandbox stack.
-        let src = format!("1{}", "+1".repeat(MAX_EXPRESSION_OPERATORS - 1));
-        let got = std::thread::Builder::new().stack_size(256 * 1024).spawn(move || compile(&src).map(|c| c.cost));
-        assert!(got.unwrap().join().unwrap().is_ok());
+    fn deep_chains_are_refused_by_depth_without_overflowing_the_stack() {
+        // On a small stack: parsing takes a stack segment of its own when the caller's is short.
+        let ok = format!("1{}", "+1".repeat(MAX_EXPRESSION_DEPTH - 2));
+        let deep = format!("1{}", "+1".repeat(MAX_EXPRESSION_DEPTH));
+        let chain = format!("inputs{}", ".a".repeat((MAX_EXPRESSION_BYTES - 6) / 2));
+        let got = std::thread::Builder::new().stack_size(128 * 1024).spawn(move || {
+            [compile(&ok).map(|c| c.cost), compile(&deep).map(|c| c.cost), compile(&chain).map(|c| c.cost)]
+        });
+        let [ok, deep, chain] = got.unwrap().join().unwrap();
+        assert!(ok.is_ok(), "{ok:?}");
+        assert!(deep.unwrap_err().contains(&format!("at most {MAX_EXPRESSION_DEPTH}")));
+        assert!(chain.unwrap_err().contains("levels deep"));
+    }
+
+    #[test]
+    fn tree_depth_counts_every_step() {
+        let depth = |s: &str| tree_depth(&compile(s).unwrap().ast);
+        assert_eq!(depth("a"), 1);
+        assert_eq!(depth("a.b.c"), 3);
+        assert_eq!(depth("a + b + c"), 3);
+        assert_eq!(depth("[[1]]"), 3);
+        assert_eq!(depth("{'k': [1]}"), 3);
     }
 
     #[test]

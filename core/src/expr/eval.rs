@@ -1,6 +1,6 @@
 //! Evaluating CEL expressions and `${...}` templates against a release.
 //!
-//! The context of DESIGN §5:
+//! What an expression can read:
 //!
 //! | name | what | when |
 //! |---|---|---|
@@ -17,19 +17,23 @@
 //! `phases.`/`activities.` (see [`super::compile`]). Only the names an expression mentions are
 //! built, and `phases` only holds the phases it names (all of them only when it indexes `phases`
 //! dynamically), so evaluating an expression costs nothing per phase of the process it ignores.
+//! The values are bound without copying their strings ([`super::context`]), and the variables in
+//! scope are computed once per call (one [`interpolate`]d value, one condition), however many of
+//! its expressions read `vars`.
 //!
 //! Evaluation is sandboxed (see [`super`] for the limits); a failure is an error value naming the
 //! expression and where it was evaluated (the caller fails the activity with `expression_error`),
 //! never a panic.
 
-use super::compile::{self, Compiled};
-use super::refs::{self, Segment};
+use super::compile;
+use super::context;
 use super::template::{Segment as TextSegment, parse_template};
-use super::{MAX_LIST_ITEMS, MAX_RESULT_BYTES, MAX_STRING_BYTES};
+pub use super::value::{to_cel, to_json};
+use super::{MAX_RENDERED_BYTES, MAX_RESULT_BYTES};
 use crate::release::{Plan, ReleaseState};
 use indexmap::IndexMap;
 use serde_json::{Map, Value};
-use std::collections::{HashMap, HashSet};
+use std::cell::OnceCell;
 use std::sync::Arc;
 
 /// Where an expression is evaluated: which release, and inside which phase/activity.
@@ -66,56 +70,132 @@ impl<'a> Scope<'a> {
 /// How `vars` is provided to an expression.
 #[derive(Clone, Copy)]
 enum Vars<'m> {
-    /// Compute the variables in scope (only if the expression mentions `vars`).
-    InScope,
+    /// The variables in scope, computed when an expression first reads `vars`, then kept for
+    /// the other expressions of the same call.
+    InScope(&'m OnceCell<Map<String, Value>>),
     /// Use these (while the variables themselves are being computed).
     Given(&'m Map<String, Value>),
 }
 
+impl<'m> Vars<'m> {
+    /// The variables, computing them if needed.
+    fn get(self, scope: &Scope<'_>) -> Result<&'m Map<String, Value>, String> {
+        match self {
+            Vars::Given(vars) => Ok(vars),
+            Vars::InScope(cell) => {
+                if cell.get().is_none() {
+                    let _ = cell.set(variables(scope)?);
+                }
+                cell.get().ok_or_else(|| "the variables in scope could not be kept".to_string())
+            }
+        }
+    }
+}
+
 /// Evaluates a CEL condition (`if`); it must give a boolean.
 pub fn eval_condition(source: &str, scope: &Scope<'_>) -> Result<bool, String> {
-    match eval_in(source, scope, Vars::InScope)? {
+    match eval_in(source, scope, Vars::InScope(&OnceCell::new()))? {
         Value::Bool(b) => Ok(b),
         other => Err(format!("a condition must be true or false; `{source}` in {} gave {other}", location(scope))),
     }
 }
 
 /// Interpolates every string inside `value`: `${...}` parts are evaluated; a string that is exactly
-/// one `${...}` takes the expression's typed value.
+/// one `${...}` takes the expression's typed value. What interpolation makes (rendered strings and
+/// typed values, not the strings without `${`) is at most [`MAX_RENDERED_BYTES`] in all.
 pub fn interpolate(value: &Value, scope: &Scope<'_>) -> Result<Value, String> {
-    interpolate_with(value, scope, Vars::InScope)
+    interpolate_with(value, scope, Vars::InScope(&OnceCell::new()), &mut Budget::new())
 }
 
-fn interpolate_with(value: &Value, scope: &Scope<'_>, with_vars: Vars<'_>) -> Result<Value, String> {
-    match value {
-        Value::String(s) if super::template::has_interpolation(s) => interpolate_str(s, scope, with_vars),
-        Value::Array(items) => {
-            items.iter().map(|v| interpolate_with(v, scope, with_vars)).collect::<Result<_, _>>().map(Value::Array)
+/// What is left of the bound on one rendered value ([`MAX_RENDERED_BYTES`]).
+struct Budget {
+    left: usize,
+}
+
+impl Budget {
+    fn new() -> Self {
+        Budget { left: MAX_RENDERED_BYTES }
+    }
+
+    /// Takes `n` bytes, before they are added; the error names the bound and what was rendered.
+    fn take(&mut self, n: usize, text: &str, scope: &Scope<'_>) -> Result<(), String> {
+        match self.left.checked_sub(n) {
+            Some(left) => {
+                self.left = left;
+                Ok(())
+            }
+            None => Err(format!(
+                "`{}` in {}: rendering gives more than {MAX_RENDERED_BYTES} bytes (1 MiB), the most one rendered \
+                 value (an activity's `with:`, a phase output, a `wait` time, or the variables in scope) may hold",
+                excerpt(text),
+                location(scope)
+            )),
         }
+    }
+}
+
+/// The start of a long template, for messages.
+fn excerpt(text: &str) -> String {
+    const MAX: usize = 80;
+    if text.len() <= MAX {
+        return text.to_string();
+    }
+    let mut end = MAX;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
+fn interpolate_with(
+    value: &Value,
+    scope: &Scope<'_>,
+    with_vars: Vars<'_>,
+    budget: &mut Budget,
+) -> Result<Value, String> {
+    match value {
+        Value::String(s) if super::template::has_interpolation(s) => interpolate_str(s, scope, with_vars, budget),
+        Value::Array(items) => items
+            .iter()
+            .map(|v| interpolate_with(v, scope, with_vars, budget))
+            .collect::<Result<_, _>>()
+            .map(Value::Array),
         Value::Object(map) => map
             .iter()
-            .map(|(k, v)| interpolate_with(v, scope, with_vars).map(|v| (k.clone(), v)))
+            .map(|(k, v)| interpolate_with(v, scope, with_vars, budget).map(|v| (k.clone(), v)))
             .collect::<Result<Map<_, _>, _>>()
             .map(Value::Object),
         other => Ok(other.clone()),
     }
 }
 
-fn interpolate_str(text: &str, scope: &Scope<'_>, with_vars: Vars<'_>) -> Result<Value, String> {
-    let segments = parse_template(text).map_err(|e| format!("`{text}` in {}: {e}", location(scope)))?;
+fn interpolate_str(text: &str, scope: &Scope<'_>, with_vars: Vars<'_>, budget: &mut Budget) -> Result<Value, String> {
+    let segments = parse_template(text).map_err(|e| format!("`{}` in {}: {e}", excerpt(text), location(scope)))?;
     if let [TextSegment::Expr { source, .. }] = segments.as_slice() {
         if text.trim() == text {
-            return eval_in(source, scope, with_vars);
+            let (value, size) = eval_sized(source, scope, with_vars)?;
+            budget.take(size, text, scope)?;
+            return Ok(value);
         }
     }
     let mut out = String::new();
     for s in segments {
         match s {
-            TextSegment::Text(t) => out.push_str(&t),
-            TextSegment::Expr { source, .. } => match eval_in(&source, scope, with_vars)? {
-                Value::String(v) => out.push_str(&v),
+            TextSegment::Text(t) => {
+                budget.take(t.len(), text, scope)?;
+                out.push_str(&t);
+            }
+            TextSegment::Expr { source, .. } => match eval_sized(&source, scope, with_vars)?.0 {
+                Value::String(v) => {
+                    budget.take(v.len(), text, scope)?;
+                    out.push_str(&v);
+                }
                 Value::Null => {}
-                other => out.push_str(&other.to_string()),
+                other => {
+                    let v = other.to_string();
+                    budget.take(v.len(), text, scope)?;
+                    out.push_str(&v);
+                }
             },
         }
     }
@@ -124,7 +204,7 @@ fn interpolate_str(text: &str, scope: &Scope<'_>, with_vars: Vars<'_>) -> Result
 
 /// Evaluates one CEL expression to a JSON value, with the variables in scope.
 pub fn eval_cel(source: &str, scope: &Scope<'_>) -> Result<Value, String> {
-    eval_in(source, scope, Vars::InScope)
+    eval_in(source, scope, Vars::InScope(&OnceCell::new()))
 }
 
 /// Where the scope is, for messages: `phase `beta``, `activity `beta/deploy``, `the release`.
@@ -138,223 +218,71 @@ fn location(scope: &Scope<'_>) -> String {
 }
 
 fn eval_in(source: &str, scope: &Scope<'_>, with_vars: Vars<'_>) -> Result<Value, String> {
+    eval_sized(source, scope, with_vars).map(|(value, _)| value)
+}
+
+/// Evaluates `source`; the value and its size as JSON. Runs on the caller's thread, with enough
+/// stack for the deepest expression the limits allow ([`compile::with_stack`]).
+fn eval_sized(source: &str, scope: &Scope<'_>, with_vars: Vars<'_>) -> Result<(Value, usize), String> {
     let located = |message: String| format!("`{source}` in {}: {message}", location(scope));
     let program = compile::cached(source).map_err(located)?;
-    let bindings = bindings(&program, scope, with_vars).map_err(located)?;
-    let result = compile::on_sandbox_stack(|| {
+    let result = compile::with_stack(compile::EVAL_STACK_BYTES, || {
         let mut ctx = super::functions::context();
-        for (name, value) in &bindings {
-            ctx.add_variable_from_value(*name, to_cel(value));
-        }
+        context::bind(&mut ctx, &program, scope, || with_vars.get(scope))?;
         let value = cel::Value::resolve(&program.ast, &ctx).map_err(|e| e.to_string())?;
-        to_json(&value)
+        let json = to_json(&value)?;
+        context::check_size("the result", [&json])?;
+        Ok::<_, String>(json)
     })
     .map_err(located)?
     .map_err(located)?;
-    check_size("the result", &result).map_err(located)?;
-    if serde_json::to_string(&result).map(|s| s.len()).unwrap_or(0) > MAX_RESULT_BYTES {
+    let size = serde_json::to_string(&result).map(|s| s.len()).unwrap_or(0);
+    if size > MAX_RESULT_BYTES {
         return Err(located(format!("the result is larger than {MAX_RESULT_BYTES} bytes")));
     }
-    Ok(result)
-}
-
-/// The context values `program` reads, and only those.
-fn bindings(program: &Compiled, scope: &Scope<'_>, with_vars: Vars<'_>) -> Result<Vec<(&'static str, Value)>, String> {
-    let references = refs::references(&program.ast);
-    let roots: HashSet<&str> = references.iter().map(|r| r.root.as_str()).collect();
-    let state = scope.state;
-    let mut out: Vec<(&'static str, Value)> = Vec::new();
-    if roots.contains("inputs") {
-        out.push(("inputs", Value::Object(state.inputs.iter().map(|(k, v)| (k.clone(), v.clone())).collect())));
-    }
-    if roots.contains("release") {
-        out.push((
-            "release",
-            serde_json::json!({
-                "id": state.id,
-                "name": state.name,
-                "kind": state.kind.as_str(),
-                "version": state.process_version,
-                "start": state.schedule.as_ref().map(|s| s.start).or(state.started_at).map(|t| t.to_rfc3339()),
-                "attempt": state.attempt,
-            }),
-        ));
-    }
-    if roots.contains("group") {
-        // The occurrence number is not recorded on the release yet: `null` until it is.
-        out.push(("group", serde_json::json!({ "name": state.group, "occurrence": state.occurrence })));
-    }
-    if roots.contains("phases") {
-        // Only the phases named; every phase when one is picked at run time (`phases[x]`).
-        let named: Option<HashSet<&str>> = references
-            .iter()
-            .filter(|r| r.root == "phases")
-            .map(|r| r.segments.first().and_then(Segment::name))
-            .collect();
-        out.push(("phases", phases_context(scope, named.as_ref())));
-    }
-    if roots.contains("activities") {
-        if let Some(p) = scope.phase {
-            out.push(("activities", activities_context(state, p)));
-        }
-    }
-    if roots.contains("vars") {
-        match with_vars {
-            Vars::InScope => out.push(("vars", Value::Object(variables(scope)?))),
-            Vars::Given(vars) => out.push(("vars", Value::Object(vars.clone()))),
-        }
-    }
-    for (name, value) in &out {
-        check_size(name, value)?;
-    }
-    Ok(out)
-}
-
-/// Refuses strings longer than [`MAX_STRING_BYTES`] and lists/maps with more than
-/// [`MAX_LIST_ITEMS`] items anywhere inside `value`.
-fn check_size(what: &str, value: &Value) -> Result<(), String> {
-    let mut stack = vec![value];
-    while let Some(v) = stack.pop() {
-        match v {
-            Value::String(s) if s.len() > MAX_STRING_BYTES => {
-                return Err(format!(
-                    "{what} holds a string of {} bytes; expressions handle at most {MAX_STRING_BYTES}",
-                    s.len()
-                ));
-            }
-            Value::Array(items) if items.len() > MAX_LIST_ITEMS => {
-                return Err(format!(
-                    "{what} holds a list of {} items; expressions handle at most {MAX_LIST_ITEMS}",
-                    items.len()
-                ));
-            }
-            Value::Object(map) if map.len() > MAX_LIST_ITEMS => {
-                return Err(format!(
-                    "{what} holds a map of {} entries; expressions handle at most {MAX_LIST_ITEMS}",
-                    map.len()
-                ));
-            }
-            Value::Array(items) => stack.extend(items),
-            Value::Object(map) => stack.extend(map.values()),
-            _ => {}
-        }
-    }
-    Ok(())
+    Ok((result, size))
 }
 
 /// The variables in scope, evaluated in definition order (global, phase, activity): each may use
-/// the ones before it through `vars`.
+/// the ones before it through `vars`. The variables rendered here are at most
+/// [`MAX_RENDERED_BYTES`] together (as for one [`interpolate`]d value).
 pub fn variables(scope: &Scope<'_>) -> Result<Map<String, Value>, String> {
     let plan = scope.plan();
     let state = scope.state;
     let mut vars = Map::new();
+    let budget = &mut Budget::new();
     // Global variables are evaluated once at activation and phase variables once when the phase
     // starts; both are recorded in those events and used from the state afterwards, so a later
     // evaluation (or a replay) never computes them again.
     if state.started_at.is_some() {
         vars.extend(state.variables.iter().map(|(k, v)| (k.clone(), v.clone())));
     } else {
-        add_layer(&plan.process.variables, scope, &mut vars)?;
+        add_layer(&plan.process.variables, scope, &mut vars, budget)?;
     }
     if let Some(p) = scope.phase {
         if state.phases[p].started_at.is_some() {
             vars.extend(state.phases[p].variables.iter().map(|(k, v)| (k.clone(), v.clone())));
         } else {
-            add_layer(&plan.phase_def(p).variables, scope, &mut vars)?;
+            add_layer(&plan.phase_def(p).variables, scope, &mut vars, budget)?;
         }
         if let Some(a) = scope.activity {
-            add_layer(&plan.activity_def(p, a).variables, scope, &mut vars)?;
+            add_layer(&plan.activity_def(p, a).variables, scope, &mut vars, budget)?;
         }
     }
     Ok(vars)
 }
 
-fn add_layer(layer: &IndexMap<String, Value>, scope: &Scope<'_>, vars: &mut Map<String, Value>) -> Result<(), String> {
+fn add_layer(
+    layer: &IndexMap<String, Value>,
+    scope: &Scope<'_>,
+    vars: &mut Map<String, Value>,
+    budget: &mut Budget,
+) -> Result<(), String> {
     for (name, raw) in layer {
-        let value = interpolate_with(raw, scope, Vars::Given(vars))?;
+        let value = interpolate_with(raw, scope, Vars::Given(vars), budget)?;
         vars.insert(name.clone(), value);
     }
     Ok(())
-}
-
-fn activities_context(state: &ReleaseState, p: usize) -> Value {
-    let mut acts = Map::new();
-    for a in &state.phases[p].activities {
-        acts.insert(a.id.clone(), serde_json::json!({ "outputs": a.outputs, "status": a.status.as_str() }));
-    }
-    Value::Object(acts)
-}
-
-fn phases_context(scope: &Scope<'_>, only: Option<&HashSet<&str>>) -> Value {
-    let state = scope.state;
-    let mut phases = Map::new();
-    for (p, ph) in state.phases.iter().enumerate() {
-        if only.is_some_and(|ids| !ids.contains(ph.id.as_str())) {
-            continue;
-        }
-        phases.insert(
-            ph.id.clone(),
-            serde_json::json!({ "outputs": ph.outputs, "status": ph.status.as_str(), "activities": activities_context(state, p) }),
-        );
-    }
-    Value::Object(phases)
-}
-
-/// Converts JSON into a CEL value. Whole numbers become CEL `int`s (so `inputs.count + 1` works;
-/// only integers beyond `i64` become `uint`), other numbers `double`s.
-pub fn to_cel(value: &Value) -> cel::Value {
-    match value {
-        Value::Null => cel::Value::Null,
-        Value::Bool(b) => cel::Value::Bool(*b),
-        Value::Number(n) => match (n.as_i64(), n.as_u64()) {
-            (Some(i), _) => cel::Value::Int(i),
-            (None, Some(u)) => cel::Value::UInt(u),
-            _ => cel::Value::Float(n.as_f64().unwrap_or(f64::NAN)),
-        },
-        Value::String(s) => cel::Value::String(Arc::new(s.clone())),
-        Value::Array(items) => cel::Value::List(Arc::new(items.iter().map(to_cel).collect())),
-        Value::Object(map) => {
-            let entries: HashMap<cel::objects::Key, cel::Value> =
-                map.iter().map(|(k, v)| (cel::objects::Key::String(Arc::new(k.clone())), to_cel(v))).collect();
-            cel::Value::Map(cel::objects::Map { map: Arc::new(entries) })
-        }
-    }
-}
-
-/// Converts a CEL value into JSON (map keys sorted, so results are deterministic).
-pub fn to_json(value: &cel::Value) -> Result<Value, String> {
-    Ok(match value {
-        cel::Value::Null => Value::Null,
-        cel::Value::Bool(b) => Value::Bool(*b),
-        cel::Value::Int(i) => Value::from(*i),
-        cel::Value::UInt(u) => Value::from(*u),
-        cel::Value::Float(f) => serde_json::Number::from_f64(*f).map(Value::Number).unwrap_or(Value::Null),
-        cel::Value::String(s) => Value::String(s.to_string()),
-        cel::Value::Bytes(b) => Value::String(String::from_utf8_lossy(b).into_owned()),
-        cel::Value::List(items) => Value::Array(items.iter().map(to_json).collect::<Result<_, _>>()?),
-        cel::Value::Map(m) => {
-            let mut entries: Vec<(String, Value)> = m
-                .map
-                .iter()
-                .map(|(k, v)| {
-                    let key = match k {
-                        cel::objects::Key::String(s) => s.to_string(),
-                        cel::objects::Key::Int(i) => i.to_string(),
-                        cel::objects::Key::Uint(u) => u.to_string(),
-                        cel::objects::Key::Bool(b) => b.to_string(),
-                    };
-                    to_json(v).map(|v| (key, v))
-                })
-                .collect::<Result<_, _>>()?;
-            entries.sort_by(|a, b| a.0.cmp(&b.0));
-            Value::Object(entries.into_iter().collect())
-        }
-        cel::Value::Timestamp(t) => Value::String(t.to_rfc3339()),
-        cel::Value::Duration(d) => {
-            Value::String(crate::model::Duration::from_secs(d.num_seconds().max(0) as u64).to_string())
-        }
-        other => return Err(format!("the expression gave a value that cannot be stored: {other:?}")),
-    })
 }
 
 #[cfg(test)]

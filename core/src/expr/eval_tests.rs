@@ -1,6 +1,7 @@
 //! Scope and precedence rules of the expression context.
 
 use super::*;
+use crate::expr::{MAX_LIST_ITEMS, MAX_STRING_BYTES};
 use crate::release::{Plan, ReleaseState};
 use serde_json::json;
 
@@ -178,11 +179,13 @@ fn only_the_phases_named_are_built() {
     let scope = Scope::activity(&s, 1, 0);
     let built = |source: &str| {
         let program = compile::cached(source).unwrap();
-        let b = bindings(&program, &scope, Vars::InScope).unwrap();
-        b.iter()
-            .find(|(n, _)| *n == "phases")
-            .map(|(_, v)| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>())
-            .unwrap_or_default()
+        let read = context::phases_read(&program);
+        s.phases
+            .iter()
+            .filter(|_| program.references.iter().any(|r| r.root == "phases"))
+            .filter(|ph| read.as_ref().is_none_or(|ids| ids.contains(ph.id.as_str())))
+            .map(|ph| ph.id.clone())
+            .collect::<Vec<_>>()
     };
     assert_eq!(built("phases.beta.status"), vec!["beta"]);
     assert_eq!(built("phases.branch-cut.outputs.commit + phases.beta.status"), vec!["branch-cut", "beta"]);
@@ -190,4 +193,149 @@ fn only_the_phases_named_are_built() {
     assert_eq!(built("phases[inputs.version].status"), vec!["branch-cut", "beta"]);
     assert!(built("inputs.count").is_empty());
     assert_eq!(eval("size(phases) + size(phases.beta.activities)", &scope), json!(3));
+}
+
+#[test]
+fn templates_take_every_cel_string_form_and_comments_as_if_does() {
+    let s = state();
+    let scope = Scope::release(&s);
+    let cases = [
+        (r"${ r'\' }", json!("\\")),
+        ("${ '''it's''' }", json!("it's")),
+        ("v=${ inputs.version // the version }\n}", json!("v=1.2.3")),
+        ("${ {'k': {'n': inputs.count}}.k.n }", json!(3)),
+        (r#"${ """a "}" b""" }"#, json!("a \"}\" b")),
+    ];
+    for (template, want) in cases {
+        assert_eq!(interpolate(&json!(template), &scope).unwrap(), want, "{template}");
+        assert!(crate::expr::check_template(template).is_empty(), "{template}");
+    }
+    assert!(eval_condition("r'\\' == '\\\\' && '''it's''' == \"it's\" // }", &scope).unwrap());
+}
+
+/// The documented mapping of CEL values to JSON (see `super::super::value`).
+#[test]
+fn every_cel_value_maps_to_json_as_documented() {
+    let s = state();
+    let scope = Scope::release(&s);
+    let cases = [
+        ("null", json!(null)),
+        ("[true, 1, -2, 3u, 18446744073709551615u, 2.5, 2.0, 'x']", json!([true, 1, -2, 3, u64::MAX, 2.5, 2.0, "x"])),
+        ("b'abc'", json!("YWJj")),
+        ("b'\\xff'", json!("/w==")),
+        ("timestamp('2025-01-01T10:00:00+02:00')", json!("2025-01-01T08:00:00Z")),
+        ("timestamp('2025-01-01T10:00:00.250Z')", json!("2025-01-01T10:00:00.250Z")),
+        ("duration('90m')", json!("1h 30m")),
+        ("duration('0s')", json!("0s")),
+        ("{1: 'a', true: 'b', 'k': [1u, {2: null}]}", json!({"1": "a", "k": [1, {"2": null}], "true": "b"})),
+        ("{'b': 1, 'a': 2}", json!({"a": 2, "b": 1})),
+    ];
+    for (source, want) in cases {
+        let got = eval_cel(source, &scope).unwrap_or_else(|e| panic!("{source}: {e}"));
+        assert_eq!(got, want, "{source}");
+        assert_eq!(serde_json::to_string(&got).unwrap(), serde_json::to_string(&want).unwrap(), "{source}");
+    }
+}
+
+#[test]
+fn values_json_cannot_hold_are_expression_errors_naming_where() {
+    let s = state();
+    let scope = Scope::release(&s);
+    for (source, words) in [
+        ("0.0 / 0.0", &["`0.0 / 0.0`", "NaN"][..]),
+        ("1.0 / 0.0", &["Infinity"]),
+        ("[1.0, -1.0 / 0.0]", &["-Infinity", "[1]"]),
+        ("{'a': {'r': 0.0 / 0.0}}", &["NaN", ".a.r"]),
+        ("{1: 'a', '1': 'b'}", &["key", "`1`", "twice"]),
+        ("duration('-1s')", &["negative"]),
+        ("duration('1.5s')", &["fraction"]),
+        ("optional.of(1)", &["cannot be stored"]),
+    ] {
+        let err = eval_cel(source, &scope).unwrap_err();
+        for w in words {
+            assert!(err.contains(w), "{source}: `{w}` not in {err}");
+        }
+        assert!(err.contains("the release"), "{err}");
+    }
+}
+
+/// The error of `result`, without printing a huge value when there is none.
+fn refused<T>(result: Result<T, String>) -> String {
+    match result {
+        Err(e) => e,
+        Ok(_) => panic!("rendered, though over the bound"),
+    }
+}
+
+/// Issue 15: limits per expression multiply in a template; the rendered value has a bound of its own.
+#[test]
+fn a_rendered_value_is_bounded_whatever_the_number_of_expressions() {
+    let mut s = state();
+    s.inputs.insert("s".into(), json!("x".repeat(MAX_STRING_BYTES)));
+    let scope = Scope::activity(&s, 0, 0);
+    let many = "${inputs.s}".repeat(20);
+    let err = refused(interpolate(&json!({"v": many}), &scope));
+    assert!(err.contains(&MAX_RENDERED_BYTES.to_string()) && err.contains("activity `branch-cut/cut`"), "{err}");
+    assert!(err.len() < 1000, "the message quotes an excerpt, not the template: {} bytes", err.len());
+    // Spread over many strings of one value: the same bound.
+    let spread: Map<String, Value> = (0..20).map(|i| (format!("k{i}"), json!("${inputs.s}"))).collect();
+    let err = refused(interpolate(&Value::Object(spread), &scope));
+    assert!(err.contains(&MAX_RENDERED_BYTES.to_string()), "{err}");
+    // Under the bound: fine.
+    let few = interpolate(&json!({"v": "${inputs.s}".repeat(4), "n": "${inputs.count}"}), &scope).unwrap();
+    assert_eq!(few["v"].as_str().map(str::len), Some(4 * MAX_STRING_BYTES));
+}
+
+#[test]
+fn the_variables_in_scope_are_bounded_together() {
+    let mut text = String::from("id: vars\ninputs:\n  s: { type: string, default: x }\nvariables:\n");
+    for i in 0..20 {
+        text.push_str(&format!("  v{i}: \"${{inputs.s}}\"\n"));
+    }
+    text.push_str("phases:\n  - id: p\n    activities:\n      - { id: a, kind: automated, executor: x }\n");
+    let process = crate::load_process(&text).unwrap().process;
+    let mut s = ReleaseState::new("r", Plan::new(Arc::new(process), 1));
+    s.inputs.insert("s".into(), json!("x".repeat(MAX_STRING_BYTES)));
+    let err = refused(variables(&Scope::release(&s)));
+    assert!(err.contains(&MAX_RENDERED_BYTES.to_string()), "{err}");
+    s.inputs.insert("s".into(), json!("short"));
+    assert_eq!(variables(&Scope::release(&s)).unwrap().len(), 20);
+}
+
+/// The deepest expressions the text limits let through, on a small stack: a coded error or a
+/// value, never a stack overflow (debug and release builds alike).
+#[test]
+fn deep_expressions_are_errors_not_stack_overflows() {
+    let max = crate::expr::MAX_EXPRESSION_BYTES;
+    let deep = [
+        format!("inputs{}", ".count".repeat((max - 6) / 6)),
+        format!("inputs.services{}", "[0]".repeat((max - 15) / 3)),
+        format!("'a'{}", ".trim()".repeat((max - 3) / 7)),
+        format!("1{}", "+1".repeat(crate::expr::MAX_EXPRESSION_OPERATORS)),
+        format!(
+            "{}1{}",
+            "(".repeat(crate::expr::MAX_EXPRESSION_NESTING),
+            ")".repeat(crate::expr::MAX_EXPRESSION_NESTING)
+        ),
+        format!("{}inputs{}{}", "(".repeat(30), ".count".repeat(600), ")".repeat(30)),
+    ];
+    let handle = std::thread::Builder::new().stack_size(256 * 1024).spawn(move || {
+        let s = state();
+        let scope = Scope::activity(&s, 0, 0);
+        deep.iter()
+            .map(|src| {
+                let cel = eval_cel(src, &scope);
+                let template = interpolate(&json!(format!("${{{src}}}")), &scope);
+                (src.len(), cel.map(|_| ()), template.map(|_| ()))
+            })
+            .collect::<Vec<_>>()
+    });
+    let results = handle.unwrap().join().expect("no overflow, no panic");
+    for (len, cel, template) in results {
+        for r in [cel, template] {
+            if let Err(e) = r {
+                assert!(e.contains("deep") || e.contains("operators") || e.contains("nests"), "{len} bytes: {e}");
+            }
+        }
+    }
 }

@@ -258,6 +258,115 @@ fn walk_entry(entry: &EntryExpr, bound: &mut HashSet<String>, out: &mut Vec<Path
     }
 }
 
+/// A short text for `expr` in messages: a literal or a member path as written, else `None`.
+pub fn operand_text(expr: &IdedExpr) -> Option<String> {
+    if let Some((root, segments)) = as_path(expr) {
+        return Some(PathRef { root: root.to_string(), segments, call: None, compared_with: None }.display());
+    }
+    match &expr.expr {
+        Expr::Literal(l) => Some(match l {
+            LiteralValue::Boolean(b) => b.inner().to_string(),
+            LiteralValue::Int(i) => i.inner().to_string(),
+            LiteralValue::UInt(u) => format!("{}u", u.inner()),
+            LiteralValue::Double(d) => format!("{:?}", d.inner()),
+            LiteralValue::Null => "null".to_string(),
+            LiteralValue::String(s) => format!("'{}'", s.inner()),
+            LiteralValue::Bytes(_) => "b'…'".to_string(),
+        }),
+        Expr::List(l) if l.elements.is_empty() => Some("[]".to_string()),
+        Expr::Map(m) if m.entries.is_empty() => Some("{}".to_string()),
+        _ => None,
+    }
+}
+
+/// An operand and its kind for messages: "`32` is a number", or "is a number" without a text.
+fn described(expr: &IdedExpr, kind: Option<Kind>) -> String {
+    let kind = kind.map_or("of a type known only when it runs".to_string(), |k| format!("a {}", k.as_str()));
+    match operand_text(expr) {
+        Some(text) => format!("`{text}` is {kind}"),
+        None => format!("is {kind}"),
+    }
+}
+
+/// Why the condition `source` (an `if:`, parsed as `expr`) cannot give true or false, when the
+/// kinds `kind_of` knows without running it show it; `None` when it may. The message names what
+/// is wrong: a boolean operator (`&&`, `||`, `!`) with a non-boolean operand, naming the operator
+/// and the kind of each operand (for `false && 32`: `` `&&` needs boolean operands, but its right
+/// operand `32` is a number (its left operand `false` is a boolean) ``), or the whole expression's
+/// kind (`` `inputs.name` is a string (not a boolean) ``).
+///
+/// `kind_of` gives the kind of a sub-expression when it is known (validation knows the types of
+/// inputs, `size(…)` is a number, …); it is called on the operands only.
+pub fn non_boolean_condition(
+    expr: &IdedExpr,
+    source: &str,
+    kind_of: &dyn Fn(&IdedExpr) -> Option<Kind>,
+) -> Option<String> {
+    let why = non_boolean(expr, kind_of)?;
+    Some(format!("`if` must give true or false in `{source}`: {why}"))
+}
+
+fn non_boolean(expr: &IdedExpr, kind_of: &dyn Fn(&IdedExpr) -> Option<Kind>) -> Option<String> {
+    if let Expr::Call(c) = &expr.expr {
+        let op = match c.func_name.as_str() {
+            operators::LOGICAL_AND => Some("&&"),
+            operators::LOGICAL_OR => Some("||"),
+            operators::LOGICAL_NOT => Some("!"),
+            _ => None,
+        };
+        if let Some(op) = op {
+            // An operand that is itself a boolean operator: its own problem, if any, comes first.
+            for a in &c.args {
+                if let Some(inner) = non_boolean_operator(a, kind_of) {
+                    return Some(inner);
+                }
+            }
+            let kinds: Vec<Option<Kind>> = c.args.iter().map(|a| static_kind(a, kind_of)).collect();
+            let bad = kinds.iter().position(|k| k.is_some_and(|k| k != Kind::Bool))?;
+            if let [operand] = c.args.as_slice() {
+                return Some(format!("`!` needs a boolean operand, but its operand {}", described(operand, kinds[0])));
+            }
+            let other = usize::from(bad == 0);
+            let (side, other_side) = if bad == 0 { ("left", "right") } else { ("right", "left") };
+            return Some(format!(
+                "`{op}` needs boolean operands, but its {side} operand {} (its {other_side} operand {})",
+                described(&c.args[bad], kinds[bad]),
+                described(&c.args[other], kinds[other]),
+            ));
+        }
+    }
+    match kind_of(expr) {
+        Some(k) if k != Kind::Bool => Some(format!("{} (not a boolean)", described(expr, Some(k)))),
+        _ => None,
+    }
+}
+
+/// The problem of `expr` when it is itself a boolean operator with a non-boolean operand.
+fn non_boolean_operator(expr: &IdedExpr, kind_of: &dyn Fn(&IdedExpr) -> Option<Kind>) -> Option<String> {
+    match &expr.expr {
+        Expr::Call(c)
+            if [operators::LOGICAL_AND, operators::LOGICAL_OR, operators::LOGICAL_NOT]
+                .contains(&c.func_name.as_str()) =>
+        {
+            non_boolean(expr, kind_of)
+        }
+        _ => None,
+    }
+}
+
+/// The kind of `expr`: a boolean operator gives a boolean, anything else is what `kind_of` says.
+fn static_kind(expr: &IdedExpr, kind_of: &dyn Fn(&IdedExpr) -> Option<Kind>) -> Option<Kind> {
+    match &expr.expr {
+        Expr::Call(c)
+            if [operators::LOGICAL_AND, operators::LOGICAL_OR, operators::LOGICAL_NOT]
+                .contains(&c.func_name.as_str()) =>
+        {
+            Some(Kind::Bool)
+        }
+        _ => kind_of(expr),
+    }
+}
+
 /// The roots an expression reads (cheap: no paths kept).
 pub fn roots(expr: &IdedExpr) -> HashSet<String> {
     references(expr).into_iter().map(|r| r.root).collect()
@@ -297,6 +406,44 @@ mod tests {
         assert_eq!(r[0].call.as_deref(), Some("startsWith"));
         assert_eq!(r[1].call.as_deref(), Some("size"));
         assert_eq!(r[2].compared_with, Some(Kind::String));
+    }
+
+    fn condition_problem(source: &str) -> Option<String> {
+        let ast = crate::expr::compile::compile(source).unwrap().ast;
+        let kind_of = |e: &IdedExpr| {
+            literal_kind(e).or_else(|| {
+                as_path(e).and_then(|(root, segs)| match (root, segs.first().and_then(Segment::name)) {
+                    ("inputs", Some("name")) => Some(Kind::String),
+                    ("inputs", Some("count")) => Some(Kind::Number),
+                    _ => None,
+                })
+            })
+        };
+        non_boolean_condition(&ast, source, &kind_of)
+    }
+
+    #[test]
+    fn a_boolean_operator_with_a_non_boolean_operand_names_the_operator_and_both_kinds() {
+        let m = condition_problem("false && 32").unwrap();
+        assert_eq!(
+            m,
+            "`if` must give true or false in `false && 32`: `&&` needs boolean operands, but its right \
+             operand `32` is a number (its left operand `false` is a boolean)"
+        );
+        let m = condition_problem("inputs.name || vars.ok").unwrap();
+        assert!(
+            m.contains("`||` needs boolean operands") && m.contains("left operand `inputs.name` is a string"),
+            "{m}"
+        );
+        assert!(m.contains("right operand `vars.ok` is of a type known only when it runs"), "{m}");
+        let m = condition_problem("!inputs.count").unwrap();
+        assert!(m.contains("`!` needs a boolean operand, but its operand `inputs.count` is a number"), "{m}");
+        let m = condition_problem("inputs.count > 0 && (true || 'x')").unwrap();
+        assert!(m.contains("`||` needs boolean operands, but its right operand `'x'` is a string"), "{m}");
+        let m = condition_problem("inputs.name").unwrap();
+        assert!(m.contains("`inputs.name` is a string (not a boolean)"), "{m}");
+        assert_eq!(condition_problem("inputs.count > 0 && !vars.x"), None);
+        assert_eq!(condition_problem("vars.a || vars.b"), None);
     }
 
     #[test]

@@ -1,11 +1,16 @@
 //! `${ ... }` interpolation: splitting a string into literal text and CEL expressions.
 //!
-//! Rules: `${` opens an expression that ends at the matching `}`; braces inside the expression
-//! (CEL map literals) and braces inside CEL string literals (`'…'`, `"…"`, with `\` escapes) do not
-//! end it. `$${` is a literal `${`. An unterminated or empty `${}` is an error that names the offset.
+//! Rules: `${` opens an expression that ends at the matching `}`. The expression is lexed as CEL
+//! lexes it ([`super::lex`]): braces of map literals nest, and a `}` inside a string literal of any
+//! form (`'…'`, `"…"`, `'''…'''`, `"""…"""`, raw `r'…'`, bytes `b'…'`, with `\` escapes where
+//! CEL has them) or inside a `//` comment (which runs to the end of the line) does not end it.
+//! So `${ r'\' }` and `${ '''it's''' }` are one expression each, as they would be in `if:`.
+//! `$${` is a literal `${`. An unterminated or empty `${}` is an error that names the offset (and,
+//! when a comment or a string literal swallowed the `}`, says so).
 //! A string that is exactly one `${...}` (see [`single_expression`]) yields the expression's typed
 //! value instead of its string form.
 
+use super::lex::SpanKind;
 use std::fmt;
 
 /// One piece of a template string.
@@ -67,11 +72,8 @@ pub fn parse_template(template: &str) -> Result<Vec<Segment>, TemplateError> {
         if bytes[i] == b'$' && bytes.get(i + 1) == Some(&b'{') {
             text.push_str(&template[text_start..i]);
             let start = i;
-            let end = find_close(bytes, i + 2).ok_or_else(|| TemplateError {
-                offset: start,
-                message: "`${` is never closed; close the expression with `}` (write `$${` for a literal `${`)"
-                    .to_string(),
-            })?;
+            let end = find_close(bytes, i + 2)
+                .map_err(|why| TemplateError { offset: start, message: unclosed_message(why) })?;
             let source = template[i + 2..end].trim();
             if source.is_empty() {
                 return Err(TemplateError {
@@ -97,32 +99,53 @@ pub fn parse_template(template: &str) -> Result<Vec<Segment>, TemplateError> {
     Ok(segments)
 }
 
-/// Finds the `}` closing an expression whose body starts at `from`.
-fn find_close(bytes: &[u8], from: usize) -> Option<usize> {
+/// Why no `}` closes an expression.
+enum Unclosed {
+    /// The source ended in code.
+    Code {
+        /// A `//` comment was seen: it may have swallowed the `}`.
+        after_comment: bool,
+    },
+    /// The source ended inside a string literal.
+    Literal,
+}
+
+/// Finds the `}` closing an expression whose body starts at `from`, lexing the body as CEL does
+/// (see [`super::lex`]): braces inside string literals and comments do not count, and map
+/// literals nest.
+fn find_close(bytes: &[u8], from: usize) -> Result<usize, Unclosed> {
     let mut depth = 0usize;
-    let mut quote: Option<u8> = None;
-    let mut i = from;
-    while i < bytes.len() {
-        let b = bytes[i];
-        match quote {
-            Some(q) => {
-                if b == b'\\' {
-                    i += 1;
-                } else if b == q {
-                    quote = None;
+    let mut after_comment = false;
+    for span in super::lex::spans_from(bytes, from) {
+        match span.kind {
+            SpanKind::Code => {
+                for (i, &b) in bytes.iter().enumerate().take(span.end).skip(span.start) {
+                    match b {
+                        b'{' => depth += 1,
+                        b'}' if depth == 0 => return Ok(i),
+                        b'}' => depth -= 1,
+                        _ => {}
+                    }
                 }
             }
-            None => match b {
-                b'\'' | b'"' => quote = Some(b),
-                b'{' => depth += 1,
-                b'}' if depth == 0 => return Some(i),
-                b'}' => depth -= 1,
-                _ => {}
-            },
+            SpanKind::Comment => after_comment = true,
+            SpanKind::Literal { terminated: false } if span.end == bytes.len() => return Err(Unclosed::Literal),
+            SpanKind::Literal { .. } => {}
         }
-        i += 1;
     }
-    None
+    Err(Unclosed::Code { after_comment })
+}
+
+fn unclosed_message(why: Unclosed) -> String {
+    let hint = match why {
+        Unclosed::Code { after_comment: false } => "",
+        Unclosed::Code { after_comment: true } => {
+            "; a `//` comment runs to the end of the line, so a `}` after it on the same line does not close \
+             the expression"
+        }
+        Unclosed::Literal => "; it ends inside a string literal (close the quote before the `}`)",
+    };
+    format!("`${{` is never closed; close the expression with `}}` (write `$${{` for a literal `${{`){hint}")
 }
 
 /// If `template` is exactly one `${...}` (surrounding whitespace allowed), its expression source.
@@ -158,6 +181,44 @@ mod tests {
         assert_eq!(parts[2], Segment::Text(" b".into()));
         let parts = parse_template(r#"${"a\"}"}"#).unwrap();
         assert_eq!(parts, vec![Segment::Expr { source: r#""a\"}""#.into(), offset: 0 }]);
+    }
+
+    /// The splitter lexes as CEL does: every string form, comments, map literals.
+    #[test]
+    fn expressions_are_lexed_as_cel_lexes_them() {
+        let one = |t: &str| match parse_template(t) {
+            Ok(parts) => match parts.as_slice() {
+                [Segment::Expr { source, .. }] => source.clone(),
+                other => panic!("`{t}` should be one expression, is {other:?}"),
+            },
+            Err(e) => panic!("`{t}` should split: {e}"),
+        };
+        assert_eq!(one(r"${ r'\' }"), r"r'\'");
+        assert_eq!(one(r#"${ R"\d}" }"#), r#"R"\d}""#);
+        assert_eq!(one("${ '''it's''' }"), "'''it's'''");
+        assert_eq!(one(r#"${ """say "}" """ }"#), r#""""say "}" """"#);
+        assert_eq!(one(r"${ b'\x7d}' }"), r"b'\x7d}'");
+        assert_eq!(one(r"${ bR'\' + b'}' }"), r"bR'\' + b'}'");
+        assert_eq!(one("${ {'a': {'b': 1}}.a.b }"), "{'a': {'b': 1}}.a.b");
+        assert_eq!(one("${ inputs.v // the version }\n}"), "inputs.v // the version }");
+        // An identifier ending in `r` is not a raw prefix: `'\''` is a quoted quote.
+        assert_eq!(one(r"${ [bar, '\''] }"), r"[bar, '\'']");
+    }
+
+    #[test]
+    fn a_comment_that_swallows_the_brace_is_named() {
+        let e = parse_template("${ inputs.v // note }").unwrap_err();
+        assert!(e.message.contains("never closed") && e.message.contains("//"), "{}", e.message);
+        let e = parse_template("${ '''open }").unwrap_err();
+        assert!(e.message.contains("string literal"), "{}", e.message);
+    }
+
+    #[test]
+    fn text_after_an_expression_is_not_lexed_as_cel() {
+        let parts = parse_template("${a} it's ${b} // done").unwrap();
+        assert_eq!(parts.len(), 4);
+        assert_eq!(parts[1], Segment::Text(" it's ".into()));
+        assert_eq!(parts[3], Segment::Text(" // done".into()));
     }
 
     #[test]
