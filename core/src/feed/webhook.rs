@@ -360,6 +360,12 @@ mod tests {
         assert!(err.to_string().contains("`https` feature"), "{err}");
     }
 
+    #[cfg(feature = "https")]
+    #[test]
+    fn https_works_with_the_feature() {
+        assert!(WebhookSink::new(WebhookConfig::new("hooks", "https://example.org/hook", "k")).is_ok());
+    }
+
     #[test]
     fn debug_output_shows_neither_the_secret_nor_the_url() {
         let sink = WebhookSink::new(WebhookConfig::new("hooks", "http://example.org/T0KEN", "hunter2")).unwrap();
