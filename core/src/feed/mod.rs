@@ -17,6 +17,12 @@ use crate::notify::Notification;
 use crate::release::{ReleaseKind, ReleaseStatus};
 use serde::{Deserialize, Serialize};
 
+#[cfg(feature = "nats")]
+pub mod nats;
+pub mod runner;
+pub mod source;
+pub mod webhook;
+
 /// A position in the feed (see the [module docs](self)).
 pub type Cursor = u64;
 
