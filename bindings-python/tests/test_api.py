@@ -43,6 +43,7 @@ ERROR_CLASSES = {
     "not_found": trainyard.NotFoundError,
     "permission_denied": trainyard.PermissionDeniedError,
     "conflict": trainyard.ConflictError,
+    "already_exists": trainyard.AlreadyExistsError,
     "expression_error": trainyard.ExpressionError,
     "storage": trainyard.StorageError,
     "executor": trainyard.ExecutorError,
