@@ -14,7 +14,7 @@
 //! | `calendar.rs` | the calendar, conflicts and iCalendar export (`CalendarEntry`, `CalendarPhase`, `Conflict`) |
 //! | `input_sets.rs` | named input sets (`InputSet`) |
 //! | `errors.rs` | core errors → `TrainyardError` subclasses; `Problem` |
-//! | `convert.rs` | every value a caller hands in, checked (limits, codes, paths); `Actor` |
+//! | `convert/` | every value a caller hands in, checked (limits, codes, paths; `json.rs`: JSON data); `Actor` |
 //! | `logs.rs` | the core's `tracing` events → Python `logging` |
 //!
 //! Every call into the core runs with the GIL released and inside `catch_unwind` ([`run`]), so no
