@@ -43,9 +43,10 @@ python-stubtest: python-develop
 	$(PY_STUBTEST)
 	$(PY_MYPY)
 
-## pytest over bindings-python/tests, then the stub and type checks.
+## pytest over bindings-python/tests (with RUST_LOG empty: the log tests read the default filter),
+## then the stub and type checks.
 python-test: python-develop
-	$(VENV)/bin/python -m pytest -q $(PY_CRATE)/tests
+	RUST_LOG= $(VENV)/bin/python -m pytest -q $(PY_CRATE)/tests
 	$(PY_STUBTEST)
 	$(PY_MYPY)
 

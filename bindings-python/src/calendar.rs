@@ -1,129 +1,59 @@
-//! Time for Python: release groups, freezes, the calendar and its conflicts, input sets, the
-//! release-group horizon and the built-in command executor — a second `#[pymethods] impl Engine`
-//! (pyo3's `multiple-pymethods`), plus the `CalendarEntry` and `Conflict` classes and
-//! `Activity.child_id`.
+//! The calendar for Python: `Engine.calendar` / `calendar_ics` / `conflicts` (a `#[pymethods]
+//! impl Engine` of its own, pyo3's `multiple-pymethods`) and the `CalendarEntry`,
+//! `CalendarPhase` and `Conflict` snapshots.
 //!
-//! Thin like the rest: the keyword arguments become the group/freeze document of DESIGN §6, read by
-//! the core's `ReleaseGroup::from_value` / `Freeze::from_value` (which report every problem).
+//! The filters are typed keyword arguments with the names of the core's `CalendarFilter` (and of
+//! the Node package's filter object): `statuses`, `kinds`, `groups`, `scopes`, `services`,
+//! `environments`, each a list of strings (one string stands for a list of one).
 
-use crate::actor::PyActor;
+use crate::convert::{self, args, repr_str as q, snake};
 use crate::engine::PyEngine;
-use crate::views::PyActivity;
-use crate::{convert, errors, run, time};
-use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDate, PyDateTime, PyDelta, PyDict, PyList, PyTuple};
-use serde_json::{Map, Value};
 use trainyard::Timestamp;
 use trainyard::access::Actor;
-use trainyard::calendar::{CalendarEntry, CalendarFilter, Conflict};
-use trainyard::schedule::{Freeze, ReleaseGroup};
+use trainyard::calendar::{CalendarEntry, CalendarFilter, Conflict, PhaseWindow};
 
-fn q(s: &str) -> String {
-    convert::repr_str(s)
+/// The window of one phase on the calendar: ``phase_id``, ``start``, ``end`` and ``planned``
+/// (``True`` for a planned, future window; ``False`` for the times it actually ran).
+#[pyclass(frozen, eq, module = "trainyard", name = "CalendarPhase")]
+#[derive(PartialEq)]
+pub struct PyCalendarPhase {
+    /// Phase id.
+    #[pyo3(get)]
+    phase_id: String,
+    /// Window start (tz-aware, UTC).
+    #[pyo3(get)]
+    start: Timestamp,
+    /// Window end (tz-aware, UTC).
+    #[pyo3(get)]
+    end: Timestamp,
+    /// ``True`` for a planned (future) window, ``False`` for actual times.
+    #[pyo3(get)]
+    planned: bool,
 }
 
-fn snake<T: serde::Serialize>(v: &T) -> String {
-    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
-}
-
-/// A document value: a `date` → `YYYY-MM-DD`, a `datetime` → its wall-clock `YYYY-MM-DDTHH:MM:SS`
-/// (local moments: the document's `timezone` says where), a `timedelta` → `<seconds>s`, anything
-/// else as JSON data.
-fn local_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
-    if obj.cast::<PyDateTime>().is_ok() {
-        return Ok(Value::String(obj.call_method1("strftime", ("%Y-%m-%dT%H:%M:%S",))?.extract()?));
-    }
-    if obj.cast::<PyDate>().is_ok() {
-        return Ok(Value::String(obj.call_method0("isoformat")?.extract()?));
-    }
-    duration_value(obj)
-}
-
-/// A `timedelta` → `<seconds>s`; anything else as JSON data (a duration string such as `2w`).
-fn duration_value(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
-    if obj.cast::<PyDelta>().is_ok() {
-        let secs: f64 = obj.call_method0("total_seconds")?.extract()?;
-        return Ok(Value::String(format!("{}s", secs.round() as i64)));
-    }
-    convert::to_json(obj)
-}
-
-/// An instant: a tz-aware `datetime` → RFC 3339; a string is passed on (the core parses it).
-fn instant_value(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Value> {
-    if obj.cast::<PyDateTime>().is_ok() {
-        return Ok(Value::String(time::timestamp(obj, what)?.to_rfc3339()));
-    }
-    convert::to_json(obj)
-}
-
-fn put(doc: &mut Map<String, Value>, key: &str, value: Option<Value>) {
-    if let Some(v) = value.filter(|v| !v.is_null()) {
-        doc.insert(key.to_string(), v);
+impl From<&PhaseWindow> for PyCalendarPhase {
+    fn from(p: &PhaseWindow) -> Self {
+        PyCalendarPhase { phase_id: p.phase_id.clone(), start: p.start, end: p.end, planned: p.planned }
     }
 }
 
-fn opt<'a, 'py>(obj: Option<&'a Bound<'py, PyAny>>) -> Option<&'a Bound<'py, PyAny>> {
-    obj.filter(|o| !o.is_none())
-}
-
-fn to_py_doc<'py, T: serde::Serialize>(py: Python<'py>, v: &T, what: &str) -> PyResult<Bound<'py, PyAny>> {
-    let doc = serde_json::to_value(v).map_err(|e| errors::internal(py, &format!("cannot serialize {what}: {e}")))?;
-    convert::to_py(py, &doc)
-}
-
-/// The calendar filter from `calendar(..., **filters)`: `statuses`/`status`, `kinds`/`kind`,
-/// `groups`/`group`, `scopes`/`scope`, `services`/`service`, `environments`/`environment`; each a
-/// string or a list of strings.
-fn filter_of(filters: Option<&Bound<'_, PyDict>>) -> PyResult<(CalendarFilter, Option<Actor>)> {
-    let mut doc = Map::new();
-    let mut actor = None;
-    if let Some(filters) = filters {
-        for (k, v) in filters.iter() {
-            let key: String = k.extract()?;
-            if key == "actor" {
-                if !v.is_none() {
-                    actor = Some(
-                        v.cast::<PyActor>()
-                            .map_err(|_| PyTypeError::new_err("actor must be a trainyard.Actor"))?
-                            .get()
-                            .inner
-                            .clone(),
-                    );
-                }
-                continue;
-            }
-            let plural = match key.as_str() {
-                "statuses" | "status" => "statuses",
-                "kinds" | "kind" => "kinds",
-                "groups" | "group" => "groups",
-                "scopes" | "scope" => "scopes",
-                "services" | "service" => "services",
-                "environments" | "environment" => "environments",
-                other => {
-                    return Err(PyTypeError::new_err(format!(
-                        "unknown calendar filter {}; expected status(es), kind(s), group(s), scope(s), service(s), \
-                         environment(s) or actor",
-                        q(other)
-                    )));
-                }
-            };
-            let value = match convert::to_json(&v)? {
-                Value::Null => continue,
-                s @ Value::String(_) => Value::Array(vec![s]),
-                list => list,
-            };
-            doc.insert(plural.to_string(), value);
-        }
+#[pymethods]
+impl PyCalendarPhase {
+    fn __repr__(&self) -> String {
+        let planned = if self.planned { "True" } else { "False" };
+        format!(
+            "CalendarPhase(phase_id={}, start={}, end={}, planned={planned})",
+            q(&self.phase_id),
+            self.start.to_rfc3339(),
+            self.end.to_rfc3339()
+        )
     }
-    let filter = serde_json::from_value(Value::Object(doc))
-        .map_err(|e| PyValueError::new_err(format!("bad calendar filter: {e}")))?;
-    Ok((filter, actor))
 }
 
 /// A release on the calendar (a snapshot): ``release_id``, ``name``, ``status``, ``kind``,
-/// ``group``, ``scope``, its window ``start``/``end``, ``phases`` (a list of ``(phase_id, start,
-/// end)``), the planned and actual times, and its ``services``/``environments``.
+/// ``group``, ``scope``, its window ``start``/``end``, ``phases`` (``CalendarPhase`` windows), the
+/// planned and actual times, and its ``services``/``environments``.
 #[pyclass(frozen, module = "trainyard", name = "CalendarEntry")]
 pub struct PyCalendarEntry {
     /// Release id.
@@ -144,15 +74,13 @@ pub struct PyCalendarEntry {
     /// Scope (``account`` or ``org:<id>``).
     #[pyo3(get)]
     scope: String,
-    /// Window start.
+    /// Window start (activation, else the scheduled start).
     #[pyo3(get)]
     start: Timestamp,
     /// Window end.
     #[pyo3(get)]
     end: Timestamp,
-    /// Phase windows: ``(phase_id, start, end)`` tuples.
-    #[pyo3(get)]
-    phases: Py<PyAny>,
+    phases: Vec<Py<PyCalendarPhase>>,
     /// Scheduled start.
     #[pyo3(get)]
     planned_start: Option<Timestamp>,
@@ -175,17 +103,6 @@ pub struct PyCalendarEntry {
 
 impl PyCalendarEntry {
     fn new(py: Python<'_>, e: &CalendarEntry) -> PyResult<Self> {
-        let phases = PyList::empty(py);
-        for p in &e.phases {
-            phases.append(PyTuple::new(
-                py,
-                [
-                    p.phase_id.clone().into_pyobject(py)?.into_any(),
-                    time::to_datetime(py, &p.start)?,
-                    time::to_datetime(py, &p.end)?,
-                ],
-            )?)?;
-        }
         Ok(PyCalendarEntry {
             release_id: e.release_id.clone(),
             name: e.name.clone(),
@@ -195,7 +112,7 @@ impl PyCalendarEntry {
             scope: e.scope.clone(),
             start: e.start,
             end: e.end,
-            phases: phases.into_any().unbind(),
+            phases: e.phases.iter().map(|p| Py::new(py, PyCalendarPhase::from(p))).collect::<PyResult<_>>()?,
             planned_start: e.planned_start,
             planned_end: e.planned_end,
             actual_start: e.actual_start,
@@ -208,6 +125,12 @@ impl PyCalendarEntry {
 
 #[pymethods]
 impl PyCalendarEntry {
+    /// Phase windows (``CalendarPhase``), in phase order.
+    #[getter]
+    fn phases(&self, py: Python<'_>) -> Vec<Py<PyCalendarPhase>> {
+        self.phases.iter().map(|p| p.clone_ref(py)).collect()
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "CalendarEntry(name={}, status={}, kind={}, start={}, end={})",
@@ -274,293 +197,70 @@ impl PyConflict {
     }
 }
 
-#[pymethods]
-impl PyActivity {
-    /// The current child release of a subprocess activity (``None`` otherwise).
-    #[getter]
-    fn child_id(&self) -> Option<String> {
-        self.child_id.clone()
-    }
+/// The filter keyword arguments of `calendar` and `calendar_ics`.
+struct Filter<'a, 'py> {
+    statuses: Option<&'a Bound<'py, PyAny>>,
+    kinds: Option<&'a Bound<'py, PyAny>>,
+    groups: Option<&'a Bound<'py, PyAny>>,
+    scopes: Option<&'a Bound<'py, PyAny>>,
+    services: Option<&'a Bound<'py, PyAny>>,
+    environments: Option<&'a Bound<'py, PyAny>>,
 }
 
-/// The release-group document from `create_release_group`/`update_release_group` arguments.
-#[allow(clippy::too_many_arguments)]
-fn group_doc(
-    id: String,
-    name: String,
-    process: String,
-    cadence: &Bound<'_, PyAny>,
-    timezone: String,
-    duration: &Bound<'_, PyAny>,
-    starts_on: &Bound<'_, PyAny>,
-    ends_on: Option<&Bound<'_, PyAny>>,
-    name_template: Option<String>,
-    input_set: Option<String>,
-    inputs: Option<&Bound<'_, PyAny>>,
-    kind: &str,
-    auto_start: bool,
-    scope: &str,
-    owners: Option<Vec<String>>,
-) -> PyResult<Value> {
-    let mut doc = Map::new();
-    doc.insert("id".into(), Value::String(id));
-    doc.insert("name".into(), Value::String(name));
-    doc.insert("process".into(), Value::String(process));
-    doc.insert("cadence".into(), convert::to_json(cadence)?);
-    doc.insert("timezone".into(), Value::String(timezone));
-    doc.insert("duration".into(), duration_value(duration)?);
-    doc.insert("starts_on".into(), local_value(starts_on)?);
-    put(&mut doc, "ends_on", opt(ends_on).map(local_value).transpose()?);
-    put(&mut doc, "name_template", name_template.map(Value::String));
-    put(&mut doc, "input_set", input_set.map(Value::String));
-    put(&mut doc, "inputs", opt(inputs).map(convert::to_json).transpose()?);
-    doc.insert("kind".into(), Value::String(kind.into()));
-    doc.insert("auto_start".into(), Value::Bool(auto_start));
-    doc.insert("scope".into(), Value::String(scope.into()));
-    put(&mut doc, "owners", owners.map(|o| Value::Array(o.into_iter().map(Value::String).collect())));
-    Ok(Value::Object(doc))
+/// What a calendar call reads: the range, the filter and who is asking.
+type Query = (Timestamp, Timestamp, CalendarFilter, Option<Actor>);
+
+/// The `[start, end)` range, the filter and the actor of a calendar call; `InvalidInputError`
+/// lists every bad argument.
+fn query(
+    py: Python<'_>,
+    start: &Bound<'_, PyAny>,
+    end: &Bound<'_, PyAny>,
+    f: &Filter<'_, '_>,
+    actor: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Query> {
+    args!(py;
+        start = convert::timestamp(start, "start"),
+        end = convert::timestamp(end, "end"),
+        statuses = convert::parsed_list(f.statuses, "statuses"),
+        kinds = convert::parsed_list(f.kinds, "kinds"),
+        groups = convert::names(f.groups, "groups"),
+        scopes = convert::names(f.scopes, "scopes"),
+        services = convert::names(f.services, "services"),
+        environments = convert::names(f.environments, "environments"),
+        actor = convert::opt_actor(actor, "actor"),
+    );
+    Ok((start, end, CalendarFilter { statuses, kinds, groups, scopes, services, environments }, actor))
 }
 
 #[pymethods]
 impl PyEngine {
-    // ---- time: release groups ----
-
-    /// Creates a release group (a recurring release) and its scheduled releases up to the horizon;
-    /// returns the group as a dict.
-    ///
-    /// ``cadence`` is an RRULE string (``"FREQ=WEEKLY;BYDAY=MO;BYHOUR=9"``) or the friendly dict
-    /// (``{"every": "week", "on": "monday", "at": "09:00"}``) in ``timezone``; ``duration`` a
-    /// duration string (``"2w"``) or ``timedelta``; ``starts_on``/``ends_on`` a ``date``, a
-    /// wall-clock ``datetime`` or ``"YYYY-MM-DD[THH:MM]"``. ``name_template`` may use ``{name}``,
-    /// ``{year}``, ``{iso_year}``, ``{iso_week}``, ``{month}``, ``{date}``, ``{n}``, and so may every
-    /// string in ``inputs`` (``{"version": "1.{iso_week}.0"}``). ``owners`` (user ids or group
-    /// names) become the owners of its releases; without them, the process's owners do. Raises
-    /// ``ValidationError`` listing every problem, ``NotFoundError`` for an unknown process or input
-    /// set, ``ConflictError`` for an existing id.
-    #[pyo3(signature = (*, id, name, process, cadence, timezone, duration, starts_on, actor, ends_on = None,
-        name_template = None, input_set = None, inputs = None, kind = "standard", auto_start = true,
-        scope = "account", owners = None))]
-    #[allow(clippy::too_many_arguments)]
-    fn create_release_group<'py>(
-        &self,
-        py: Python<'py>,
-        id: String,
-        name: String,
-        process: String,
-        cadence: &Bound<'py, PyAny>,
-        timezone: String,
-        duration: &Bound<'py, PyAny>,
-        starts_on: &Bound<'py, PyAny>,
-        actor: PyRef<'py, PyActor>,
-        ends_on: Option<&Bound<'py, PyAny>>,
-        name_template: Option<String>,
-        input_set: Option<String>,
-        inputs: Option<&Bound<'py, PyAny>>,
-        kind: &str,
-        auto_start: bool,
-        scope: &str,
-        owners: Option<Vec<String>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let doc = group_doc(
-            id,
-            name,
-            process,
-            cadence,
-            timezone,
-            duration,
-            starts_on,
-            ends_on,
-            name_template,
-            input_set,
-            inputs,
-            kind,
-            auto_start,
-            scope,
-            owners,
-        )?;
-        let engine = self.engine(py)?;
-        let actor = actor.inner.clone();
-        let group =
-            run(py, move || ReleaseGroup::from_value(&doc).and_then(|g| engine.create_release_group(g, &actor)))?;
-        to_py_doc(py, &group, "the release group")
-    }
-
-    /// Replaces a release group (same ``id``; the arguments of ``create_release_group``) and
-    /// brings its releases that have not started in line. Returns a dict of release ids:
-    /// ``created``, ``rescheduled``, ``deleted``.
-    #[pyo3(signature = (*, id, name, process, cadence, timezone, duration, starts_on, actor, ends_on = None,
-        name_template = None, input_set = None, inputs = None, kind = "standard", auto_start = true,
-        scope = "account", owners = None))]
-    #[allow(clippy::too_many_arguments)]
-    fn update_release_group<'py>(
-        &self,
-        py: Python<'py>,
-        id: String,
-        name: String,
-        process: String,
-        cadence: &Bound<'py, PyAny>,
-        timezone: String,
-        duration: &Bound<'py, PyAny>,
-        starts_on: &Bound<'py, PyAny>,
-        actor: PyRef<'py, PyActor>,
-        ends_on: Option<&Bound<'py, PyAny>>,
-        name_template: Option<String>,
-        input_set: Option<String>,
-        inputs: Option<&Bound<'py, PyAny>>,
-        kind: &str,
-        auto_start: bool,
-        scope: &str,
-        owners: Option<Vec<String>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let doc = group_doc(
-            id,
-            name,
-            process,
-            cadence,
-            timezone,
-            duration,
-            starts_on,
-            ends_on,
-            name_template,
-            input_set,
-            inputs,
-            kind,
-            auto_start,
-            scope,
-            owners,
-        )?;
-        let engine = self.engine(py)?;
-        let actor = actor.inner.clone();
-        let changes =
-            run(py, move || ReleaseGroup::from_value(&doc).and_then(|g| engine.update_release_group(g, &actor)))?;
-        let d = PyDict::new(py);
-        d.set_item("created", changes.created)?;
-        d.set_item("rescheduled", changes.rescheduled)?;
-        d.set_item("deleted", changes.deleted)?;
-        Ok(d.into_any())
-    }
-
-    /// A release group as a dict (``NotFoundError`` names the existing ones).
-    #[pyo3(signature = (id))]
-    fn get_release_group<'py>(&self, py: Python<'py>, id: String) -> PyResult<Bound<'py, PyAny>> {
-        let engine = self.engine(py)?;
-        let group = run(py, move || engine.get_release_group(&id))?;
-        to_py_doc(py, &group, "the release group")
-    }
-
-    /// Every release group (dicts), by id.
-    fn list_release_groups<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyAny>>> {
-        let engine = self.engine(py)?;
-        let groups = run(py, move || engine.list_release_groups())?;
-        groups.iter().map(|g| to_py_doc(py, g, "a release group")).collect()
-    }
-
-    /// Deletes a release group and its releases still ``draft`` or ``scheduled`` (returns their
-    /// ids); started releases are kept.
-    #[pyo3(signature = (id, *, actor))]
-    fn delete_release_group(&self, py: Python<'_>, id: String, actor: PyRef<'_, PyActor>) -> PyResult<Vec<String>> {
-        let engine = self.engine(py)?;
-        let actor = actor.inner.clone();
-        run(py, move || engine.delete_release_group(&id, &actor))
-    }
-
-    /// Sets how far ahead release groups create their scheduled releases (default 90 days).
-    #[pyo3(signature = (horizon))]
-    fn set_horizon(&self, py: Python<'_>, horizon: chrono::Duration) -> PyResult<()> {
-        self.engine(py)?.set_horizon(horizon);
-        Ok(())
-    }
-
-    /// How far ahead release groups create their scheduled releases.
-    fn horizon(&self, py: Python<'_>) -> PyResult<chrono::Duration> {
-        Ok(self.engine(py)?.horizon())
-    }
-
-    // ---- time: freezes ----
-
-    /// Adds a freeze window (account release managers only) and returns it as a dict.
-    ///
-    /// ``start``/``end`` are tz-aware datetimes (or RFC 3339 strings); a freeze with neither
-    /// ``environments`` nor ``services`` freezes everything. ``recurrence`` (``{"cadence": …,
-    /// "timezone": …, "duration": …}``) repeats it, ``end`` then being the last start. ``id``
-    /// defaults to a slug of ``name``. Manual activation inside it raises ``ScheduleError``
-    /// (``activate(..., force=True)`` overrides); automated work waits until it ends.
-    #[pyo3(signature = (*, name, start, end, actor, environments = Vec::new(), services = Vec::new(),
-        recurrence = None, id = None, reason = None),
-        text_signature = "($self, *, name, start, end, actor, environments=(), services=(), recurrence=None, id=None, reason=None)")]
-    #[allow(clippy::too_many_arguments)]
-    fn add_freeze<'py>(
-        &self,
-        py: Python<'py>,
-        name: String,
-        start: &Bound<'py, PyAny>,
-        end: Option<&Bound<'py, PyAny>>,
-        actor: PyRef<'py, PyActor>,
-        environments: Vec<String>,
-        services: Vec<String>,
-        recurrence: Option<&Bound<'py, PyAny>>,
-        id: Option<String>,
-        reason: Option<String>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let id = id.unwrap_or_else(|| slug(&name));
-        let mut doc = Map::new();
-        doc.insert("id".into(), Value::String(id));
-        doc.insert("name".into(), Value::String(name));
-        doc.insert("start".into(), instant_value(start, "start")?);
-        put(&mut doc, "end", opt(end).map(|e| instant_value(e, "end")).transpose()?);
-        doc.insert("environments".into(), environments.into());
-        doc.insert("services".into(), services.into());
-        if let Some(r) = opt(recurrence) {
-            let mut r = convert::to_json(r)?;
-            if let (Some(obj), Some(d)) = (r.as_object_mut(), recurrence.and_then(|r| r.get_item("duration").ok())) {
-                obj.insert("duration".into(), duration_value(&d)?);
-            }
-            doc.insert("recurrence".into(), r);
-        }
-        put(&mut doc, "reason", reason.map(Value::String));
-        let doc = Value::Object(doc);
-        let engine = self.engine(py)?;
-        let actor = actor.inner.clone();
-        let freeze = run(py, move || Freeze::from_value(&doc).and_then(|f| engine.add_freeze(f, &actor)))?;
-        to_py_doc(py, &freeze, "the freeze")
-    }
-
-    /// Every freeze (dicts).
-    fn list_freezes<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyAny>>> {
-        let engine = self.engine(py)?;
-        let freezes = run(py, move || engine.list_freezes())?;
-        freezes.iter().map(|f| to_py_doc(py, f, "a freeze")).collect()
-    }
-
-    /// Deletes a freeze (account release managers only).
-    #[pyo3(signature = (id, *, actor))]
-    fn delete_freeze(&self, py: Python<'_>, id: String, actor: PyRef<'_, PyActor>) -> PyResult<()> {
-        let engine = self.engine(py)?;
-        let actor = actor.inner.clone();
-        run(py, move || engine.delete_freeze(&id, &actor))
-    }
-
-    // ---- time: the calendar ----
-
     /// The releases on the calendar in ``[start, end)`` (tz-aware datetimes), by start, as
-    /// ``CalendarEntry``. ``filters``: ``status``/``statuses``, ``kind``/``kinds``,
-    /// ``group``/``groups``, ``scope``/``scopes``, ``service``/``services``,
-    /// ``environment``/``environments`` (a string or a list), and ``actor`` (only the releases
-    /// that actor may read).
-    #[pyo3(signature = (start, end, **filters))]
+    /// ``CalendarEntry``. Filters (each a list of strings, or one string): ``statuses``,
+    /// ``kinds``, ``groups`` (release group ids), ``scopes``, ``services``, ``environments``
+    /// (a release passes a list when its value is in it; every list given must pass). With
+    /// ``actor``, only the releases that actor may read.
+    #[pyo3(signature = (start, end, *, statuses = None, kinds = None, groups = None, scopes = None,
+        services = None, environments = None, actor = None))]
+    #[allow(clippy::too_many_arguments)]
     fn calendar(
         &self,
         py: Python<'_>,
         start: &Bound<'_, PyAny>,
         end: &Bound<'_, PyAny>,
-        filters: Option<&Bound<'_, PyDict>>,
+        statuses: Option<&Bound<'_, PyAny>>,
+        kinds: Option<&Bound<'_, PyAny>>,
+        groups: Option<&Bound<'_, PyAny>>,
+        scopes: Option<&Bound<'_, PyAny>>,
+        services: Option<&Bound<'_, PyAny>>,
+        environments: Option<&Bound<'_, PyAny>>,
+        actor: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Vec<PyCalendarEntry>> {
-        let (from, to) = (time::timestamp(start, "start")?, time::timestamp(end, "end")?);
-        let (filter, actor) = filter_of(filters)?;
-        let engine = self.engine(py)?;
-        let entries = run(py, move || match actor {
-            Some(a) => engine.calendar_as(&a, from, to, &filter),
-            None => engine.calendar(from, to, &filter),
+        let filter = Filter { statuses, kinds, groups, scopes, services, environments };
+        let (from, to, filter, actor) = query(py, start, end, &filter, actor)?;
+        let entries = self.call(py, move |e| match actor {
+            Some(a) => e.calendar_as(&a, from, to, &filter),
+            None => e.calendar(from, to, &filter),
         })?;
         entries.iter().map(|e| PyCalendarEntry::new(py, e)).collect()
     }
@@ -569,46 +269,30 @@ impl PyEngine {
     /// and releases overlapping a freeze window.
     #[pyo3(signature = (start, end))]
     fn conflicts(&self, py: Python<'_>, start: &Bound<'_, PyAny>, end: &Bound<'_, PyAny>) -> PyResult<Vec<PyConflict>> {
-        let (from, to) = (time::timestamp(start, "start")?, time::timestamp(end, "end")?);
-        let engine = self.engine(py)?;
-        let list = run(py, move || engine.conflicts(from, to))?;
+        args!(py; from = convert::timestamp(start, "start"), to = convert::timestamp(end, "end"));
+        let list = self.call(py, move |e| e.conflicts(from, to))?;
         Ok(list.iter().map(PyConflict::new).collect())
     }
 
     /// The calendar of ``[start, end)`` as iCalendar (RFC 5545) text, one ``VEVENT`` per release;
-    /// ``filters`` as for ``calendar``.
-    #[pyo3(signature = (start, end, **filters))]
+    /// the filters of ``calendar``.
+    #[pyo3(signature = (start, end, *, statuses = None, kinds = None, groups = None, scopes = None,
+        services = None, environments = None))]
+    #[allow(clippy::too_many_arguments)]
     fn calendar_ics(
         &self,
         py: Python<'_>,
         start: &Bound<'_, PyAny>,
         end: &Bound<'_, PyAny>,
-        filters: Option<&Bound<'_, PyDict>>,
+        statuses: Option<&Bound<'_, PyAny>>,
+        kinds: Option<&Bound<'_, PyAny>>,
+        groups: Option<&Bound<'_, PyAny>>,
+        scopes: Option<&Bound<'_, PyAny>>,
+        services: Option<&Bound<'_, PyAny>>,
+        environments: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<String> {
-        let (from, to) = (time::timestamp(start, "start")?, time::timestamp(end, "end")?);
-        let (filter, actor) = filter_of(filters)?;
-        if actor.is_some() {
-            return Err(PyTypeError::new_err("calendar_ics takes no actor filter"));
-        }
-        let engine = self.engine(py)?;
-        run(py, move || engine.calendar_ics(from, to, &filter))
+        let filter = Filter { statuses, kinds, groups, scopes, services, environments };
+        let (from, to, filter, _) = query(py, start, end, &filter, None)?;
+        self.call(py, move |e| e.calendar_ics(from, to, &filter))
     }
-
-    // ---- input sets (minimal; see the module doc) ----
-
-    // ---- the built-in command executor ----
-}
-
-/// `Weekend freeze!` → `weekend-freeze`.
-fn slug(name: &str) -> String {
-    let mut out = String::new();
-    for c in name.chars().flat_map(char::to_lowercase) {
-        if c.is_ascii_alphanumeric() {
-            out.push(c);
-        } else if !out.is_empty() && !out.ends_with('-') {
-            out.push('-');
-        }
-    }
-    let out: String = out.trim_end_matches('-').chars().take(64).collect();
-    if out.is_empty() { "freeze".into() } else { out }
 }

@@ -1,32 +1,47 @@
 //! `trainyard._native`: the pyo3 extension module behind the Python package `trainyard`.
 //!
-//! Thin by design (see DESIGN.md §1): argument conversion ([`convert`], [`time`]), the error
-//! mapping ([`errors`]), the callback adapter for Python executors ([`executor`]), and the classes
-//! that wrap core values: `Problem` ([`problem`]), `Actor` ([`actor`]), `ManualClock` ([`time`]),
-//! `Engine` ([`engine`]), `Release`/`Phase`/`Activity`/`Event`/`ProcessInfo`/`InputSet`/`JobRecord`
-//! ([`views`]), and the adapters for Python subscribers and secret resolvers plus `Notification`
-//! ([`callbacks`]). Every call into the core runs with the GIL
-//! released and inside `catch_unwind`, so no panic crosses into Python.
+//! Thin by design: it converts arguments and results and maps errors; everything else is the
+//! core's. The files are the same as the Node binding's, one concept each:
+//!
+//! | file | what |
+//! |---|---|
+//! | `lib.rs` | module registration, [`run`], `load_process` / `validate_process` |
+//! | `engine.rs` | the `Engine` class: construction, settings, processes, release commands and reads |
+//! | `views.rs` | `Release`, `Phase`, `Activity`, `Approval` (from the core's `ReleaseView`), `Schedule`, `ParentLink`, `InputSetRef`, `Event`, `ProcessInfo` |
+//! | `jobs.rs` | `Job`, `STARTED`, `JobRecord`, the command executor and external workers |
+//! | `callbacks.rs` | Python executors, subscribers (`Notification`) and secret resolvers |
+//! | `schedule.rs` | `ManualClock`, release groups, the horizon, freezes |
+//! | `calendar.rs` | the calendar, conflicts and iCalendar export (`CalendarEntry`, `CalendarPhase`, `Conflict`) |
+//! | `input_sets.rs` | named input sets (`InputSet`) |
+//! | `errors.rs` | core errors → `TrainyardError` subclasses; `Problem` |
+//! | `convert/` | every value a caller hands in, checked (limits, codes, paths; `json.rs`: JSON data); `Actor` |
+//! | `logs.rs` | the core's `tracing` events → Python `logging` |
+//!
+//! Every call into the core runs with the GIL released and inside `catch_unwind` ([`run`]), so no
+//! panic crosses into Python and other Python threads run meanwhile.
 
-mod actor;
 mod calendar;
 mod callbacks;
 mod convert;
 mod engine;
 mod errors;
-mod executor;
-mod problem;
-mod time;
+mod input_sets;
+mod jobs;
+mod logs;
+mod schedule;
 mod views;
 
 use convert::Definition;
-use problem::PyProblem;
+use errors::PyProblem;
 use pyo3::prelude::*;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-/// Runs `f` (a core call) without the GIL, turning core errors and panics into Python exceptions.
+/// Runs `f` (a core call) without the GIL, turning core errors and panics into Python exceptions;
+/// then hands the log records the call produced to `logging` ([`logs::flush`]).
 pub(crate) fn run<T: Send>(py: Python<'_>, f: impl FnOnce() -> trainyard::Result<T> + Send) -> PyResult<T> {
-    match py.detach(|| catch_unwind(AssertUnwindSafe(f))) {
+    let outcome = py.detach(|| logs::in_core(|| catch_unwind(AssertUnwindSafe(f))));
+    logs::flush(py);
+    match outcome {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(err)) => Err(errors::to_py_err(py, &err)),
         Err(panic) => {
@@ -41,7 +56,7 @@ pub(crate) fn run<T: Send>(py: Python<'_>, f: impl FnOnce() -> trainyard::Result
 }
 
 fn load(py: Python<'_>, definition: &Bound<'_, PyAny>) -> PyResult<trainyard::LoadedProcess> {
-    match convert::definition(definition)? {
+    match convert::definition(py, definition)? {
         Definition::Text(text) => run(py, move || trainyard::load_process(&text)),
         Definition::Document(doc) => run(py, move || trainyard::load_process_value(doc, None)),
     }
@@ -51,8 +66,8 @@ fn load(py: Python<'_>, definition: &Bound<'_, PyAny>) -> PyResult<trainyard::Lo
 ///
 /// ``definition`` is YAML or JSON text (``str``) or an already-parsed ``dict``. Returns the list of
 /// warnings (``Problem``), which never stop a process from loading. Raises ``ValidationError``
-/// listing *every* problem when the definition is invalid, and ``TypeError``/``ValueError`` when a
-/// dict holds something that is not JSON data.
+/// listing *every* problem when the definition is invalid, including values a dict holds that are
+/// not JSON data (``nan``, a ``bytes``, a cycle), each at its path.
 #[pyfunction]
 #[pyo3(signature = (definition))]
 fn validate_process(py: Python<'_>, definition: &Bound<'_, PyAny>) -> PyResult<Vec<PyProblem>> {
@@ -63,15 +78,12 @@ fn validate_process(py: Python<'_>, definition: &Bound<'_, PyAny>) -> PyResult<V
 ///
 /// ``definition`` is YAML or JSON text (``str``) or an already-parsed ``dict``. The result is the
 /// process as trainyard understood it (defaults filled in, same shape as the JSON Schema). Raises
-/// ``ValidationError`` listing *every* problem when the definition is invalid, and
-/// ``TypeError``/``ValueError`` when a dict holds something that is not JSON data.
+/// ``ValidationError`` listing *every* problem when the definition is invalid.
 #[pyfunction]
 #[pyo3(signature = (definition))]
 fn load_process<'py>(py: Python<'py>, definition: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     let loaded = load(py, definition)?;
-    let doc = serde_json::to_value(&loaded.process)
-        .map_err(|e| errors::internal(py, &format!("cannot serialize the loaded process: {e}")))?;
-    convert::to_py(py, &doc)
+    convert::doc_to_py(py, &loaded.process, "the loaded process")
 }
 
 /// Test support (not part of the API): drops the PostgreSQL schema named by ``url``'s
@@ -85,26 +97,32 @@ fn drop_postgres_schema(py: Python<'_>, url: String) -> PyResult<()> {
 /// Native part of the ``trainyard`` package; import from ``trainyard`` instead.
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    logs::install(m.py());
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add_class::<PyProblem>()?;
-    m.add_class::<actor::PyActor>()?;
-    m.add_class::<time::PyManualClock>()?;
+    m.add_class::<convert::PyActor>()?;
+    m.add_class::<schedule::PyManualClock>()?;
     m.add_class::<engine::PyEngine>()?;
-    m.add_class::<executor::PyJob>()?;
-    m.add_class::<executor::PyStarted>()?;
-    m.add("STARTED", executor::PyStarted)?;
+    m.add_class::<jobs::PyJob>()?;
+    m.add_class::<jobs::PyStarted>()?;
+    m.add("STARTED", jobs::PyStarted)?;
+    m.add_class::<jobs::PyJobRecord>()?;
     m.add_class::<views::PyProcessInfo>()?;
     m.add_class::<views::PyRelease>()?;
     m.add_class::<views::PyPhase>()?;
     m.add_class::<views::PyActivity>()?;
+    m.add_class::<views::PyApproval>()?;
+    m.add_class::<views::PySchedule>()?;
+    m.add_class::<views::PyParentLink>()?;
+    m.add_class::<views::PyInputSetRef>()?;
     m.add_class::<views::PyEvent>()?;
-    m.add_class::<views::PyInputSet>()?;
-    m.add_class::<views::PyJobRecord>()?;
+    m.add_class::<input_sets::PyInputSet>()?;
     m.add_class::<callbacks::PyNotification>()?;
-    m.add_function(wrap_pyfunction!(drop_postgres_schema, m)?)?;
     m.add_class::<calendar::PyCalendarEntry>()?;
+    m.add_class::<calendar::PyCalendarPhase>()?;
     m.add_class::<calendar::PyConflict>()?;
     m.add_function(wrap_pyfunction!(validate_process, m)?)?;
     m.add_function(wrap_pyfunction!(load_process, m)?)?;
+    m.add_function(wrap_pyfunction!(drop_postgres_schema, m)?)?;
     Ok(())
 }

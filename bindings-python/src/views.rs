@@ -1,25 +1,23 @@
-//! Read-only snapshots handed to Python: `Release`, `Phase`, `Activity`, `Event`, `ProcessInfo`.
+//! Read-only snapshots handed to Python: `Release`, `Phase`, `Activity`, `Approval` (built from
+//! the core's one read model, [`trainyard::release::ReleaseView`]), the small values they hold
+//! (`Schedule`, `ParentLink`, `InputSetRef`), and `Event` and `ProcessInfo`.
 //!
-//! Each is built from the core's state when it is returned and never changes afterwards (read the
-//! release again to see later changes). Statuses, kinds and skip reasons are the core's snake_case
-//! strings; times are tz-aware UTC `datetime`s; inputs, outputs and event data are plain dicts.
+//! The release classes expose exactly the fields of the view, under the same (snake_case) names;
+//! this file only converts values: statuses, kinds and skip reasons become the core's snake_case
+//! strings, times tz-aware UTC `datetime`s (absent: `None`), maps new `dict`s on every access,
+//! phases and activities `dict`s by id in definition order (regular phases, then rollback phases).
+//! A snapshot never changes: read the release again to see later changes.
 
-use crate::convert::{self, repr_str as q};
-use crate::executor::PyJob;
-use crate::problem::PyProblem;
-use crate::time;
+use crate::convert::{self, repr_str as q, snake};
+use indexmap::IndexMap;
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyList};
-use std::collections::HashMap;
-use trainyard::release::{ActivityState, Event, PhaseState, ReleaseState};
-use trainyard::store::JobRecord;
-use trainyard::{InputSet, ProcessInfo, Timestamp, model};
+use pyo3::types::PyDict;
+use serde_json::Value;
+use trainyard::release::{ActivityView, ApprovalView, Event, PhaseView, ReleaseState, ReleaseView};
+use trainyard::{ProcessInfo, Timestamp};
 
-fn snake<T: serde::Serialize>(v: &T) -> String {
-    match serde_json::to_value(v) {
-        Ok(serde_json::Value::String(s)) => s,
-        other => format!("{other:?}"),
-    }
+fn time_text(t: &Timestamp) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
 /// A registered process version: ``id``, ``version`` (1, 2, …; a new one only when the definition
@@ -35,18 +33,20 @@ pub struct PyProcessInfo {
     version: u32,
     /// Validation warnings (``Problem``), which never stop a process from registering.
     #[pyo3(get)]
-    warnings: Vec<PyProblem>,
+    warnings: Vec<crate::errors::PyProblem>,
 }
 
 impl PyProcessInfo {
+    /// The result of registering a process.
     pub fn new(info: &ProcessInfo) -> Self {
         PyProcessInfo {
             id: info.id.clone(),
             version: info.version,
-            warnings: info.warnings.iter().map(PyProblem::from).collect(),
+            warnings: info.warnings.iter().map(crate::errors::PyProblem::from).collect(),
         }
     }
 
+    /// A process as `list_processes` gives it (no warnings).
     pub fn listed(id: String, version: u32) -> Self {
         PyProcessInfo { id, version, warnings: Vec::new() }
     }
@@ -77,31 +77,31 @@ pub struct PyEvent {
     /// What happened, e.g. ``approval_recorded``.
     #[pyo3(get)]
     kind: String,
-    /// The payload.
-    #[pyo3(get)]
-    data: Py<PyAny>,
+    data: Value,
     /// The reason or comment given with the command.
     #[pyo3(get)]
     comment: Option<String>,
 }
 
 impl PyEvent {
+    /// The Python view of one event.
     pub fn new(py: Python<'_>, e: &Event) -> PyResult<Self> {
         let doc = serde_json::to_value(e).map_err(|err| crate::errors::internal(py, &format!("event: {err}")))?;
         let data = match doc.get("data") {
-            Some(d @ serde_json::Value::Object(_)) => convert::to_py(py, d)?,
-            _ => PyDict::new(py).into_any(),
+            Some(d @ Value::Object(_)) => d.clone(),
+            _ => Value::Object(Default::default()),
         };
         Ok(PyEvent {
             seq: e.seq,
             at: e.at,
             actor: e.actor.clone(),
             kind: e.kind.name().to_string(),
-            data: data.unbind(),
+            data,
             comment: e.comment.clone(),
         })
     }
 
+    /// The Python views of a list of events.
     pub fn list(py: Python<'_>, events: &[Event]) -> PyResult<Vec<PyEvent>> {
         events.iter().map(|e| PyEvent::new(py, e)).collect()
     }
@@ -109,31 +109,140 @@ impl PyEvent {
 
 #[pymethods]
 impl PyEvent {
+    /// The payload (a new dict on every access).
+    #[getter]
+    fn data<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        convert::to_py(py, &self.data)
+    }
+
     fn __repr__(&self) -> String {
         let comment = self.comment.as_ref().map(|c| format!(", comment={}", q(c))).unwrap_or_default();
         format!(
             "Event(seq={}, at={}, actor={}, kind={}{comment})",
             self.seq,
-            self.at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+            time_text(&self.at),
             q(&self.actor),
             q(&self.kind)
         )
     }
 }
 
-/// One activity of a release: ``id``, ``name``, ``kind`` (``automated``, ``approval``, ``manual``,
-/// ``subprocess``, ``wait``), ``status`` (``pending``, ``queued``, ``running``,
+/// When a release is planned: ``start``, ``end`` (``None`` when not given) and ``auto_start``
+/// (whether the clock activates it at ``start``). ``Release.schedule`` is ``None`` until the
+/// release is scheduled.
+#[pyclass(frozen, eq, module = "trainyard", name = "Schedule")]
+#[derive(PartialEq)]
+pub struct PySchedule {
+    /// Planned start (tz-aware, UTC).
+    #[pyo3(get)]
+    start: Timestamp,
+    /// Planned end, if given.
+    #[pyo3(get)]
+    end: Option<Timestamp>,
+    /// Whether the clock activates the release at ``start``.
+    #[pyo3(get)]
+    auto_start: bool,
+}
+
+#[pymethods]
+impl PySchedule {
+    fn __repr__(&self) -> String {
+        let end = self.end.as_ref().map(time_text).unwrap_or_else(|| "None".to_owned());
+        let auto = if self.auto_start { "True" } else { "False" };
+        format!("Schedule(start={}, end={end}, auto_start={auto})", time_text(&self.start))
+    }
+}
+
+/// The parent of a child release: the ``release`` and its subprocess activity (``phase``,
+/// ``activity``) that started this one.
+#[pyclass(frozen, eq, module = "trainyard", name = "ParentLink")]
+#[derive(PartialEq)]
+pub struct PyParentLink {
+    /// The parent release id.
+    #[pyo3(get)]
+    release: String,
+    /// The parent's phase.
+    #[pyo3(get)]
+    phase: String,
+    /// The parent's subprocess activity.
+    #[pyo3(get)]
+    activity: String,
+}
+
+#[pymethods]
+impl PyParentLink {
+    fn __repr__(&self) -> String {
+        format!("ParentLink(release={}, phase={}, activity={})", q(&self.release), q(&self.phase), q(&self.activity))
+    }
+}
+
+/// The input set a release was created with: its ``name`` and the ``version`` used.
+#[pyclass(frozen, eq, module = "trainyard", name = "InputSetRef")]
+#[derive(PartialEq)]
+pub struct PyInputSetRef {
+    /// The input set's name.
+    #[pyo3(get)]
+    name: String,
+    /// The version used.
+    #[pyo3(get)]
+    version: u32,
+}
+
+#[pymethods]
+impl PyInputSetRef {
+    fn __repr__(&self) -> String {
+        format!("InputSetRef(name={}, version={})", q(&self.name), self.version)
+    }
+}
+
+/// One approval decision: the ``approver``, whether they ``approved`` (``False``: rejected),
+/// ``at`` (tz-aware) and the ``comment`` given.
+#[pyclass(frozen, module = "trainyard", name = "Approval")]
+pub struct PyApproval {
+    /// Who decided.
+    #[pyo3(get)]
+    approver: String,
+    /// Approved (``True``) or rejected.
+    #[pyo3(get)]
+    approved: bool,
+    /// When (tz-aware, UTC).
+    #[pyo3(get)]
+    at: Timestamp,
+    /// The comment given.
+    #[pyo3(get)]
+    comment: Option<String>,
+}
+
+impl PyApproval {
+    fn new(a: &ApprovalView<'_>) -> Self {
+        PyApproval {
+            approver: a.approver.to_owned(),
+            approved: a.approved,
+            at: a.at,
+            comment: a.comment.map(str::to_owned),
+        }
+    }
+}
+
+#[pymethods]
+impl PyApproval {
+    fn __repr__(&self) -> String {
+        let approved = if self.approved { "True" } else { "False" };
+        format!("Approval(approver={}, approved={approved}, at={})", q(&self.approver), time_text(&self.at))
+    }
+}
+
+/// One activity of a release (see ``Release``): ``kind`` is ``automated``, ``approval``,
+/// ``manual``, ``subprocess`` or ``wait``; ``status`` one of ``pending``, ``queued``, ``running``,
 /// ``waiting_for_input``, ``on_hold``, ``success``, ``failed``, ``ignored``, ``skipped``,
-/// ``aborted``), ``attempt`` (0 = first run), ``outputs``, ``approvals`` (dicts with ``approver``,
-/// ``approved``, ``at``, ``comment``), the last failure ``error``, the ``skip_reason``
-/// (``condition``, ``manual``, ``upstream_failed``, ``release_failed``), the current ``job_id`` and
-/// ``job_inputs`` (automated), and ``started_at``/``ended_at``.
+/// ``aborted``; ``skip_reason`` one of ``condition``, ``manual``, ``upstream_failed``,
+/// ``release_failed``.
 #[pyclass(frozen, module = "trainyard", name = "Activity")]
 pub struct PyActivity {
     /// Activity id.
     #[pyo3(get)]
     id: String,
-    /// Display name, if the definition gives one.
+    /// Display name from the definition.
     #[pyo3(get)]
     name: Option<String>,
     /// ``automated``, ``approval``, ``manual``, ``subprocess`` or ``wait``.
@@ -145,12 +254,11 @@ pub struct PyActivity {
     /// Attempt (0 = first run).
     #[pyo3(get)]
     attempt: u32,
-    /// Outputs (success, ignore substitutes, manual field values, approvals).
+    outputs: IndexMap<String, Value>,
+    approvals: Vec<Py<PyApproval>>,
+    /// Whether the approval deadline escalated (``escalate_to`` may approve too).
     #[pyo3(get)]
-    outputs: Py<PyAny>,
-    /// Approval decisions of the current attempt: dicts with ``approver``, ``approved``, ``at``, ``comment``.
-    #[pyo3(get)]
-    approvals: Py<PyAny>,
+    escalated: bool,
     /// The last failure message.
     #[pyo3(get)]
     error: Option<String>,
@@ -160,51 +268,62 @@ pub struct PyActivity {
     /// The job of the current attempt (automated activities), for ``Engine.complete_job``.
     #[pyo3(get)]
     job_id: Option<String>,
-    /// The ``with`` values of the current attempt's job.
+    /// The child release of the current attempt (subprocess activities).
     #[pyo3(get)]
-    job_inputs: Py<PyAny>,
+    child_id: Option<String>,
+    job_inputs: IndexMap<String, Value>,
     /// When it first left ``pending`` in this attempt.
     #[pyo3(get)]
     started_at: Option<Timestamp>,
     /// When it ended.
     #[pyo3(get)]
     ended_at: Option<Timestamp>,
-    /// The current child release (subprocess activities); its getter is in `calendar.rs`.
-    pub(crate) child_id: Option<String>,
 }
 
 impl PyActivity {
-    fn new(py: Python<'_>, a: &ActivityState, def: Option<&model::Activity>) -> PyResult<Self> {
-        let approvals = PyList::empty(py);
-        for r in &a.approvals {
-            let d = PyDict::new(py);
-            d.set_item("approver", &r.approver)?;
-            d.set_item("approved", r.approved)?;
-            d.set_item("at", time::to_datetime(py, &r.at)?)?;
-            d.set_item("comment", &r.comment)?;
-            approvals.append(d)?;
-        }
+    fn new(py: Python<'_>, a: &ActivityView<'_>) -> PyResult<Self> {
+        let approvals = a.approvals.iter().map(|r| Py::new(py, PyApproval::new(r))).collect::<PyResult<_>>()?;
         Ok(PyActivity {
-            id: a.id.clone(),
-            name: def.and_then(|d| d.name.clone()),
-            kind: def.map(|d| d.kind.as_str().to_string()).unwrap_or_default(),
-            status: a.status.as_str().to_string(),
+            id: a.id.to_owned(),
+            name: a.name.map(str::to_owned),
+            kind: a.kind.as_str().to_owned(),
+            status: a.status.as_str().to_owned(),
             attempt: a.attempt,
-            outputs: convert::map_to_py(py, &a.outputs)?.unbind(),
-            approvals: approvals.into_any().unbind(),
-            error: a.error.clone(),
+            outputs: a.outputs.clone(),
+            approvals,
+            escalated: a.escalated,
+            error: a.error.map(str::to_owned),
             skip_reason: a.skip_reason.as_ref().map(snake),
-            job_id: a.job_id.clone(),
-            job_inputs: convert::map_to_py(py, &a.job_inputs)?.unbind(),
+            job_id: a.job_id.map(str::to_owned),
+            child_id: a.child_id.map(str::to_owned),
+            job_inputs: a.job_inputs.clone(),
             started_at: a.started_at,
             ended_at: a.ended_at,
-            child_id: a.child_id.clone(),
         })
     }
 }
 
 #[pymethods]
 impl PyActivity {
+    /// Outputs: executor outputs, ``ignore`` substitutes, manual field values, ``approvers`` (a
+    /// new dict on every access).
+    #[getter]
+    fn outputs<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        convert::map_to_py(py, &self.outputs)
+    }
+
+    /// Approval decisions of the current attempt (``Approval``), oldest first.
+    #[getter]
+    fn approvals(&self, py: Python<'_>) -> Vec<Py<PyApproval>> {
+        self.approvals.iter().map(|a| a.clone_ref(py)).collect()
+    }
+
+    /// The ``with`` values of the current attempt's job (secrets as ``secret://`` references).
+    #[getter]
+    fn job_inputs<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        convert::map_to_py(py, &self.job_inputs)
+    }
+
     fn __repr__(&self) -> String {
         let extra = match (&self.skip_reason, &self.error) {
             (Some(r), _) => format!(", skip_reason={}", q(r)),
@@ -221,89 +340,108 @@ impl PyActivity {
     }
 }
 
-/// One phase of a release: ``id``, ``name``, ``status`` (``pending``, ``scheduled``, ``running``,
-/// ``on_hold``, ``success``, ``failed``, ``skipped``, ``aborted``), ``outputs`` (evaluated when it
-/// ends), ``activities`` (by id, in definition order), ``rollback`` (whether it is a rollback phase),
-/// ``skip_reason``, ``variables`` and ``started_at``/``ended_at``.
+/// One phase of a release (see ``Release``): ``status`` is one of ``pending``, ``scheduled``,
+/// ``running``, ``on_hold``, ``success``, ``failed``, ``skipped``, ``aborted``.
 #[pyclass(frozen, module = "trainyard", name = "Phase")]
 pub struct PyPhase {
     /// Phase id.
     #[pyo3(get)]
     id: String,
-    /// Display name, if the definition gives one.
+    /// Display name from the definition.
     #[pyo3(get)]
     name: Option<String>,
     /// Status (snake_case).
     #[pyo3(get)]
     status: String,
-    /// Evaluated phase outputs.
-    #[pyo3(get)]
-    outputs: Py<PyAny>,
-    /// Activities by id (``dict[str, Activity]``).
-    #[pyo3(get)]
-    activities: Py<PyAny>,
     /// Whether this is a rollback phase.
     #[pyo3(get)]
     rollback: bool,
+    /// Whether its failure fails the release (``critical``, default true).
+    #[pyo3(get)]
+    critical: bool,
     /// Why it was skipped.
     #[pyo3(get)]
     skip_reason: Option<String>,
-    /// The phase's variables, evaluated when it started.
-    #[pyo3(get)]
-    variables: Py<PyAny>,
+    outputs: IndexMap<String, Value>,
+    variables: IndexMap<String, Value>,
     /// When it started.
     #[pyo3(get)]
     started_at: Option<Timestamp>,
     /// When it ended.
     #[pyo3(get)]
     ended_at: Option<Timestamp>,
+    /// When it may start (its ``not_before``), once known.
+    #[pyo3(get)]
+    not_before: Option<Timestamp>,
+    activities: Vec<(String, Py<PyActivity>)>,
 }
 
 impl PyPhase {
-    fn new(py: Python<'_>, p: &PhaseState, def: Option<&model::Phase>, rollback: bool) -> PyResult<Self> {
-        let defs: HashMap<&str, &model::Activity> =
-            def.map(|d| d.activities.iter().map(|a| (a.id.as_str(), a)).collect()).unwrap_or_default();
-        let activities = PyDict::new(py);
-        for a in &p.activities {
-            activities.set_item(&a.id, PyActivity::new(py, a, defs.get(a.id.as_str()).copied())?)?;
-        }
+    fn new(py: Python<'_>, p: &PhaseView<'_>) -> PyResult<Self> {
+        let activities = p
+            .activities
+            .iter()
+            .map(|a| Ok((a.id.to_owned(), Py::new(py, PyActivity::new(py, a)?)?)))
+            .collect::<PyResult<_>>()?;
         Ok(PyPhase {
-            id: p.id.clone(),
-            name: def.and_then(|d| d.name.clone()),
-            status: p.status.as_str().to_string(),
-            outputs: convert::map_to_py(py, &p.outputs)?.unbind(),
-            activities: activities.into_any().unbind(),
-            rollback,
+            id: p.id.to_owned(),
+            name: p.name.map(str::to_owned),
+            status: p.status.as_str().to_owned(),
+            rollback: p.rollback,
+            critical: p.critical,
             skip_reason: p.skip_reason.as_ref().map(snake),
-            variables: convert::map_to_py(py, &p.variables)?.unbind(),
+            outputs: p.outputs.clone(),
+            variables: p.variables.clone(),
             started_at: p.started_at,
             ended_at: p.ended_at,
+            not_before: p.not_before,
+            activities,
         })
     }
 }
 
 #[pymethods]
 impl PyPhase {
-    fn __repr__(&self, py: Python<'_>) -> String {
-        let n = self.activities.bind(py).len().unwrap_or(0);
+    /// Evaluated phase outputs (set when it ends; a new dict on every access).
+    #[getter]
+    fn outputs<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        convert::map_to_py(py, &self.outputs)
+    }
+
+    /// The phase's variables, evaluated when it started (a new dict on every access).
+    #[getter]
+    fn variables<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        convert::map_to_py(py, &self.variables)
+    }
+
+    /// Activities by id, in definition order (``dict[str, Activity]``).
+    #[getter]
+    fn activities<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let dict = PyDict::new(py);
+        for (id, a) in &self.activities {
+            dict.set_item(id, a.clone_ref(py))?;
+        }
+        Ok(dict)
+    }
+
+    fn __repr__(&self) -> String {
         let skip = self.skip_reason.as_ref().map(|r| format!(", skip_reason={}", q(r))).unwrap_or_default();
-        format!("Phase(id={}, status={}, activities={n}{skip})", q(&self.id), q(&self.status))
+        format!("Phase(id={}, status={}, activities={}{skip})", q(&self.id), q(&self.status), self.activities.len())
     }
 }
 
-/// A snapshot of a release: ``id`` (UUID v7), ``name``, ``kind`` (``standard``, ``hotfix``,
-/// ``feature``, ``system``), ``status`` (``draft``, ``scheduled``, ``running``, ``on_hold``,
-/// ``success``, ``partial_success``, ``failed``, ``aborted``), ``scope`` (``account`` or
-/// ``org:<id>``), the pinned ``process_id``/``process_version``, ``inputs``, ``attempt`` (restarts),
-/// ``archived``, ``rolled_back``, ``pre_executed`` (activated before its scheduled start),
-/// ``paused``, ``owners``, ``group``, ``input_set`` (``(name, version)``), the planned window (``planned_start``, ``planned_end``,
-/// ``auto_start``), ``created_at``/``started_at``/``ended_at``, and ``phases`` by id (regular
-/// phases, then rollback phases). Read it again with ``Engine.get_release`` to see later changes.
+/// A snapshot of a release, with exactly the fields of the core's read model. ``status`` is one
+/// of ``draft``, ``scheduled``, ``running``, ``on_hold``, ``success``, ``partial_success``,
+/// ``failed``, ``aborted``; ``kind`` one of ``standard``, ``hotfix``, ``feature``, ``system``.
+/// Read it again with ``Engine.get_release`` to see later changes.
 #[pyclass(frozen, module = "trainyard", name = "Release")]
 pub struct PyRelease {
     /// Release id (UUID v7, time-ordered).
     #[pyo3(get)]
     id: String,
+    /// Sequence number of its last event.
+    #[pyo3(get)]
+    seq: u64,
     /// Display name.
     #[pyo3(get)]
     name: String,
@@ -322,103 +460,160 @@ pub struct PyRelease {
     /// Pinned process version.
     #[pyo3(get)]
     process_version: u32,
-    /// Inputs (defaults ⊕ input set ⊕ explicit values).
-    #[pyo3(get)]
-    inputs: Py<PyAny>,
-    /// Release attempt (a restart increments it).
-    #[pyo3(get)]
-    attempt: u32,
-    /// Archived.
-    #[pyo3(get)]
-    archived: bool,
-    /// Ended failed after running its rollback phases.
-    #[pyo3(get)]
-    rolled_back: bool,
-    /// Activated before its scheduled start.
-    #[pyo3(get)]
-    pre_executed: bool,
-    /// Paused by an operator.
-    #[pyo3(get)]
-    paused: bool,
+    inputs: IndexMap<String, Value>,
+    variables: IndexMap<String, Value>,
     /// Owners (release managers and stakeholders).
     #[pyo3(get)]
     owners: Vec<String>,
     /// The release group that generated it.
     #[pyo3(get)]
     group: Option<String>,
-    /// The input set it was created from: ``(name, version)``, or ``None``.
+    /// The release-group occurrence it was generated for (``<group>@<start>``).
     #[pyo3(get)]
-    input_set: Option<(String, u32)>,
-    /// Planned start, once scheduled.
+    occurrence: Option<String>,
+    /// The input set it was created with (``InputSetRef``), or ``None``.
     #[pyo3(get)]
-    planned_start: Option<Timestamp>,
-    /// Planned end, if given.
+    input_set: Option<Py<PyInputSetRef>>,
+    /// The parent's subprocess activity (``ParentLink``), for a child release.
     #[pyo3(get)]
-    planned_end: Option<Timestamp>,
-    /// Whether it activates itself at ``planned_start`` (``None`` until scheduled).
+    parent: Option<Py<PyParentLink>>,
+    /// When it is planned (``Schedule``), once scheduled.
     #[pyo3(get)]
-    auto_start: Option<bool>,
+    schedule: Option<Py<PySchedule>>,
+    /// Release attempt (a restart increments it).
+    #[pyo3(get)]
+    attempt: u32,
+    /// Archived (kept for audit, hidden from the active calendar).
+    #[pyo3(get)]
+    archived: bool,
+    /// Ended failed after running its rollback phases.
+    #[pyo3(get)]
+    rolled_back: bool,
+    /// The rollback phases are running.
+    #[pyo3(get)]
+    rolling_back: bool,
+    /// A critical phase failed: no new work starts.
+    #[pyo3(get)]
+    halted: bool,
+    /// Paused by an operator.
+    #[pyo3(get)]
+    paused: bool,
+    /// Activated before its scheduled start.
+    #[pyo3(get)]
+    pre_executed: bool,
+    /// Who created it.
+    #[pyo3(get)]
+    created_by: String,
     /// When it was created.
     #[pyo3(get)]
     created_at: Option<Timestamp>,
+    /// Who scheduled it last.
+    #[pyo3(get)]
+    scheduled_by: Option<String>,
+    /// Who activated it (for a clock activation: whoever scheduled it).
+    #[pyo3(get)]
+    started_by: Option<String>,
     /// When it was activated.
     #[pyo3(get)]
     started_at: Option<Timestamp>,
-    /// When it ended.
+    /// When it ended (or was aborted).
     #[pyo3(get)]
     ended_at: Option<Timestamp>,
-    /// Phases by id (``dict[str, Phase]``).
+    /// When its last event happened.
     #[pyo3(get)]
-    phases: Py<PyAny>,
+    updated_at: Option<Timestamp>,
+    phases: Vec<(String, Py<PyPhase>)>,
 }
 
 impl PyRelease {
-    pub fn new(py: Python<'_>, s: &ReleaseState) -> PyResult<Self> {
-        let (regular, rollback): (HashMap<&str, &model::Phase>, HashMap<&str, &model::Phase>) = match &s.plan {
-            Some(plan) => (
-                plan.process.phases.iter().map(|p| (p.id.as_str(), p)).collect(),
-                plan.process.rollback.iter().map(|p| (p.id.as_str(), p)).collect(),
-            ),
-            None => Default::default(),
-        };
-        let phases = PyDict::new(py);
-        for p in &s.phases {
-            let (def, is_rollback) = match regular.get(p.id.as_str()) {
-                Some(d) => (Some(*d), false),
-                None => (rollback.get(p.id.as_str()).copied(), true),
-            };
-            phases.set_item(&p.id, PyPhase::new(py, p, def, is_rollback)?)?;
-        }
+    /// The Python view of a release state.
+    pub fn new(py: Python<'_>, state: &ReleaseState) -> PyResult<Self> {
+        Self::of(py, &state.view())
+    }
+
+    fn of(py: Python<'_>, v: &ReleaseView<'_>) -> PyResult<Self> {
+        let phases = v
+            .phases
+            .iter()
+            .map(|p| Ok((p.id.to_owned(), Py::new(py, PyPhase::new(py, p)?)?)))
+            .collect::<PyResult<_>>()?;
+        let input_set = v
+            .input_set
+            .map(|s| Py::new(py, PyInputSetRef { name: s.name.to_owned(), version: s.version }))
+            .transpose()?;
+        let parent = v
+            .parent
+            .map(|l| {
+                let (phase, activity) = (l.activity.phase.clone(), l.activity.activity.clone());
+                Py::new(py, PyParentLink { release: l.release.clone(), phase, activity })
+            })
+            .transpose()?;
+        let schedule = v
+            .schedule
+            .map(|s| Py::new(py, PySchedule { start: s.start, end: s.end, auto_start: s.auto_start }))
+            .transpose()?;
         Ok(PyRelease {
-            id: s.id.clone(),
-            name: s.name.clone(),
-            kind: s.kind.as_str().to_string(),
-            status: s.status.as_str().to_string(),
-            scope: s.scope.clone(),
-            process_id: s.process_id.clone(),
-            process_version: s.process_version,
-            inputs: convert::map_to_py(py, &s.inputs)?.unbind(),
-            attempt: s.attempt,
-            archived: s.archived,
-            rolled_back: s.rolled_back,
-            pre_executed: s.pre_executed,
-            paused: s.paused,
-            owners: s.owners.clone(),
-            group: s.group.clone(),
-            input_set: s.input_set.clone(),
-            planned_start: s.schedule.as_ref().map(|x| x.start),
-            planned_end: s.schedule.as_ref().and_then(|x| x.end),
-            auto_start: s.schedule.as_ref().map(|x| x.auto_start),
-            created_at: s.created_at,
-            started_at: s.started_at,
-            ended_at: s.ended_at,
-            phases: phases.into_any().unbind(),
+            id: v.id.to_owned(),
+            seq: v.seq,
+            name: v.name.to_owned(),
+            kind: v.kind.as_str().to_owned(),
+            status: v.status.as_str().to_owned(),
+            scope: v.scope.to_owned(),
+            process_id: v.process_id.to_owned(),
+            process_version: v.process_version,
+            inputs: v.inputs.clone(),
+            variables: v.variables.clone(),
+            owners: v.owners.to_vec(),
+            group: v.group.map(str::to_owned),
+            occurrence: v.occurrence.map(str::to_owned),
+            input_set,
+            parent,
+            schedule,
+            attempt: v.attempt,
+            archived: v.archived,
+            rolled_back: v.rolled_back,
+            rolling_back: v.rolling_back,
+            halted: v.halted,
+            paused: v.paused,
+            pre_executed: v.pre_executed,
+            created_by: v.created_by.to_owned(),
+            created_at: v.created_at,
+            scheduled_by: v.scheduled_by.map(str::to_owned),
+            started_by: v.started_by.map(str::to_owned),
+            started_at: v.started_at,
+            ended_at: v.ended_at,
+            updated_at: v.updated_at,
+            phases,
         })
     }
 }
 
 #[pymethods]
 impl PyRelease {
+    /// Inputs: defaults ⊕ input set ⊕ explicit values; secrets as ``secret://`` references (a new
+    /// dict on every access).
+    #[getter]
+    fn inputs<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        convert::map_to_py(py, &self.inputs)
+    }
+
+    /// Global variables, evaluated at activation (a new dict on every access).
+    #[getter]
+    fn variables<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        convert::map_to_py(py, &self.variables)
+    }
+
+    /// Phases by id (``dict[str, Phase]``): regular phases in definition order, then the
+    /// rollback phases.
+    #[getter]
+    fn phases<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let dict = PyDict::new(py);
+        for (id, p) in &self.phases {
+            dict.set_item(id, p.clone_ref(py))?;
+        }
+        Ok(dict)
+    }
+
     fn __repr__(&self) -> String {
         format!(
             "Release(id={}, name={}, status={}, kind={}, process={}, version={}, attempt={})",
@@ -429,100 +624,6 @@ impl PyRelease {
             q(&self.process_id),
             self.process_version,
             self.attempt
-        )
-    }
-}
-
-/// One version of a named input set of a process (``Engine.get_input_set``): ``process_id``,
-/// ``name``, ``version`` (1, 2, …: a new one each time the values change) and ``values`` (a dict).
-#[pyclass(frozen, module = "trainyard", name = "InputSet")]
-pub struct PyInputSet {
-    /// The process it belongs to.
-    #[pyo3(get)]
-    process_id: String,
-    /// Its name.
-    #[pyo3(get)]
-    name: String,
-    /// Its version.
-    #[pyo3(get)]
-    version: u32,
-    /// The values.
-    #[pyo3(get)]
-    values: Py<PyAny>,
-}
-
-impl PyInputSet {
-    pub fn new(py: Python<'_>, set: &InputSet) -> PyResult<Self> {
-        Ok(PyInputSet {
-            process_id: set.process_id.clone(),
-            name: set.name.clone(),
-            version: set.version,
-            values: convert::map_to_py(py, &set.values)?.unbind(),
-        })
-    }
-}
-
-#[pymethods]
-impl PyInputSet {
-    fn __repr__(&self, py: Python<'_>) -> String {
-        let keys: Vec<String> = self
-            .values
-            .bind(py)
-            .cast::<PyDict>()
-            .map(|d| d.keys().iter().filter_map(|k| k.extract::<String>().ok()).map(|k| q(&k)).collect())
-            .unwrap_or_default();
-        format!(
-            "InputSet(process_id={}, name={}, version={}, values=[{}])",
-            q(&self.process_id),
-            q(&self.name),
-            self.version,
-            keys.join(", ")
-        )
-    }
-}
-
-/// A job in the store with its lease (``Engine.list_jobs``): the ``job``, the ``worker`` holding
-/// (or last holding) its lease and when that lease ends (``lease_until``; both ``None`` if never
-/// claimed), and how many times it was handed out (``deliveries``).
-#[pyclass(frozen, module = "trainyard", name = "JobRecord")]
-pub struct PyJobRecord {
-    /// The job (its inputs as stored: secret references unresolved).
-    #[pyo3(get)]
-    job: Py<PyJob>,
-    /// The lease holder, or ``None``.
-    #[pyo3(get)]
-    worker: Option<String>,
-    /// When the lease ends (tz-aware, UTC), or ``None``.
-    #[pyo3(get)]
-    lease_until: Option<Timestamp>,
-    /// How many times it was handed out.
-    #[pyo3(get)]
-    deliveries: u32,
-}
-
-impl PyJobRecord {
-    pub fn new(py: Python<'_>, r: JobRecord) -> PyResult<Self> {
-        Ok(PyJobRecord {
-            job: Py::new(py, PyJob::new(r.job))?,
-            worker: r.worker,
-            lease_until: r.lease_until,
-            deliveries: r.deliveries,
-        })
-    }
-}
-
-#[pymethods]
-impl PyJobRecord {
-    fn __repr__(&self, py: Python<'_>) -> String {
-        let job = self.job.bind(py).get();
-        format!(
-            "JobRecord(id={}, worker={}, lease_until={}, deliveries={})",
-            q(&job.inner.id),
-            self.worker.as_deref().map(q).unwrap_or_else(|| "None".into()),
-            self.lease_until
-                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
-                .unwrap_or_else(|| "None".into()),
-            self.deliveries
         )
     }
 }

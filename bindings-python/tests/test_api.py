@@ -43,6 +43,7 @@ ERROR_CLASSES = {
     "not_found": trainyard.NotFoundError,
     "permission_denied": trainyard.PermissionDeniedError,
     "conflict": trainyard.ConflictError,
+    "already_exists": trainyard.AlreadyExistsError,
     "expression_error": trainyard.ExpressionError,
     "storage": trainyard.StorageError,
     "executor": trainyard.ExecutorError,
@@ -154,20 +155,27 @@ def test_problem_is_frozen() -> None:
 
 
 @pytest.mark.parametrize(
-    "definition, error, fragment",
+    "definition, error, path, code, fragment",
     [
-        (42, TypeError, "str) or a dict, not int"),
-        (["id", "x"], TypeError, "not list"),
-        ({"id": "x", "phases": {1: "a"}}, TypeError, "phases: keys must be str"),
-        ({"id": "x", "phases": [{"id": object()}]}, TypeError, "phases[0].id: cannot use a object"),
-        ({"id": "x", "n": float("nan")}, ValueError, "n: nan is not a finite number"),
-        ({"id": "x", "n": 2**70}, ValueError, "n: integer 1180591620717411303424 is out of range"),
+        (42, trainyard.InvalidInputError, "definition", "wrong_type", "or a dict, not int"),
+        (["id", "x"], trainyard.InvalidInputError, "definition", "wrong_type", "not list"),
+        ({"id": "x", "phases": {1: "a"}}, trainyard.ValidationError, "phases", "wrong_type", "keys must be str"),
+        ({"id": "x", "phases": [{"id": object()}]}, trainyard.ValidationError, "phases[0].id", "wrong_type",
+         "cannot use a object"),
+        ({"id": "x", "n": float("nan")}, trainyard.ValidationError, "n", "invalid_value", "nan is not a finite number"),
+        ({"id": "x", "n": 2**70}, trainyard.ValidationError, "n", "invalid_value",
+         "1180591620717411303424 is out of range"),
     ],
 )
-def test_non_json_dicts_are_refused_with_the_place(definition: Any, error: type, fragment: str) -> None:
+def test_non_json_dicts_are_refused_with_the_place(
+    definition: Any, error: type, path: str, code: str, fragment: str
+) -> None:
     with pytest.raises(error) as info:
         trainyard.load_process(definition)
-    assert fragment in str(info.value)
+    assert isinstance(info.value, trainyard.TrainyardError)
+    (problem,) = info.value.problems
+    assert (problem.path, problem.code) == (path, code)
+    assert fragment in problem.message
 
 
 def test_deep_dict_is_refused_not_crashing() -> None:
@@ -176,8 +184,10 @@ def test_deep_dict_is_refused_not_crashing() -> None:
     for _ in range(10_000):
         node["d"] = {}
         node = node["d"]
-    with pytest.raises(ValueError, match="nests deeper than"):
+    with pytest.raises(trainyard.ValidationError) as info:
         trainyard.load_process(doc)
+    (problem,) = info.value.problems
+    assert problem.code == "too_deep" and problem.path.startswith("d.d.d")
 
 
 def test_tuples_and_scalars_convert() -> None:

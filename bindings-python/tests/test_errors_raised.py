@@ -88,6 +88,7 @@ def test_conflict_error_for_a_stale_lease(engine: Engine) -> None:
     r = engine.create_release("ext", name="r", actor=RITA)
     engine.activate(r.id, actor=RITA)
     [job] = engine.claim_jobs(["remote"], worker="w1", lease=timedelta(seconds=1))
+    assert job.lease_token is not None
     engine.complete_job(job.id, lease_token=job.lease_token)
     with pytest.raises(trainyard.ConflictError) as info:
         engine.heartbeat(job.id, lease_token=job.lease_token)

@@ -42,7 +42,8 @@ def test_a_release_records_defaults_then_set_then_overrides(engine: Engine) -> N
     engine.save_input_set("deploy", "eu-prod", {"region": "eu", "replicas": 3}, actor=RITA)
     r = engine.create_release("deploy", name="r", actor=RITA, input_set="eu-prod", inputs={"service": "api", "replicas": 4})
     assert r.inputs == {"region": "eu", "replicas": 4, "service": "api"}
-    assert r.input_set == ("eu-prod", 1)
+    assert r.input_set is not None and (r.input_set.name, r.input_set.version) == ("eu-prod", 1)
+    assert repr(r.input_set) == "InputSetRef(name='eu-prod', version=1)"
     created = engine.history(r.id)[0]
     assert created.kind == "created" and created.data["input_set"] == ["eu-prod", 1]
     assert engine.create_release("deploy", name="plain", actor=RITA, inputs={"service": "x"}).input_set is None

@@ -7,6 +7,7 @@ from typing import List
 
 import pytest
 
+import trainyard
 from trainyard import Actor, Engine, ManualClock, Notification
 
 START = datetime(2025, 4, 7, 9, tzinfo=timezone.utc)
@@ -56,7 +57,7 @@ def test_a_failing_subscriber_is_counted_and_the_command_succeeds() -> None:
     engine.activate(r.id, actor=RITA)
     assert engine.get_release(r.id).status == "on_hold"
     assert engine.notification_failures() == len(calls) == 3
-    with pytest.raises(TypeError, match="subscriber must be callable"):
+    with pytest.raises(trainyard.InvalidInputError, match=r"fn: \[wrong_type\] must be callable"):
         engine.subscribe("nope")  # type: ignore[arg-type]
 
 

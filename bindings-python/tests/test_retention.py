@@ -53,8 +53,11 @@ def test_set_retention(engine: Engine, clock: ManualClock) -> None:
     engine.set_retention(archive_after=timedelta(days=7))
     clock.advance(timedelta(days=8))
     assert engine.apply_retention() == [rid]
-    with pytest.raises(TypeError, match="archive_after must be a datetime.timedelta"):
+    with pytest.raises(trainyard.InvalidInputError, match=r"archive_after: \[wrong_type\] must be a datetime.timedelta"):
         engine.set_retention(archive_after=7)  # type: ignore[arg-type]
+    engine.set_retention(archive_after="2d")
+    clock.advance("3d")
+    assert engine.apply_retention() == []  # already archived
 
 
 def test_delete_release_rules(engine: Engine, clock: ManualClock) -> None:

@@ -239,7 +239,7 @@ def group_releases(run: Run, group: str) -> List[str]:
     """The live releases of a release group, by planned start (as scenarios.rs)."""
     releases = run.engine.list_releases(group=group, include_archived=True)
     never = datetime.min.replace(tzinfo=run.start.tzinfo)
-    releases.sort(key=lambda r: (r.planned_start or never, r.created_at or never))
+    releases.sort(key=lambda r: (r.schedule.start if r.schedule else never, r.created_at or never))
     return [r.id for r in releases]
 
 

@@ -76,7 +76,8 @@ def test_an_external_worker_gets_the_resolved_value() -> None:
 @pytest.mark.parametrize("resolver, fragment", [
     (None, "no secret resolver"),
     ({}, "secret `deploy-token`"),
-    (lambda name: 42, "returned a int, not a str"),
+    (lambda name: 42, "the secret resolver's value for `deploy-token` must be a str, not int"),
+    (lambda name: "x\udc80", "the secret resolver's value for `deploy-token` is not valid Unicode text"),
 ])
 def test_an_unresolvable_secret_fails_the_job_naming_it(resolver: Any, fragment: str) -> None:
     engine = Engine.in_memory(clock=ManualClock(START))
@@ -94,7 +95,7 @@ def test_an_unresolvable_secret_fails_the_job_naming_it(resolver: Any, fragment:
 
 def test_set_secret_resolver_checks_its_argument() -> None:
     engine = Engine.in_memory()
-    with pytest.raises(TypeError, match="maps str names to str values"):
+    with pytest.raises(trainyard.InvalidInputError, match=r"resolver.a: \[wrong_type\] must be a str"):
         engine.set_secret_resolver({"a": 1})  # type: ignore[dict-item]
-    with pytest.raises(TypeError, match="dict of name -> value or a callable"):
+    with pytest.raises(trainyard.InvalidInputError, match="dict of name -> value"):
         engine.set_secret_resolver("env")  # type: ignore[arg-type]

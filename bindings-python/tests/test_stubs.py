@@ -92,7 +92,12 @@ with ty.Engine.in_memory(clock=clock) as engine:
     n: int = engine.run_until_idle(max_steps=5)
     phase: ty.Phase = r.phases["p"]
     act: ty.Activity = phase.activities["a"]
-    approvals: List[Dict[str, Any]] = act.approvals
+    approvals: List[ty.Approval] = act.approvals
+    approver: str = approvals[0].approver
+    escalated: bool = act.escalated
+    planned: Optional[ty.Schedule] = r.schedule
+    parent: Optional[ty.ParentLink] = r.parent
+    not_before: Optional[datetime] = phase.not_before
     status: str = engine.get_release(r.id, actor=rita).status
     engine.abort(r.id, actor=rita, reason="r")
     engine.approve(r.id, "p", "a", actor=rita, comment=None)
@@ -109,7 +114,7 @@ with ty.Engine.in_memory(clock=clock) as engine:
     version: int = engine.save_input_set("x", "eu", {"a": 1}, actor=rita)
     iset: ty.InputSet = engine.get_input_set("x", "eu", version)
     sets: List[Tuple[str, int]] = engine.list_input_sets("x")
-    recorded: Optional[Tuple[str, int]] = r.input_set
+    recorded: Optional[ty.InputSetRef] = r.input_set
     def listen(n: ty.Notification) -> None:
         print(n.kind, n.recipients, n.at, n.seq, n.phase)
     engine.subscribe(listen)

@@ -86,10 +86,11 @@ def test_a_retryable_failure_queues_the_next_attempt(engine: Engine) -> None:
 
 
 def test_claim_jobs_arguments(engine: Engine) -> None:
-    with pytest.raises(TypeError, match="lease must be a datetime.timedelta"):
+    with pytest.raises(trainyard.InvalidInputError, match=r"lease: \[wrong_type\] must be a datetime.timedelta"):
         engine.claim_jobs(["remote"], worker="w", lease=60)  # type: ignore[arg-type]
-    with pytest.raises(TypeError):
+    with pytest.raises(trainyard.InvalidInputError, match=r"executors: \[wrong_type\] must be a list of str, not str"):
         engine.claim_jobs("remote", worker="w")
+    assert engine.claim_jobs(["remote"], worker="w", lease="90s") == []
 
 
 def test_the_command_executor_runs_a_program(tmp_path: Path, clock: ManualClock) -> None:

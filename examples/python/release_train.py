@@ -120,7 +120,6 @@ def main() -> int:
         name="System Release Train",
         process="system-release-train",
         cadence={"every": "week", "on": "monday", "at": "09:00"},
-        timezone="UTC",
         duration="2w",
         starts_on="2025-04-07",
         name_template="Week {iso_week} System Release - {month} {year}",
@@ -131,7 +130,7 @@ def main() -> int:
     trains = engine.list_releases(group="system-train")
     print(f"release group `system-train` materialised {len(trains)} scheduled release(s) for the next 90 days:")
     for t in trains[:3]:
-        print(f"  • {t.name} — starts {fmt(t.planned_start)}")
+        print(f"  • {t.name} — starts {fmt(t.schedule.start if t.schedule else None)}")
     print("  • …\n")
     train = trains[0].id
 
@@ -205,9 +204,9 @@ def calendar(engine: trainyard.Engine) -> None:
     for e in entries:
         names[e.release_id] = e.name
         print(f"  {e.name:<44} {e.status:<16} {fmt(e.start)} → {fmt(e.end)}")
-        for phase_id, p_start, p_end in e.phases:
-            if p_end <= engine.now():  # what happened (planned windows are ahead of now)
-                print(f"      {phase_id:<12} {fmt(p_start)} → {fmt(p_end)}")
+        for p in e.phases:
+            if p.end <= engine.now():  # what happened (planned windows are ahead of now)
+                print(f"      {p.phase_id:<12} {fmt(p.start)} → {fmt(p.end)}")
     conflicts = engine.conflicts(start, end)
     print(f"\n  {len(conflicts)} conflict(s) (releases whose windows overlap on a shared service or environment):")
     for c in conflicts[:8]:

@@ -3,6 +3,7 @@
 Every error raised by trainyard is a :class:`TrainyardError` whose ``code`` is one of the stable
 snake_case strings shared with the Rust core and the Node package (``validation``,
 ``invalid_input``, ``invalid_transition``, ``not_found``, ``permission_denied``, ``conflict``,
+``already_exists``,
 ``expression_error``, ``storage``, ``executor``, ``schedule``). ``TrainyardError`` itself, raised
 only for a bug inside trainyard, has the code ``internal``.
 """

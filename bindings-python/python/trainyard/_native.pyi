@@ -20,16 +20,26 @@ __all__ = [
     "Release",
     "Phase",
     "Activity",
+    "Approval",
+    "Schedule",
+    "ParentLink",
+    "InputSetRef",
     "Event",
     "InputSet",
     "JobRecord",
     "Notification",
     "_drop_postgres_schema",
     "CalendarEntry",
+    "CalendarPhase",
     "Conflict",
 ]
 
 __version__: str
+
+_Duration = Union[timedelta, str]
+"""A ``timedelta``, or a trainyard duration string: ``"30m"``, ``"2d"``, ``"1d 12h"`` (units ``w d h m s``)."""
+_Names = Union[str, Sequence[str]]
+"""A list of strings; one string stands for a list of one."""
 
 @final
 class Problem:
@@ -109,8 +119,9 @@ class ManualClock:
     def __new__(cls, start: datetime) -> "ManualClock": ...
     def now(self) -> datetime:
         """The current time (tz-aware, UTC)."""
-    def advance(self, by: timedelta) -> datetime:
-        """Moves the clock by ``by`` (negative moves it back); returns the new time."""
+    def advance(self, by: _Duration) -> datetime:
+        """Moves the clock by ``by`` (a ``timedelta``, negative moves it back, or a duration string
+        such as ``"30m"``); returns the new time."""
     def set(self, to: datetime) -> None:
         """Sets the clock to the tz-aware ``to``."""
 
@@ -263,77 +274,144 @@ class Event:
         """The reason or comment given with the command."""
 
 @final
+class Approval:
+    """One approval decision of an activity."""
+
+    @property
+    def approver(self) -> str:
+        """Who decided."""
+    @property
+    def approved(self) -> bool:
+        """Approved (``True``) or rejected."""
+    @property
+    def at(self) -> datetime:
+        """When (tz-aware, UTC)."""
+    @property
+    def comment(self) -> Optional[str]:
+        """The comment given."""
+
+@final
+class Schedule:
+    """When a release is planned (``Release.schedule``)."""
+
+    @property
+    def start(self) -> datetime:
+        """Planned start (tz-aware, UTC)."""
+    @property
+    def end(self) -> Optional[datetime]:
+        """Planned end, if given."""
+    @property
+    def auto_start(self) -> bool:
+        """Whether the clock activates the release at ``start``."""
+    def __eq__(self, value: object, /) -> bool: ...
+    def __ne__(self, value: object, /) -> bool: ...
+
+@final
+class ParentLink:
+    """The parent of a child release: its release and subprocess activity (``Release.parent``)."""
+
+    @property
+    def release(self) -> str:
+        """The parent release id."""
+    @property
+    def phase(self) -> str:
+        """The parent's phase."""
+    @property
+    def activity(self) -> str:
+        """The parent's subprocess activity."""
+    def __eq__(self, value: object, /) -> bool: ...
+    def __ne__(self, value: object, /) -> bool: ...
+
+@final
+class InputSetRef:
+    """The input set a release was created with (``Release.input_set``)."""
+
+    @property
+    def name(self) -> str:
+        """The input set's name."""
+    @property
+    def version(self) -> int:
+        """The version used."""
+    def __eq__(self, value: object, /) -> bool: ...
+    def __ne__(self, value: object, /) -> bool: ...
+
+@final
 class Activity:
-    """One activity of a release (a snapshot)."""
+    """One activity of a release (a snapshot): the fields of the core's activity view."""
 
     @property
     def id(self) -> str:
         """Activity id."""
     @property
     def name(self) -> Optional[str]:
-        """Display name, if the definition gives one."""
+        """Display name from the definition."""
     @property
     def kind(self) -> str:
         """``automated``, ``approval``, ``manual``, ``subprocess`` or ``wait``."""
     @property
     def status(self) -> str:
-        """Status (snake_case)."""
+        """``pending``, ``queued``, ``running``, ``waiting_for_input``, ``on_hold``, ``success``,
+        ``failed``, ``ignored``, ``skipped`` or ``aborted``."""
     @property
     def attempt(self) -> int:
         """Attempt (0 = first run)."""
     @property
     def outputs(self) -> Dict[str, Any]:
-        """Outputs (success, ignore substitutes, manual field values, approvals)."""
+        """Outputs: executor outputs, ``ignore`` substitutes, manual field values, ``approvers``."""
     @property
-    def approvals(self) -> List[Dict[str, Any]]:
-        """Approval decisions of the current attempt: dicts with ``approver``, ``approved``, ``at``, ``comment``."""
+    def approvals(self) -> List[Approval]:
+        """Approval decisions of the current attempt, oldest first."""
+    @property
+    def escalated(self) -> bool:
+        """Whether the approval deadline escalated (``escalate_to`` may approve too)."""
     @property
     def error(self) -> Optional[str]:
         """The last failure message."""
     @property
     def skip_reason(self) -> Optional[str]:
-        """Why it was skipped."""
+        """Why it was skipped: ``condition``, ``manual``, ``upstream_failed`` or ``release_failed``."""
     @property
     def job_id(self) -> Optional[str]:
         """The job of the current attempt (automated activities), for ``Engine.complete_job``."""
     @property
+    def child_id(self) -> Optional[str]:
+        """The child release of the current attempt (subprocess activities)."""
+    @property
     def job_inputs(self) -> Dict[str, Any]:
-        """The ``with`` values of the current attempt's job."""
+        """The ``with`` values of the current attempt's job (secrets as ``secret://`` references)."""
     @property
     def started_at(self) -> Optional[datetime]:
         """When it first left ``pending`` in this attempt."""
     @property
     def ended_at(self) -> Optional[datetime]:
         """When it ended."""
-    @property
-    def child_id(self) -> Optional[str]:
-        """The current child release of a subprocess activity."""
 
 @final
 class Phase:
-    """One phase of a release (a snapshot)."""
+    """One phase of a release (a snapshot): the fields of the core's phase view."""
 
     @property
     def id(self) -> str:
         """Phase id."""
     @property
     def name(self) -> Optional[str]:
-        """Display name, if the definition gives one."""
+        """Display name from the definition."""
     @property
     def status(self) -> str:
-        """Status (snake_case)."""
-    @property
-    def outputs(self) -> Dict[str, Any]:
-        """Evaluated phase outputs."""
-    @property
-    def activities(self) -> Dict[str, Activity]:
-        """Activities by id (``dict[str, Activity]``)."""
+        """``pending``, ``scheduled``, ``running``, ``on_hold``, ``success``, ``failed``, ``skipped``
+        or ``aborted``."""
     @property
     def rollback(self) -> bool:
         """Whether this is a rollback phase."""
     @property
+    def critical(self) -> bool:
+        """Whether its failure fails the release (``critical``, default true)."""
+    @property
     def skip_reason(self) -> Optional[str]:
         """Why it was skipped."""
+    @property
+    def outputs(self) -> Dict[str, Any]:
+        """Evaluated phase outputs (set when it ends)."""
     @property
     def variables(self) -> Dict[str, Any]:
         """The phase's variables, evaluated when it started."""
@@ -343,14 +421,24 @@ class Phase:
     @property
     def ended_at(self) -> Optional[datetime]:
         """When it ended."""
+    @property
+    def not_before(self) -> Optional[datetime]:
+        """When it may start (its ``not_before``), once known."""
+    @property
+    def activities(self) -> Dict[str, Activity]:
+        """Activities by id, in definition order."""
 
 @final
 class Release:
-    """A snapshot of a release; read it again with ``Engine.get_release`` to see later changes."""
+    """A snapshot of a release, with exactly the fields of the core's read model; read it again
+    with ``Engine.get_release`` to see later changes."""
 
     @property
     def id(self) -> str:
         """Release id (UUID v7, time-ordered)."""
+    @property
+    def seq(self) -> int:
+        """Sequence number of its last event."""
     @property
     def name(self) -> str:
         """Display name."""
@@ -359,7 +447,8 @@ class Release:
         """``standard``, ``hotfix``, ``feature`` or ``system``."""
     @property
     def status(self) -> str:
-        """Status (snake_case)."""
+        """``draft``, ``scheduled``, ``running``, ``on_hold``, ``success``, ``partial_success``,
+        ``failed`` or ``aborted``."""
     @property
     def scope(self) -> str:
         """``account`` or ``org:<id>``."""
@@ -371,22 +460,10 @@ class Release:
         """Pinned process version."""
     @property
     def inputs(self) -> Dict[str, Any]:
-        """Inputs (defaults ⊕ input set ⊕ explicit values)."""
+        """Inputs (defaults, then the input set, then explicit values; secrets as references)."""
     @property
-    def attempt(self) -> int:
-        """Release attempt (a restart increments it)."""
-    @property
-    def archived(self) -> bool:
-        """Archived."""
-    @property
-    def rolled_back(self) -> bool:
-        """Ended failed after running its rollback phases."""
-    @property
-    def pre_executed(self) -> bool:
-        """Activated before its scheduled start."""
-    @property
-    def paused(self) -> bool:
-        """Paused by an operator."""
+    def variables(self) -> Dict[str, Any]:
+        """Global variables, evaluated at activation."""
     @property
     def owners(self) -> List[str]:
         """Owners (release managers and stakeholders)."""
@@ -394,43 +471,89 @@ class Release:
     def group(self) -> Optional[str]:
         """The release group that generated it."""
     @property
-    def input_set(self) -> Optional[Tuple[str, int]]:
-        """The input set it was created from: ``(name, version)``, or ``None``."""
+    def occurrence(self) -> Optional[str]:
+        """The release-group occurrence it was generated for (``<group>@<start>``)."""
     @property
-    def planned_start(self) -> Optional[datetime]:
-        """Planned start, once scheduled."""
+    def input_set(self) -> Optional[InputSetRef]:
+        """The input set it was created with."""
     @property
-    def planned_end(self) -> Optional[datetime]:
-        """Planned end, if given."""
+    def parent(self) -> Optional[ParentLink]:
+        """The parent's subprocess activity, for a child release."""
     @property
-    def auto_start(self) -> Optional[bool]:
-        """Whether it activates itself at ``planned_start`` (``None`` until scheduled)."""
+    def schedule(self) -> Optional[Schedule]:
+        """When it is planned, once scheduled."""
+    @property
+    def attempt(self) -> int:
+        """Release attempt (a restart increments it)."""
+    @property
+    def archived(self) -> bool:
+        """Archived (kept for audit, hidden from the active calendar)."""
+    @property
+    def rolled_back(self) -> bool:
+        """Ended failed after running its rollback phases."""
+    @property
+    def rolling_back(self) -> bool:
+        """The rollback phases are running."""
+    @property
+    def halted(self) -> bool:
+        """A critical phase failed: no new work starts."""
+    @property
+    def paused(self) -> bool:
+        """Paused by an operator."""
+    @property
+    def pre_executed(self) -> bool:
+        """Activated before its scheduled start."""
+    @property
+    def created_by(self) -> str:
+        """Who created it."""
     @property
     def created_at(self) -> Optional[datetime]:
         """When it was created."""
+    @property
+    def scheduled_by(self) -> Optional[str]:
+        """Who scheduled it last."""
+    @property
+    def started_by(self) -> Optional[str]:
+        """Who activated it (for a clock activation: whoever scheduled it)."""
     @property
     def started_at(self) -> Optional[datetime]:
         """When it was activated."""
     @property
     def ended_at(self) -> Optional[datetime]:
-        """When it ended."""
+        """When it ended (or was aborted)."""
+    @property
+    def updated_at(self) -> Optional[datetime]:
+        """When its last event happened."""
     @property
     def phases(self) -> Dict[str, Phase]:
-        """Phases by id (``dict[str, Phase]``)."""
+        """Phases by id: regular phases in definition order, then the rollback phases."""
 
 @final
 class Engine:
-    """The release-orchestration engine; ``Engine.in_memory()`` or ``Engine.open(url)``."""
+    """The release-orchestration engine: ``Engine.in_memory()`` or ``Engine.open(url)``; a context
+    manager (closed on exit); safe to share between threads (every call releases the GIL).
+
+    Every argument is checked before the engine sees it: a value of the wrong type (``bytes`` for
+    text, ``"rita"`` for an ``Actor``, ``1`` for a flag), ``nan``/``inf``, an ``int`` outside
+    ``-2**63 <= n < 2**63``, a ``str`` with a lone surrogate, or lists/dicts nested deeper than
+    128 levels or containing themselves raise ``InvalidInputError`` whose ``problems`` name each bad
+    value's path (``inputs.a.b[2]``) and say what would be valid; in a definition, a release group
+    or a freeze the same is a ``ValidationError``. Durations are a ``timedelta`` or a duration
+    string (``"30m"``, ``"1d 12h"``); times are tz-aware ``datetime``s (returned in UTC).
+    """
 
     @staticmethod
     def in_memory(*, clock: Optional[ManualClock] = None, release_level: str = "account") -> "Engine":
-        """An engine with an in-memory store."""
+        """An engine with an in-memory store. ``clock``: a ``ManualClock``, or ``None`` for the
+        system clock; ``release_level``: ``"account"`` or ``"organization"``."""
     @staticmethod
     def open(url: str, *, release_level: str = "account", clock: Optional[ManualClock] = None) -> "Engine":
-        """An engine on the store named by ``url``: ``memory://``, ``sqlite://path``, ``postgres://…``."""
+        """An engine on the store named by ``url``: ``memory://``, ``sqlite://path``,
+        ``postgres://user[:password]@host[:port]/db[?schema=NAME]``. ``StorageError`` for a bad
+        URL or an unreachable database."""
     @property
     def url(self) -> str:
-        """The storage URL."""
+        """The storage URL, without its password."""
     @property
     def release_level(self) -> str:
         """The release level: ``"account"`` or ``"organization"``."""
@@ -440,7 +563,7 @@ class Engine:
     def now(self) -> datetime:
         """The engine's current time (tz-aware, UTC)."""
     def close(self) -> None:
-        """Closes the engine; later calls raise ``StorageError``."""
+        """Closes the engine; later calls raise ``StorageError``. Closing twice is harmless."""
     def __enter__(self) -> "Engine": ...
     def __exit__(
         self,
@@ -450,27 +573,36 @@ class Engine:
     ) -> None: ...
     # processes
     def register_process(self, definition: Union[str, Dict[str, Any]]) -> ProcessInfo:
-        """Validates and registers a process definition; a changed one gets version n+1."""
+        """Validates and registers a process definition (YAML/JSON text or a dict); a changed one
+        gets version n+1, the same one again keeps its version. ``ValidationError`` lists every
+        problem."""
     def validate_process(self, definition: Union[str, Dict[str, Any]]) -> List[Problem]:
-        """Validates a definition against the registered processes; returns its warnings."""
+        """Validates a definition against the registered processes (subprocess references
+        resolve); returns its warnings, raises ``ValidationError`` on errors."""
     def get_process(self, process_id: str, version: Optional[int] = None) -> Dict[str, Any]:
-        """A registered process as a dict (latest version, or ``version``)."""
+        """A registered process as a dict (latest version, or ``version``); ``NotFoundError``."""
     def list_processes(self) -> List[ProcessInfo]:
         """Every registered process with its latest version."""
     # executors and jobs
     def register_executor(self, name: str, fn: Callable[[Job], Union[Dict[str, Any], None, Started]]) -> None:
-        """Registers ``fn(job) -> dict | None | STARTED`` as the in-process executor ``name``."""
-    def register_command_executor(self, name: str = "command", *, base_dir: Optional[Union[str, "os.PathLike[str]"]] = None) -> None:
-        """Registers the built-in ``command`` executor (runs ``with.argv``) under ``name``."""
+        """Registers ``fn(job) -> dict | None | STARTED`` as the in-process executor ``name``.
+        Raising fails the attempt with ``"<ExceptionType>: <message>"`` (``JobFailed`` sets the
+        exact message and whether it is retryable)."""
+    def register_command_executor(
+        self, name: str = "command", *, base_dir: Optional[Union[str, "os.PathLike[str]"]] = None
+    ) -> None:
+        """Registers the built-in ``command`` executor (runs ``with.argv``; outputs from
+        ``$TRAINYARD_OUTPUT``) under ``name``; ``with.cwd`` is relative to ``base_dir``."""
     def claim_jobs(
         self,
         executors: Sequence[str],
         *,
         worker: str,
         limit: int = 10,
-        lease: Optional[timedelta] = None,
+        lease: Optional[_Duration] = None,
     ) -> List[Job]:
-        """Claims up to ``limit`` jobs of ``executors`` for ``worker``; each has a ``lease_token``."""
+        """Claims up to ``limit`` queued jobs of ``executors`` for ``worker`` for ``lease``
+        (default 5 minutes); each job has a ``lease_token``."""
     def heartbeat(self, job_id: str, lease_token: str) -> datetime:
         """Extends a claimed job's lease; returns its new end. ``ConflictError`` for a stale token."""
     def complete_job(
@@ -482,18 +614,22 @@ class Engine:
         error: Optional[str] = None,
         retryable: bool = True,
     ) -> None:
-        """Reports a job's outcome (with its ``lease_token`` when it was claimed)."""
+        """Reports a job's outcome: ``outputs`` (success) or ``error`` (failure), with its
+        ``lease_token`` when it was claimed."""
     def queued_jobs(self) -> List[Job]:
         """Jobs queued for in-process executors and not yet run."""
     def list_jobs(self) -> List[JobRecord]:
         """Every job in the store with its lease, oldest first."""
     # notifications and secrets
     def subscribe(self, fn: Callable[[Notification], object]) -> None:
-        """Calls ``fn(notification)`` after every commit that notifies someone; its exceptions are counted."""
+        """Calls ``fn(notification)`` after every commit that notifies someone; its exceptions are
+        logged and counted, never raised."""
     def notification_failures(self) -> int:
         """How many notification deliveries failed so far."""
     def set_secret_resolver(self, resolver: Union[Mapping[str, str], Callable[[str], str]]) -> None:
-        """Where ``secret://name`` references are resolved: a dict name -> value, or ``fn(name) -> str``."""
+        """Where ``secret://name`` references are resolved: a dict name -> value, or
+        ``fn(name) -> str``. Resolved values reach only executors (never events, errors,
+        notifications or log records)."""
     # driving
     def tick(self) -> int:
         """Fires due timers and runs queued jobs; returns how many it handled."""
@@ -512,7 +648,8 @@ class Engine:
         scope: str = "account",
         owners: Optional[Sequence[str]] = None,
     ) -> Release:
-        """Creates a draft release of the latest version of ``process_id``."""
+        """Creates a draft release of the latest version of ``process_id``: inputs are the
+        defaults, then the input set's values, then ``inputs``."""
     def update_release(
         self,
         release_id: str,
@@ -522,7 +659,7 @@ class Engine:
         inputs: Optional[Dict[str, Any]] = None,
         owners: Optional[Sequence[str]] = None,
     ) -> List[Event]:
-        """Changes a draft's name, inputs (merged) or owners."""
+        """Changes a draft's name, inputs (merged; ``None`` removes one) or owners."""
     def schedule(
         self,
         release_id: str,
@@ -532,7 +669,8 @@ class Engine:
         end: Optional[datetime] = None,
         auto_start: bool = True,
     ) -> List[Event]:
-        """Schedules (or reschedules) a release; validates and locks its inputs."""
+        """Schedules (or reschedules) a release; validates and locks its inputs. With
+        ``auto_start`` the clock activates it at ``start``."""
     def activate(self, release_id: str, *, actor: Actor, force: bool = False) -> List[Event]:
         """Activates a release now (early: pre-execution); ``force`` overrides a freeze."""
     def pause(self, release_id: str, *, actor: Actor) -> List[Event]:
@@ -546,7 +684,7 @@ class Engine:
     def archive(self, release_id: str, *, actor: Actor) -> List[Event]:
         """Archives a release that has ended."""
     def delete_release(self, release_id: str, *, actor: Actor) -> List[Event]:
-        """Deletes a release, following the retention rules (DESIGN §8)."""
+        """Deletes a release, following the retention rules."""
     def approve(
         self, release_id: str, phase_id: str, activity_id: str, *, actor: Actor, comment: Optional[str] = None
     ) -> List[Event]:
@@ -569,7 +707,8 @@ class Engine:
         inputs: Optional[Dict[str, Any]] = None,
         reason: Optional[str] = None,
     ) -> List[Event]:
-        """Retries an on_hold activity, optionally with changed ``with`` values."""
+        """Retries an on_hold activity, optionally with changed ``with`` values (merged name by
+        name; a name its ``with`` does not have is refused)."""
     def ignore(
         self,
         release_id: str,
@@ -589,7 +728,7 @@ class Engine:
         """Skips a pending activity."""
     # reading
     def get_release(self, release_id: str, *, actor: Optional[Actor] = None) -> Release:
-        """The current state of a release."""
+        """The current state of a release (with ``actor``: only if they may read it)."""
     def list_releases(
         self,
         *,
@@ -600,7 +739,9 @@ class Engine:
         scope: Optional[str] = None,
         include_archived: bool = False,
     ) -> List[Release]:
-        """Releases matching every filter given, oldest first."""
+        """Releases matching every filter given, oldest first: ``status``, ``kind`` (snake_case),
+        ``group`` (release group id), ``scope``; archived ones only with ``include_archived``;
+        with ``actor``, only those they may read."""
     def history(self, release_id: str, *, actor: Optional[Actor] = None) -> List[Event]:
         """The release's events, oldest first (with ``actor``: only if they may read it)."""
     # input sets
@@ -611,11 +752,11 @@ class Engine:
     def list_input_sets(self, process_id: str) -> List[Tuple[str, int]]:
         """The input sets of a process: ``(name, latest version)`` pairs."""
     # retention
-    def set_retention(self, *, archive_after: timedelta) -> None:
+    def set_retention(self, *, archive_after: _Duration) -> None:
         """Sets how long ended releases are kept before ``apply_retention`` archives them."""
     def apply_retention(self, now: Optional[datetime] = None) -> List[str]:
         """Archives terminal releases older than the retention period; returns their ids."""
-    # time: release groups, freezes, the calendar
+    # time: release groups, freezes
     def create_release_group(
         self,
         *,
@@ -623,10 +764,10 @@ class Engine:
         name: str,
         process: str,
         cadence: Union[str, Dict[str, Any]],
-        timezone: str,
-        duration: Union[str, timedelta],
+        duration: _Duration,
         starts_on: Union[str, date, datetime],
         actor: Actor,
+        timezone: str = "UTC",
         ends_on: Union[str, date, datetime, None] = None,
         name_template: Optional[str] = None,
         input_set: Optional[str] = None,
@@ -636,7 +777,8 @@ class Engine:
         scope: str = "account",
         owners: Optional[Sequence[str]] = None,
     ) -> Dict[str, Any]:
-        """Creates a release group and its scheduled releases up to the horizon."""
+        """Creates a release group (an RRULE or friendly ``cadence`` in ``timezone``) and its
+        scheduled releases up to the horizon; returns the group as a dict."""
     def update_release_group(
         self,
         *,
@@ -644,10 +786,10 @@ class Engine:
         name: str,
         process: str,
         cadence: Union[str, Dict[str, Any]],
-        timezone: str,
-        duration: Union[str, timedelta],
+        duration: _Duration,
         starts_on: Union[str, date, datetime],
         actor: Actor,
+        timezone: str = "UTC",
         ends_on: Union[str, date, datetime, None] = None,
         name_template: Optional[str] = None,
         input_set: Optional[str] = None,
@@ -657,15 +799,16 @@ class Engine:
         scope: str = "account",
         owners: Optional[Sequence[str]] = None,
     ) -> Dict[str, List[str]]:
-        """Replaces a release group; returns the release ids created, rescheduled and deleted."""
+        """Replaces a release group; returns the release ids ``created``, ``rescheduled`` and
+        ``deleted``."""
     def get_release_group(self, id: str) -> Dict[str, Any]:
         """A release group as a dict."""
     def list_release_groups(self) -> List[Dict[str, Any]]:
         """Every release group, by id."""
     def delete_release_group(self, id: str, *, actor: Actor) -> List[str]:
         """Deletes a release group and its not-started releases (returns their ids)."""
-    def set_horizon(self, horizon: timedelta) -> None:
-        """Sets how far ahead release groups create their releases."""
+    def set_horizon(self, horizon: _Duration) -> None:
+        """Sets how far ahead release groups create their releases (default 90 days)."""
     def horizon(self) -> timedelta:
         """How far ahead release groups create their releases."""
     def add_freeze(
@@ -681,19 +824,63 @@ class Engine:
         id: Optional[str] = None,
         reason: Optional[str] = None,
     ) -> Dict[str, Any]:
-        """Adds a freeze window (account release managers only)."""
+        """Adds a freeze window (account release managers only); ``recurrence`` is ``{"cadence":
+        …, "timezone": … (default ``"UTC"``), "duration": …}``."""
     def list_freezes(self) -> List[Dict[str, Any]]:
         """Every freeze."""
     def delete_freeze(self, id: str, *, actor: Actor) -> None:
         """Deletes a freeze."""
-    def calendar(self, start: datetime, end: datetime, **filters: Any) -> List[CalendarEntry]:
-        """The releases on the calendar in ``[start, end)``, by start."""
+    # time: the calendar
+    def calendar(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        statuses: Optional[_Names] = None,
+        kinds: Optional[_Names] = None,
+        groups: Optional[_Names] = None,
+        scopes: Optional[_Names] = None,
+        services: Optional[_Names] = None,
+        environments: Optional[_Names] = None,
+        actor: Optional[Actor] = None,
+    ) -> List[CalendarEntry]:
+        """The releases on the calendar in ``[start, end)``, by start. Each filter given must pass
+        (a release passes a list when its value is in it); with ``actor``, only what they may read."""
     def conflicts(self, start: datetime, end: datetime) -> List[Conflict]:
         """Overlaps on shared services/environments and overlaps with freezes in ``[start, end)``."""
-    def calendar_ics(self, start: datetime, end: datetime, **filters: Any) -> str:
-        """The calendar of ``[start, end)`` as iCalendar text."""
-    # input sets
-    # the built-in command executor
+    def calendar_ics(
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        statuses: Optional[_Names] = None,
+        kinds: Optional[_Names] = None,
+        groups: Optional[_Names] = None,
+        scopes: Optional[_Names] = None,
+        services: Optional[_Names] = None,
+        environments: Optional[_Names] = None,
+    ) -> str:
+        """The calendar of ``[start, end)`` as iCalendar (RFC 5545) text; the filters of ``calendar``."""
+
+@final
+class CalendarPhase:
+    """The window of one phase on the calendar."""
+
+    @property
+    def phase_id(self) -> str:
+        """Phase id."""
+    @property
+    def start(self) -> datetime:
+        """Window start (tz-aware, UTC)."""
+    @property
+    def end(self) -> datetime:
+        """Window end (tz-aware, UTC)."""
+    @property
+    def planned(self) -> bool:
+        """``True`` for a planned (future) window, ``False`` for the times it actually ran."""
+    def __eq__(self, value: object, /) -> bool: ...
+    def __ne__(self, value: object, /) -> bool: ...
+
 @final
 class CalendarEntry:
     """A release on the calendar (a snapshot)."""
@@ -718,13 +905,13 @@ class CalendarEntry:
         """Scope."""
     @property
     def start(self) -> datetime:
-        """Window start."""
+        """Window start (activation, else the scheduled start)."""
     @property
     def end(self) -> datetime:
         """Window end."""
     @property
-    def phases(self) -> List[Tuple[str, datetime, datetime]]:
-        """Phase windows: ``(phase_id, start, end)``."""
+    def phases(self) -> List[CalendarPhase]:
+        """Phase windows, in phase order."""
     @property
     def planned_start(self) -> Optional[datetime]:
         """Scheduled start."""

@@ -1,0 +1,469 @@
+//! Time for Python: `trainyard.ManualClock`, release groups, the release-group horizon and freeze
+//! windows (a second `#[pymethods] impl Engine`, pyo3's `multiple-pymethods`).
+//!
+//! Thin like the rest: the keyword arguments become the release-group / freeze document, read by
+//! the core's `ReleaseGroup::from_value` / `Freeze::from_value` (which report every problem). A
+//! value that cannot be such a document (a `nan`, a naive `datetime`, a `bytes` name) is refused
+//! here with the same `ValidationError` and the field's name as its path.
+
+use crate::convert::{self, Conv, Refused, args};
+use crate::engine::PyEngine;
+use pyo3::prelude::*;
+use pyo3::types::{PyDate, PyDateTime, PyDelta, PyDict};
+use serde_json::{Map, Value};
+use trainyard::Timestamp;
+use trainyard::schedule::{Clock, Freeze, ManualClock, ReleaseGroup};
+use trainyard::validate::codes;
+
+/// A clock that only moves when told to; pass it to ``Engine.in_memory(clock=...)`` or
+/// ``Engine.open(url, clock=...)`` to drive releases through simulated time (a two-week release
+/// train runs in milliseconds).
+///
+/// ``ManualClock(start)`` stands at the tz-aware ``datetime`` ``start``. The engine reads the same
+/// clock: ``advance`` or ``set`` it, then call ``engine.tick()`` / ``engine.run_until_idle()`` to fire
+/// what became due.
+#[pyclass(frozen, module = "trainyard", name = "ManualClock")]
+pub struct PyManualClock {
+    pub(crate) inner: ManualClock,
+}
+
+#[pymethods]
+impl PyManualClock {
+    #[new]
+    #[pyo3(signature = (start))]
+    fn new(py: Python<'_>, start: &Bound<'_, PyAny>) -> PyResult<Self> {
+        args!(py; start = convert::timestamp(start, "start"));
+        Ok(PyManualClock { inner: ManualClock::new(start) })
+    }
+
+    /// The current time (tz-aware, UTC).
+    fn now(&self) -> Timestamp {
+        self.inner.now()
+    }
+
+    /// Moves the clock by ``by`` and returns the new time: a ``timedelta`` (a negative one moves it
+    /// back) or a duration string such as ``"30m"`` or ``"1d 12h"``.
+    #[pyo3(signature = (by))]
+    fn advance(&self, py: Python<'_>, by: &Bound<'_, PyAny>) -> PyResult<Timestamp> {
+        args!(py; by = convert::duration(by, "by", true));
+        let next = self.inner.now().checked_add_signed(by).filter(|t| convert::fits_datetime(*t));
+        if next.is_none() {
+            let message = format!("moving the clock by {by} leaves the years 1 to 9999 a datetime can hold");
+            return Err(Refused::one("by", codes::INVALID_VALUE, message).invalid_input(py));
+        }
+        let clock = self.inner.clone();
+        crate::run(py, move || {
+            clock.advance(by);
+            Ok(clock.now())
+        })
+    }
+
+    /// Sets the clock to the tz-aware ``datetime`` ``to``.
+    #[pyo3(signature = (to))]
+    fn set(&self, py: Python<'_>, to: &Bound<'_, PyAny>) -> PyResult<()> {
+        args!(py; to = convert::timestamp(to, "to"));
+        self.inner.set(to);
+        Ok(())
+    }
+
+    fn __repr__(&self) -> String {
+        format!("ManualClock({})", self.inner.now().to_rfc3339())
+    }
+}
+
+/// Builds a definition document (a release group, a freeze) from keyword arguments, collecting
+/// the problems of every field.
+#[derive(Default)]
+struct Doc {
+    fields: Map<String, Value>,
+    problems: Vec<trainyard::Problem>,
+}
+
+impl Doc {
+    fn put(&mut self, key: &str, value: Conv<Value>) -> PyResult<()> {
+        match value {
+            Ok(Value::Null) => {}
+            Ok(v) => {
+                self.fields.insert(key.to_owned(), v);
+            }
+            Err(Refused::Problems(p)) => self.problems.extend(p),
+            Err(Refused::Raised(e)) => return Err(e),
+        }
+        Ok(())
+    }
+
+    fn opt(
+        &mut self,
+        key: &str,
+        obj: Option<&Bound<'_, PyAny>>,
+        read: fn(&Bound<'_, PyAny>, &str) -> Conv<Value>,
+    ) -> PyResult<()> {
+        match obj {
+            Some(o) if !o.is_none() => self.put(key, read(o, key)),
+            _ => Ok(()),
+        }
+    }
+
+    fn finish(self, py: Python<'_>) -> PyResult<Value> {
+        if self.problems.is_empty() {
+            Ok(Value::Object(self.fields))
+        } else {
+            Err(Refused::Problems(self.problems).invalid_definition(py))
+        }
+    }
+}
+
+/// A local moment of a document: a `date` → `YYYY-MM-DD`, a `datetime` → its wall-clock
+/// `YYYY-MM-DDTHH:MM:SS` (the document's `timezone` says where), or a string the core parses.
+fn local_value(obj: &Bound<'_, PyAny>, path: &str) -> Conv<Value> {
+    if obj.cast::<PyDateTime>().is_ok() {
+        return Ok(Value::String(obj.call_method1("strftime", ("%Y-%m-%dT%H:%M:%S",))?.extract()?));
+    }
+    if obj.cast::<PyDate>().is_ok() {
+        return Ok(Value::String(obj.call_method0("isoformat")?.extract()?));
+    }
+    convert::text(obj, path).map(Value::String)
+}
+
+/// A duration of a document: a `timedelta` of whole seconds → `<n>s`, or a duration string (the
+/// core parses it and names what is wrong).
+fn duration_value(obj: &Bound<'_, PyAny>, path: &str) -> Conv<Value> {
+    if obj.cast::<PyDelta>().is_err() {
+        return convert::text(obj, path).map(Value::String);
+    }
+    let d = convert::duration(obj, path, false)?;
+    if d.subsec_nanos() != 0 {
+        return Err(Refused::one(path, codes::BAD_DURATION, format!("is {d}; durations here count whole seconds")));
+    }
+    Ok(Value::String(format!("{}s", d.num_seconds())))
+}
+
+/// An instant: a tz-aware `datetime` → RFC 3339; a string is passed on (the core parses it).
+fn instant_value(obj: &Bound<'_, PyAny>, path: &str) -> Conv<Value> {
+    if obj.cast::<PyDateTime>().is_ok() {
+        return convert::timestamp(obj, path).map(|t| Value::String(t.to_rfc3339()));
+    }
+    convert::text(obj, path).map(Value::String)
+}
+
+fn text_value(obj: &Bound<'_, PyAny>, path: &str) -> Conv<Value> {
+    convert::text(obj, path).map(Value::String)
+}
+
+fn flag_value(obj: &Bound<'_, PyAny>, path: &str) -> Conv<Value> {
+    convert::flag(obj, path).map(Value::Bool)
+}
+
+fn list_value(obj: &Bound<'_, PyAny>, path: &str) -> Conv<Value> {
+    convert::text_list(obj, path).map(Value::from)
+}
+
+/// A cadence: an RRULE string or the friendly dict (`{"every": "week", "on": "monday"}`).
+fn cadence_value(obj: &Bound<'_, PyAny>, path: &str) -> Conv<Value> {
+    convert::json(obj, path)
+}
+
+/// A freeze's `recurrence` dict, its `duration` given as a string or a `timedelta`.
+fn recurrence_value(obj: &Bound<'_, PyAny>, path: &str) -> Conv<Value> {
+    let Ok(dict) = obj.cast::<PyDict>() else {
+        return convert::json(obj, path);
+    };
+    let copy = dict.copy()?;
+    let duration = copy.get_item("duration")?;
+    if duration.is_some() {
+        copy.del_item("duration")?;
+    }
+    let mut value = convert::json(copy.as_any(), path)?;
+    if let (Some(d), Value::Object(fields)) = (duration, &mut value) {
+        fields.insert("duration".into(), duration_value(&d, &format!("{path}.duration"))?);
+    }
+    Ok(value)
+}
+
+/// The keyword arguments of `create_release_group` / `update_release_group`.
+struct GroupArgs<'a, 'py> {
+    id: &'a Bound<'py, PyAny>,
+    name: &'a Bound<'py, PyAny>,
+    process: &'a Bound<'py, PyAny>,
+    cadence: &'a Bound<'py, PyAny>,
+    timezone: Option<&'a Bound<'py, PyAny>>,
+    duration: &'a Bound<'py, PyAny>,
+    starts_on: &'a Bound<'py, PyAny>,
+    ends_on: Option<&'a Bound<'py, PyAny>>,
+    name_template: Option<&'a Bound<'py, PyAny>>,
+    input_set: Option<&'a Bound<'py, PyAny>>,
+    inputs: Option<&'a Bound<'py, PyAny>>,
+    kind: Option<&'a Bound<'py, PyAny>>,
+    auto_start: Option<&'a Bound<'py, PyAny>>,
+    scope: Option<&'a Bound<'py, PyAny>>,
+    owners: Option<&'a Bound<'py, PyAny>>,
+}
+
+impl GroupArgs<'_, '_> {
+    /// The release-group document; `ValidationError` listing every field that cannot be one.
+    fn document(&self, py: Python<'_>) -> PyResult<ReleaseGroup> {
+        let mut doc = Doc::default();
+        doc.put("id", text_value(self.id, "id"))?;
+        doc.put("name", text_value(self.name, "name"))?;
+        doc.put("process", text_value(self.process, "process"))?;
+        doc.put("cadence", cadence_value(self.cadence, "cadence"))?;
+        doc.opt("timezone", self.timezone, text_value)?;
+        doc.put("duration", duration_value(self.duration, "duration"))?;
+        doc.put("starts_on", local_value(self.starts_on, "starts_on"))?;
+        doc.opt("ends_on", self.ends_on, local_value)?;
+        doc.opt("name_template", self.name_template, text_value)?;
+        doc.opt("input_set", self.input_set, text_value)?;
+        doc.opt("inputs", self.inputs, |o, p| convert::map(o, p).map(|m| Value::Object(m.into_iter().collect())))?;
+        doc.opt("kind", self.kind, text_value)?;
+        doc.opt("auto_start", self.auto_start, flag_value)?;
+        doc.opt("scope", self.scope, text_value)?;
+        doc.opt("owners", self.owners, list_value)?;
+        let doc = doc.finish(py)?;
+        crate::run(py, move || ReleaseGroup::from_value(&doc))
+    }
+}
+
+#[pymethods]
+impl PyEngine {
+    // ---- release groups ----
+
+    /// Creates a release group (a recurring release) and its scheduled releases up to the horizon;
+    /// returns the group as a dict.
+    ///
+    /// ``cadence`` is an RRULE string (``"FREQ=WEEKLY;BYDAY=MO;BYHOUR=9"``) or the friendly dict
+    /// (``{"every": "week", "on": "monday", "at": "09:00"}``) in ``timezone`` (an IANA name;
+    /// default ``"UTC"``); ``duration`` a duration string (``"2w"``) or a ``timedelta`` of whole
+    /// seconds; ``starts_on``/``ends_on`` a ``date``, a wall-clock ``datetime`` or
+    /// ``"YYYY-MM-DD[THH:MM]"``. ``name_template`` may use ``{name}``, ``{year}``, ``{iso_year}``,
+    /// ``{iso_week}``, ``{month}``, ``{date}``, ``{n}``, and so may every string in ``inputs``
+    /// (``{"version": "1.{iso_week}.0"}``). ``owners`` (user ids or group names) become the owners
+    /// of its releases; without them, the process's owners do. Raises ``ValidationError`` listing
+    /// every problem, ``NotFoundError`` for an unknown process or input set, ``AlreadyExistsError`` for
+    /// an existing id.
+    #[pyo3(signature = (*, id, name, process, cadence, duration, starts_on, actor, timezone = None, ends_on = None,
+        name_template = None, input_set = None, inputs = None, kind = None, auto_start = None, scope = None,
+        owners = None),
+        text_signature = "($self, *, id, name, process, cadence, duration, starts_on, actor, timezone='UTC', \
+        ends_on=None, name_template=None, input_set=None, inputs=None, kind='standard', auto_start=True, \
+        scope='account', owners=None)")]
+    #[allow(clippy::too_many_arguments)]
+    fn create_release_group<'py>(
+        &self,
+        py: Python<'py>,
+        id: &Bound<'py, PyAny>,
+        name: &Bound<'py, PyAny>,
+        process: &Bound<'py, PyAny>,
+        cadence: &Bound<'py, PyAny>,
+        duration: &Bound<'py, PyAny>,
+        starts_on: &Bound<'py, PyAny>,
+        actor: &Bound<'py, PyAny>,
+        timezone: Option<&Bound<'py, PyAny>>,
+        ends_on: Option<&Bound<'py, PyAny>>,
+        name_template: Option<&Bound<'py, PyAny>>,
+        input_set: Option<&Bound<'py, PyAny>>,
+        inputs: Option<&Bound<'py, PyAny>>,
+        kind: Option<&Bound<'py, PyAny>>,
+        auto_start: Option<&Bound<'py, PyAny>>,
+        scope: Option<&Bound<'py, PyAny>>,
+        owners: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        args!(py; actor = convert::actor(actor, "actor"));
+        let group = GroupArgs {
+            id,
+            name,
+            process,
+            cadence,
+            timezone,
+            duration,
+            starts_on,
+            ends_on,
+            name_template,
+            input_set,
+            inputs,
+            kind,
+            auto_start,
+            scope,
+            owners,
+        }
+        .document(py)?;
+        let group = self.call(py, move |e| e.create_release_group(group, &actor))?;
+        convert::doc_to_py(py, &group, "the release group")
+    }
+
+    /// Replaces a release group (same ``id``; the arguments of ``create_release_group``) and
+    /// brings its releases that have not started in line. Returns a dict of release ids:
+    /// ``created``, ``rescheduled``, ``deleted``.
+    #[pyo3(signature = (*, id, name, process, cadence, duration, starts_on, actor, timezone = None, ends_on = None,
+        name_template = None, input_set = None, inputs = None, kind = None, auto_start = None, scope = None,
+        owners = None),
+        text_signature = "($self, *, id, name, process, cadence, duration, starts_on, actor, timezone='UTC', \
+        ends_on=None, name_template=None, input_set=None, inputs=None, kind='standard', auto_start=True, \
+        scope='account', owners=None)")]
+    #[allow(clippy::too_many_arguments)]
+    fn update_release_group<'py>(
+        &self,
+        py: Python<'py>,
+        id: &Bound<'py, PyAny>,
+        name: &Bound<'py, PyAny>,
+        process: &Bound<'py, PyAny>,
+        cadence: &Bound<'py, PyAny>,
+        duration: &Bound<'py, PyAny>,
+        starts_on: &Bound<'py, PyAny>,
+        actor: &Bound<'py, PyAny>,
+        timezone: Option<&Bound<'py, PyAny>>,
+        ends_on: Option<&Bound<'py, PyAny>>,
+        name_template: Option<&Bound<'py, PyAny>>,
+        input_set: Option<&Bound<'py, PyAny>>,
+        inputs: Option<&Bound<'py, PyAny>>,
+        kind: Option<&Bound<'py, PyAny>>,
+        auto_start: Option<&Bound<'py, PyAny>>,
+        scope: Option<&Bound<'py, PyAny>>,
+        owners: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        args!(py; actor = convert::actor(actor, "actor"));
+        let group = GroupArgs {
+            id,
+            name,
+            process,
+            cadence,
+            timezone,
+            duration,
+            starts_on,
+            ends_on,
+            name_template,
+            input_set,
+            inputs,
+            kind,
+            auto_start,
+            scope,
+            owners,
+        }
+        .document(py)?;
+        let changes = self.call(py, move |e| e.update_release_group(group, &actor))?;
+        let d = PyDict::new(py);
+        d.set_item("created", changes.created)?;
+        d.set_item("rescheduled", changes.rescheduled)?;
+        d.set_item("deleted", changes.deleted)?;
+        Ok(d.into_any())
+    }
+
+    /// A release group as a dict (``NotFoundError`` names the existing ones).
+    #[pyo3(signature = (id))]
+    fn get_release_group<'py>(&self, py: Python<'py>, id: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        args!(py; id = convert::text(id, "id"));
+        let group = self.call(py, move |e| e.get_release_group(&id))?;
+        convert::doc_to_py(py, &group, "the release group")
+    }
+
+    /// Every release group (dicts), by id.
+    fn list_release_groups<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyAny>>> {
+        let groups = self.call(py, |e| e.list_release_groups())?;
+        groups.iter().map(|g| convert::doc_to_py(py, g, "a release group")).collect()
+    }
+
+    /// Deletes a release group and its releases still ``draft`` or ``scheduled`` (returns their
+    /// ids); started releases are kept.
+    #[pyo3(signature = (id, *, actor))]
+    fn delete_release_group(
+        &self,
+        py: Python<'_>,
+        id: &Bound<'_, PyAny>,
+        actor: &Bound<'_, PyAny>,
+    ) -> PyResult<Vec<String>> {
+        args!(py; id = convert::text(id, "id"), actor = convert::actor(actor, "actor"));
+        self.call(py, move |e| e.delete_release_group(&id, &actor))
+    }
+
+    /// Sets how far ahead release groups create their scheduled releases (default 90 days): a
+    /// ``timedelta`` or a duration string such as ``"14d"``.
+    #[pyo3(signature = (horizon))]
+    fn set_horizon(&self, py: Python<'_>, horizon: &Bound<'_, PyAny>) -> PyResult<()> {
+        args!(py; horizon = convert::duration(horizon, "horizon", false));
+        self.call(py, move |e| {
+            e.set_horizon(horizon);
+            Ok(())
+        })
+    }
+
+    /// How far ahead release groups create their scheduled releases.
+    fn horizon(&self, py: Python<'_>) -> PyResult<chrono::Duration> {
+        self.call(py, |e| Ok(e.horizon()))
+    }
+
+    // ---- freezes ----
+
+    /// Adds a freeze window (account release managers only) and returns it as a dict.
+    ///
+    /// ``start``/``end`` are tz-aware datetimes (or RFC 3339 strings); a freeze with neither
+    /// ``environments`` nor ``services`` freezes everything. ``recurrence`` (``{"cadence": …,
+    /// "timezone": …, "duration": …}``; ``timezone`` defaults to ``"UTC"``, ``duration`` is a
+    /// string or a ``timedelta``) repeats it, ``end`` then being the last start. ``id`` defaults to
+    /// a slug of ``name``. Manual activation inside it raises ``ScheduleError``
+    /// (``activate(..., force=True)`` overrides); automated work waits until it ends.
+    #[pyo3(signature = (*, name, start, end, actor, environments = None, services = None,
+        recurrence = None, id = None, reason = None),
+        text_signature = "($self, *, name, start, end, actor, environments=(), services=(), recurrence=None, id=None, reason=None)")]
+    #[allow(clippy::too_many_arguments)]
+    fn add_freeze<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyAny>,
+        start: &Bound<'py, PyAny>,
+        end: Option<&Bound<'py, PyAny>>,
+        actor: &Bound<'py, PyAny>,
+        environments: Option<&Bound<'py, PyAny>>,
+        services: Option<&Bound<'py, PyAny>>,
+        recurrence: Option<&Bound<'py, PyAny>>,
+        id: Option<&Bound<'py, PyAny>>,
+        reason: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        args!(py; actor = convert::actor(actor, "actor"));
+        let mut doc = Doc::default();
+        let name_text = convert::text(name, "name");
+        let default_id = name_text.as_ref().map(|n| slug(n)).unwrap_or_default();
+        doc.put(
+            "id",
+            match id {
+                Some(i) if !i.is_none() => text_value(i, "id"),
+                _ => Ok(Value::String(default_id)),
+            },
+        )?;
+        doc.put("name", name_text.map(Value::String))?;
+        doc.put("start", instant_value(start, "start"))?;
+        doc.opt("end", end, instant_value)?;
+        doc.opt("environments", environments, list_value)?;
+        doc.opt("services", services, list_value)?;
+        doc.opt("recurrence", recurrence, recurrence_value)?;
+        doc.opt("reason", reason, text_value)?;
+        let doc = doc.finish(py)?;
+        let freeze = self.call(py, move |e| Freeze::from_value(&doc).and_then(|f| e.add_freeze(f, &actor)))?;
+        convert::doc_to_py(py, &freeze, "the freeze")
+    }
+
+    /// Every freeze (dicts).
+    fn list_freezes<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyAny>>> {
+        let freezes = self.call(py, |e| e.list_freezes())?;
+        freezes.iter().map(|f| convert::doc_to_py(py, f, "a freeze")).collect()
+    }
+
+    /// Deletes a freeze (account release managers only).
+    #[pyo3(signature = (id, *, actor))]
+    fn delete_freeze(&self, py: Python<'_>, id: &Bound<'_, PyAny>, actor: &Bound<'_, PyAny>) -> PyResult<()> {
+        args!(py; id = convert::text(id, "id"), actor = convert::actor(actor, "actor"));
+        self.call(py, move |e| e.delete_freeze(&id, &actor))
+    }
+}
+
+/// `Weekend freeze!` → `weekend-freeze`.
+fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out: String = out.trim_end_matches('-').chars().take(64).collect();
+    if out.is_empty() { "freeze".into() } else { out }
+}
