@@ -28,6 +28,7 @@ pub mod error;
 pub mod executor;
 pub mod expr;
 pub mod feed;
+pub mod limits;
 pub mod model;
 pub mod notify;
 pub mod release;

@@ -54,8 +54,9 @@ pub const MAX_EXPRESSION_NESTING: usize = 32;
 /// `a + b + c`) or of a nesting is one level. Bounds the stack evaluation needs.
 pub const MAX_EXPRESSION_DEPTH: usize = 128;
 
-/// Deepest value (lists and maps inside each other) exposed to or given by an expression.
-pub const MAX_VALUE_DEPTH: usize = 128;
+/// Deepest value (lists and maps inside each other) exposed to or given by an expression: the
+/// engine's bound on stored values ([`crate::limits::MAX_VALUE_DEPTH`]).
+pub const MAX_VALUE_DEPTH: usize = crate::limits::MAX_VALUE_DEPTH;
 
 /// Most operators (`+`, `==`, `&&`, `!`, `?`, …) in one expression.
 pub const MAX_EXPRESSION_OPERATORS: usize = 200;

@@ -8,7 +8,7 @@ use crate::release::{
     ActivityRef, ActivityStatus, AfterFailure, Command, Decision, EventKind, Plan, ReleaseState, ReleaseStatus,
     SkipReason, parse_job_id,
 };
-use crate::{Error, Problem, Result, Timestamp};
+use crate::{Error, Problem, Result, Timestamp, limits};
 use indexmap::IndexMap;
 use serde_json::Value;
 
@@ -57,11 +57,11 @@ pub(super) fn decide(state: &ReleaseState, cmd: &Command, out: &mut Out<'_>) -> 
         }
         Command::SucceedJob { job_id, outputs } => {
             let (p, a) = job_target(state, job_id, &[ActivityStatus::Queued, ActivityStatus::Running])?;
-            out.push(EventKind::ActivitySucceeded { target: activity_ref(state, p, a), outputs: outputs.clone() });
+            succeed_with_outputs(state, p, a, outputs, out);
         }
         Command::FailJob { job_id, message, retryable } => {
             let (p, a) = job_target(state, job_id, &[ActivityStatus::Queued, ActivityStatus::Running])?;
-            fail_activity(state, p, a, message.clone(), *retryable, out);
+            fail_activity(state, p, a, limits::cut_message(message.clone()), *retryable, out);
         }
         Command::ChildEnded { target, child_id, status, outputs, message } => {
             let (p, a) = locate(state, target)?;
@@ -76,17 +76,37 @@ pub(super) fn decide(state: &ReleaseState, cmd: &Command, out: &mut Out<'_>) -> 
             }
             match status {
                 ReleaseStatus::Success | ReleaseStatus::PartialSuccess => {
-                    out.push(EventKind::ActivitySucceeded { target: target.clone(), outputs: outputs.clone() })
+                    succeed_with_outputs(state, p, a, outputs, out)
                 }
                 other => {
                     let why = message.clone().unwrap_or_else(|| format!("child release {child_id} ended {other}"));
-                    fail_activity(state, p, a, why, true, out)
+                    fail_activity(state, p, a, limits::cut_message(why), true, out)
                 }
             }
         }
         other => unreachable!("not an activity command: {}", other.name()),
     }
     Ok(())
+}
+
+/// An executor's (or a child release's) outputs become the activity's, unless they pass the bounds
+/// of [`crate::limits`]: then the attempt fails, without a retry (the same outputs would come back).
+fn succeed_with_outputs(
+    state: &ReleaseState,
+    p: usize,
+    a: usize,
+    outputs: &IndexMap<String, Value>,
+    out: &mut Out<'_>,
+) {
+    let mut problems = Vec::new();
+    limits::check_map("outputs", outputs, &mut problems);
+    match problems.first() {
+        None => out.push(EventKind::ActivitySucceeded { target: activity_ref(state, p, a), outputs: outputs.clone() }),
+        Some(problem) => {
+            let message = format!("the outputs were refused: {}: {}", problem.path, problem.message);
+            fail_activity(state, p, a, message, false, out)
+        }
+    }
 }
 
 /// The activity a job id names, if the job is its current attempt and in one of `statuses`.

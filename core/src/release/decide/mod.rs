@@ -17,7 +17,7 @@ mod timers;
 use super::state::Stage;
 use super::{ActivityRef, Command, CommandKind, Event, EventKind, Plan, ReleaseState, inputs};
 use crate::access::Actor;
-use crate::{Error, Problem, Result, Timestamp};
+use crate::{Error, Problem, Result, Timestamp, limits};
 use indexmap::IndexMap;
 use serde_json::Value;
 use std::sync::Arc;
@@ -109,6 +109,11 @@ pub fn decide_create(plan: &Arc<Plan>, new: &NewRelease, ctx: &Ctx<'_>) -> Resul
             "a release needs a name, e.g. \"Week 15 System Release - April 2025\"",
         ));
     }
+    limits::check_text("name", &new.name, limits::MAX_NAME_BYTES, &mut problems);
+    limits::check_map("inputs", &new.inputs, &mut problems);
+    if let Some((_, _, values)) = &new.input_set {
+        limits::check_map("input_set", values, &mut problems);
+    }
     if !(new.scope == "account" || new.scope.strip_prefix("org:").is_some_and(|o| !o.is_empty())) {
         problems.push(Problem::new(
             "scope",
@@ -155,6 +160,7 @@ pub fn decide(state: &ReleaseState, cmd: &Command, ctx: &Ctx<'_>) -> Result<Vec<
     }
     check_target(state, cmd)?;
     check_release_status(state, cmd)?;
+    check_sizes(cmd, ctx)?;
     match cmd {
         Command::Update { .. }
         | Command::Delete
@@ -205,6 +211,29 @@ pub fn check_target(state: &ReleaseState, cmd: &Command) -> Result<()> {
         return Err(transition(state, cmd, true, &text, &activity_commands(kind, status)));
     }
     Ok(())
+}
+
+/// The bounds of [`crate::limits`] on what a person hands in with a command.
+fn check_sizes(cmd: &Command, ctx: &Ctx<'_>) -> Result<()> {
+    let mut problems = Vec::new();
+    if let Some(c) = ctx.comment {
+        limits::check_text("comment", c, limits::MAX_MESSAGE_BYTES, &mut problems);
+    }
+    match cmd {
+        Command::Update { name, inputs, .. } => {
+            if let Some(n) = name {
+                limits::check_text("name", n, limits::MAX_NAME_BYTES, &mut problems);
+            }
+            if let Some(i) = inputs {
+                limits::check_map("inputs", i, &mut problems);
+            }
+        }
+        Command::CompleteManual { values, .. } => limits::check_map("values", values, &mut problems),
+        Command::Retry { inputs: Some(i), .. } => limits::check_map("inputs", i, &mut problems),
+        Command::Ignore { outputs, .. } => limits::check_map("outputs", outputs, &mut problems),
+        _ => {}
+    }
+    Error::invalid_input_or(problems, ())
 }
 
 fn check_release_status(state: &ReleaseState, cmd: &Command) -> Result<()> {
