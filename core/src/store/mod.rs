@@ -38,7 +38,7 @@ mod jobs;
 mod memory;
 mod query;
 mod snapshot;
-mod sql;
+pub(crate) mod sql;
 mod sqlite;
 mod url;
 
