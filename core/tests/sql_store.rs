@@ -207,8 +207,10 @@ fn a_sqlite_file_created_by_the_old_ddl_opens_and_works() {
         let c = rusqlite::Connection::open(&path).unwrap();
         c.pragma_update(None, "journal_mode", "WAL").unwrap();
         c.execute_batch(OLD_SQLITE_DDL).unwrap();
-        c.execute_batch("CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (1);")
-            .unwrap();
+        c.execute_batch(
+            "CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (1);",
+        )
+        .unwrap();
         c.execute("INSERT INTO processes (id, version, ord, body) VALUES ('p', 1, 1, ?1)", [text(&old.process)])
             .unwrap();
         c.execute_batch(
@@ -217,8 +219,11 @@ fn a_sqlite_file_created_by_the_old_ddl_opens_and_works() {
         )
         .unwrap();
         for e in &old.events {
-            c.execute("INSERT INTO events (release, seq, body) VALUES ('r', ?1, ?2)", rusqlite::params![e.seq as i64, text(e)])
-                .unwrap();
+            c.execute(
+                "INSERT INTO events (release, seq, body) VALUES ('r', ?1, ?2)",
+                rusqlite::params![e.seq as i64, text(e)],
+            )
+            .unwrap();
         }
         let created = micros(old.row.created_at.unwrap());
         c.execute(
@@ -228,10 +233,10 @@ fn a_sqlite_file_created_by_the_old_ddl_opens_and_works() {
             rusqlite::params![micros(old.row.next_due.unwrap()), created, text(&old.row)],
         )
         .unwrap();
-        c.execute("INSERT INTO jobs (id, release, executor, body) VALUES (?1, 'r', 'x', ?2)", [
-            old.job.id.clone(),
-            text(&old.job),
-        ])
+        c.execute(
+            "INSERT INTO jobs (id, release, executor, body) VALUES (?1, 'r', 'x', ?2)",
+            [old.job.id.clone(), text(&old.job)],
+        )
         .unwrap();
         c.execute_batch(r#"INSERT INTO snapshots VALUES ('r', 2, '{"at":2}');"#).unwrap();
     }
@@ -297,10 +302,8 @@ mod postgres_only {
         let indexes = c
             .query("SELECT indexdef::text FROM pg_indexes WHERE schemaname = $1 ORDER BY indexname", &[&schema])
             .unwrap();
-        let mut out: Vec<String> = columns
-            .iter()
-            .map(|r| (0..5).map(|i| r.get::<_, String>(i)).collect::<Vec<_>>().join(" | "))
-            .collect();
+        let mut out: Vec<String> =
+            columns.iter().map(|r| (0..5).map(|i| r.get::<_, String>(i)).collect::<Vec<_>>().join(" | ")).collect();
         out.extend(indexes.iter().map(|r| r.get::<_, String>(0)));
         // A default shows its sequence qualified unless the schema is on the search path.
         out.iter().map(|s| s.replace(&format!("{schema}."), "")).collect()
@@ -334,10 +337,10 @@ mod postgres_only {
             &[&micros(old.row.next_due.unwrap()), &created, &text(&old.row)],
         )
         .unwrap();
-        c.execute("INSERT INTO jobs (id, release, executor, body) VALUES ($1, 'r', 'x', $2)", &[
-            &old.job.id,
-            &text(&old.job),
-        ])
+        c.execute(
+            "INSERT INTO jobs (id, release, executor, body) VALUES ($1, 'r', 'x', $2)",
+            &[&old.job.id, &text(&old.job)],
+        )
         .unwrap();
         let store = PostgresStore::open(&with_schema(&base, &schema)).unwrap();
         old_database_works(&store, &old);
@@ -459,7 +462,8 @@ mod postgres_only {
         let (server, options) = base.split_once('?').map_or((base.as_str(), ""), |(b, q)| (b, q));
         let (server, _) = server.rsplit_once('/').expect("a database in the URL");
         let db = unique_schema("public");
-        let url = |db: &str| if options.is_empty() { format!("{server}/{db}") } else { format!("{server}/{db}?{options}") };
+        let url =
+            |db: &str| if options.is_empty() { format!("{server}/{db}") } else { format!("{server}/{db}?{options}") };
         let mut admin = client(&base);
         admin.batch_execute(&format!("CREATE DATABASE \"{db}\"")).unwrap();
         let result = std::panic::catch_unwind(|| {
@@ -472,10 +476,7 @@ mod postgres_only {
             let store = PostgresStore::open(&url(&db)).expect("an empty public schema is fine");
             assert_eq!(store.schema(), None);
             store.put_document("c", "k", &json!(1)).unwrap();
-            let n: i64 = c
-                .query_one("SELECT count(*) FROM public.document_heads", &[])
-                .unwrap()
-                .get(0);
+            let n: i64 = c.query_one("SELECT count(*) FROM public.document_heads", &[]).unwrap().get(0);
             assert_eq!(n, 1, "without `schema` the tables are in public");
             drop(store);
             drop(PostgresStore::open(&url(&db)).expect("trainyard's own public schema opens again"));

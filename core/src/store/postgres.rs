@@ -36,8 +36,9 @@ use std::sync::{Arc, LazyLock, Mutex};
 /// Key of the advisory lock that serializes migrations of concurrent openers.
 const MIGRATION_LOCK: i64 = 0x7472_6169_6e79;
 
-/// Prepared statements kept per connection (the store's own, plus release-query shapes).
-const STATEMENT_CACHE: usize = 512;
+/// Prepared statements kept per connection: more than the store can make (its ~35 statements
+/// and the 512 shapes of release queries), so none is ever prepared twice.
+const STATEMENT_CACHE: usize = 1024;
 
 /// A [`super::Store`] in a PostgreSQL database (optionally in its own schema).
 pub struct PostgresStore {

@@ -18,9 +18,9 @@ use rusqlite::{Connection, ErrorCode};
 use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 
-/// How many prepared statements a connection keeps (more than the store has, with room for the
-/// shapes of release queries).
-const STATEMENT_CACHE: usize = 256;
+/// Prepared statements kept per connection: more than the store can make (its ~35 statements
+/// and the 512 shapes of release queries), so none is ever prepared twice.
+const STATEMENT_CACHE: usize = 1024;
 
 /// A [`super::Store`] in one SQLite file.
 pub struct SqliteStore {
