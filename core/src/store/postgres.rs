@@ -21,7 +21,7 @@
 use super::sql::append::AppendRows;
 use super::sql::dialect::{Conn, Dialect, Row, Value, row, rows, write};
 use super::sql::schema::{DdlTypes, foreign_tables, migrate};
-use super::sql::statements::{JOB_REQUEUE, RELEASE_COLUMNS, RELEASE_UPDATE, Statements};
+use super::sql::statements::{RELEASE_COLUMNS, RELEASE_UPDATE, Statements};
 use super::sql::{SqlStore, store_via_sql};
 use super::url::redact_url;
 use crate::{Error, Result};
@@ -219,8 +219,14 @@ impl Postgres {
 /// The append in one statement: see the module docs. Parameters: `$1` release, `$2` expected
 /// sequence, `$3`/`$4` event sequences and bodies, `$5 ..= $16` the index row after its id,
 /// `$17` ended job ids, `$18`/`$19`/`$20` queued job ids, executors and bodies. Returns the
-/// sequence found. A change-feed entry that must commit with the events is one more guarded
-/// `INSERT` here.
+/// sequence found. It writes what [`super::sql::append::write_in_transaction`] writes: ended
+/// jobs go, queued ones come unless already there, and a job both ended and queued comes back
+/// fresh at the end of the queue (a new `ord`, as a delete and an insert would give it).
+///
+/// A change-feed entry that must commit with the events is one more `INSERT … WHERE EXISTS
+/// (SELECT 1 FROM ok)` here. A sequence number is not commit order on PostgreSQL (a later number
+/// may commit first); an entry can carry its transaction id (`pg_current_xact_id()`) so that a
+/// reader only goes as far as the oldest transaction still running (`pg_snapshot_xmin`).
 static APPEND: LazyLock<String> = LazyLock::new(|| {
     format!(
         "WITH cur AS (SELECT seq FROM releases WHERE id = $1 FOR UPDATE),
@@ -239,7 +245,10 @@ static APPEND: LazyLock<String> = LazyLock::new(|| {
              INSERT INTO jobs (id, release, executor, body)
              SELECT i, $1, x, b FROM unnest($18::TEXT[], $19::TEXT[], $20::TEXT[]) WITH ORDINALITY AS t(i, x, b, n)
              WHERE EXISTS (SELECT 1 FROM ok) ORDER BY n
-             ON CONFLICT (id) DO UPDATE SET {JOB_REQUEUE} WHERE jobs.id = ANY($17::TEXT[]))
+             ON CONFLICT (id) DO UPDATE SET release = excluded.release, executor = excluded.executor,
+                 body = excluded.body, worker = NULL, token = NULL, lease_until = NULL, deliveries = 0,
+                 ord = nextval(pg_get_serial_sequence('jobs', 'ord'))
+             WHERE jobs.id = ANY($17::TEXT[]))
          SELECT COALESCE((SELECT seq FROM cur), 0)"
     )
 });

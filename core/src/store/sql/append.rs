@@ -74,9 +74,10 @@ impl<'a> AppendRows<'a> {
 
 /// The portable append: in a write transaction, reads the release's sequence (locking its row
 /// where the dialect locks rows) and, when it is the expected one, writes the events, upserts the
-/// index row (ending its timer lease), removes the ended jobs and inserts the queued ones (a
-/// queued job whose id is among the ended ones replaces it as a fresh job; one already there
-/// otherwise is kept). Returns the sequence found; nothing is written when it is not `expected`.
+/// index row (ending its timer lease), removes the ended jobs, then inserts the queued ones (a
+/// job already there is kept as it is; one ended by the same batch comes back as a fresh job at
+/// the end of the queue). Returns the sequence found; nothing is written when it is not
+/// `expected`.
 pub(crate) fn write_in_transaction<C: Conn>(conn: &mut C, sql: &Statements, rows: &AppendRows<'_>) -> Result<u64> {
     write(conn, |c| {
         let current = row(c, &sql.release_seq, &[Value::Text(rows.release)], |r| r.int(0))?.unwrap_or(0);
@@ -87,13 +88,11 @@ pub(crate) fn write_in_transaction<C: Conn>(conn: &mut C, sql: &Statements, rows
             c.execute(&sql.insert_event, &[Value::Text(rows.release), Value::Int(*seq), Value::Text(body)])?;
         }
         c.execute(&sql.upsert_release, &rows.row_values())?;
-        for id in rows.done.iter().filter(|id| !rows.job_ids.contains(id)) {
+        for id in rows.done {
             c.execute(&sql.delete_job, &[Value::Text(id)])?;
         }
         for ((id, executor), body) in rows.job_ids.iter().zip(&rows.job_executors).zip(&rows.job_bodies) {
-            let requeue = rows.done.contains(id) as i64;
-            let values = [id.into(), rows.release.into(), executor.into(), body.into(), Value::Int(requeue)];
-            c.execute(&sql.insert_job, &values)?;
+            c.execute(&sql.insert_job, &[id.into(), rows.release.into(), executor.into(), body.into()])?;
         }
         // Whatever else commits with the events (a change-feed entry) is written here.
         Ok(current as u64)

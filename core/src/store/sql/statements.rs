@@ -14,11 +14,6 @@ pub(crate) const RELEASE_UPDATE: &str = "status = excluded.status, kind = exclud
     due_lease = NULL, seq = excluded.seq, win_start = excluded.win_start, win_end = excluded.win_end,
     ended_at = excluded.ended_at, body = excluded.body";
 
-/// What re-queueing a job whose attempt the same append ends does to its row: a fresh,
-/// unclaimed job.
-pub(crate) const JOB_REQUEUE: &str = "release = excluded.release, executor = excluded.executor,
-    body = excluded.body, worker = NULL, token = NULL, lease_until = NULL, deliveries = 0";
-
 /// The statements, rendered for one dialect.
 #[derive(Debug, Clone)]
 pub(crate) struct Statements {
@@ -91,10 +86,8 @@ impl Statements {
                  ON CONFLICT (id) DO UPDATE SET {RELEASE_UPDATE}"
             )),
             delete_job: p("DELETE FROM jobs WHERE id = ?1"),
-            insert_job: p(&format!(
-                "INSERT INTO jobs (id, release, executor, body) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (id) DO UPDATE SET {JOB_REQUEUE} WHERE ?5 = 1"
-            )),
+            insert_job: p("INSERT INTO jobs (id, release, executor, body) VALUES (?1, ?2, ?3, ?4)
+                ON CONFLICT (id) DO NOTHING"),
             events_after: p("SELECT body FROM events WHERE release = ?1 AND seq > ?2 ORDER BY seq"),
             put_snapshot: p("INSERT INTO snapshots (release, seq, body)
                 SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM releases WHERE id = ?1)
