@@ -1,6 +1,6 @@
 //! Storage benches: releases of the system release train driven to completion per second on
-//! memory, sqlite and postgres; events appended per second; loading a release of 10,000 events
-//! with and without a snapshot.
+//! memory, sqlite and postgres; events appended per second; the claims of an idle `tick` (no
+//! timer due, no job queued); loading a release of 10,000 events with and without a snapshot.
 //!
 //! PostgreSQL parts run when `TRAINYARD_TEST_POSTGRES` is set (each in a fresh schema, dropped at
 //! the end).
@@ -190,6 +190,37 @@ fn append_events(c: &mut Criterion) {
     }
 }
 
+/// What an idle `tick` costs the store: a timer claim and a job claim that find nothing.
+fn idle_claims(c: &mut Criterion) {
+    let mut group = c.benchmark_group("idle_tick_claims");
+    let dir = tempfile::tempdir().unwrap();
+    let mut stores: Vec<Backend> = vec![
+        ("memory", Arc::new(MemoryStore::new()), None),
+        ("sqlite", Arc::new(SqliteStore::open(dir.path().join("idle.db")).unwrap()), None),
+    ];
+    if let Some(pg) = pg_store("idle") {
+        stores.push(("postgres", pg.clone(), Some(pg)));
+    }
+    let now: trainyard::Timestamp = "2025-04-07T09:00:00Z".parse().unwrap();
+    let lease = now + chrono::Duration::seconds(30);
+    let executors = ["command".to_string()];
+    for (name, store, _) in &stores {
+        store.append(&Append::new("r", 0, &[event(1)], &row("r", 1))).unwrap();
+        group.bench_function(*name, |b| {
+            b.iter(|| {
+                assert!(store.claim_due(now, 1, lease).unwrap().is_empty());
+                assert!(store.claim_jobs(&executors, "w", 8, lease, now).unwrap().is_empty());
+            })
+        });
+    }
+    group.finish();
+    for (_, _, pg) in stores {
+        if let Some(pg) = pg {
+            pg.drop_schema().unwrap();
+        }
+    }
+}
+
 /// Loading a release with 10,000 events in a fresh engine: from its latest snapshot plus the
 /// tail, and by replaying every event. The release is a small process whose deploy fails and is
 /// retried by a person again and again (a long-lived release: many events, small state).
@@ -231,5 +262,5 @@ fn load_10k(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, train_to_completion, append_events, load_10k);
+criterion_group!(benches, train_to_completion, append_events, idle_claims, load_10k);
 criterion_main!(benches);

@@ -32,6 +32,7 @@ pub const CASES: &[(&str, Case)] = &[
     ("delete_release_removes_everything", delete_release_removes_everything),
     ("timer_leases", timer_leases),
     ("job_leases", job_leases),
+    ("a_job_ended_and_queued_again_is_fresh", job_ended_and_queued_again),
     ("concurrent_job_claims_hand_out_each_job_once", concurrent_job_claims),
 ];
 
@@ -403,6 +404,30 @@ fn job_leases(s: &Arc<dyn Store>) {
     let left: Vec<String> = s.jobs().unwrap().into_iter().map(|j| j.job.id).collect();
     assert_eq!(left, [jobs[1].id.clone()]);
     assert!(s.claim_jobs(&[], "w", 10, after, after).unwrap().is_empty(), "no executors, no jobs");
+}
+
+fn job_ended_and_queued_again(s: &Arc<dyn Store>) {
+    let evs = events(1, 1);
+    let jobs = [job("r", "a", "x"), job("r", "b", "x")];
+    s.append(&Append { new_jobs: &jobs, ..Append::new("r", 0, &evs, &row("r", 1)) }).unwrap();
+    let now = base();
+    let lease = now + chrono::Duration::seconds(60);
+    let claimed = s.claim_jobs(&["x".to_string()], "w1", 1, lease, now).unwrap();
+    assert_eq!(claimed[0].job, jobs[0]);
+    // One append ends job a's attempt and queues a job with the same id; b is queued again too
+    // (it is there already: kept as it is).
+    let evs = events(2, 1);
+    let done = [jobs[0].id.clone()];
+    let again = [jobs[0].clone(), jobs[1].clone()];
+    s.append(&Append { new_jobs: &again, done_jobs: &done, ..Append::new("r", 1, &evs, &row("r", 2)) }).unwrap();
+    let listed = s.jobs().unwrap();
+    let ids: Vec<&str> = listed.iter().map(|j| j.job.id.as_str()).collect();
+    assert_eq!(ids, [jobs[1].id.as_str(), jobs[0].id.as_str()], "the re-queued job goes to the end of the queue");
+    assert_eq!((listed[1].worker.as_deref(), listed[1].lease_until, listed[1].deliveries), (None, None, 0), "fresh");
+    assert!(is_conflict(s.heartbeat(&jobs[0].id, &claimed[0].token, lease)), "the old lease token is stale");
+    let next = s.claim_jobs(&["x".to_string()], "w2", 10, lease, now).unwrap();
+    assert_eq!(next.iter().map(|c| c.job.id.as_str()).collect::<Vec<_>>(), ids, "both are claimable, in order");
+    assert_eq!(next[1].deliveries, 1);
 }
 
 fn concurrent_job_claims(s: &Arc<dyn Store>) {

@@ -27,18 +27,33 @@
 //!   events, so [`Store::query_releases`] (status, kind, group, scope, time range) never disagrees
 //!   with the events.
 //! * **Deletion.** [`Store::delete_release`] removes a release's row, events, snapshot and jobs.
-//!   The rules about *when* a release may be deleted live in the engine (DESIGN §8).
+//!   The rules about *when* a release may be deleted live in the engine
+//!   ([`crate::Engine::delete_release`]).
 //!
-//! Backends: [`MemoryStore`] (tests and scripts), [`SqliteStore`] (embedded default, one file,
-//! WAL) and, with the `postgres` feature, `PostgresStore` (several engines on one database).
-//! [`open`] picks one from a URL.
+//! # Backends
+//! [`MemoryStore`] (tests and scripts), [`SqliteStore`] (embedded default, one file, WAL) and,
+//! with the `postgres` feature, `PostgresStore` (several engines on one database). [`open`]
+//! picks one from a URL.
+//!
+//! The two SQL backends are one store: `sql::SqlStore` implements the whole contract once (the
+//! statements, the versioning of processes and documents, the append's expected-sequence check,
+//! claims with leases) over a small `Dialect`. What differs lives in `sqlite.rs` and
+//! `postgres.rs` only: connecting (one connection under a lock; a pool), migrating (an advisory
+//! lock on PostgreSQL), placeholders and value binding, how a write transaction begins
+//! (`BEGIN IMMEDIATE`; `BEGIN` and `FOR UPDATE`), claiming (`FOR UPDATE SKIP LOCKED` on
+//! PostgreSQL; a plain read first on SQLite, so that an idle `tick` takes no write lock), error
+//! mapping and the DDL's type names. On PostgreSQL every statement is prepared once per pooled
+//! connection and an append is one statement (one round trip) that checks the expected
+//! sequence and writes everything; on SQLite every statement goes through the connection's
+//! statement cache. The schema is written once (`sql/schema.rs`), and a database created by an
+//! earlier version opens unchanged.
 
 pub mod contract;
 mod jobs;
 mod memory;
 mod query;
 mod snapshot;
-mod sql;
+pub(crate) mod sql;
 mod sqlite;
 mod url;
 

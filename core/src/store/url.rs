@@ -1,5 +1,11 @@
 //! Choosing a backend from a URL: `memory://`, `sqlite://path` (relative) or `sqlite:///abs/path`,
 //! `postgres://user[:password]@host[:port]/db[?schema=NAME]` (also `postgresql://`).
+//!
+//! A `postgres://` URL without `schema=` works in the connection's default schema (normally
+//! `public`). trainyard creates its tables there only if that schema is empty or already
+//! trainyard's: a schema holding other tables is refused with a `storage` error naming them, so
+//! that trainyard never mixes its tables with an application's. Pass `?schema=NAME` to give it a
+//! schema of its own (created if missing).
 
 use super::{MemoryStore, SqliteStore, Store};
 use crate::{Error, Result};

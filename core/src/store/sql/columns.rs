@@ -1,11 +1,13 @@
-//! What the SQL backends share: the schema's columns, value conversions, the query builder.
+//! Values as the SQL schema stores them: times, JSON bodies, the indexed columns of a release
+//! row, and the `WHERE` clause of a release query.
 //!
 //! Times are stored as microseconds since the Unix epoch (`BIGINT`), so they order correctly;
 //! an open-ended window end is stored as `i64::MAX`. Bodies (events, rows, jobs, documents,
 //! processes, snapshots) are JSON text.
 
-use super::{ReleaseQuery, ReleaseRow, window_of};
+use super::dialect::Value;
 use crate::release::Event;
+use crate::store::{ReleaseQuery, ReleaseRow, window_of};
 use crate::{Error, Result, Timestamp};
 
 /// Checks that a batch's events are numbered `expected_seq + 1 ..` without gaps.
@@ -48,6 +50,7 @@ pub(crate) fn from_json<T: serde::de::DeserializeOwned>(what: &str, text: &str) 
 /// The indexed columns of a release row.
 pub(crate) struct RowColumns {
     pub status: &'static str,
+    pub scope: String,
     pub kind: &'static str,
     pub group: Option<String>,
     pub archived: bool,
@@ -66,6 +69,7 @@ impl RowColumns {
         let (start, end) = window_of(row);
         Ok(RowColumns {
             status: row.status.as_str(),
+            scope: row.scope.clone(),
             kind: row.kind.as_str(),
             group: row.group.clone(),
             archived: row.archived,
@@ -80,57 +84,62 @@ impl RowColumns {
     }
 }
 
-/// A bound parameter of a built query.
+/// An owned parameter of a built query.
 #[derive(Debug, Clone)]
 pub(crate) enum Param {
     Text(String),
     Int(i64),
+    Texts(Vec<String>),
 }
 
-/// Builds the `WHERE` clause of a release query (`placeholder(n)` renders the n-th parameter,
-/// 1-based). Rows are still passed through [`ReleaseQuery::matches`] afterwards (services and
-/// environments are filtered there).
-pub(crate) fn release_where(q: &ReleaseQuery, placeholder: impl Fn(usize) -> String) -> (String, Vec<Param>) {
+impl Param {
+    /// The parameter as a bound value.
+    pub(crate) fn value(&self) -> Value<'_> {
+        match self {
+            Param::Text(s) => Value::Text(s),
+            Param::Int(i) => Value::Int(*i),
+            Param::Texts(list) => Value::Texts(list),
+        }
+    }
+}
+
+/// Builds the `WHERE` clause of a release query with `?N` placeholders (`in_list(column, n)`
+/// renders "column is one of the list parameter `?n`"). Rows are still passed through
+/// [`ReleaseQuery::matches`] afterwards (services and environments are filtered there).
+pub(crate) fn release_where(q: &ReleaseQuery, in_list: impl Fn(&str, usize) -> String) -> (String, Vec<Param>) {
     let mut clauses: Vec<String> = Vec::new();
     let mut params: Vec<Param> = Vec::new();
-    let bind = |p: Param, params: &mut Vec<Param>| {
+    let mut bind = |column: &str, op: &str, p: Param| {
         params.push(p);
-        placeholder(params.len())
+        let n = params.len();
+        clauses.push(if op == "IN" { in_list(column, n) } else { format!("{column} {op} ?{n}") });
     };
+    if !q.statuses.is_empty() {
+        bind("status", "IN", Param::Texts(q.statuses.iter().map(|s| s.as_str().to_string()).collect()));
+    }
+    if let Some(k) = q.kind {
+        bind("kind", "=", Param::Text(k.as_str().to_string()));
+    }
+    if let Some(g) = &q.group {
+        bind("grp", "=", Param::Text(g.clone()));
+    }
+    if let Some(s) = &q.scope {
+        bind("scope", "=", Param::Text(s.clone()));
+    }
+    if let Some(from) = q.from {
+        bind("win_end", ">=", Param::Int(micros(from)));
+    }
+    if let Some(to) = q.to {
+        bind("win_start", "<=", Param::Int(micros(to)));
+    }
+    if let Some(before) = q.ended_before {
+        bind("ended_at", "<=", Param::Int(micros(before)));
+    }
     if !q.include_deleted {
         clauses.push("deleted = 0".into());
     }
     if !q.include_archived {
         clauses.push("archived = 0".into());
-    }
-    if !q.statuses.is_empty() {
-        let list: Vec<String> =
-            q.statuses.iter().map(|s| bind(Param::Text(s.as_str().to_string()), &mut params)).collect();
-        clauses.push(format!("status IN ({})", list.join(", ")));
-    }
-    if let Some(k) = q.kind {
-        let p = bind(Param::Text(k.as_str().to_string()), &mut params);
-        clauses.push(format!("kind = {p}"));
-    }
-    if let Some(g) = &q.group {
-        let p = bind(Param::Text(g.clone()), &mut params);
-        clauses.push(format!("grp = {p}"));
-    }
-    if let Some(s) = &q.scope {
-        let p = bind(Param::Text(s.clone()), &mut params);
-        clauses.push(format!("scope = {p}"));
-    }
-    if let Some(from) = q.from {
-        let p = bind(Param::Int(micros(from)), &mut params);
-        clauses.push(format!("win_end >= {p}"));
-    }
-    if let Some(to) = q.to {
-        let p = bind(Param::Int(micros(to)), &mut params);
-        clauses.push(format!("win_start <= {p}"));
-    }
-    if let Some(before) = q.ended_before {
-        let p = bind(Param::Int(micros(before)), &mut params);
-        clauses.push(format!("ended_at <= {p}"));
     }
     let text = if clauses.is_empty() { "1 = 1".to_string() } else { clauses.join(" AND ") };
     (text, params)

@@ -1,0 +1,100 @@
+//! An append as the SQL store writes it: the batch encoded once into columns ([`AppendRows`]),
+//! and the portable way of writing it (a write transaction of cached statements).
+//!
+//! The expected-sequence check and the writes happen together, under the release's lock: the
+//! dialect's [`super::dialect::Dialect::append`] either runs [`write_in_transaction`] (SQLite,
+//! whose `BEGIN IMMEDIATE` excludes every other writer) or one statement that checks and writes
+//! (PostgreSQL). Whatever else must commit with a release's events (the change feed) is one
+//! more field of [`AppendRows`], written in both places, inside the same check.
+
+use super::columns::{RowColumns, check_sequence, to_json};
+use super::dialect::{Conn, Value, row, write};
+use super::statements::Statements;
+use crate::Result;
+use crate::store::Append;
+
+/// A batch, encoded into the values its statements bind.
+pub(crate) struct AppendRows<'a> {
+    /// Release id.
+    pub release: &'a str,
+    /// The sequence the writer expects the release to be at (0: a new release).
+    pub expected: i64,
+    /// The events' sequences (`expected + 1 ..`).
+    pub seqs: Vec<i64>,
+    /// The events' JSON bodies.
+    pub bodies: Vec<String>,
+    /// The release's index row after the events.
+    pub row: RowColumns,
+    /// Ids of the jobs whose attempts these events end.
+    pub done: &'a [String],
+    /// The queued jobs: ids, executors and JSON bodies.
+    pub job_ids: Vec<String>,
+    pub job_executors: Vec<String>,
+    pub job_bodies: Vec<String>,
+}
+
+impl<'a> AppendRows<'a> {
+    /// Checks the batch's numbering and encodes it.
+    pub(crate) fn of(batch: &Append<'a>) -> Result<Self> {
+        let Append { release, expected_seq, events, row, new_jobs, done_jobs } = *batch;
+        check_sequence(release, expected_seq, events)?;
+        Ok(AppendRows {
+            release,
+            expected: expected_seq as i64,
+            seqs: events.iter().map(|e| e.seq as i64).collect(),
+            bodies: events.iter().map(|e| to_json("an event", e)).collect::<Result<_>>()?,
+            row: RowColumns::of(row)?,
+            done: done_jobs,
+            job_ids: new_jobs.iter().map(|j| j.id.clone()).collect(),
+            job_executors: new_jobs.iter().map(|j| j.executor.clone()).collect(),
+            job_bodies: new_jobs.iter().map(|j| to_json("a job", j)).collect::<Result<_>>()?,
+        })
+    }
+
+    /// The index row's parameters `?1 ..= ?13` of the upsert (release id first).
+    pub(crate) fn row_values(&self) -> [Value<'_>; 13] {
+        let r = &self.row;
+        [
+            Value::Text(self.release),
+            Value::Text(r.status),
+            Value::Text(r.kind),
+            Value::Text(&r.scope),
+            r.group.as_deref().into(),
+            Value::Int(r.archived as i64),
+            Value::Int(r.deleted as i64),
+            r.next_due.into(),
+            Value::Int(r.seq),
+            r.win_start.into(),
+            r.win_end.into(),
+            r.ended_at.into(),
+            Value::Text(&r.body),
+        ]
+    }
+}
+
+/// The portable append: in a write transaction, reads the release's sequence (locking its row
+/// where the dialect locks rows) and, when it is the expected one, writes the events, upserts the
+/// index row (ending its timer lease), removes the ended jobs, then inserts the queued ones (a
+/// job already there is kept as it is; one ended by the same batch comes back as a fresh job at
+/// the end of the queue). Returns the sequence found; nothing is written when it is not
+/// `expected`.
+pub(crate) fn write_in_transaction<C: Conn>(conn: &mut C, sql: &Statements, rows: &AppendRows<'_>) -> Result<u64> {
+    write(conn, |c| {
+        let current = row(c, &sql.release_seq, &[Value::Text(rows.release)], |r| r.int(0))?.unwrap_or(0);
+        if current != rows.expected {
+            return Ok(current as u64);
+        }
+        for (seq, body) in rows.seqs.iter().zip(&rows.bodies) {
+            c.execute(&sql.insert_event, &[Value::Text(rows.release), Value::Int(*seq), Value::Text(body)])?;
+        }
+        c.execute(&sql.upsert_release, &rows.row_values())?;
+        for id in rows.done {
+            c.execute(&sql.delete_job, &[Value::Text(id)])?;
+        }
+        for ((id, executor), body) in rows.job_ids.iter().zip(&rows.job_executors).zip(&rows.job_bodies) {
+            c.execute(&sql.insert_job, &[id.into(), rows.release.into(), executor.into(), body.into()])?;
+        }
+        // Whatever else commits with the events (a change-feed entry) is written here.
+        Ok(current as u64)
+    })
+}

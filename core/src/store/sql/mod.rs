@@ -1,0 +1,395 @@
+//! The SQL store: the [`Store`] contract implemented once, over a small [`dialect`].
+//!
+//! [`SqlStore`] holds all the logic: versioned processes and documents, the append with its
+//! expected-sequence check, events, snapshots, the release index and its queries, deletion, due
+//! timers and jobs with leases. A dialect supplies only what differs between databases:
+//! connections (one under a lock, or a pool), placeholders, binding and reading values through
+//! the neutral [`dialect::Value`] and [`dialect::Row`], how a write transaction begins, the
+//! row-locking and claiming clauses, error mapping and the DDL type names ([`schema`]).
+//!
+//! * [`schema`]: the DDL (written once with type placeholders) and the migration runner.
+//! * [`statements`]: every statement, rendered once per dialect when the store is built.
+//! * [`append`]: the encoded batch and the portable transactional append.
+//! * [`columns`]: how values are stored (times in µs, JSON bodies, the index row's columns).
+//!
+//! Writes that read before they write run in a write transaction ([`dialect::write`]); single
+//! statements run in autocommit. A claim is one statement that picks and leases (with
+//! `SKIP LOCKED` on PostgreSQL); where a write transaction locks the whole database (SQLite) a
+//! claim first looks with a plain read and takes the lock only when there is something to claim.
+
+pub(crate) mod append;
+pub(crate) mod columns;
+pub(crate) mod dialect;
+pub(crate) mod schema;
+pub(crate) mod statements;
+
+pub(crate) use self::columns::check_sequence;
+
+use self::append::AppendRows;
+use self::columns::{finish_query, from_json, from_micros, micros, release_where, to_json};
+use self::dialect::{Conn, Dialect, Row, Value, row, rows, write};
+use self::statements::Statements;
+use super::jobs::stale;
+use super::{Append, ClaimedJob, JobRecord, ReleaseQuery, ReleaseRow, Store};
+use crate::executor::Job;
+use crate::release::Event;
+use crate::{Error, Process, Result, Timestamp};
+use serde_json::Value as Json;
+
+/// The one SQL implementation of [`Store`], over dialect `D`.
+pub(crate) struct SqlStore<D: Dialect> {
+    /// The dialect (and its connections).
+    pub(crate) dialect: D,
+    /// The statements in `D`.
+    pub(crate) sql: Statements,
+}
+
+fn conflict(release: &str, current: u64, expected: u64) -> Error {
+    Error::Conflict {
+        message: format!("release {release} is at event {current}, not {expected}: someone else changed it first"),
+    }
+}
+
+fn version_and<T: serde::de::DeserializeOwned>(what: &'static str) -> impl Fn(&dyn Row) -> Result<(u32, T)> {
+    move |r| Ok((r.int(0)? as u32, from_json(what, r.text(1)?)?))
+}
+
+fn key_and_version(r: &dyn Row) -> Result<(String, u32)> {
+    Ok((r.text(0)?.to_string(), r.int(1)? as u32))
+}
+
+impl<D: Dialect> SqlStore<D> {
+    /// A store over `dialect` (already connected and migrated).
+    pub(crate) fn new(dialect: D) -> Self {
+        SqlStore { dialect, sql: Statements::new::<D>() }
+    }
+
+    /// The number of migrations the database has run.
+    pub(crate) fn schema_version(&self) -> Result<u32> {
+        let v = self.dialect.with_conn(|c| row(c, &self.sql.schema_version, &[], |r| r.int(0)))?;
+        v.map(|v| v as u32).ok_or_else(|| Error::Storage { message: "the schema_version table is empty".into() })
+    }
+
+    /// Claims with `claim` (a statement that picks and leases, returning what it leased). Where
+    /// the dialect reads first, `any` (a cheap read with the same leading parameters) decides
+    /// whether the write lock is taken at all; the claim statement checks again under it.
+    fn claim<T>(
+        &self,
+        any: &str,
+        any_params: &[Value<'_>],
+        claim: &str,
+        params: &[Value<'_>],
+        read: impl FnMut(&dyn Row) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        self.dialect.with_conn(|c| {
+            if D::CLAIM_READS_FIRST {
+                if row(c, any, any_params, |_| Ok(()))?.is_none() {
+                    return Ok(Vec::new());
+                }
+                write(c, |c| rows(c, claim, params, read))
+            } else {
+                rows(c, claim, params, read)
+            }
+        })
+    }
+}
+
+impl<D: Dialect> Store for SqlStore<D> {
+    fn put_process(&self, process: &Process) -> Result<u32> {
+        let body = to_json("a process", process)?;
+        self.dialect.with_conn(|c| {
+            write(c, |c| {
+                D::lock_table(c, "processes")?;
+                let latest: Option<(u32, String)> =
+                    row(c, &self.sql.latest_process, &[Value::Text(&process.id)], |r| {
+                        Ok((r.int(0)? as u32, r.text(1)?.to_string()))
+                    })?;
+                if let Some((v, text)) = &latest {
+                    if from_json::<Process>("process", text).is_ok_and(|p| &p == process) {
+                        return Ok(*v);
+                    }
+                }
+                let version = latest.map_or(1, |(v, _)| v + 1);
+                let values = [Value::Text(&process.id), Value::Int(version.into()), Value::Text(&body)];
+                c.execute(&self.sql.insert_process, &values)?;
+                Ok(version)
+            })
+        })
+    }
+
+    fn get_process(&self, id: &str, version: Option<u32>) -> Result<Option<(u32, Process)>> {
+        self.dialect.with_conn(|c| match version {
+            Some(v) => row(c, &self.sql.process_at, &[id.into(), Value::Int(v.into())], version_and("process")),
+            None => row(c, &self.sql.latest_process, &[id.into()], version_and("process")),
+        })
+    }
+
+    fn list_processes(&self) -> Result<Vec<(String, u32)>> {
+        self.dialect.with_conn(|c| rows(c, &self.sql.list_processes, &[], key_and_version))
+    }
+
+    fn put_document(&self, collection: &str, key: &str, value: &Json) -> Result<u32> {
+        let body = to_json("a document", value)?;
+        let k = [Value::Text(collection), Value::Text(key)];
+        self.dialect.with_conn(|c| {
+            write(c, |c| {
+                c.execute(&self.sql.open_document_head, &k)?;
+                let head = row(c, &self.sql.document_head, &k, |r| Ok((r.int(0)?, r.int(1)? == 1)))?;
+                let (last, live) = head.unwrap_or((0, false));
+                if live {
+                    let at = [k[0], k[1], Value::Int(last)];
+                    let latest: Option<(u32, Json)> = row(c, &self.sql.document_at, &at, version_and("document"))?;
+                    if latest.is_some_and(|(_, v)| &v == value) {
+                        return Ok(last as u32);
+                    }
+                }
+                let version = last + 1;
+                c.execute(&self.sql.insert_document, &[k[0], k[1], Value::Int(version), Value::Text(&body)])?;
+                c.execute(&self.sql.set_document_head, &[k[0], k[1], Value::Int(version)])?;
+                Ok(version as u32)
+            })
+        })
+    }
+
+    fn get_document(&self, collection: &str, key: &str, version: Option<u32>) -> Result<Option<(u32, Json)>> {
+        self.dialect.with_conn(|c| match version {
+            Some(v) => {
+                let at = [collection.into(), key.into(), Value::Int(v.into())];
+                row(c, &self.sql.document_at, &at, version_and("document"))
+            }
+            None => row(c, &self.sql.latest_document, &[collection.into(), key.into()], version_and("document")),
+        })
+    }
+
+    fn list_documents(&self, collection: &str) -> Result<Vec<(String, u32)>> {
+        self.dialect.with_conn(|c| rows(c, &self.sql.list_documents, &[collection.into()], key_and_version))
+    }
+
+    fn delete_document(&self, collection: &str, key: &str) -> Result<bool> {
+        let k = [Value::Text(collection), Value::Text(key)];
+        self.dialect.with_conn(|c| {
+            write(c, |c| {
+                let n = c.execute(&self.sql.delete_document_versions, &k)?;
+                c.execute(&self.sql.retire_document_head, &k)?;
+                Ok(n > 0)
+            })
+        })
+    }
+
+    fn append(&self, batch: &Append<'_>) -> Result<()> {
+        let rows = AppendRows::of(batch)?;
+        let current = self.dialect.with_conn(|c| D::append(c, &self.sql, &rows))?;
+        if current != batch.expected_seq {
+            return Err(conflict(batch.release, current, batch.expected_seq));
+        }
+        Ok(())
+    }
+
+    fn events(&self, release: &str, after: u64) -> Result<Vec<Event>> {
+        let params = [Value::Text(release), Value::Int(after as i64)];
+        self.dialect.with_conn(|c| rows(c, &self.sql.events_after, &params, |r| from_json("event", r.text(0)?)))
+    }
+
+    fn put_snapshot(&self, release: &str, seq: u64, state: &Json) -> Result<()> {
+        let body = to_json("a snapshot", state)?;
+        let params = [Value::Text(release), Value::Int(seq as i64), Value::Text(&body)];
+        self.dialect.with_conn(|c| c.execute(&self.sql.put_snapshot, &params)).map(|_| ())
+    }
+
+    fn snapshot(&self, release: &str) -> Result<Option<(u64, Json)>> {
+        self.dialect.with_conn(|c| {
+            row(c, &self.sql.snapshot, &[release.into()], |r| {
+                Ok((r.int(0)? as u64, from_json("snapshot", r.text(1)?)?))
+            })
+        })
+    }
+
+    fn release(&self, id: &str) -> Result<Option<ReleaseRow>> {
+        self.dialect
+            .with_conn(|c| row(c, &self.sql.release_body, &[id.into()], |r| from_json("release row", r.text(0)?)))
+    }
+
+    fn query_releases(&self, query: &ReleaseQuery) -> Result<Vec<ReleaseRow>> {
+        let (clause, params) = release_where(query, D::in_list);
+        let sql = D::placeholders(&format!("SELECT body FROM releases WHERE {clause} ORDER BY ord"));
+        let values: Vec<Value<'_>> = params.iter().map(|p| p.value()).collect();
+        let found = self.dialect.with_conn(|c| rows(c, &sql, &values, |r| from_json("release row", r.text(0)?)))?;
+        Ok(finish_query(query, found))
+    }
+
+    fn delete_release(&self, id: &str) -> Result<bool> {
+        self.dialect.with_conn(|c| {
+            write(c, |c| {
+                let mut existed = false;
+                for (i, sql) in self.sql.delete_release.iter().enumerate() {
+                    let n = c.execute(sql, &[id.into()])?;
+                    existed |= i == 0 && n > 0;
+                }
+                Ok(existed)
+            })
+        })
+    }
+
+    fn due(&self, now: Timestamp, limit: usize) -> Result<Vec<(Timestamp, String)>> {
+        let params = [Value::Int(micros(now)), Value::Int(limit as i64)];
+        self.dialect
+            .with_conn(|c| rows(c, &self.sql.due, &params, |r| Ok((from_micros(r.int(0)?)?, r.text(1)?.to_string()))))
+    }
+
+    fn claim_due(&self, now: Timestamp, limit: usize, lease_until: Timestamp) -> Result<Vec<(Timestamp, String)>> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let params = [Value::Int(micros(now)), Value::Int(limit as i64), Value::Int(micros(lease_until))];
+        let mut claimed = self.claim(&self.sql.any_due_claimable, &params[..1], &self.sql.claim_due, &params, |r| {
+            Ok((r.int(0)?, r.int(2)?, r.text(1)?.to_string()))
+        })?;
+        claimed.sort();
+        claimed.into_iter().map(|(due, _, id)| Ok((from_micros(due)?, id))).collect()
+    }
+
+    fn claim_jobs(
+        &self,
+        executors: &[String],
+        worker: &str,
+        limit: usize,
+        lease_until: Timestamp,
+        now: Timestamp,
+    ) -> Result<Vec<ClaimedJob>> {
+        if executors.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let params = [
+            Value::Texts(executors),
+            Value::Int(micros(now)),
+            Value::Int(limit as i64),
+            Value::Text(worker),
+            Value::Int(micros(lease_until)),
+        ];
+        let mut claimed =
+            self.claim(&self.sql.any_job_claimable, &params[..2], &self.sql.claim_jobs, &params, |r| {
+                Ok((r.int(0)?, r.text(1)?.to_string(), r.text(2)?.to_string(), r.int(3)? as u32))
+            })?;
+        claimed.sort_by_key(|c| c.0);
+        claimed
+            .into_iter()
+            .map(|(_, body, token, deliveries)| {
+                Ok(ClaimedJob { job: from_json::<Job>("job", &body)?, token, deliveries })
+            })
+            .collect()
+    }
+
+    fn heartbeat(&self, job_id: &str, token: &str, lease_until: Timestamp) -> Result<()> {
+        let params = [Value::Int(micros(lease_until)), Value::Text(job_id), Value::Text(token)];
+        let n = self.dialect.with_conn(|c| c.execute(&self.sql.heartbeat, &params))?;
+        if n == 0 { Err(stale(job_id, "heartbeat refused")) } else { Ok(()) }
+    }
+
+    fn finish_job(&self, job_id: &str, token: &str) -> Result<()> {
+        let n = self.dialect.with_conn(|c| c.execute(&self.sql.finish_job, &[job_id.into(), token.into()]))?;
+        if n == 0 { Err(stale(job_id, "completion refused")) } else { Ok(()) }
+    }
+
+    fn jobs(&self) -> Result<Vec<JobRecord>> {
+        self.dialect.with_conn(|c| {
+            rows(c, &self.sql.jobs, &[], |r| {
+                Ok(JobRecord {
+                    job: from_json("job", r.text(0)?)?,
+                    worker: r.opt_text(1)?.map(str::to_string),
+                    lease_until: r.opt_int(2)?.map(from_micros).transpose()?,
+                    deliveries: r.int(3)? as u32,
+                })
+            })
+        })
+    }
+}
+
+/// Implements [`Store`] for a public store type by handing every call to its [`SqlStore`]
+/// field.
+macro_rules! store_via_sql {
+    ($ty:ty, $field:ident) => {
+        impl $crate::store::Store for $ty {
+            fn put_process(&self, process: &$crate::Process) -> $crate::Result<u32> {
+                self.$field.put_process(process)
+            }
+            fn get_process(&self, id: &str, version: Option<u32>) -> $crate::Result<Option<(u32, $crate::Process)>> {
+                self.$field.get_process(id, version)
+            }
+            fn list_processes(&self) -> $crate::Result<Vec<(String, u32)>> {
+                self.$field.list_processes()
+            }
+            fn put_document(&self, collection: &str, key: &str, value: &serde_json::Value) -> $crate::Result<u32> {
+                self.$field.put_document(collection, key, value)
+            }
+            fn get_document(
+                &self,
+                collection: &str,
+                key: &str,
+                version: Option<u32>,
+            ) -> $crate::Result<Option<(u32, serde_json::Value)>> {
+                self.$field.get_document(collection, key, version)
+            }
+            fn list_documents(&self, collection: &str) -> $crate::Result<Vec<(String, u32)>> {
+                self.$field.list_documents(collection)
+            }
+            fn delete_document(&self, collection: &str, key: &str) -> $crate::Result<bool> {
+                self.$field.delete_document(collection, key)
+            }
+            fn append(&self, batch: &$crate::store::Append<'_>) -> $crate::Result<()> {
+                self.$field.append(batch)
+            }
+            fn events(&self, release: &str, after: u64) -> $crate::Result<Vec<$crate::release::Event>> {
+                self.$field.events(release, after)
+            }
+            fn put_snapshot(&self, release: &str, seq: u64, state: &serde_json::Value) -> $crate::Result<()> {
+                self.$field.put_snapshot(release, seq, state)
+            }
+            fn snapshot(&self, release: &str) -> $crate::Result<Option<(u64, serde_json::Value)>> {
+                self.$field.snapshot(release)
+            }
+            fn release(&self, id: &str) -> $crate::Result<Option<$crate::store::ReleaseRow>> {
+                self.$field.release(id)
+            }
+            fn query_releases(
+                &self,
+                query: &$crate::store::ReleaseQuery,
+            ) -> $crate::Result<Vec<$crate::store::ReleaseRow>> {
+                self.$field.query_releases(query)
+            }
+            fn delete_release(&self, id: &str) -> $crate::Result<bool> {
+                self.$field.delete_release(id)
+            }
+            fn due(&self, now: $crate::Timestamp, limit: usize) -> $crate::Result<Vec<($crate::Timestamp, String)>> {
+                self.$field.due(now, limit)
+            }
+            fn claim_due(
+                &self,
+                now: $crate::Timestamp,
+                limit: usize,
+                lease_until: $crate::Timestamp,
+            ) -> $crate::Result<Vec<($crate::Timestamp, String)>> {
+                self.$field.claim_due(now, limit, lease_until)
+            }
+            fn claim_jobs(
+                &self,
+                executors: &[String],
+                worker: &str,
+                limit: usize,
+                lease_until: $crate::Timestamp,
+                now: $crate::Timestamp,
+            ) -> $crate::Result<Vec<$crate::store::ClaimedJob>> {
+                self.$field.claim_jobs(executors, worker, limit, lease_until, now)
+            }
+            fn heartbeat(&self, job_id: &str, token: &str, lease_until: $crate::Timestamp) -> $crate::Result<()> {
+                self.$field.heartbeat(job_id, token, lease_until)
+            }
+            fn finish_job(&self, job_id: &str, token: &str) -> $crate::Result<()> {
+                self.$field.finish_job(job_id, token)
+            }
+            fn jobs(&self) -> $crate::Result<Vec<$crate::store::JobRecord>> {
+                self.$field.jobs()
+            }
+        }
+    };
+}
+pub(crate) use store_via_sql;

@@ -1,0 +1,135 @@
+//! The schema, written once: the migrations (DDL with type placeholders that each dialect fills
+//! in) and the migration runner they share.
+//!
+//! A database records in `schema_version` how many migrations ran. A migration is never edited
+//! once released (databases created by it must keep opening): a change is a new migration
+//! appended to [`MIGRATIONS`].
+
+use super::dialect::{Conn, Dialect, Value, row};
+use crate::{Error, Result};
+
+/// The type names that differ between dialects.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DdlTypes {
+    /// A 64-bit integer: `INTEGER` on SQLite, `BIGINT` on PostgreSQL.
+    pub big_int: &'static str,
+    /// An ascending 64-bit key: `INTEGER PRIMARY KEY AUTOINCREMENT` / `BIGSERIAL PRIMARY KEY`.
+    pub serial_key: &'static str,
+    /// After a table keyed by its primary key only: ` WITHOUT ROWID` on SQLite, empty elsewhere.
+    pub without_rowid: &'static str,
+}
+
+/// The migrations, in order. `{BIGINT}`, `{SERIAL_KEY}` and `{WITHOUT_ROWID}` are filled in from
+/// the dialect's [`DdlTypes`].
+///
+/// Times are microseconds since the Unix epoch (so they order); an open-ended window end is
+/// `i64::MAX`. Bodies are JSON text; `archived`/`deleted` are 0 or 1.
+pub(crate) const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE processes (id TEXT NOT NULL, version INTEGER NOT NULL, ord {BIGINT} NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (id, version));
+CREATE TABLE documents (collection TEXT NOT NULL, key TEXT NOT NULL, version INTEGER NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (collection, key, version));
+CREATE TABLE document_heads (collection TEXT NOT NULL, key TEXT NOT NULL, last INTEGER NOT NULL,
+    live INTEGER NOT NULL, PRIMARY KEY (collection, key));
+CREATE TABLE releases (ord {SERIAL_KEY}, id TEXT NOT NULL UNIQUE, status TEXT NOT NULL,
+    kind TEXT NOT NULL, scope TEXT NOT NULL, grp TEXT, archived INTEGER NOT NULL, deleted INTEGER NOT NULL,
+    next_due {BIGINT}, due_lease {BIGINT}, seq {BIGINT} NOT NULL, win_start {BIGINT}, win_end {BIGINT},
+    ended_at {BIGINT}, body TEXT NOT NULL);
+CREATE INDEX releases_due ON releases (next_due) WHERE next_due IS NOT NULL;
+CREATE INDEX releases_status ON releases (status);
+CREATE INDEX releases_group ON releases (grp);
+CREATE INDEX releases_window ON releases (win_start, win_end);
+CREATE TABLE events (release TEXT NOT NULL, seq {BIGINT} NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (release, seq)){WITHOUT_ROWID};
+CREATE TABLE snapshots (release TEXT PRIMARY KEY, seq {BIGINT} NOT NULL, body TEXT NOT NULL);
+CREATE TABLE jobs (ord {SERIAL_KEY}, id TEXT NOT NULL UNIQUE, release TEXT NOT NULL,
+    executor TEXT NOT NULL, body TEXT NOT NULL, worker TEXT, token TEXT, lease_until {BIGINT},
+    deliveries INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX jobs_executor ON jobs (executor, lease_until);
+CREATE INDEX jobs_release ON jobs (release);
+"#];
+
+/// The tables of a trainyard database (the first migration's, and `schema_version`).
+pub(crate) const TABLES: &[&str] =
+    &["schema_version", "processes", "documents", "document_heads", "releases", "events", "snapshots", "jobs"];
+
+/// The migrations with the dialect's type names filled in.
+pub(crate) fn render(types: &DdlTypes) -> Vec<String> {
+    MIGRATIONS
+        .iter()
+        .map(|m| {
+            m.replace("{BIGINT}", types.big_int)
+                .replace("{SERIAL_KEY}", types.serial_key)
+                .replace("{WITHOUT_ROWID}", types.without_rowid)
+        })
+        .collect()
+}
+
+/// The tables among `existing` (the tables of the schema about to be migrated) that are not
+/// trainyard's. A schema holding `schema_version` and every table of the first migration is
+/// trainyard's (tables someone added next to them are left alone); in any other schema every
+/// table is someone else's, and trainyard does not create its own among them.
+pub(crate) fn foreign_tables(existing: &[String]) -> Vec<String> {
+    let ours = TABLES.iter().all(|t| existing.iter().any(|e| e == t));
+    if ours { Vec::new() } else { existing.to_vec() }
+}
+
+/// Runs the migrations `conn` has not run yet, inside the write transaction the caller began.
+/// A database migrated by a newer trainyard (more migrations than it knows) is refused.
+pub(crate) fn migrate<D: Dialect>(conn: &mut D::Conn, label: &str) -> Result<()> {
+    let migrations = render(&D::TYPES);
+    conn.batch("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")?;
+    let current = match row(conn, "SELECT version FROM schema_version", &[], |r| r.int(0))? {
+        Some(v) => v as usize,
+        None => {
+            conn.execute("INSERT INTO schema_version (version) VALUES (0)", &[])?;
+            0
+        }
+    };
+    if current > migrations.len() {
+        return Err(Error::Storage {
+            message: format!(
+                "{label}: schema version {current} is newer than this trainyard knows ({}); upgrade trainyard",
+                migrations.len()
+            ),
+        });
+    }
+    for (i, m) in migrations.iter().enumerate().skip(current) {
+        conn.batch(m)?;
+        conn.execute(&D::placeholders("UPDATE schema_version SET version = ?1"), &[Value::Int(i as i64 + 1)])?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn an_empty_or_trainyard_schema_has_no_foreign_tables() {
+        assert!(foreign_tables(&[]).is_empty());
+        assert!(foreign_tables(&names(TABLES)).is_empty());
+        let mut more = names(TABLES);
+        more.push("audit".into());
+        assert!(foreign_tables(&more).is_empty(), "tables added next to trainyard's are left alone");
+    }
+
+    #[test]
+    fn any_other_schema_is_someone_elses() {
+        assert_eq!(foreign_tables(&names(&["users", "orders"])), names(&["users", "orders"]));
+        // Another tool's `schema_version` (Flyway once used that name) does not make it ours.
+        assert_eq!(foreign_tables(&names(&["schema_version", "users"])), names(&["schema_version", "users"]));
+    }
+
+    #[test]
+    fn every_placeholder_is_filled() {
+        let types = DdlTypes { big_int: "BIGINT", serial_key: "BIGSERIAL PRIMARY KEY", without_rowid: "" };
+        for m in render(&types) {
+            assert!(!m.contains('{') && !m.contains('}'), "{m}");
+        }
+    }
+}

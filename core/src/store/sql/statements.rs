@@ -1,0 +1,128 @@
+//! Every statement of the SQL store, written once and rendered for a dialect when the store is
+//! built (its locking clauses, list conditions, token expression and placeholder style filled
+//! in), so each call only looks its text up in the connection's statement cache.
+
+use super::dialect::Dialect;
+
+/// The columns of the `releases` index row written by an append, in parameter order after `id`.
+pub(crate) const RELEASE_COLUMNS: &str =
+    "id, status, kind, scope, grp, archived, deleted, next_due, due_lease, seq, win_start, win_end, ended_at, body";
+
+/// What an append's upsert of the index row changes (the timer lease ends with every append).
+pub(crate) const RELEASE_UPDATE: &str = "status = excluded.status, kind = excluded.kind, scope = excluded.scope,
+    grp = excluded.grp, archived = excluded.archived, deleted = excluded.deleted, next_due = excluded.next_due,
+    due_lease = NULL, seq = excluded.seq, win_start = excluded.win_start, win_end = excluded.win_end,
+    ended_at = excluded.ended_at, body = excluded.body";
+
+/// The statements, rendered for one dialect.
+#[derive(Debug, Clone)]
+pub(crate) struct Statements {
+    pub latest_process: String,
+    pub process_at: String,
+    pub insert_process: String,
+    pub list_processes: String,
+    pub open_document_head: String,
+    pub document_head: String,
+    pub latest_document: String,
+    pub document_at: String,
+    pub insert_document: String,
+    pub set_document_head: String,
+    pub list_documents: String,
+    pub delete_document_versions: String,
+    pub retire_document_head: String,
+    pub release_seq: String,
+    pub insert_event: String,
+    pub upsert_release: String,
+    pub delete_job: String,
+    pub insert_job: String,
+    pub events_after: String,
+    pub put_snapshot: String,
+    pub snapshot: String,
+    pub release_body: String,
+    pub delete_release: [String; 4],
+    pub due: String,
+    pub any_due_claimable: String,
+    pub claim_due: String,
+    pub any_job_claimable: String,
+    pub claim_jobs: String,
+    pub heartbeat: String,
+    pub finish_job: String,
+    pub jobs: String,
+    pub schema_version: String,
+}
+
+impl Statements {
+    /// The statements in dialect `D`.
+    pub(crate) fn new<D: Dialect>() -> Self {
+        let p = |sql: &str| D::placeholders(sql);
+        let (for_update, skip_locked, token) = (D::FOR_UPDATE, D::SKIP_LOCKED, D::NEW_TOKEN);
+        let claimable_due = "next_due IS NOT NULL AND next_due <= ?1 AND (due_lease IS NULL OR due_lease <= ?1)";
+        let claimable_job = format!("{} AND (lease_until IS NULL OR lease_until <= ?2)", D::in_list("executor", 1));
+        Statements {
+            latest_process: p("SELECT version, body FROM processes WHERE id = ?1 ORDER BY version DESC LIMIT 1"),
+            process_at: p("SELECT version, body FROM processes WHERE id = ?1 AND version = ?2"),
+            insert_process: p("INSERT INTO processes (id, version, ord, body) VALUES (?1, ?2,
+                COALESCE((SELECT MIN(ord) FROM processes WHERE id = ?1),
+                         (SELECT COALESCE(MAX(ord), 0) + 1 FROM processes)), ?3)"),
+            list_processes: p("SELECT id, MAX(version) FROM processes GROUP BY id ORDER BY MIN(ord), id"),
+            open_document_head: p("INSERT INTO document_heads (collection, key, last, live) VALUES (?1, ?2, 0, 0)
+                ON CONFLICT DO NOTHING"),
+            document_head: p(&format!(
+                "SELECT last, live FROM document_heads WHERE collection = ?1 AND key = ?2{for_update}"
+            )),
+            latest_document: p("SELECT version, body FROM documents WHERE collection = ?1 AND key = ?2
+                ORDER BY version DESC LIMIT 1"),
+            document_at: p("SELECT version, body FROM documents WHERE collection = ?1 AND key = ?2 AND version = ?3"),
+            insert_document: p("INSERT INTO documents (collection, key, version, body) VALUES (?1, ?2, ?3, ?4)"),
+            set_document_head: p("UPDATE document_heads SET last = ?3, live = 1 WHERE collection = ?1 AND key = ?2"),
+            list_documents: p("SELECT key, last FROM document_heads WHERE collection = ?1 AND live = 1 ORDER BY key"),
+            delete_document_versions: p("DELETE FROM documents WHERE collection = ?1 AND key = ?2"),
+            retire_document_head: p("UPDATE document_heads SET live = 0 WHERE collection = ?1 AND key = ?2"),
+            release_seq: p(&format!("SELECT seq FROM releases WHERE id = ?1{for_update}")),
+            insert_event: p("INSERT INTO events (release, seq, body) VALUES (?1, ?2, ?3)"),
+            upsert_release: p(&format!(
+                "INSERT INTO releases ({RELEASE_COLUMNS})
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, ?9, ?10, ?11, ?12, ?13)
+                 ON CONFLICT (id) DO UPDATE SET {RELEASE_UPDATE}"
+            )),
+            delete_job: p("DELETE FROM jobs WHERE id = ?1"),
+            insert_job: p("INSERT INTO jobs (id, release, executor, body) VALUES (?1, ?2, ?3, ?4)
+                ON CONFLICT (id) DO NOTHING"),
+            events_after: p("SELECT body FROM events WHERE release = ?1 AND seq > ?2 ORDER BY seq"),
+            put_snapshot: p("INSERT INTO snapshots (release, seq, body)
+                SELECT ?1, ?2, ?3 WHERE EXISTS (SELECT 1 FROM releases WHERE id = ?1)
+                ON CONFLICT (release) DO UPDATE SET seq = excluded.seq, body = excluded.body
+                WHERE excluded.seq > snapshots.seq"),
+            snapshot: p("SELECT seq, body FROM snapshots WHERE release = ?1"),
+            release_body: p("SELECT body FROM releases WHERE id = ?1"),
+            delete_release: [
+                p("DELETE FROM releases WHERE id = ?1"),
+                p("DELETE FROM events WHERE release = ?1"),
+                p("DELETE FROM snapshots WHERE release = ?1"),
+                p("DELETE FROM jobs WHERE release = ?1"),
+            ],
+            due: p("SELECT next_due, id FROM releases WHERE next_due IS NOT NULL AND next_due <= ?1
+                ORDER BY next_due, ord LIMIT ?2"),
+            any_due_claimable: p(&format!("SELECT 1 FROM releases WHERE {claimable_due} LIMIT 1")),
+            claim_due: p(&format!(
+                "WITH picked AS (
+                     SELECT ord AS pick FROM releases WHERE {claimable_due}
+                     ORDER BY next_due, ord LIMIT ?2{skip_locked})
+                 UPDATE releases SET due_lease = ?3 FROM picked WHERE releases.ord = picked.pick
+                 RETURNING next_due, id, ord"
+            )),
+            any_job_claimable: p(&format!("SELECT 1 FROM jobs WHERE {claimable_job} LIMIT 1")),
+            claim_jobs: p(&format!(
+                "WITH picked AS (
+                     SELECT ord AS pick FROM jobs WHERE {claimable_job} ORDER BY ord LIMIT ?3{skip_locked})
+                 UPDATE jobs SET worker = ?4, token = {token}, lease_until = ?5, deliveries = deliveries + 1
+                 FROM picked WHERE jobs.ord = picked.pick
+                 RETURNING ord, body, token, deliveries"
+            )),
+            heartbeat: p("UPDATE jobs SET lease_until = ?1 WHERE id = ?2 AND token = ?3"),
+            finish_job: p("DELETE FROM jobs WHERE id = ?1 AND token = ?2"),
+            jobs: p("SELECT body, worker, lease_until, deliveries FROM jobs ORDER BY ord"),
+            schema_version: p("SELECT version FROM schema_version"),
+        }
+    }
+}

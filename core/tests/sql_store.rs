@@ -1,0 +1,489 @@
+//! The SQL store beyond the contract: databases created by the first SQL stores (their DDL kept
+//! here verbatim as fixtures) open and work unchanged; PostgreSQL round trips per store call
+//! (append = 1, an empty claim = 1, every statement prepared once per connection); SQLite claims
+//! that find nothing take no write lock; a PostgreSQL schema of someone else's tables is refused.
+
+#[path = "support/storage.rs"]
+mod support;
+
+use serde_json::json;
+use std::sync::Arc;
+use trainyard::executor::Job;
+use trainyard::release::{Event, EventKind, ReleaseKind, ReleaseStatus};
+use trainyard::store::{Append, ReleaseQuery, ReleaseRow, SqliteStore, Store};
+use trainyard::{Error, Process, Timestamp};
+
+/// The SQLite schema as the first SQLite store created it (migration 1), verbatim.
+const OLD_SQLITE_DDL: &str = r#"
+CREATE TABLE processes (id TEXT NOT NULL, version INTEGER NOT NULL, ord INTEGER NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (id, version));
+CREATE TABLE documents (collection TEXT NOT NULL, key TEXT NOT NULL, version INTEGER NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (collection, key, version));
+CREATE TABLE document_heads (collection TEXT NOT NULL, key TEXT NOT NULL, last INTEGER NOT NULL,
+    live INTEGER NOT NULL, PRIMARY KEY (collection, key));
+CREATE TABLE releases (ord INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, status TEXT NOT NULL,
+    kind TEXT NOT NULL, scope TEXT NOT NULL, grp TEXT, archived INTEGER NOT NULL, deleted INTEGER NOT NULL,
+    next_due INTEGER, due_lease INTEGER, seq INTEGER NOT NULL, win_start INTEGER, win_end INTEGER,
+    ended_at INTEGER, body TEXT NOT NULL);
+CREATE INDEX releases_due ON releases (next_due) WHERE next_due IS NOT NULL;
+CREATE INDEX releases_status ON releases (status);
+CREATE INDEX releases_group ON releases (grp);
+CREATE INDEX releases_window ON releases (win_start, win_end);
+CREATE TABLE events (release TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (release, seq)) WITHOUT ROWID;
+CREATE TABLE snapshots (release TEXT PRIMARY KEY, seq INTEGER NOT NULL, body TEXT NOT NULL);
+CREATE TABLE jobs (ord INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, release TEXT NOT NULL,
+    executor TEXT NOT NULL, body TEXT NOT NULL, worker TEXT, token TEXT, lease_until INTEGER,
+    deliveries INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX jobs_executor ON jobs (executor, lease_until);
+CREATE INDEX jobs_release ON jobs (release);
+"#;
+
+/// The PostgreSQL schema as the first PostgreSQL store created it (migration 1), verbatim.
+#[cfg(feature = "postgres")]
+const OLD_POSTGRES_DDL: &str = r#"
+CREATE TABLE processes (id TEXT NOT NULL, version INTEGER NOT NULL, ord BIGINT NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (id, version));
+CREATE TABLE documents (collection TEXT NOT NULL, key TEXT NOT NULL, version INTEGER NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (collection, key, version));
+CREATE TABLE document_heads (collection TEXT NOT NULL, key TEXT NOT NULL, last INTEGER NOT NULL,
+    live INTEGER NOT NULL, PRIMARY KEY (collection, key));
+CREATE TABLE releases (ord BIGSERIAL PRIMARY KEY, id TEXT NOT NULL UNIQUE, status TEXT NOT NULL,
+    kind TEXT NOT NULL, scope TEXT NOT NULL, grp TEXT, archived INTEGER NOT NULL, deleted INTEGER NOT NULL,
+    next_due BIGINT, due_lease BIGINT, seq BIGINT NOT NULL, win_start BIGINT, win_end BIGINT,
+    ended_at BIGINT, body TEXT NOT NULL);
+CREATE INDEX releases_due ON releases (next_due) WHERE next_due IS NOT NULL;
+CREATE INDEX releases_status ON releases (status);
+CREATE INDEX releases_group ON releases (grp);
+CREATE INDEX releases_window ON releases (win_start, win_end);
+CREATE TABLE events (release TEXT NOT NULL, seq BIGINT NOT NULL, body TEXT NOT NULL, PRIMARY KEY (release, seq));
+CREATE TABLE snapshots (release TEXT PRIMARY KEY, seq BIGINT NOT NULL, body TEXT NOT NULL);
+CREATE TABLE jobs (ord BIGSERIAL PRIMARY KEY, id TEXT NOT NULL UNIQUE, release TEXT NOT NULL,
+    executor TEXT NOT NULL, body TEXT NOT NULL, worker TEXT, token TEXT, lease_until BIGINT,
+    deliveries INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX jobs_executor ON jobs (executor, lease_until);
+CREATE INDEX jobs_release ON jobs (release);
+CREATE TABLE schema_version (version INTEGER NOT NULL);
+INSERT INTO schema_version (version) VALUES (1);
+"#;
+
+fn t(s: &str) -> Timestamp {
+    s.parse().unwrap()
+}
+
+fn process() -> Process {
+    trainyard::load_process("id: p\nphases:\n  - id: a\n    activities:\n      - { id: w, kind: wait, duration: 1h }\n")
+        .unwrap()
+        .process
+}
+
+fn event(seq: u64) -> Event {
+    Event {
+        seq,
+        at: t("2025-04-07T09:00:00Z") + chrono::Duration::seconds(seq as i64),
+        actor: "system".into(),
+        kind: EventKind::Paused,
+        comment: Some(format!("event {seq}")),
+    }
+}
+
+fn row(id: &str, seq: u64, next_due: Option<Timestamp>) -> ReleaseRow {
+    ReleaseRow {
+        id: id.into(),
+        name: format!("release {id}"),
+        process_id: "p".into(),
+        process_version: 1,
+        status: ReleaseStatus::Running,
+        kind: ReleaseKind::Standard,
+        scope: "account".into(),
+        group: Some("weekly".into()),
+        archived: false,
+        deleted: false,
+        next_due,
+        seq,
+        created_at: Some(t("2025-04-07T09:00:00Z")),
+        planned_start: None,
+        planned_end: None,
+        started_at: None,
+        ended_at: None,
+        services: vec!["payments".into()],
+        environments: vec![],
+    }
+}
+
+fn job(release: &str, activity: &str, executor: &str) -> Job {
+    Job {
+        id: trainyard::release::job_id(release, "ph", activity, 0),
+        release_id: release.into(),
+        phase_id: "ph".into(),
+        activity_id: activity.into(),
+        attempt: 0,
+        executor: executor.into(),
+        inputs: Default::default(),
+        deadline: None,
+    }
+}
+
+fn text<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap()
+}
+
+fn micros(t: Timestamp) -> i64 {
+    t.timestamp_micros()
+}
+
+/// What the old stores wrote: a process, a document, release `r` (2 events, a due timer, a
+/// queued job) and its snapshot.
+struct OldRows {
+    process: Process,
+    events: Vec<Event>,
+    row: ReleaseRow,
+    job: Job,
+}
+
+fn old_rows() -> OldRows {
+    OldRows {
+        process: process(),
+        events: vec![event(1), event(2)],
+        row: row("r", 2, Some(t("2025-04-07T10:00:00Z"))),
+        job: job("r", "build", "x"),
+    }
+}
+
+/// Checks that a store over a database written by the old code reads it and keeps working.
+fn old_database_works(s: &dyn Store, old: &OldRows) {
+    assert_eq!(s.get_process("p", None).unwrap(), Some((1, old.process.clone())));
+    assert_eq!(s.put_process(&old.process).unwrap(), 1, "the same definition keeps its old version");
+    assert_eq!(s.list_processes().unwrap(), [("p".to_string(), 1)]);
+    assert_eq!(s.get_document("input_sets", "train", None).unwrap(), Some((1, json!({"env": "qa"}))));
+    assert_eq!(s.put_document("input_sets", "train", &json!({"env": "prod"})).unwrap(), 2);
+    assert_eq!(s.list_documents("input_sets").unwrap(), [("train".to_string(), 2)]);
+    assert_eq!(s.events("r", 0).unwrap(), old.events);
+    assert_eq!(s.release("r").unwrap(), Some(old.row.clone()));
+    assert_eq!(s.snapshot("r").unwrap(), Some((2, json!({"at": 2}))));
+    let q = ReleaseQuery { group: Some("weekly".into()), service: Some("payments".into()), ..Default::default() };
+    assert_eq!(s.query_releases(&q).unwrap().len(), 1, "the old index row is found by the query");
+    let now = t("2025-04-08T00:00:00Z");
+    let lease = now + chrono::Duration::seconds(30);
+    assert_eq!(s.claim_due(now, 10, lease).unwrap(), [(t("2025-04-07T10:00:00Z"), "r".to_string())]);
+    let claimed = s.claim_jobs(&["x".to_string()], "w1", 10, lease, now).unwrap();
+    assert_eq!(claimed.len(), 1);
+    assert_eq!((claimed[0].job.clone(), claimed[0].deliveries), (old.job.clone(), 1));
+    // Appending continues the old sequence; a stale expected sequence still conflicts.
+    let more = [event(3)];
+    let next = row("r", 3, None);
+    let done = [old.job.id.clone()];
+    s.append(&Append { done_jobs: &done, ..Append::new("r", 2, &more, &next) }).unwrap();
+    assert!(matches!(s.append(&Append::new("r", 2, &more, &next)), Err(Error::Conflict { .. })));
+    assert_eq!(s.events("r", 0).unwrap().len(), 3);
+    assert!(s.jobs().unwrap().is_empty(), "the old job ended with the append");
+    let fresh = [event(1)];
+    s.append(&Append::new("r2", 0, &fresh, &row("r2", 1, None))).unwrap();
+    let ids: Vec<String> = s.releases().unwrap().into_iter().map(|r| r.id).collect();
+    assert_eq!(ids, ["r", "r2"], "new releases sort after the old ones");
+    assert!(s.delete_release("r").unwrap());
+}
+
+/// `sqlite_master` of a database, whitespace removed from the SQL (for comparing schemas).
+fn sqlite_schema(conn: &rusqlite::Connection) -> Vec<(String, String, String)> {
+    let mut stmt = conn
+        .prepare("SELECT type, name, COALESCE(sql, '') FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY name")
+        .unwrap();
+    stmt.query_map([], |r| {
+        let sql: String = r.get(2)?;
+        Ok((r.get(0)?, r.get(1)?, sql.split_whitespace().collect::<String>()))
+    })
+    .unwrap()
+    .collect::<rusqlite::Result<_>>()
+    .unwrap()
+}
+
+#[test]
+fn a_sqlite_file_created_by_the_old_ddl_opens_and_works() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    let old = old_rows();
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.pragma_update(None, "journal_mode", "WAL").unwrap();
+        c.execute_batch(OLD_SQLITE_DDL).unwrap();
+        c.execute_batch(
+            "CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (1);",
+        )
+        .unwrap();
+        c.execute("INSERT INTO processes (id, version, ord, body) VALUES ('p', 1, 1, ?1)", [text(&old.process)])
+            .unwrap();
+        c.execute_batch(
+            r#"INSERT INTO documents VALUES ('input_sets', 'train', 1, '{"env":"qa"}');
+               INSERT INTO document_heads VALUES ('input_sets', 'train', 1, 1);"#,
+        )
+        .unwrap();
+        for e in &old.events {
+            c.execute(
+                "INSERT INTO events (release, seq, body) VALUES ('r', ?1, ?2)",
+                rusqlite::params![e.seq as i64, text(e)],
+            )
+            .unwrap();
+        }
+        let created = micros(old.row.created_at.unwrap());
+        c.execute(
+            "INSERT INTO releases (id, status, kind, scope, grp, archived, deleted, next_due, due_lease, seq,
+                 win_start, win_end, ended_at, body)
+             VALUES ('r', 'running', 'standard', 'account', 'weekly', 0, 0, ?1, NULL, 2, ?2, ?2, NULL, ?3)",
+            rusqlite::params![micros(old.row.next_due.unwrap()), created, text(&old.row)],
+        )
+        .unwrap();
+        c.execute(
+            "INSERT INTO jobs (id, release, executor, body) VALUES (?1, 'r', 'x', ?2)",
+            [old.job.id.clone(), text(&old.job)],
+        )
+        .unwrap();
+        c.execute_batch(r#"INSERT INTO snapshots VALUES ('r', 2, '{"at":2}');"#).unwrap();
+    }
+    let store = SqliteStore::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), 1, "no migration ran again");
+    old_database_works(&store, &old);
+    drop(store);
+    // And the schema the store creates today is the old one, object for object.
+    let new_path = dir.path().join("new.db");
+    drop(SqliteStore::open(&new_path).unwrap());
+    let reference = rusqlite::Connection::open_in_memory().unwrap();
+    reference.execute_batch(OLD_SQLITE_DDL).unwrap();
+    reference.execute_batch("CREATE TABLE schema_version (version INTEGER NOT NULL)").unwrap();
+    assert_eq!(sqlite_schema(&rusqlite::Connection::open(&new_path).unwrap()), sqlite_schema(&reference));
+}
+
+#[test]
+fn sqlite_claims_that_find_nothing_take_no_write_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.db");
+    let store = SqliteStore::open(&path).unwrap();
+    let evs = [event(1)];
+    let r = row("r", 1, Some(t("2025-05-01T00:00:00Z")));
+    let jobs = [job("r", "build", "x")];
+    store.append(&Append { new_jobs: &jobs, ..Append::new("r", 0, &evs, &r) }).unwrap();
+    // Another connection (another process, say) holds the database's write lock.
+    let other = rusqlite::Connection::open(&path).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let now = t("2025-04-08T00:00:00Z");
+    let lease = now + chrono::Duration::seconds(30);
+    // Nothing is due and nothing is queued for `y`: the claims answer at once, without waiting
+    // for the lock (a write transaction would wait for the busy timeout and then fail).
+    assert_eq!(store.claim_due(now, 10, lease).unwrap(), []);
+    assert_eq!(store.claim_jobs(&["y".to_string(), "z".to_string()], "w", 10, lease, now).unwrap(), []);
+    other.execute_batch("COMMIT").unwrap();
+    // With the lock free, claims that find something still claim it, for any list length.
+    let claimed = store.claim_jobs(&["y".to_string(), "x".to_string()], "w", 10, lease, now).unwrap();
+    assert_eq!(claimed.iter().map(|c| c.job.clone()).collect::<Vec<_>>(), jobs);
+    let later = t("2025-05-02T00:00:00Z");
+    assert_eq!(store.claim_due(later, 10, later).unwrap(), [(t("2025-05-01T00:00:00Z"), "r".to_string())]);
+}
+
+#[cfg(feature = "postgres")]
+mod postgres_only {
+    use super::*;
+    use support::{Fresh, postgres_url, unique_schema, with_schema};
+    use trainyard::store::PostgresStore;
+
+    fn client(base: &str) -> postgres::Client {
+        postgres::Client::connect(base, postgres::NoTls).unwrap()
+    }
+
+    /// The columns and indexes of a schema, with the schema's name taken out.
+    fn pg_schema(c: &mut postgres::Client, schema: &str) -> Vec<String> {
+        let columns = c
+            .query(
+                "SELECT table_name::text, column_name::text, data_type::text, is_nullable::text,
+                        COALESCE(column_default::text, '')
+                 FROM information_schema.columns WHERE table_schema = $1 ORDER BY table_name, ordinal_position",
+                &[&schema],
+            )
+            .unwrap();
+        let indexes = c
+            .query("SELECT indexdef::text FROM pg_indexes WHERE schemaname = $1 ORDER BY indexname", &[&schema])
+            .unwrap();
+        let mut out: Vec<String> =
+            columns.iter().map(|r| (0..5).map(|i| r.get::<_, String>(i)).collect::<Vec<_>>().join(" | ")).collect();
+        out.extend(indexes.iter().map(|r| r.get::<_, String>(0)));
+        // A default shows its sequence qualified unless the schema is on the search path.
+        out.iter().map(|s| s.replace(&format!("{schema}."), "")).collect()
+    }
+
+    #[test]
+    fn a_postgres_schema_created_by_the_old_ddl_opens_and_works() {
+        let Some(base) = postgres_url() else { return };
+        let schema = unique_schema("old");
+        let old = old_rows();
+        let mut c = client(&base);
+        c.batch_execute(&format!("CREATE SCHEMA \"{schema}\"; SET search_path TO \"{schema}\"; {OLD_POSTGRES_DDL}"))
+            .unwrap();
+        c.execute("INSERT INTO processes (id, version, ord, body) VALUES ('p', 1, 1, $1)", &[&text(&old.process)])
+            .unwrap();
+        c.batch_execute(
+            r#"INSERT INTO documents VALUES ('input_sets', 'train', 1, '{"env":"qa"}');
+               INSERT INTO document_heads VALUES ('input_sets', 'train', 1, 1);
+               INSERT INTO snapshots VALUES ('r', 2, '{"at":2}');"#,
+        )
+        .unwrap();
+        for e in &old.events {
+            c.execute("INSERT INTO events (release, seq, body) VALUES ('r', $1, $2)", &[&(e.seq as i64), &text(e)])
+                .unwrap();
+        }
+        let created = micros(old.row.created_at.unwrap());
+        c.execute(
+            "INSERT INTO releases (id, status, kind, scope, grp, archived, deleted, next_due, due_lease, seq,
+                 win_start, win_end, ended_at, body)
+             VALUES ('r', 'running', 'standard', 'account', 'weekly', 0, 0, $1, NULL, 2, $2, $2, NULL, $3)",
+            &[&micros(old.row.next_due.unwrap()), &created, &text(&old.row)],
+        )
+        .unwrap();
+        c.execute(
+            "INSERT INTO jobs (id, release, executor, body) VALUES ($1, 'r', 'x', $2)",
+            &[&old.job.id, &text(&old.job)],
+        )
+        .unwrap();
+        let store = PostgresStore::open(&with_schema(&base, &schema)).unwrap();
+        old_database_works(&store, &old);
+        // The schema the store creates today is the old one, column for column and index for index.
+        let fresh = Fresh::new(&base, "newddl");
+        let new_schema = fresh.store.schema().unwrap().to_string();
+        let expected = pg_schema(&mut c, &schema);
+        assert_eq!(pg_schema(&mut c, &new_schema), expected);
+        assert!(expected.len() > 40, "the comparison saw the tables: {expected:?}");
+        store.drop_schema().unwrap();
+    }
+
+    fn append(s: &PostgresStore, id: &str, expected: u64, n: u64, new_jobs: &[Job], done: &[String]) {
+        let evs: Vec<Event> = (expected + 1..=expected + n).map(event).collect();
+        let r = row(id, expected + n, None);
+        s.append(&Append { new_jobs, done_jobs: done, ..Append::new(id, expected, &evs, &r) }).unwrap();
+    }
+
+    /// Round trips and prepares of one call.
+    fn cost(s: &PostgresStore, call: impl FnOnce()) -> (u64, u64) {
+        let (trips, prepared) = (s.round_trips(), s.statements_prepared());
+        call();
+        (s.round_trips() - trips, s.statements_prepared() - prepared)
+    }
+
+    #[test]
+    fn postgres_round_trips_per_call() {
+        let Some(base) = postgres_url() else { return };
+        let f = Fresh::new(&base, "trips");
+        let s = &f.store;
+        let now = t("2025-04-08T00:00:00Z");
+        let lease = now + chrono::Duration::seconds(30);
+        let x = ["x".to_string()];
+        // First use on the connection: prepare once, then run.
+        assert_eq!(cost(s, || append(s, "r", 0, 2, &[job("r", "a", "x")], &[])), (2, 1));
+        assert_eq!(cost(s, || assert_eq!(s.claim_jobs(&x, "w", 10, lease, now).unwrap().len(), 1)), (2, 1));
+        assert_eq!(cost(s, || assert_eq!(s.claim_due(now, 1, lease).unwrap(), [])), (2, 1));
+        // Prepared: one round trip each, never prepared again.
+        let done = [job("r", "a", "x").id];
+        let next = [job("r", "b", "x"), job("r", "c", "y")];
+        assert_eq!(cost(s, || append(s, "r", 2, 3, &next, &done)), (1, 0), "an append with jobs");
+        assert_eq!(cost(s, || append(s, "other", 0, 1, &[], &[])), (1, 0), "a new release");
+        let conflict = cost(s, || {
+            let evs = [event(1)];
+            let r = row("r", 1, None);
+            assert!(matches!(s.append(&Append::new("r", 0, &evs, &r)), Err(Error::Conflict { .. })));
+        });
+        assert_eq!(conflict, (1, 0), "a conflicting append");
+        let nothing = ["nothing-queued".to_string(), "neither".to_string()];
+        assert_eq!(cost(s, || assert_eq!(s.claim_jobs(&nothing, "w", 10, lease, now).unwrap(), [])), (1, 0));
+        assert_eq!(cost(s, || assert_eq!(s.claim_due(now, 10, lease).unwrap(), [])), (1, 0));
+        assert_eq!(cost(s, || assert_eq!(s.claim_jobs(&x, "w", 10, lease, now).unwrap().len(), 1)), (1, 0));
+        let events = cost(s, || assert_eq!(s.events("r", 0).unwrap().len(), 5));
+        assert_eq!(events, (2, 1), "a read is prepared once too");
+        assert_eq!(cost(s, || assert_eq!(s.events("r", 3).unwrap().len(), 2)), (1, 0));
+        assert_eq!(s.jobs().unwrap().len(), 2, "the ended job is gone, the two queued are there");
+    }
+
+    #[test]
+    fn postgres_appends_stay_atomic_under_concurrency() {
+        let Some(base) = postgres_url() else { return };
+        let f = Fresh::new(&base, "atomic");
+        let s: Arc<dyn Store> = f.dyn_store();
+        // Many new releases created concurrently twice each: one creation wins, one conflicts.
+        let threads: Vec<_> = (0..4)
+            .map(|_| {
+                let s = s.clone();
+                std::thread::spawn(move || {
+                    let mut won = 0;
+                    for i in 0..25 {
+                        let id = format!("r{i}");
+                        let evs = [event(1), event(2)];
+                        let r = row(&id, 2, None);
+                        let jobs = [job(&id, "a", "x")];
+                        match s.append(&Append { new_jobs: &jobs, ..Append::new(&id, 0, &evs, &r) }) {
+                            Ok(()) => won += 1,
+                            Err(Error::Conflict { .. }) => {}
+                            Err(e) => panic!("unexpected error: {e}"),
+                        }
+                    }
+                    won
+                })
+            })
+            .collect();
+        let won: usize = threads.into_iter().map(|t| t.join().unwrap()).sum();
+        assert_eq!(won, 25, "each release is created exactly once");
+        for i in 0..25 {
+            assert_eq!(s.events(&format!("r{i}"), 0).unwrap().len(), 2, "no events of a losing creation");
+        }
+        assert_eq!(s.jobs().unwrap().len(), 25, "no jobs of a losing creation");
+    }
+
+    #[test]
+    fn postgres_refuses_a_schema_of_someone_elses_tables() {
+        let Some(base) = postgres_url() else { return };
+        let schema = unique_schema("foreign");
+        let mut c = client(&base);
+        c.batch_execute(&format!(
+            "CREATE SCHEMA \"{schema}\"; CREATE TABLE \"{schema}\".orders (id INT);
+             CREATE VIEW \"{schema}\".report AS SELECT 1 AS one;"
+        ))
+        .unwrap();
+        let err = PostgresStore::open(&with_schema(&base, &schema)).err().expect("refused");
+        let text = err.to_string();
+        assert_eq!(err.code(), "storage", "{text}");
+        for part in [schema.as_str(), "orders", "report", "not trainyard's", "?schema=NAME"] {
+            assert!(text.contains(part), "`{text}` should say `{part}`");
+        }
+        let ours = c
+            .query("SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = 'schema_version'", &[&schema])
+            .unwrap();
+        assert!(ours.is_empty(), "nothing was created in the refused schema");
+        c.batch_execute(&format!("DROP SCHEMA \"{schema}\" CASCADE")).unwrap();
+    }
+
+    #[test]
+    fn postgres_without_a_schema_option_uses_public_and_refuses_foreign_tables_there() {
+        let Some(base) = postgres_url() else { return };
+        let (server, options) = base.split_once('?').map_or((base.as_str(), ""), |(b, q)| (b, q));
+        let (server, _) = server.rsplit_once('/').expect("a database in the URL");
+        let db = unique_schema("public");
+        let url =
+            |db: &str| if options.is_empty() { format!("{server}/{db}") } else { format!("{server}/{db}?{options}") };
+        let mut admin = client(&base);
+        admin.batch_execute(&format!("CREATE DATABASE \"{db}\"")).unwrap();
+        let result = std::panic::catch_unwind(|| {
+            let mut c = client(&url(&db));
+            c.batch_execute("CREATE TABLE public.customers (id INT)").unwrap();
+            let err = PostgresStore::open(&url(&db)).err().expect("refused");
+            assert!(err.to_string().contains("schema `public`"), "{err}");
+            assert!(err.to_string().contains("customers"), "{err}");
+            c.batch_execute("DROP TABLE public.customers").unwrap();
+            let store = PostgresStore::open(&url(&db)).expect("an empty public schema is fine");
+            assert_eq!(store.schema(), None);
+            store.put_document("c", "k", &json!(1)).unwrap();
+            let n: i64 = c.query_one("SELECT count(*) FROM public.document_heads", &[]).unwrap().get(0);
+            assert_eq!(n, 1, "without `schema` the tables are in public");
+            drop(store);
+            drop(PostgresStore::open(&url(&db)).expect("trainyard's own public schema opens again"));
+        });
+        admin.batch_execute(&format!("DROP DATABASE \"{db}\" WITH (FORCE)")).unwrap();
+        if let Err(panic) = result {
+            std::panic::resume_unwind(panic);
+        }
+    }
+}
