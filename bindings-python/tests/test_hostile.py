@@ -121,12 +121,16 @@ def test_a_cyclic_list_in_a_definition() -> None:
     assert (path, code) == ("phases[1]", "invalid_value") and "contains itself" in message
 
 
-def test_values_nested_128_levels_are_kept_and_129_refused() -> None:
+def test_values_nested_to_the_core_bound_are_kept_deeper_ones_refused() -> None:
+    # The core stores values nested up to 100 levels (trainyard.limits); the binding converts up to
+    # 128 levels and refuses deeper ones itself, naming the deep path.
     result = outcome("""
-        engine.update_release(release.id, actor=rita, inputs={"a": deep(127)})
-        assert engine.get_release(release.id).inputs["a"] == deep(127)
+        engine.update_release(release.id, actor=rita, inputs={"a": deep(100)})
+        assert engine.get_release(release.id).inputs["a"] == deep(100)
     """)
     assert result == {"type": None}
+    [[path, code, _]] = refused('engine.update_release(release.id, actor=rita, inputs={"a": deep(101)})')
+    assert (path, code) == ("inputs.a", "too_deep")
     [[path, code, _]] = refused('engine.update_release(release.id, actor=rita, inputs={"a": deep(128)})')
     assert (path, code) == ("inputs.a" + ".d" * 127, "too_deep")
 

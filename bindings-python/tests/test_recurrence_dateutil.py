@@ -72,8 +72,8 @@ def dateutil_windows(rule: str, zone: str, start: str) -> List[Tuple[datetime, d
 def trainyard_windows(engine: Engine, group: str) -> List[Tuple[datetime, datetime]]:
     out = []
     for r in engine.list_releases(group=group):
-        assert r.planned_start is not None and r.planned_end is not None
-        out.append((r.planned_start, r.planned_end))
+        assert r.schedule is not None and r.schedule.end is not None
+        out.append((r.schedule.start, r.schedule.end))
     return sorted(out)
 
 
