@@ -44,6 +44,7 @@ use serde_json::Value;
 
 pub use engine::Engine;
 pub use errors::Problem;
+pub use logs::{LogRecord, LoggerOptions, set_logger};
 pub use schedule::ManualClock;
 
 #[napi_derive::module_init]

@@ -472,25 +472,3 @@ pub struct ProcessSummary {
     /// Latest version.
     pub version: u32,
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_release_serializes_with_the_views_fields_in_camel_case() {
-        let process = trainyard::load_process(
-            "id: p\nphases:\n  - id: a\n    activities: [{ id: x, kind: approval, approvers: [{ user: u }] }]\n",
-        )
-        .unwrap()
-        .process;
-        let plan = trainyard::release::Plan::new(std::sync::Arc::new(process), 1);
-        let state = ReleaseState::new("r", plan);
-        let value: Value = serde_json::from_str(&to_json(&ReleaseJs::from(state.view()))).unwrap();
-        let keys: Vec<String> = value.as_object().unwrap().keys().cloned().collect();
-        let want: Vec<String> = ReleaseView::field_names().iter().map(|k| crate::convert::camel(k)).collect();
-        assert_eq!(keys, want);
-        assert_eq!(value["phases"]["a"]["activities"]["x"]["kind"], "approval");
-        assert_eq!(value["createdAt"], Value::Null);
-    }
-}
