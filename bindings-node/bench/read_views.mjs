@@ -2,55 +2,58 @@
 // peer flow (benches/peers/release.yaml: approval → automated step), and the whole flow per
 // instance (createRelease → activate → approve → runUntilIdle), in memory.
 //
-// Usage: node bindings-node/bench/read_views.mjs [rounds] (default 15). Prints the median of the
-// per-call times of every round (each round times a batch of calls) and the JSON size of the
-// release. A benchmark, not a test: nothing here asserts a timing.
+// Usage: node bindings-node/bench/read_views.mjs [addon/index.js …]
+// With no argument it measures this package; with several (e.g. a build of another commit), it
+// measures them interleaved in one process, so the comparison shares the machine's state. Prints
+// the median over 21 rounds of the mean time per call in each round. A benchmark, not a test:
+// nothing here asserts a timing.
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const here = dirname(fileURLToPath(import.meta.url))
-const { Engine } = createRequire(import.meta.url)('../index.js')
-const rounds = Number(process.argv[2] ?? 15)
-
-const engine = Engine.inMemory()
-engine.registerExecutor('deploy', () => ({ url: 'https://prod.example' }))
-engine.registerProcess(readFileSync(join(here, '..', '..', 'benches', 'peers', 'release.yaml'), 'utf8'))
+const require = createRequire(import.meta.url)
+const paths = process.argv.length > 2 ? process.argv.slice(2).map((p) => resolve(p)) : [join(here, '..', 'index.js')]
+const yaml = readFileSync(join(here, '..', '..', 'benches', 'peers', 'release.yaml'), 'utf8')
 const manager = { id: 'rita', roles: ['account_release_manager'] }
 const approver = { id: 'ann', groups: ['approvers'] }
+const ROUNDS = 21
 
-function flow(i) {
-  const r = engine.createRelease('bench-release', { name: `bench ${i}`, actor: manager, inputs: {} })
-  engine.activate(r.id, { actor: manager })
-  engine.approve(r.id, 'approve', 'approve', { actor: approver, comment: 'ok' })
-  engine.runUntilIdle()
-  return r.id
-}
-
-/** The median over `rounds` of the mean time per call (µs) of `batch` calls of `fn`. */
-function median(fn, batch) {
-  const samples = []
-  for (let round = 0; round < rounds; round++) {
-    const t0 = performance.now()
-    for (let i = 0; i < batch; i++) fn(i)
-    samples.push(((performance.now() - t0) * 1000) / batch)
+function setup(trainyard) {
+  const engine = trainyard.Engine.inMemory()
+  engine.registerExecutor('deploy', () => ({ url: 'https://prod.example' }))
+  engine.registerProcess(yaml)
+  let n = 0
+  const flow = () => {
+    const r = engine.createRelease('bench-release', { name: `bench ${n++}`, actor: manager, inputs: {} })
+    engine.activate(r.id, { actor: manager })
+    engine.approve(r.id, 'approve', 'approve', { actor: approver, comment: 'ok' })
+    engine.runUntilIdle()
+    return r.id
   }
-  samples.sort((a, b) => a - b)
-  return samples[Math.floor(samples.length / 2)]
+  const id = flow()
+  const size = JSON.stringify(engine.getRelease(id)).length
+  return { size, calls: { getRelease: [() => engine.getRelease(id), 2000], history: [() => engine.history(id), 2000], flow: [flow, 300] } }
 }
 
-const id = flow(0)
-for (let i = 0; i < 2000; i++) {
-  engine.getRelease(id)
-  engine.history(id)
+const runs = paths.map((path) => ({ path, ...setup(require(path)) }))
+const samples = new Map()
+for (let round = 0; round < ROUNDS; round++) {
+  for (const run of runs) {
+    for (const [name, [fn, batch]] of Object.entries(run.calls)) {
+      const t0 = performance.now()
+      for (let i = 0; i < batch; i++) fn()
+      const key = `${run.path}\t${name}`
+      if (!samples.has(key)) samples.set(key, [])
+      samples.get(key).push(((performance.now() - t0) * 1000) / batch)
+    }
+  }
 }
-const release = engine.getRelease(id)
-const events = engine.history(id)
-const results = {
-  getRelease: median(() => engine.getRelease(id), 2000),
-  history: median(() => engine.history(id), 2000),
-  flow: median((i) => flow(i + 1), 300),
+for (const run of runs) {
+  console.log(`${run.path} (release as JSON: ${run.size} bytes)`)
+  for (const name of Object.keys(run.calls)) {
+    const list = samples.get(`${run.path}\t${name}`).sort((a, b) => a - b)
+    console.log(`  ${name.padEnd(11)} ${list[ROUNDS >> 1].toFixed(1)} µs`)
+  }
 }
-console.log(`release JSON ${JSON.stringify(release).length} bytes, history ${events.length} events`)
-for (const [name, us] of Object.entries(results)) console.log(`${name.padEnd(12)} ${us.toFixed(1)} µs (median of ${rounds})`)
