@@ -88,3 +88,192 @@ export type NotificationKind =
   | 'approval_reminder'
   | 'approval_escalated'
 
+
+/**
+ * Absent values are `null` in every object trainyard returns (never `undefined`); options
+ * objects accept `null` or a missing key alike.
+ */
+
+/** A release's schedule. */
+export interface Schedule {
+  /** Planned start. */
+  start: Date
+  /** Planned end. */
+  end: Date | null
+  /** Whether the clock activates it at `start`. */
+  autoStart: boolean
+}
+
+/** The subprocess activity a child release runs for. */
+export interface ParentLink {
+  /** The parent release. */
+  release: string
+  /** The parent's phase. */
+  phase: string
+  /** The parent's subprocess activity. */
+  activity: string
+}
+
+/** The input set a release was created with. */
+export interface InputSetRef {
+  /** Its name. */
+  name: string
+  /** The version used. */
+  version: number
+}
+
+/** One approval decision recorded on an approval activity. */
+export interface Approval {
+  /** Who decided. */
+  approver: string
+  /** Approved (`true`) or rejected (`false`). */
+  approved: boolean
+  /** When. */
+  at: Date
+  /** The comment given. */
+  comment: string | null
+}
+
+/** An activity of a release at run time (the core's `ActivityView`, camelCase). */
+export interface Activity {
+  /** Activity id. */
+  id: string
+  /** Display name from the definition. */
+  name: string | null
+  /** The activity kind. */
+  kind: ActivityKind
+  /** Status. */
+  status: ActivityStatus
+  /** Attempt (0 = first run). */
+  attempt: number
+  /** Outputs (executor outputs, substitutes given with `ignore`, manual field values, `approvers`). */
+  outputs: Record<string, any>
+  /** Approval decisions of the current attempt. */
+  approvals: Approval[]
+  /** Whether the approval deadline escalated (`escalate_to` may approve too). */
+  escalated: boolean
+  /** The last failure message. */
+  error: string | null
+  /** Why it was skipped. */
+  skipReason: SkipReason | null
+  /** The job of the current attempt (automated activities). */
+  jobId: string | null
+  /** The child release of the current attempt (subprocess activities). */
+  childId: string | null
+  /** The `with` values of the current attempt's job (secrets as references). */
+  jobInputs: Record<string, any>
+  /** When it first left `pending` in this attempt. */
+  startedAt: Date | null
+  /** When it ended. */
+  endedAt: Date | null
+}
+
+/** A phase of a release at run time (the core's `PhaseView`, camelCase). */
+export interface Phase {
+  /** Phase id. */
+  id: string
+  /** Display name from the definition. */
+  name: string | null
+  /** Status. */
+  status: PhaseStatus
+  /** Whether this is a rollback phase. */
+  rollback: boolean
+  /** Whether its failure fails the release (`critical`, default true). */
+  critical: boolean
+  /** Why it was skipped. */
+  skipReason: SkipReason | null
+  /** Evaluated phase outputs (set when it ends). */
+  outputs: Record<string, any>
+  /** The phase's variables, evaluated when it started. */
+  variables: Record<string, any>
+  /** When it started. */
+  startedAt: Date | null
+  /** When it ended. */
+  endedAt: Date | null
+  /** When it may start (`not_before`), once known. */
+  notBefore: Date | null
+  /** Its activities by id, in definition order. */
+  activities: Record<string, Activity>
+}
+
+/** A release: a run of a process, as folded from its events (the core's `ReleaseView`, camelCase). */
+export interface Release {
+  /** Release id. */
+  id: string
+  /** Sequence number of its last event. */
+  seq: number
+  /** Display name. */
+  name: string
+  /** Release kind. */
+  kind: ReleaseKind
+  /** Status. */
+  status: ReleaseStatus
+  /** `account` or `org:<id>`. */
+  scope: string
+  /** Process id. */
+  processId: string
+  /** Pinned process version. */
+  processVersion: number
+  /** Inputs (defaults ⊕ input set ⊕ overrides; secrets as `secret://` references). */
+  inputs: Record<string, any>
+  /** Global variables, evaluated at activation. */
+  variables: Record<string, any>
+  /** Owners. */
+  owners: string[]
+  /** Release group, if a group generated it. */
+  group: string | null
+  /** The release-group occurrence it was generated for (`<group>@<start>`). */
+  occurrence: string | null
+  /** The input set used. */
+  inputSet: InputSetRef | null
+  /** The parent activity, for a child release of a subprocess activity. */
+  parent: ParentLink | null
+  /** Schedule, once scheduled. */
+  schedule: Schedule | null
+  /** Release attempt (restart increments it). */
+  attempt: number
+  /** Archived. */
+  archived: boolean
+  /** Ended failed after running its rollback phases. */
+  rolledBack: boolean
+  /** Rollback phases are running. */
+  rollingBack: boolean
+  /** A critical phase failed: no new work starts. */
+  halted: boolean
+  /** Paused by an operator. */
+  paused: boolean
+  /** Activated before its scheduled start. */
+  preExecuted: boolean
+  /** Who created it. */
+  createdBy: string
+  /** When it was created. */
+  createdAt: Date | null
+  /** Who scheduled it last. */
+  scheduledBy: string | null
+  /** Who activated it (for a clock activation: whoever scheduled it). */
+  startedBy: string | null
+  /** When it was activated. */
+  startedAt: Date | null
+  /** When it ended. */
+  endedAt: Date | null
+  /** When its last event happened. */
+  updatedAt: Date | null
+  /** Phases by id: regular phases in definition order, then rollback phases. */
+  phases: Record<string, Phase>
+}
+
+/** One event of a release's history (its audit trail). */
+export interface Event {
+  /** Position in the release's log, from 1, without gaps. */
+  seq: number
+  /** When it happened. */
+  at: Date
+  /** Who caused it (`system` for the clock and the engine). */
+  actor: string
+  /** What happened: `created`, `scheduled`, `activated`, `activity_succeeded`, `ended`, … */
+  kind: string
+  /** The event's data (its fields, snake_case as in the Rust serialization; times as RFC 3339 text). */
+  data: Record<string, any>
+  /** The reason or comment given with the command. */
+  comment: string | null
+}

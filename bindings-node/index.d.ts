@@ -90,6 +90,195 @@ export type NotificationKind =
 
 
 /**
+ * Absent values are `null` in every object trainyard returns (never `undefined`); options
+ * objects accept `null` or a missing key alike.
+ */
+
+/** A release's schedule. */
+export interface Schedule {
+  /** Planned start. */
+  start: Date
+  /** Planned end. */
+  end: Date | null
+  /** Whether the clock activates it at `start`. */
+  autoStart: boolean
+}
+
+/** The subprocess activity a child release runs for. */
+export interface ParentLink {
+  /** The parent release. */
+  release: string
+  /** The parent's phase. */
+  phase: string
+  /** The parent's subprocess activity. */
+  activity: string
+}
+
+/** The input set a release was created with. */
+export interface InputSetRef {
+  /** Its name. */
+  name: string
+  /** The version used. */
+  version: number
+}
+
+/** One approval decision recorded on an approval activity. */
+export interface Approval {
+  /** Who decided. */
+  approver: string
+  /** Approved (`true`) or rejected (`false`). */
+  approved: boolean
+  /** When. */
+  at: Date
+  /** The comment given. */
+  comment: string | null
+}
+
+/** An activity of a release at run time (the core's `ActivityView`, camelCase). */
+export interface Activity {
+  /** Activity id. */
+  id: string
+  /** Display name from the definition. */
+  name: string | null
+  /** The activity kind. */
+  kind: ActivityKind
+  /** Status. */
+  status: ActivityStatus
+  /** Attempt (0 = first run). */
+  attempt: number
+  /** Outputs (executor outputs, substitutes given with `ignore`, manual field values, `approvers`). */
+  outputs: Record<string, any>
+  /** Approval decisions of the current attempt. */
+  approvals: Approval[]
+  /** Whether the approval deadline escalated (`escalate_to` may approve too). */
+  escalated: boolean
+  /** The last failure message. */
+  error: string | null
+  /** Why it was skipped. */
+  skipReason: SkipReason | null
+  /** The job of the current attempt (automated activities). */
+  jobId: string | null
+  /** The child release of the current attempt (subprocess activities). */
+  childId: string | null
+  /** The `with` values of the current attempt's job (secrets as references). */
+  jobInputs: Record<string, any>
+  /** When it first left `pending` in this attempt. */
+  startedAt: Date | null
+  /** When it ended. */
+  endedAt: Date | null
+}
+
+/** A phase of a release at run time (the core's `PhaseView`, camelCase). */
+export interface Phase {
+  /** Phase id. */
+  id: string
+  /** Display name from the definition. */
+  name: string | null
+  /** Status. */
+  status: PhaseStatus
+  /** Whether this is a rollback phase. */
+  rollback: boolean
+  /** Whether its failure fails the release (`critical`, default true). */
+  critical: boolean
+  /** Why it was skipped. */
+  skipReason: SkipReason | null
+  /** Evaluated phase outputs (set when it ends). */
+  outputs: Record<string, any>
+  /** The phase's variables, evaluated when it started. */
+  variables: Record<string, any>
+  /** When it started. */
+  startedAt: Date | null
+  /** When it ended. */
+  endedAt: Date | null
+  /** When it may start (`not_before`), once known. */
+  notBefore: Date | null
+  /** Its activities by id, in definition order. */
+  activities: Record<string, Activity>
+}
+
+/** A release: a run of a process, as folded from its events (the core's `ReleaseView`, camelCase). */
+export interface Release {
+  /** Release id. */
+  id: string
+  /** Sequence number of its last event. */
+  seq: number
+  /** Display name. */
+  name: string
+  /** Release kind. */
+  kind: ReleaseKind
+  /** Status. */
+  status: ReleaseStatus
+  /** `account` or `org:<id>`. */
+  scope: string
+  /** Process id. */
+  processId: string
+  /** Pinned process version. */
+  processVersion: number
+  /** Inputs (defaults ⊕ input set ⊕ overrides; secrets as `secret://` references). */
+  inputs: Record<string, any>
+  /** Global variables, evaluated at activation. */
+  variables: Record<string, any>
+  /** Owners. */
+  owners: string[]
+  /** Release group, if a group generated it. */
+  group: string | null
+  /** The release-group occurrence it was generated for (`<group>@<start>`). */
+  occurrence: string | null
+  /** The input set used. */
+  inputSet: InputSetRef | null
+  /** The parent activity, for a child release of a subprocess activity. */
+  parent: ParentLink | null
+  /** Schedule, once scheduled. */
+  schedule: Schedule | null
+  /** Release attempt (restart increments it). */
+  attempt: number
+  /** Archived. */
+  archived: boolean
+  /** Ended failed after running its rollback phases. */
+  rolledBack: boolean
+  /** Rollback phases are running. */
+  rollingBack: boolean
+  /** A critical phase failed: no new work starts. */
+  halted: boolean
+  /** Paused by an operator. */
+  paused: boolean
+  /** Activated before its scheduled start. */
+  preExecuted: boolean
+  /** Who created it. */
+  createdBy: string
+  /** When it was created. */
+  createdAt: Date | null
+  /** Who scheduled it last. */
+  scheduledBy: string | null
+  /** Who activated it (for a clock activation: whoever scheduled it). */
+  startedBy: string | null
+  /** When it was activated. */
+  startedAt: Date | null
+  /** When it ended. */
+  endedAt: Date | null
+  /** When its last event happened. */
+  updatedAt: Date | null
+  /** Phases by id: regular phases in definition order, then rollback phases. */
+  phases: Record<string, Phase>
+}
+
+/** One event of a release's history (its audit trail). */
+export interface Event {
+  /** Position in the release's log, from 1, without gaps. */
+  seq: number
+  /** When it happened. */
+  at: Date
+  /** Who caused it (`system` for the clock and the engine). */
+  actor: string
+  /** What happened: `created`, `scheduled`, `activated`, `activity_succeeded`, `ended`, … */
+  kind: string
+  /** The event's data (its fields, snake_case as in the Rust serialization; times as RFC 3339 text). */
+  data: Record<string, any>
+  /** The reason or comment given with the command. */
+  comment: string | null
+}
+
+/**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
  * flavor napi-rs can build is listed, because `NAPI_RS_NATIVE_LIBRARY_PATH`
@@ -102,8 +291,11 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
  * Anywhere an actor is expected, a plain `{ id, groups?, roles? }` object works as well.
  */
 export declare class Actor {
-  /** `new Actor('rita', { roles: ['account_release_manager'] })`. */
-  constructor(id: string, options?: ActorInit | undefined | null)
+  /**
+   * `new Actor('rita', { roles: ['account_release_manager'] })`; a wrong argument throws
+   * `invalid_input`.
+   */
+  constructor(id: string, options?: ActorInit)
   /** User id. */
   get id(): string
   /** Groups the user belongs to. */
@@ -116,52 +308,121 @@ export type ActorClass = Actor
 /**
  * The release-orchestration engine: processes, releases, executors, timers.
  *
- * Synchronous methods run on the JS thread; the `…Async` ones run the core on a worker thread and
- * return Promises (executor functions still run on the JS thread).
+ * Every method that can touch the store has an `…Async` twin that runs the core on a worker
+ * thread and returns a Promise; executor, resolver and subscriber functions always run on the
+ * JS thread.
  */
 export declare class Engine {
   /**
-   * Stores a release group and creates its scheduled releases up to the horizon (default 90
-   * days ahead). `cadence` is an RRULE string or `{ every, on, at, interval? }`.
-   */
-  createReleaseGroup(options: ReleaseGroupOptions): ReleaseGroup
-  /** Replaces a release group (same id) and brings its not-started releases in line. */
-  updateReleaseGroup(options: ReleaseGroupOptions): GroupChanges
-  /** A release group by id. */
-  getReleaseGroup(id: string): ReleaseGroup
-  /** Every release group. */
-  listReleaseGroups(): Array<ReleaseGroup>
-  /** Deletes a release group and its releases that have not started; returns the deleted ids. */
-  deleteReleaseGroup(id: string, options: { actor: ActorLike }): Array<string>
-  /** How far ahead (in milliseconds) release groups materialise scheduled releases. */
-  horizon(): number
-  /** Sets how far ahead (in milliseconds) release groups materialise scheduled releases. */
-  setHorizon(ms: number): void
-  /**
-   * Adds a freeze window (one-off `[start, end)`, or recurring with `recurrence`); with neither
-   * `environments` nor `services` it freezes everything. The id defaults to a slug of the name.
-   */
-  addFreeze(options: FreezeOptions): Freeze
-  /** Every freeze window. */
-  listFreezes(): Array<Freeze>
-  /** Deletes a freeze window. */
-  deleteFreeze(id: string, options: { actor: ActorLike }): void
-  /** Activates a release now; with `force: true` even inside a freeze window (recorded). */
-  activate(releaseId: string, options: ActivateOptions): Array<Event>
-  /**
    * The releases on the calendar in `[start, end)` passing the filters, by start, with their
-   * phase windows.
+   * phase windows; with `actor`, only those they may read.
    */
-  calendar(start: Date, end: Date, filters?: CalendarFilter | undefined | null): Array<CalendarEntry>
-  /** `calendar` off the JS thread. */
-  calendarAsync(start: Date, end: Date, filters?: CalendarFilter | undefined | null): Promise<Array<CalendarEntry>>
+  calendar(start: Date | string, end: Date | string, filters?: CalendarFilter): CalendarEntry[]
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  calendarAsync(start: Date | string, end: Date | string, filters?: CalendarFilter): Promise<CalendarEntry[]>
   /**
    * The conflicts in `[start, end)`: releases overlapping on a shared service or environment,
    * and releases overlapping a freeze window.
    */
-  conflicts(start: Date, end: Date): Array<Conflict>
-  /** The calendar of `[start, end)` as iCalendar (RFC 5545) text, one `VEVENT` per release. */
-  calendarIcs(start: Date, end: Date, filters?: CalendarFilter | undefined | null): string
+  conflicts(start: Date | string, end: Date | string): Conflict[]
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  conflictsAsync(start: Date | string, end: Date | string): Promise<Conflict[]>
+  /**
+   * The calendar of `[start, end)` as iCalendar (RFC 5545) text, one `VEVENT` per release;
+   * `filters` as for `calendar` (without `actor`).
+   */
+  calendarIcs(start: Date | string, end: Date | string, filters?: CalendarFilter): string
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  calendarIcsAsync(start: Date | string, end: Date | string, filters?: CalendarFilter): Promise<string>
+  /** Creates a draft release of the latest version of a process; returns it. */
+  createRelease(processId: string, options: CreateReleaseOptions): Release
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  createReleaseAsync(processId: string, options: CreateReleaseOptions): Promise<Release>
+  /** Changes a draft: name, inputs (merged; `null` removes one), owners. */
+  updateRelease(releaseId: string, options: UpdateReleaseOptions): Event[]
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  updateReleaseAsync(releaseId: string, options: UpdateReleaseOptions): Promise<Event[]>
+  /** Schedules (or reschedules) a release; validates and locks its inputs. */
+  schedule(releaseId: string, options: ScheduleOptions): Event[]
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  scheduleAsync(releaseId: string, options: ScheduleOptions): Promise<Event[]>
+  /** Activates a release now; with `force: true` even inside a freeze window (recorded). */
+  activate(releaseId: string, options: ActivateOptions): Event[]
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  activateAsync(releaseId: string, options: ActivateOptions): Promise<Event[]>
+  /** Stops new work from starting; the release shows `on_hold` until resumed. */
+  pause(releaseId: string, options: ActorOptions): Event[]
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  pauseAsync(releaseId: string, options: ActorOptions): Promise<Event[]>
+  /** Lets a paused release progress again. */
+  resume(releaseId: string, options: ActorOptions): Event[]
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  resumeAsync(releaseId: string, options: ActorOptions): Promise<Event[]>
+  /** Aborts a release, recording the reason. */
+  abort(releaseId: string, options: ReasonOptions): Event[]
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  abortAsync(releaseId: string, options: ReasonOptions): Promise<Event[]>
+  /** Restarts a failed or aborted release (successful work is kept). */
+  restart(releaseId: string, options: ActorOptions): Event[]
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  restartAsync(releaseId: string, options: ActorOptions): Promise<Event[]>
+  /** Archives a terminal release. */
+  archive(releaseId: string, options: ActorOptions): Event[]
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  archiveAsync(releaseId: string, options: ActorOptions): Promise<Event[]>
+  /** Deletes a draft or scheduled release (or an archived one past the retention period). */
+  deleteRelease(releaseId: string, options: ActorOptions): Event[]
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  deleteReleaseAsync(releaseId: string, options: ActorOptions): Promise<Event[]>
+  /** Approves an approval activity. */
+  approve(releaseId: string, phaseId: string, activityId: string, options: ApprovalOptions): Event[]
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  approveAsync(releaseId: string, phaseId: string, activityId: string, options: ApprovalOptions): Promise<Event[]>
+  /** Rejects an approval activity (it fails). */
+  reject(releaseId: string, phaseId: string, activityId: string, options: ApprovalOptions): Event[]
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  rejectAsync(releaseId: string, phaseId: string, activityId: string, options: ApprovalOptions): Promise<Event[]>
+  /** Completes a manual activity with its field values. */
+  completeManual(releaseId: string, phaseId: string, activityId: string, options: CompleteManualOptions): Event[]
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  completeManualAsync(releaseId: string, phaseId: string, activityId: string, options: CompleteManualOptions): Promise<Event[]>
+  /** Retries an `on_hold` activity, optionally with changed inputs (fix-and-continue). */
+  retry(releaseId: string, phaseId: string, activityId: string, options: RetryOptions): Event[]
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  retryAsync(releaseId: string, phaseId: string, activityId: string, options: RetryOptions): Promise<Event[]>
+  /** Ignores an `on_hold` activity, optionally supplying the outputs downstream needs. */
+  ignore(releaseId: string, phaseId: string, activityId: string, options: IgnoreOptions): Event[]
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  ignoreAsync(releaseId: string, phaseId: string, activityId: string, options: IgnoreOptions): Promise<Event[]>
+  /** Fails an `on_hold` activity for good. */
+  fail(releaseId: string, phaseId: string, activityId: string, options: FailOptions): Event[]
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  failAsync(releaseId: string, phaseId: string, activityId: string, options: FailOptions): Promise<Event[]>
+  /** Skips a pending activity (with a reason). */
+  skip(releaseId: string, phaseId: string, activityId: string, options: ReasonOptions): Event[]
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  skipAsync(releaseId: string, phaseId: string, activityId: string, options: ReasonOptions): Promise<Event[]>
+  /**
+   * The current state of a release. With `{ actor }` it is read on their behalf:
+   * `permission_denied` when they may not see it.
+   */
+  getRelease(releaseId: string, options?: ReadOptions): Release
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  getReleaseAsync(releaseId: string, options?: ReadOptions): Promise<Release>
+  /**
+   * Releases matching the filter, oldest first (archived ones only with `includeArchived`;
+   * with `actor`, only those they may read).
+   */
+  listReleases(filter?: ReleaseFilter): Release[]
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  listReleasesAsync(filter?: ReleaseFilter): Promise<Release[]>
+  /**
+   * The release's events, oldest first: its audit trail. With `{ actor }`:
+   * `permission_denied` when they may not see the release.
+   */
+  history(releaseId: string, options?: ReadOptions): Event[]
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  historyAsync(releaseId: string, options?: ReadOptions): Promise<Event[]>
   /** An engine with in-memory storage: `Engine.inMemory({ clock?, releaseLevel? })`. */
   static inMemory(options?: EngineOptions): Engine
   /**
@@ -171,137 +432,45 @@ export declare class Engine {
    * Opening runs on the calling thread; a server should use `Engine.openAsync`.
    */
   static open(url: string, options?: EngineOptions): Engine
-  /** `Engine.open` off the JS thread: resolves to the engine. */
+  /** `Engine.open` off the JS thread: resolves to the engine (an argument error rejects it). */
   static openAsync(url: string, options?: EngineOptions): Promise<Engine>
   /**
-   * Validates and registers a process definition (YAML or JSON text, or a plain object).
-   * Registering a changed definition creates version n+1; the same one again returns its version.
+   * The storage URL this engine was opened on, without its password (`memory://` for
+   * `inMemory`).
    */
-  registerProcess(definition: string | Record<string, unknown>): ProcessInfo
+  get url(): string
+  /** Whether `close()` was called. */
+  get closed(): boolean
   /**
-   * Validates a definition against this engine (subprocess references resolve against its
-   * registered processes) and returns its warnings; throws `validation` on errors.
+   * Closes the engine: its store is released once running `…Async` calls finish, and every
+   * later call throws `storage`. Closing twice is harmless.
    */
-  validateProcess(definition: string | Record<string, unknown>): Array<Problem>
-  /** A registered process as a plain object (latest version when `version` is omitted). */
-  getProcess(id: string, version?: number | undefined | null): Record<string, any>
-  /** Every registered process id with its latest version. */
-  listProcesses(): Array<ProcessSummary>
+  close(): void
+  /** The engine's current time, from its clock. */
+  now(): Date
+  /** The installation's release level: `account` or `organization`. */
+  get releaseLevel(): 'account' | 'organization'
+  /**
+   * Sets the retention policy: terminal releases that ended longer ago than `archiveAfter`
+   * (`"90d"` or milliseconds; default 365 days) are archived by `applyRetention`, and archived
+   * ones may then be deleted.
+   */
+  setRetention(options: RetentionOptions): void
   /**
    * Registers `fn` as the executor `name` (replacing one of the same name). `fn(job)` returns the
    * outputs (an object, or nothing) or a Promise of them; a thrown error or a rejected Promise
    * fails the attempt with its message (set `err.retryable = false` to skip automatic retries).
-   * While a Promise is pending the activity stays `running`.
+   * While a Promise is pending the activity stays `running`. Outputs that are not JSON values
+   * (cyclic, too deep, NaN, …) fail the attempt, saying where.
    */
   registerExecutor(name: string, executor: (job: Job) => ExecutorResult | PromiseLike<ExecutorResult>): void
-  /** Creates a draft release of the latest version of a process. */
-  createRelease(processId: string, options: CreateReleaseOptions): Release
-  /** Changes a draft: name, inputs (merged; `null` removes one), owners. */
-  updateRelease(releaseId: string, options: UpdateReleaseOptions): Array<Event>
-  /** Schedules (or reschedules) a release; validates and locks its inputs. */
-  schedule(releaseId: string, options: ScheduleOptions): Array<Event>
-  /** Stops new work from starting; the release shows `on_hold` until resumed. */
-  pause(releaseId: string, options: ActorOptions): Array<Event>
-  /** Lets a paused release progress again. */
-  resume(releaseId: string, options: ActorOptions): Array<Event>
-  /** Aborts a release, recording the reason. */
-  abort(releaseId: string, options: ReasonOptions): Array<Event>
-  /** Restarts a failed or aborted release (successful work is kept). */
-  restart(releaseId: string, options: ActorOptions): Array<Event>
-  /** Archives a terminal release. */
-  archive(releaseId: string, options: ActorOptions): Array<Event>
-  /** Deletes a draft or scheduled release. */
-  deleteRelease(releaseId: string, options: ActorOptions): Array<Event>
-  /** Approves an approval activity. */
-  approve(releaseId: string, phaseId: string, activityId: string, options: ApprovalOptions): Array<Event>
-  /** Rejects an approval activity (it fails). */
-  reject(releaseId: string, phaseId: string, activityId: string, options: ApprovalOptions): Array<Event>
-  /** Completes a manual activity with its field values. */
-  completeManual(releaseId: string, phaseId: string, activityId: string, options: CompleteManualOptions): Array<Event>
-  /** Retries an `on_hold` activity, optionally with changed inputs (fix-and-continue). */
-  retry(releaseId: string, phaseId: string, activityId: string, options: RetryOptions): Array<Event>
-  /** Ignores an `on_hold` activity, optionally supplying the outputs downstream needs. */
-  ignore(releaseId: string, phaseId: string, activityId: string, options: IgnoreOptions): Array<Event>
-  /** Fails an `on_hold` activity for good. */
-  fail(releaseId: string, phaseId: string, activityId: string, options: FailOptions): Array<Event>
-  /** Skips a pending activity (with a reason). */
-  skip(releaseId: string, phaseId: string, activityId: string, options: ReasonOptions): Array<Event>
   /**
-   * Reports the outcome of a job run outside the engine (`{ outputs }` or `{ error }`). With
-   * `leaseToken` (a job from `claimJobs`) the token must still be the job's: a stale one throws
-   * `conflict`. A report for a stale attempt throws `conflict`, for an ended one
-   * `invalid_transition`.
+   * Registers the built-in `command` executor (runs a program per job: `with: { argv, env, cwd,
+   * timeout, shell }`, outputs from `$TRAINYARD_OUTPUT`) under `name` (default `command`).
+   * It runs on the thread that drives the engine: use `tickAsync`/`runUntilIdleAsync` so a
+   * long command never blocks the event loop.
    */
-  completeJob(jobId: string, options?: CompleteJobOptions | undefined | null): void
-  /** `completeJob` off the JS thread. */
-  completeJobAsync(jobId: string, options?: CompleteJobOptions | undefined | null): Promise<void>
-  /**
-   * Claims up to `limit` (default 10) jobs of the named executors for an external `worker`, each
-   * leased for `leaseMs` (default 5 minutes) and carrying its `leaseToken`. Claiming starts the
-   * attempt; inputs come with their secrets resolved.
-   */
-  claimJobs(executors: Array<string>, options: ClaimOptions): Array<ClaimedJob>
-  /** `claimJobs` off the JS thread. */
-  claimJobsAsync(executors: Array<string>, options: ClaimOptions): Promise<Array<ClaimedJob>>
-  /**
-   * Extends the lease of a claimed job; returns its new end. A stale token (the lease expired
-   * and the job went to another worker) or an ended attempt throws `conflict`.
-   */
-  heartbeat(jobId: string, leaseToken: string): Date
-  /** `heartbeat` off the JS thread. */
-  heartbeatAsync(jobId: string, leaseToken: string): Promise<Date>
-  /** Every job in the store (queued, leased, parked), oldest first, with its lease. */
-  listJobs(): Array<JobRecord>
-  /** Jobs queued for in-process executors, not yet run. */
-  queuedJobs(): Array<Job>
-  /**
-   * Fires every timer due now and runs the queued jobs (executors run on this thread). Returns
-   * how many timers and jobs it handled.
-   */
-  tick(): number
-  /**
-   * Ticks until nothing is left to do at the current time (or `maxSteps` timers and jobs were
-   * handled; default 100000). Returns how many were handled.
-   */
-  runUntilIdle(maxSteps?: number | undefined | null): number
-  /** `tick()` on a worker thread; executor functions are still called on the JS thread. */
-  tickAsync(): Promise<number>
-  /** `runUntilIdle()` on a worker thread; executor functions are still called on the JS thread. */
-  runUntilIdleAsync(maxSteps?: number | undefined | null): Promise<number>
-  /**
-   * The current state of a release. With `{ actor }` it is read on their behalf:
-   * `permission_denied` when they may not see it.
-   */
-  getRelease(releaseId: string, options?: ReadOptions | undefined | null): Release
-  /** `getRelease` off the JS thread. */
-  getReleaseAsync(releaseId: string, options?: ReadOptions | undefined | null): Promise<Release>
-  /**
-   * Releases matching the filter, oldest first (archived ones only with `includeArchived`;
-   * with `actor`, only those they may read).
-   */
-  listReleases(filter?: ReleaseFilter | undefined | null): Array<Release>
-  /** `listReleases` off the JS thread. */
-  listReleasesAsync(filter?: ReleaseFilter | undefined | null): Promise<Array<Release>>
-  /**
-   * The release's events, oldest first: its audit trail. With `{ actor }`:
-   * `permission_denied` when they may not see the release.
-   */
-  history(releaseId: string, options?: ReadOptions | undefined | null): Array<Event>
-  /**
-   * Saves a named input set of a process (checked against its latest inputs; a set may be
-   * partial) and returns its version: a new one each time the values change. Needs a release
-   * manager.
-   */
-  saveInputSet(processId: string, name: string, values: Record<string, unknown>, options: SaveInputSetOptions): number
-  /** An input set (its latest version when `version` is omitted). */
-  getInputSet(processId: string, name: string, version?: number | undefined | null): InputSet
-  /** The input sets of a process with their latest versions. */
-  listInputSets(processId: string): Array<InputSetSummary>
-  /**
-   * Archives every terminal release that ended longer ago than the retention period (365 days)
-   * before `now` (default: the engine's clock); returns their ids.
-   */
-  applyRetention(now?: Date | undefined | null): Array<string>
+  registerCommandExecutor(name?: string, options?: CommandExecutorOptions): void
   /**
    * Calls `fn(notification)` on the JS thread after every commit that notifies someone
    * (release started/ended, phase started/ended, approvals, input waiting, on hold). A throw is
@@ -317,14 +486,140 @@ export declare class Engine {
    */
   setSecretResolver(resolver: Record<string, string> | ((name: string) => string)): void
   /**
-   * Registers the built-in `command` executor (runs a program per job: `with: { argv, env, cwd,
-   * timeout, shell }`, outputs from `$TRAINYARD_OUTPUT`) under `name` (default `command`).
-   * It runs on the thread that drives the engine: use `tickAsync`/`runUntilIdleAsync` so a
-   * long command never blocks the event loop.
+   * Validates and registers a process definition (YAML or JSON text, or a plain object).
+   * Registering a changed definition creates version n+1; the same one again returns its
+   * version. Throws `validation` listing every problem.
    */
-  registerCommandExecutor(name?: string | undefined | null, options?: CommandExecutorOptions | undefined | null): void
-  /** The installation's release level: `account` or `organization`. */
-  get releaseLevel(): 'account' | 'organization'
+  registerProcess(definition: string | Record<string, unknown>): ProcessInfo
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  registerProcessAsync(definition: string | Record<string, unknown>): Promise<ProcessInfo>
+  /**
+   * Validates a definition against this engine (subprocess references resolve against its
+   * registered processes) and returns its warnings; throws `validation` on errors.
+   */
+  validateProcess(definition: string | Record<string, unknown>): Problem[]
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  validateProcessAsync(definition: string | Record<string, unknown>): Promise<Problem[]>
+  /** A registered process as a plain object (latest version when `version` is omitted). */
+  getProcess(id: string, version?: number): Record<string, any>
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  getProcessAsync(id: string, version?: number): Promise<Record<string, any>>
+  /** Every registered process id with its latest version. */
+  listProcesses(): ProcessSummary[]
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  listProcessesAsync(): Promise<ProcessSummary[]>
+  /**
+   * Fires every timer due now and runs the queued jobs (executors run on the JS thread).
+   * Returns how many timers and jobs it handled.
+   */
+  tick(): number
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  tickAsync(): Promise<number>
+  /**
+   * Ticks until nothing is left to do at the current time (or `maxSteps` timers and jobs were
+   * handled; default 100000). Returns how many were handled.
+   */
+  runUntilIdle(maxSteps?: number): number
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  runUntilIdleAsync(maxSteps?: number): Promise<number>
+  /**
+   * Archives every terminal release that ended longer ago than the retention period
+   * (`setRetention`; default 365 days) before `now` (default: the engine's clock); returns
+   * their ids.
+   */
+  applyRetention(now?: Date | string): string[]
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  applyRetentionAsync(now?: Date | string): Promise<string[]>
+  /**
+   * Saves a named input set of a process (checked against its latest inputs; a set may be
+   * partial) and returns its version: a new one each time the values change. Needs a release
+   * manager.
+   */
+  saveInputSet(processId: string, name: string, values: Record<string, unknown>, options: ActorOptions): number
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  saveInputSetAsync(processId: string, name: string, values: Record<string, unknown>, options: ActorOptions): Promise<number>
+  /** An input set (its latest version when `version` is omitted). */
+  getInputSet(processId: string, name: string, version?: number): InputSet
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  getInputSetAsync(processId: string, name: string, version?: number): Promise<InputSet>
+  /** The input sets of a process with their latest versions. */
+  listInputSets(processId: string): InputSetSummary[]
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  listInputSetsAsync(processId: string): Promise<InputSetSummary[]>
+  /**
+   * Claims up to `limit` (default 10) jobs of the named executors for an external `worker`,
+   * each leased for `lease` (default 5 minutes) and carrying its `leaseToken`. Claiming starts
+   * the attempt; inputs come with their secrets resolved.
+   */
+  claimJobs(executors: string[], options: ClaimOptions): ClaimedJob[]
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  claimJobsAsync(executors: string[], options: ClaimOptions): Promise<ClaimedJob[]>
+  /**
+   * Extends the lease of a claimed job; returns its new end. A stale token (the lease expired
+   * and the job went to another worker) or an ended attempt throws `conflict`.
+   */
+  heartbeat(jobId: string, leaseToken: string): Date
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  heartbeatAsync(jobId: string, leaseToken: string): Promise<Date>
+  /**
+   * Reports the outcome of a job run outside the engine (`{ outputs }` or `{ error }`). With
+   * `leaseToken` (a job from `claimJobs`) the token must still be the job's: a stale one throws
+   * `conflict`. A report for a stale attempt throws `conflict`, for an ended one
+   * `invalid_transition`.
+   */
+  completeJob(jobId: string, options?: CompleteJobOptions): void
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  completeJobAsync(jobId: string, options?: CompleteJobOptions): Promise<void>
+  /** Every job in the store (queued, leased, parked), oldest first, with its lease. */
+  listJobs(): JobRecord[]
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  listJobsAsync(): Promise<JobRecord[]>
+  /** Jobs queued for in-process executors, not yet run. */
+  queuedJobs(): Job[]
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  queuedJobsAsync(): Promise<Job[]>
+  /** How far ahead (in milliseconds) release groups materialise scheduled releases. */
+  horizon(): number
+  /** Sets how far ahead release groups materialise scheduled releases: `"90d"` or milliseconds. */
+  setHorizon(horizon: string | number): void
+  /**
+   * Stores a release group and creates its scheduled releases up to the horizon (default 90
+   * days ahead). `cadence` is an RRULE string or `{ every, on, at, interval? }`.
+   */
+  createReleaseGroup(options: ReleaseGroupOptions): ReleaseGroup
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  createReleaseGroupAsync(options: ReleaseGroupOptions): Promise<ReleaseGroup>
+  /** Replaces a release group (same id) and brings its not-started releases in line. */
+  updateReleaseGroup(options: ReleaseGroupOptions): GroupChanges
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  updateReleaseGroupAsync(options: ReleaseGroupOptions): Promise<GroupChanges>
+  /** A release group by id. */
+  getReleaseGroup(id: string): ReleaseGroup
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  getReleaseGroupAsync(id: string): Promise<ReleaseGroup>
+  /** Every release group. */
+  listReleaseGroups(): ReleaseGroup[]
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  listReleaseGroupsAsync(): Promise<ReleaseGroup[]>
+  /** Deletes a release group and its releases that have not started; returns the deleted ids. */
+  deleteReleaseGroup(id: string, options: ActorOptions): string[]
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  deleteReleaseGroupAsync(id: string, options: ActorOptions): Promise<string[]>
+  /**
+   * Adds a freeze window (one-off `[start, end)`, or recurring with `recurrence`); with neither
+   * `environments` nor `services` it freezes everything. The id defaults to a slug of the name.
+   */
+  addFreeze(options: FreezeOptions): Freeze
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  addFreezeAsync(options: FreezeOptions): Promise<Freeze>
+  /** Every freeze window. */
+  listFreezes(): Freeze[]
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  listFreezesAsync(): Promise<Freeze[]>
+  /** Deletes a freeze window. */
+  deleteFreeze(id: string, options: ActorOptions): void
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  deleteFreezeAsync(id: string, options: ActorOptions): Promise<void>
 }
 
 /**
@@ -332,14 +627,17 @@ export declare class Engine {
  * given the same clock sees the same time.
  */
 export declare class ManualClock {
-  /** A clock standing at `start`. */
-  constructor(start: Date)
+  /** A clock standing at `start` (a `Date` or RFC 3339 text). */
+  constructor(start: Date | string)
   /** The current time. */
   now(): Date
-  /** Moves the clock forward by `ms` milliseconds (a negative number moves it back). */
-  advance(ms: number): void
-  /** Sets the time. */
-  set(to: Date): void
+  /**
+   * Moves the clock by `by`: a duration text (`"30m"`, `"1d 12h"`) or a number of
+   * milliseconds (a negative number moves it back). Returns the new time.
+   */
+  advance(by: string | number): Date
+  /** Sets the time (a `Date` or RFC 3339 text). */
+  set(to: Date | string): void
 }
 
 /** Options of `activate`. */
@@ -350,55 +648,18 @@ export interface ActivateOptions {
   force?: boolean
 }
 
-/** An activity of a release at run time. */
-export interface Activity {
-  /** Activity id. */
-  id: string
-  /** Display name from the definition. */
-  name?: string
-  /** `automated` | `approval` | `manual` | `subprocess` | `wait`. */
-  kind: ActivityKind
-  /**
-   * `pending` | `queued` | `running` | `waiting_for_input` | `on_hold` | `success` | `failed` |
-   * `ignored` | `skipped` | `aborted`.
-   */
-  status: ActivityStatus
-  /** Attempt (0 = first run). */
-  attempt: number
-  /** Outputs (executor outputs, substitutes given with `ignore`, manual field values). */
-  outputs: Record<string, any>
-  /** Approval decisions of the current attempt. */
-  approvals: Array<Approval>
-  /** Whether the approval deadline escalated. */
-  escalated: boolean
-  /** The last failure message. */
-  error?: string
-  /** Why it was skipped: `condition` | `manual` | `upstream_failed` | `release_failed`. */
-  skipReason?: SkipReason
-  /** The job of the current attempt (automated activities). */
-  jobId?: string
-  /** The child release of the current attempt (subprocess activities). */
-  childId?: string
-  /** The `with` values of the current attempt's job. */
-  jobInputs: Record<string, any>
-  /** When it first left `pending` in this attempt. */
-  startedAt?: Date
-  /** When it ended. */
-  endedAt?: Date
-}
-
 /** Groups and roles of `new Actor(id, { groups, roles })`. */
 export interface ActorInit {
-  /** Groups the user belongs to. */
+  /** Groups. */
   groups?: Array<string>
-  /** Role strings. */
+  /** Roles. */
   roles?: Array<string>
 }
 
 /**
  * Who issues a command: a user id, the groups they belong to and their roles
  * (`account_release_manager`, `org_release_manager:<org>`, `viewer`, `viewer:<org>`).
- * A plain object (`{ id: 'rita', roles: ['account_release_manager'] }`) or an [`ActorClass`]
+ * A plain object (`{ id: 'rita', roles: ['account_release_manager'] }`) or an `Actor`
  * instance (`new Actor('rita', { roles: [...] })`).
  */
 export interface ActorLike {
@@ -411,24 +672,12 @@ export interface ActorLike {
 }
 
 /**
- * Options of commands that need only an actor (`activate`, `pause`, `resume`, `restart`,
- * `archive`, `deleteRelease`).
+ * Options of commands that need only an actor (`pause`, `resume`, `restart`, `archive`,
+ * `deleteRelease`, `deleteReleaseGroup`, `deleteFreeze`, `saveInputSet`).
  */
 export interface ActorOptions {
   /** Who issues the command. */
   actor: ActorLike
-}
-
-/** One approval decision recorded on an approval activity. */
-export interface Approval {
-  /** Who decided. */
-  approver: string
-  /** Approved (`true`) or rejected (`false`). */
-  approved: boolean
-  /** When. */
-  at: Date
-  /** The comment given. */
-  comment?: string
 }
 
 /** Options of `approve` and `reject`. */
@@ -450,7 +699,7 @@ export interface CalendarEntry {
   /** Kind. */
   kind: ReleaseKind
   /** Release group, if a group generated it. */
-  group?: string
+  group: string | null
   /** Scope. */
   scope: string
   /** Window start (activation, else the scheduled start). */
@@ -458,13 +707,13 @@ export interface CalendarEntry {
   /** Window end. */
   end: Date
   /** Scheduled start. */
-  plannedStart?: Date
+  plannedStart: Date | null
   /** Scheduled end. */
-  plannedEnd?: Date
+  plannedEnd: Date | null
   /** Activation time. */
-  actualStart?: Date
+  actualStart: Date | null
   /** End time. */
-  actualEnd?: Date
+  actualEnd: Date | null
   /** Phase windows. */
   phases: Array<CalendarPhase>
   /** Values of its `service` inputs. */
@@ -473,7 +722,7 @@ export interface CalendarEntry {
   environments: Array<string>
 }
 
-/** Filters of `calendar`, `calendarAsync` and `calendarIcs`: every non-empty list must match. */
+/** Filters of `calendar` and `calendarIcs`: every non-empty list must match. */
 export interface CalendarFilter {
   /** Statuses. */
   statuses?: ReleaseStatus[]
@@ -487,6 +736,8 @@ export interface CalendarFilter {
   services?: Array<string>
   /** Environments (any shared value matches). */
   environments?: Array<string>
+  /** Only the releases this actor may read (`calendar` only). */
+  actor?: ActorLike
 }
 
 /** The window of one phase on the calendar. */
@@ -517,8 +768,8 @@ export interface ClaimedJob {
   executor: string
   /** The resolved `with` values (secrets resolved). */
   inputs: Record<string, any>
-  /** When the attempt times out, if the activity has a `timeout`. */
-  deadline?: Date
+  /** When the attempt times out, if the activity has a `timeout` (else `null`). */
+  deadline: Date | null
   /**
    * The lease token: pass it to `heartbeat` and `completeJob`. A redelivery (the lease expired)
    * gets a new one and makes this one stale (`conflict`).
@@ -528,14 +779,17 @@ export interface ClaimedJob {
   deliveries: number
 }
 
-/** Options of `claimJobs`. */
+/** Options of `claimJobs` (the same names as Python's keyword arguments). */
 export interface ClaimOptions {
   /** The worker's name (the lease holder; shown by `listJobs`). */
   worker: string
   /** At most this many jobs (default 10). */
   limit?: number
-  /** How long the lease lasts, in milliseconds (default 5 minutes); extend it with `heartbeat`. */
-  leaseMs?: number
+  /**
+   * How long the lease lasts: `"5m"` or milliseconds (default 5 minutes); extend it with
+   * `heartbeat`.
+   */
+  lease?: string | number
 }
 
 /** Options of `registerCommandExecutor`. */
@@ -548,8 +802,8 @@ export interface CommandExecutorOptions {
 }
 
 /**
- * Options of `completeJob`: outputs for a success, `error` for a failure. With `leaseToken` (a job
- * from `claimJobs`) the token must still be the job's, else `conflict`.
+ * Options of `completeJob`: outputs for a success, `error` for a failure. With `leaseToken`
+ * (a job from `claimJobs`) the token must still be the job's, else `conflict`.
  */
 export interface CompleteJobOptions {
   /** The lease token of a claimed job. */
@@ -577,7 +831,7 @@ export interface Conflict {
   /** The releases: two for an overlap, one for a freeze. */
   releaseIds: Array<string>
   /** The freeze, for freeze conflicts. */
-  freezeId?: string
+  freezeId: string | null
   /** `service:<name>`, `environment:<name>` or `*`. */
   resource: string
   /** Start of the overlap. */
@@ -612,22 +866,6 @@ export interface CreateReleaseOptions {
  */
 export declare function errorCodes(): ErrorCode[]
 
-/** One event of a release's history (its audit trail). */
-export interface Event {
-  /** Position in the release's log, from 1, without gaps. */
-  seq: number
-  /** When it happened. */
-  at: Date
-  /** Who caused it (`system` for the clock and the engine). */
-  actor: string
-  /** What happened: `created`, `scheduled`, `activated`, `activity_succeeded`, `ended`, … */
-  kind: string
-  /** The event's data (its fields, snake_case as in the Rust serialization; times as RFC 3339 text). */
-  data: Record<string, any>
-  /** The reason or comment given with the command. */
-  comment?: string
-}
-
 /** Options of `fail`. */
 export interface FailOptions {
   /** Who decides. */
@@ -645,15 +883,15 @@ export interface Freeze {
   /** Start (or recurrence anchor). */
   start: Date
   /** End (or last instant a recurring window may open). */
-  end?: Date
+  end: Date | null
   /** Frozen environments. */
   environments: Array<string>
   /** Frozen services. */
   services: Array<string>
   /** How it recurs. */
-  recurrence?: FreezeRecurrence
+  recurrence: FreezeRecurrence | null
   /** Why. */
-  reason?: string
+  reason: string | null
 }
 
 /** Options of `addFreeze`. */
@@ -683,9 +921,9 @@ export interface FreezeRecurrence {
   /** When each window opens (RRULE string or friendly object). */
   cadence: string | Record<string, unknown>
   /** IANA time zone of the cadence (default `UTC`). */
-  timezone?: string
-  /** How long each window lasts (`2d 16h`). */
-  duration: string
+  timezone: string | null
+  /** How long each window lasts: `"2d 16h"`, or milliseconds (whole seconds) when given. */
+  duration: string | number
 }
 
 /** What `updateReleaseGroup` did to the group's releases. */
@@ -744,20 +982,34 @@ export interface Job {
   executor: string
   /** The resolved `with` values. */
   inputs: Record<string, any>
-  /** When the attempt times out, if the activity has a `timeout`. */
-  deadline?: Date
+  /** When the attempt times out, if the activity has a `timeout` (else `null`). */
+  deadline: Date | null
 }
 
 /** A job in the store with its lease, as listed by `listJobs`. */
 export interface JobRecord {
   /** The job (inputs as stored: secret references unresolved). */
   job: Job
-  /** The worker holding (or last holding) the lease; absent if never claimed. */
-  worker?: string
-  /** When the lease ends; absent if never claimed. */
-  leaseUntil?: Date
+  /** The worker holding (or last holding) the lease; `null` if never claimed. */
+  worker: string | null
+  /** When the lease ends; `null` if never claimed. */
+  leaseUntil: Date | null
   /** How many times it was handed out. */
   deliveries: number
+}
+
+/** The limits of [`convert`]: `{ maxDepth: 128, maxValues: 1000000 }`. */
+export declare function limits(): Limits
+
+/**
+ * The limits every value read from JS is held to: `maxDepth` (nesting levels below the top
+ * value), `maxValues` (values in one argument).
+ */
+export interface Limits {
+  /** Deepest nesting accepted (128, as in Python). */
+  maxDepth: number
+  /** Most values in one argument. */
+  maxValues: number
 }
 
 /**
@@ -768,7 +1020,33 @@ export interface JobRecord {
  */
 export declare function loadProcess(definition: string | Record<string, unknown>): Record<string, any>
 
-/** A notification (DESIGN §8), as delivered to `subscribe` functions. */
+/** Options of `setLogger`. */
+export interface LoggerOptions {
+  /**
+   * Which records reach the function: `tracing-subscriber` `EnvFilter` directives (`info`,
+   * `trainyard=debug,warn`). Default: `RUST_LOG` when set, else `info`.
+   */
+  level?: string
+}
+
+/** One log record, as handed to the `setLogger` function. */
+export interface LogRecord {
+  /** `error` | `warn` | `info` | `debug` | `trace`. */
+  level: 'error' | 'warn' | 'info' | 'debug' | 'trace'
+  /** Where it comes from: the Rust module path, e.g. `trainyard::engine::apply`. */
+  target: string
+  /** The message. */
+  message: string
+  /** The event's fields and those of its spans (outermost first; the event's own win). */
+  fields: Record<string, string | number | boolean>
+  /** When it was logged. */
+  time: Date
+}
+
+/**
+ * A notification, as delivered to `subscribe` functions (who hears about what: README,
+ * "Notifications").
+ */
 export interface Notification {
   /** What happened. */
   kind: NotificationKind
@@ -777,11 +1055,11 @@ export interface Notification {
   /** The release's display name. */
   releaseName: string
   /** The phase, for phase and activity notifications. */
-  phase?: string
+  phase: string | null
   /** The activity, for activity notifications. */
-  activity?: string
+  activity: string | null
   /** For `release_ended` and `phase_ended`: the final status (`skipped` for a skipped phase). */
-  status?: string
+  status: string | null
   /** Who should hear about it: user ids, group names, `group:<name>` for approver groups. */
   recipients: Array<string>
   /** When it happened (the event's time). */
@@ -792,42 +1070,6 @@ export interface Notification {
   message: string
 }
 
-/** The subprocess activity a child release runs for. */
-export interface ParentLink {
-  /** The parent release. */
-  release: string
-  /** The parent's phase. */
-  phase: string
-  /** The parent's subprocess activity. */
-  activity: string
-}
-
-/** A phase of a release at run time. */
-export interface Phase {
-  /** Phase id. */
-  id: string
-  /** Display name from the definition. */
-  name?: string
-  /** `pending` | `scheduled` | `running` | `on_hold` | `success` | `failed` | `skipped` | `aborted`. */
-  status: PhaseStatus
-  /** Whether this is a rollback phase. */
-  rollback: boolean
-  /** Why it was skipped. */
-  skipReason?: SkipReason
-  /** Evaluated phase outputs (set when it ends). */
-  outputs: Record<string, any>
-  /** The phase's variables, evaluated when it started. */
-  variables: Record<string, any>
-  /** When it started. */
-  startedAt?: Date
-  /** When it ended. */
-  endedAt?: Date
-  /** When it may start (`not_before`), once known. */
-  notBefore?: Date
-  /** Its activities by id, in definition order. */
-  activities: Record<string, Activity>
-}
-
 /** One problem found in a definition or in a set of inputs. */
 export interface Problem {
   /** Where the problem is, e.g. `phases[2].activities[0].depends_on[1]`; empty for the document. */
@@ -836,10 +1078,10 @@ export interface Problem {
   code: string
   /** What was wrong and what would be valid. */
   message: string
-  /** 1-based line in the source text, when the problem comes from the text itself. */
-  line?: number
-  /** 1-based column in the source text, when the problem comes from the text itself. */
-  column?: number
+  /** 1-based line in the source text, when the problem comes from the text itself (else `null`). */
+  line: number | null
+  /** 1-based column in the source text, when the problem comes from the text itself (else `null`). */
+  column: number | null
 }
 
 /** A registered process version, as returned by `registerProcess`. */
@@ -877,67 +1119,7 @@ export interface ReasonOptions {
   reason: string
 }
 
-/** A release: a run of a process, as folded from its events. */
-export interface Release {
-  /** Release id. */
-  id: string
-  /** Sequence number of its last event. */
-  seq: number
-  /** Display name. */
-  name: string
-  /** `standard` | `hotfix` | `feature` | `system`. */
-  kind: ReleaseKind
-  /** `draft` | `scheduled` | `running` | `on_hold` | `success` | `partial_success` | `failed` | `aborted`. */
-  status: ReleaseStatus
-  /** `account` or `org:<id>`. */
-  scope: string
-  /** Process id. */
-  processId: string
-  /** Pinned process version. */
-  processVersion: number
-  /** Inputs (defaults ⊕ input set ⊕ overrides). */
-  inputs: Record<string, any>
-  /** Owners. */
-  owners: Array<string>
-  /** Release group, if a group generated it. */
-  group?: string
-  /** The parent activity, for a child release of a subprocess activity. */
-  parent?: ParentLink
-  /** Global variables, evaluated at activation. */
-  variables: Record<string, any>
-  /** Schedule, once scheduled. */
-  schedule?: Schedule
-  /** Release attempt (restart increments it). */
-  attempt: number
-  /** Archived. */
-  archived: boolean
-  /** Ended failed after running its rollback phases. */
-  rolledBack: boolean
-  /** Rollback phases are running. */
-  rollingBack: boolean
-  /** A critical phase failed: no new work starts. */
-  halted: boolean
-  /** Paused by an operator. */
-  paused: boolean
-  /** Activated before its scheduled start. */
-  preExecuted: boolean
-  /** Who created it. */
-  createdBy: string
-  /** When it was created. */
-  createdAt?: Date
-  /** Who activated it. */
-  startedBy?: string
-  /** When it was activated. */
-  startedAt?: Date
-  /** When it ended. */
-  endedAt?: Date
-  /** When its last event happened. */
-  updatedAt?: Date
-  /** Phases by id: regular phases in definition order, then rollback phases. */
-  phases: Record<string, Phase>
-}
-
-/** Filters of `listReleases`. */
+/** Filters of `listReleases` (the same names as Python's keyword arguments). */
 export interface ReleaseFilter {
   /** Only this status. */
   status?: ReleaseStatus
@@ -962,7 +1144,7 @@ export interface ReleaseGroup {
   /** Process id. */
   process: string
   /** Input set name. */
-  inputSet?: string
+  inputSet: string | null
   /** Input values. */
   inputs: Record<string, any>
   /** The cadence as given (RRULE text or friendly object). */
@@ -974,9 +1156,9 @@ export interface ReleaseGroup {
   /** First local day or date-time. */
   startsOn: string
   /** Last local day or date-time. */
-  endsOn?: string
+  endsOn: string | null
   /** Name template. */
-  nameTemplate?: string
+  nameTemplate: string | null
   /** Kind of its releases. */
   kind: ReleaseKind
   /** Whether its releases activate at their start. */
@@ -1005,8 +1187,8 @@ export interface ReleaseGroupOptions {
   cadence: string | Record<string, unknown>
   /** IANA time zone of the cadence (default `UTC`). */
   timezone?: string
-  /** Planned length of each release: `2d`, `1w`. */
-  duration: string
+  /** Planned length of each release: `"2d"`, `"1w"`, or milliseconds (whole seconds). */
+  duration: string | number
   /** First local day (`2025-04-07`) or date-time the cadence may fire. */
   startsOn: string | Date
   /** Who creates (or changes) it. */
@@ -1032,6 +1214,15 @@ export interface ReleaseGroupOptions {
   owners?: Array<string>
 }
 
+/** Options of `setRetention` (the same as Python's `set_retention(archive_after=...)`). */
+export interface RetentionOptions {
+  /**
+   * Terminal releases that ended longer ago than this are archived by `applyRetention`
+   * (default 365 days): `"90d"` or milliseconds.
+   */
+  archiveAfter: string | number
+}
+
 /** Options of `retry`. */
 export interface RetryOptions {
   /** Who decides. */
@@ -1042,33 +1233,25 @@ export interface RetryOptions {
   reason?: string
 }
 
-/** Options of `saveInputSet`. */
-export interface SaveInputSetOptions {
-  /** Who saves it (a release manager). */
-  actor: ActorLike
-}
-
-/** A release's schedule. */
-export interface Schedule {
-  /** Planned start. */
-  start: Date
-  /** Planned end. */
-  end?: Date
-  /** Whether the clock activates it at `start`. */
-  autoStart: boolean
-}
-
 /** Options of `schedule`. */
 export interface ScheduleOptions {
   /** Planned start. */
-  start: Date
+  start: Date | string
   /** Who schedules it. */
   actor: ActorLike
   /** Planned end. */
-  end?: Date
+  end?: Date | string
   /** Activate automatically at `start` (default `true`). */
   autoStart?: boolean
 }
+
+/**
+ * Sends the engine's log records to `logger(record)` (on this JS thread, asynchronously and in
+ * order), filtered by `options.level` (`EnvFilter` directives; default `RUST_LOG`, else
+ * `info`); `setLogger(null)` writes them to stderr again, filtered by `RUST_LOG`. Without a
+ * logger nothing but errors is printed unless `RUST_LOG` says so.
+ */
+export declare function setLogger(logger: ((record: LogRecord) => unknown) | null, options?: LoggerOptions): void
 
 /** Options of `updateRelease` (drafts only). */
 export interface UpdateReleaseOptions {

@@ -840,5 +840,7 @@ module.exports.ActorClass = nativeBinding.ActorClass
 module.exports.Engine = nativeBinding.Engine
 module.exports.ManualClock = nativeBinding.ManualClock
 module.exports.errorCodes = nativeBinding.errorCodes
+module.exports.limits = nativeBinding.limits
 module.exports.loadProcess = nativeBinding.loadProcess
+module.exports.setLogger = nativeBinding.setLogger
 module.exports.validateProcess = nativeBinding.validateProcess

@@ -8,13 +8,15 @@
 #                     The suite includes the shared scenario vectors, the README's Node examples and
 #                     an `npm pack` of the built package installed into a fresh temporary folder, where
 #                     the README examples run again (tests/pack.test.mjs; no registry access needed).
+#   make node-bench   node-build, then bench/read_views.mjs: getRelease, history and the peer flow
+#                     per call (pass other builds' index.js as arguments to compare them side by side).
 
 NODE_DIR ?= bindings-node
 NPM ?= npm
 # node_modules/.package-lock.json is rewritten by every install: it stamps the installed tree.
 NODE_MODULES_STAMP := $(NODE_DIR)/node_modules/.package-lock.json
 
-.PHONY: node-deps node-build node-test
+.PHONY: node-deps node-build node-test node-bench
 
 node-deps: $(NODE_MODULES_STAMP)
 
@@ -30,6 +32,9 @@ node-build: $(NODE_MODULES_STAMP)
 node-test: node-build
 	cd $(NODE_DIR) && $(NPM) test
 	cd $(NODE_DIR) && $(NPM) run --silent typecheck
+
+node-bench: node-build
+	node $(NODE_DIR)/bench/read_views.mjs
 
 # `make demo-node`: the two-week system release train of `make demo`, from Node
 # (examples/node/release_train.mjs; writes target/demo-node/calendar.ics).

@@ -1,26 +1,26 @@
-//! The `Engine` class: the core [`trainyard::Engine`] behind an `Arc`, its executor functions and
-//! the dispatcher that lets worker threads call them. Every method converts its arguments, calls
-//! the core and converts the result or the error; no lifecycle logic lives here.
+//! The `Engine` class: construction, `close()`, settings (release level, retention, the clock's
+//! `now()`), processes, the functions JS registers (executors, subscribers, the secret resolver)
+//! and driving (`tick`, `runUntilIdle`). Release commands and reads are in [`crate::commands`];
+//! jobs, input sets, schedules and the calendar in their own files (napi merges every
+//! `#[napi] impl Engine` block into the one JS class). Every method reads its arguments through
+//! [`crate::convert`], calls the core and converts the result; no lifecycle logic lives here.
 
-use crate::clock::ManualClock;
+use crate::callbacks::{self, JsCaller, JsExecutor, JsSecretResolver, JsSubscriber, JsThread};
+use crate::convert::{Cx, FromJs, Kind};
 use crate::errors;
-use crate::executors::{self, JsCaller, JsExecutor, JsSecretResolver, JsSubscriber, JsThread};
-use crate::objects::{self, Event, JsonObject, ProcessInfo, ProcessSummary, Release};
-use crate::options::{
-    self, ActorOptions, ApprovalOptions, ClaimOptions, CommandExecutorOptions, CompleteJobOptions,
-    CompleteManualOptions, CreateReleaseOptions, FailOptions, IgnoreOptions, ReadOptions, ReasonOptions, ReleaseFilter,
-    RetryOptions, SaveInputSetOptions, ScheduleOptions, UpdateReleaseOptions,
-};
-use crate::tasks::{OpenTask, Work};
+use crate::options::{CommandExecutorOptions, RetentionOptions};
+use crate::schedule::ManualClock;
+use crate::tasks::{Call, Work, call, calls};
+use crate::views::{self, Js, ProcessInfo, ProcessSummary};
 use chrono::{DateTime, Utc};
-use napi::bindgen_prelude::{AsyncTask, ClassInstance, FromNapiValue, Function, JavaScriptClassExt, Object, Unknown};
-use napi::{Env, JsValue, ValueType};
+use napi::bindgen_prelude::{AsyncTask, ClassInstance, FromNapiValue, Function, JavaScriptClassExt, Task, Unknown};
+use napi::{Env, JsValue, sys};
 use napi_derive::napi;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use trainyard::release::NewRelease;
+use trainyard::validate::codes::WRONG_TYPE;
 
 /// How many steps `runUntilIdle()` takes at most when not told.
 pub const DEFAULT_MAX_STEPS: u32 = 100_000;
@@ -33,27 +33,36 @@ pub struct EngineConfig {
 }
 
 /// Reads `{ clock?, releaseLevel? }`.
-pub fn config(env: &Env, options: Option<Object>) -> napi::Result<EngineConfig> {
-    let Some(options) = options else { return Ok(EngineConfig::default()) };
-    let clock = match options.get::<Unknown>("clock")? {
-        Some(value) if !matches!(value.get_type()?, ValueType::Undefined | ValueType::Null) => {
-            if !ManualClock::instance_of(env, &value)? {
-                return Err(napi::Error::new(
-                    napi::Status::InvalidArg,
-                    "options.clock must be a ManualClock (new ManualClock(start))".to_string(),
-                ));
-            }
-            // SAFETY: checked above that the value is a ManualClock instance of this env.
-            let instance = unsafe { ClassInstance::<ManualClock>::from_napi_value(env.raw(), value.raw())? };
-            Some(instance.inner.clone())
+fn config(cx: &mut Cx, options: Unknown) -> EngineConfig {
+    let value = options.raw();
+    if matches!(cx.kind(value), Kind::Undefined | Kind::Null) {
+        return EngineConfig::default();
+    }
+    let expected = "an options object { clock?, releaseLevel? }";
+    if !cx.plain_object(value, "options", expected) {
+        return EngineConfig::default();
+    }
+    let names = ["clock".to_string(), "releaseLevel".to_string()];
+    let values = cx.fields(value, "options", &names);
+    let clock =
+        values[0].filter(|v| !matches!(cx.kind(*v), Kind::Undefined | Kind::Null)).and_then(|v| clock_of(cx, v));
+    let level: Option<String> = values[1].and_then(|v| cx.field(v, &mut "options.releaseLevel".to_string()));
+    let release_level = crate::convert::parsed(cx, level, "options.releaseLevel").unwrap_or_default();
+    EngineConfig { clock, release_level }
+}
+
+fn clock_of(cx: &mut Cx, value: sys::napi_value) -> Option<trainyard::schedule::ManualClock> {
+    let env = Env::from_raw(cx.env());
+    // SAFETY: `value` is a live value of the current call on this env.
+    let unknown = unsafe { Unknown::from_napi_value(cx.env(), value) }.ok()?;
+    if ManualClock::instance_of(&env, &unknown).unwrap_or(false) {
+        // SAFETY: checked above that the value is a ManualClock instance of this env.
+        if let Ok(clock) = unsafe { ClassInstance::<ManualClock>::from_napi_value(cx.env(), value) } {
+            return Some(clock.inner.clone());
         }
-        _ => None,
-    };
-    let release_level = match options.get::<String>("releaseLevel")? {
-        Some(level) => errors::map(env, level.parse())?,
-        None => Default::default(),
-    };
-    Ok(EngineConfig { clock, release_level })
+    }
+    cx.wrong_type(value, "options.clock", "a ManualClock (new ManualClock(start))");
+    None
 }
 
 /// Opens a core engine on the storage the URL names (`memory://`, `sqlite://…`, `postgres://…`).
@@ -69,14 +78,16 @@ pub fn open_core(url: &str, config: EngineConfig) -> trainyard::Result<trainyard
 
 /// The release-orchestration engine: processes, releases, executors, timers.
 ///
-/// Synchronous methods run on the JS thread; the `…Async` ones run the core on a worker thread and
-/// return Promises (executor functions still run on the JS thread).
+/// Every method that can touch the store has an `…Async` twin that runs the core on a worker
+/// thread and returns a Promise; executor, resolver and subscriber functions always run on the
+/// JS thread.
 #[napi]
 pub struct Engine {
-    pub(crate) inner: Arc<trainyard::Engine>,
+    inner: Option<Arc<trainyard::Engine>>,
+    url: String,
     caller: JsCaller,
     /// Executor name → key of its function in the JS thread's table.
-    pub(crate) executors: HashMap<String, u64>,
+    executors: HashMap<String, u64>,
     /// Keys of the subscriber functions.
     subscribers: Vec<u64>,
     /// Key of the secret resolver function.
@@ -88,20 +99,17 @@ pub struct Engine {
 impl Drop for Engine {
     fn drop(&mut self) {
         for key in self.executors.values().chain(&self.subscribers).chain(&self.resolver) {
-            executors::forget(*key);
+            callbacks::forget(*key);
         }
     }
 }
 
-fn events(list: Vec<trainyard::release::Event>) -> Vec<Event> {
-    list.iter().map(Event::from).collect()
-}
-
 impl Engine {
     /// Wraps a core engine (on the JS thread).
-    pub fn wrap(env: &Env, inner: trainyard::Engine) -> napi::Result<Self> {
+    pub fn wrap(env: &Env, url: &str, inner: trainyard::Engine) -> napi::Result<Self> {
         Ok(Engine {
-            inner: Arc::new(inner),
+            inner: Some(Arc::new(inner)),
+            url: trainyard::store::redact_url(url),
             caller: JsCaller::new(env)?,
             executors: HashMap::new(),
             subscribers: Vec::new(),
@@ -110,32 +118,88 @@ impl Engine {
         })
     }
 
-    fn reader(options: Option<&options::Actor>) -> Option<trainyard::access::Actor> {
-        options.map(Into::into)
+    /// The core engine, or `storage` once closed.
+    pub(crate) fn core(&self) -> trainyard::Result<Arc<trainyard::Engine>> {
+        self.inner.clone().ok_or_else(|| errors::closed(&self.url))
     }
 
-    fn actor(options: &options::Actor) -> trainyard::access::Actor {
-        options.into()
+    /// Runs `call` now, on the JS thread (executors called meanwhile run directly).
+    pub(crate) fn run_now(&self, env: &Env, call: trainyard::Result<Call>) -> napi::Result<Js> {
+        let call = errors::map(env, call)?;
+        let engine = errors::map(env, self.core())?;
+        let reply = {
+            let _js = JsThread::enter(env);
+            errors::map(env, call(&engine))?
+        };
+        reply(env).map(Js)
     }
 
-    fn command(
-        &self,
-        env: &Env,
-        run: impl FnOnce(&trainyard::Engine) -> trainyard::Result<Vec<trainyard::release::Event>>,
-    ) -> napi::Result<Vec<Event>> {
-        let _js = JsThread::enter(env);
-        errors::map(env, run(&self.inner)).map(events)
+    /// Runs `call` on a libuv worker thread.
+    pub(crate) fn run_later(&self, call: trainyard::Result<Call>) -> AsyncTask<Work> {
+        AsyncTask::new(Work::new(self.core(), call))
     }
+}
+
+/// `Engine.openAsync`.
+pub struct OpenTask {
+    url: String,
+    config: Option<trainyard::Result<EngineConfig>>,
+}
+
+impl Task for OpenTask {
+    type Output = trainyard::Result<trainyard::Engine>;
+    type JsValue = Engine;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        let config = self.config.take().unwrap_or_else(|| Ok(EngineConfig::default()));
+        Ok(config.and_then(|c| open_core(&self.url, c)))
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Engine> {
+        Engine::wrap(&env, &self.url, errors::map(&env, output)?)
+    }
+}
+
+/// Reads a definition argument: YAML/JSON text, or an object of JSON values. Anything else (a
+/// function, a cyclic or too deep object, …) is a `validation` error naming where it is.
+pub fn definition(cx: &mut Cx, value: Unknown) -> trainyard::Result<Value> {
+    let raw = value.raw();
+    let read = match cx.kind(raw) {
+        Kind::String => Some(Value::String(String::read(cx, raw, &mut String::new()))),
+        Kind::Undefined => None,
+        _ => cx.json(raw, &mut String::new()),
+    };
+    let mut problems = cx.take();
+    match read {
+        Some(value) if problems.is_empty() => Ok(value),
+        _ => {
+            let what = "expected the definition as YAML or JSON text or as a plain object of JSON values";
+            if problems.is_empty() {
+                problems.push(trainyard::Problem::new("", WRONG_TYPE, format!("{what}, got undefined")));
+            } else {
+                for p in problems.iter_mut().filter(|p| p.code == WRONG_TYPE) {
+                    p.message = format!("{}; {what}", p.message);
+                }
+            }
+            Err(errors::validation(problems))
+        }
+    }
+}
+
+fn process_info(info: trainyard::ProcessInfo) -> ProcessInfo {
+    ProcessInfo { id: info.id, version: info.version, warnings: errors::problems(&info.warnings) }
 }
 
 #[napi]
 impl Engine {
     /// An engine with in-memory storage: `Engine.inMemory({ clock?, releaseLevel? })`.
     #[napi(factory, catch_unwind, ts_args_type = "options?: EngineOptions")]
-    pub fn in_memory(env: Env, options: Option<Object>) -> napi::Result<Self> {
-        let config = config(&env, options)?;
+    pub fn in_memory(env: Env, options: Unknown) -> napi::Result<Self> {
+        let mut cx = Cx::new(&env);
+        let config = config(&mut cx, options);
+        cx.done()?;
         let core = errors::map(&env, open_core("memory://", config))?;
-        Engine::wrap(&env, core)
+        Engine::wrap(&env, "memory://", core)
     }
 
     /// An engine on the storage the URL names: `memory://`, `sqlite://relative/path.db`,
@@ -143,572 +207,95 @@ impl Engine {
     /// A malformed URL, an unknown scheme or an unreachable database throws code `storage`.
     /// Opening runs on the calling thread; a server should use `Engine.openAsync`.
     #[napi(factory, catch_unwind, ts_args_type = "url: string, options?: EngineOptions")]
-    pub fn open(env: Env, url: String, options: Option<Object>) -> napi::Result<Self> {
-        let config = config(&env, options)?;
+    pub fn open(env: Env, url: Unknown, options: Unknown) -> napi::Result<Self> {
+        let mut cx = Cx::new(&env);
+        let url: String = cx.arg(url, "url");
+        let config = config(&mut cx, options);
+        cx.done()?;
         let core = errors::map(&env, open_core(&url, config))?;
-        Engine::wrap(&env, core)
+        Engine::wrap(&env, &url, core)
     }
 
-    /// `Engine.open` off the JS thread: resolves to the engine.
+    /// `Engine.open` off the JS thread: resolves to the engine (an argument error rejects it).
     #[napi(catch_unwind, ts_args_type = "url: string, options?: EngineOptions", ts_return_type = "Promise<Engine>")]
-    pub fn open_async(env: Env, url: String, options: Option<Object>) -> napi::Result<AsyncTask<OpenTask>> {
-        let config = config(&env, options)?;
-        Ok(AsyncTask::new(OpenTask::new(url, config)))
+    pub fn open_async(env: Env, url: Unknown, options: Unknown) -> AsyncTask<OpenTask> {
+        let mut cx = Cx::new(&env);
+        let url: String = cx.arg(url, "url");
+        let config = config(&mut cx, options);
+        let config = cx.finish().map(|()| config);
+        AsyncTask::new(OpenTask { url, config: Some(config) })
     }
 
-    // ---- processes ----
-
-    /// Validates and registers a process definition (YAML or JSON text, or a plain object).
-    /// Registering a changed definition creates version n+1; the same one again returns its version.
-    #[napi(catch_unwind, ts_args_type = "definition: string | Record<string, unknown>")]
-    pub fn register_process(&self, env: Env, definition: Unknown) -> napi::Result<ProcessInfo> {
-        let info = match crate::definition_value(&env, definition)? {
-            Value::String(text) => self.inner.register_process(&text),
-            document => self.inner.register_process_value(document),
-        };
-        let info = errors::map(&env, info)?;
-        Ok(ProcessInfo { id: info.id, version: info.version, warnings: errors::problems(&info.warnings) })
+    /// The storage URL this engine was opened on, without its password (`memory://` for
+    /// `inMemory`).
+    #[napi(getter)]
+    pub fn url(&self) -> String {
+        self.url.clone()
     }
 
-    /// Validates a definition against this engine (subprocess references resolve against its
-    /// registered processes) and returns its warnings; throws `validation` on errors.
-    #[napi(catch_unwind, ts_args_type = "definition: string | Record<string, unknown>")]
-    pub fn validate_process(&self, env: Env, definition: Unknown) -> napi::Result<Vec<crate::Problem>> {
-        let loaded = match crate::definition_value(&env, definition)? {
-            Value::String(text) => trainyard::load_process_with(&text, Some(&*self.inner)),
-            document => trainyard::load_process_value(document, Some(&*self.inner)),
-        };
-        Ok(errors::problems(&errors::map(&env, loaded)?.warnings))
+    /// Whether `close()` was called.
+    #[napi(getter)]
+    pub fn closed(&self) -> bool {
+        self.inner.is_none()
     }
 
-    /// A registered process as a plain object (latest version when `version` is omitted).
-    #[napi(catch_unwind, ts_return_type = "Record<string, any>")]
-    pub fn get_process(&self, env: Env, id: String, version: Option<u32>) -> napi::Result<Value> {
-        let process = errors::map(&env, self.inner.get_process(&id, version))?;
-        serde_json::to_value(&process)
-            .map_err(|e| napi::Error::from_reason(format!("cannot convert the process to a JS object: {e}")))
+    /// Closes the engine: its store is released once running `…Async` calls finish, and every
+    /// later call throws `storage`. Closing twice is harmless.
+    #[napi]
+    pub fn close(&mut self) {
+        self.inner = None;
     }
 
-    /// Every registered process id with its latest version.
+    /// The engine's current time, from its clock.
     #[napi(catch_unwind)]
-    pub fn list_processes(&self, env: Env) -> napi::Result<Vec<ProcessSummary>> {
-        let list = errors::map(&env, self.inner.list_processes())?;
-        Ok(list.into_iter().map(|(id, version)| ProcessSummary { id, version }).collect())
+    pub fn now(&self, env: Env) -> napi::Result<DateTime<Utc>> {
+        errors::map(&env, self.core()).map(|e| e.clock().now())
     }
 
-    // ---- executors ----
+    /// The installation's release level: `account` or `organization`.
+    #[napi(getter, ts_return_type = "'account' | 'organization'")]
+    pub fn release_level(&self) -> napi::Result<&'static str> {
+        Ok(self.inner.as_ref().map(|e| e.release_level().as_str()).unwrap_or("account"))
+    }
+
+    /// Sets the retention policy: terminal releases that ended longer ago than `archiveAfter`
+    /// (`"90d"` or milliseconds; default 365 days) are archived by `applyRetention`, and archived
+    /// ones may then be deleted.
+    #[napi(catch_unwind, ts_args_type = "options: RetentionOptions")]
+    pub fn set_retention(&self, env: Env, options: Unknown) -> napi::Result<()> {
+        let mut cx = Cx::new(&env);
+        let options: RetentionOptions = cx.arg(options, "options");
+        let archive_after = options.archive_after.non_negative(&mut cx, "options.archiveAfter");
+        cx.done()?;
+        let engine = errors::map(&env, self.core())?;
+        engine.set_retention(trainyard::RetentionPolicy { archive_after });
+        Ok(())
+    }
+
+    // ---- functions JS registers ----
 
     /// Registers `fn` as the executor `name` (replacing one of the same name). `fn(job)` returns the
     /// outputs (an object, or nothing) or a Promise of them; a thrown error or a rejected Promise
     /// fails the attempt with its message (set `err.retryable = false` to skip automatic retries).
-    /// While a Promise is pending the activity stays `running`.
+    /// While a Promise is pending the activity stays `running`. Outputs that are not JSON values
+    /// (cyclic, too deep, NaN, …) fail the attempt, saying where.
     #[napi(
         catch_unwind,
         ts_args_type = "name: string, executor: (job: Job) => ExecutorResult | PromiseLike<ExecutorResult>"
     )]
-    pub fn register_executor(
-        &mut self,
-        name: String,
-        executor: Function<'_, Unknown<'static>, Unknown<'static>>,
-    ) -> napi::Result<()> {
-        let key = executors::keep(executor.create_ref()?);
+    pub fn register_executor(&mut self, env: Env, name: Unknown, executor: Unknown) -> napi::Result<()> {
+        let mut cx = Cx::new(&env);
+        let name: String = cx.arg(name, "name");
+        let function = function_arg(&mut cx, executor, "executor");
+        cx.done()?;
+        let engine = errors::map(&env, self.core())?;
+        let key = callbacks::keep(function.ok_or_else(|| napi::Error::from_reason("unreachable"))?.create_ref()?);
         if let Some(old) = self.executors.insert(name.clone(), key) {
-            executors::forget(old);
+            callbacks::forget(old);
         }
         let adapter =
-            JsExecutor { key, name: name.clone(), engine: Arc::downgrade(&self.inner), caller: self.caller.clone() };
-        self.inner.register_executor(&name, adapter);
-        Ok(())
-    }
-
-    // ---- releases ----
-
-    /// Creates a draft release of the latest version of a process.
-    #[napi(catch_unwind)]
-    pub fn create_release(&self, env: Env, process_id: String, options: CreateReleaseOptions) -> napi::Result<Release> {
-        let actor = Engine::actor(&options.actor);
-        let kind = match options.kind.as_deref() {
-            Some(k) => errors::map(&env, k.parse())?,
-            None => Default::default(),
-        };
-        let _js = JsThread::enter(&env);
-        let input_set = match &options.input_set {
-            Some(set) => {
-                Some(errors::map(&env, self.inner.input_set_for_release(&process_id, set, options.input_set_version))?)
-            }
-            None => None,
-        };
-        let new = NewRelease {
-            name: options.name,
-            kind,
-            scope: options.scope.unwrap_or_else(|| "account".into()),
-            inputs: options::map(options.inputs).unwrap_or_default(),
-            owners: options.owners.unwrap_or_default(),
-            input_set,
-            ..Default::default()
-        };
-        let state = errors::map(&env, self.inner.create_release(&process_id, new, &actor))?;
-        Ok(Release::from(&state))
-    }
-
-    /// Changes a draft: name, inputs (merged; `null` removes one), owners.
-    #[napi(catch_unwind)]
-    pub fn update_release(
-        &self,
-        env: Env,
-        release_id: String,
-        options: UpdateReleaseOptions,
-    ) -> napi::Result<Vec<Event>> {
-        let actor = Engine::actor(&options.actor);
-        self.command(&env, |e| {
-            e.update_release(&release_id, &actor, options.name, options::map(options.inputs), options.owners)
-        })
-    }
-
-    /// Schedules (or reschedules) a release; validates and locks its inputs.
-    #[napi(catch_unwind)]
-    pub fn schedule(&self, env: Env, release_id: String, options: ScheduleOptions) -> napi::Result<Vec<Event>> {
-        let actor = Engine::actor(&options.actor);
-        let auto_start = options.auto_start.unwrap_or(true);
-        self.command(&env, |e| e.schedule(&release_id, &actor, options.start, options.end, auto_start))
-    }
-
-    // `activate(id, { actor, force? })` lives in calendar.rs (forced activation inside a freeze).
-
-    /// Stops new work from starting; the release shows `on_hold` until resumed.
-    #[napi(catch_unwind)]
-    pub fn pause(&self, env: Env, release_id: String, options: ActorOptions) -> napi::Result<Vec<Event>> {
-        let actor = Engine::actor(&options.actor);
-        self.command(&env, |e| e.pause(&release_id, &actor))
-    }
-
-    /// Lets a paused release progress again.
-    #[napi(catch_unwind)]
-    pub fn resume(&self, env: Env, release_id: String, options: ActorOptions) -> napi::Result<Vec<Event>> {
-        let actor = Engine::actor(&options.actor);
-        self.command(&env, |e| e.resume(&release_id, &actor))
-    }
-
-    /// Aborts a release, recording the reason.
-    #[napi(catch_unwind)]
-    pub fn abort(&self, env: Env, release_id: String, options: ReasonOptions) -> napi::Result<Vec<Event>> {
-        let actor = Engine::actor(&options.actor);
-        self.command(&env, |e| e.abort(&release_id, &actor, &options.reason))
-    }
-
-    /// Restarts a failed or aborted release (successful work is kept).
-    #[napi(catch_unwind)]
-    pub fn restart(&self, env: Env, release_id: String, options: ActorOptions) -> napi::Result<Vec<Event>> {
-        let actor = Engine::actor(&options.actor);
-        self.command(&env, |e| e.restart(&release_id, &actor))
-    }
-
-    /// Archives a terminal release.
-    #[napi(catch_unwind)]
-    pub fn archive(&self, env: Env, release_id: String, options: ActorOptions) -> napi::Result<Vec<Event>> {
-        let actor = Engine::actor(&options.actor);
-        self.command(&env, |e| e.archive(&release_id, &actor))
-    }
-
-    /// Deletes a draft or scheduled release.
-    #[napi(catch_unwind)]
-    pub fn delete_release(&self, env: Env, release_id: String, options: ActorOptions) -> napi::Result<Vec<Event>> {
-        let actor = Engine::actor(&options.actor);
-        self.command(&env, |e| e.delete_release(&release_id, &actor))
-    }
-
-    /// Approves an approval activity.
-    #[napi(catch_unwind)]
-    pub fn approve(
-        &self,
-        env: Env,
-        release_id: String,
-        phase_id: String,
-        activity_id: String,
-        options: ApprovalOptions,
-    ) -> napi::Result<Vec<Event>> {
-        let actor = Engine::actor(&options.actor);
-        self.command(&env, |e| e.approve(&release_id, &phase_id, &activity_id, &actor, options.comment.as_deref()))
-    }
-
-    /// Rejects an approval activity (it fails).
-    #[napi(catch_unwind)]
-    pub fn reject(
-        &self,
-        env: Env,
-        release_id: String,
-        phase_id: String,
-        activity_id: String,
-        options: ApprovalOptions,
-    ) -> napi::Result<Vec<Event>> {
-        let actor = Engine::actor(&options.actor);
-        self.command(&env, |e| e.reject(&release_id, &phase_id, &activity_id, &actor, options.comment.as_deref()))
-    }
-
-    /// Completes a manual activity with its field values.
-    #[napi(catch_unwind)]
-    pub fn complete_manual(
-        &self,
-        env: Env,
-        release_id: String,
-        phase_id: String,
-        activity_id: String,
-        options: CompleteManualOptions,
-    ) -> napi::Result<Vec<Event>> {
-        let actor = Engine::actor(&options.actor);
-        let values = options.values.into_iter().collect();
-        self.command(&env, |e| e.complete_manual(&release_id, &phase_id, &activity_id, &actor, values))
-    }
-
-    /// Retries an `on_hold` activity, optionally with changed inputs (fix-and-continue).
-    #[napi(catch_unwind)]
-    pub fn retry(
-        &self,
-        env: Env,
-        release_id: String,
-        phase_id: String,
-        activity_id: String,
-        options: RetryOptions,
-    ) -> napi::Result<Vec<Event>> {
-        let actor = Engine::actor(&options.actor);
-        let inputs = options::map(options.inputs);
-        self.command(&env, |e| e.retry(&release_id, &phase_id, &activity_id, &actor, inputs, options.reason.as_deref()))
-    }
-
-    /// Ignores an `on_hold` activity, optionally supplying the outputs downstream needs.
-    #[napi(catch_unwind)]
-    pub fn ignore(
-        &self,
-        env: Env,
-        release_id: String,
-        phase_id: String,
-        activity_id: String,
-        options: IgnoreOptions,
-    ) -> napi::Result<Vec<Event>> {
-        let actor = Engine::actor(&options.actor);
-        let outputs = options::map(options.outputs).unwrap_or_default();
-        self.command(&env, |e| {
-            e.ignore(&release_id, &phase_id, &activity_id, &actor, outputs, options.reason.as_deref())
-        })
-    }
-
-    /// Fails an `on_hold` activity for good.
-    #[napi(catch_unwind)]
-    pub fn fail(
-        &self,
-        env: Env,
-        release_id: String,
-        phase_id: String,
-        activity_id: String,
-        options: FailOptions,
-    ) -> napi::Result<Vec<Event>> {
-        let actor = Engine::actor(&options.actor);
-        self.command(&env, |e| e.fail(&release_id, &phase_id, &activity_id, &actor, options.reason.as_deref()))
-    }
-
-    /// Skips a pending activity (with a reason).
-    #[napi(catch_unwind)]
-    pub fn skip(
-        &self,
-        env: Env,
-        release_id: String,
-        phase_id: String,
-        activity_id: String,
-        options: ReasonOptions,
-    ) -> napi::Result<Vec<Event>> {
-        let actor = Engine::actor(&options.actor);
-        self.command(&env, |e| e.skip(&release_id, &phase_id, &activity_id, &actor, &options.reason))
-    }
-
-    /// Reports the outcome of a job run outside the engine (`{ outputs }` or `{ error }`). With
-    /// `leaseToken` (a job from `claimJobs`) the token must still be the job's: a stale one throws
-    /// `conflict`. A report for a stale attempt throws `conflict`, for an ended one
-    /// `invalid_transition`.
-    #[napi(catch_unwind)]
-    pub fn complete_job(&self, env: Env, job_id: String, options: Option<CompleteJobOptions>) -> napi::Result<()> {
-        let (token, outcome) = complete_args(options);
-        let _js = JsThread::enter(&env);
-        errors::map(&env, complete(&self.inner, &job_id, token.as_deref(), outcome))
-    }
-
-    /// `completeJob` off the JS thread.
-    #[napi(catch_unwind, ts_return_type = "Promise<void>")]
-    pub fn complete_job_async(&self, job_id: String, options: Option<CompleteJobOptions>) -> AsyncTask<Work<(), ()>> {
-        let (token, outcome) = complete_args(options);
-        let engine = self.inner.clone();
-        AsyncTask::new(Work::new(move || complete(&engine, &job_id, token.as_deref(), outcome), |()| ()))
-    }
-
-    /// Claims up to `limit` (default 10) jobs of the named executors for an external `worker`, each
-    /// leased for `leaseMs` (default 5 minutes) and carrying its `leaseToken`. Claiming starts the
-    /// attempt; inputs come with their secrets resolved.
-    #[napi(catch_unwind)]
-    pub fn claim_jobs(
-        &self,
-        env: Env,
-        executors: Vec<String>,
-        options: ClaimOptions,
-    ) -> napi::Result<Vec<objects::ClaimedJob>> {
-        let (limit, lease) = claim_args(&env, &options)?;
-        let _js = JsThread::enter(&env);
-        let names: Vec<&str> = executors.iter().map(String::as_str).collect();
-        let claimed = errors::map(&env, self.inner.claim_jobs(&names, &options.worker, limit, lease))?;
-        Ok(claimed.into_iter().map(objects::ClaimedJob::from).collect())
-    }
-
-    /// `claimJobs` off the JS thread.
-    #[napi(catch_unwind, ts_return_type = "Promise<Array<ClaimedJob>>")]
-    pub fn claim_jobs_async(
-        &self,
-        env: Env,
-        executors: Vec<String>,
-        options: ClaimOptions,
-    ) -> napi::Result<AsyncTask<Work<Vec<trainyard::store::ClaimedJob>, Vec<objects::ClaimedJob>>>> {
-        let (limit, lease) = claim_args(&env, &options)?;
-        let engine = self.inner.clone();
-        let worker = options.worker;
-        Ok(AsyncTask::new(Work::new(
-            move || {
-                let names: Vec<&str> = executors.iter().map(String::as_str).collect();
-                engine.claim_jobs(&names, &worker, limit, lease)
-            },
-            |list| list.into_iter().map(objects::ClaimedJob::from).collect(),
-        )))
-    }
-
-    /// Extends the lease of a claimed job; returns its new end. A stale token (the lease expired
-    /// and the job went to another worker) or an ended attempt throws `conflict`.
-    #[napi(catch_unwind)]
-    pub fn heartbeat(&self, env: Env, job_id: String, lease_token: String) -> napi::Result<DateTime<Utc>> {
-        errors::map(&env, self.inner.heartbeat(&job_id, &lease_token))
-    }
-
-    /// `heartbeat` off the JS thread.
-    #[napi(catch_unwind, ts_return_type = "Promise<Date>")]
-    pub fn heartbeat_async(
-        &self,
-        job_id: String,
-        lease_token: String,
-    ) -> AsyncTask<Work<DateTime<Utc>, DateTime<Utc>>> {
-        let engine = self.inner.clone();
-        AsyncTask::new(Work::new(move || engine.heartbeat(&job_id, &lease_token), |t| t))
-    }
-
-    /// Every job in the store (queued, leased, parked), oldest first, with its lease.
-    #[napi(catch_unwind)]
-    pub fn list_jobs(&self, env: Env) -> napi::Result<Vec<objects::JobRecord>> {
-        let list = errors::map(&env, self.inner.list_jobs())?;
-        Ok(list.iter().map(objects::JobRecord::from).collect())
-    }
-
-    /// Jobs queued for in-process executors, not yet run.
-    #[napi(catch_unwind)]
-    pub fn queued_jobs(&self) -> Vec<objects::Job> {
-        self.inner.queued_jobs().iter().map(objects::Job::from).collect()
-    }
-
-    // ---- driving ----
-
-    /// Fires every timer due now and runs the queued jobs (executors run on this thread). Returns
-    /// how many timers and jobs it handled.
-    #[napi(catch_unwind)]
-    pub fn tick(&self, env: Env) -> napi::Result<u32> {
-        let _js = JsThread::enter(&env);
-        errors::map(&env, self.inner.tick()).map(|n| n as u32)
-    }
-
-    /// Ticks until nothing is left to do at the current time (or `maxSteps` timers and jobs were
-    /// handled; default 100000). Returns how many were handled.
-    #[napi(catch_unwind)]
-    pub fn run_until_idle(&self, env: Env, max_steps: Option<u32>) -> napi::Result<u32> {
-        let _js = JsThread::enter(&env);
-        let max = max_steps.unwrap_or(DEFAULT_MAX_STEPS) as usize;
-        errors::map(&env, self.inner.run_until_idle(max)).map(|n| n as u32)
-    }
-
-    /// `tick()` on a worker thread; executor functions are still called on the JS thread.
-    #[napi(catch_unwind, ts_return_type = "Promise<number>")]
-    pub fn tick_async(&self) -> AsyncTask<Work<usize, u32>> {
-        let engine = self.inner.clone();
-        AsyncTask::new(Work::new(move || engine.tick(), |n| n as u32))
-    }
-
-    /// `runUntilIdle()` on a worker thread; executor functions are still called on the JS thread.
-    #[napi(catch_unwind, ts_return_type = "Promise<number>")]
-    pub fn run_until_idle_async(&self, max_steps: Option<u32>) -> AsyncTask<Work<usize, u32>> {
-        let engine = self.inner.clone();
-        let max = max_steps.unwrap_or(DEFAULT_MAX_STEPS) as usize;
-        AsyncTask::new(Work::new(move || engine.run_until_idle(max), |n| n as u32))
-    }
-
-    // ---- reading ----
-
-    /// The current state of a release. With `{ actor }` it is read on their behalf:
-    /// `permission_denied` when they may not see it.
-    #[napi(catch_unwind)]
-    pub fn get_release(&self, env: Env, release_id: String, options: Option<ReadOptions>) -> napi::Result<Release> {
-        let actor = Engine::reader(options.as_ref().and_then(|o| o.actor.as_ref()));
-        let state = errors::map(&env, get_release(&self.inner, &release_id, actor.as_ref()))?;
-        Ok(Release::from(&state))
-    }
-
-    /// `getRelease` off the JS thread.
-    #[napi(catch_unwind, ts_return_type = "Promise<Release>")]
-    pub fn get_release_async(
-        &self,
-        release_id: String,
-        options: Option<ReadOptions>,
-    ) -> AsyncTask<Work<trainyard::release::ReleaseState, Release>> {
-        let actor = Engine::reader(options.as_ref().and_then(|o| o.actor.as_ref()));
-        let engine = self.inner.clone();
-        AsyncTask::new(Work::new(move || get_release(&engine, &release_id, actor.as_ref()), |s| Release::from(&s)))
-    }
-
-    /// Releases matching the filter, oldest first (archived ones only with `includeArchived`;
-    /// with `actor`, only those they may read).
-    #[napi(catch_unwind)]
-    pub fn list_releases(&self, env: Env, filter: Option<ReleaseFilter>) -> napi::Result<Vec<Release>> {
-        let filter = filter.unwrap_or_default();
-        let actor = Engine::reader(filter.actor.as_ref());
-        let filter = errors::map(&env, filter.to_core())?;
-        let list = errors::map(&env, list_releases(&self.inner, &filter, actor.as_ref()))?;
-        Ok(list.iter().map(Release::from).collect())
-    }
-
-    /// `listReleases` off the JS thread.
-    #[napi(catch_unwind, ts_return_type = "Promise<Array<Release>>")]
-    pub fn list_releases_async(
-        &self,
-        env: Env,
-        filter: Option<ReleaseFilter>,
-    ) -> napi::Result<AsyncTask<Work<Vec<trainyard::release::ReleaseState>, Vec<Release>>>> {
-        let filter = filter.unwrap_or_default();
-        let actor = Engine::reader(filter.actor.as_ref());
-        let filter = errors::map(&env, filter.to_core())?;
-        let engine = self.inner.clone();
-        Ok(AsyncTask::new(Work::new(
-            move || list_releases(&engine, &filter, actor.as_ref()),
-            |list| list.iter().map(Release::from).collect(),
-        )))
-    }
-
-    /// The release's events, oldest first: its audit trail. With `{ actor }`:
-    /// `permission_denied` when they may not see the release.
-    #[napi(catch_unwind)]
-    pub fn history(&self, env: Env, release_id: String, options: Option<ReadOptions>) -> napi::Result<Vec<Event>> {
-        let actor = Engine::reader(options.as_ref().and_then(|o| o.actor.as_ref()));
-        let list = match &actor {
-            Some(actor) => self.inner.history_as(&release_id, actor),
-            None => self.inner.history(&release_id),
-        };
-        errors::map(&env, list).map(events)
-    }
-
-    // ---- input sets ----
-
-    /// Saves a named input set of a process (checked against its latest inputs; a set may be
-    /// partial) and returns its version: a new one each time the values change. Needs a release
-    /// manager.
-    #[napi(catch_unwind)]
-    pub fn save_input_set(
-        &self,
-        env: Env,
-        process_id: String,
-        name: String,
-        #[napi(ts_arg_type = "Record<string, unknown>")] values: JsonObject,
-        options: SaveInputSetOptions,
-    ) -> napi::Result<u32> {
-        let actor = Engine::actor(&options.actor);
-        let values = values.into_iter().collect();
-        errors::map(&env, self.inner.save_input_set(&process_id, &name, values, &actor))
-    }
-
-    /// An input set (its latest version when `version` is omitted).
-    #[napi(catch_unwind)]
-    pub fn get_input_set(
-        &self,
-        env: Env,
-        process_id: String,
-        name: String,
-        version: Option<u32>,
-    ) -> napi::Result<objects::InputSet> {
-        let set = errors::map(&env, self.inner.get_input_set(&process_id, &name, version))?;
-        Ok(objects::InputSet::from(&set))
-    }
-
-    /// The input sets of a process with their latest versions.
-    #[napi(catch_unwind)]
-    pub fn list_input_sets(&self, env: Env, process_id: String) -> napi::Result<Vec<objects::InputSetSummary>> {
-        let list = errors::map(&env, self.inner.list_input_sets(&process_id))?;
-        Ok(list.into_iter().map(|(name, version)| objects::InputSetSummary { name, version }).collect())
-    }
-
-    // ---- retention, notifications, secrets, built-in executors ----
-
-    /// Archives every terminal release that ended longer ago than the retention period (365 days)
-    /// before `now` (default: the engine's clock); returns their ids.
-    #[napi(catch_unwind)]
-    pub fn apply_retention(&self, env: Env, now: Option<DateTime<Utc>>) -> napi::Result<Vec<String>> {
-        let now = now.unwrap_or_else(|| self.inner.clock().now());
-        let _js = JsThread::enter(&env);
-        errors::map(&env, self.inner.apply_retention(now))
-    }
-
-    /// Calls `fn(notification)` on the JS thread after every commit that notifies someone
-    /// (release started/ended, phase started/ended, approvals, input waiting, on hold). A throw is
-    /// counted (`notificationFailures()`), never raised into the engine.
-    #[napi(catch_unwind, ts_args_type = "subscriber: (notification: Notification) => unknown")]
-    pub fn subscribe(&mut self, subscriber: Function<'_, Unknown<'static>, Unknown<'static>>) -> napi::Result<()> {
-        let key = executors::keep(subscriber.create_ref()?);
-        self.subscribers.push(key);
-        self.inner.subscribe(JsSubscriber { key, caller: self.caller.clone(), failures: self.failures.clone() });
-        Ok(())
-    }
-
-    /// How many notification deliveries failed (a subscriber threw) so far.
-    #[napi]
-    pub fn notification_failures(&self) -> f64 {
-        (self.inner.notification_failures() + self.failures.load(Ordering::Relaxed)) as f64
-    }
-
-    /// Where `secret://name` references of `secret` inputs are resolved when a job is handed to an
-    /// executor or a worker: a plain object `{ name: value }`, or a function `(name) => value`
-    /// (called on the JS thread; throw to refuse). Resolved values never reach the history.
-    #[napi(catch_unwind, ts_args_type = "resolver: Record<string, string> | ((name: string) => string)")]
-    pub fn set_secret_resolver(&mut self, env: Env, resolver: Unknown) -> napi::Result<()> {
-        match resolver.get_type()? {
-            ValueType::Function => {
-                // SAFETY: checked above that the value is a function of this env.
-                let function = unsafe {
-                    Function::<Unknown<'static>, Unknown<'static>>::from_napi_value(env.raw(), resolver.raw())?
-                };
-                let key = executors::keep(function.create_ref()?);
-                if let Some(old) = self.resolver.replace(key) {
-                    executors::forget(old);
-                }
-                self.inner.set_secret_resolver(JsSecretResolver { key, caller: self.caller.clone() });
-            }
-            ValueType::Object => {
-                // SAFETY: the value is an object of this env; the conversion checks every value.
-                let map =
-                    unsafe { HashMap::<String, String>::from_napi_value(env.raw(), resolver.raw()) }.map_err(|e| {
-                        napi::Error::new(
-                            napi::Status::InvalidArg,
-                            format!("the secret resolver object must map names to strings: {}", e.reason),
-                        )
-                    })?;
-                if let Some(old) = self.resolver.take() {
-                    executors::forget(old);
-                }
-                self.inner.set_secret_resolver(trainyard::secrets::MapSecretResolver::new(map));
-            }
-            other => {
-                return Err(napi::Error::new(
-                    napi::Status::InvalidArg,
-                    format!("setSecretResolver needs an object of name → value or a function, got {other}"),
-                ));
-            }
-        }
+            JsExecutor { key, name: name.clone(), engine: Arc::downgrade(&engine), caller: self.caller.clone() };
+        engine.register_executor(&name, adapter);
         Ok(())
     }
 
@@ -716,80 +303,186 @@ impl Engine {
     /// timeout, shell }`, outputs from `$TRAINYARD_OUTPUT`) under `name` (default `command`).
     /// It runs on the thread that drives the engine: use `tickAsync`/`runUntilIdleAsync` so a
     /// long command never blocks the event loop.
-    #[napi(catch_unwind)]
-    pub fn register_command_executor(
-        &mut self,
-        name: Option<String>,
-        options: Option<CommandExecutorOptions>,
-    ) -> napi::Result<()> {
+    #[napi(catch_unwind, ts_args_type = "name?: string, options?: CommandExecutorOptions")]
+    pub fn register_command_executor(&mut self, env: Env, name: Unknown, options: Unknown) -> napi::Result<()> {
+        let mut cx = Cx::new(&env);
+        let name: Option<String> = cx.arg(name, "name");
+        let options: Option<CommandExecutorOptions> = cx.arg(options, "options");
+        cx.done()?;
+        let engine = errors::map(&env, self.core())?;
         let name = name.unwrap_or_else(|| "command".into());
         // Job deadlines are measured on the engine's clock (simulated time with a ManualClock).
-        let mut executor = trainyard::executor::command::CommandExecutor::new().with_clock(self.inner.clock().clone());
+        let mut executor = trainyard::executor::command::CommandExecutor::new().with_clock(engine.clock().clone());
         if let Some(dir) = options.and_then(|o| o.base_dir) {
             executor = executor.with_base_dir(dir);
         }
         if let Some(old) = self.executors.remove(&name) {
-            executors::forget(old);
+            callbacks::forget(old);
         }
-        self.inner.register_executor(&name, executor);
+        engine.register_executor(&name, executor);
         Ok(())
     }
 
-    /// The installation's release level: `account` or `organization`.
-    #[napi(getter, ts_return_type = "'account' | 'organization'")]
-    pub fn release_level(&self) -> &'static str {
-        self.inner.release_level().as_str()
+    /// Calls `fn(notification)` on the JS thread after every commit that notifies someone
+    /// (release started/ended, phase started/ended, approvals, input waiting, on hold). A throw is
+    /// counted (`notificationFailures()`), never raised into the engine.
+    #[napi(catch_unwind, ts_args_type = "subscriber: (notification: Notification) => unknown")]
+    pub fn subscribe(&mut self, env: Env, subscriber: Unknown) -> napi::Result<()> {
+        let mut cx = Cx::new(&env);
+        let function = function_arg(&mut cx, subscriber, "subscriber");
+        cx.done()?;
+        let engine = errors::map(&env, self.core())?;
+        let key = callbacks::keep(function.ok_or_else(|| napi::Error::from_reason("unreachable"))?.create_ref()?);
+        self.subscribers.push(key);
+        engine.subscribe(JsSubscriber { key, caller: self.caller.clone(), failures: self.failures.clone() });
+        Ok(())
+    }
+
+    /// How many notification deliveries failed (a subscriber threw) so far.
+    #[napi(catch_unwind)]
+    pub fn notification_failures(&self, env: Env) -> napi::Result<f64> {
+        let engine = errors::map(&env, self.core())?;
+        Ok((engine.notification_failures() + self.failures.load(Ordering::Relaxed)) as f64)
+    }
+
+    /// Where `secret://name` references of `secret` inputs are resolved when a job is handed to an
+    /// executor or a worker: a plain object `{ name: value }`, or a function `(name) => value`
+    /// (called on the JS thread; throw to refuse). Resolved values never reach the history.
+    #[napi(catch_unwind, ts_args_type = "resolver: Record<string, string> | ((name: string) => string)")]
+    pub fn set_secret_resolver(&mut self, env: Env, resolver: Unknown) -> napi::Result<()> {
+        let mut cx = Cx::new(&env);
+        let engine = errors::map(&env, self.core())?;
+        if cx.kind(resolver.raw()) == Kind::Function {
+            let function = function_arg(&mut cx, resolver, "resolver");
+            let key = callbacks::keep(function.ok_or_else(|| napi::Error::from_reason("unreachable"))?.create_ref()?);
+            if let Some(old) = self.resolver.replace(key) {
+                callbacks::forget(old);
+            }
+            engine.set_secret_resolver(JsSecretResolver { key, caller: self.caller.clone() });
+            return Ok(());
+        }
+        let expected = "an object of name → secret value (strings) or a function (name) => value";
+        let map = if cx.plain_object(resolver.raw(), "resolver", expected) {
+            let object: crate::convert::JsonObject = cx.arg(resolver, "resolver");
+            let mut map = HashMap::new();
+            for (name, value) in object {
+                match value {
+                    Value::String(s) => {
+                        map.insert(name, s);
+                    }
+                    other => cx.problem(
+                        &crate::convert::join("resolver", &name),
+                        WRONG_TYPE,
+                        format!("expected the secret as a string, got {}", crate::convert::json_kind(&other)),
+                    ),
+                }
+            }
+            map
+        } else {
+            HashMap::new()
+        };
+        cx.done()?;
+        if let Some(old) = self.resolver.take() {
+            callbacks::forget(old);
+        }
+        engine.set_secret_resolver(trainyard::secrets::MapSecretResolver::new(map));
+        Ok(())
     }
 }
 
-fn get_release(
-    engine: &trainyard::Engine,
-    id: &str,
-    actor: Option<&trainyard::access::Actor>,
-) -> trainyard::Result<trainyard::release::ReleaseState> {
-    match actor {
-        Some(actor) => engine.get_release_as(id, actor),
-        None => engine.get_release(id),
+/// Reads a function argument (a problem when it is something else).
+fn function_arg<'a>(
+    cx: &mut Cx,
+    value: Unknown<'a>,
+    name: &str,
+) -> Option<Function<'a, Unknown<'static>, Unknown<'static>>> {
+    if cx.kind(value.raw()) != Kind::Function {
+        cx.wrong_type(value.raw(), name, "a function");
+        return None;
     }
+    // SAFETY: checked above that the value is a function of this call's env.
+    unsafe { Function::<Unknown<'static>, Unknown<'static>>::from_napi_value(cx.env(), value.raw()) }.ok()
 }
 
-fn list_releases(
-    engine: &trainyard::Engine,
-    filter: &trainyard::ReleaseFilter,
-    actor: Option<&trainyard::access::Actor>,
-) -> trainyard::Result<Vec<trainyard::release::ReleaseState>> {
-    match actor {
-        Some(actor) => engine.list_releases_as(filter, actor),
-        None => engine.list_releases(filter),
-    }
+/// `maxSteps` of `runUntilIdle`: a whole number ≥ 0 (default 100000).
+fn max_steps(cx: &mut Cx, value: Unknown) -> usize {
+    let steps: Option<u32> = cx.arg(value, "maxSteps");
+    steps.unwrap_or(DEFAULT_MAX_STEPS) as usize
 }
 
-fn complete_args(options: Option<CompleteJobOptions>) -> (Option<String>, trainyard::executor::Outcome) {
-    options.map(CompleteJobOptions::split).unwrap_or((None, trainyard::executor::Outcome::success()))
-}
-
-fn complete(
-    engine: &trainyard::Engine,
-    job_id: &str,
-    token: Option<&str>,
-    outcome: trainyard::executor::Outcome,
-) -> trainyard::Result<()> {
-    match token {
-        Some(token) => engine.complete_claimed_job(job_id, token, outcome),
-        None => engine.complete_job(job_id, outcome),
+calls! {
+    #[doc = " Validates and registers a process definition (YAML or JSON text, or a plain object)."]
+    #[doc = " Registering a changed definition creates version n+1; the same one again returns its"]
+    #[doc = " version. Throws `validation` listing every problem."]
+    #[ts("definition: string | Record<string, unknown>", "ProcessInfo", "Promise<ProcessInfo>")]
+    fn register_process / register_process_async(&self, cx, definition) {
+        let definition = crate::engine::definition(cx, definition)?;
+        call(move |e| {
+            let info = match definition {
+                Value::String(text) => e.register_process(&text),
+                document => e.register_process_value(document),
+            }?;
+            Ok(views::napi_value(process_info(info)))
+        })
     }
-}
 
-fn claim_args(env: &Env, options: &ClaimOptions) -> napi::Result<(usize, chrono::Duration)> {
-    let lease_ms = options.lease_ms.unwrap_or(5.0 * 60.0 * 1000.0);
-    if !lease_ms.is_finite() || lease_ms <= 0.0 {
-        let problem = trainyard::Problem::new(
-            "lease_ms",
-            "invalid_value",
-            format!("leaseMs must be a positive number of milliseconds, got {lease_ms}"),
-        );
-        return Err(errors::to_js(env, &trainyard::Error::InvalidInput { problems: vec![problem] }));
+    #[doc = " Validates a definition against this engine (subprocess references resolve against its"]
+    #[doc = " registered processes) and returns its warnings; throws `validation` on errors."]
+    #[ts("definition: string | Record<string, unknown>", "Problem[]", "Promise<Problem[]>")]
+    fn validate_process / validate_process_async(&self, cx, definition) {
+        let definition = crate::engine::definition(cx, definition)?;
+        call(move |e| {
+            let loaded = match definition {
+                Value::String(text) => trainyard::load_process_with(&text, Some(e)),
+                document => trainyard::load_process_value(document, Some(e)),
+            }?;
+            Ok(views::napi_value(errors::problems(&loaded.warnings)))
+        })
     }
-    let limit = options.limit.unwrap_or(10) as usize;
-    Ok((limit, chrono::Duration::milliseconds(lease_ms.round() as i64)))
+
+    #[doc = " A registered process as a plain object (latest version when `version` is omitted)."]
+    #[ts("id: string, version?: number", "Record<string, any>", "Promise<Record<string, any>>")]
+    fn get_process / get_process_async(&self, cx, id, version) {
+        let id: String = cx.arg(id, "id");
+        let version: Option<u32> = cx.arg(version, "version");
+        cx.finish()?;
+        call(move |e| Ok(views::json(&e.get_process(&id, version)?)))
+    }
+
+    #[doc = " Every registered process id with its latest version."]
+    #[ts("", "ProcessSummary[]", "Promise<ProcessSummary[]>")]
+    fn list_processes / list_processes_async(&self, cx) {
+        let _ = cx;
+        call(move |e| {
+            let list = e.list_processes()?;
+            Ok(views::napi_value(list.into_iter().map(|(id, version)| ProcessSummary { id, version }).collect::<Vec<_>>()))
+        })
+    }
+
+    #[doc = " Fires every timer due now and runs the queued jobs (executors run on the JS thread)."]
+    #[doc = " Returns how many timers and jobs it handled."]
+    #[ts("", "number", "Promise<number>")]
+    fn tick / tick_async(&self, cx) {
+        let _ = cx;
+        call(move |e| Ok(views::napi_value(e.tick()? as u32)))
+    }
+
+    #[doc = " Ticks until nothing is left to do at the current time (or `maxSteps` timers and jobs were"]
+    #[doc = " handled; default 100000). Returns how many were handled."]
+    #[ts("maxSteps?: number", "number", "Promise<number>")]
+    fn run_until_idle / run_until_idle_async(&self, cx, max) {
+        let max = max_steps(cx, max);
+        cx.finish()?;
+        call(move |e| Ok(views::napi_value(e.run_until_idle(max)? as u32)))
+    }
+
+    #[doc = " Archives every terminal release that ended longer ago than the retention period"]
+    #[doc = " (`setRetention`; default 365 days) before `now` (default: the engine's clock); returns"]
+    #[doc = " their ids."]
+    #[ts("now?: Date | string", "string[]", "Promise<string[]>")]
+    fn apply_retention / apply_retention_async(&self, cx, now) {
+        let now: Option<DateTime<Utc>> = cx.arg(now, "now");
+        cx.finish()?;
+        call(move |e| Ok(views::napi_value(e.apply_retention(now.unwrap_or_else(|| e.clock().now()))?)))
+    }
 }

@@ -10,7 +10,7 @@ use napi::{Env, JsValue};
 use napi_derive::napi;
 
 /// One problem found in a definition or in a set of inputs.
-#[napi(object)]
+#[napi(object, use_nullable = true)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
     /// Where the problem is, e.g. `phases[2].activities[0].depends_on[1]`; empty for the document.
@@ -19,9 +19,9 @@ pub struct Problem {
     pub code: String,
     /// What was wrong and what would be valid.
     pub message: String,
-    /// 1-based line in the source text, when the problem comes from the text itself.
+    /// 1-based line in the source text, when the problem comes from the text itself (else `null`).
     pub line: Option<u32>,
-    /// 1-based column in the source text, when the problem comes from the text itself.
+    /// 1-based column in the source text, when the problem comes from the text itself (else `null`).
     pub column: Option<u32>,
 }
 
@@ -66,6 +66,16 @@ fn build<'env>(env: &'env Env, err: &trainyard::Error) -> napi::Result<Object<'e
         object.set_named_property("problems", problems(err.problems()))?;
     }
     Ok(object)
+}
+
+/// A `validation` error for problems found while reading a definition given as an object.
+pub fn validation(problems: Vec<trainyard::Problem>) -> trainyard::Error {
+    trainyard::Error::Validation { problems }
+}
+
+/// The error of a call on a closed engine (code `storage`, as in Python).
+pub fn closed(url: &str) -> trainyard::Error {
+    trainyard::Error::Storage { message: format!("the engine on {url} is closed") }
 }
 
 /// Maps a core result to a napi result, turning the error into its JS shape.

@@ -1,50 +1,65 @@
 //! Node bindings for trainyard (npm package `trainyard`), built with napi-rs.
 //!
-//! Conversion and error mapping only: every behaviour lives in the `trainyard` core crate. Errors are
-//! thrown as JS `Error` objects with the core's stable `code` (see [`errors`]); panics are caught at
-//! the boundary (`catch_unwind`) and never cross into JS.
+//! Conversion and error mapping only: every behaviour lives in the `trainyard` core crate. The
+//! files follow the same concepts as the Python binding's:
+//!
+//! | file | what |
+//! |---|---|
+//! | `engine.rs` | the `Engine` class: construction, `close`, settings, processes, registered functions, driving |
+//! | `commands.rs` | release commands and reads of the `Engine` |
+//! | `views.rs` (+ `views.js`) | releases, phases, activities, events: the core's `ReleaseView` as one JSON string, parsed in JS |
+//! | `jobs.rs` | `Job`, `ClaimedJob`, `JobRecord`, external workers |
+//! | `callbacks.rs` | executors, subscribers, secret resolvers: calling into JS |
+//! | `schedule.rs` | `ManualClock`, release groups, freezes, the horizon |
+//! | `calendar.rs` | calendar, conflicts, iCalendar |
+//! | `input_sets.rs` | named input sets |
+//! | `errors.rs` | the mapping of core errors to JS `Error`s with `code` |
+//! | `convert.rs` | reading JS values and arguments, with the limits (depth 128, no cycles, …) |
+//! | `options.rs` | the options objects and the actor |
+//! | `tasks.rs` | the `…Async` twins: core calls on libuv worker threads |
+//! | `logs.rs` | `tracing` events to a JS function or stderr |
+//!
+//! Errors are thrown as JS `Error` objects with the core's stable `code` (see [`errors`]); a bad
+//! argument is `invalid_input` naming it. Panics are caught at the boundary (`catch_unwind`) and
+//! never cross into JS.
 
 mod calendar;
-mod clock;
+mod callbacks;
+mod commands;
+mod convert;
 mod engine;
 mod errors;
-mod executors;
-mod objects;
+mod input_sets;
+mod jobs;
+mod logs;
 mod options;
+mod schedule;
 mod tasks;
+mod views;
 
 use napi::Env;
 use napi::bindgen_prelude::Unknown;
 use napi_derive::napi;
 use serde_json::Value;
 
-pub use clock::ManualClock;
 pub use engine::Engine;
 pub use errors::Problem;
+pub use logs::{LogRecord, LoggerOptions, set_logger};
+pub use schedule::ManualClock;
 
-/// Reads the `definition` argument as a JSON value. A value JSON cannot hold (`undefined`, a
-/// function, a symbol, a bigint — at the top or nested) is a `validation` error with a `wrong_type`
-/// problem, like any other definition of the wrong type.
-pub(crate) fn definition_value(env: &Env, definition: Unknown) -> napi::Result<Value> {
-    // SAFETY: `definition` is an argument of the current call, so it belongs to `env` and is alive;
-    // `Value`'s conversion checks the JS type of every value it reads and fails on anything else.
-    let value = unsafe { definition.cast::<Value>() };
-    value.map_err(|e| {
-        let problem = trainyard::Problem::new(
-            "",
-            trainyard::validate::codes::WRONG_TYPE,
-            format!("expected the definition as YAML or JSON text or as a plain object of JSON values; {}", e.reason),
-        );
-        errors::to_js(env, &trainyard::Error::Validation { problems: vec![problem] })
-    })
+#[napi_derive::module_init]
+fn init() {
+    logs::install();
 }
 
 /// Loads a definition given as YAML/JSON text (a JS string) or as an already-parsed object.
-fn load(definition: Value) -> trainyard::Result<trainyard::LoadedProcess> {
-    match definition {
+fn load(env: &Env, definition: Unknown) -> napi::Result<trainyard::LoadedProcess> {
+    let mut cx = convert::Cx::new(env);
+    let loaded = engine::definition(&mut cx, definition).and_then(|definition| match definition {
         Value::String(text) => trainyard::load_process(&text),
         document => trainyard::load_process_value(document, None),
-    }
+    });
+    errors::map(env, loaded)
 }
 
 /// Validates a process definition (YAML or JSON text, or a plain object) and returns its warnings.
@@ -52,8 +67,7 @@ fn load(definition: Value) -> trainyard::Result<trainyard::LoadedProcess> {
 /// Throws an `Error` with `code === 'validation'` and a `problems` array listing every problem.
 #[napi(catch_unwind, ts_args_type = "definition: string | Record<string, unknown>")]
 pub fn validate_process(env: Env, definition: Unknown) -> napi::Result<Vec<Problem>> {
-    let loaded = errors::map(&env, load(definition_value(&env, definition)?))?;
-    Ok(errors::problems(&loaded.warnings))
+    Ok(errors::problems(&load(&env, definition)?.warnings))
 }
 
 /// Loads a process definition (YAML or JSON text, or a plain object) and returns the normalized
@@ -65,10 +79,9 @@ pub fn validate_process(env: Env, definition: Unknown) -> napi::Result<Vec<Probl
     ts_args_type = "definition: string | Record<string, unknown>",
     ts_return_type = "Record<string, any>"
 )]
-pub fn load_process(env: Env, definition: Unknown) -> napi::Result<Value> {
-    let loaded = errors::map(&env, load(definition_value(&env, definition)?))?;
-    serde_json::to_value(&loaded.process)
-        .map_err(|e| napi::Error::from_reason(format!("cannot convert the process to a JS object: {e}")))
+pub fn load_process(env: Env, definition: Unknown) -> napi::Result<views::Js> {
+    let loaded = load(&env, definition)?;
+    views::json(&loaded.process)(&env).map(views::Js)
 }
 
 /// The stable error codes, in the order of the core's `Error` enum: every thrown trainyard error
@@ -76,4 +89,20 @@ pub fn load_process(env: Env, definition: Unknown) -> napi::Result<Value> {
 #[napi(ts_return_type = "ErrorCode[]")]
 pub fn error_codes() -> Vec<&'static str> {
     trainyard::Error::CODES.to_vec()
+}
+
+/// The limits every value read from JS is held to: `maxDepth` (nesting levels below the top
+/// value), `maxValues` (values in one argument).
+#[napi(object)]
+pub struct Limits {
+    /// Deepest nesting accepted (128, as in Python).
+    pub max_depth: u32,
+    /// Most values in one argument.
+    pub max_values: u32,
+}
+
+/// The limits of [`convert`]: `{ maxDepth: 128, maxValues: 1000000 }`.
+#[napi]
+pub fn limits() -> Limits {
+    Limits { max_depth: convert::MAX_DEPTH as u32, max_values: convert::MAX_VALUES as u32 }
 }

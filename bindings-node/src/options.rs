@@ -1,18 +1,20 @@
-//! The options objects JS passes for Python's keyword arguments, and their conversion to core
-//! values. Invalid values (an unknown status or kind) are the core's own `invalid_input` errors.
+//! The options objects JS passes for Python's keyword arguments, and the actor. Each is declared
+//! once with [`options!`](crate::convert::options): napi types it in `index.d.ts` and
+//! [`FromJs`] reads it with the rules of [`crate::convert`] (every problem at once, unknown keys
+//! refused, paths such as `options.actor.roles[0]`).
 
-use crate::objects::JsonObject;
+use crate::convert::{Cx, FromJs, JsonObject, Kind, Span, options};
 use chrono::{DateTime, Utc};
-use indexmap::IndexMap;
+use napi::bindgen_prelude::{ClassInstance, FromNapiValue, JavaScriptClassExt, TypeName, Unknown, ValidateNapiValue};
+use napi::{Env, sys};
 use napi_derive::napi;
-use serde_json::Value;
 
 /// Who issues a command: a user id, the groups they belong to and their roles
 /// (`account_release_manager`, `org_release_manager:<org>`, `viewer`, `viewer:<org>`).
-/// A plain object (`{ id: 'rita', roles: ['account_release_manager'] }`) or an [`ActorClass`]
+/// A plain object (`{ id: 'rita', roles: ['account_release_manager'] }`) or an `Actor`
 /// instance (`new Actor('rita', { roles: [...] })`).
-#[napi(object, js_name = "ActorLike")]
-#[derive(Clone)]
+#[napi(object, object_to_js = false, js_name = "ActorLike")]
+#[derive(Clone, Default)]
 pub struct Actor {
     /// User id.
     pub id: String,
@@ -22,21 +24,59 @@ pub struct Actor {
     pub roles: Option<Vec<String>>,
 }
 
-impl From<&Actor> for trainyard::access::Actor {
-    fn from(a: &Actor) -> Self {
-        trainyard::access::Actor::new(a.id.clone())
-            .with_groups(a.groups.clone().unwrap_or_default())
-            .with_roles(a.roles.clone().unwrap_or_default())
+impl Actor {
+    /// The core actor.
+    pub fn core(&self) -> trainyard::access::Actor {
+        trainyard::access::Actor::new(self.id.clone())
+            .with_groups(self.groups.clone().unwrap_or_default())
+            .with_roles(self.roles.clone().unwrap_or_default())
     }
 }
 
-/// Groups and roles of `new Actor(id, { groups, roles })`.
-#[napi(object, object_to_js = false, js_name = "ActorInit")]
-pub struct ActorOptionsInit {
-    /// Groups the user belongs to.
-    pub groups: Option<Vec<String>>,
-    /// Role strings.
-    pub roles: Option<Vec<String>>,
+impl FromJs for Actor {
+    fn expected() -> String {
+        "an actor: a plain object { id, groups?, roles? } or new Actor(id, { groups, roles })".into()
+    }
+
+    fn read(cx: &mut Cx, value: sys::napi_value, path: &mut String) -> Self {
+        let env = Env::from_raw(cx.env());
+        if cx.kind(value) == Kind::Object {
+            // SAFETY: `value` is a live value of the current call on this env.
+            let unknown = unsafe { Unknown::from_napi_value(cx.env(), value) };
+            if let Ok(unknown) = unknown {
+                if ActorClass::instance_of(&env, &unknown).unwrap_or(false) {
+                    // SAFETY: checked above that the value is an Actor instance of this env.
+                    if let Ok(actor) = unsafe { ClassInstance::<ActorClass>::from_napi_value(cx.env(), value) } {
+                        return Actor {
+                            id: actor.id.clone(),
+                            groups: Some(actor.groups.clone()),
+                            roles: Some(actor.roles.clone()),
+                        };
+                    }
+                }
+            }
+        }
+        if !cx.plain_object(value, path, &Self::expected()) {
+            return Actor::default();
+        }
+        let names = ["id".to_string(), "groups".to_string(), "roles".to_string()];
+        let values = cx.fields(value, path, &names);
+        let mut at = crate::convert::join(path, "id");
+        let id = match values[0] {
+            Some(v) => cx.field::<String>(v, &mut at),
+            None => String::missing(cx, &at),
+        };
+        if id.is_empty() && !cx.failed() {
+            cx.problem(&at, trainyard::validate::codes::INVALID_VALUE, "must not be empty");
+        }
+        let mut list = |i: usize, key: &str| -> Option<Vec<String>> {
+            let mut at = crate::convert::join(path, key);
+            values[i].and_then(|v| cx.field::<Option<Vec<String>>>(v, &mut at))
+        };
+        let groups = list(1, "groups");
+        let roles = list(2, "roles");
+        Actor { id, groups, roles }
+    }
 }
 
 /// Who issues a command, as a class (the same as Python's `Actor(id, groups=..., roles=...)`).
@@ -50,11 +90,16 @@ pub struct ActorClass {
 
 #[napi]
 impl ActorClass {
-    /// `new Actor('rita', { roles: ['account_release_manager'] })`.
-    #[napi(constructor)]
-    pub fn new(id: String, options: Option<ActorOptionsInit>) -> Self {
-        let options = options.unwrap_or(ActorOptionsInit { groups: None, roles: None });
-        ActorClass { id, groups: options.groups.unwrap_or_default(), roles: options.roles.unwrap_or_default() }
+    /// `new Actor('rita', { roles: ['account_release_manager'] })`; a wrong argument throws
+    /// `invalid_input`.
+    #[napi(constructor, ts_args_type = "id: string, options?: ActorInit")]
+    pub fn new(env: Env, id: Unknown, options: Unknown) -> napi::Result<Self> {
+        let mut cx = Cx::new(&env);
+        let id: String = cx.arg(id, "id");
+        let init: Option<ActorInit> = cx.arg(options, "options");
+        cx.done()?;
+        let init = init.unwrap_or_default();
+        Ok(ActorClass { id, groups: init.groups.unwrap_or_default(), roles: init.roles.unwrap_or_default() })
     }
 
     /// User id.
@@ -76,219 +121,239 @@ impl ActorClass {
     }
 }
 
-pub fn map(object: Option<JsonObject>) -> Option<IndexMap<String, Value>> {
-    object.map(|m| m.into_iter().collect())
-}
+/// How `Span` fields (durations) are typed for napi's own conversion, which this crate never
+/// uses: every options object is read through [`FromJs`].
+impl TypeName for Span {
+    fn type_name() -> &'static str {
+        "string | number"
+    }
 
-/// Options of `createRelease`.
-#[napi(object, object_to_js = false)]
-pub struct CreateReleaseOptions {
-    /// Display name, e.g. "Week 15 System Release - April 2025".
-    pub name: String,
-    /// Who creates it.
-    pub actor: Actor,
-    /// Input values (merged over the input set and the process defaults).
-    #[napi(ts_type = "Record<string, unknown>")]
-    pub inputs: Option<JsonObject>,
-    /// A saved input set of the process, by name (`saveInputSet`): its values go under `inputs`.
-    pub input_set: Option<String>,
-    /// The input set's version (default: its latest).
-    pub input_set_version: Option<u32>,
-    /// `standard` (default) | `hotfix` | `feature` | `system`.
-    #[napi(ts_type = "ReleaseKind")]
-    pub kind: Option<String>,
-    /// `account` (default) or `org:<id>`.
-    pub scope: Option<String>,
-    /// Release managers and stakeholders.
-    pub owners: Option<Vec<String>>,
-}
-
-/// Options of `updateRelease` (drafts only).
-#[napi(object, object_to_js = false)]
-pub struct UpdateReleaseOptions {
-    /// Who changes it.
-    pub actor: Actor,
-    /// New name.
-    pub name: Option<String>,
-    /// Inputs to change (merged; `null` removes one so its default applies again).
-    #[napi(ts_type = "Record<string, unknown>")]
-    pub inputs: Option<JsonObject>,
-    /// New owners.
-    pub owners: Option<Vec<String>>,
-}
-
-/// Options of `schedule`.
-#[napi(object, object_to_js = false)]
-pub struct ScheduleOptions {
-    /// Planned start.
-    pub start: DateTime<Utc>,
-    /// Who schedules it.
-    pub actor: Actor,
-    /// Planned end.
-    pub end: Option<DateTime<Utc>>,
-    /// Activate automatically at `start` (default `true`).
-    pub auto_start: Option<bool>,
-}
-
-/// Options of commands that need only an actor (`activate`, `pause`, `resume`, `restart`,
-/// `archive`, `deleteRelease`).
-#[napi(object, object_to_js = false)]
-pub struct ActorOptions {
-    /// Who issues the command.
-    pub actor: Actor,
-}
-
-/// Options of `abort` and `skip`: a reason is required.
-#[napi(object, object_to_js = false)]
-pub struct ReasonOptions {
-    /// Who issues the command.
-    pub actor: Actor,
-    /// Why (recorded in the history).
-    pub reason: String,
-}
-
-/// Options of `fail`.
-#[napi(object, object_to_js = false)]
-pub struct FailOptions {
-    /// Who decides.
-    pub actor: Actor,
-    /// Why (recorded in the history).
-    pub reason: Option<String>,
-}
-
-/// Options of `approve` and `reject`.
-#[napi(object, object_to_js = false)]
-pub struct ApprovalOptions {
-    /// The approver.
-    pub actor: Actor,
-    /// Comment recorded with the decision.
-    pub comment: Option<String>,
-}
-
-/// Options of `completeManual`.
-#[napi(object, object_to_js = false)]
-pub struct CompleteManualOptions {
-    /// Who completes it.
-    pub actor: Actor,
-    /// The field values.
-    #[napi(ts_type = "Record<string, unknown>")]
-    pub values: JsonObject,
-}
-
-/// Options of `retry`.
-#[napi(object, object_to_js = false)]
-pub struct RetryOptions {
-    /// Who decides.
-    pub actor: Actor,
-    /// Changed `with` values for the new attempt (fix-and-continue).
-    #[napi(ts_type = "Record<string, unknown>")]
-    pub inputs: Option<JsonObject>,
-    /// Why (recorded in the history).
-    pub reason: Option<String>,
-}
-
-/// Options of `ignore`.
-#[napi(object, object_to_js = false)]
-pub struct IgnoreOptions {
-    /// Who decides.
-    pub actor: Actor,
-    /// Substitute outputs downstream needs.
-    #[napi(ts_type = "Record<string, unknown>")]
-    pub outputs: Option<JsonObject>,
-    /// Why (recorded in the history).
-    pub reason: Option<String>,
-}
-
-/// Options of `completeJob`: outputs for a success, `error` for a failure. With `leaseToken` (a job
-/// from `claimJobs`) the token must still be the job's, else `conflict`.
-#[napi(object, object_to_js = false)]
-pub struct CompleteJobOptions {
-    /// The lease token of a claimed job.
-    pub lease_token: Option<String>,
-    /// Outputs of a successful job.
-    #[napi(ts_type = "Record<string, unknown>")]
-    pub outputs: Option<JsonObject>,
-    /// The failure message: the job failed.
-    pub error: Option<String>,
-    /// Whether an automatic retry may help (failures only; default `true`).
-    pub retryable: Option<bool>,
-}
-
-impl CompleteJobOptions {
-    /// The lease token and the outcome.
-    pub fn split(self) -> (Option<String>, trainyard::executor::Outcome) {
-        use trainyard::executor::Outcome;
-        let outcome = match self.error {
-            Some(message) => Outcome::Failure { message, retryable: self.retryable.unwrap_or(true) },
-            None => Outcome::Success { outputs: map(self.outputs).unwrap_or_default() },
-        };
-        (self.lease_token, outcome)
+    fn value_type() -> napi::ValueType {
+        napi::ValueType::Unknown
     }
 }
 
-/// Options of `claimJobs`.
-#[napi(object, object_to_js = false)]
-pub struct ClaimOptions {
-    /// The worker's name (the lease holder; shown by `listJobs`).
-    pub worker: String,
-    /// At most this many jobs (default 10).
-    pub limit: Option<u32>,
-    /// How long the lease lasts, in milliseconds (default 5 minutes); extend it with `heartbeat`.
-    pub lease_ms: Option<f64>,
+impl ValidateNapiValue for Span {}
+
+impl FromNapiValue for Span {
+    unsafe fn from_napi_value(env: sys::napi_env, value: sys::napi_value) -> napi::Result<Self> {
+        let mut cx = Cx::from_raw(env);
+        let span = cx.field::<Span>(value, &mut String::new());
+        cx.finish().map_err(|e| napi::Error::from_reason(e.to_string()))?;
+        Ok(span)
+    }
 }
 
-/// Options of reads on behalf of someone (`getRelease`, `history`).
-#[napi(object, object_to_js = false)]
-#[derive(Clone, Default)]
-pub struct ReadOptions {
-    /// Read as this actor: `permission_denied` when they may not see the release. Without an
-    /// actor the read is unrestricted (trusted code).
-    pub actor: Option<Actor>,
+options! {
+    #[doc = " Groups and roles of `new Actor(id, { groups, roles })`."]
+    pub struct ActorInit {
+        #[doc = " Groups."]
+        pub groups: Option<Vec<String>>,
+        #[doc = " Roles."]
+        pub roles: Option<Vec<String>>,
+    }
 }
 
-/// Options of `saveInputSet`.
-#[napi(object, object_to_js = false)]
-pub struct SaveInputSetOptions {
-    /// Who saves it (a release manager).
-    pub actor: Actor,
+options! {
+    #[doc = " Options of `createRelease`."]
+    pub struct CreateReleaseOptions {
+        #[doc = " Display name, e.g. \"Week 15 System Release - April 2025\"."]
+        pub name: String,
+        #[doc = " Who creates it."]
+        pub actor: Actor,
+        #[doc = " Input values (merged over the input set and the process defaults)."]
+        #[napi(ts_type = "Record<string, unknown>")]
+        pub inputs: Option<JsonObject>,
+        #[doc = " A saved input set of the process, by name (`saveInputSet`): its values go under `inputs`."]
+        pub input_set: Option<String>,
+        #[doc = " The input set's version (default: its latest)."]
+        pub input_set_version: Option<u32>,
+        #[doc = " `standard` (default) | `hotfix` | `feature` | `system`."]
+        #[napi(ts_type = "ReleaseKind")]
+        pub kind: Option<String>,
+        #[doc = " `account` (default) or `org:<id>`."]
+        pub scope: Option<String>,
+        #[doc = " Release managers and stakeholders."]
+        pub owners: Option<Vec<String>>,
+    }
 }
 
-/// Options of `registerCommandExecutor`.
-#[napi(object, object_to_js = false)]
-pub struct CommandExecutorOptions {
-    /// Relative `cwd`s (and jobs without one) resolve against this directory (default: the
-    /// process's current directory).
-    pub base_dir: Option<String>,
+options! {
+    #[doc = " Options of `updateRelease` (drafts only)."]
+    pub struct UpdateReleaseOptions {
+        #[doc = " Who changes it."]
+        pub actor: Actor,
+        #[doc = " New name."]
+        pub name: Option<String>,
+        #[doc = " Inputs to change (merged; `null` removes one so its default applies again)."]
+        #[napi(ts_type = "Record<string, unknown>")]
+        pub inputs: Option<JsonObject>,
+        #[doc = " New owners."]
+        pub owners: Option<Vec<String>>,
+    }
 }
 
-/// Filters of `listReleases`.
-#[napi(object, object_to_js = false)]
-#[derive(Clone, Default)]
-pub struct ReleaseFilter {
-    /// Only this status.
-    #[napi(ts_type = "ReleaseStatus")]
-    pub status: Option<String>,
-    /// Only this kind.
-    #[napi(ts_type = "ReleaseKind")]
-    pub kind: Option<String>,
-    /// Only releases of this release group.
-    pub group: Option<String>,
-    /// Only this scope (`account` or `org:<id>`).
-    pub scope: Option<String>,
-    /// Include archived releases (default `false`).
-    pub include_archived: Option<bool>,
-    /// Only the releases this actor may read (without an actor: every release).
-    pub actor: Option<Actor>,
+options! {
+    #[doc = " Options of `schedule`."]
+    pub struct ScheduleOptions {
+        #[doc = " Planned start."]
+        #[napi(ts_type = "Date | string")]
+        pub start: DateTime<Utc>,
+        #[doc = " Who schedules it."]
+        pub actor: Actor,
+        #[doc = " Planned end."]
+        #[napi(ts_type = "Date | string")]
+        pub end: Option<DateTime<Utc>>,
+        #[doc = " Activate automatically at `start` (default `true`)."]
+        pub auto_start: Option<bool>,
+    }
+}
+
+options! {
+    #[doc = " Options of commands that need only an actor (`pause`, `resume`, `restart`, `archive`,"]
+    #[doc = " `deleteRelease`, `deleteReleaseGroup`, `deleteFreeze`, `saveInputSet`)."]
+    pub struct ActorOptions {
+        #[doc = " Who issues the command."]
+        pub actor: Actor,
+    }
+}
+
+options! {
+    #[doc = " Options of `activate`."]
+    pub struct ActivateOptions {
+        #[doc = " Who activates it."]
+        pub actor: Actor,
+        #[doc = " Activate even inside a freeze window (recorded)."]
+        pub force: Option<bool>,
+    }
+}
+
+options! {
+    #[doc = " Options of `abort` and `skip`: a reason is required."]
+    pub struct ReasonOptions {
+        #[doc = " Who issues the command."]
+        pub actor: Actor,
+        #[doc = " Why (recorded in the history)."]
+        pub reason: String,
+    }
+}
+
+options! {
+    #[doc = " Options of `fail`."]
+    pub struct FailOptions {
+        #[doc = " Who decides."]
+        pub actor: Actor,
+        #[doc = " Why (recorded in the history)."]
+        pub reason: Option<String>,
+    }
+}
+
+options! {
+    #[doc = " Options of `approve` and `reject`."]
+    pub struct ApprovalOptions {
+        #[doc = " The approver."]
+        pub actor: Actor,
+        #[doc = " Comment recorded with the decision."]
+        pub comment: Option<String>,
+    }
+}
+
+options! {
+    #[doc = " Options of `completeManual`."]
+    pub struct CompleteManualOptions {
+        #[doc = " Who completes it."]
+        pub actor: Actor,
+        #[doc = " The field values."]
+        #[napi(ts_type = "Record<string, unknown>")]
+        pub values: JsonObject,
+    }
+}
+
+options! {
+    #[doc = " Options of `retry`."]
+    pub struct RetryOptions {
+        #[doc = " Who decides."]
+        pub actor: Actor,
+        #[doc = " Changed `with` values for the new attempt (fix-and-continue)."]
+        #[napi(ts_type = "Record<string, unknown>")]
+        pub inputs: Option<JsonObject>,
+        #[doc = " Why (recorded in the history)."]
+        pub reason: Option<String>,
+    }
+}
+
+options! {
+    #[doc = " Options of `ignore`."]
+    pub struct IgnoreOptions {
+        #[doc = " Who decides."]
+        pub actor: Actor,
+        #[doc = " Substitute outputs downstream needs."]
+        #[napi(ts_type = "Record<string, unknown>")]
+        pub outputs: Option<JsonObject>,
+        #[doc = " Why (recorded in the history)."]
+        pub reason: Option<String>,
+    }
+}
+
+options! {
+    #[doc = " Options of reads on behalf of someone (`getRelease`, `history`)."]
+    pub struct ReadOptions {
+        #[doc = " Read as this actor: `permission_denied` when they may not see the release. Without an"]
+        #[doc = " actor the read is unrestricted (trusted code)."]
+        #[napi(ts_type = "ActorLike")]
+        pub actor: Option<Actor>,
+    }
+}
+
+options! {
+    #[doc = " Filters of `listReleases` (the same names as Python's keyword arguments)."]
+    pub struct ReleaseFilter {
+        #[doc = " Only this status."]
+        #[napi(ts_type = "ReleaseStatus")]
+        pub status: Option<String>,
+        #[doc = " Only this kind."]
+        #[napi(ts_type = "ReleaseKind")]
+        pub kind: Option<String>,
+        #[doc = " Only releases of this release group."]
+        pub group: Option<String>,
+        #[doc = " Only this scope (`account` or `org:<id>`)."]
+        pub scope: Option<String>,
+        #[doc = " Include archived releases (default `false`)."]
+        pub include_archived: Option<bool>,
+        #[doc = " Only the releases this actor may read (without an actor: every release)."]
+        #[napi(ts_type = "ActorLike")]
+        pub actor: Option<Actor>,
+    }
 }
 
 impl ReleaseFilter {
-    pub fn to_core(&self) -> trainyard::Result<trainyard::ReleaseFilter> {
-        Ok(trainyard::ReleaseFilter {
-            status: self.status.as_deref().map(str::parse).transpose()?,
-            kind: self.kind.as_deref().map(str::parse).transpose()?,
+    /// The core filter; an unknown status or kind is a problem at `filter.status` / `filter.kind`.
+    pub fn to_core(&self, cx: &mut Cx) -> trainyard::ReleaseFilter {
+        trainyard::ReleaseFilter {
+            status: crate::convert::parsed(cx, self.status.clone(), "filter.status"),
+            kind: crate::convert::parsed(cx, self.kind.clone(), "filter.kind"),
             group: self.group.clone(),
             scope: self.scope.clone(),
             include_archived: self.include_archived.unwrap_or(false),
-        })
+        }
+    }
+}
+
+options! {
+    #[doc = " Options of `setRetention` (the same as Python's `set_retention(archive_after=...)`)."]
+    pub struct RetentionOptions {
+        #[doc = " Terminal releases that ended longer ago than this are archived by `applyRetention`"]
+        #[doc = " (default 365 days): `\"90d\"` or milliseconds."]
+        #[napi(ts_type = "string | number")]
+        pub archive_after: Span,
+    }
+}
+
+options! {
+    #[doc = " Options of `registerCommandExecutor`."]
+    pub struct CommandExecutorOptions {
+        #[doc = " Relative `cwd`s (and jobs without one) resolve against this directory (default: the"]
+        #[doc = " process's current directory)."]
+        pub base_dir: Option<String>,
     }
 }

@@ -48,7 +48,8 @@ test('validateProcess returns warnings without throwing', () => {
   assert.deepEqual(warnings.map((w) => w.code), ['unresolved_process'])
   assert.equal(typeof warnings[0].path, 'string')
   assert.ok(warnings[0].message.includes('child'), warnings[0].message)
-  assert.ok(!('line' in warnings[0]), 'no position for a semantic problem')
+  assert.equal(warnings[0].line, null, 'no position for a semantic problem (absent values are null)')
+  assert.equal(warnings[0].column, null)
 })
 
 test('an invalid object throws a validation Error listing every problem', () => {
@@ -84,13 +85,20 @@ test('a value that is neither text nor an object is a validation error, not a cr
   }
 })
 
-test('values JSON cannot hold are a wrong_type validation error', () => {
-  const values = [undefined, () => 1, Symbol('s'), 10n, { id: 'x', phases: [() => 1] }]
-  for (const value of values) {
+test('values JSON cannot hold are a wrong_type validation error naming where they are', () => {
+  const values = [
+    [undefined, ''],
+    [() => 1, ''],
+    [Symbol('s'), ''],
+    [10n, ''],
+    [{ id: 'x', phases: [() => 1] }, 'phases[0]'],
+    [{ id: 'x', phases: [{ id: 'a', activities: new Map() }] }, 'phases[0].activities'],
+  ]
+  for (const [value, path] of values) {
     const err = thrown(() => validateProcess(value))
     assert.ok(err instanceof Error)
     assert.equal(err.code, 'validation', err.message)
-    assert.deepEqual(err.problems.map((p) => [p.path, p.code]), [['', 'wrong_type']])
+    assert.deepEqual(err.problems.map((p) => [p.path, p.code]), [[path, 'wrong_type']])
     assert.match(err.problems[0].message, /YAML or JSON text or as a plain object/)
   }
 })

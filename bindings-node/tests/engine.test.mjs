@@ -40,10 +40,20 @@ test('ManualClock moves only when told to', () => {
   assert.equal(clock.now().toISOString(), '2025-04-07T10:30:00.000Z')
   clock.advance(-30 * 60 * 1000)
   assert.equal(clock.now().toISOString(), '2025-04-07T10:00:00.000Z')
+  assert.equal(clock.advance('1d 2h').toISOString(), '2025-04-08T12:00:00.000Z', 'duration text, like Python')
   clock.set(new Date('2026-01-01T00:00:00Z'))
   assert.equal(clock.now().toISOString(), '2026-01-01T00:00:00.000Z')
-  assert.throws(() => clock.advance(Number.NaN), /finite/)
-  assert.throws(() => new ManualClock('2025-04-07'), /Date/)
+  clock.set('2026-01-02T00:00:00+01:00')
+  assert.equal(clock.now().toISOString(), '2026-01-01T23:00:00.000Z', 'RFC 3339 text is a time too')
+  for (const [bad, why] of [[Number.NaN, /NaN/], ['soon', /not a duration/], [undefined, /required/]]) {
+    const err = thrown(() => clock.advance(bad))
+    assert.equal(err.code, 'invalid_input', err.message)
+    assert.equal(err.problems[0].path, 'by')
+    assert.match(err.problems[0].message, why)
+  }
+  const date = thrown(() => new ManualClock('2025-04-07'))
+  assert.equal(date.code, 'invalid_input')
+  assert.match(date.problems[0].message, /a Date or RFC 3339 text/)
 })
 
 test('Engine.open and Engine.openAsync take memory:// (sqlite and postgres: storage_workers.test.mjs)', async () => {
@@ -56,12 +66,15 @@ test('Engine.open and Engine.openAsync take memory:// (sqlite and postgres: stor
 })
 
 test('engine options: a clock must be a ManualClock; releaseLevel is account or organization', () => {
-  assert.throws(() => Engine.inMemory({ clock: { now: () => new Date() } }), /ManualClock/)
+  const clock = thrown(() => Engine.inMemory({ clock: { now: () => new Date() } }))
+  assert.equal(clock.code, 'invalid_input')
+  assert.deepEqual(clock.problems.map((p) => [p.path, p.code]), [['options.clock', 'wrong_type']])
+  assert.match(clock.problems[0].message, /ManualClock/)
   assert.equal(Engine.inMemory({ releaseLevel: 'account' }).releaseLevel, 'account')
   assert.equal(Engine.inMemory({ releaseLevel: 'organization' }).releaseLevel, 'organization')
   const err = thrown(() => Engine.inMemory({ releaseLevel: 'team' }))
   assert.equal(err.code, 'invalid_input')
-  assert.deepEqual(err.problems.map((p) => [p.path, p.code]), [['release_level', 'invalid_value']])
+  assert.deepEqual(err.problems.map((p) => [p.path, p.code]), [['options.releaseLevel', 'invalid_value']])
 })
 
 test('processes: register (text or object), versions, warnings, get, list', () => {
@@ -277,11 +290,23 @@ test('Actor: a class like Python\'s, accepted wherever a plain actor object is',
   assert.equal(approved.createdBy, 'rita')
 })
 
-test('arguments of the wrong shape are rejected by the conversion layer before the core runs', () => {
+test('arguments of the wrong shape are invalid_input naming the argument, before the core runs', () => {
   const { e } = engine()
   const r = e.createRelease('app', { name: 'R', actor: rita })
-  assert.throws(() => e.activate(r.id, {}), /Missing field `actor`/)
-  assert.throws(() => e.schedule(r.id, { actor: rita, start: '2025-04-07' }), /DateTime/)
-  assert.throws(() => e.registerExecutor('x', 5))
+  const problems = (fn) => {
+    const err = thrown(fn)
+    assert.ok(err instanceof Error)
+    assert.equal(err.code, 'invalid_input', err.message)
+    return err.problems.map((p) => [p.path, p.code])
+  }
+  assert.deepEqual(problems(() => e.activate(r.id, {})), [['options.actor', 'missing_field']])
+  assert.deepEqual(problems(() => e.schedule(r.id, { actor: rita, start: '2025-04-07' })), [['options.start', 'invalid_value']])
+  assert.deepEqual(problems(() => e.registerExecutor('x', 5)), [['executor', 'wrong_type']])
+  assert.deepEqual(problems(() => e.schedule(r.id, { actor: rita, start: START, autostart: false })), [['options.autostart', 'unknown_field']])
+  assert.deepEqual(problems(() => e.pause(r.id, { actor: { id: 'rita', role: ['x'] } })), [['options.actor.role', 'unknown_field']])
+  assert.deepEqual(problems(() => e.approve(r.id, 'check', 42, { actor: { id: 7 } })), [
+    ['activityId', 'wrong_type'],
+    ['options.actor.id', 'wrong_type'],
+  ])
   assert.equal(e.history(r.id).length, 1, 'nothing was written')
 })

@@ -50,7 +50,7 @@ test('the executor receives the job and its returned object becomes the outputs'
     { releaseId: id, phaseId: 'work', activityId: 'job', attempt: 0, executor: 'x', inputs: { service: 'api' } },
   )
   assert.equal(job.id, `${id}/work/job/0`)
-  assert.equal(job.deadline, undefined, 'no timeout, no deadline')
+  assert.equal(job.deadline, null, 'no timeout, no deadline (absent values are null)')
   assert.equal(activity().status, 'success')
   assert.deepEqual(activity().outputs, { url: 'https://api.example' })
   assert.equal(engine.getRelease(id).phases.ok.activities.sign.status, 'waiting_for_input')

@@ -27,6 +27,12 @@ for (const [i, code] of examples.entries()) {
     assert.equal(stderr, '', 'nothing on stderr')
     // What the examples print in their comments.
     if (code.includes("console.log(e.code) // 'validation'")) assert.match(stdout, /^validation$/m)
+    if (code.includes("actor: 'rita', inputs })")) {
+      assert.match(stdout, /^invalid_input$/m)
+      assert.match(stdout, /^options\.actor wrong_type$/m)
+      assert.match(stdout, /^options\.inputs\.self invalid_value$/m)
+    }
+    if (code.includes('trainyard.setLogger((r)')) assert.match(stdout, /^info trainyard::\S+ process registered \{"process":"logged","version":1\}$/m)
     if (code.includes("createRelease('weekly'")) {
       assert.match(stdout, /^on_hold$/m)
       assert.match(stdout, /^success https:\/\/deploy\.example$/m)

@@ -103,7 +103,7 @@ test('release level organization: org scopes only; org managers manage their org
   assert.equal(e.getRelease(r.id, { actor: { id: 'pat', roles: ['viewer:payments'] } }).id, r.id)
   const bad = thrown(() => Engine.inMemory({ releaseLevel: 'galaxy' }))
   assert.equal(bad.code, 'invalid_input')
-  assert.deepEqual(bad.problems.map((p) => [p.path, p.code]), [['release_level', 'invalid_value']])
+  assert.deepEqual(bad.problems.map((p) => [p.path, p.code]), [['options.releaseLevel', 'invalid_value']])
 })
 
 test('authorization: a viewer reads but cannot command (permission_denied); strangers read nothing', async () => {
@@ -138,10 +138,10 @@ test('workers: claimJobs with lease tokens, heartbeat, listJobs; a stale token i
   e.activate(r.id, { actor: rita })
   e.runUntilIdle()
   assert.equal(e.listJobs().length, 1)
-  assert.equal(e.listJobs()[0].worker, undefined, 'not claimed yet')
+  assert.equal(e.listJobs()[0].worker, null, 'not claimed yet')
   assert.deepEqual(e.claimJobs(['other'], { worker: 'w0' }), [])
 
-  const [job] = e.claimJobs(['remote'], { worker: 'w1', limit: 5, leaseMs: 60_000 })
+  const [job] = e.claimJobs(['remote'], { worker: 'w1', limit: 5, lease: 60_000 })
   assert.equal(job.id, `${r.id}/build/compile/0`)
   assert.equal(job.executor, 'remote')
   assert.equal(job.deliveries, 1)
@@ -154,7 +154,7 @@ test('workers: claimJobs with lease tokens, heartbeat, listJobs; a stale token i
   assert.deepEqual(e.claimJobs(['remote'], { worker: 'w2' }), [], 'leased jobs are not handed out twice')
 
   clock.advance(10 * 60_000) // past the lease (the heartbeat extended it by 5 minutes)
-  const [again] = await e.claimJobsAsync(['remote'], { worker: 'w2', leaseMs: 60_000 })
+  const [again] = await e.claimJobsAsync(['remote'], { worker: 'w2', lease: 60_000 })
   assert.equal(again.id, job.id)
   assert.equal(again.deliveries, 2)
   assert.notEqual(again.leaseToken, job.leaseToken)
@@ -167,7 +167,7 @@ test('workers: claimJobs with lease tokens, heartbeat, listJobs; a stale token i
   assert.equal(done.status, 'success')
   assert.deepEqual(done.phases.build.activities.compile.outputs, { artifact: 'app.tgz' })
   assert.deepEqual(e.listJobs(), [])
-  assert.equal(thrown(() => e.claimJobs(['remote'], { worker: 'w', leaseMs: 0 })).code, 'invalid_input')
+  assert.equal(thrown(() => e.claimJobs(['remote'], { worker: 'w', lease: 0 })).code, 'invalid_input')
 })
 
 test('workers: a failure reported with a token holds the activity; tokenless completion still works', () => {
@@ -304,8 +304,11 @@ test('secrets: without a resolver the job fails naming the secret; bad resolvers
   const push = e.getRelease(r.id).phases.deploy.activities.push
   assert.equal(push.status, 'on_hold')
   assert.match(push.error, /secret/)
-  assert.throws(() => e.setSecretResolver(42), /object of name/)
-  assert.throws(() => e.setSecretResolver({ a: 1 }), /map names to strings/)
+  for (const [bad, path] of [[42, 'resolver'], [{ a: 1 }, 'resolver.a'], [{ a: '\ud800' }, 'resolver.a']]) {
+    const err = thrown(() => e.setSecretResolver(bad))
+    assert.equal(err.code, 'invalid_input', err.message)
+    assert.deepEqual(err.problems.map((p) => p.path), [path])
+  }
 })
 
 test('applyRetention archives releases that ended more than a year ago; deleteRelease follows the rules', () => {

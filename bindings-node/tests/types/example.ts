@@ -14,8 +14,8 @@ const warnings: Problem[] = validateProcess(definition)
 for (const w of warnings) {
   const where: string = w.path
   const code: string = w.code
-  const line: number | undefined = w.line
-  const column: number | undefined = w.column
+  const line: number | null = w.line
+  const column: number | null = w.column
   console.log(where, code, w.message, line, column)
 }
 
@@ -47,8 +47,9 @@ const wrong: ErrorCode = warnings[0]!.code
 void wrong
 
 // ---- the engine ----
-import { Actor, Engine, ManualClock } from '../../index'
+import { Actor, Engine, ManualClock, setLogger } from '../../index'
 import type {
+  LogRecord,
   Activity,
   ActivityStatus,
   ActorLike,
@@ -77,7 +78,7 @@ async function engineExample(): Promise<void> {
 
   engine.registerExecutor('deploy', async (job: Job) => ({ url: `https://${String(job.inputs.service)}.example` }))
   engine.registerExecutor('noop', (job) => {
-    const deadline: Date | undefined = job.deadline
+    const deadline: Date | null = job.deadline
     void deadline
   })
   const sync = (job: Job): ExecutorResult => ({ attempt: job.attempt, release: job.releaseId, phase: job.phaseId })
@@ -102,7 +103,7 @@ async function engineExample(): Promise<void> {
     owners: ['rita'],
   })
   const status: ReleaseStatus = release.status
-  const created: Date | undefined = release.createdAt
+  const created: Date | null = release.createdAt
   const phase: Phase | undefined = release.phases['build']
   const phaseStatus: PhaseStatus | undefined = phase?.status
   const activity: Activity | undefined = phase?.activities['compile']
@@ -151,7 +152,7 @@ async function engineExample(): Promise<void> {
   void level
 
   // external workers
-  const claimed: ClaimedJob[] = engine.claimJobs(['deploy'], { worker: 'w1', limit: 5, leaseMs: 60_000 })
+  const claimed: ClaimedJob[] = engine.claimJobs(['deploy'], { worker: 'w1', limit: 5, lease: '1m' })
   const claimedAsync: ClaimedJob[] = await engine.claimJobsAsync(['deploy'], { worker: 'w1' })
   const first = claimed[0]!
   const token: string = first.leaseToken
@@ -161,7 +162,7 @@ async function engineExample(): Promise<void> {
   engine.completeJob(first.id, { leaseToken: token, outputs: { url: 'x' } })
   await engine.completeJobAsync(first.id, { leaseToken: token, error: 'boom', retryable: true })
   const records: JobRecord[] = engine.listJobs()
-  const holder: string | undefined = records[0]?.worker
+  const holder: string | null | undefined = records[0]?.worker
   void [claimedAsync, deliveries, leaseEnd, leaseEndAsync, holder]
 
   // input sets
@@ -201,7 +202,27 @@ async function engineExample(): Promise<void> {
   engine.listReleases({ status: 'done' })
   // @ts-expect-error abort needs a reason
   engine.abort(release.id, { actor: rita })
-  // @ts-expect-error start is a Date
-  engine.schedule(release.id, { start: '2025-04-07', actor: rita })
+  // @ts-expect-error start is a Date or RFC 3339 text
+  engine.schedule(release.id, { start: 20250407, actor: rita })
+
+  // every store call has an …Async twin; durations are text or milliseconds
+  const approved: Event[] = await engine.approveAsync(release.id, 'p', 'ok', { actor: rita, comment: 'fine' })
+  const historyAsync: Event[] = await engine.historyAsync(release.id, { actor: rita })
+  const created2: Release = await engine.createReleaseAsync('p', { name: 'async', actor: rita })
+  const critical: boolean = created2.phases['build']!.critical
+  const occurrence: string | null = created2.occurrence
+  engine.setRetention({ archiveAfter: '90d' })
+  engine.setRetention({ archiveAfter: 90 * 86_400_000 })
+  clock.advance('1d 12h')
+  engine.setHorizon('30d')
+  const now: Date = engine.now()
+  const url: string = engine.url
+  const entries = engine.calendar(new Date(), '2026-01-01T00:00:00Z', { statuses: ['scheduled'], actor: rita })
+  void [approved, historyAsync, critical, occurrence, now, url, entries]
+  engine.close()
+  const closed: boolean = engine.closed
+  void closed
+  setLogger((record: LogRecord) => console.log(record.level, record.target, record.message, record.fields, record.time), { level: 'info' })
+  setLogger(null)
 }
 void engineExample

@@ -20,10 +20,12 @@
 //! The JS functions themselves are held in a thread-local table of the JS thread (keyed by a
 //! number the adapter carries), so nothing JS-owned is ever touched or dropped off that thread.
 
-use crate::objects::Job;
+use crate::jobs::Job;
+use chrono::{DateTime, Utc};
 use napi::bindgen_prelude::{FromNapiValue, FunctionRef, ToNapiValue, Unknown};
 use napi::threadsafe_function::{ThreadsafeCallContext, ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi::{Env, JsValue, Status, sys};
+use napi_derive::napi;
 use serde_json::Value;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -198,7 +200,7 @@ pub struct JsSubscriber {
 
 impl trainyard::notify::Subscriber for JsSubscriber {
     fn notify(&self, notification: &trainyard::notify::Notification) -> Result<(), String> {
-        let n = crate::objects::Notification::from(notification);
+        let n = Notification::from(notification);
         if let Some(env) = self.caller.here() {
             return call_stored(&env, self.key, n).map(|_| ());
         }
@@ -235,7 +237,9 @@ impl trainyard::secrets::SecretResolver for JsSecretResolver {
                     type_name(type_of(raw, value))
                 ));
             }
-            unsafe { String::from_napi_value(raw, value) }.map_err(|e| e.reason.clone())
+            crate::convert::Cx::from_raw(raw)
+                .string(value)
+                .map_err(|why| format!("the secret resolver returned a string that {}", why.trim_start_matches("it ")))
         };
         self.caller.call(run).unwrap_or_else(|| Err("the JS environment is shutting down".into()))
     }
@@ -327,7 +331,7 @@ fn property(env: sys::napi_env, value: sys::napi_value, name: &std::ffi::CStr) -
 
 /// The message of a thrown value or rejection reason: `error.message` for an error-like object,
 /// else the value as text.
-fn message_of(env: sys::napi_env, value: sys::napi_value) -> String {
+pub fn message_of(env: sys::napi_env, value: sys::napi_value) -> String {
     let text = |v: sys::napi_value| -> Option<String> {
         let mut s = ptr::null_mut();
         if unsafe { sys::napi_coerce_to_string(env, v, &mut s) } != sys::Status::napi_ok {
@@ -363,13 +367,21 @@ fn outputs_outcome(env: sys::napi_env, value: sys::napi_value, name: &str) -> Ou
             retryable: false,
         };
     }
-    match unsafe { Value::from_napi_value(env, value) } {
-        Ok(Value::Object(map)) => Outcome::Success { outputs: map.into_iter().collect() },
-        Ok(_) => Outcome::success(),
-        Err(e) => Outcome::Failure {
-            message: format!("executor `{name}` returned outputs that are not JSON values: {}", e.reason),
-            retryable: false,
-        },
+    let mut cx = crate::convert::Cx::from_raw(env);
+    let outputs = cx.json(value, &mut "outputs".to_string());
+    match outputs {
+        Some(Value::Object(map)) => Outcome::Success { outputs: map.into_iter().collect() },
+        Some(_) => Outcome::success(),
+        None => {
+            let problems: Vec<String> = cx.take().iter().map(|p| format!("{}: {}", p.path, p.message)).collect();
+            Outcome::Failure {
+                message: format!(
+                    "executor `{name}` returned outputs that are not JSON values: {}",
+                    problems.join("; ")
+                ),
+                retryable: false,
+            }
+        }
     }
 }
 
@@ -488,6 +500,51 @@ pub fn warn(env: &Env, message: &str) {
             {
                 sys::napi_get_and_clear_last_exception(raw, &mut ignored);
             }
+        }
+    }
+}
+
+/// A notification, as delivered to `subscribe` functions (who hears about what: README,
+/// "Notifications").
+#[napi(object, use_nullable = true)]
+#[derive(Clone)]
+pub struct Notification {
+    /// What happened.
+    #[napi(ts_type = "NotificationKind")]
+    pub kind: String,
+    /// The release.
+    pub release_id: String,
+    /// The release's display name.
+    pub release_name: String,
+    /// The phase, for phase and activity notifications.
+    pub phase: Option<String>,
+    /// The activity, for activity notifications.
+    pub activity: Option<String>,
+    /// For `release_ended` and `phase_ended`: the final status (`skipped` for a skipped phase).
+    pub status: Option<String>,
+    /// Who should hear about it: user ids, group names, `group:<name>` for approver groups.
+    pub recipients: Vec<String>,
+    /// When it happened (the event's time).
+    pub at: DateTime<Utc>,
+    /// The sequence number of the event that caused it (with `releaseId`, a key for de-duplication).
+    pub seq: i64,
+    /// A one-line human-readable text.
+    pub message: String,
+}
+
+impl From<&trainyard::notify::Notification> for Notification {
+    fn from(n: &trainyard::notify::Notification) -> Self {
+        Notification {
+            kind: n.kind.as_str().to_string(),
+            release_id: n.release_id.clone(),
+            release_name: n.release_name.clone(),
+            phase: n.phase.clone(),
+            activity: n.activity.clone(),
+            status: n.status.clone(),
+            recipients: n.recipients.clone(),
+            at: n.at,
+            seq: n.seq as i64,
+            message: n.message.clone(),
         }
     }
 }
