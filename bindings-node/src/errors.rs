@@ -82,29 +82,3 @@ pub fn closed(url: &str) -> trainyard::Error {
 pub fn map<T>(env: &Env, result: trainyard::Result<T>) -> napi::Result<T> {
     result.map_err(|e| to_js(env, &e))
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn problems_keep_order_and_positions() {
-        let core = vec![
-            trainyard::Problem::new("phases[0]", "empty", "m"),
-            trainyard::Problem::new("", "syntax", "bad").at(3, 7),
-        ];
-        let js = problems(&core);
-        assert_eq!(js.len(), 2);
-        assert_eq!((js[0].path.as_str(), js[0].code.as_str(), js[0].line), ("phases[0]", "empty", None));
-        assert_eq!(
-            (js[1].path.as_str(), js[1].code.as_str(), js[1].line, js[1].column),
-            ("", "syntax", Some(3), Some(7))
-        );
-    }
-
-    #[test]
-    fn only_problem_codes_carry_problems() {
-        let with: Vec<_> = trainyard::Error::CODES.iter().copied().filter(|c| carries_problems(c)).collect();
-        assert_eq!(with, vec!["validation", "invalid_input"]);
-    }
-}

@@ -481,16 +481,3 @@ calls! {
         })
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::{slug, snake};
-
-    #[test]
-    fn names() {
-        assert_eq!(snake("startsOn"), "starts_on");
-        assert_eq!(snake("starts_on"), "starts_on");
-        assert_eq!(slug("Quarter-end freeze!"), "quarter-end-freeze");
-        assert_eq!(slug("  "), "freeze");
-    }
-}
