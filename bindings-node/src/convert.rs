@@ -454,7 +454,7 @@ impl Cx {
             return Value::Null;
         }
         if ancestors.len() >= MAX_DEPTH {
-            self.problem(path, INVALID_VALUE, format!("the value nests deeper than {MAX_DEPTH} levels"));
+            self.problem(path, "too_deep", format!("the value nests deeper than {MAX_DEPTH} levels"));
             return Value::Null;
         }
         ancestors.push(value);

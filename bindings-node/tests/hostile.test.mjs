@@ -85,17 +85,20 @@ test('a definition nested 100000 levels is a validation error for validateProces
     report([outcome(() => trainyard.validateProcess(d)), outcome(() => trainyard.loadProcess(d)), outcome(() => engine().registerProcess(d))])`)
   // definition (0) → phases (1) → [0] (2) → activities (3) → [0] (4) → with (5): the container at
   // level 128 is the 123rd `d` below `with`.
-  for (const one of got) refused(one, 'validation', [[`phases[0].activities[0].with${'.d'.repeat(123)}`, 'invalid_value']], /deeper than 128 levels/)
+  for (const one of got) refused(one, 'validation', [[`phases[0].activities[0].with${'.d'.repeat(123)}`, 'too_deep']], /deeper than 128 levels/)
 })
 
-test('128 levels below the top are accepted, 129 are not (the same limit as Python)', () => {
+test('values nest up to the core bound of 100 levels; the binding refuses beyond 128 (the same as Python)', () => {
   const got = child(`
-    report([trainyard.limits(), outcome(() => engine().createRelease('p', { name: 'ok', actor: rita, inputs: { x: deep(127) } })),
+    report([trainyard.limits(), outcome(() => engine().createRelease('p', { name: 'ok', actor: rita, inputs: { x: deep(100) } })),
+      outcome(() => engine().createRelease('p', { name: 'core', actor: rita, inputs: { x: deep(101) } })),
       outcome(() => engine().createRelease('p', { name: 'deep', actor: rita, inputs: { x: deep(128) } }))])`)
   assert.deepEqual(got[0], { maxDepth: 128, maxValues: 1000000 })
-  // inputs (level 0) → x (1) → … : 127 nested objects under inputs end at level 127; 128 reach level 128.
   assert.deepEqual(got[1], { returned: true })
-  refused(got[2], 'invalid_input', [[`options.inputs.x${'.d'.repeat(127)}`, 'invalid_value']], /deeper than 128/)
+  // The core stores values nested up to 100 levels (trainyard::limits) and names the input.
+  refused(got[2], 'invalid_input', [['inputs.x', 'too_deep']], /more than 100 levels/)
+  // inputs (level 0) → x (1) → … : 128 nested objects under inputs reach level 128: the binding refuses.
+  refused(got[3], 'invalid_input', [[`options.inputs.x${'.d'.repeat(127)}`, 'too_deep']], /deeper than 128/)
 })
 
 test('createRelease with cyclic or very deep inputs: invalid_input, nothing created, the async twin rejects alike', () => {
@@ -108,7 +111,7 @@ test('createRelease with cyclic or very deep inputs: invalid_input, nothing crea
       e.listReleases().length,
     ])`)
   refused(got[0], 'invalid_input', [['options.inputs.x.self', 'invalid_value']], /cyclic/)
-  refused(got[1], 'invalid_input', [[`options.inputs.x${'.d'.repeat(127)}`, 'invalid_value']], /deeper than 128/)
+  refused(got[1], 'invalid_input', [[`options.inputs.x${'.d'.repeat(127)}`, 'too_deep']], /deeper than 128/)
   refused(got[2], 'invalid_input', [['options.inputs.x.self', 'invalid_value']], /cyclic/)
   assert.equal(got[3], 0, 'nothing was created')
 })
