@@ -59,9 +59,9 @@ pub(super) fn decide(state: &ReleaseState, cmd: &Command, out: &mut Out<'_>) -> 
             let (p, a) = job_target(state, job_id, &[ActivityStatus::Queued, ActivityStatus::Running])?;
             out.push(EventKind::ActivitySucceeded { target: activity_ref(state, p, a), outputs: outputs.clone() });
         }
-        Command::FailJob { job_id, message, retryable } => {
+        Command::FailJob { job_id, message, retryable, detail } => {
             let (p, a) = job_target(state, job_id, &[ActivityStatus::Queued, ActivityStatus::Running])?;
-            fail_activity(state, p, a, message.clone(), *retryable, out);
+            fail_activity_with(state, p, a, message.clone(), *retryable, detail.clone(), out);
         }
         Command::ChildEnded { target, child_id, status, outputs, message } => {
             let (p, a) = locate(state, target)?;
@@ -249,6 +249,19 @@ pub(super) fn fail_activity(
     retryable: bool,
     out: &mut Out<'_>,
 ) {
+    fail_activity_with(state, p, a, message, retryable, None, out)
+}
+
+/// [`fail_activity`] with the structured facts of the failed run.
+fn fail_activity_with(
+    state: &ReleaseState,
+    p: usize,
+    a: usize,
+    message: String,
+    retryable: bool,
+    detail: Option<crate::executor::FailureDetail>,
+    out: &mut Out<'_>,
+) {
     let def = state.plan().activity_def(p, a);
     let act = &state.phases[p].activities[a];
     let now = out.now();
@@ -258,6 +271,7 @@ pub(super) fn fail_activity(
         attempt: act.attempt,
         message,
         after: after.clone(),
+        detail,
     });
     match after {
         AfterFailure::Retry { at } if at <= now => {
