@@ -378,6 +378,7 @@ struct ActivityJs<'a> {
     approvals: Vec<ApprovalJs<'a>>,
     escalated: bool,
     error: Option<&'a str>,
+    last_failure: Option<FailureJs<'a>>,
     skip_reason: Option<SkipReason>,
     job_id: Option<&'a str>,
     child_id: Option<&'a str>,
@@ -406,6 +407,7 @@ impl<'a> From<ActivityView<'a>> for ActivityJs<'a> {
             approvals,
             escalated,
             error,
+            last_failure,
             skip_reason,
             job_id,
             child_id,
@@ -423,12 +425,38 @@ impl<'a> From<ActivityView<'a>> for ActivityJs<'a> {
             approvals: approvals.into_iter().map(ApprovalJs::from).collect(),
             escalated,
             error,
+            last_failure: last_failure.map(FailureJs::from),
             skip_reason,
             job_id,
             child_id,
             job_inputs,
             started_at,
             ended_at,
+        }
+    }
+}
+
+/// A [`trainyard::executor::FailureDetail`] in camelCase, with every field present (`null` when
+/// absent).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FailureJs<'a> {
+    reason: trainyard::executor::FailureReason,
+    exit_code: Option<i32>,
+    signal: Option<i32>,
+    signal_name: Option<&'a str>,
+    stderr_tail: Option<&'a str>,
+}
+
+impl<'a> From<&'a trainyard::executor::FailureDetail> for FailureJs<'a> {
+    fn from(d: &'a trainyard::executor::FailureDetail) -> Self {
+        let trainyard::executor::FailureDetail { reason, exit_code, signal, stderr_tail } = d;
+        FailureJs {
+            reason: *reason,
+            exit_code: *exit_code,
+            signal: signal.as_ref().map(|s| s.number),
+            signal_name: signal.as_ref().and_then(|s| s.name.as_deref()),
+            stderr_tail: stderr_tail.as_deref(),
         }
     }
 }

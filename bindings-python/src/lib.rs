@@ -112,6 +112,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<views::PyPhase>()?;
     m.add_class::<views::PyActivity>()?;
     m.add_class::<views::PyApproval>()?;
+    m.add_class::<views::PyFailureDetail>()?;
     m.add_class::<views::PySchedule>()?;
     m.add_class::<views::PyParentLink>()?;
     m.add_class::<views::PyInputSetRef>()?;

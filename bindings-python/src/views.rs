@@ -232,6 +232,50 @@ impl PyApproval {
     }
 }
 
+/// The structured form of an executor's failure (the command executor gives one): ``reason``
+/// (``exit_code``, ``signal``, ``timed_out``, ``cancelled``, ``not_started``, ``invalid_outputs``,
+/// ``lost``), the ``exit_code``, the ``signal`` number and ``signal_name`` that ended the process,
+/// and the last 4 KiB of stderr (``stderr_tail``, redacted).
+#[pyclass(frozen, module = "trainyard", name = "FailureDetail")]
+pub struct PyFailureDetail {
+    /// Why it failed.
+    #[pyo3(get)]
+    reason: String,
+    /// The exit code, when the process exited.
+    #[pyo3(get)]
+    exit_code: Option<i32>,
+    /// The signal number that ended the process, if one did.
+    #[pyo3(get)]
+    signal: Option<i32>,
+    /// The signal's name (``SIGKILL``), when it has a standard one.
+    #[pyo3(get)]
+    signal_name: Option<String>,
+    /// The last 4 KiB of stderr, redacted; ``None`` when stderr was empty.
+    #[pyo3(get)]
+    stderr_tail: Option<String>,
+}
+
+impl PyFailureDetail {
+    fn new(d: &trainyard::executor::FailureDetail) -> Self {
+        PyFailureDetail {
+            reason: snake(&d.reason),
+            exit_code: d.exit_code,
+            signal: d.signal.as_ref().map(|s| s.number),
+            signal_name: d.signal.as_ref().and_then(|s| s.name.clone()),
+            stderr_tail: d.stderr_tail.clone(),
+        }
+    }
+}
+
+#[pymethods]
+impl PyFailureDetail {
+    fn __repr__(&self) -> String {
+        let code = self.exit_code.map(|c| format!(", exit_code={c}")).unwrap_or_default();
+        let signal = self.signal.map(|s| format!(", signal={s}")).unwrap_or_default();
+        format!("FailureDetail(reason={}{code}{signal})", q(&self.reason))
+    }
+}
+
 /// One activity of a release (see ``Release``): ``kind`` is ``automated``, ``approval``,
 /// ``manual``, ``subprocess`` or ``wait``; ``status`` one of ``pending``, ``queued``, ``running``,
 /// ``waiting_for_input``, ``on_hold``, ``success``, ``failed``, ``ignored``, ``skipped``,
@@ -262,6 +306,7 @@ pub struct PyActivity {
     /// The last failure message.
     #[pyo3(get)]
     error: Option<String>,
+    last_failure: Option<Py<PyFailureDetail>>,
     /// Why it was skipped.
     #[pyo3(get)]
     skip_reason: Option<String>,
@@ -293,6 +338,7 @@ impl PyActivity {
             approvals,
             escalated: a.escalated,
             error: a.error.map(str::to_owned),
+            last_failure: a.last_failure.map(|d| Py::new(py, PyFailureDetail::new(d))).transpose()?,
             skip_reason: a.skip_reason.as_ref().map(snake),
             job_id: a.job_id.map(str::to_owned),
             child_id: a.child_id.map(str::to_owned),
@@ -316,6 +362,12 @@ impl PyActivity {
     #[getter]
     fn approvals(&self, py: Python<'_>) -> Vec<Py<PyApproval>> {
         self.approvals.iter().map(|a| a.clone_ref(py)).collect()
+    }
+
+    /// The structured form of the last failure (``FailureDetail``), when the executor gave one.
+    #[getter]
+    fn last_failure(&self, py: Python<'_>) -> Option<Py<PyFailureDetail>> {
+        self.last_failure.as_ref().map(|d| d.clone_ref(py))
     }
 
     /// The ``with`` values of the current attempt's job (secrets as ``secret://`` references).

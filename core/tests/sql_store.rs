@@ -121,6 +121,7 @@ fn job(release: &str, activity: &str, executor: &str) -> Job {
         executor: executor.into(),
         inputs: Default::default(),
         deadline: None,
+        secrets: Vec::new(),
     }
 }
 

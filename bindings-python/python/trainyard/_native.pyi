@@ -336,6 +336,27 @@ class InputSetRef:
     def __ne__(self, value: object, /) -> bool: ...
 
 @final
+class FailureDetail:
+    """The structured form of an executor's failure (the command executor gives one)."""
+
+    @property
+    def reason(self) -> str:
+        """``exit_code``, ``signal``, ``timed_out``, ``cancelled``, ``not_started``,
+        ``invalid_outputs`` or ``lost``."""
+    @property
+    def exit_code(self) -> Optional[int]:
+        """The exit code, when the process exited."""
+    @property
+    def signal(self) -> Optional[int]:
+        """The signal number that ended the process, if one did."""
+    @property
+    def signal_name(self) -> Optional[str]:
+        """The signal's name (``SIGKILL``), when it has a standard one."""
+    @property
+    def stderr_tail(self) -> Optional[str]:
+        """The last 4 KiB of stderr, redacted; ``None`` when stderr was empty."""
+
+@final
 class Activity:
     """One activity of a release (a snapshot): the fields of the core's activity view."""
 
@@ -367,6 +388,9 @@ class Activity:
     @property
     def error(self) -> Optional[str]:
         """The last failure message."""
+    @property
+    def last_failure(self) -> Optional[FailureDetail]:
+        """The structured form of the last failure, when the executor gave one."""
     @property
     def skip_reason(self) -> Optional[str]:
         """Why it was skipped: ``condition``, ``manual``, ``upstream_failed`` or ``release_failed``."""

@@ -160,7 +160,7 @@ fn commands() -> Vec<Command> {
         Command::Skip { target: ActivityRef::new(p.clone(), compile.clone()) },
         Command::StartJob { job_id: "j".into() },
         Command::SucceedJob { job_id: "j".into(), outputs: IndexMap::new() },
-        Command::FailJob { job_id: "j".into(), message: "m".into(), retryable: true },
+        Command::FailJob { job_id: "j".into(), message: "m".into(), retryable: true, detail: None },
         Command::ChildEnded {
             target: ActivityRef::new(p.clone(), compile.clone()),
             child_id: "c".into(),

@@ -81,6 +81,8 @@ pub struct Engine {
     worker_id: String,
     dispatcher: crate::notify::Dispatcher,
     secrets: RwLock<Option<Arc<dyn crate::secrets::SecretResolver>>>,
+    /// The exact secret values handed out with each job lease, until its outcome is recorded.
+    handed: crate::secrets::HandedOut,
     calendar_index: Mutex<Option<crate::calendar::CalendarIndex>>,
     /// Freeze windows read from the store (refreshed every second, and after a local change).
     freeze_cache: Mutex<Option<freezes::FreezeCache>>,
@@ -138,6 +140,7 @@ impl Engine {
             worker_id: format!("engine-{}", uuid::Uuid::now_v7().simple()),
             dispatcher: crate::notify::Dispatcher::new(),
             secrets: RwLock::new(None),
+            handed: crate::secrets::HandedOut::default(),
             calendar_index: Mutex::new(None),
             freeze_cache: Mutex::new(None),
             group_marks: Mutex::new(HashMap::new()),

@@ -15,13 +15,25 @@
 //!
 //! Delivery is at-least-once: a worker that outlives its lease without a heartbeat may see its
 //! job run again elsewhere. With leases longer than the work, each job runs once per attempt.
+//!
+//! **One job never stops the others.** Every job claimed is either handed out, failed on its own
+//! (its secret does not resolve, it cannot be started, its outcome cannot be recorded) or dropped
+//! (its attempt ended); only a store error ends a claim or a `tick` early, and then the jobs
+//! already claimed and not yet run are given back (their lease ends now) first.
+//!
+//! **Secrets.** The values a job is handed out with are kept in memory under its id and lease
+//! token until its outcome is recorded, and exactly those redact the outcome (see
+//! [`crate::secrets`]).
 
 use super::Engine;
 use crate::access::Actor;
 use crate::executor::{Job, Outcome};
 use crate::release::{ActivityRef, ActivityStatus, Command, EventKind, TimerKey, parse_job_id};
+use crate::secrets::{Redactor, SecretResolution, SecretValue};
 use crate::store::{ClaimedJob, JobRecord};
 use crate::{Error, Result, Timestamp};
+use indexmap::IndexMap;
+use serde_json::Value;
 
 /// The lease of a job whose in-process executor answered `Started`: it stays with this engine
 /// until its outcome is reported.
@@ -30,11 +42,44 @@ fn parked() -> Timestamp {
     chrono::DateTime::from_timestamp(253_402_214_400, 0).unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC)
 }
 
+/// What one claim did with the jobs the store returned.
+struct Claimed {
+    /// Jobs handed out, their secrets resolved.
+    handed: Vec<ClaimedJob>,
+    /// Jobs failed on their own at the claim (a secret that does not resolve, a start refused).
+    failed: usize,
+    /// How many jobs the store returned (handed out, failed or dropped).
+    seen: usize,
+}
+
+/// What became of one claimed job.
+enum HandOut {
+    /// Ready for its executor.
+    Ready,
+    /// Failed on its own (recorded as the attempt's failure when possible).
+    Failed,
+    /// Its attempt had ended: removed from the store.
+    Dropped,
+}
+
+/// A job's inputs with its secrets resolved, or why they could not be.
+enum Resolved {
+    Inputs(IndexMap<String, Value>, Vec<SecretValue>),
+    Failed(String, Vec<SecretValue>),
+}
+
+fn is_store_error(e: &Error) -> bool {
+    matches!(e, Error::Storage { .. })
+}
+
 impl Engine {
     /// Claims up to `limit` jobs of the named executors for `worker` for `lease`; each comes with a
     /// lease token. Claiming starts the attempt (`activity_started`, and its timeout runs from now);
     /// a redelivered job (lease expired) comes again with the same id and a new token. Jobs whose
-    /// attempt ended meanwhile are dropped, never handed out.
+    /// attempt ended meanwhile are dropped, never handed out; a job whose secret cannot be
+    /// resolved fails (no retry) and the others are still handed out. The secret values a job is
+    /// handed out with are in [`Job::secrets`]; they redact what [`Engine::complete_claimed_job`]
+    /// records. A store error gives back the jobs claimed so far (their lease ends now).
     pub fn claim_jobs(
         &self,
         executors: &[&str],
@@ -51,105 +96,168 @@ impl Engine {
             });
         }
         let names: Vec<String> = executors.iter().map(|s| s.to_string()).collect();
-        self.claim_named(&names, worker, limit, lease)
+        Ok(self.claim_named(&names, worker, limit, lease)?.handed)
     }
 
-    fn claim_named(
-        &self,
-        names: &[String],
-        worker: &str,
-        limit: usize,
-        lease: chrono::Duration,
-    ) -> Result<Vec<ClaimedJob>> {
+    fn claim_named(&self, names: &[String], worker: &str, limit: usize, lease: chrono::Duration) -> Result<Claimed> {
+        self.prune_handed()?;
         let now = self.clock.now();
         let claimed = self.store.claim_jobs(names, worker, limit, now + lease, now)?;
-        let mut out = Vec::with_capacity(claimed.len());
-        for mut c in claimed {
-            match self.start_claimed(&c.job)? {
-                Some(deadline) => {
-                    // The deadline counts from now, when the attempt starts (not from when it was
-                    // queued): the executor gets the time its `timeout` ends.
-                    c.job.deadline = deadline;
-                    match self.resolve_secrets(&c.job) {
-                        Ok(inputs) => {
-                            c.job.inputs = inputs;
-                            out.push(c);
-                        }
-                        Err(message) => {
-                            // The job cannot run without its secret: the attempt fails (no retry).
-                            let failure = Outcome::Failure { message, retryable: false };
-                            match self.complete_claimed_job(&c.job.id, &c.token, failure) {
-                                Ok(()) | Err(Error::Conflict { .. }) | Err(Error::InvalidTransition { .. }) => {}
-                                Err(e) => return Err(e),
-                            }
-                        }
-                    }
-                }
-                None => {
-                    // The attempt ended (or the release is gone): drop the job.
-                    match self.store.finish_job(&c.job.id, &c.token) {
-                        Ok(()) | Err(Error::Conflict { .. }) => {}
-                        Err(e) => return Err(e),
-                    }
+        let mut round = Claimed { handed: Vec::with_capacity(claimed.len()), failed: 0, seen: claimed.len() };
+        let mut pending = claimed.into_iter();
+        while let Some(mut c) = pending.next() {
+            match self.hand_out(&mut c) {
+                Ok(HandOut::Ready) => round.handed.push(c),
+                Ok(HandOut::Failed) => round.failed += 1,
+                Ok(HandOut::Dropped) => {}
+                Err(e) => {
+                    // Only store errors get here: give back every job not yet handed to anyone.
+                    let rest: Vec<ClaimedJob> = pending.collect();
+                    self.give_back(round.handed.iter().chain([&c]).chain(rest.iter()));
+                    return Err(e);
                 }
             }
         }
-        Ok(out)
+        Ok(round)
     }
 
-    /// The job's inputs with the `secret://` references of the release's `secret` inputs resolved,
-    /// for handing to an executor. The resolved values live only in the returned map: never in
-    /// events, the store, errors or notifications.
-    fn resolve_secrets(&self, job: &Job) -> std::result::Result<indexmap::IndexMap<String, serde_json::Value>, String> {
-        if !job_mentions_secret(&job.inputs) {
-            return Ok(job.inputs.clone());
+    /// Starts one claimed job and resolves its secrets. `Err` only for a store error.
+    fn hand_out(&self, c: &mut ClaimedJob) -> Result<HandOut> {
+        let deadline = match self.start_claimed(&c.job) {
+            Ok(Some(deadline)) => deadline,
+            Ok(None) => {
+                // The attempt ended (or the release is gone): drop the job.
+                self.handed.forget_job(&c.job.id);
+                return match self.store.finish_job(&c.job.id, &c.token) {
+                    Ok(()) | Err(Error::Conflict { .. }) => Ok(HandOut::Dropped),
+                    Err(e) if is_store_error(&e) => Err(e),
+                    Err(e) => {
+                        tracing::warn!(job = %c.job.id, error = %e, "could not drop a job whose attempt ended");
+                        Ok(HandOut::Dropped)
+                    }
+                };
+            }
+            Err(e) if is_store_error(&e) => return Err(e),
+            Err(e) => return self.fail_at_claim(c, format!("the job could not be started: {e}"), Vec::new()),
+        };
+        // The deadline counts from now, when the attempt starts (not from when it was queued):
+        // the executor gets the time its `timeout` ends.
+        c.job.deadline = deadline;
+        match self.resolve_secrets(&c.job)? {
+            Resolved::Inputs(inputs, values) => {
+                c.job.inputs = inputs;
+                c.job.secrets = values.clone();
+                self.handed.record(&c.job.id, &c.token, values);
+                Ok(HandOut::Ready)
+            }
+            // The job cannot run without its secret: the attempt fails (no retry).
+            Resolved::Failed(message, values) => self.fail_at_claim(c, message, values),
         }
-        let state = self.get_release(&job.release_id).map_err(|e| e.to_string())?;
+    }
+
+    /// Fails a claimed job that cannot be handed out; its siblings go on. `Err` only for a store
+    /// error.
+    fn fail_at_claim(&self, c: &ClaimedJob, message: String, values: Vec<SecretValue>) -> Result<HandOut> {
+        // Redacted with the values resolved before the failing one, if any.
+        self.handed.record(&c.job.id, &c.token, values);
+        match self.complete_claimed_job(&c.job.id, &c.token, Outcome::Failure { message, retryable: false }) {
+            Ok(()) | Err(Error::Conflict { .. }) | Err(Error::InvalidTransition { .. }) => Ok(HandOut::Failed),
+            Err(e) if is_store_error(&e) => Err(e),
+            Err(e) => {
+                // Left leased: it comes back when the lease ends.
+                tracing::warn!(job = %c.job.id, error = %e, "could not record that a job cannot be handed out");
+                Ok(HandOut::Failed)
+            }
+        }
+    }
+
+    /// Ends the leases of claimed jobs now, so they can be claimed again at once.
+    fn give_back<'a>(&self, jobs: impl IntoIterator<Item = &'a ClaimedJob>) {
+        let now = self.clock.now();
+        for c in jobs {
+            self.handed.forget_lease(&c.job.id, &c.token);
+            if let Err(e) = self.store.heartbeat(&c.job.id, &c.token, now) {
+                tracing::warn!(job = %c.job.id, error = %e, "could not give a claimed job back; it returns when its lease ends");
+            }
+        }
+    }
+
+    /// Forgets the handed-out secret values of jobs that are gone (attempts that ended without an
+    /// outcome reported here), once many are remembered.
+    fn prune_handed(&self) -> Result<()> {
+        if !self.handed.needs_prune() {
+            return Ok(());
+        }
+        let mark = self.handed.mark();
+        let jobs = self.store.jobs()?;
+        let live: std::collections::HashSet<&str> = jobs.iter().map(|r| r.job.id.as_str()).collect();
+        self.handed.prune(mark, &live);
+        Ok(())
+    }
+
+    /// The job's inputs with the `secret://` references of the release's `secret` inputs resolved
+    /// (each name once), for handing to an executor, and the values resolved. The values live only
+    /// in the job handed out and in memory until its outcome is recorded: never in events, the
+    /// store, errors or notifications. `Err` only for a store error.
+    fn resolve_secrets(&self, job: &Job) -> Result<Resolved> {
+        if !job_mentions_secret(&job.inputs) {
+            return Ok(Resolved::Inputs(job.inputs.clone(), Vec::new()));
+        }
+        let state = match self.get_release(&job.release_id) {
+            Ok(state) => state,
+            Err(e) if is_store_error(&e) => return Err(e),
+            Err(e) => return Ok(Resolved::Failed(e.to_string(), Vec::new())),
+        };
         let names = crate::secrets::secret_input_names(&state.plan().process.inputs, &state.inputs);
         let resolver = self.secrets.read().unwrap_or_else(|e| e.into_inner()).clone();
-        match resolver {
-            Some(r) => crate::secrets::resolve_job_inputs(&job.inputs, &|n| names.iter().any(|x| x == n), r.as_ref())
-                .map_err(|e| e.to_string()),
-            None => Err(format!(
-                "job {} needs a secret but the engine has no secret resolver (Engine::set_secret_resolver)",
-                job.id
-            )),
-        }
+        let Some(resolver) = resolver else {
+            return Ok(Resolved::Failed(
+                format!(
+                    "job {} needs a secret but the engine has no secret resolver (Engine::set_secret_resolver)",
+                    job.id
+                ),
+                Vec::new(),
+            ));
+        };
+        let allowed = |n: &str| names.iter().any(|x| x == n);
+        let mut resolution = SecretResolution::new(&allowed, resolver.as_ref());
+        Ok(match resolution.resolve_inputs(&job.inputs) {
+            Ok(inputs) => Resolved::Inputs(inputs, resolution.values()),
+            Err(e) => Resolved::Failed(e.to_string(), resolution.values()),
+        })
     }
 
-    /// Replaces every resolved secret value of the release that appears in an outcome (an executor
-    /// echoing a token in its output or error) by `***` before it is recorded.
-    fn redact_secrets(&self, release: &str, outcome: Outcome) -> Outcome {
-        let Some(resolver) = self.secrets.read().unwrap_or_else(|e| e.into_inner()).clone() else { return outcome };
-        let Ok(state) = self.get_release(release) else { return outcome };
-        let values: Vec<String> = crate::secrets::secret_input_names(&state.plan().process.inputs, &state.inputs)
-            .iter()
-            .filter_map(|n| resolver.resolve(n).ok())
-            .filter(|v| !v.is_empty())
-            .collect();
-        if values.is_empty() {
-            return outcome;
+    /// The outcome with the secrets of the job redacted, for a job whose handed-out values this
+    /// engine does not know (handed out by another engine on the same store, or before a
+    /// restart): the secrets its inputs name are resolved again; if one cannot be, every text of
+    /// the outcome is withheld.
+    fn redact_unknown(&self, release: &str, job_id: &str, outcome: Outcome) -> Result<Outcome> {
+        let state = match self.get_release(release) {
+            Ok(state) => state,
+            // Recording refuses it anyway (release gone).
+            Err(Error::NotFound { .. }) => return Ok(outcome),
+            Err(e) => return Err(e),
+        };
+        let Some((_, phase, activity, _)) = parse_job_id(job_id) else { return Ok(outcome) };
+        let inputs = match state.activity(phase, activity) {
+            Some(act) if act.job_id.as_deref() == Some(job_id) => &act.job_inputs,
+            // Not the current attempt: recording refuses it.
+            _ => return Ok(outcome),
+        };
+        let named = crate::secrets::referenced_secret_names(inputs);
+        if named.is_empty() {
+            return Ok(outcome);
         }
-        let scrub = |text: &str| values.iter().fold(text.to_string(), |t, v| t.replace(v.as_str(), "***"));
-        fn scrub_value(v: &serde_json::Value, scrub: &dyn Fn(&str) -> String) -> serde_json::Value {
-            match v {
-                serde_json::Value::String(s) => serde_json::Value::String(scrub(s)),
-                serde_json::Value::Array(items) => {
-                    serde_json::Value::Array(items.iter().map(|i| scrub_value(i, scrub)).collect())
-                }
-                serde_json::Value::Object(m) => {
-                    serde_json::Value::Object(m.iter().map(|(k, v)| (k.clone(), scrub_value(v, scrub))).collect())
-                }
-                other => other.clone(),
+        let resolver = self.secrets.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let values: Option<Vec<SecretValue>> =
+            resolver.and_then(|r| named.iter().map(|n| r.resolve(n).ok().map(SecretValue::new)).collect());
+        Ok(match values {
+            Some(values) => outcome.redacted(&Redactor::new(&values)),
+            None => {
+                tracing::warn!(job = %job_id, "the job's secret values are unknown here and cannot be resolved again; its outcome's text is withheld");
+                outcome.withheld("the secret values this job was handed out with are not known to this engine")
             }
-        }
-        match outcome {
-            Outcome::Success { outputs } => {
-                Outcome::Success { outputs: outputs.iter().map(|(k, v)| (k.clone(), scrub_value(v, &scrub))).collect() }
-            }
-            Outcome::Failure { message, retryable } => Outcome::Failure { message: scrub(&message), retryable },
-            Outcome::Started => Outcome::Started,
-        }
+        })
     }
 
     /// Records that a claimed job started. `Some(deadline)` (when its timeout ends, if it has one)
@@ -190,20 +298,31 @@ impl Engine {
 
     /// Reports the outcome of a job claimed with [`Engine::claim_jobs`]. The token must still be
     /// the job's (`conflict` otherwise: the lease expired and the job went to someone else, or the
-    /// attempt ended). `Outcome::Started` only extends the lease (report again later).
+    /// attempt ended). `Outcome::Started` only extends the lease (report again later). The
+    /// outcome is redacted with exactly the secret values the job was handed out with.
     pub fn complete_claimed_job(&self, job_id: &str, token: &str, outcome: Outcome) -> Result<()> {
         // Checking the token also extends the lease, so nobody can claim the job while the
         // outcome is being recorded.
+        // A stale token keeps its values remembered: they still redact what the job's current
+        // delivery reports, until the attempt ends.
         self.heartbeat(job_id, token)?;
         if matches!(outcome, Outcome::Started) {
             return Ok(());
         }
-        match self.complete_job(job_id, outcome) {
-            Ok(()) => Ok(()), // the append that recorded the outcome removed the job
+        // The values of every lease of the job this engine handed out (a redelivery may have
+        // been handed other values), if it handed out this one; unknown otherwise.
+        let values = self.handed.of_lease(job_id, token).and_then(|_| self.handed.of_job(job_id));
+        match self.record_outcome(job_id, outcome, values) {
+            Ok(()) => {
+                // The append that recorded the outcome removed the job.
+                self.handed.forget_job(job_id);
+                Ok(())
+            }
             Err(e) => {
                 if matches!(e, Error::InvalidTransition { .. } | Error::Conflict { .. }) {
                     // The attempt ended meanwhile: the job is of no use any more.
                     let _ = self.store.finish_job(job_id, token);
+                    self.handed.forget_job(job_id);
                 }
                 Err(e)
             }
@@ -212,21 +331,42 @@ impl Engine {
 
     /// Reports the outcome of a job without a lease token: for in-process executors that answered
     /// [`Outcome::Started`] and for trusted callers. A report for a stale attempt is refused with
-    /// `conflict`; one for an attempt that already ended with `invalid_transition`.
+    /// `conflict`; one for an attempt that already ended with `invalid_transition`. The outcome is
+    /// redacted with the secret values the job was handed out with.
     pub fn complete_job(&self, job_id: &str, outcome: Outcome) -> Result<()> {
+        let result = self.record_outcome(job_id, outcome, self.handed.of_job(job_id));
+        if matches!(result, Ok(()) | Err(Error::InvalidTransition { .. })) {
+            self.handed.forget_job(job_id);
+        }
+        result
+    }
+
+    /// Records an outcome, redacted with `values` (the ones handed out) or, when they are not
+    /// known here, as [`Engine::redact_unknown`] says.
+    fn record_outcome(&self, job_id: &str, outcome: Outcome, values: Option<Vec<SecretValue>>) -> Result<()> {
         let (release, ..) = parse_job_id(job_id).ok_or_else(|| Error::NotFound {
             kind: "job".into(),
             id: job_id.into(),
             hint: Some("job ids look like <release>/<phase>/<activity>/<attempt>".into()),
         })?;
-        let system = Actor::system();
-        let outcome = self.redact_secrets(release, outcome);
+        let outcome = match values {
+            Some(values) => outcome.redacted(&Redactor::new(&values)),
+            None => {
+                // Values of earlier leases handed out here are redacted too.
+                let earlier = self.handed.of_job(job_id).unwrap_or_default();
+                self.redact_unknown(release, job_id, outcome.redacted(&Redactor::new(&earlier)))?
+            }
+        };
+        let job_id = job_id.to_string();
         let cmd = match outcome {
-            Outcome::Success { outputs } => Command::SucceedJob { job_id: job_id.into(), outputs },
-            Outcome::Failure { message, retryable } => Command::FailJob { job_id: job_id.into(), message, retryable },
+            Outcome::Success { outputs } => Command::SucceedJob { job_id, outputs },
+            Outcome::Failure { message, retryable } => Command::FailJob { job_id, message, retryable, detail: None },
+            Outcome::FailureWithDetail { message, retryable, detail } => {
+                Command::FailJob { job_id, message, retryable, detail: Some(detail) }
+            }
             Outcome::Started => return Ok(()),
         };
-        self.apply(release, &cmd, &system, None).map(|_| ())
+        self.apply(release, &cmd, &Actor::system(), None).map(|_| ())
     }
 
     /// Every job in the store (queued, leased, parked), oldest first, with its lease.
@@ -248,7 +388,8 @@ impl Engine {
     }
 
     /// Runs the in-process executors' jobs (and the jobs they lead to), one claim at a time, until
-    /// none is left. Returns how many ran.
+    /// none is left. Returns how many ran or failed on their own. A job that fails never stops
+    /// the others; only a store error ends the loop early.
     pub(crate) fn run_jobs(&self) -> Result<usize> {
         let names = self.executor_names();
         if names.is_empty() {
@@ -257,28 +398,57 @@ impl Engine {
         let lease = self.settings().job_lease;
         let mut ran = 0;
         loop {
-            let claimed = self.claim_named(&names, &self.worker_id, 1, lease)?;
-            let Some(c) = claimed.into_iter().next() else { break };
-            let Some(exec) = self.executor(&c.job.executor) else { continue };
-            let job = c.job.clone();
-            let outcome =
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| exec.execute(&job))).unwrap_or_else(|panic| {
-                    Outcome::Failure {
-                        message: format!("executor `{}` panicked: {}", job.executor, panic_text(&panic)),
-                        retryable: false,
-                    }
-                });
-            ran += 1;
-            let result = match outcome {
-                Outcome::Started => self.store.heartbeat(&c.job.id, &c.token, parked()),
-                other => self.complete_claimed_job(&c.job.id, &c.token, other),
-            };
-            match result {
-                Ok(()) | Err(Error::InvalidTransition { .. }) | Err(Error::Conflict { .. }) => {}
-                Err(e) => return Err(e),
+            let round = self.claim_named(&names, &self.worker_id, 1, lease)?;
+            ran += round.failed;
+            if round.seen == 0 {
+                break;
+            }
+            let mut handed = round.handed.into_iter();
+            while let Some(c) = handed.next() {
+                ran += 1;
+                if let Err(e) = self.run_claimed(&c) {
+                    self.give_back(handed.as_slice());
+                    return Err(e);
+                }
             }
         }
         Ok(ran)
+    }
+
+    /// Runs one claimed job on its in-process executor and records the outcome. `Err` only for a
+    /// store error.
+    fn run_claimed(&self, c: &ClaimedJob) -> Result<()> {
+        let Some(exec) = self.executor(&c.job.executor) else { return Ok(()) };
+        let job = &c.job;
+        let outcome =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| exec.execute(job))).unwrap_or_else(|panic| {
+                Outcome::Failure {
+                    message: format!("executor `{}` panicked: {}", job.executor, panic_text(&panic)),
+                    retryable: false,
+                }
+            });
+        let result = match outcome {
+            Outcome::Started => self.store.heartbeat(&job.id, &c.token, parked()),
+            other => self.complete_claimed_job(&job.id, &c.token, other),
+        };
+        let e = match result {
+            Ok(()) | Err(Error::InvalidTransition { .. }) | Err(Error::Conflict { .. }) => return Ok(()),
+            Err(e) if is_store_error(&e) => return Err(e),
+            Err(e) => e,
+        };
+        // The outcome could not be recorded (refused by a rule of the release): record that
+        // instead, so the attempt ends.
+        let redactor = Redactor::new(&self.handed.of_lease(&job.id, &c.token).unwrap_or_default());
+        let message = format!("the outcome of executor `{}` could not be recorded: {e}", job.executor);
+        let failure = Outcome::Failure { message, retryable: false };
+        match self.complete_claimed_job(&job.id, &c.token, failure) {
+            Ok(()) | Err(Error::InvalidTransition { .. }) | Err(Error::Conflict { .. }) => Ok(()),
+            Err(e) if is_store_error(&e) => Err(e),
+            Err(e) => {
+                tracing::warn!(job = %job.id, error = %redactor.redact(&e.to_string()), "could not record a job's outcome; it returns when its lease ends");
+                Ok(())
+            }
+        }
     }
 }
 

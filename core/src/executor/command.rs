@@ -27,10 +27,15 @@
 //! # What the child gets
 //!
 //! * stdin is `/dev/null`; stdout and stderr are captured, keeping only the **last 64 KiB** of each
-//!   (memory stays bounded whatever the child prints).
+//!   (memory stays bounded whatever the child prints). The job's secret values
+//!   ([`Job::secrets`]) are replaced by `***` in the capture **before** it is cut, so a cut that
+//!   falls inside a secret keeps none of it.
 //! * `TRAINYARD_OUTPUT`: the path of an empty file (mode 0600) the child may write its outputs to,
 //!   like CI systems do: `name=value` lines, and `name<<EOF` … `EOF` blocks for multi-line values
-//!   (any delimiter). See [`parse_outputs`]. The file is removed afterwards.
+//!   (any delimiter). See [`parse_outputs`]. It is read back without following what the child put
+//!   there: opened with `O_NOFOLLOW | O_NONBLOCK`, refused unless `fstat` says it is a regular file
+//!   (a symbolic link, FIFO, socket, device or directory fails the job, named in the message), at
+//!   most [`OUTPUT_FILE_LIMIT`] bytes, within [`OUTPUT_READ_WAIT`]. It is removed afterwards.
 //! * `TRAINYARD_JOB_ID`, `TRAINYARD_RELEASE_ID`, `TRAINYARD_PHASE_ID`, `TRAINYARD_ACTIVITY_ID`,
 //!   `TRAINYARD_ATTEMPT`.
 //! * On unix the child leads a **new process group**. A timeout or [`Executor::cancel`] sends
@@ -40,29 +45,54 @@
 //!
 //! # Outcomes
 //!
-//! | what happened | outcome |
-//! |---|---|
-//! | exit code 0 | `Success` with the outputs from `TRAINYARD_OUTPUT` |
-//! | exit code 0 but a malformed outputs file | `Failure`, `retryable: false` |
-//! | non-zero exit code | `Failure` naming the code, with the stderr/stdout tails, `retryable: true` |
-//! | killed by a signal | `Failure` naming the signal, with the tails, `retryable: true` |
-//! | timeout | `Failure` ("timed out after …"), with the tails, `retryable: true` |
-//! | cancelled | `Failure` ("cancelled"), `retryable: false` |
-//! | the same job id is already running here (a redelivery) | `Started`: the run in progress reports |
-//! | bad inputs, missing program, missing working dir | `Failure` with a clear message, `retryable: false` |
+//! Every failure is an [`Outcome::FailureWithDetail`]: a message, and a
+//! [`FailureDetail`](super::FailureDetail) with the `reason`, the exit code or signal and the
+//! last 4 KiB of stderr (see [`super::failure`]).
+//!
+//! | what happened | outcome | `reason` |
+//! |---|---|---|
+//! | exit code 0 | `Success` with the outputs from `TRAINYARD_OUTPUT` | |
+//! | exit code 0 but an outputs file that is malformed, too large, not a regular file or gone | failure, `retryable: false` | `invalid_outputs` |
+//! | non-zero exit code | failure, `retryable: true` | `exit_code` |
+//! | killed by a signal | failure, `retryable: true` | `signal` |
+//! | timeout | failure, `retryable: true` | `timed_out` |
+//! | cancelled | failure, `retryable: false` | `cancelled` |
+//! | bad inputs, missing program, missing working dir, deadline passed, no outputs file | failure with a clear message, `retryable: false` (a passed deadline or an outputs file that cannot be created: `true`) | `not_started` |
+//! | the same job id is already running here (a redelivery) | `Started`: the run in progress reports | |
+//!
+//! The message has this form (the tails only for streams that printed something; `last N of M
+//! bytes` when the stream was cut; one of the first lines):
+//!
+//! ```text
+//! `make` exited with code 2
+//! `make` was killed by signal 9 (SIGKILL)
+//! `make` timed out after 10s; its process group was killed
+//! `make` was cancelled; its process group was killed
+//! --- stderr (last 65536 of 70000 bytes) ---
+//! …the last 64 KiB of stderr…
+//! --- stdout (12 bytes) ---
+//! …stdout…
+//! ```
 //!
 //! Logging goes through `tracing` (target `trainyard::executor::command`): the job id and the
-//! program name, never the arguments or the environment (they may hold resolved secrets).
+//! program name (secrets redacted), never the arguments or the environment.
 
+mod capture;
+mod outputs;
+
+pub use outputs::{OUTPUT_READ_WAIT, parse_outputs};
+
+use super::failure::{FailureDetail, FailureReason, STDERR_TAIL_LIMIT, Signal};
 use super::{Executor, Job, Outcome};
-use indexmap::IndexMap;
+use crate::secrets::Redactor;
+use capture::{Capture, Tail, format_tails};
+use outputs::OutputFile;
 use serde_json::Value;
-use std::collections::{HashMap, VecDeque};
-use std::io::Read;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, mpsc};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 /// How much of stdout and of stderr is kept (the tail): 64 KiB each.
@@ -167,37 +197,42 @@ impl CommandExecutor {
         self.registry.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Runs a job; every text of the outcome is redacted with the job's secret values.
     fn run(&self, job: &Job) -> Outcome {
+        let redactor = Redactor::new(&job.secrets);
+        let (outcome, program) = self.run_job(job, &redactor);
+        let outcome = outcome.redacted(&redactor);
+        let program = redactor.redact(&program);
+        match &outcome {
+            Outcome::Success { outputs } => {
+                tracing::info!(job = %job.id, program = %program, outputs = outputs.len(), "command succeeded")
+            }
+            Outcome::Started => {}
+            failed => {
+                let (_, retryable) = failed.failure_parts().unwrap_or_default();
+                let reason = failed.failure_detail().map(|d| d.reason.as_str()).unwrap_or_default();
+                tracing::info!(job = %job.id, program = %program, retryable, reason, "command failed")
+            }
+        }
+        outcome
+    }
+
+    /// Runs a job: the outcome (tails already redacted before their cut) and the program's name.
+    fn run_job(&self, job: &Job, redactor: &Redactor) -> (Outcome, String) {
         let spec = match Spec::parse(job, &self.base_dir) {
             Ok(spec) => spec,
-            Err(message) => return permanent(format!("command executor: {message}")),
+            Err(message) => return (not_started(format!("command executor: {message}"), false), "?".into()),
         };
+        let program = spec.display.clone();
         let limit = match effective_timeout(spec.timeout, job.deadline, self.clock.now()) {
             Ok(limit) => limit,
-            Err(message) => return Outcome::Failure { message, retryable: true },
+            Err(message) => return (not_started(message, true), program),
         };
         let out_file = match OutputFile::create(&job.id) {
             Ok(f) => f,
-            Err(e) => {
-                return Outcome::Failure { message: format!("cannot create the outputs file: {e}"), retryable: true };
-            }
+            Err(e) => return (not_started(format!("cannot create the outputs file: {e}"), true), program),
         };
-        let mut cmd = std::process::Command::new(&spec.program);
-        cmd.args(&spec.args).current_dir(&spec.cwd).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
-        for (k, v) in &spec.env {
-            match v {
-                Some(v) => cmd.env(k, v),
-                None => cmd.env_remove(k),
-            };
-        }
-        cmd.env(OUTPUT_ENV, &out_file.path)
-            .env("TRAINYARD_JOB_ID", &job.id)
-            .env("TRAINYARD_RELEASE_ID", &job.release_id)
-            .env("TRAINYARD_PHASE_ID", &job.phase_id)
-            .env("TRAINYARD_ACTIVITY_ID", &job.activity_id)
-            .env("TRAINYARD_ATTEMPT", job.attempt.to_string());
-        sys::prepare(&mut cmd);
-
+        let mut cmd = spec.command(job, &out_file.path);
         // Spawn under the registry lock, so a concurrent `cancel` either finds the job or leaves a
         // note that it must not start.
         let cancelled = Arc::new(AtomicBool::new(false));
@@ -205,25 +240,33 @@ impl CommandExecutor {
             let mut reg = self.registry();
             reg.early.retain(|_, at| at.elapsed() < EARLY_CANCEL_TTL);
             if reg.early.remove(&job.id).is_some() {
-                return permanent("cancelled before it started");
+                let detail = FailureDetail::new(FailureReason::Cancelled);
+                let outcome = Outcome::FailureWithDetail {
+                    message: "cancelled before it started".into(),
+                    retryable: false,
+                    detail,
+                };
+                return (outcome, program);
             }
             if reg.running.contains_key(&job.id) {
                 // A redelivery of a job that is still running here: its result comes from the run
                 // in progress.
                 tracing::debug!(job = %job.id, "already running; redelivery ignored");
-                return Outcome::Started;
+                return (Outcome::Started, program);
             }
             match cmd.spawn() {
                 Ok(child) => {
                     reg.running.insert(job.id.clone(), Running { pid: child.id(), cancelled: cancelled.clone() });
                     child
                 }
-                Err(e) => return permanent(spawn_error(&spec, &e)),
+                Err(e) => return (not_started(spawn_error(&spec, &e), false), program),
             }
         };
-        tracing::debug!(job = %job.id, program = %spec.display, pid = child.id(), "command started");
-        let stdout = Capture::start(child.stdout.take(), self.capture_limit);
-        let stderr = Capture::start(child.stderr.take(), self.capture_limit);
+        tracing::debug!(job = %job.id, program = %redactor.redact(&program), pid = child.id(), "command started");
+        // Keep enough before the cut to recognise a secret the cut falls into.
+        let capacity = self.capture_limit + redactor.lookbehind();
+        let stdout = Capture::start(child.stdout.take(), capacity);
+        let stderr = Capture::start(child.stderr.take(), capacity);
 
         let end = self.wait(&mut child, limit, &cancelled);
         // Exited (not reaped yet on unix): forget the job, kill what it left in its group, reap.
@@ -233,42 +276,8 @@ impl CommandExecutor {
         let drain_deadline = Instant::now() + DRAIN_WAIT;
         let out_tail = stdout.finish(drain_deadline);
         let err_tail = stderr.finish(drain_deadline);
-        let tails = format_tails(&err_tail, &out_tail);
-
-        let outcome = match (end, status) {
-            (End::Cancelled, _) => {
-                permanent(format!("`{}` was cancelled; its process group was killed{tails}", spec.display))
-            }
-            (End::TimedOut(after), _) => Outcome::Failure {
-                message: format!(
-                    "`{}` timed out after {}; its process group was killed{tails}",
-                    spec.display,
-                    human(after)
-                ),
-                retryable: true,
-            },
-            (End::Error(e), _) | (End::Exited, Err(e)) => {
-                Outcome::Failure { message: format!("lost track of `{}`: {e}{tails}", spec.display), retryable: true }
-            }
-            (End::Exited, Ok(status)) if status.success() => match out_file.read() {
-                Ok(outputs) => Outcome::Success { outputs },
-                Err(e) => permanent(format!("`{}` succeeded but its outputs file is invalid: {e}", spec.display)),
-            },
-            (End::Exited, Ok(status)) => Outcome::Failure {
-                message: format!("`{}` {}{tails}", spec.display, describe_status(&status)),
-                retryable: true,
-            },
-        };
-        match &outcome {
-            Outcome::Success { outputs } => {
-                tracing::info!(job = %job.id, program = %spec.display, outputs = outputs.len(), "command succeeded")
-            }
-            Outcome::Failure { retryable, .. } => {
-                tracing::info!(job = %job.id, program = %spec.display, retryable, "command failed")
-            }
-            Outcome::Started => {}
-        }
-        outcome
+        let ran = Ran { display: &spec.display, end, status, stderr: err_tail, stdout: out_tail };
+        (ran.outcome(&out_file, redactor, self.capture_limit), program)
     }
 
     /// Waits until the child exits (without reaping it on unix), enforcing the time limit and
@@ -362,10 +371,6 @@ impl End {
             End::Error(_) => "error",
         }
     }
-}
-
-fn permanent(message: impl Into<String>) -> Outcome {
-    Outcome::Failure { message: message.into(), retryable: false }
 }
 
 /// A parsed job: what to run, where, for how long.
@@ -465,6 +470,83 @@ impl Spec {
         };
         Ok(Spec { program, args, display, env, cwd, timeout })
     }
+
+    /// The command to spawn: program, arguments, environment, working directory, the outputs
+    /// file and the job's identifiers; stdin from `/dev/null`, stdout and stderr piped.
+    fn command(&self, job: &Job, out_file: &Path) -> std::process::Command {
+        let mut cmd = std::process::Command::new(&self.program);
+        cmd.args(&self.args).current_dir(&self.cwd).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        for (k, v) in &self.env {
+            match v {
+                Some(v) => cmd.env(k, v),
+                None => cmd.env_remove(k),
+            };
+        }
+        cmd.env(OUTPUT_ENV, out_file)
+            .env("TRAINYARD_JOB_ID", &job.id)
+            .env("TRAINYARD_RELEASE_ID", &job.release_id)
+            .env("TRAINYARD_PHASE_ID", &job.phase_id)
+            .env("TRAINYARD_ACTIVITY_ID", &job.activity_id)
+            .env("TRAINYARD_ATTEMPT", job.attempt.to_string());
+        sys::prepare(&mut cmd);
+        cmd
+    }
+}
+
+/// A finished run: how the wait ended, the exit status, the captured tails.
+struct Ran<'a> {
+    display: &'a str,
+    end: End,
+    status: std::io::Result<std::process::ExitStatus>,
+    stderr: Tail,
+    stdout: Tail,
+}
+
+impl Ran<'_> {
+    /// The outcome of the run (the outputs file is read only after a clean exit).
+    fn outcome(self, out_file: &OutputFile, redactor: &Redactor, keep: usize) -> Outcome {
+        let tails = format_tails(&self.stderr, &self.stdout, redactor, keep);
+        let (exit_code, signal) = match &self.status {
+            Ok(status) => status_facts(status),
+            Err(_) => (None, None),
+        };
+        let stderr_tail = (self.stderr.total > 0).then(|| self.stderr.text(redactor, STDERR_TAIL_LIMIT.min(keep)));
+        let detail =
+            |reason| FailureDetail { reason, exit_code, signal: signal.clone(), stderr_tail: stderr_tail.clone() };
+        let display = self.display;
+        let (reason, message, retryable) = match (self.end, &self.status) {
+            (End::Cancelled, _) => (
+                FailureReason::Cancelled,
+                format!("`{display}` was cancelled; its process group was killed{tails}"),
+                false,
+            ),
+            (End::TimedOut(after), _) => (
+                FailureReason::TimedOut,
+                format!("`{display}` timed out after {}; its process group was killed{tails}", human(after)),
+                true,
+            ),
+            (End::Error(e), _) => (FailureReason::Lost, format!("lost track of `{display}`: {e}{tails}"), true),
+            (End::Exited, Err(e)) => (FailureReason::Lost, format!("lost track of `{display}`: {e}{tails}"), true),
+            (End::Exited, Ok(status)) if status.success() => match out_file.read() {
+                Ok(outputs) => return Outcome::Success { outputs },
+                Err(e) => (
+                    FailureReason::InvalidOutputs,
+                    format!("`{display}` succeeded but its outputs file is invalid: {e}"),
+                    false,
+                ),
+            },
+            (End::Exited, Ok(status)) => {
+                let reason = if exit_code.is_some() { FailureReason::ExitCode } else { FailureReason::Signal };
+                (reason, format!("`{display}` {}{tails}", describe_status(status)), true)
+            }
+        };
+        Outcome::FailureWithDetail { message, retryable, detail: detail(reason) }
+    }
+}
+
+/// A failure before the program ran.
+fn not_started(message: String, retryable: bool) -> Outcome {
+    Outcome::FailureWithDetail { message, retryable, detail: FailureDetail::new(FailureReason::NotStarted) }
 }
 
 /// A list of strings (numbers and booleans are written out).
@@ -511,209 +593,29 @@ fn spawn_error(spec: &Spec, e: &std::io::Error) -> String {
     }
 }
 
+/// The exit code and the signal of an exit status.
 #[cfg(unix)]
-fn describe_status(status: &std::process::ExitStatus) -> String {
+fn status_facts(status: &std::process::ExitStatus) -> (Option<i32>, Option<Signal>) {
     use std::os::unix::process::ExitStatusExt;
-    match (status.code(), status.signal()) {
+    (status.code(), status.signal().map(Signal::from_number))
+}
+
+#[cfg(not(unix))]
+fn status_facts(status: &std::process::ExitStatus) -> (Option<i32>, Option<Signal>) {
+    (status.code(), None)
+}
+
+/// `exited with code 3`, `was killed by signal 9 (SIGKILL)`.
+fn describe_status(status: &std::process::ExitStatus) -> String {
+    match status_facts(status) {
         (Some(code), _) => format!("exited with code {code}"),
         (None, Some(sig)) => format!("was killed by signal {sig}"),
         _ => format!("ended abnormally ({status})"),
     }
 }
 
-#[cfg(not(unix))]
-fn describe_status(status: &std::process::ExitStatus) -> String {
-    match status.code() {
-        Some(code) => format!("exited with code {code}"),
-        None => format!("ended abnormally ({status})"),
-    }
-}
-
 fn human(d: Duration) -> String {
     if d.subsec_millis() == 0 { format!("{}s", d.as_secs()) } else { format!("{:.1}s", d.as_secs_f64()) }
-}
-
-// ----- captured output -----
-
-/// The last `limit` bytes of a stream, and how many bytes it had in all.
-#[derive(Debug, Default)]
-struct Tail {
-    bytes: VecDeque<u8>,
-    total: u64,
-    limit: usize,
-    /// The reader was still running when we stopped waiting for it.
-    incomplete: bool,
-}
-
-impl Tail {
-    fn push(&mut self, chunk: &[u8]) {
-        self.total += chunk.len() as u64;
-        let chunk = &chunk[chunk.len().saturating_sub(self.limit)..];
-        let overflow = (self.bytes.len() + chunk.len()).saturating_sub(self.limit);
-        self.bytes.drain(..overflow.min(self.bytes.len()));
-        self.bytes.extend(chunk);
-    }
-
-    fn text(&self) -> String {
-        let (a, b) = self.bytes.as_slices();
-        let mut all = Vec::with_capacity(a.len() + b.len());
-        all.extend_from_slice(a);
-        all.extend_from_slice(b);
-        String::from_utf8_lossy(&all).into_owned()
-    }
-}
-
-/// A thread reading one pipe into a bounded [`Tail`].
-struct Capture {
-    tail: Arc<Mutex<Tail>>,
-    done: Option<mpsc::Receiver<()>>,
-}
-
-impl Capture {
-    fn start<R: Read + Send + 'static>(pipe: Option<R>, limit: usize) -> Capture {
-        let tail = Arc::new(Mutex::new(Tail { limit, ..Tail::default() }));
-        let Some(mut pipe) = pipe else { return Capture { tail, done: None } };
-        let (tx, rx) = mpsc::channel();
-        let shared = tail.clone();
-        let spawned = std::thread::Builder::new().name("trainyard-capture".into()).spawn(move || {
-            let mut buf = vec![0u8; 16 * 1024];
-            loop {
-                match pipe.read(&mut buf) {
-                    Ok(0) => break,
-                    Ok(n) => shared.lock().unwrap_or_else(|e| e.into_inner()).push(&buf[..n]),
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                    Err(_) => break,
-                }
-            }
-            let _ = tx.send(());
-        });
-        Capture { tail, done: spawned.ok().map(|_| rx) }
-    }
-
-    /// Waits for the reader until `deadline`, then takes what it has.
-    fn finish(self, deadline: Instant) -> Tail {
-        let complete = match &self.done {
-            None => true,
-            Some(rx) => rx.recv_timeout(deadline.saturating_duration_since(Instant::now())).is_ok(),
-        };
-        let mut guard = self.tail.lock().unwrap_or_else(|e| e.into_inner());
-        let mut tail = std::mem::take(&mut *guard);
-        tail.incomplete = !complete;
-        tail
-    }
-}
-
-fn format_tails(stderr: &Tail, stdout: &Tail) -> String {
-    let mut out = String::new();
-    for (name, tail) in [("stderr", stderr), ("stdout", stdout)] {
-        if tail.total == 0 {
-            continue;
-        }
-        let kept = tail.bytes.len() as u64;
-        let what = if kept < tail.total {
-            format!("last {kept} of {} bytes", tail.total)
-        } else {
-            format!("{} bytes", tail.total)
-        };
-        let note = if tail.incomplete { "; capture stopped while a background process held the pipe" } else { "" };
-        out.push_str(&format!("\n--- {name} ({what}{note}) ---\n{}", tail.text()));
-    }
-    out
-}
-
-// ----- the outputs file -----
-
-/// The `TRAINYARD_OUTPUT` file of one job; removed when dropped.
-struct OutputFile {
-    path: PathBuf,
-}
-
-impl OutputFile {
-    fn create(job_id: &str) -> std::io::Result<OutputFile> {
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let safe: String =
-            job_id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).take(80).collect();
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path = std::env::temp_dir().join(format!("trainyard-{}-{n}-{safe}.out", std::process::id()));
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        options.open(&path)?;
-        Ok(OutputFile { path })
-    }
-
-    fn read(&self) -> Result<IndexMap<String, Value>, String> {
-        let file = std::fs::File::open(&self.path).map_err(|e| format!("cannot open it: {e}"))?;
-        let mut bytes = Vec::new();
-        file.take(OUTPUT_FILE_LIMIT + 1).read_to_end(&mut bytes).map_err(|e| format!("cannot read it: {e}"))?;
-        if bytes.len() as u64 > OUTPUT_FILE_LIMIT {
-            return Err(format!("it is larger than {OUTPUT_FILE_LIMIT} bytes"));
-        }
-        parse_outputs(&String::from_utf8_lossy(&bytes))
-    }
-}
-
-impl Drop for OutputFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
-    }
-}
-
-/// Parses an outputs file: `name=value` lines, and `name<<DELIM` … `DELIM` blocks for multi-line
-/// values (as in GitHub Actions' `GITHUB_OUTPUT`). Values are strings; a later line for the same
-/// name wins; blank lines are skipped; `\r\n` line ends are accepted. A line that is neither form,
-/// an empty name or an unterminated block is an error naming the line.
-///
-/// ```
-/// let out = trainyard::executor::command::parse_outputs("version=1.2.3\nnotes<<EOF\nline 1\nline 2\nEOF\n").unwrap();
-/// assert_eq!(out["version"], "1.2.3");
-/// assert_eq!(out["notes"], "line 1\nline 2");
-/// ```
-pub fn parse_outputs(text: &str) -> Result<IndexMap<String, Value>, String> {
-    let mut out = IndexMap::new();
-    let mut lines = text.split('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)).enumerate();
-    while let Some((i, line)) = lines.next() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let eq = line.find('=');
-        let heredoc = line.find("<<");
-        let is_pair = match (eq, heredoc) {
-            (Some(e), Some(h)) => e < h,
-            (Some(_), None) => true,
-            (None, _) => false,
-        };
-        if is_pair {
-            let (name, value) = line.split_once('=').unwrap_or((line, ""));
-            let name = name.trim();
-            if name.is_empty() {
-                return Err(format!("line {}: an output needs a name before `=`", i + 1));
-            }
-            out.insert(name.to_string(), Value::String(value.to_string()));
-        } else if let Some((name, delim)) = line.split_once("<<") {
-            let (name, delim) = (name.trim(), delim.trim());
-            if name.is_empty() || delim.is_empty() {
-                return Err(format!("line {}: write `name<<DELIMITER`, then the lines, then `DELIMITER`", i + 1));
-            }
-            let mut value: Vec<&str> = Vec::new();
-            let mut closed = false;
-            for (_, l) in lines.by_ref() {
-                if l == delim {
-                    closed = true;
-                    break;
-                }
-                value.push(l);
-            }
-            if !closed {
-                return Err(format!("line {}: the block for `{name}` is not closed by a `{delim}` line", i + 1));
-            }
-            out.insert(name.to_string(), Value::String(value.join("\n")));
-        } else {
-            return Err(format!("line {}: expected `name=value` or `name<<DELIMITER`", i + 1));
-        }
-    }
-    Ok(out)
 }
 
 // ----- process groups -----

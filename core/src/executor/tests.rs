@@ -46,13 +46,21 @@ fn job(id: &str, inputs: Value) -> Job {
         executor: "command".into(),
         inputs,
         deadline: None,
+        secrets: Vec::new(),
     }
 }
 
 fn failure(outcome: Outcome) -> (String, bool) {
     match outcome {
-        Outcome::Failure { message, retryable } => (message, retryable),
-        other => panic!("expected a failure, got {other:?}"),
+        Outcome::FailureWithDetail { message, retryable, .. } => (message, retryable),
+        other => panic!("expected a failure with its detail, got {other:?}"),
+    }
+}
+
+fn detail(outcome: Outcome) -> super::FailureDetail {
+    match outcome {
+        Outcome::FailureWithDetail { detail, .. } => detail,
+        other => panic!("expected a failure with its detail, got {other:?}"),
     }
 }
 
@@ -352,4 +360,117 @@ fn concurrent_jobs_run_independently() {
     for (i, h) in handles.into_iter().enumerate() {
         assert_eq!(h.join().unwrap()["n"], i.to_string());
     }
+}
+
+// ----- structured failures -----
+
+use super::{FailureReason, failure::STDERR_TAIL_LIMIT};
+use crate::secrets::SecretValue;
+
+#[test]
+fn a_non_zero_exit_has_its_code_and_the_stderr_tail_in_the_detail() {
+    let exec = CommandExecutor::new();
+    let d =
+        detail(exec.execute(&job("code", json!({ "argv": ["sh", "-c", "echo out; echo 'disk full' >&2; exit 3"] }))));
+    assert_eq!(d.reason, FailureReason::ExitCode);
+    assert_eq!(d.exit_code, Some(3));
+    assert_eq!(d.signal, None);
+    assert_eq!(d.stderr_tail.as_deref(), Some("disk full\n"), "stderr only, not stdout");
+    assert!(!d.timed_out() && !d.cancelled());
+
+    let quiet = detail(exec.execute(&job("quiet", json!({ "argv": ["sh", "-c", "exit 1"] }))));
+    assert_eq!(quiet.stderr_tail, None, "no tail when stderr was empty");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_signal_is_named_in_the_message_and_the_detail() {
+    let exec = CommandExecutor::new();
+    let (msg, retryable) = failure(exec.execute(&job("sig", json!({ "argv": ["sh", "-c", "kill -9 $$"] }))));
+    assert!(retryable);
+    assert!(msg.contains("was killed by signal 9 (SIGKILL)"), "{msg}");
+    let d = detail(exec.execute(&job("sig2", json!({ "argv": ["sh", "-c", "kill -TERM $$"] }))));
+    assert_eq!(d.reason, FailureReason::Signal);
+    assert_eq!(d.exit_code, None);
+    let signal = d.signal.unwrap();
+    assert_eq!((signal.number, signal.name.as_deref()), (libc::SIGTERM, Some("SIGTERM")));
+}
+
+#[cfg(unix)]
+#[test]
+fn timeouts_and_cancellations_say_so_in_the_detail() {
+    let exec = Arc::new(CommandExecutor::new().with_kill_grace(Duration::from_millis(200)));
+    let d =
+        detail(exec.execute(&job("slow", json!({ "argv": ["sh", "-c", "echo waiting >&2; sleep 30"], "timeout": 1 }))));
+    assert_eq!(d.reason, FailureReason::TimedOut);
+    assert!(d.timed_out());
+    assert_eq!(d.signal.as_ref().map(|s| s.number), Some(libc::SIGTERM), "ended by the SIGTERM sent");
+    assert_eq!(d.stderr_tail.as_deref(), Some("waiting\n"));
+
+    let tmp = TempDir::new("cancel-detail");
+    let j = job(
+        "cancelled",
+        json!({ "argv": ["sh", "-c", "echo $$ > pid; sleep 30"], "cwd": tmp.path().to_str().unwrap() }),
+    );
+    let runner = {
+        let (exec, j) = (exec.clone(), j.clone());
+        std::thread::spawn(move || exec.execute(&j))
+    };
+    read_pid(&tmp.path().join("pid"));
+    exec.cancel(&j);
+    let d = detail(runner.join().unwrap());
+    assert_eq!(d.reason, FailureReason::Cancelled);
+    assert!(d.cancelled());
+
+    exec.cancel(&j);
+    let early = detail(exec.execute(&j));
+    assert_eq!(early.reason, FailureReason::Cancelled, "cancelled before it started");
+}
+
+#[test]
+fn runs_that_never_started_or_left_bad_outputs_say_which() {
+    let exec = CommandExecutor::new();
+    for inputs in [
+        json!({}),
+        json!({ "argv": ["trainyard-no-such-program-xyz"] }),
+        json!({ "argv": ["true"], "cwd": "/nonexistent-dir" }),
+    ] {
+        assert_eq!(detail(exec.execute(&job("bad", inputs.clone()))).reason, FailureReason::NotStarted, "{inputs}");
+    }
+    let d = detail(exec.execute(&job(
+        "badout",
+        json!({ "argv": ["sh", "-c", "echo oops >&2; echo garbage >> \"$TRAINYARD_OUTPUT\""] }),
+    )));
+    assert_eq!(d.reason, FailureReason::InvalidOutputs);
+    assert_eq!(d.exit_code, Some(0));
+    assert_eq!(d.stderr_tail.as_deref(), Some("oops\n"));
+}
+
+#[test]
+fn the_stderr_tail_is_bounded_and_redacted_before_the_cut() {
+    let exec = CommandExecutor::new();
+    let secret = "s3cr3t-token-ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    // The secret, then enough bytes that the 4 KiB tail starts in its middle; then exit 1.
+    let pad = STDERR_TAIL_LIMIT - secret.len() / 2;
+    let script = format!("printf '%s' \"$TOKEN\" >&2; head -c {pad} /dev/zero | tr '\\000' z >&2; exit 1");
+    let mut j = job("tail", json!({ "argv": ["sh", "-c", script], "env": { "TOKEN": secret } }));
+    j.secrets = vec![SecretValue::new(secret)];
+    let outcome = exec.execute(&j);
+    let (message, _) = failure(outcome.clone());
+    let d = detail(outcome);
+    let tail = d.stderr_tail.unwrap();
+    assert!(tail.len() <= STDERR_TAIL_LIMIT, "bounded: {} bytes", tail.len());
+    assert!(tail.starts_with("***z"), "the cut fell inside the secret: {}", &tail[..20]);
+    let end = &secret[secret.len() / 2..];
+    assert!(!tail.contains(end) && !message.contains(end) && !message.contains(secret));
+    assert!(message.contains("***zzz"), "the 64 KiB message tail holds the whole redacted secret");
+}
+
+#[test]
+fn the_program_name_is_redacted_in_messages() {
+    let exec = CommandExecutor::new();
+    let mut j = job("named", json!({ "argv": ["/nonexistent/tok-123"] }));
+    j.secrets = vec![SecretValue::new("tok-123")];
+    let (msg, _) = failure(exec.execute(&j));
+    assert!(msg.contains("`/nonexistent/***`") && !msg.contains("tok-123"), "{msg}");
 }

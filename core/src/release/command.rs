@@ -115,6 +115,8 @@ pub enum Command {
         message: String,
         /// Whether an automatic retry may help.
         retryable: bool,
+        /// The structured facts of the failed run, when the executor gave them.
+        detail: Option<crate::executor::FailureDetail>,
     },
     /// The child release of a subprocess activity ended.
     ChildEnded {

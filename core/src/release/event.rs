@@ -379,6 +379,10 @@ pub enum EventKind {
         message: String,
         /// What happens next.
         after: AfterFailure,
+        /// The structured facts of the failed run (exit code, signal, stderr tail), when the
+        /// executor gave them. Absent in events written before it existed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        detail: Option<crate::executor::FailureDetail>,
     },
     /// A person decided about an on_hold activity.
     ActivityDecided {

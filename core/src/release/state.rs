@@ -73,6 +73,10 @@ pub struct ActivityState {
     pub escalated: bool,
     /// The last failure message.
     pub error: Option<String>,
+    /// The structured facts of the last failure, when its executor gave them (cleared with
+    /// `error`). Left out of snapshots when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_failure: Option<crate::executor::FailureDetail>,
     /// Why it was skipped.
     pub skip_reason: Option<SkipReason>,
     /// The job of the current attempt (automated).
@@ -245,6 +249,7 @@ impl ReleaseState {
                             approvals: Vec::new(),
                             escalated: false,
                             error: None,
+                            last_failure: None,
                             skip_reason: None,
                             job_id: None,
                             child_id: None,

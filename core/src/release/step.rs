@@ -234,6 +234,7 @@ pub(crate) fn current_job(state: &ReleaseState, p: usize, a: usize) -> Option<Jo
         executor: def.executor.clone().unwrap_or_default(),
         inputs: act.job_inputs.clone(),
         deadline: None,
+        secrets: Vec::new(),
     })
 }
 

@@ -139,7 +139,8 @@ impl Harness {
 
     fn fail(&mut self, phase: &str, activity: &str, retryable: bool) {
         let job = self.job(phase, activity);
-        self.run(Command::FailJob { job_id: job, message: "boom".into(), retryable }, &Actor::system()).unwrap();
+        self.run(Command::FailJob { job_id: job, message: "boom".into(), retryable, detail: None }, &Actor::system())
+            .unwrap();
     }
 
     fn fire_due(&mut self) {
@@ -502,7 +503,7 @@ fn apply_op(h: &mut Harness, op: &Op) {
                 let cmd = match op {
                     Op::Succeed(_) => Command::SucceedJob { job_id: job, outputs: IndexMap::new() },
                     Op::Fail(_, retryable) => {
-                        Command::FailJob { job_id: job, message: "x".into(), retryable: *retryable }
+                        Command::FailJob { job_id: job, message: "x".into(), retryable: *retryable, detail: None }
                     }
                     _ => unreachable!(),
                 };

@@ -139,6 +139,9 @@ pub struct ActivityView<'a> {
     pub escalated: bool,
     /// The last failure message.
     pub error: Option<&'a str>,
+    /// The structured facts of the last failure (exit code, signal, timeout or cancellation, the
+    /// stderr tail), when its executor gave them: see [`crate::executor::failure`].
+    pub last_failure: Option<&'a crate::executor::FailureDetail>,
     /// Why it was skipped.
     pub skip_reason: Option<SkipReason>,
     /// The job of the current attempt (automated activities).
@@ -249,6 +252,7 @@ fn activity_view<'a>(def: &'a crate::model::Activity, act: &'a ActivityState) ->
             .collect(),
         escalated: act.escalated,
         error: act.error.as_deref(),
+        last_failure: act.last_failure.as_ref(),
         skip_reason: act.skip_reason,
         job_id: act.job_id.as_deref(),
         child_id: act.child_id.as_deref(),
@@ -335,6 +339,7 @@ impl ActivityView<'_> {
             "approvals",
             "escalated",
             "error",
+            "last_failure",
             "skip_reason",
             "job_id",
             "child_id",

@@ -108,6 +108,7 @@ fn job(release: &str, activity: &str, executor: &str) -> Job {
         executor: executor.into(),
         inputs: [("k".to_string(), json!("v"))].into_iter().collect(),
         deadline: None,
+        secrets: Vec::new(),
     }
 }
 

@@ -59,9 +59,9 @@ pub(super) fn decide(state: &ReleaseState, cmd: &Command, out: &mut Out<'_>) -> 
             let (p, a) = job_target(state, job_id, &[ActivityStatus::Queued, ActivityStatus::Running])?;
             succeed_with_outputs(state, p, a, outputs, out);
         }
-        Command::FailJob { job_id, message, retryable } => {
+        Command::FailJob { job_id, message, retryable, detail } => {
             let (p, a) = job_target(state, job_id, &[ActivityStatus::Queued, ActivityStatus::Running])?;
-            fail_activity(state, p, a, limits::cut_message(message.clone()), *retryable, out);
+            fail_activity_with(state, p, a, limits::cut_message(message.clone()), *retryable, detail.clone(), out);
         }
         Command::ChildEnded { target, child_id, status, outputs, message } => {
             let (p, a) = locate(state, target)?;
@@ -269,6 +269,19 @@ pub(super) fn fail_activity(
     retryable: bool,
     out: &mut Out<'_>,
 ) {
+    fail_activity_with(state, p, a, message, retryable, None, out)
+}
+
+/// [`fail_activity`] with the structured facts of the failed run.
+fn fail_activity_with(
+    state: &ReleaseState,
+    p: usize,
+    a: usize,
+    message: String,
+    retryable: bool,
+    detail: Option<crate::executor::FailureDetail>,
+    out: &mut Out<'_>,
+) {
     let def = state.plan().activity_def(p, a);
     let act = &state.phases[p].activities[a];
     let now = out.now();
@@ -278,6 +291,7 @@ pub(super) fn fail_activity(
         attempt: act.attempt,
         message,
         after: after.clone(),
+        detail,
     });
     match after {
         AfterFailure::Retry { at } if at <= now => {

@@ -220,6 +220,7 @@ fn reset_for_new_attempt(state: &mut ReleaseState) {
                 act.attempt += 1;
                 act.skip_reason = None;
                 act.error = None;
+                act.last_failure = None;
                 act.job_id = None;
                 act.child_id = None;
                 act.approvals.clear();

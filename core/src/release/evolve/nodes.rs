@@ -97,6 +97,7 @@ pub(super) fn apply<S: EffectSink>(state: &mut ReleaseState, event: &Event, sink
                 executor: executor.clone(),
                 inputs: inputs.clone(),
                 deadline: None,
+                secrets: Vec::new(),
             });
         }
         EventKind::ActivityFrozen { target, attempt, until } => {
@@ -191,13 +192,15 @@ pub(super) fn apply<S: EffectSink>(state: &mut ReleaseState, event: &Event, sink
             end_live_job(state, p, a, sink);
             state.phases[p].activities[a].outputs = outputs.clone();
             state.phases[p].activities[a].error = None;
+            state.phases[p].activities[a].last_failure = None;
             activity_ended(state, p, a, ActivityStatus::Success, at);
         }
-        EventKind::ActivityFailed { target, attempt, message, after } => {
+        EventKind::ActivityFailed { target, attempt, message, after, detail } => {
             let (p, a) = activity_ix(state, target);
             end_live_job(state, p, a, sink);
             state.timers.remove(&TimerKey::Timeout { target: target.clone(), attempt: *attempt });
             state.phases[p].activities[a].error = Some(message.clone());
+            state.phases[p].activities[a].last_failure = detail.clone();
             match after {
                 AfterFailure::Retry { at: when } => {
                     clear_waiting_timers(state, target);
