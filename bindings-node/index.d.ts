@@ -134,6 +134,23 @@ export interface Approval {
   comment: string | null
 }
 
+/** Why a run failed (the command executor's structured failures). */
+export type FailureReason = 'exit_code' | 'signal' | 'timed_out' | 'cancelled' | 'not_started' | 'invalid_outputs' | 'lost'
+
+/** The structured form of an executor's failure: why, the exit code or signal, the end of stderr (redacted). */
+export interface FailureDetail {
+  /** Why it failed. */
+  reason: FailureReason
+  /** The exit code, when the process exited. */
+  exitCode: number | null
+  /** The signal number that ended the process, if one did. */
+  signal: number | null
+  /** The signal's name (`SIGKILL`), when it has a standard one. */
+  signalName: string | null
+  /** The last 4 KiB of stderr, redacted; null when stderr was empty. */
+  stderrTail: string | null
+}
+
 /** An activity of a release at run time (the core's `ActivityView`, camelCase). */
 export interface Activity {
   /** Activity id. */
@@ -154,6 +171,8 @@ export interface Activity {
   escalated: boolean
   /** The last failure message. */
   error: string | null
+  /** The structured form of the last failure, when the executor gave one (the command executor does). */
+  lastFailure: FailureDetail | null
   /** Why it was skipped. */
   skipReason: SkipReason | null
   /** The job of the current attempt (automated activities). */

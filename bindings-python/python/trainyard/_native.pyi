@@ -21,6 +21,7 @@ __all__ = [
     "Phase",
     "Activity",
     "Approval",
+    "FailureDetail",
     "Schedule",
     "ParentLink",
     "InputSetRef",
