@@ -9,7 +9,7 @@
 //! | nesting | [`MAX_DEPTH`] (64) | `too_deep` | lists and mappings inside one another; the document's own mapping is level 1 |
 //! | nodes | [`MAX_NODES`] (1,000,000) | `too_many_nodes` | every list, mapping, key and scalar counts one (YAML: after aliases are expanded) |
 //! | string | [`MAX_STRING_BYTES`] (256 KiB) | `too_long` | bytes of one string value (UTF-8) |
-//! | key | [`MAX_KEY_BYTES`] (1 KiB) | `too_long` | bytes of one mapping key (UTF-8) |
+//! | key | [`MAX_KEY_BYTES`] (1 KiB) | `too_long` | bytes of one mapping key (UTF-8); YAML keys over about 6 KiB are a `syntax` error of the parser |
 //! | YAML aliases | [`MAX_YAML_ALIAS_EVENTS`] (250,000) | `too_many_nodes` | events replayed by `*alias`es (YAML text only) |
 //! | phases | [`MAX_PHASES`] (100,000) | `too_many_phases` | `phases` and `rollback` together |
 //! | activities | [`MAX_ACTIVITIES`] (100,000) | `too_many_activities` | in all phases together |
