@@ -70,6 +70,17 @@ fn every_invalid_definition_gives_exactly_its_expected_problems() {
 }
 
 #[test]
+fn repeated_keys_report_line_and_column() {
+    for file in corpus() {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let Err(err) = trainyard::load_process(&text) else { continue };
+        for p in err.problems().iter().filter(|p| p.code == "duplicate_key") {
+            assert!(p.line.is_some() && p.column.is_some(), "{}: repeated key without position: {p:?}", file.display());
+        }
+    }
+}
+
+#[test]
 fn malformed_text_reports_line_and_column() {
     for file in corpus() {
         let text = std::fs::read_to_string(&file).unwrap();

@@ -1,5 +1,6 @@
 //! Process definitions: [`Process`], [`Phase`], [`Activity`] of five [`ActivityKind`]s, [`InputDef`],
 //! [`FailurePolicy`], approval rules and [`Duration`]s, with serde (YAML and JSON) and a JSON Schema.
+//! Every form of definition is held to the bounds of [`limits`].
 //!
 //! ```
 //! let p = trainyard::model::Process::from_text(r#"
@@ -17,6 +18,8 @@
 mod activity;
 mod duration;
 mod input;
+mod json_scan;
+pub mod limits;
 pub(crate) mod load;
 mod process;
 

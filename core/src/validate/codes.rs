@@ -64,6 +64,23 @@ pub const UNDECLARED_OUTPUT: &str = "undeclared_output";
 /// number compared with a string, an `if` that cannot give a boolean).
 pub const TYPE_MISMATCH: &str = "type_mismatch";
 
+/// A key written twice in one mapping (JSON or YAML text); each repeat is listed with its line and column.
+pub const DUPLICATE_KEY: &str = "duplicate_key";
+/// A definition over [`crate::model::limits::MAX_DEFINITION_BYTES`] (text bytes, or a value's compact JSON).
+pub const TOO_LARGE: &str = "too_large";
+/// Lists and mappings nested deeper than [`crate::model::limits::MAX_DEPTH`].
+pub const TOO_DEEP: &str = "too_deep";
+/// More than [`crate::model::limits::MAX_NODES`] lists, mappings, keys and scalars.
+pub const TOO_MANY_NODES: &str = "too_many_nodes";
+/// A string over [`crate::model::limits::MAX_STRING_BYTES`] or a key over [`crate::model::limits::MAX_KEY_BYTES`].
+pub const TOO_LONG: &str = "too_long";
+/// More than [`crate::model::limits::MAX_PHASES`] phases.
+pub const TOO_MANY_PHASES: &str = "too_many_phases";
+/// More than [`crate::model::limits::MAX_ACTIVITIES`] activities.
+pub const TOO_MANY_ACTIVITIES: &str = "too_many_activities";
+/// The last entry of a list cut at [`crate::model::limits::MAX_PROBLEMS`] problems.
+pub const TOO_MANY_PROBLEMS: &str = "too_many_problems";
+
 /// Warning: a variable that hides one of the same name in an outer scope.
 pub const SHADOWED_VARIABLE: &str = "shadowed_variable";
 /// Warning: a subprocess names a process that could not be checked (validated without a catalog).

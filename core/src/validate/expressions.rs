@@ -2,8 +2,10 @@
 //! `with`, phase outputs, names, approvers, `until`) must parse as CEL within the sandbox limits,
 //! and variable names must be identifiers. Shadowed variables are warnings.
 
+use super::path::At;
 use super::{codes, path, rules};
 use crate::Problem;
+use crate::model::limits::MAX_PROBLEMS;
 use crate::model::{Activity, Phase, Process};
 use indexmap::IndexMap;
 use serde_json::Value;
@@ -104,25 +106,33 @@ fn check_variables(vars: &IndexMap<String, Value>, at: &str, out: &mut Vec<Probl
 
 fn check_opt_text(text: Option<&str>, at: &str, out: &mut Vec<Problem>) {
     if let Some(t) = text {
-        check_text(t, at, out);
+        check_text(t, &At::Root(at), out);
     }
 }
 
-fn check_text(text: &str, at: &str, out: &mut Vec<Problem>) {
-    if !crate::expr::template::has_interpolation(text) {
+fn check_text(text: &str, at: &At<'_>, out: &mut Vec<Problem>) {
+    if out.len() > MAX_PROBLEMS || !crate::expr::template::has_interpolation(text) {
         return;
     }
     for message in crate::expr::check_template(text) {
-        out.push(Problem::new(at, codes::INVALID_EXPRESSION, message));
+        out.push(Problem::new(at.render(), codes::INVALID_EXPRESSION, message));
     }
 }
 
-/// Checks every string inside a JSON value (lists and mappings are walked).
+/// Checks every string inside a JSON value (lists and mappings are walked; the path of a value is
+/// written out only for a problem). Stops once more than [`MAX_PROBLEMS`] problems are known.
 fn check_value(value: &Value, at: &str, out: &mut Vec<Problem>) {
+    walk_value(value, &At::Root(at), out)
+}
+
+fn walk_value(value: &Value, at: &At<'_>, out: &mut Vec<Problem>) {
+    if out.len() > MAX_PROBLEMS {
+        return;
+    }
     match value {
         Value::String(s) => check_text(s, at, out),
-        Value::Array(items) => items.iter().enumerate().for_each(|(i, v)| check_value(v, &path::index(at, i), out)),
-        Value::Object(map) => map.iter().for_each(|(k, v)| check_value(v, &path::field(at, k), out)),
+        Value::Array(items) => items.iter().enumerate().for_each(|(i, v)| walk_value(v, &At::Index(at, i), out)),
+        Value::Object(map) => map.iter().for_each(|(k, v)| walk_value(v, &At::Field(at, k), out)),
         _ => {}
     }
 }

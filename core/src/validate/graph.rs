@@ -1,9 +1,12 @@
 //! Dependency graphs among siblings (phases of a process, activities of a phase): duplicate ids,
-//! unknown dependencies and cycles.
+//! unknown dependencies and cycles, in time linear in the nodes and dependencies. A dependency on
+//! the first of two nodes with the same id counts as a dependency on that first one.
 
+use super::hints::{self, IdSuggester};
+use super::reach::Digraph;
 use super::{codes, path};
 use crate::Problem;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// One node of a sibling graph.
 pub struct Node<'a> {
@@ -18,32 +21,45 @@ pub struct Node<'a> {
 /// Checks ids and dependencies of siblings. `kind` is `phase` or `activity`; `scope` describes where
 /// the siblings live (for messages), e.g. `the process` or `phase \`beta\``.
 pub fn check(nodes: &[Node<'_>], kind: &str, scope: &str, out: &mut Vec<Problem>) {
-    check_with(nodes, kind, scope, &[], out)
+    check_with(nodes, kind, scope, &|_| None, &mut 0, out)
 }
 
-/// Like [`check`], with `elsewhere`: ids that exist but may not be depended on from here, each with
-/// the reason (e.g. a rollback phase seen from a regular phase).
-pub fn check_with(nodes: &[Node<'_>], kind: &str, scope: &str, elsewhere: &[(&str, &str)], out: &mut Vec<Problem>) {
+/// Like [`check`], with `elsewhere`: for an id that exists but may not be depended on from here,
+/// the reason (e.g. a rollback phase seen from a regular phase). `fuzzy_left` rations the "did you
+/// mean" lookups (see [`hints`]). Linear in the nodes and dependencies (cycles: [`Digraph`]).
+pub fn check_with(
+    nodes: &[Node<'_>],
+    kind: &str,
+    scope: &str,
+    elsewhere: &dyn Fn(&str) -> Option<String>,
+    fuzzy_left: &mut usize,
+    out: &mut Vec<Problem>,
+) {
     let kinds = plural(kind);
     let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
-    let mut first: HashMap<&str, &str> = HashMap::new();
-    for n in nodes {
-        if let Some(prev) = first.get(n.id) {
+    let mut first: HashMap<&str, usize> = HashMap::new();
+    let mut uses: HashMap<&str, usize> = HashMap::new();
+    for (i, n) in nodes.iter().enumerate() {
+        *uses.entry(n.id).or_default() += 1;
+        if let Some(&prev) = first.get(n.id) {
             out.push(Problem::new(
                 path::field(&n.at, "id"),
                 codes::DUPLICATE_ID,
-                format!("{kind} id `{}` is already used by {prev} in {scope}; {kind} ids must be unique there", n.id),
+                format!(
+                    "{kind} id `{}` is already used by {} in {scope}; {kind} ids must be unique there",
+                    n.id, nodes[prev].at
+                ),
             ));
         } else {
-            first.insert(n.id, &n.at);
+            first.insert(n.id, i);
         }
     }
-    let known: Vec<&str> = nodes.iter().map(|n| n.id).collect();
+    let mut suggester: Option<IdSuggester<'_>> = None;
     for n in nodes {
-        let mut seen: Vec<&str> = Vec::new();
+        let mut seen: HashSet<&str> = HashSet::new();
         for (i, dep) in n.depends_on.iter().enumerate() {
             let at = path::index(&path::field(&n.at, "depends_on"), i);
-            if seen.contains(&dep.as_str()) {
+            if !seen.insert(dep.as_str()) {
                 out.push(Problem::new(
                     at,
                     codes::DUPLICATE_NAME,
@@ -51,7 +67,6 @@ pub fn check_with(nodes: &[Node<'_>], kind: &str, scope: &str, elsewhere: &[(&st
                 ));
                 continue;
             }
-            seen.push(dep);
             if dep == n.id {
                 out.push(Problem::new(
                     at,
@@ -59,14 +74,20 @@ pub fn check_with(nodes: &[Node<'_>], kind: &str, scope: &str, elsewhere: &[(&st
                     format!("{kind} `{}` depends on itself; remove it from its own depends_on", n.id),
                 ));
             } else if !first.contains_key(dep.as_str()) {
-                let others: Vec<&str> = known.iter().copied().filter(|k| *k != n.id).collect();
-                let valid = if others.is_empty() {
+                let others = nodes.len() - uses.get(n.id).copied().unwrap_or(0);
+                let valid = if others == 0 {
                     format!("there are no other {kinds} there")
                 } else {
-                    format!("it may depend on: {}", others.join(", "))
+                    let names = nodes.iter().map(|x| x.id).filter(|k| *k != n.id);
+                    let suggester = suggester.get_or_insert_with(|| IdSuggester::new(nodes.iter().map(|x| x.id)));
+                    let hint = suggester
+                        .suggest(dep, n.id, fuzzy_left)
+                        .map(|s| format!("did you mean `{s}`? "))
+                        .unwrap_or_default();
+                    format!("{hint}it may depend on: {}", hints::bounded_list(names, others, false))
                 };
-                let message = match elsewhere.iter().find(|(id, _)| id == dep) {
-                    Some((_, why)) => format!("{kind} `{}` depends on `{dep}`, but {why}; {valid}", n.id),
+                let message = match elsewhere(dep) {
+                    Some(why) => format!("{kind} `{}` depends on `{dep}`, but {why}; {valid}", n.id),
                     None => format!(
                         "{kind} `{}` depends on `{dep}`, which is not {article} {kind} of {scope}; {valid}",
                         n.id
@@ -76,16 +97,18 @@ pub fn check_with(nodes: &[Node<'_>], kind: &str, scope: &str, elsewhere: &[(&st
             }
         }
     }
-    for cycle in find_cycles(nodes) {
+    let graph = Digraph::new(nodes.len(), |i| {
+        nodes[i].depends_on.iter().filter_map(|d| first.get(d.as_str()).copied()).filter(move |&j| j != i)
+    });
+    for cycle in graph.cycles(&graph.components()) {
         let names: Vec<&str> = cycle.iter().map(|&i| nodes[i].id).collect();
         let start = &nodes[cycle[0]];
         out.push(Problem::new(
             path::field(&start.at, "depends_on"),
             codes::DEPENDENCY_CYCLE,
             format!(
-                "dependency cycle among {kinds}: {} → {}; remove one of these dependencies",
-                names.join(" → "),
-                names[0]
+                "dependency cycle among {kinds}: {}; remove one of these dependencies",
+                hints::cycle_excerpt(&names)
             ),
         ));
     }
@@ -96,59 +119,6 @@ fn plural(kind: &str) -> String {
         Some(stem) => format!("{stem}ies"),
         None => format!("{kind}s"),
     }
-}
-
-/// Finds one cycle per strongly connected group of nodes (self-loops excluded: reported elsewhere).
-/// Each cycle is a list of node indexes in dependency order, starting from the earliest-defined node.
-fn find_cycles(nodes: &[Node<'_>]) -> Vec<Vec<usize>> {
-    let index: HashMap<&str, usize> = nodes.iter().enumerate().rev().map(|(i, n)| (n.id, i)).collect();
-    let edges: Vec<Vec<usize>> = nodes
-        .iter()
-        .enumerate()
-        .map(|(i, n)| n.depends_on.iter().filter_map(|d| index.get(d.as_str()).copied()).filter(|&j| j != i).collect())
-        .collect();
-    // 0 = unvisited, 1 = on stack, 2 = done
-    let mut state = vec![0u8; nodes.len()];
-    let mut cycles: Vec<Vec<usize>> = Vec::new();
-    let mut in_cycle = vec![false; nodes.len()];
-    for root in 0..nodes.len() {
-        if state[root] != 0 {
-            continue;
-        }
-        let mut stack: Vec<(usize, usize)> = vec![(root, 0)];
-        state[root] = 1;
-        while let Some(&mut (node, ref mut next)) = stack.last_mut() {
-            if *next < edges[node].len() {
-                let to = edges[node][*next];
-                *next += 1;
-                match state[to] {
-                    0 => {
-                        state[to] = 1;
-                        stack.push((to, 0));
-                    }
-                    1 => {
-                        let pos = stack.iter().position(|(n, _)| *n == to).unwrap_or(0);
-                        let cycle: Vec<usize> = stack[pos..].iter().map(|(n, _)| *n).collect();
-                        if !cycle.iter().any(|&n| in_cycle[n]) {
-                            cycle.iter().for_each(|&n| in_cycle[n] = true);
-                            cycles.push(rotate_to_first(cycle));
-                        }
-                    }
-                    _ => {}
-                }
-            } else {
-                state[node] = 2;
-                stack.pop();
-            }
-        }
-    }
-    cycles
-}
-
-fn rotate_to_first(mut cycle: Vec<usize>) -> Vec<usize> {
-    let min_pos = cycle.iter().enumerate().min_by_key(|(_, n)| **n).map(|(i, _)| i).unwrap_or(0);
-    cycle.rotate_left(min_pos);
-    cycle
 }
 
 #[cfg(test)]
@@ -176,6 +146,30 @@ mod tests {
         assert_eq!(out[0].code, codes::DEPENDENCY_CYCLE);
         assert!(out[0].message.contains("a → c → b → a"), "{}", out[0].message);
         assert_eq!(out[0].path, "phases[0].depends_on");
+    }
+
+    #[test]
+    fn a_long_cycle_is_named_by_an_excerpt_and_unknown_ids_by_a_bounded_list() {
+        let n = 10_000;
+        let spec: Vec<(String, Vec<String>)> =
+            (0..n).map(|i| (format!("p{i}"), vec![format!("p{}", (i + 1) % n)])).collect();
+        let mut spec_refs: Vec<(&str, Vec<String>)> = spec.iter().map(|(id, d)| (id.as_str(), d.clone())).collect();
+        spec_refs[5].1.push("p-77".to_string());
+        let nodes: Vec<Node<'_>> = spec_refs
+            .iter()
+            .enumerate()
+            .map(|(i, (id, deps))| Node { id, depends_on: deps, at: format!("phases[{i}]") })
+            .collect();
+        let mut out = Vec::new();
+        check_with(&nodes, "phase", "the process", &|_| None, &mut 10, &mut out);
+        assert_eq!(out.len(), 2, "{out:?}");
+        assert_eq!(out[0].code, codes::UNKNOWN_DEPENDENCY);
+        assert!(out[0].message.contains("did you mean `p77`?"), "{}", out[0].message);
+        assert!(out[0].message.ends_with("… (9979 more)"), "{}", out[0].message);
+        assert_eq!(out[1].code, codes::DEPENDENCY_CYCLE);
+        assert!(out[1].message.contains("p0 → p1 → p2"), "{}", out[1].message);
+        assert!(out[1].message.contains("… (9989 more) → p9999 → p0"), "{}", out[1].message);
+        assert!(out[1].message.len() < 300);
     }
 
     #[test]

@@ -1,11 +1,16 @@
 //! Rules for input definitions: names, constraints that fit the type, defaults that pass their own
-//! constraints. The same checks validate release input values (see [`check_value`]).
+//! constraints. The same checks validate release input values (see [`check_value`]): `pattern`s
+//! are compiled once and kept (at most 128, by their text), and a list checked against a long
+//! `allowed` list is looked up in an index, so checking a value costs time linear in its size.
 
-use super::{codes, path, rules};
+use super::{codes, hints, path, rules};
 use crate::Problem;
 use crate::model::{InputDef, InputType};
 use indexmap::IndexMap;
+use regex::Regex;
 use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, LazyLock, Mutex};
 
 /// Checks every input definition of a process.
 pub fn check_definitions(inputs: &IndexMap<String, InputDef>, out: &mut Vec<Problem>) {
@@ -102,6 +107,8 @@ pub fn check_value(def: &InputDef, value: &Value, at: &str, out: &mut Vec<Proble
             out.push(Problem::new(at, codes::INVALID_VALUE, format!("has {n} item(s); at most {hi} allowed")));
         }
         let item_ty = def.items.unwrap_or(InputType::String);
+        let allowed = Allowed::new(&def.allowed, items.len());
+        let pattern = def.pattern.as_deref().and_then(cached_pattern);
         for (i, item) in items.iter().enumerate() {
             let iat = path::index(at, i);
             if !item_ty.accepts(item) {
@@ -111,32 +118,31 @@ pub fn check_value(def: &InputDef, value: &Value, at: &str, out: &mut Vec<Proble
                     format!("expected a {}, found {item}", item_ty.as_str()),
                 ));
             } else {
-                check_scalar(def, item, &iat, out);
+                check_scalar(def, item, &iat, &allowed, pattern.as_deref(), out);
             }
         }
     } else {
-        check_scalar(def, value, at, out);
+        let pattern = def.pattern.as_deref().and_then(cached_pattern);
+        check_scalar(def, value, at, &Allowed::new(&def.allowed, 1), pattern.as_deref(), out);
     }
 }
 
-fn check_scalar(def: &InputDef, value: &Value, at: &str, out: &mut Vec<Problem>) {
-    if !def.allowed.is_empty() && !def.allowed.contains(value) {
-        let list: Vec<String> = def.allowed.iter().map(Value::to_string).collect();
-        out.push(Problem::new(
-            at,
-            codes::INVALID_VALUE,
-            format!("{value} is not allowed; allowed: {}", list.join(", ")),
-        ));
+fn check_scalar(
+    def: &InputDef,
+    value: &Value,
+    at: &str,
+    allowed: &Allowed<'_>,
+    pattern: Option<&Regex>,
+    out: &mut Vec<Problem>,
+) {
+    if !def.allowed.is_empty() && !allowed.contains(value) {
+        let list: Vec<String> = def.allowed.iter().take(hints::MAX_LISTED).map(Value::to_string).collect();
+        let list = hints::bounded_list(list.iter().map(String::as_str), def.allowed.len(), false);
+        out.push(Problem::new(at, codes::INVALID_VALUE, format!("{value} is not allowed; allowed: {list}")));
     }
-    if let (Some(pattern), Some(s)) = (&def.pattern, value.as_str()) {
-        if let Ok(re) = rules::compile_pattern(pattern) {
-            if !re.is_match(s) {
-                out.push(Problem::new(
-                    at,
-                    codes::INVALID_VALUE,
-                    format!("`{s}` does not match the pattern `{pattern}`"),
-                ));
-            }
+    if let (Some(text), Some(re), Some(s)) = (&def.pattern, pattern, value.as_str()) {
+        if !re.is_match(s) {
+            out.push(Problem::new(at, codes::INVALID_VALUE, format!("`{s}` does not match the pattern `{text}`")));
         }
     }
     if let Some(n) = value.as_f64() {
@@ -145,6 +151,82 @@ fn check_scalar(def: &InputDef, value: &Value, at: &str, out: &mut Vec<Problem>)
         }
         if let Some(hi) = def.max.filter(|hi| n > *hi) {
             out.push(Problem::new(at, codes::INVALID_VALUE, format!("{n} is above the maximum {hi}")));
+        }
+    }
+}
+
+/// Most compiled `pattern`s kept; the cache is emptied when it is full.
+const PATTERN_CACHE_ENTRIES: usize = 128;
+
+/// Compiled `pattern`s by their text (`None`: it does not compile). Release inputs and manual
+/// fields are checked again and again against the same few patterns, and compiling one costs far
+/// more than matching it.
+/// Shared (not cloned: a cloned `Regex` starts with an empty pool of matching caches).
+static PATTERNS: LazyLock<Mutex<HashMap<String, Option<Arc<Regex>>>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// The compiled `pattern`, from the cache when it is there.
+fn cached_pattern(pattern: &str) -> Option<Arc<Regex>> {
+    if let Some(hit) = PATTERNS.lock().ok().and_then(|m| m.get(pattern).cloned()) {
+        return hit;
+    }
+    let compiled = rules::compile_pattern(pattern).ok().map(Arc::new);
+    if let Ok(mut m) = PATTERNS.lock() {
+        if m.len() >= PATTERN_CACHE_ENTRIES {
+            m.clear();
+        }
+        m.insert(pattern.to_string(), compiled.clone());
+    }
+    compiled
+}
+
+/// The `allowed` values of a definition, with an index of the scalar ones when many values are
+/// checked against many allowed ones (so a long list is not compared item by item with a long list).
+struct Allowed<'d> {
+    values: &'d [Value],
+    scalars: Option<HashSet<Scalar<'d>>>,
+}
+
+/// A scalar JSON value, hashable, equal exactly when the values are equal.
+#[derive(PartialEq, Eq, Hash)]
+enum Scalar<'d> {
+    Null,
+    Bool(bool),
+    Unsigned(u64),
+    Signed(i64),
+    Float(u64),
+    Text(&'d str),
+}
+
+impl<'d> Scalar<'d> {
+    fn of(v: &'d Value) -> Option<Self> {
+        Some(match v {
+            Value::Null => Scalar::Null,
+            Value::Bool(b) => Scalar::Bool(*b),
+            Value::String(s) => Scalar::Text(s),
+            Value::Number(n) => match (n.as_u64(), n.as_i64(), n.as_f64()) {
+                (Some(u), _, _) if n.is_u64() => Scalar::Unsigned(u),
+                (_, Some(i), _) if n.is_i64() => Scalar::Signed(i),
+                // 0.0 and -0.0 are equal numbers.
+                (_, _, Some(f)) => Scalar::Float(if f == 0.0 { 0 } else { f.to_bits() }),
+                _ => return None,
+            },
+            _ => return None,
+        })
+    }
+}
+
+impl<'d> Allowed<'d> {
+    fn new(values: &'d [Value], checks: usize) -> Self {
+        let worth_it = values.len() > 8 && checks > 8 && values.iter().all(|v| Scalar::of(v).is_some());
+        let scalars = worth_it.then(|| values.iter().filter_map(Scalar::of).collect());
+        Allowed { values, scalars }
+    }
+
+    fn contains(&self, v: &Value) -> bool {
+        match (&self.scalars, Scalar::of(v)) {
+            (Some(set), Some(key)) => set.contains(&key),
+            (Some(_), None) => false,
+            (None, _) => self.values.contains(v),
         }
     }
 }

@@ -2,9 +2,11 @@
 //! (see [`codes`]) and a message that says what would be valid. Warnings (shadowed variables,
 //! unresolved subprocesses) are kept apart from errors.
 //!
-//! Loading runs in three passes:
+//! Loading runs in three passes, after the bounds of [`crate::model::limits`] (size, nesting, nodes,
+//! strings, keys, phases, activities — the same for text, values and typed processes):
 //! 1. **syntax** — YAML or JSON text into a document; malformed text gives one `syntax` problem with
-//!    line and column;
+//!    line and column; a key written twice in one mapping gives `duplicate_key` (in JSON, one per
+//!    repeat, with path, line and column);
 //! 2. **shape** — the document against the published JSON Schema: unknown and missing fields, wrong
 //!    types, enum values, ids, names, durations, regexes and CEL conditions;
 //! 3. **semantics** — ids unique, dependencies known and acyclic, kind-specific fields and needs,
@@ -13,6 +15,11 @@
 //!
 //! When the shape pass finds problems, the fields it rejected are set aside and the semantic pass
 //! still runs on the rest whenever that is possible, so one round of fixes is usually enough.
+//!
+//! Within the bounds, validation takes time near-linear in the size of the definition: lookups go
+//! through indexes, dependency graphs are searched with linear algorithms (`reach`), messages list
+//! at most a bounded number of names, and at most [`crate::model::limits::MAX_PROBLEMS`] problems
+//! are listed (then one `too_many_problems` entry).
 //!
 //! ```
 //! let err = trainyard::load_process("id: x\nphases:\n  - id: a\n    depends_on: [b]\n    activities: []\n").unwrap_err();
@@ -24,8 +31,10 @@ mod activities;
 pub mod codes;
 mod expressions;
 mod graph;
+mod hints;
 mod inputs;
 pub mod path;
+mod reach;
 mod references;
 mod repair;
 mod rules;
@@ -35,10 +44,10 @@ mod subprocess;
 pub use inputs::check_value as check_input_value;
 pub use rules::{is_id, is_name};
 
-use crate::model::{Process, load};
+use crate::model::{Process, limits, load};
 use crate::{Error, Problem, Result};
 use serde_json::Value;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 /// Deepest subprocess nesting: a process may run a child that runs a child that runs a child
@@ -88,13 +97,32 @@ pub fn load_process(text: &str) -> Result<LoadedProcess> {
 
 /// Parses and validates a process definition, resolving subprocesses through `catalog`.
 pub fn load_process_with(text: &str, catalog: Option<&dyn ProcessCatalog>) -> Result<LoadedProcess> {
-    load_process_value(load::parse_document(text)?, catalog)
+    load_document(load::parse_document(text)?, catalog)
 }
 
-/// Validates a process definition given as a document (e.g. a Python dict or a JS object).
+/// Validates a process definition given as a document (e.g. a Python dict or a JS object). The
+/// document is held to the same bounds as text ([`crate::model::limits`]); its size is that of its
+/// compact JSON encoding, measured while walking it and stopping as soon as it passes the bound.
 pub fn load_process_value(document: Value, catalog: Option<&dyn ProcessCatalog>) -> Result<LoadedProcess> {
+    if let Err(p) = limits::check_document(&document, true) {
+        limits::dispose(document);
+        return Err(Error::Validation { problems: vec![p] });
+    }
+    load_document(document, catalog)
+}
+
+/// Validates a document within the generic bounds: the process bounds, then shape and semantics.
+fn load_document(document: Value, catalog: Option<&dyn ProcessCatalog>) -> Result<LoadedProcess> {
+    if let Err(p) = limits::check_process_counts(&document) {
+        return Err(Error::Validation { problems: vec![p] });
+    }
     let mut problems = Vec::new();
     shape::check(&document, &SCHEMA, &mut problems);
+    if problems.len() > limits::MAX_PROBLEMS {
+        // The list is cut anyway: the semantic pass could only add to what is not shown.
+        limits::cap_problems(&mut problems);
+        return Err(Error::Validation { problems });
+    }
     let (typed, set_aside) = if problems.is_empty() {
         (
             load::from_value::<Process>(document)
@@ -111,10 +139,13 @@ pub fn load_process_value(document: Value, catalog: Option<&dyn ProcessCatalog>)
         return Err(Error::Validation { problems });
     };
     let report = check_document(&process, catalog);
-    problems.extend(report.errors.into_iter().filter(|p| !set_aside.iter().any(|s| s.hides(p))));
+    problems.extend(repair::not_hidden(&set_aside, report.errors));
     if problems.is_empty() {
-        Ok(LoadedProcess { process, warnings: report.warnings })
+        let mut warnings = report.warnings;
+        limits::cap_problems(&mut warnings);
+        Ok(LoadedProcess { process, warnings })
     } else {
+        limits::cap_problems(&mut problems);
         Err(Error::Validation { problems })
     }
 }
@@ -126,12 +157,20 @@ pub fn validate_process(text: &str) -> Result<Vec<Problem>> {
 
 /// Validates a typed process (e.g. one built in Rust code): the shape rules that types cannot
 /// express (ids, durations, patterns, kind-specific fields) and every semantic rule.
+/// The process is held to the same bounds as text ([`crate::model::limits`]), measured on its JSON
+/// form; one over a bound gets only that problem.
 pub fn validate(process: &Process, catalog: Option<&dyn ProcessCatalog>) -> Report {
     let document = serde_json::to_value(process).unwrap_or(Value::Null);
+    if let Err(p) = limits::check_document(&document, true).and_then(|()| limits::check_process_counts(&document)) {
+        limits::dispose(document);
+        return Report { errors: vec![p], warnings: Vec::new() };
+    }
     let mut errors = Vec::new();
     shape::check(&document, &SCHEMA, &mut errors);
     let mut report = check_document(process, catalog);
     errors.append(&mut report.errors);
+    limits::cap_problems(&mut errors);
+    limits::cap_problems(&mut report.warnings);
     Report { errors, warnings: report.warnings }
 }
 
@@ -154,6 +193,19 @@ fn check_document(process: &Process, catalog: Option<&dyn ProcessCatalog>) -> Re
         .collect();
     // Ids are unique across regular and rollback phases; dependencies stay within each list.
     graph::check(&all_phase_nodes, "phase", "the process", &mut errors);
+    let mut fuzzy_left = hints::MAX_FUZZY_LOOKUPS;
+    // For each activity id, the first two phases (with different ids) that have an activity so named.
+    let mut activity_phases: HashMap<&str, [Option<&str>; 2]> = HashMap::new();
+    for phase in process.phases.iter().chain(&process.rollback) {
+        for a in &phase.activities {
+            let slots = activity_phases.entry(a.id.as_str()).or_default();
+            match slots {
+                [None, _] => slots[0] = Some(&phase.id),
+                [Some(first), None] if *first != phase.id.as_str() => slots[1] = Some(&phase.id),
+                _ => {}
+            }
+        }
+    }
     for (list, phases) in [("phases", &process.phases), ("rollback", &process.rollback)] {
         let nodes: Vec<graph::Node<'_>> = phases
             .iter()
@@ -173,9 +225,10 @@ fn check_document(process: &Process, catalog: Option<&dyn ProcessCatalog>) -> Re
                 "it is a regular phase, and rollback phases can only depend on rollback phases",
             )
         };
-        let elsewhere: Vec<(&str, &str)> = others.iter().map(|p| (p.id.as_str(), why)).collect();
+        let other_ids: HashSet<&str> = others.iter().map(|p| p.id.as_str()).collect();
+        let elsewhere = |dep: &str| other_ids.contains(dep).then(|| why.to_string());
         let mut deps = Vec::new();
-        graph::check_with(&nodes, "phase", scope, &elsewhere, &mut deps);
+        graph::check_with(&nodes, "phase", scope, &elsewhere, &mut fuzzy_left, &mut deps);
         errors.extend(deps.into_iter().filter(|p| p.code != codes::DUPLICATE_ID));
         for (i, phase) in phases.iter().enumerate() {
             let at = path::index(list, i);
@@ -197,25 +250,15 @@ fn check_document(process: &Process, catalog: Option<&dyn ProcessCatalog>) -> Re
                 })
                 .collect();
             // An activity may only depend on siblings; name the phase of an activity found elsewhere.
-            let elsewhere: Vec<(&str, String)> = process
-                .phases
-                .iter()
-                .chain(&process.rollback)
-                .filter(|other| other.id != phase.id)
-                .flat_map(|other| {
-                    other.activities.iter().map(move |a| {
-                        (
-                            a.id.as_str(),
-                            format!(
-                                "that is an activity of phase `{}`; make phase `{}` depend on phase `{}` instead",
-                                other.id, phase.id, other.id
-                            ),
-                        )
-                    })
-                })
-                .collect();
-            let elsewhere: Vec<(&str, &str)> = elsewhere.iter().map(|(id, why)| (*id, why.as_str())).collect();
-            graph::check_with(&nodes, "activity", &format!("phase `{}`", phase.id), &elsewhere, &mut errors);
+            let elsewhere = |dep: &str| {
+                let other = activity_phases.get(dep)?.iter().flatten().find(|other| **other != phase.id.as_str())?;
+                Some(format!(
+                    "that is an activity of phase `{other}`; make phase `{}` depend on phase `{other}` instead",
+                    phase.id
+                ))
+            };
+            let scope = format!("phase `{}`", phase.id);
+            graph::check_with(&nodes, "activity", &scope, &elsewhere, &mut fuzzy_left, &mut errors);
             for (j, a) in phase.activities.iter().enumerate() {
                 let aat = path::index(&path::field(&at, "activities"), j);
                 let raw_activity = raw

@@ -18,22 +18,23 @@ const STRING_FUNCTIONS: [&str; 11] = [
 ];
 
 impl<'a> Checker<'a> {
-    /// The problem with reading `r` at `site`, if any: `(code, message)`.
-    pub(super) fn reference(&self, r: &PathRef, site: &Site<'a>) -> Option<(&'static str, String)> {
-        let unknown = |m: String| Some((codes::UNKNOWN_REFERENCE, m));
+    /// The problem with reading `r` at `site`, if any.
+    pub(super) fn reference(&self, r: &PathRef, site: &Site<'a>) -> Verdict<'a> {
+        let unknown = |m: String| Verdict::Problem(codes::UNKNOWN_REFERENCE, m);
         match r.root.as_str() {
             "inputs" => {
-                let name = seg(r, 0)?;
-                if self.process.inputs.contains_key(name) {
-                    return None;
+                let Some(name) = seg(r, 0) else { return Verdict::Fine };
+                let inputs = &self.process.inputs;
+                if inputs.contains_key(name) {
+                    return Verdict::Fine;
                 }
-                let declared: Vec<&str> = self.process.inputs.keys().map(String::as_str).collect();
-                unknown(format!("`inputs.{name}` is not a declared input (declared: {})", list_or_none(&declared)))
+                let declared = list_or_none(inputs.keys().map(String::as_str), inputs.len());
+                unknown(format!("`inputs.{name}` is not a declared input (declared: {declared})"))
             }
             "vars" => {
-                let name = seg(r, 0)?;
-                if site.vars.contains(name) {
-                    return None;
+                let Some(name) = seg(r, 0) else { return Verdict::Fine };
+                if site.scope.contains(&self.process.variables, name) {
+                    return Verdict::Fine;
                 }
                 unknown(format!("variable `{name}` is not in scope here{}", self.where_defined(name)))
             }
@@ -41,17 +42,17 @@ impl<'a> Checker<'a> {
                 Some(f) if !RELEASE_FIELDS.contains(&f) => {
                     unknown(format!("`release` has no field `{f}` (it has {})", RELEASE_FIELDS.join(", ")))
                 }
-                _ => None,
+                _ => Verdict::Fine,
             },
             "group" => match seg(r, 0) {
                 Some(f) if !GROUP_FIELDS.contains(&f) => {
                     unknown(format!("`group` has no field `{f}` (it has {})", GROUP_FIELDS.join(", ")))
                 }
-                _ => None,
+                _ => Verdict::Fine,
             },
             "phases" => self.phase_path(r, site),
             "activities" => self.activities_path(r, site),
-            other if CEL_NAMES.contains(&other) => None,
+            other if CEL_NAMES.contains(&other) => Verdict::Fine,
             other => unknown(format!("`{other}` is not defined; expressions can use {ROOTS}")),
         }
     }
@@ -61,185 +62,176 @@ impl<'a> Checker<'a> {
         if self.process.variables.contains_key(name) {
             return format!(" (the global variable `{name}` is defined after the one using it)");
         }
-        for phase in self.process.phases.iter().chain(&self.process.rollback) {
-            if phase.variables.contains_key(name) {
-                return format!(" (it is a variable of phase `{}`)", phase.id);
+        match self.index.var_home.get(name) {
+            Some(VarHome::Phase(phase)) => format!(" (it is a variable of phase `{}`)", phase.id),
+            Some(VarHome::Activity(a, phase)) => {
+                format!(" (it is a variable of activity `{}` in phase `{}`)", a.id, phase.id)
             }
-            if let Some(a) = phase.activities.iter().find(|a| a.variables.contains_key(name)) {
-                return format!(" (it is a variable of activity `{}` in phase `{}`)", a.id, phase.id);
-            }
+            None => String::new(),
         }
-        String::new()
     }
 
-    fn phase_path(&self, r: &PathRef, site: &Site<'a>) -> Option<(&'static str, String)> {
-        let id = seg(r, 0)?;
-        let Some(phase) = self.process.phase(id) else {
-            return Some((codes::UNKNOWN_REFERENCE, format!("there is no phase `{id}`")));
+    fn phase_path(&self, r: &PathRef, site: &Site<'a>) -> Verdict<'a> {
+        let Some(id) = seg(r, 0) else { return Verdict::Fine };
+        let Some(at) = self.index.phase(id) else {
+            return Verdict::Problem(codes::UNKNOWN_REFERENCE, format!("there is no phase `{id}`"));
         };
+        let phase = at.phase;
         match seg(r, 1) {
-            Some("status") => None,
+            Some("status") => Verdict::Fine,
             Some("outputs") => {
                 if let Some(name) = seg(r, 2) {
                     if !phase.outputs.contains_key(name) {
-                        let declared: Vec<&str> = phase.outputs.keys().map(String::as_str).collect();
-                        return Some((
+                        let declared = list_or_none(phase.outputs.keys().map(String::as_str), phase.outputs.len());
+                        return Verdict::Problem(
                             codes::UNDECLARED_OUTPUT,
-                            format!(
-                                "phase `{id}` declares no output `{name}` (its `outputs:` are {})",
-                                list_or_none(&declared)
-                            ),
-                        ));
+                            format!("phase `{id}` declares no output `{name}` (its `outputs:` are {declared})"),
+                        );
                     }
                 }
-                self.phase_downstream(phase, site)
+                self.phase_downstream(at, site)
             }
             Some("activities") => {
-                let aid = seg(r, 2)?;
-                let Some(a) = phase.activity(aid) else {
-                    return Some((codes::UNKNOWN_REFERENCE, format!("phase `{id}` has no activity `{aid}`")));
+                let Some(aid) = seg(r, 2) else { return Verdict::Fine };
+                let Some(a) = self.index.activity(phase, aid) else {
+                    return Verdict::Problem(codes::UNKNOWN_REFERENCE, format!("phase `{id}` has no activity `{aid}`"));
                 };
-                self.activity_output(phase, a, r, 3, site)
+                self.activity_output(at, a, r, 3, site)
             }
-            Some(other) => Some((
+            Some(other) => Verdict::Problem(
                 codes::UNKNOWN_REFERENCE,
                 format!("`phases.{id}` has no field `{other}` (it has outputs, activities and status)"),
-            )),
-            None => self.phase_downstream(phase, site),
+            ),
+            None => self.phase_downstream(at, site),
         }
     }
 
-    fn activities_path(&self, r: &PathRef, site: &Site<'a>) -> Option<(&'static str, String)> {
-        let Some((phase, _)) = site.phase else {
-            return Some((
+    fn activities_path(&self, r: &PathRef, site: &Site<'a>) -> Verdict<'a> {
+        let Some(at) = site.phase else {
+            return Verdict::Problem(
                 codes::UNKNOWN_REFERENCE,
                 "`activities` only exists inside a phase; use `phases.<id>.activities.<id>`".to_string(),
-            ));
+            );
         };
-        let aid = seg(r, 0)?;
-        let Some(a) = phase.activity(aid) else {
+        let Some(aid) = seg(r, 0) else { return Verdict::Fine };
+        let Some(a) = self.index.activity(at.phase, aid) else {
             let elsewhere = self
-                .process
-                .phases
-                .iter()
-                .chain(&self.process.rollback)
-                .find(|p| p.activity(aid).is_some())
+                .index
+                .activity_home
+                .get(aid)
                 .map(|p| format!("; it is an activity of phase `{}`: write `phases.{}.activities.{aid}`", p.id, p.id))
                 .unwrap_or_default();
-            return Some((
+            return Verdict::Problem(
                 codes::UNKNOWN_REFERENCE,
-                format!("phase `{}` has no activity `{aid}`{elsewhere}", phase.id),
-            ));
+                format!("phase `{}` has no activity `{aid}`{elsewhere}", at.phase.id),
+            );
         };
-        self.activity_output(phase, a, r, 1, site)
+        self.activity_output(at, a, r, 1, site)
     }
 
     /// Checks `<activity>.outputs.<name>` at segment `i` of `r` (`status` is always readable).
     fn activity_output(
         &self,
-        phase: &'a Phase,
-        a: &'a Activity,
+        phase: PhaseAt<'a>,
+        (j, a): (usize, &'a Activity),
         r: &PathRef,
         i: usize,
         site: &Site<'a>,
-    ) -> Option<(&'static str, String)> {
+    ) -> Verdict<'a> {
         match seg(r, i) {
-            Some("status") => None,
+            Some("status") => Verdict::Fine,
             Some("outputs") | None => {
-                if let (Some(name), Some(declared)) = (seg(r, i + 1), activity_outputs(a)) {
-                    if !declared.contains(&name) {
-                        let how = match a.kind {
-                            ActivityKind::Manual => "its `fields` are",
-                            ActivityKind::Approval => "an approval gives",
-                            _ => "its `outputs` are",
+                if let Some(name) = seg(r, i + 1) {
+                    let declared = match a.kind {
+                        ActivityKind::Approval => name == "approvers",
+                        ActivityKind::Subprocess => true,
+                        _ => self.index.outputs.contains(&(addr(a), name)),
+                    };
+                    if !declared {
+                        let (how, listed) = match a.kind {
+                            ActivityKind::Manual => (
+                                "its `fields` are",
+                                list_or_none(a.fields.iter().map(|f| f.name.as_str()), a.fields.len()),
+                            ),
+                            ActivityKind::Approval => ("an approval gives", "`approvers`".to_string()),
+                            _ => (
+                                "its `outputs` are",
+                                list_or_none(a.outputs.iter().map(String::as_str), a.outputs.len()),
+                            ),
                         };
-                        return Some((
+                        return Verdict::Problem(
                             codes::UNDECLARED_OUTPUT,
                             format!(
-                                "activity `{}` of phase `{}` produces no output `{name}` ({how} {})",
-                                a.id,
-                                phase.id,
-                                list_or_none(&declared)
+                                "activity `{}` of phase `{}` produces no output `{name}` ({how} {listed})",
+                                a.id, phase.phase.id
                             ),
-                        ));
+                        );
                     }
                 }
-                self.activity_downstream(phase, a, site)
+                self.activity_downstream(phase, (j, a), site)
             }
-            Some(other) => Some((
+            Some(other) => Verdict::Problem(
                 codes::UNKNOWN_REFERENCE,
                 format!("activity `{}` has no field `{other}` (it has outputs and status)", a.id),
-            )),
+            ),
         }
     }
 
     /// Whether the outputs of phase `q` exist when `site` is evaluated.
-    fn phase_downstream(&self, q: &'a Phase, site: &Site<'a>) -> Option<(&'static str, String)> {
-        let not = |m: String| Some((codes::NOT_DOWNSTREAM, m));
-        let Some((p, rollback)) = site.phase else {
+    fn phase_downstream(&self, q: PhaseAt<'a>, site: &Site<'a>) -> Verdict<'a> {
+        let not = |m: String| Verdict::Problem(codes::NOT_DOWNSTREAM, m);
+        let q_id = q.phase.id.as_str();
+        let Some(p) = site.phase else {
             return not(format!(
-                "this is computed when the release starts, before phase `{}` has outputs; compute it in a \
-                 variable of a phase that depends on `{}`",
-                q.id, q.id
+                "this is computed when the release starts, before phase `{q_id}` has outputs; compute it in a \
+                 variable of a phase that depends on `{q_id}`"
             ));
         };
-        if p.id == q.id {
+        if p.phase.id == q_id {
             return not(match site.when {
-                When::PhaseEnd => format!("phase `{}` cannot read its own outputs in its `outputs:`", q.id),
+                When::PhaseEnd => format!("phase `{q_id}` cannot read its own outputs in its `outputs:`"),
                 _ => format!(
-                    "the outputs of phase `{}` are set when it ends; inside it, read its activities' outputs",
-                    q.id
+                    "the outputs of phase `{q_id}` are set when it ends; inside it, read its activities' outputs"
                 ),
             });
         }
-        let q_rollback = self.process.rollback.iter().any(|r| r.id == q.id);
-        if rollback && !q_rollback {
-            return None;
+        let q_rollback = self.index.rollback_first.contains_key(q_id);
+        if p.rollback && !q_rollback {
+            return Verdict::Fine;
         }
-        if self.upstream.get(p.id.as_str()).is_some_and(|u| u.contains(q.id.as_str())) {
-            return None;
+        let missing = Missing::Phase { reader: p.phase, reader_rollback: p.rollback, producer: q.phase };
+        // The producer as a phase of the reader's own list (dependencies stay within a list).
+        let same_list = match (p.rollback, q.rollback) {
+            (false, false) | (true, true) => Some(q.index),
+            (true, false) => self.index.rollback_first.get(q_id).copied(),
+            (false, true) => None,
+        };
+        match same_list {
+            Some(to) => Verdict::Unless(Question::Phases { rollback: p.rollback, from: p.index, to }, missing),
+            None => not(self.missing_message(missing)),
         }
-        if q_rollback && !rollback {
-            return not(format!(
-                "phase `{}` is a rollback phase; regular phase `{}` cannot read its outputs",
-                q.id, p.id
-            ));
-        }
-        not(format!(
-            "phase `{}` reads outputs of phase `{}`, which does not run before it: add `depends_on: [{}]` to \
-             phase `{}`",
-            p.id, q.id, q.id, p.id
-        ))
     }
 
     /// Whether the outputs of activity `b` of phase `q` exist when `site` is evaluated.
-    fn activity_downstream(&self, q: &'a Phase, b: &'a Activity, site: &Site<'a>) -> Option<(&'static str, String)> {
-        let Some((p, _)) = site.phase else { return self.phase_downstream(q, site) };
-        if p.id != q.id {
+    fn activity_downstream(&self, q: PhaseAt<'a>, (bj, b): (usize, &'a Activity), site: &Site<'a>) -> Verdict<'a> {
+        let Some(p) = site.phase else { return self.phase_downstream(q, site) };
+        if p.phase.id != q.phase.id {
             return self.phase_downstream(q, site);
         }
-        let not = |m: String| Some((codes::NOT_DOWNSTREAM, m));
+        let not = |m: String| Verdict::Problem(codes::NOT_DOWNSTREAM, m);
         match (site.when, site.activity) {
-            (When::PhaseEnd, _) => None,
-            (When::Activity, Some(a)) if a.id == b.id => {
+            (When::PhaseEnd, _) => Verdict::Fine,
+            (When::Activity, Some((_, a))) if a.id == b.id => {
                 not(format!("activity `{}` cannot read its own outputs", a.id))
             }
-            (When::Activity, Some(a)) => {
-                let nodes: Vec<(&str, &[String])> =
-                    p.activities.iter().map(|x| (x.id.as_str(), x.depends_on.as_slice())).collect();
-                if closure(&nodes).get(a.id.as_str()).is_some_and(|u| u.contains(b.id.as_str())) {
-                    return None;
-                }
-                not(format!(
-                    "activity `{}` reads outputs of activity `{}`, which does not run before it: add \
-                     `depends_on: [{}]` to activity `{}`",
-                    a.id, b.id, b.id, a.id
-                ))
-            }
+            (When::Activity, Some((aj, a))) => Verdict::Unless(
+                Question::Activities { phase: p.phase, from: aj, to: bj },
+                Missing::Activity { reader: a, producer: b },
+            ),
             _ => not(format!(
                 "phase `{}` has not run activity `{}` when it starts; read its outputs in an activity that depends \
                  on it, or in the phase's `outputs:`",
-                p.id, b.id
+                p.phase.id, b.id
             )),
         }
     }
@@ -247,13 +239,13 @@ impl<'a> Checker<'a> {
     /// The kind of value `r` is known to hold.
     fn kind_of(&self, r: &PathRef, site: &Site<'a>) -> Option<Kind> {
         let out_kind = |phase: &Phase, aid: &str, rest: usize| -> Option<Kind> {
-            let a = phase.activity(aid)?;
+            let (_, a) = self.index.activity(phase, aid)?;
             if r.segments.len() != rest + 2 || seg(r, rest)? != "outputs" {
                 return (r.segments.len() == rest + 1 && seg(r, rest)? == "status").then_some(Kind::String);
             }
             let name = seg(r, rest + 1)?;
             match a.kind {
-                ActivityKind::Manual => a.fields.iter().find(|f| f.name == name).map(|f| kind_of_type(f.ty)),
+                ActivityKind::Manual => self.index.fields.get(&(addr(a), name)).map(|ty| kind_of_type(*ty)),
                 ActivityKind::Approval if name == "approvers" => Some(Kind::List),
                 _ => None,
             }
@@ -264,8 +256,8 @@ impl<'a> Checker<'a> {
                 Some(if matches!(seg(r, 0)?, "version" | "attempt") { Kind::Number } else { Kind::String })
             }
             ("phases", 2) if seg(r, 1)? == "status" => Some(Kind::String),
-            ("phases", _) if seg(r, 1)? == "activities" => out_kind(self.process.phase(seg(r, 0)?)?, seg(r, 2)?, 3),
-            ("activities", _) => out_kind(site.phase?.0, seg(r, 0)?, 1),
+            ("phases", _) if seg(r, 1)? == "activities" => out_kind(self.index.phase(seg(r, 0)?)?.phase, seg(r, 2)?, 3),
+            ("activities", _) => out_kind(site.phase?.phase, seg(r, 0)?, 1),
             _ => None,
         }
     }

@@ -4,11 +4,13 @@
 //!
 //! serde stops at the first error; this pass exists so a definition author sees all problems at once,
 //! and so the messages can list what would be valid (the fields of the object, the enum values).
+//! It stops once it has found more than [`MAX_PROBLEMS`] problems (the list is cut there anyway).
 //! The schema is the one published as `core/schema/process.schema.json`, so the editor's view of the
 //! format and the validator's never drift apart.
 
 use super::{codes, path, rules};
 use crate::Problem;
+use crate::model::limits::MAX_PROBLEMS;
 use serde_json::{Map, Value};
 
 /// Checks `value` against `schema` (a schemars root schema with `$defs`), appending problems.
@@ -34,6 +36,9 @@ impl<'a> Walker<'a> {
     }
 
     fn walk(&self, v: &Value, schema: &'a Value, at: &str, what: &str, out: &mut Vec<Problem>) {
+        if out.len() > MAX_PROBLEMS {
+            return; // the list is cut there anyway
+        }
         let (schema, name) = self.resolve(schema);
         let what_owned;
         let what = match name {
@@ -175,7 +180,8 @@ impl<'a> Walker<'a> {
             match additional {
                 Some(Value::Bool(false)) => {
                     let valid: Vec<&str> = props.map(|p| p.keys().map(String::as_str).collect()).unwrap_or_default();
-                    let hint = suggest(key, &valid).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
+                    let hint =
+                        super::hints::suggest(key, &valid).map(|s| format!("did you mean `{s}`? ")).unwrap_or_default();
                     out.push(Problem::new(
                         child_at,
                         codes::UNKNOWN_FIELD,
@@ -295,44 +301,4 @@ fn describe_field(key: &str) -> String {
 
 fn singular(what: &str) -> String {
     format!("an item of {what}")
-}
-
-/// The valid name closest to `wrong`: same letters ignoring case, `_` and `-`, or within two edits.
-pub fn suggest<'v>(wrong: &str, valid: &[&'v str]) -> Option<&'v str> {
-    let norm = |s: &str| s.chars().filter(|c| *c != '_' && *c != '-').flat_map(char::to_lowercase).collect::<String>();
-    let w = norm(wrong);
-    if let Some(hit) = valid.iter().find(|v| norm(v) == w) {
-        return Some(hit);
-    }
-    valid
-        .iter()
-        .map(|v| (levenshtein(&w, &norm(v)), *v))
-        .filter(|(d, _)| *d <= 2)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, v)| v)
-}
-
-fn levenshtein(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur.push((prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn suggests_close_field_names() {
-        assert_eq!(suggest("dependsOn", &["id", "depends_on"]), Some("depends_on"));
-        assert_eq!(suggest("activites", &["id", "activities"]), Some("activities"));
-        assert_eq!(suggest("zzzz", &["id", "activities"]), None);
-    }
 }

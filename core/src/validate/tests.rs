@@ -149,8 +149,8 @@ fn malformed_yaml_and_json_carry_line_and_column() {
 #[test]
 fn oversized_documents_are_refused_without_parsing() {
     let text =
-        format!("id: x\ndescription: \"{}\"\nphases: []\n", "a".repeat(crate::model::load::MAX_DEFINITION_BYTES));
+        format!("id: x\ndescription: \"{}\"\nphases: []\n", "a".repeat(crate::model::limits::MAX_DEFINITION_BYTES));
     let err = load_process(&text).unwrap_err();
-    assert_eq!(err.problems()[0].code, codes::SYNTAX);
+    assert_eq!(err.problems()[0].code, codes::TOO_LARGE);
     assert!(err.problems()[0].message.contains("at most"));
 }
