@@ -400,12 +400,8 @@ impl<'a> Checker<'a> {
         }
         let Ok(compiled) = crate::expr::compile::cached(source) else { return };
         self.expression(source, &compiled.ast, site, site.at, out);
-        if let Some((what, kind)) = self.non_boolean(&compiled.ast, site) {
-            out.push(Problem::new(
-                self.render(site.at),
-                codes::TYPE_MISMATCH,
-                format!("`if` must give true or false, but {what} gives a {} in `{source}`", kind.as_str()),
-            ));
+        if let Some(message) = refs::non_boolean_condition(&compiled.ast, source, &|e| self.static_kind(e, site)) {
+            out.push(Problem::new(self.render(site.at), codes::TYPE_MISMATCH, message));
         }
     }
 

@@ -284,22 +284,8 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// If `expr` (an `if`) is known not to give a boolean: what gives what.
-    pub(super) fn non_boolean(&self, expr: &IdedExpr, site: &Site<'a>) -> Option<(String, Kind)> {
-        if let Expr::Call(c) = &expr.expr {
-            let logical = [operators::LOGICAL_AND, operators::LOGICAL_OR, operators::LOGICAL_NOT];
-            if logical.contains(&c.func_name.as_str()) {
-                return c.args.iter().find_map(|a| self.non_boolean(a, site));
-            }
-        }
-        match self.static_kind(expr, site) {
-            Some(k) if k != Kind::Bool => Some(("the expression".to_string(), k)),
-            _ => None,
-        }
-    }
-
     /// The kind `expr` gives, when it is known without running it.
-    fn static_kind(&self, expr: &IdedExpr, site: &Site<'a>) -> Option<Kind> {
+    pub(super) fn static_kind(&self, expr: &IdedExpr, site: &Site<'a>) -> Option<Kind> {
         if let Some(k) = refs::literal_kind(expr) {
             return Some(k);
         }

@@ -72,3 +72,13 @@ fn messages_say_what_exists() {
     assert_eq!(p[0].1, "undeclared_output", "{p:?}");
     assert!(p[0].2.contains("its `outputs` are `commit`"), "{p:?}");
 }
+
+#[test]
+fn a_non_boolean_if_says_what_it_is() {
+    let text = "id: p\nphases:\n  - id: a\n    if: 'false && 32'\n    activities: [{ id: b, kind: manual }]\n";
+    let err = crate::load_process(text).unwrap_err();
+    let p = err.problems().iter().find(|p| p.code == "type_mismatch").expect("a type_mismatch problem");
+    assert!(p.message.contains("`&&` needs boolean operands"), "{}", p.message);
+    assert!(p.message.contains("`32` is a number"), "{}", p.message);
+    assert!(!p.message.contains("the expression gives a number"), "{}", p.message);
+}
