@@ -37,7 +37,7 @@ fn entry(release: &str, scope: &str, kind: ReleaseKind, status: ReleaseStatus) -
         process_id: "deploy".into(),
         release_kind: kind,
         group: None,
-        notifications: vec![],
+        notifications: vec![], origin: String::new(),
     }
 }
 

@@ -62,6 +62,9 @@ pub struct FeedEntry {
     /// The notifications the commit caused, with resolved recipients.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notifications: Vec<Notification>,
+    /// The engine that committed it (its [`crate::Engine::worker_id`]); empty when unknown.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub origin: String,
 }
 
 /// Which entries a reader wants. Empty lists match everything.

@@ -372,7 +372,7 @@ mod tests {
             process_id: "deploy".into(),
             release_kind: kind,
             group: None,
-            notifications: vec![],
+            notifications: vec![], origin: String::new(),
         }
     }
 

@@ -25,7 +25,7 @@ fn entry(release: &str, seq: u64, status: ReleaseStatus) -> FeedEntry {
         process_id: "deploy".into(),
         release_kind: ReleaseKind::Standard,
         group: None,
-        notifications: vec![],
+        notifications: vec![], origin: String::new(),
     }
 }
 
