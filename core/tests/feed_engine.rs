@@ -58,7 +58,10 @@ fn every_commit_is_an_entry_with_its_statuses_kinds_and_notifications() {
     assert_eq!(entries.len(), 3, "create, activate, approve: {entries:#?}");
     assert_eq!((entries[0].status_before, entries[0].status_after), (None, ReleaseStatus::Draft));
     assert_eq!(entries[0].kinds, ["created"]);
-    assert_eq!((entries[1].status_before, entries[1].status_after), (Some(ReleaseStatus::Draft), ReleaseStatus::OnHold));
+    assert_eq!(
+        (entries[1].status_before, entries[1].status_after),
+        (Some(ReleaseStatus::Draft), ReleaseStatus::OnHold)
+    );
     assert_eq!(entries[1].seq_from, 2);
     assert!(entries[1].kinds.starts_with(&["activated".to_string(), "phase_started".to_string()]));
     let kinds = |e: &FeedEntry| e.notifications.iter().map(|n| n.kind.as_str()).collect::<Vec<_>>();

@@ -37,7 +37,8 @@ fn entry(release: &str, scope: &str, kind: ReleaseKind, status: ReleaseStatus) -
         process_id: "deploy".into(),
         release_kind: kind,
         group: None,
-        notifications: vec![], origin: String::new(),
+        notifications: vec![],
+        origin: String::new(),
     }
 }
 

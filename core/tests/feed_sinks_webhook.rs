@@ -41,7 +41,8 @@ fn entry(release: &str, seq: u64, status: ReleaseStatus) -> FeedEntry {
         process_id: "deploy".into(),
         release_kind: ReleaseKind::Hotfix,
         group: Some("weekly".into()),
-        notifications: vec![], origin: String::new(),
+        notifications: vec![],
+        origin: String::new(),
     }
 }
 

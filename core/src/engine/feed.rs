@@ -7,20 +7,13 @@ use super::{Engine, lock};
 use crate::access::{Actor, can_read};
 use crate::feed::runner::{ReplayReport, RunReport, SinkOptions, SinkRunner};
 use crate::feed::source::{DeadLetter, FeedSource};
-use crate::feed::{Cursor, FeedEntry, FeedFilter, FeedPage, Sink, SinkError};
+use crate::feed::{Cursor, FeedEntry, FeedFilter, FeedPage, MAX_PAGE, MAX_SCANNED_PER_CALL, Sink, SinkError};
 use crate::notify::{Notification, Subscriber};
 use crate::release::{Event, ReleaseState, ReleaseStatus, Stage};
 use crate::{Error, Result, Timestamp};
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
-
-/// The most entries one [`Engine::changes`] call looks at (filtered out or not) before it returns
-/// with what it found and where to continue.
-pub const MAX_SCANNED_PER_CALL: usize = 10_000;
-
-/// The most entries [`Engine::changes`] returns at once.
-pub const MAX_PAGE: usize = 1_000;
 
 /// The store collection of a sink's dead letters (one document per entry cursor).
 fn dead_letter_collection(sink: &str) -> String {
@@ -248,7 +241,11 @@ impl Engine {
             id: sink.to_string(),
             hint: Some(format!(
                 "sinks of this engine: {}",
-                if sinks.is_empty() { "none".into() } else { sinks.iter().map(|s| s.name()).collect::<Vec<_>>().join(", ") }
+                if sinks.is_empty() {
+                    "none".into()
+                } else {
+                    sinks.iter().map(|s| s.name()).collect::<Vec<_>>().join(", ")
+                }
             )),
         })
     }

@@ -48,7 +48,7 @@ pub use groups::GroupChanges;
 pub use input_sets::InputSet;
 
 pub use drive::ReleaseFilter;
-pub use feed::{MAX_PAGE, MAX_SCANNED_PER_CALL, Watch, Watcher};
+pub use feed::{Watch, Watcher};
 pub use retention::RetentionPolicy;
 
 use crate::executor::Executor;

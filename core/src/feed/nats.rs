@@ -372,7 +372,8 @@ mod tests {
             process_id: "deploy".into(),
             release_kind: kind,
             group: None,
-            notifications: vec![], origin: String::new(),
+            notifications: vec![],
+            origin: String::new(),
         }
     }
 

@@ -25,7 +25,8 @@ fn entry(release: &str, seq: u64, status: ReleaseStatus) -> FeedEntry {
         process_id: "deploy".into(),
         release_kind: ReleaseKind::Standard,
         group: None,
-        notifications: vec![], origin: String::new(),
+        notifications: vec![],
+        origin: String::new(),
     }
 }
 

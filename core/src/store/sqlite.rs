@@ -10,8 +10,8 @@
 //! [`super::sql::SqlStore`].
 
 use super::sql::dialect::{Conn, Dialect, Row, Value, row, write};
-use super::sql::statements::Statements;
 use super::sql::schema::{DdlTypes, migrate};
+use super::sql::statements::Statements;
 use super::sql::{SqlStore, store_via_sql};
 use crate::{Error, Result};
 use rusqlite::types::{ToSqlOutput, ValueRef};

@@ -318,7 +318,9 @@ impl<D: Dialect> Store for SqlStore<D> {
     }
 
     fn feed_head(&self) -> Result<Cursor> {
-        self.dialect.with_conn(|c| row(c, &self.sql.feed_head, &[], |r| Ok(r.int(0)? as Cursor))).map(|h| h.unwrap_or(0))
+        self.dialect
+            .with_conn(|c| row(c, &self.sql.feed_head, &[], |r| Ok(r.int(0)? as Cursor)))
+            .map(|h| h.unwrap_or(0))
     }
 
     fn consumer_cursor(&self, consumer: &str) -> Result<Option<Cursor>> {

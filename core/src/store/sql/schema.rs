@@ -29,7 +29,8 @@ pub(crate) struct DdlTypes {
 ///
 /// Times are microseconds since the Unix epoch (so they order); an open-ended window end is
 /// `i64::MAX`. Bodies are JSON text; `archived`/`deleted` are 0 or 1.
-pub(crate) const MIGRATIONS: &[&str] = &[r#"
+pub(crate) const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE processes (id TEXT NOT NULL, version INTEGER NOT NULL, ord {BIGINT} NOT NULL, body TEXT NOT NULL,
     PRIMARY KEY (id, version));
 CREATE TABLE documents (collection TEXT NOT NULL, key TEXT NOT NULL, version INTEGER NOT NULL, body TEXT NOT NULL,
@@ -52,10 +53,12 @@ CREATE TABLE jobs (ord {SERIAL_KEY}, id TEXT NOT NULL UNIQUE, release TEXT NOT N
     deliveries INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX jobs_executor ON jobs (executor, lease_until);
 CREATE INDEX jobs_release ON jobs (release);
-"#, r#"
+"#,
+    r#"
 CREATE TABLE feed (cursor {FEED_KEY}, release TEXT NOT NULL, body TEXT NOT NULL);
 CREATE TABLE feed_consumers (name TEXT PRIMARY KEY, cursor {BIGINT} NOT NULL);
-"#];
+"#,
+];
 
 /// The tables of a trainyard database (the first migration's, and `schema_version`).
 pub(crate) const TABLES: &[&str] =
