@@ -38,6 +38,7 @@ fn entry(release: &str, scope: &str, kind: ReleaseKind, status: ReleaseStatus) -
         release_kind: kind,
         group: None,
         notifications: vec![],
+        origin: String::new(),
     }
 }
 

@@ -42,6 +42,7 @@ fn entry(release: &str, seq: u64, status: ReleaseStatus) -> FeedEntry {
         release_kind: ReleaseKind::Hotfix,
         group: Some("weekly".into()),
         notifications: vec![],
+        origin: String::new(),
     }
 }
 

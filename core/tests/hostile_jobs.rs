@@ -234,6 +234,21 @@ impl Store for FailingStarts {
     fn jobs(&self) -> Result<Vec<JobRecord>> {
         self.inner.jobs()
     }
+    fn feed(&self, after: u64, limit: usize) -> Result<Vec<trainyard::feed::FeedEntry>> {
+        self.inner.feed(after, limit)
+    }
+    fn feed_head(&self) -> Result<u64> {
+        self.inner.feed_head()
+    }
+    fn consumer_cursor(&self, consumer: &str) -> Result<Option<u64>> {
+        self.inner.consumer_cursor(consumer)
+    }
+    fn set_consumer_cursor(&self, consumer: &str, cursor: u64) -> Result<()> {
+        self.inner.set_consumer_cursor(consumer, cursor)
+    }
+    fn wait_for_feed(&self, after: u64, timeout: std::time::Duration) -> Result<()> {
+        self.inner.wait_for_feed(after, timeout)
+    }
 }
 
 #[test]

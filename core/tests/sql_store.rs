@@ -41,6 +41,12 @@ CREATE INDEX jobs_release ON jobs (release);
 
 /// The PostgreSQL schema as the first PostgreSQL store created it (migration 1), verbatim.
 #[cfg(feature = "postgres")]
+/// The change feed's migration (schema version 2), as SQLite runs it.
+const FEED_SQLITE_DDL: &str = r#"
+CREATE TABLE feed (cursor INTEGER PRIMARY KEY AUTOINCREMENT, release TEXT NOT NULL, body TEXT NOT NULL);
+CREATE TABLE feed_consumers (name TEXT PRIMARY KEY, cursor INTEGER NOT NULL);
+"#;
+
 const OLD_POSTGRES_DDL: &str = r#"
 CREATE TABLE processes (id TEXT NOT NULL, version INTEGER NOT NULL, ord BIGINT NOT NULL, body TEXT NOT NULL,
     PRIMARY KEY (id, version));
@@ -242,15 +248,17 @@ fn a_sqlite_file_created_by_the_old_ddl_opens_and_works() {
         c.execute_batch(r#"INSERT INTO snapshots VALUES ('r', 2, '{"at":2}');"#).unwrap();
     }
     let store = SqliteStore::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 1, "no migration ran again");
+    assert_eq!(store.schema_version().unwrap(), 2, "the change feed's migration ran, the first one did not again");
     old_database_works(&store, &old);
     drop(store);
-    // And the schema the store creates today is the old one, object for object.
+    // And the schema the store creates today is the old one plus the change feed's tables, object
+    // for object.
     let new_path = dir.path().join("new.db");
     drop(SqliteStore::open(&new_path).unwrap());
     let reference = rusqlite::Connection::open_in_memory().unwrap();
     reference.execute_batch(OLD_SQLITE_DDL).unwrap();
     reference.execute_batch("CREATE TABLE schema_version (version INTEGER NOT NULL)").unwrap();
+    reference.execute_batch(FEED_SQLITE_DDL).unwrap();
     assert_eq!(sqlite_schema(&rusqlite::Connection::open(&new_path).unwrap()), sqlite_schema(&reference));
 }
 

@@ -46,11 +46,13 @@ fn sqlite_reopens_with_its_data_and_schema_version() {
     {
         let s = SqliteStore::open(&path).unwrap();
         s.put_document("c", "k", &serde_json::json!(1)).unwrap();
-        assert_eq!(s.schema_version().unwrap(), 1);
+        s.set_consumer_cursor("portal", 42).unwrap();
+        assert_eq!(s.schema_version().unwrap(), trainyard::store::SCHEMA_VERSION);
     }
     let s = SqliteStore::open(&path).unwrap();
-    assert_eq!(s.schema_version().unwrap(), 1, "migrations run once");
+    assert_eq!(s.schema_version().unwrap(), trainyard::store::SCHEMA_VERSION, "migrations run once");
     assert_eq!(s.get_document("c", "k", None).unwrap(), Some((1, serde_json::json!(1))));
+    assert_eq!(s.consumer_cursor("portal").unwrap(), Some(42), "a consumer's cursor survives a restart");
 }
 
 #[test]

@@ -42,9 +42,11 @@ impl Engine {
             self.release_level(),
         )?;
         let ctx = Ctx { now: self.clock.now(), actor, comment: None, frozen_until: None };
-        let (state, transition) = step_create(id, plan, &new, &ctx)?;
+        let (state, mut transition) = step_create(id, plan, &new, &ctx)?;
         let row = row_of(&state);
-        match self.store.append(&append_of(id, 0, &transition, &row)) {
+        let notifications = std::mem::take(&mut transition.effects.notifications);
+        let entry = self.feed_entry(None, &state, &transition.events, actor, notifications);
+        match self.store.append(&append_of(id, 0, &transition, &row, &entry)) {
             Ok(()) => {}
             Err(Error::Conflict { .. }) if self.store.release(id)?.is_some() => {
                 return Err(Error::AlreadyExists { kind: "release".into(), id: id.to_string(), hint: None });
@@ -54,7 +56,7 @@ impl Engine {
         tracing::info!(release = %id, process = %state.process_id, "release created");
         let snapshot = state.clone();
         self.cache_put(id, state);
-        self.run_effects(id, transition.effects, &row);
+        self.run_effects(id, transition.effects, &row, &entry.notifications);
         Ok(snapshot)
     }
 
@@ -176,7 +178,8 @@ impl Engine {
             let frozen_until = self.frozen_until(&state, now);
             let ctx = Ctx { now, actor, comment, frozen_until };
             let expected = state.seq;
-            let transition = match step(&mut state, cmd, &ctx) {
+            let before = state.status;
+            let mut transition = match step(&mut state, cmd, &ctx) {
                 Ok(t) => t,
                 Err(e) => {
                     // A refusal against a state another engine has moved past is decided again.
@@ -189,12 +192,14 @@ impl Engine {
                 }
             };
             let row = row_of(&state);
-            match self.store.append(&append_of(id, expected, &transition, &row)) {
+            let notifications = std::mem::take(&mut transition.effects.notifications);
+            let entry = self.feed_entry(Some(before), &state, &transition.events, actor, notifications);
+            match self.store.append(&append_of(id, expected, &transition, &row, &entry)) {
                 Ok(()) => {
                     self.maybe_snapshot(&state, expected);
                     self.cache_put(id, state);
                     let Transition { events, effects } = transition;
-                    self.run_effects(id, effects, &row);
+                    self.run_effects(id, effects, &row, &entry.notifications);
                     return Ok(events);
                 }
                 // The state moved past the store: it is dropped, and the next round reloads it.
@@ -231,11 +236,19 @@ impl Engine {
     }
 }
 
-/// The store write of a transition: its events, the release's row, the jobs it queued and ended.
-fn append_of<'a>(id: &'a str, expected: u64, t: &'a Transition, row: &'a ReleaseRow) -> Append<'a> {
+/// The store write of a transition: its events, the release's row, the jobs it queued and ended,
+/// its feed entry.
+fn append_of<'a>(
+    id: &'a str,
+    expected: u64,
+    t: &'a Transition,
+    row: &'a ReleaseRow,
+    entry: &'a crate::feed::FeedEntry,
+) -> Append<'a> {
     Append {
         new_jobs: &t.effects.jobs_queued,
         done_jobs: &t.effects.jobs_ended,
+        feed: Some(entry),
         ..Append::new(id, expected, &t.events, row)
     }
 }

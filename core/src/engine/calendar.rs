@@ -152,6 +152,9 @@ impl Engine {
             });
         }
         let now = self.clock.now();
+        // Other engines' and processes' commits reach the index through the feed.
+        self.start_following_feed()?;
+        self.follow_feed()?;
         let rows: Vec<CalendarRow> = {
             let mut index = lock(&self.calendar_index);
             if index.is_none() {

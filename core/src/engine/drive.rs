@@ -27,8 +27,9 @@ pub struct ReleaseFilter {
 }
 
 impl Engine {
-    /// Fires every timer due now, earliest first (across releases), then runs the jobs of the
-    /// in-process executors. Returns how many timers and jobs it handled.
+    /// Follows what other engines committed, fires every timer due now, earliest first (across
+    /// releases), runs the jobs of the in-process executors, then delivers the change feed to the
+    /// sinks and durable subscribers. Returns how many timers, jobs and feed deliveries it handled.
     ///
     /// Several engines may tick over one shared store: a due release is claimed with a short lease
     /// (so engines do not race for it) and a timer fired twice conflicts on the expected sequence,
@@ -36,6 +37,8 @@ impl Engine {
     pub fn tick(&self) -> Result<usize> {
         let now = self.clock.now();
         let lease = self.settings().timer_lease;
+        // What other engines committed: the calendar index and the state cache follow it.
+        self.follow_feed()?;
         // Release groups first: an occurrence due now is created, then activated by its timer below.
         let mut done = self.materialise_groups(now)?;
         let system = Actor::system();
@@ -58,7 +61,9 @@ impl Engine {
             }
             done += 1;
         }
-        Ok(done + self.run_jobs()?)
+        let jobs = self.run_jobs()?;
+        let delivered: usize = self.run_sinks()?.iter().map(|r| r.delivered + r.dead_lettered).sum();
+        Ok(done + jobs + delivered)
     }
 
     /// Ticks until nothing is left to do at the current time (or `max_steps` timers and jobs were

@@ -1,25 +1,27 @@
 //! Carrying out a commit's [`Effects`] (worked out by [`crate::release::step`]): executors asked to
-//! cancel, the calendar index kept current, notifications delivered, child releases started or
+//! cancel, the calendar index kept current, notifications delivered to in-process subscribers (the
+//! same notifications are in the commit's feed entry, for durable subscribers anywhere), child releases started or
 //! aborted, the parent told that its child ended. Effects run after the release's new state is
 //! cached and no engine lock is held, so they may issue further commands. Their failures are
 //! logged: the commit stands.
 
 use super::Engine;
 use crate::access::Actor;
+use crate::notify::Notification;
 use crate::release::Effects;
 use crate::store::ReleaseRow;
 
 impl Engine {
     /// Carries out the effects of a commit of release `id` (whose index row is now `row`).
-    pub(crate) fn run_effects(&self, id: &str, fx: Effects, row: &ReleaseRow) {
+    pub(crate) fn run_effects(&self, id: &str, fx: Effects, row: &ReleaseRow, notifications: &[Notification]) {
         for job in &fx.jobs_cancelled {
             if let Some(exec) = self.executor(&job.executor) {
                 exec.cancel(job);
             }
         }
         self.index_row(row);
-        if !fx.notifications.is_empty() {
-            self.dispatcher.dispatch(&fx.notifications);
+        if !notifications.is_empty() {
+            self.dispatcher.dispatch(notifications);
         }
         for child in fx.children_started {
             self.start_child(child);

@@ -35,6 +35,7 @@ mod calendar;
 mod commands;
 mod drive;
 mod effects;
+mod feed;
 mod freezes;
 mod groups;
 mod input_sets;
@@ -47,6 +48,7 @@ pub use groups::GroupChanges;
 pub use input_sets::InputSet;
 
 pub use drive::ReleaseFilter;
+pub use feed::{Watch, Watcher};
 pub use retention::RetentionPolicy;
 
 use crate::executor::Executor;
@@ -88,6 +90,10 @@ pub struct Engine {
     freeze_cache: Mutex<Option<freezes::FreezeCache>>,
     /// Per release group: how far its occurrences are materialised (skips the work on most ticks).
     group_marks: Mutex<HashMap<String, groups::GroupMark>>,
+    /// How far this engine has followed the change feed (`None`: not yet started).
+    feed_seen: Mutex<Option<crate::feed::Cursor>>,
+    /// The sinks (and durable subscribers) this engine delivers the feed to.
+    sinks: RwLock<Vec<Arc<crate::feed::runner::SinkRunner>>>,
 }
 
 /// Tunables of an engine (see the setters on [`Engine`]).
@@ -144,6 +150,8 @@ impl Engine {
             calendar_index: Mutex::new(None),
             freeze_cache: Mutex::new(None),
             group_marks: Mutex::new(HashMap::new()),
+            feed_seen: Mutex::new(None),
+            sinks: RwLock::new(Vec::new()),
         }
     }
 

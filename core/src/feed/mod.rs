@@ -26,6 +26,13 @@ pub mod webhook;
 /// A position in the feed (see the [module docs](self)).
 pub type Cursor = u64;
 
+/// The most entries [`crate::Engine::changes`] returns at once.
+pub const MAX_PAGE: usize = 1_000;
+
+/// The most entries one [`crate::Engine::changes`] call looks at (filtered out or not) before it
+/// returns with what it found and where to continue.
+pub const MAX_SCANNED_PER_CALL: usize = 10_000;
+
 /// What one commit did to one release.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeedEntry {
@@ -62,6 +69,9 @@ pub struct FeedEntry {
     /// The notifications the commit caused, with resolved recipients.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notifications: Vec<Notification>,
+    /// The engine that committed it (its [`crate::Engine::worker_id`]); empty when unknown.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub origin: String,
 }
 
 /// Which entries a reader wants. Empty lists match everything.

@@ -373,6 +373,7 @@ mod tests {
             release_kind: kind,
             group: None,
             notifications: vec![],
+            origin: String::new(),
         }
     }
 

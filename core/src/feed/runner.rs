@@ -233,7 +233,7 @@ enum Attempt {
 ///         cursor: 0, release: "r1".into(), seq_from: seq, seq_to: seq, kinds: vec!["created".into()],
 ///         status_before: None, status_after: ReleaseStatus::Draft, deleted: false, at: clock.now(),
 ///         actor: "rita".into(), scope: "account".into(), process_id: "deploy".into(),
-///         release_kind: ReleaseKind::Standard, group: None, notifications: vec![],
+///         release_kind: ReleaseKind::Standard, group: None, notifications: vec![], origin: String::new(),
 ///     });
 /// }
 /// let sink = Arc::new(Flaky::default());

@@ -26,6 +26,7 @@ fn entry(release: &str, seq: u64, status: ReleaseStatus) -> FeedEntry {
         release_kind: ReleaseKind::Standard,
         group: None,
         notifications: vec![],
+        origin: String::new(),
     }
 }
 

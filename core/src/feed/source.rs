@@ -78,7 +78,7 @@ pub struct DeadLetter {
 ///     status_before: None, status_after: ReleaseStatus::Draft, deleted: false,
 ///     at: "2025-04-07T09:00:00Z".parse().unwrap(), actor: "rita".into(), scope: "account".into(),
 ///     process_id: "deploy".into(), release_kind: ReleaseKind::Standard, group: None,
-///     notifications: vec![],
+///     notifications: vec![], origin: String::new(),
 /// };
 /// assert_eq!(source.push(entry.clone()), 1);
 /// assert_eq!(source.push(entry), 2);

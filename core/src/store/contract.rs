@@ -8,7 +8,7 @@
 //! `make` is called once per case and must return an empty store (for shared databases: a fresh
 //! schema). A failed guarantee panics with the case's name.
 
-use super::{Append, ReleaseQuery, ReleaseRow, Store};
+use super::{Append, ReleaseQuery, ReleaseRow, Store, contract_feed};
 use crate::executor::Job;
 use crate::release::{Event, EventKind, ReleaseKind, ReleaseStatus};
 use crate::{Error, Timestamp};
@@ -34,6 +34,10 @@ pub const CASES: &[(&str, Case)] = &[
     ("job_leases", job_leases),
     ("a_job_ended_and_queued_again_is_fresh", job_ended_and_queued_again),
     ("concurrent_job_claims_hand_out_each_job_once", concurrent_job_claims),
+    ("feed_entries_follow_appends_in_order", contract_feed::entries_follow_appends_in_order),
+    ("feed_consumers_keep_their_cursor", contract_feed::consumers_keep_their_cursor),
+    ("feed_concurrent_writers_and_a_follower", contract_feed::concurrent_writers_and_a_follower),
+    ("feed_waiters_wake_on_commit", contract_feed::waiters_wake_on_commit),
 ];
 
 /// Runs every case, each on a fresh store from `make`.

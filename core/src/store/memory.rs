@@ -3,16 +3,19 @@
 use super::jobs::{new_token, stale};
 use super::{Append, ClaimedJob, JobRecord, ReleaseQuery, ReleaseRow, Store};
 use crate::executor::Job;
+use crate::feed::{Cursor, FeedEntry};
 use crate::release::Event;
 use crate::{Error, Process, Result, Timestamp};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Mutex;
+use std::sync::{Condvar, Mutex};
 
 /// An in-memory [`Store`].
 #[derive(Default)]
 pub struct MemoryStore {
     inner: Mutex<Inner>,
+    /// Woken after every append that wrote a feed entry.
+    feed_written: Condvar,
 }
 
 #[derive(Default)]
@@ -31,6 +34,9 @@ struct Inner {
     jobs: BTreeMap<u64, JobEntry>,
     job_index: HashMap<String, u64>,
     next_job: u64,
+    /// The change feed: entry `i` has cursor `i + 1`.
+    feed: Vec<FeedEntry>,
+    consumers: HashMap<String, Cursor>,
 }
 
 #[derive(Default)]
@@ -140,7 +146,7 @@ impl Store for MemoryStore {
     }
 
     fn append(&self, batch: &Append<'_>) -> Result<()> {
-        let Append { release, expected_seq, events, row, new_jobs, done_jobs } = *batch;
+        let Append { release, expected_seq, events, row, new_jobs, done_jobs, feed } = *batch;
         super::sql::check_sequence(release, expected_seq, events)?;
         let mut inner = self.lock();
         let current = inner.rows.get(release).map_or(0, |r| r.seq);
@@ -180,6 +186,12 @@ impl Store for MemoryStore {
                 ord,
                 JobEntry { job: job.clone(), worker: None, token: None, lease_until: None, deliveries: 0 },
             );
+        }
+        if let Some(entry) = feed {
+            let cursor = inner.feed.len() as Cursor + 1;
+            inner.feed.push(FeedEntry { cursor, ..entry.clone() });
+            drop(inner);
+            self.feed_written.notify_all();
         }
         Ok(())
     }
@@ -314,5 +326,33 @@ impl Store for MemoryStore {
                 deliveries: e.deliveries,
             })
             .collect())
+    }
+
+    fn feed(&self, after: Cursor, limit: usize) -> Result<Vec<FeedEntry>> {
+        let inner = self.lock();
+        let start = (after as usize).min(inner.feed.len());
+        Ok(inner.feed[start..].iter().take(limit).cloned().collect())
+    }
+
+    fn feed_head(&self) -> Result<Cursor> {
+        Ok(self.lock().feed.len() as Cursor)
+    }
+
+    fn consumer_cursor(&self, consumer: &str) -> Result<Option<Cursor>> {
+        Ok(self.lock().consumers.get(consumer).copied())
+    }
+
+    fn set_consumer_cursor(&self, consumer: &str, cursor: Cursor) -> Result<()> {
+        self.lock().consumers.insert(consumer.to_string(), cursor);
+        Ok(())
+    }
+
+    fn wait_for_feed(&self, after: Cursor, timeout: std::time::Duration) -> Result<()> {
+        let inner = self.lock();
+        let _unused = self
+            .feed_written
+            .wait_timeout_while(inner, timeout, |i| i.feed.len() as Cursor <= after)
+            .unwrap_or_else(|e| e.into_inner());
+        Ok(())
     }
 }

@@ -26,6 +26,16 @@
 //! * **Consistent index.** The index row of a release is written in the same transaction as its
 //!   events, so [`Store::query_releases`] (status, kind, group, scope, time range) never disagrees
 //!   with the events.
+//! * **The change feed.** An append that carries a feed entry ([`Append::feed`]) writes it in the
+//!   same transaction as the events, with a store-wide cursor. [`Store::feed`] returns entries in
+//!   commit order: an entry committed after another has a greater cursor, and a reader that has
+//!   read up to cursor `c` never misses an entry that commits later (on PostgreSQL, where a
+//!   number drawn earlier may commit later, the cursor is the writing transaction's id and a
+//!   reader only reads up to the oldest transaction still running). No gaps in what a reader
+//!   sees, no duplicates; a refused append writes no entry. [`Store::wait_for_feed`] wakes readers
+//!   without busy polling (a condition variable in memory, `PRAGMA data_version` checked every
+//!   few milliseconds on SQLite, `LISTEN`/`NOTIFY` on PostgreSQL). Named consumers keep their
+//!   cursor in the store ([`Store::set_consumer_cursor`]).
 //! * **Deletion.** [`Store::delete_release`] removes a release's row, events, snapshot and jobs.
 //!   The rules about *when* a release may be deleted live in the engine
 //!   ([`crate::Engine::delete_release`]).
@@ -49,6 +59,7 @@
 //! earlier version opens unchanged.
 
 pub mod contract;
+mod contract_feed;
 mod jobs;
 mod memory;
 mod query;
@@ -67,9 +78,14 @@ pub use postgres::PostgresStore;
 pub use query::{ReleaseQuery, window_of};
 pub use snapshot::{decode_snapshot, encode_snapshot};
 pub use sqlite::SqliteStore;
+
+/// The schema version this trainyard writes: the number of SQL migrations (SQLite and PostgreSQL
+/// databases record how many ran, and migrate forward on open).
+pub const SCHEMA_VERSION: u32 = sql::schema::MIGRATIONS.len() as u32;
 pub use url::{open, redact_url};
 
 use crate::executor::Job;
+use crate::feed::{Cursor, FeedEntry};
 use crate::release::{Event, ReleaseKind, ReleaseStatus};
 use crate::{Process, Result, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -136,12 +152,14 @@ pub struct Append<'a> {
     pub new_jobs: &'a [Job],
     /// Ids of jobs whose attempt these events end (removed; their tokens become stale).
     pub done_jobs: &'a [String],
+    /// The change-feed entry of this commit (its `cursor` is assigned by the store).
+    pub feed: Option<&'a FeedEntry>,
 }
 
 impl<'a> Append<'a> {
-    /// A batch of events and the row, without jobs.
+    /// A batch of events and the row, without jobs and without a feed entry.
     pub fn new(release: &'a str, expected_seq: u64, events: &'a [Event], row: &'a ReleaseRow) -> Self {
-        Append { release, expected_seq, events, row, new_jobs: &[], done_jobs: &[] }
+        Append { release, expected_seq, events, row, new_jobs: &[], done_jobs: &[], feed: None }
     }
 }
 
@@ -229,4 +247,20 @@ pub trait Store: Send + Sync {
     fn finish_job(&self, job_id: &str, token: &str) -> Result<()>;
     /// Every job in the store, oldest first, with its lease.
     fn jobs(&self) -> Result<Vec<JobRecord>>;
+
+    // ----- the change feed -----
+
+    /// Up to `limit` feed entries committed after cursor `after`, in cursor (commit) order.
+    fn feed(&self, after: Cursor, limit: usize) -> Result<Vec<FeedEntry>>;
+    /// The cursor of the last readable feed entry (0 when there is none): reading after it gives
+    /// only what commits from now on.
+    fn feed_head(&self) -> Result<Cursor>;
+    /// The cursor a named consumer acknowledged last (`None` for a new consumer).
+    fn consumer_cursor(&self, consumer: &str) -> Result<Option<Cursor>>;
+    /// Stores the cursor of a named consumer (it survives restarts).
+    fn set_consumer_cursor(&self, consumer: &str, cursor: Cursor) -> Result<()>;
+    /// Returns when an entry after `after` may have been committed (by this process or any other
+    /// writer of the same database), or when `timeout` has passed; without busy polling. A return
+    /// is a hint: read [`Store::feed`] to see what is there.
+    fn wait_for_feed(&self, after: Cursor, timeout: std::time::Duration) -> Result<()>;
 }

@@ -26,6 +26,7 @@ use super::sql::{SqlStore, store_via_sql};
 use super::url::redact_url;
 use crate::{Error, Result};
 use postgres::error::SqlState;
+use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{ToSql, Type};
 use postgres::{Client, Config, NoTls, Statement};
 use std::collections::HashMap;
@@ -52,6 +53,18 @@ pub(crate) struct Postgres {
     label: Arc<str>,
     pool: Mutex<Vec<PgConn>>,
     stats: Arc<Stats>,
+    /// The `NOTIFY` channel of this store's feed (one per schema).
+    channel: String,
+    /// Connections that `LISTEN` on the channel, for feed waiters (one per concurrent waiter).
+    listeners: Mutex<Vec<Client>>,
+}
+
+/// The `LISTEN`/`NOTIFY` channel of a schema's feed: `trainyard_feed_` and a hash of the schema
+/// name (channel names are at most 63 bytes; `NOTIFY` is database-wide).
+fn feed_channel(schema: Option<&str>) -> String {
+    let name = schema.unwrap_or("");
+    let hash = name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ b as u64).wrapping_mul(0x0100_0000_01b3));
+    format!("trainyard_feed_{hash:016x}")
 }
 
 /// Counters of the traffic of a store's connections.
@@ -120,10 +133,12 @@ impl PostgresStore {
         }
         let dialect = Postgres {
             config,
+            channel: feed_channel(schema.as_deref()),
             schema,
             label: label.clone().into(),
             pool: Mutex::new(Vec::new()),
             stats: Arc::default(),
+            listeners: Mutex::new(Vec::new()),
         };
         let unwrap = |e: Error| match e {
             Error::Storage { message } => bad(message),
@@ -147,6 +162,7 @@ impl PostgresStore {
         };
         d.with_conn(|c| c.batch(&format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE")))?;
         d.pool.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        d.listeners.lock().unwrap_or_else(|e| e.into_inner()).clear();
         Ok(())
     }
 
@@ -165,7 +181,20 @@ impl PostgresStore {
 
 store_via_sql!(PostgresStore, sql);
 
+/// How often a feed waiter looks again while an entry is committed but not readable yet.
+const FEED_HORIZON_POLL: std::time::Duration = std::time::Duration::from_millis(20);
+
 impl Postgres {
+    /// A connection listening on the feed's channel.
+    fn listen(&self) -> Result<Client> {
+        let mut client = self
+            .config
+            .connect(NoTls)
+            .map_err(|e| Error::Storage { message: format!("cannot connect to `{}`: {e}", self.label) })?;
+        client.batch_execute(&format!("LISTEN \"{}\"", self.channel)).map_err(|e| pg_err(&self.label, e))?;
+        Ok(client)
+    }
+
     fn connect(&self) -> Result<PgConn> {
         let client = self
             .config
@@ -218,15 +247,15 @@ impl Postgres {
 
 /// The append in one statement: see the module docs. Parameters: `$1` release, `$2` expected
 /// sequence, `$3`/`$4` event sequences and bodies, `$5 ..= $16` the index row after its id,
-/// `$17` ended job ids, `$18`/`$19`/`$20` queued job ids, executors and bodies. Returns the
-/// sequence found. It writes what [`super::sql::append::write_in_transaction`] writes: ended
+/// `$17` ended job ids, `$18`/`$19`/`$20` queued job ids, executors and bodies, `$21` the feed
+/// entry's body (or `NULL`), `$22` the feed's `NOTIFY` channel. Returns the sequence found. It writes what [`super::sql::append::write_in_transaction`] writes: ended
 /// jobs go, queued ones come unless already there, and a job both ended and queued comes back
 /// fresh at the end of the queue (a new `ord`, as a delete and an insert would give it).
 ///
-/// A change-feed entry that must commit with the events is one more `INSERT … WHERE EXISTS
-/// (SELECT 1 FROM ok)` here. A sequence number is not commit order on PostgreSQL (a later number
-/// may commit first); an entry can carry its transaction id (`pg_current_xact_id()`) so that a
-/// reader only goes as far as the oldest transaction still running (`pg_snapshot_xmin`).
+/// The feed entry commits with the events; its cursor is the statement's transaction id
+/// (`pg_current_xact_id()`): a sequence number would not be commit order on PostgreSQL (a later
+/// number may commit first), so readers go only as far as the oldest transaction still running
+/// (`pg_snapshot_xmin`, [`Dialect::FEED_VISIBLE`]). The `NOTIFY` is delivered at commit.
 static APPEND: LazyLock<String> = LazyLock::new(|| {
     format!(
         "WITH cur AS (SELECT seq FROM releases WHERE id = $1 FOR UPDATE),
@@ -248,19 +277,30 @@ static APPEND: LazyLock<String> = LazyLock::new(|| {
              ON CONFLICT (id) DO UPDATE SET release = excluded.release, executor = excluded.executor,
                  body = excluded.body, worker = NULL, token = NULL, lease_until = NULL, deliveries = 0,
                  ord = nextval(pg_get_serial_sequence('jobs', 'ord'))
-             WHERE jobs.id = ANY($17::TEXT[]))
-         SELECT COALESCE((SELECT seq FROM cur), 0)"
+             WHERE jobs.id = ANY($17::TEXT[])),
+         feed_entry AS (
+             INSERT INTO feed (cursor, release, body)
+             SELECT pg_current_xact_id()::text::BIGINT, $1, $21::TEXT FROM ok WHERE $21::TEXT IS NOT NULL),
+         notified AS (SELECT pg_notify($22::TEXT, '') FROM ok WHERE $21::TEXT IS NOT NULL)
+         SELECT COALESCE((SELECT seq FROM cur), 0), (SELECT count(*) FROM notified)"
     )
 });
 
 impl Dialect for Postgres {
     type Conn = PgConn;
 
-    const TYPES: DdlTypes = DdlTypes { big_int: "BIGINT", serial_key: "BIGSERIAL PRIMARY KEY", without_rowid: "" };
+    const TYPES: DdlTypes = DdlTypes {
+        big_int: "BIGINT",
+        serial_key: "BIGSERIAL PRIMARY KEY",
+        without_rowid: "",
+        feed_key: "BIGINT PRIMARY KEY",
+    };
     const FOR_UPDATE: &'static str = " FOR UPDATE";
     const SKIP_LOCKED: &'static str = " FOR UPDATE SKIP LOCKED";
     const NEW_TOKEN: &'static str = "replace(gen_random_uuid()::text, '-', '')";
     const CLAIM_READS_FIRST: bool = false;
+    const FEED_CURSOR: &'static str = "pg_current_xact_id()::text::BIGINT";
+    const FEED_VISIBLE: &'static str = " AND cursor < pg_snapshot_xmin(pg_current_snapshot())::text::BIGINT";
 
     fn with_conn<T>(&self, f: impl FnOnce(&mut PgConn) -> Result<T>) -> Result<T> {
         let pooled = self.pool.lock().unwrap_or_else(|e| e.into_inner()).pop();
@@ -296,7 +336,43 @@ impl Dialect for Postgres {
         conn.batch(&format!("LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE"))
     }
 
-    fn append(conn: &mut PgConn, _sql: &Statements, r: &AppendRows<'_>) -> Result<u64> {
+    /// Waits on a connection that `LISTEN`s on the feed's channel (taken from a small pool, so a
+    /// notification that arrives between the check and the wait is not lost). When an entry was
+    /// committed but is not readable yet (an older transaction is still running, see
+    /// [`Dialect::FEED_VISIBLE`]), it looks again every [`FEED_HORIZON_POLL`] until it is.
+    fn wait_for_feed(&self, sql: &Statements, after: i64, timeout: std::time::Duration) -> Result<()> {
+        let pooled = self.listeners.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let mut listener = match pooled {
+            Some(c) if !c.is_closed() => c,
+            _ => self.listen()?,
+        };
+        let label = self.label.clone();
+        let failed = |e: postgres::Error| pg_err(&label, e);
+        {
+            // Notifications that arrived while the connection was idle are stale: the check below
+            // sees what they announced.
+            let mut buffered = listener.notifications();
+            let mut drain = buffered.iter();
+            while drain.next().map_err(failed)?.is_some() {}
+        }
+        let p = [Value::Int(after)];
+        let (visible, committed) = self.with_conn(|c| {
+            let visible = row(c, &sql.any_feed_after, &p, |_| Ok(()))?.is_some();
+            let committed = visible || row(c, &sql.any_feed_committed_after, &p, |_| Ok(()))?.is_some();
+            Ok((visible, committed))
+        })?;
+        if !visible {
+            let wait = if committed { timeout.min(FEED_HORIZON_POLL) } else { timeout };
+            let mut notifications = listener.notifications();
+            notifications.timeout_iter(wait).next().map_err(failed)?;
+        }
+        if !listener.is_closed() {
+            self.listeners.lock().unwrap_or_else(|e| e.into_inner()).push(listener);
+        }
+        Ok(())
+    }
+
+    fn append(&self, conn: &mut PgConn, _sql: &Statements, r: &AppendRows<'_>) -> Result<u64> {
         let v = r.row_values();
         let params = [
             Value::Text(r.release),
@@ -319,6 +395,8 @@ impl Dialect for Postgres {
             Value::Texts(&r.job_ids),
             Value::Texts(&r.job_executors),
             Value::Texts(&r.job_bodies),
+            r.feed.as_deref().into(),
+            Value::Text(&self.channel),
         ];
         let found = row(conn, &APPEND, &params, |row| row.int(0))?;
         Ok(found.unwrap_or(0) as u64)

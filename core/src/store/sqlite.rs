@@ -9,14 +9,15 @@
 //! first: a `tick` with nothing due and no job queued takes no write lock. The store logic is
 //! [`super::sql::SqlStore`].
 
-use super::sql::dialect::{Conn, Dialect, Row, Value, write};
+use super::sql::dialect::{Conn, Dialect, Row, Value, row, write};
 use super::sql::schema::{DdlTypes, migrate};
+use super::sql::statements::Statements;
 use super::sql::{SqlStore, store_via_sql};
 use crate::{Error, Result};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, ErrorCode};
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Condvar, Mutex, MutexGuard};
 
 /// Prepared statements kept per connection: more than the store can make (its ~35 statements
 /// and the 512 shapes of release queries), so none is ever prepared twice.
@@ -27,10 +28,17 @@ pub struct SqliteStore {
     sql: SqlStore<Sqlite>,
 }
 
-/// The SQLite dialect: the store's one connection.
+/// The SQLite dialect: the store's one connection, and what wakes this process's feed waiters.
 pub(crate) struct Sqlite {
     conn: Mutex<SqliteConn>,
+    /// Counts this store's appends that wrote a feed entry; waiters sleep on `feed_written`.
+    feed_generation: Mutex<u64>,
+    feed_written: Condvar,
 }
+
+/// How often a feed waiter looks whether another connection (another process) committed:
+/// `PRAGMA data_version` changes when one did. Appends through this store wake waiters at once.
+const FEED_POLL: std::time::Duration = std::time::Duration::from_millis(10);
 
 /// A connection and the label of its file (for messages).
 pub(crate) struct SqliteConn {
@@ -77,7 +85,8 @@ impl SqliteStore {
         let mut conn = SqliteConn { conn, label };
         let label = conn.label.clone();
         write(&mut conn, |c| migrate::<Sqlite>(c, &format!("sqlite {label}")))?;
-        Ok(SqliteStore { sql: SqlStore::new(Sqlite { conn: Mutex::new(conn) }) })
+        let dialect = Sqlite { conn: Mutex::new(conn), feed_generation: Mutex::new(0), feed_written: Condvar::new() };
+        Ok(SqliteStore { sql: SqlStore::new(dialect) })
     }
 
     /// The schema version of the open database (number of migrations applied).
@@ -95,11 +104,14 @@ impl Dialect for Sqlite {
         big_int: "INTEGER",
         serial_key: "INTEGER PRIMARY KEY AUTOINCREMENT",
         without_rowid: " WITHOUT ROWID",
+        feed_key: "INTEGER PRIMARY KEY AUTOINCREMENT",
     };
     const FOR_UPDATE: &'static str = "";
     const SKIP_LOCKED: &'static str = "";
     const NEW_TOKEN: &'static str = "lower(hex(randomblob(16)))";
     const CLAIM_READS_FIRST: bool = true;
+    const FEED_CURSOR: &'static str = "NULL";
+    const FEED_VISIBLE: &'static str = "";
 
     fn with_conn<T>(&self, f: impl FnOnce(&mut SqliteConn) -> Result<T>) -> Result<T> {
         let mut conn: MutexGuard<'_, SqliteConn> = self.conn.lock().unwrap_or_else(|e| e.into_inner());
@@ -112,6 +124,40 @@ impl Dialect for Sqlite {
 
     fn lock_table(_conn: &mut SqliteConn, _table: &str) -> Result<()> {
         Ok(())
+    }
+
+    fn feed_written(&self) {
+        *self.feed_generation.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+        self.feed_written.notify_all();
+    }
+
+    /// Wakes on this store's own appends at once (a condition variable), and on other
+    /// connections' commits within [`FEED_POLL`] (`PRAGMA data_version`, which changes when another
+    /// connection committed; it reads no table).
+    fn wait_for_feed(&self, sql: &Statements, after: i64, timeout: std::time::Duration) -> Result<()> {
+        let deadline = std::time::Instant::now() + timeout;
+        // What was looked at last: the connection's data_version and this store's generation.
+        let mut looked: Option<(Option<i64>, u64)> = None;
+        loop {
+            let generation = *self.feed_generation.lock().unwrap_or_else(|e| e.into_inner());
+            let found = self.with_conn(|c| {
+                let version = row(c, "PRAGMA data_version", &[], |r| r.int(0))?;
+                if looked == Some((version, generation)) {
+                    return Ok(false);
+                }
+                looked = Some((version, generation));
+                Ok(row(c, &sql.any_feed_after, &[Value::Int(after)], |_| Ok(()))?.is_some())
+            })?;
+            let now = std::time::Instant::now();
+            if found || now >= deadline {
+                return Ok(());
+            }
+            let guard = self.feed_generation.lock().unwrap_or_else(|e| e.into_inner());
+            let _woken = self
+                .feed_written
+                .wait_timeout_while(guard, FEED_POLL.min(deadline - now), |g| *g == generation)
+                .unwrap_or_else(|e| e.into_inner());
+        }
     }
 }
 

@@ -31,12 +31,14 @@ pub(crate) struct AppendRows<'a> {
     pub job_ids: Vec<String>,
     pub job_executors: Vec<String>,
     pub job_bodies: Vec<String>,
+    /// The feed entry's JSON body (its cursor is assigned when it is written).
+    pub feed: Option<String>,
 }
 
 impl<'a> AppendRows<'a> {
     /// Checks the batch's numbering and encodes it.
     pub(crate) fn of(batch: &Append<'a>) -> Result<Self> {
-        let Append { release, expected_seq, events, row, new_jobs, done_jobs } = *batch;
+        let Append { release, expected_seq, events, row, new_jobs, done_jobs, feed } = *batch;
         check_sequence(release, expected_seq, events)?;
         Ok(AppendRows {
             release,
@@ -48,6 +50,7 @@ impl<'a> AppendRows<'a> {
             job_ids: new_jobs.iter().map(|j| j.id.clone()).collect(),
             job_executors: new_jobs.iter().map(|j| j.executor.clone()).collect(),
             job_bodies: new_jobs.iter().map(|j| to_json("a job", j)).collect::<Result<_>>()?,
+            feed: feed.map(|f| to_json("a feed entry", f)).transpose()?,
         })
     }
 
@@ -74,7 +77,8 @@ impl<'a> AppendRows<'a> {
 
 /// The portable append: in a write transaction, reads the release's sequence (locking its row
 /// where the dialect locks rows) and, when it is the expected one, writes the events, upserts the
-/// index row (ending its timer lease), removes the ended jobs, then inserts the queued ones (a
+/// index row (ending its timer lease), removes the ended jobs, inserts the queued ones and the
+/// feed entry (a
 /// job already there is kept as it is; one ended by the same batch comes back as a fresh job at
 /// the end of the queue). Returns the sequence found; nothing is written when it is not
 /// `expected`.
@@ -94,7 +98,9 @@ pub(crate) fn write_in_transaction<C: Conn>(conn: &mut C, sql: &Statements, rows
         for ((id, executor), body) in rows.job_ids.iter().zip(&rows.job_executors).zip(&rows.job_bodies) {
             c.execute(&sql.insert_job, &[id.into(), rows.release.into(), executor.into(), body.into()])?;
         }
-        // Whatever else commits with the events (a change-feed entry) is written here.
+        if let Some(body) = &rows.feed {
+            c.execute(&sql.insert_feed, &[Value::Text(rows.release), Value::Text(body)])?;
+        }
         Ok(current as u64)
     })
 }

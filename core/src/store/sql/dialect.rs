@@ -119,6 +119,16 @@ pub(crate) trait Dialect: Send + Sync + 'static {
     /// the whole database. PostgreSQL claims in one autocommit statement (one round trip).
     const CLAIM_READS_FIRST: bool;
 
+    /// A SQL expression for the cursor of a new feed entry: `NULL` on SQLite (the autoincrement key
+    /// takes the next number; writers are serialized, so numbers follow commit order), the writing
+    /// transaction's id on PostgreSQL (`pg_current_xact_id()`), which is unique per transaction.
+    const FEED_CURSOR: &'static str;
+    /// Appended to the condition of a feed read: what keeps it from skipping an entry that commits
+    /// later. Empty on SQLite; on PostgreSQL only entries of transactions older than the oldest
+    /// one still running are read (every transaction below that horizon has ended, so nothing
+    /// can appear below a cursor once read).
+    const FEED_VISIBLE: &'static str;
+
     /// Runs `f` on a connection: the store's one connection under its lock (SQLite) or one taken
     /// from the pool (PostgreSQL; a broken connection is not put back).
     fn with_conn<T>(&self, f: impl FnOnce(&mut Self::Conn) -> Result<T>) -> Result<T>;
@@ -138,9 +148,16 @@ pub(crate) trait Dialect: Send + Sync + 'static {
     /// Writes an append if the release is at `rows.expected`; returns the sequence it found.
     /// The default is the portable form ([`super::append::write_in_transaction`]): a write
     /// transaction of cached statements. PostgreSQL does it in one statement.
-    fn append(conn: &mut Self::Conn, sql: &Statements, rows: &super::append::AppendRows<'_>) -> Result<u64> {
+    fn append(&self, conn: &mut Self::Conn, sql: &Statements, rows: &super::append::AppendRows<'_>) -> Result<u64> {
         super::append::write_in_transaction(conn, sql, rows)
     }
+
+    /// Called after an append that wrote a feed entry committed (wakes this process's waiters).
+    fn feed_written(&self) {}
+
+    /// Waits until an entry after `after` may be visible, or `timeout` passed (see
+    /// [`crate::store::Store::wait_for_feed`]).
+    fn wait_for_feed(&self, sql: &Statements, after: i64, timeout: std::time::Duration) -> Result<()>;
 }
 
 /// Runs `f` in a write transaction on `conn`: committed when `f` returns `Ok`, rolled back when

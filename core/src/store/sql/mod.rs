@@ -32,6 +32,7 @@ use self::statements::Statements;
 use super::jobs::stale;
 use super::{Append, ClaimedJob, JobRecord, ReleaseQuery, ReleaseRow, Store};
 use crate::executor::Job;
+use crate::feed::{Cursor, FeedEntry};
 use crate::release::Event;
 use crate::{Error, Process, Result, Timestamp};
 use serde_json::Value as Json;
@@ -178,9 +179,12 @@ impl<D: Dialect> Store for SqlStore<D> {
 
     fn append(&self, batch: &Append<'_>) -> Result<()> {
         let rows = AppendRows::of(batch)?;
-        let current = self.dialect.with_conn(|c| D::append(c, &self.sql, &rows))?;
+        let current = self.dialect.with_conn(|c| self.dialect.append(c, &self.sql, &rows))?;
         if current != batch.expected_seq {
             return Err(conflict(batch.release, current, batch.expected_seq));
+        }
+        if rows.feed.is_some() {
+            self.dialect.feed_written();
         }
         Ok(())
     }
@@ -302,6 +306,35 @@ impl<D: Dialect> Store for SqlStore<D> {
             })
         })
     }
+
+    fn feed(&self, after: Cursor, limit: usize) -> Result<Vec<FeedEntry>> {
+        let params = [Value::Int(after as i64), Value::Int(limit.min(i64::MAX as usize) as i64)];
+        self.dialect.with_conn(|c| {
+            rows(c, &self.sql.feed_after, &params, |r| {
+                let cursor = r.int(0)? as Cursor;
+                Ok(FeedEntry { cursor, ..from_json::<FeedEntry>("feed entry", r.text(1)?)? })
+            })
+        })
+    }
+
+    fn feed_head(&self) -> Result<Cursor> {
+        self.dialect
+            .with_conn(|c| row(c, &self.sql.feed_head, &[], |r| Ok(r.int(0)? as Cursor)))
+            .map(|h| h.unwrap_or(0))
+    }
+
+    fn consumer_cursor(&self, consumer: &str) -> Result<Option<Cursor>> {
+        self.dialect.with_conn(|c| row(c, &self.sql.consumer_cursor, &[consumer.into()], |r| Ok(r.int(0)? as Cursor)))
+    }
+
+    fn set_consumer_cursor(&self, consumer: &str, cursor: Cursor) -> Result<()> {
+        let params = [Value::Text(consumer), Value::Int(cursor as i64)];
+        self.dialect.with_conn(|c| c.execute(&self.sql.set_consumer_cursor, &params)).map(|_| ())
+    }
+
+    fn wait_for_feed(&self, after: Cursor, timeout: std::time::Duration) -> Result<()> {
+        self.dialect.wait_for_feed(&self.sql, after as i64, timeout)
+    }
 }
 
 /// Implements [`Store`] for a public store type by handing every call to its [`SqlStore`]
@@ -388,6 +421,21 @@ macro_rules! store_via_sql {
             }
             fn jobs(&self) -> $crate::Result<Vec<$crate::store::JobRecord>> {
                 self.$field.jobs()
+            }
+            fn feed(&self, after: $crate::feed::Cursor, limit: usize) -> $crate::Result<Vec<$crate::feed::FeedEntry>> {
+                self.$field.feed(after, limit)
+            }
+            fn feed_head(&self) -> $crate::Result<$crate::feed::Cursor> {
+                self.$field.feed_head()
+            }
+            fn consumer_cursor(&self, consumer: &str) -> $crate::Result<Option<$crate::feed::Cursor>> {
+                self.$field.consumer_cursor(consumer)
+            }
+            fn set_consumer_cursor(&self, consumer: &str, cursor: $crate::feed::Cursor) -> $crate::Result<()> {
+                self.$field.set_consumer_cursor(consumer, cursor)
+            }
+            fn wait_for_feed(&self, after: $crate::feed::Cursor, timeout: std::time::Duration) -> $crate::Result<()> {
+                self.$field.wait_for_feed(after, timeout)
             }
         }
     };

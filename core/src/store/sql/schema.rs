@@ -17,14 +17,20 @@ pub(crate) struct DdlTypes {
     pub serial_key: &'static str,
     /// After a table keyed by its primary key only: ` WITHOUT ROWID` on SQLite, empty elsewhere.
     pub without_rowid: &'static str,
+    /// The change feed's cursor column: `INTEGER PRIMARY KEY AUTOINCREMENT` on SQLite (writers are
+    /// serialized, so the next number is commit order), `BIGINT PRIMARY KEY` on PostgreSQL (the
+    /// writing transaction's id; see [`super::dialect::Dialect::FEED_CURSOR`]).
+    pub feed_key: &'static str,
 }
 
-/// The migrations, in order. `{BIGINT}`, `{SERIAL_KEY}` and `{WITHOUT_ROWID}` are filled in from
-/// the dialect's [`DdlTypes`].
+/// The migrations, in order (1: the release store; 2: the change feed and its consumers).
+/// `{BIGINT}`, `{SERIAL_KEY}`, `{WITHOUT_ROWID}` and `{FEED_KEY}` are filled in from the dialect's
+/// [`DdlTypes`].
 ///
 /// Times are microseconds since the Unix epoch (so they order); an open-ended window end is
 /// `i64::MAX`. Bodies are JSON text; `archived`/`deleted` are 0 or 1.
-pub(crate) const MIGRATIONS: &[&str] = &[r#"
+pub(crate) const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE processes (id TEXT NOT NULL, version INTEGER NOT NULL, ord {BIGINT} NOT NULL, body TEXT NOT NULL,
     PRIMARY KEY (id, version));
 CREATE TABLE documents (collection TEXT NOT NULL, key TEXT NOT NULL, version INTEGER NOT NULL, body TEXT NOT NULL,
@@ -47,7 +53,12 @@ CREATE TABLE jobs (ord {SERIAL_KEY}, id TEXT NOT NULL UNIQUE, release TEXT NOT N
     deliveries INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX jobs_executor ON jobs (executor, lease_until);
 CREATE INDEX jobs_release ON jobs (release);
-"#];
+"#,
+    r#"
+CREATE TABLE feed (cursor {FEED_KEY}, release TEXT NOT NULL, body TEXT NOT NULL);
+CREATE TABLE feed_consumers (name TEXT PRIMARY KEY, cursor {BIGINT} NOT NULL);
+"#,
+];
 
 /// The tables of a trainyard database (the first migration's, and `schema_version`).
 pub(crate) const TABLES: &[&str] =
@@ -61,6 +72,7 @@ pub(crate) fn render(types: &DdlTypes) -> Vec<String> {
             m.replace("{BIGINT}", types.big_int)
                 .replace("{SERIAL_KEY}", types.serial_key)
                 .replace("{WITHOUT_ROWID}", types.without_rowid)
+                .replace("{FEED_KEY}", types.feed_key)
         })
         .collect()
 }
@@ -127,7 +139,12 @@ mod tests {
 
     #[test]
     fn every_placeholder_is_filled() {
-        let types = DdlTypes { big_int: "BIGINT", serial_key: "BIGSERIAL PRIMARY KEY", without_rowid: "" };
+        let types = DdlTypes {
+            big_int: "BIGINT",
+            serial_key: "BIGSERIAL PRIMARY KEY",
+            without_rowid: "",
+            feed_key: "BIGINT PRIMARY KEY",
+        };
         for m in render(&types) {
             assert!(!m.contains('{') && !m.contains('}'), "{m}");
         }

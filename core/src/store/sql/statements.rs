@@ -49,6 +49,13 @@ pub(crate) struct Statements {
     pub finish_job: String,
     pub jobs: String,
     pub schema_version: String,
+    pub insert_feed: String,
+    pub feed_after: String,
+    pub any_feed_after: String,
+    pub any_feed_committed_after: String,
+    pub feed_head: String,
+    pub consumer_cursor: String,
+    pub set_consumer_cursor: String,
 }
 
 impl Statements {
@@ -123,6 +130,17 @@ impl Statements {
             finish_job: p("DELETE FROM jobs WHERE id = ?1 AND token = ?2"),
             jobs: p("SELECT body, worker, lease_until, deliveries FROM jobs ORDER BY ord"),
             schema_version: p("SELECT version FROM schema_version"),
+            insert_feed: p(&format!("INSERT INTO feed (cursor, release, body) VALUES ({}, ?1, ?2)", D::FEED_CURSOR)),
+            feed_after: p(&format!(
+                "SELECT cursor, body FROM feed WHERE cursor > ?1{} ORDER BY cursor LIMIT ?2",
+                D::FEED_VISIBLE
+            )),
+            any_feed_after: p(&format!("SELECT 1 FROM feed WHERE cursor > ?1{} LIMIT 1", D::FEED_VISIBLE)),
+            any_feed_committed_after: p("SELECT 1 FROM feed WHERE cursor > ?1 LIMIT 1"),
+            feed_head: format!("SELECT COALESCE(MAX(cursor), 0) FROM feed WHERE 1 = 1{}", D::FEED_VISIBLE),
+            consumer_cursor: p("SELECT cursor FROM feed_consumers WHERE name = ?1"),
+            set_consumer_cursor: p("INSERT INTO feed_consumers (name, cursor) VALUES (?1, ?2)
+                ON CONFLICT (name) DO UPDATE SET cursor = excluded.cursor"),
         }
     }
 }
