@@ -297,12 +297,6 @@ def test_a_deep_dict_definition_gets_the_problems_of_its_json_text() -> None:
     assert result == {"type": None}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the core's size bound for definitions given as values (4 MiB, `too_large`) is being added in "
-    "core/src/model/limits.rs on another branch; until it is merged a 5 MB dict registers. Remove this "
-    "marker when it lands.",
-)
 def test_a_dict_definition_over_4_mib_is_refused_like_its_text() -> None:
     problems = refused("""
         # 30 strings of 200 KB: each under the string bound, together over the 4 MiB one.
