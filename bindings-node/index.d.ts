@@ -1189,8 +1189,8 @@ export interface ReleaseGroup {
 }
 
 /**
- * Options of `createReleaseGroup` and `updateReleaseGroup`: the release-group document of
- * DESIGN §6 in camelCase, plus the actor.
+ * Options of `createReleaseGroup` and `updateReleaseGroup`: the release-group document
+ * (`trainyard::schedule::ReleaseGroup`) in camelCase, plus the actor.
  */
 export interface ReleaseGroupOptions {
   /** Unique id: `[a-z0-9][a-z0-9-_]{0,63}`. */

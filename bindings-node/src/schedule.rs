@@ -72,8 +72,8 @@ impl ManualClock {
 // ---- options (typed for index.d.ts; read through `document` so the core reports every field) ----
 
 #[allow(dead_code)] // typed for index.d.ts; read through `document`
-/// Options of `createReleaseGroup` and `updateReleaseGroup`: the release-group document of
-/// DESIGN §6 in camelCase, plus the actor.
+/// Options of `createReleaseGroup` and `updateReleaseGroup`: the release-group document
+/// (`trainyard::schedule::ReleaseGroup`) in camelCase, plus the actor.
 #[napi(object, object_to_js = false)]
 pub struct ReleaseGroupOptions {
     /// Unique id: `[a-z0-9][a-z0-9-_]{0,63}`.

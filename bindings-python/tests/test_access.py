@@ -1,4 +1,4 @@
-"""Access control (DESIGN §7) through Python: commands need roles; reads with an actor are
+"""Access control (the matrix is in the `trainyard::access` docs) through Python: commands need roles; reads with an actor are
 filtered (list) or refused (get, history)."""
 
 from datetime import datetime, timezone

@@ -1,4 +1,4 @@
-"""Every trainyard error class is raised by a real engine call (DESIGN §11), with its code, and
+"""Every trainyard error class is raised by a real engine call, with its stable code, and
 ``problems`` where the error carries them."""
 
 from datetime import datetime, timedelta, timezone

@@ -1,5 +1,5 @@
-"""Every ```python block of the README runs as written (DESIGN §13: binding tests exercise the
-README examples verbatim)."""
+"""Every ```python block of the README runs as written (the binding tests exercise the README
+examples verbatim, so they cannot go stale)."""
 
 import contextlib
 import io

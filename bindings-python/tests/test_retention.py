@@ -1,4 +1,4 @@
-"""Retention and deletion (DESIGN §8): apply_retention archives ended releases past the retention
+"""Retention and deletion (the rules are in the README, Storage): apply_retention archives ended releases past the retention
 period; delete_release refuses with a distinct error for each rule and purges archived ones."""
 
 from datetime import datetime, timedelta, timezone

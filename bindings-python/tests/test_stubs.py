@@ -1,4 +1,4 @@
-"""The type stubs are part of the API (DESIGN.md §12): they match the runtime module.
+"""The type stubs are part of the API: they match the runtime module.
 
 `make python-test` also runs `python -m mypy.stubtest trainyard`; this test keeps a name-level
 check inside pytest and type-checks the public API with mypy."""

@@ -1,4 +1,4 @@
-//! Notifications (DESIGN §8): what people are told about a release, and to whom.
+//! Notifications: what people are told about a release, and to whom.
 //!
 //! After the engine commits a batch of events, [`notifications_for`] turns them into
 //! [`Notification`]s with resolved recipients, and a [`Dispatcher`] delivers them to every

@@ -1,4 +1,4 @@
-//! Access control and notifications through the engine (DESIGN §7, §8): every command is
+//! Access control and notifications through the engine (the matrix is in the `trainyard::access` docs): every command is
 //! authorized before anything is decided, reads are filtered by what the actor may see, and
 //! subscribers receive the notifications of committed events.
 

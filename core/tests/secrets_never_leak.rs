@@ -1,5 +1,5 @@
 //! Resolved secret values reach executors and nothing else: not events, history, release state,
-//! notifications, errors or `Debug` output (DESIGN §5).
+//! notifications, errors or `Debug` output (the rules are in the `trainyard::secrets` docs).
 
 use std::sync::{Arc, Mutex};
 use trainyard::Engine;

@@ -1,5 +1,5 @@
 //! The engine over durable stores: snapshots, several engines on one store, external workers with
-//! leases, retention and the deletion rules (DESIGN §8).
+//! leases, retention and the deletion rules (`Engine::delete_release`, `Engine::apply_retention`).
 
 #[path = "support/storage.rs"]
 mod support;

@@ -1,4 +1,4 @@
-//! Release groups, freezes and the calendar through the engine (DESIGN §6, issue 5).
+//! Release groups, freezes and the calendar through the engine.
 
 use chrono::{DateTime, Duration, Utc};
 use icalendar::Component;

@@ -1,4 +1,4 @@
-//! Access control (DESIGN §7): who issues a command ([`Actor`]), their [`Role`]s, the
+//! Access control: who issues a command ([`Actor`]), their [`Role`]s, the
 //! installation's [`ReleaseLevel`], and the permission check for every command ([`authorize`]).
 //!
 //! # Roles and scopes

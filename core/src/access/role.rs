@@ -142,7 +142,7 @@ impl fmt::Display for Scope {
     }
 }
 
-/// The engine setting `release_level` (DESIGN §7): one level of releases per installation.
+/// The engine setting `release_level`: one level of releases per installation.
 /// With `account`, releases (and release groups) scoped `org:<id>` are refused; with
 /// `organization`, releases scoped `account` are refused. Serialized `account` / `organization`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]

@@ -1,4 +1,4 @@
-//! Reads on behalf of an actor: what they may see (DESIGN §7). Commands are authorized in the
+//! Reads on behalf of an actor: what they may see (the rules are in [`crate::access`]). Commands are authorized in the
 //! apply path ([`crate::access::authorize_command`]) before anything is decided.
 
 use super::{Engine, ReleaseFilter};

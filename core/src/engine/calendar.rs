@@ -1,4 +1,5 @@
-//! The engine's side of freezes and the calendar (DESIGN §6).
+//! The engine's side of freezes and the calendar (see `docs/architecture.md`, "Groups, calendar,
+//! freezes, retention").
 //!
 //! # The calendar
 //! [`Engine::calendar`] answers from a [`CalendarIndex`] kept in memory: built from the store's

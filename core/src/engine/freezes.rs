@@ -1,4 +1,4 @@
-//! Freeze windows (DESIGN §6): stored in the document collection `freezes`, keyed by id.
+//! Freeze windows: stored in the document collection `freezes`, keyed by id.
 //!
 //! # What a freeze does
 //! * **Manual activation** (`activate`) of a release whose services or environments are frozen

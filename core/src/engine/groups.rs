@@ -1,4 +1,4 @@
-//! Release groups (DESIGN §6): recurring releases. A group is stored in the document collection
+//! Release groups: recurring releases. A group is stored in the document collection
 //! `release_groups` (keyed by its id, versioned); the engine creates one `scheduled` release per
 //! occurrence of its cadence for the horizon ([`Engine::set_horizon`], default 90 days), when the
 //! group is created and then on every [`Engine::tick`].

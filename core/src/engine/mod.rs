@@ -105,9 +105,9 @@ struct Settings {
     timer_lease: chrono::Duration,
     /// Events between snapshots (`None`: the store's default).
     snapshot_every: Option<u64>,
-    /// Retention (DESIGN §8).
+    /// Retention ([`RetentionPolicy`]).
     retention: RetentionPolicy,
-    /// One release level per installation (DESIGN §7).
+    /// One release level per installation ([`crate::access::ReleaseLevel`]).
     release_level: crate::access::ReleaseLevel,
     /// How far ahead release groups materialise releases.
     horizon: chrono::Duration,
@@ -155,7 +155,7 @@ impl Engine {
         }
     }
 
-    /// One release level per installation (DESIGN §7): with `Account` (the default), org-scoped
+    /// One release level per installation ([`crate::access::ReleaseLevel`]): with `Account` (the default), org-scoped
     /// releases are refused, and the other way round.
     pub fn set_release_level(&self, level: crate::access::ReleaseLevel) {
         self.update_settings(|s| s.release_level = level);
@@ -176,7 +176,7 @@ impl Engine {
         self.settings().horizon
     }
 
-    /// Adds a subscriber: it receives every notification (DESIGN §8) after the commit that caused
+    /// Adds a subscriber: it receives every notification ([`crate::notify`]) after the commit that caused
     /// it. A subscriber's error or panic is logged and counted ([`Engine::notification_failures`]),
     /// never returned to the command.
     pub fn subscribe(&self, subscriber: impl crate::notify::Subscriber + 'static) {

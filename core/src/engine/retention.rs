@@ -1,4 +1,4 @@
-//! Retention and deletion (DESIGN §8).
+//! Retention and deletion: when ended releases are archived, and when a release may be deleted.
 //!
 //! * [`Engine::apply_retention`] archives terminal releases (success, partial_success, failed,
 //!   aborted) that ended longer ago than the policy (default 365 days). Active releases are never
@@ -20,7 +20,7 @@ use crate::release::{Command, Event, ReleaseStatus};
 use crate::store::ReleaseQuery;
 use crate::{Error, Result, Timestamp};
 
-/// How long execution data is kept (DESIGN §8).
+/// How long execution data is kept before it is archived.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RetentionPolicy {
     /// Terminal releases that ended longer ago than this are archived by

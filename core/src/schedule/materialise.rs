@@ -22,7 +22,7 @@ use crate::{Result, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 
-/// The default materialisation horizon (DESIGN §6 / issue 5): 90 days.
+/// The default materialisation horizon: 90 days (set with `Engine::set_horizon`).
 pub const DEFAULT_HORIZON_DAYS: i64 = 90;
 
 /// A release that exists for an occurrence of a group.
