@@ -6,6 +6,7 @@
 //! [`Error::InvalidInput`]) list *all* of them at once, each as a [`Problem`].
 
 use serde::{Deserialize, Serialize};
+use crate::validate::codes;
 use std::fmt;
 
 /// Result type used throughout trainyard.
@@ -165,33 +166,33 @@ impl Error {
     /// `expression_error`, `storage`, `executor` or `schedule`.
     pub fn code(&self) -> &'static str {
         match self {
-            Error::Validation { .. } => "validation",
-            Error::InvalidInput { .. } => "invalid_input",
-            Error::InvalidTransition { .. } => "invalid_transition",
-            Error::NotFound { .. } => "not_found",
-            Error::PermissionDenied { .. } => "permission_denied",
-            Error::Conflict { .. } => "conflict",
-            Error::AlreadyExists { .. } => "already_exists",
-            Error::Expression { .. } => "expression_error",
-            Error::Storage { .. } => "storage",
-            Error::Executor { .. } => "executor",
-            Error::Schedule { .. } => "schedule",
+            Error::Validation { .. } => codes::VALIDATION,
+            Error::InvalidInput { .. } => codes::INVALID_INPUT,
+            Error::InvalidTransition { .. } => codes::INVALID_TRANSITION,
+            Error::NotFound { .. } => codes::NOT_FOUND,
+            Error::PermissionDenied { .. } => codes::PERMISSION_DENIED,
+            Error::Conflict { .. } => codes::CONFLICT,
+            Error::AlreadyExists { .. } => codes::ALREADY_EXISTS,
+            Error::Expression { .. } => codes::EXPRESSION_ERROR,
+            Error::Storage { .. } => codes::STORAGE,
+            Error::Executor { .. } => codes::EXECUTOR,
+            Error::Schedule { .. } => codes::SCHEDULE,
         }
     }
 
     /// All error codes, in declaration order (used by the bindings to build their class hierarchies).
     pub const CODES: [&'static str; 11] = [
-        "validation",
-        "invalid_input",
-        "invalid_transition",
-        "not_found",
-        "permission_denied",
-        "conflict",
-        "already_exists",
-        "expression_error",
-        "storage",
-        "executor",
-        "schedule",
+        codes::VALIDATION,
+        codes::INVALID_INPUT,
+        codes::INVALID_TRANSITION,
+        codes::NOT_FOUND,
+        codes::PERMISSION_DENIED,
+        codes::CONFLICT,
+        codes::ALREADY_EXISTS,
+        codes::EXPRESSION_ERROR,
+        codes::STORAGE,
+        codes::EXECUTOR,
+        codes::SCHEDULE,
     ];
 
     /// `Ok(value)` when `problems` is empty, else [`Error::Validation`] listing them all.

@@ -12,6 +12,7 @@
 //! The depth bound keeps every stored document (an event, a snapshot) well inside what the JSON
 //! reader accepts, with room for the envelope around the value.
 
+use crate::validate::codes;
 use crate::Problem;
 use serde_json::Value;
 
@@ -39,7 +40,7 @@ pub fn check_value(path: &str, value: &Value, size_so_far: usize, problems: &mut
         if depth > MAX_VALUE_DEPTH {
             problems.push(Problem::new(
                 path,
-                "too_deep",
+                codes::TOO_DEEP,
                 format!("this value nests lists and maps more than {MAX_VALUE_DEPTH} levels deep"),
             ));
             return size;
@@ -61,7 +62,7 @@ pub fn check_value(path: &str, value: &Value, size_so_far: usize, problems: &mut
         if size > MAX_VALUE_BYTES {
             problems.push(Problem::new(
                 path,
-                "too_large",
+                codes::TOO_LARGE,
                 format!("the values handed in at once may be at most {} KiB as JSON", MAX_VALUE_BYTES / 1024),
             ));
             return size;
@@ -92,7 +93,7 @@ pub fn check_text(path: &str, text: &str, max: usize, problems: &mut Vec<Problem
     if text.len() > max {
         problems.push(Problem::new(
             path,
-            "too_large",
+            codes::TOO_LARGE,
             format!("this text is {} bytes long; at most {max} are allowed", text.len()),
         ));
     }

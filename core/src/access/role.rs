@@ -1,5 +1,6 @@
 //! Roles, scopes and the installation's release level.
 
+use crate::validate::codes;
 use crate::{Error, Problem, Result};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -68,7 +69,7 @@ impl Role {
 
 fn invalid_role(text: &str, why: &str) -> Error {
     Error::InvalidInput {
-        problems: vec![Problem::new("roles", "invalid_role", format!("`{text}` is not a role: {why}"))],
+        problems: vec![Problem::new("roles", codes::INVALID_ROLE, format!("`{text}` is not a role: {why}"))],
     }
 }
 
@@ -109,7 +110,7 @@ impl Scope {
             _ => Err(Error::InvalidInput {
                 problems: vec![Problem::new(
                     "scope",
-                    "invalid_scope",
+                    codes::INVALID_SCOPE,
                     format!("`{text}` is not a scope; expected `account` or `org:<id>`"),
                 )],
             }),
@@ -174,7 +175,7 @@ impl std::str::FromStr for ReleaseLevel {
             other => Err(Error::InvalidInput {
                 problems: vec![Problem::new(
                     "release_level",
-                    "invalid_value",
+                    codes::INVALID_VALUE,
                     format!("`{other}` is not a release level; expected `account` or `organization`"),
                 )],
             }),
@@ -201,7 +202,7 @@ pub fn check_release_level(scope: &str, level: ReleaseLevel) -> Result<Scope> {
     Err(Error::InvalidInput {
         problems: vec![Problem::new(
             "scope",
-            "release_level_mismatch",
+            codes::RELEASE_LEVEL_MISMATCH,
             format!("this installation runs {runs}; scope `{scope}` is refused, use {use_instead}"),
         )],
     })

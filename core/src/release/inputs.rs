@@ -5,6 +5,7 @@
 //! schedule and activate every required input must also be present. Every problem is reported at
 //! once as an `invalid_input` error.
 
+use crate::validate::codes;
 use crate::model::Process;
 use crate::validate::{check_input_value, path};
 use crate::{Error, Problem, Result};
@@ -54,7 +55,7 @@ pub fn check(process: &Process, inputs: &IndexMap<String, Value>, complete: bool
                 };
                 problems.push(Problem::new(
                     at,
-                    "unknown_input",
+                    codes::UNKNOWN_INPUT,
                     format!("process `{}` has no input `{name}`; {valid}", process.id),
                 ));
             }
@@ -66,7 +67,7 @@ pub fn check(process: &Process, inputs: &IndexMap<String, Value>, complete: bool
             if def.is_required() && !inputs.contains_key(name) {
                 problems.push(Problem::new(
                     path::field("inputs", name),
-                    "missing_input",
+                    codes::MISSING_INPUT,
                     format!(
                         "input `{name}` ({}) is required before the release can be scheduled or activated",
                         def.ty.as_str()

@@ -1,87 +1,201 @@
-//! The stable problem codes reported by validation. They never change meaning; new ones may be added.
+//! Every stable code of trainyard, in one registry ([`ALL`]): the codes of errors
+//! ([`crate::Error::code`]), of the problems they carry (validation of definitions, release
+//! groups, freezes and inputs; bad arguments) and of warnings. A code never changes meaning; new
+//! ones may be added. Each has a constant here and a one-line meaning; the README's table of codes
+//! is generated from [`ALL`] and a test keeps the two, the constants and every code used in the
+//! crate the same.
 
-/// Malformed YAML or JSON (the problem carries line and column).
-pub const SYNTAX: &str = "syntax";
-/// A field that the definition format does not have (the message lists the valid fields).
-pub const UNKNOWN_FIELD: &str = "unknown_field";
-/// A required field is absent.
-pub const MISSING_FIELD: &str = "missing_field";
-/// A value of the wrong JSON type (e.g. a number where a duration string is expected).
-pub const WRONG_TYPE: &str = "wrong_type";
-/// A value outside the allowed set (the message lists the allowed values).
-pub const INVALID_VALUE: &str = "invalid_value";
-/// An id that does not match `[a-z0-9][a-z0-9-_]{0,63}`.
-pub const BAD_ID: &str = "bad_id";
-/// An input, variable, output or field name that is not an identifier (`[A-Za-z_][A-Za-z0-9_]*`).
-pub const BAD_NAME: &str = "bad_name";
-/// A duration that is not `<number><unit>` parts (`30m`, `2d`, `1d 12h`).
-pub const BAD_DURATION: &str = "bad_duration";
-/// A regular expression that does not compile.
-pub const BAD_PATTERN: &str = "bad_pattern";
-/// A CEL expression or `${...}` interpolation that does not parse or exceeds the sandbox limits.
-pub const INVALID_EXPRESSION: &str = "invalid_expression";
-/// An id used twice where ids must be unique.
-pub const DUPLICATE_ID: &str = "duplicate_id";
-/// A name (output, field, dependency, approver) listed twice.
-pub const DUPLICATE_NAME: &str = "duplicate_name";
-/// A `depends_on` entry naming no sibling phase/activity.
-pub const UNKNOWN_DEPENDENCY: &str = "unknown_dependency";
-/// Dependencies that form a cycle (the message names it).
-pub const DEPENDENCY_CYCLE: &str = "dependency_cycle";
-/// A field that exists but not for this activity kind (the message lists the kind's fields).
-pub const FIELD_NOT_ALLOWED: &str = "field_not_allowed";
-/// A list that must not be empty (phases, activities, approvers).
-pub const EMPTY: &str = "empty";
-/// An approval rule that can never be met.
-pub const IMPOSSIBLE_APPROVAL: &str = "impossible_approval";
-/// An approver entry that is not exactly one of `user` or `group`.
-pub const BAD_APPROVER: &str = "bad_approver";
-/// An input default that its own definition rejects.
-pub const BAD_DEFAULT: &str = "bad_default";
-/// Contradictory or misplaced input constraints (`min` > `max`, `pattern` on a number, …).
-pub const BAD_CONSTRAINT: &str = "bad_constraint";
-/// A retry policy that cannot work (`max_attempts` 0, `factor` < 1).
-pub const BAD_RETRY: &str = "bad_retry";
-/// `on_failure: rollback` without any `rollback` phases to run.
-pub const NO_ROLLBACK_PHASES: &str = "no_rollback_phases";
-/// A `wait` activity's `until` that is neither an RFC 3339 time nor an expression.
-pub const BAD_TIME: &str = "bad_time";
-/// A subprocess naming a process (or version) that is not registered.
-pub const UNKNOWN_PROCESS: &str = "unknown_process";
-/// Subprocess references that lead back to a process already in the chain.
-pub const SUBPROCESS_CYCLE: &str = "subprocess_cycle";
-/// Subprocess nesting deeper than [`crate::validate::MAX_SUBPROCESS_DEPTH`].
-pub const SUBPROCESS_TOO_DEEP: &str = "subprocess_too_deep";
-/// An expression reads a name that does not exist where it is evaluated: an undeclared input, a
-/// variable not in scope, an unknown phase, activity or field.
-pub const UNKNOWN_REFERENCE: &str = "unknown_reference";
-/// An expression reads outputs that do not exist yet when it is evaluated: its producer is not
-/// upstream of it (the message names the missing `depends_on` edge).
-pub const NOT_DOWNSTREAM: &str = "not_downstream";
-/// An expression reads an output its producer does not declare (`outputs`, `fields`, phase `outputs:`).
-pub const UNDECLARED_OUTPUT: &str = "undeclared_output";
-/// A value used in a way its known type does not allow (a string function on a number input, a
-/// number compared with a string, an `if` that cannot give a boolean).
-pub const TYPE_MISMATCH: &str = "type_mismatch";
+/// What a code names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CodeKind {
+    /// The code of an error ([`crate::Error::code`]; Python `TrainyardError.code`, Node `err.code`).
+    Error,
+    /// The code of one [`crate::Problem`] of a `validation` or `invalid_input` error.
+    Problem,
+    /// The code of a warning: a problem that does not refuse the definition.
+    Warning,
+}
 
-/// A key written twice in one mapping (JSON or YAML text); each repeat is listed with its line and column.
-pub const DUPLICATE_KEY: &str = "duplicate_key";
-/// A definition over [`crate::model::limits::MAX_DEFINITION_BYTES`] (text bytes, or a value's compact JSON).
-pub const TOO_LARGE: &str = "too_large";
-/// Lists and mappings nested deeper than [`crate::model::limits::MAX_DEPTH`].
-pub const TOO_DEEP: &str = "too_deep";
-/// More than [`crate::model::limits::MAX_NODES`] lists, mappings, keys and scalars.
-pub const TOO_MANY_NODES: &str = "too_many_nodes";
-/// A string over [`crate::model::limits::MAX_STRING_BYTES`] or a key over [`crate::model::limits::MAX_KEY_BYTES`].
-pub const TOO_LONG: &str = "too_long";
-/// More than [`crate::model::limits::MAX_PHASES`] phases.
-pub const TOO_MANY_PHASES: &str = "too_many_phases";
-/// More than [`crate::model::limits::MAX_ACTIVITIES`] activities.
-pub const TOO_MANY_ACTIVITIES: &str = "too_many_activities";
-/// The last entry of a list cut at [`crate::model::limits::MAX_PROBLEMS`] problems.
-pub const TOO_MANY_PROBLEMS: &str = "too_many_problems";
+impl CodeKind {
+    /// `error`, `problem` or `warning`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CodeKind::Error => "error",
+            CodeKind::Problem => "problem",
+            CodeKind::Warning => "warning",
+        }
+    }
+}
 
-/// Warning: a variable that hides one of the same name in an outer scope.
-pub const SHADOWED_VARIABLE: &str = "shadowed_variable";
-/// Warning: a subprocess names a process that could not be checked (validated without a catalog).
-pub const UNRESOLVED_PROCESS: &str = "unresolved_process";
+/// One registered code: the stable string, what it names and what it means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Code {
+    /// The stable snake_case string.
+    pub code: &'static str,
+    /// Whether it is an error's, a problem's or a warning's code.
+    pub kind: CodeKind,
+    doc: &'static str,
+}
+
+impl Code {
+    /// What the code means, in one line.
+    pub fn meaning(&self) -> &'static str {
+        self.doc.trim()
+    }
+}
+
+/// Declares each code as a constant (with its doc comment) and registers it in [`ALL`] with its
+/// kind and the same text as its meaning.
+macro_rules! codes {
+    ($($kind:ident { $($(#[doc = $doc:literal])+ $name:ident = $code:literal;)+ })+) => {
+        $($($(#[doc = $doc])+ pub const $name: &str = $code;)+)+
+
+        /// Every stable code: errors, then problems, then warnings.
+        pub const ALL: &[Code] = &[$($(Code { code: $name, kind: CodeKind::$kind, doc: concat!($($doc),+) },)+)+];
+    };
+}
+
+codes! {
+    Error {
+        /// A definition (process, release group, freeze) is invalid; its problems list every problem found.
+        VALIDATION = "validation";
+        /// Arguments or values handed in (release inputs, field values, options) are invalid; its problems list them all.
+        INVALID_INPUT = "invalid_input";
+        /// The command is not allowed in the current status (the message names it and the commands allowed).
+        INVALID_TRANSITION = "invalid_transition";
+        /// A process, release, phase, activity, job or document named does not exist.
+        NOT_FOUND = "not_found";
+        /// The actor lacks the role the command needs (the message names the actor, the command and the role).
+        PERMISSION_DENIED = "permission_denied";
+        /// Lost a race (a concurrent append, a stale lease token); nothing was written and trying again may succeed.
+        CONFLICT = "conflict";
+        /// What the command would create or record exists already; trying again gives the same answer.
+        ALREADY_EXISTS = "already_exists";
+        /// An expression failed to compile or to evaluate, or its value cannot be stored.
+        EXPRESSION_ERROR = "expression_error";
+        /// The store failed, or the engine was closed.
+        STORAGE = "storage";
+        /// An executor failed outside of an activity outcome (e.g. an unknown executor).
+        EXECUTOR = "executor";
+        /// A scheduling rule refused the command (a freeze window, a bad recurrence or time range).
+        SCHEDULE = "schedule";
+        /// Not a core error: a bug inside trainyard (a panic) caught at a binding's boundary.
+        INTERNAL = "internal";
+    }
+    Problem {
+        /// Malformed YAML or JSON (the problem carries line and column).
+        SYNTAX = "syntax";
+        /// A field that the definition format does not have (the message lists the valid fields).
+        UNKNOWN_FIELD = "unknown_field";
+        /// A required field is absent.
+        MISSING_FIELD = "missing_field";
+        /// A value of the wrong type (e.g. a number where a duration string is expected).
+        WRONG_TYPE = "wrong_type";
+        /// A value outside the allowed set or range (the message says what would be valid).
+        INVALID_VALUE = "invalid_value";
+        /// An id that does not match `[a-z0-9][a-z0-9-_]{0,63}`.
+        BAD_ID = "bad_id";
+        /// An input, variable, output or field name that is not an identifier (`[A-Za-z_][A-Za-z0-9_]*`).
+        BAD_NAME = "bad_name";
+        /// A duration that is not `<number><unit>` parts (`30m`, `2d`, `1d 12h`).
+        BAD_DURATION = "bad_duration";
+        /// A regular expression that does not compile.
+        BAD_PATTERN = "bad_pattern";
+        /// A CEL expression or `${...}` interpolation that does not parse or exceeds the sandbox limits.
+        INVALID_EXPRESSION = "invalid_expression";
+        /// An id used twice where ids must be unique.
+        DUPLICATE_ID = "duplicate_id";
+        /// A name (output, field, dependency, approver) listed twice.
+        DUPLICATE_NAME = "duplicate_name";
+        /// A `depends_on` entry naming no sibling phase or activity.
+        UNKNOWN_DEPENDENCY = "unknown_dependency";
+        /// Dependencies that form a cycle (the message names it).
+        DEPENDENCY_CYCLE = "dependency_cycle";
+        /// A field that exists but not for this activity kind (the message lists the kind's fields).
+        FIELD_NOT_ALLOWED = "field_not_allowed";
+        /// A list that must not be empty (phases, activities, approvers).
+        EMPTY = "empty";
+        /// An approval rule that can never be met.
+        IMPOSSIBLE_APPROVAL = "impossible_approval";
+        /// An approver entry that is not exactly one of `user` or `group`.
+        BAD_APPROVER = "bad_approver";
+        /// An input default that its own definition rejects.
+        BAD_DEFAULT = "bad_default";
+        /// Contradictory or misplaced input constraints (`min` > `max`, `pattern` on a number, …).
+        BAD_CONSTRAINT = "bad_constraint";
+        /// A retry policy that cannot work (`max_attempts` 0, `factor` < 1).
+        BAD_RETRY = "bad_retry";
+        /// `on_failure: rollback` without any `rollback` phases to run.
+        NO_ROLLBACK_PHASES = "no_rollback_phases";
+        /// A `wait` activity's `until` that is neither an RFC 3339 time nor an expression.
+        BAD_TIME = "bad_time";
+        /// A subprocess naming a process (or version) that is not registered.
+        UNKNOWN_PROCESS = "unknown_process";
+        /// Subprocess references that lead back to a process already in the chain.
+        SUBPROCESS_CYCLE = "subprocess_cycle";
+        /// Subprocesses nested deeper than `validate::MAX_SUBPROCESS_DEPTH` (3) levels.
+        SUBPROCESS_TOO_DEEP = "subprocess_too_deep";
+        /// An expression reads a name that does not exist where it is evaluated: an undeclared input, a
+        /// variable not in scope, an unknown phase, activity or field.
+        UNKNOWN_REFERENCE = "unknown_reference";
+        /// An expression reads outputs whose producer is not upstream of it (the message names the
+        /// missing `depends_on` edge).
+        NOT_DOWNSTREAM = "not_downstream";
+        /// An expression reads an output its producer does not declare (`outputs`, `fields`, phase `outputs:`).
+        UNDECLARED_OUTPUT = "undeclared_output";
+        /// A value used in a way its known type does not allow (a string function on a number input, a
+        /// number compared with a string, an `if` that cannot give a boolean).
+        TYPE_MISMATCH = "type_mismatch";
+        /// A key written twice in one mapping (JSON or YAML text); each repeat is listed with its line and column.
+        DUPLICATE_KEY = "duplicate_key";
+        /// Over a size bound: a definition over 4 MiB, values handed in over 1 MiB as JSON, a name,
+        /// comment or reason over its length.
+        TOO_LARGE = "too_large";
+        /// Lists and mappings nested too deep: 64 levels in a definition, 100 in values handed in, 128
+        /// in a binding's argument.
+        TOO_DEEP = "too_deep";
+        /// A definition of more than 1,000,000 lists, mappings, keys and scalars (aliases expanded).
+        TOO_MANY_NODES = "too_many_nodes";
+        /// A string over 256 KiB or a key over 1 KiB in a definition.
+        TOO_LONG = "too_long";
+        /// More than 100,000 phases (`phases` and `rollback` together).
+        TOO_MANY_PHASES = "too_many_phases";
+        /// More than 100,000 activities in all phases together.
+        TOO_MANY_ACTIVITIES = "too_many_activities";
+        /// The last entry of a list of problems cut at 1,000.
+        TOO_MANY_PROBLEMS = "too_many_problems";
+        /// A time-zone name that is not in the IANA database (e.g. `Europe/Berlinn`).
+        BAD_TIMEZONE = "bad_timezone";
+        /// A recurrence rule that does not parse, cannot recur or breaks RFC 5545 (the message says why).
+        BAD_RRULE = "bad_rrule";
+        /// A weekday (or ordinal weekday) that is not one.
+        BAD_WEEKDAY = "bad_weekday";
+        /// A cadence `interval` of 0 (or absurdly large).
+        BAD_INTERVAL = "bad_interval";
+        /// A range whose end is not after its start (`ends_on` before `starts_on`, a freeze's `end` ≤ `start`).
+        BAD_RANGE = "bad_range";
+        /// A `name_template` (or a group's input) with an unknown `{field}` or an unbalanced brace.
+        BAD_TEMPLATE = "bad_template";
+        /// A release input the process does not declare (the message lists the inputs it has).
+        UNKNOWN_INPUT = "unknown_input";
+        /// A required release input without a value when the release is scheduled or activated.
+        MISSING_INPUT = "missing_input";
+        /// A role that is not one (`account_release_manager`, `org_release_manager:<org>`, `viewer`, `viewer:<org>`).
+        INVALID_ROLE = "invalid_role";
+        /// A scope that is neither `account` nor `org:<id>`.
+        INVALID_SCOPE = "invalid_scope";
+        /// A scope of the other release level than the installation's (`Engine::set_release_level`).
+        RELEASE_LEVEL_MISMATCH = "release_level_mismatch";
+    }
+    Warning {
+        /// A variable that hides one of the same name in an outer scope.
+        SHADOWED_VARIABLE = "shadowed_variable";
+        /// A subprocess names a process that could not be checked (validated without a catalog).
+        UNRESOLVED_PROCESS = "unresolved_process";
+    }
+}
+
+/// The registered code `code`, if there is one.
+pub fn lookup(code: &str) -> Option<&'static Code> {
+    ALL.iter().find(|c| c.code == code)
+}
