@@ -5,8 +5,8 @@
 //! was wrong and say what would be valid. Errors that carry several problems ([`Error::Validation`],
 //! [`Error::InvalidInput`]) list *all* of them at once, each as a [`Problem`].
 
-use serde::{Deserialize, Serialize};
 use crate::validate::codes;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Result type used throughout trainyard.

@@ -12,8 +12,8 @@
 //! The depth bound keeps every stored document (an event, a snapshot) well inside what the JSON
 //! reader accepts, with room for the envelope around the value.
 
-use crate::validate::codes;
 use crate::Problem;
+use crate::validate::codes;
 use serde_json::Value;
 
 /// The largest map of values handed in at once, measured as compact JSON (1 MiB).

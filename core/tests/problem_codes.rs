@@ -173,7 +173,8 @@ fn every_code_written_into_a_problem_is_registered() {
 
 #[test]
 fn the_scan_reads_nested_arguments() {
-    let calls = call_arguments(r#"x(Problem::new(format!("{a}, {b}", a = f(1, 2)), "bad_id", "m, (n)"))"#, "Problem::new(");
+    let calls =
+        call_arguments(r#"x(Problem::new(format!("{a}, {b}", a = f(1, 2)), "bad_id", "m, (n)"))"#, "Problem::new(");
     assert_eq!(calls, vec![vec![r#"format!("{a}, {b}", a = f(1, 2))"#, r#""bad_id""#, r#""m, (n)""#]]);
     assert_eq!(call_arguments("MyProblem::new(a, \"x\")", "Problem::new("), Vec::<Vec<String>>::new());
 }

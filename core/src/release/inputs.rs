@@ -5,8 +5,8 @@
 //! schedule and activate every required input must also be present. Every problem is reported at
 //! once as an `invalid_input` error.
 
-use crate::validate::codes;
 use crate::model::Process;
+use crate::validate::codes;
 use crate::validate::{check_input_value, path};
 use crate::{Error, Problem, Result};
 use indexmap::IndexMap;
