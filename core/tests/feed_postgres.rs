@@ -7,56 +7,17 @@
 mod support;
 
 use trainyard::feed::FeedEntry;
-use trainyard::release::{Event, EventKind, ReleaseKind, ReleaseStatus};
+use trainyard::release::{Event, EventKind, ReleaseStatus};
+use trainyard::store::fixtures::{at, feed_entry, release_row};
 use trainyard::store::{Append, ReleaseRow, Store};
 
-fn at() -> trainyard::Timestamp {
-    "2025-04-07T09:00:00Z".parse().unwrap()
-}
-
 fn entry(release: &str) -> FeedEntry {
-    FeedEntry {
-        cursor: 0,
-        release: release.into(),
-        seq_from: 1,
-        seq_to: 1,
-        kinds: vec!["created".into()],
-        status_before: None,
-        status_after: ReleaseStatus::Draft,
-        deleted: false,
-        at: at(),
-        actor: "rita".into(),
-        scope: "account".into(),
-        process_id: "p".into(),
-        release_kind: ReleaseKind::Standard,
-        group: None,
-        notifications: vec![],
-        origin: String::new(),
-    }
+    let created = feed_entry(release, 1, 1);
+    FeedEntry { kinds: vec!["created".into()], status_before: None, status_after: ReleaseStatus::Draft, ..created }
 }
 
 fn row(id: &str) -> ReleaseRow {
-    ReleaseRow {
-        id: id.into(),
-        name: id.into(),
-        process_id: "p".into(),
-        process_version: 1,
-        status: ReleaseStatus::Draft,
-        kind: ReleaseKind::Standard,
-        scope: "account".into(),
-        group: None,
-        archived: false,
-        deleted: false,
-        next_due: None,
-        seq: 1,
-        created_at: Some(at()),
-        planned_start: None,
-        planned_end: None,
-        started_at: None,
-        ended_at: None,
-        services: vec![],
-        environments: vec![],
-    }
+    release_row(id, 1)
 }
 
 #[test]

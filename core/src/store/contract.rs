@@ -78,29 +78,7 @@ fn events(from: u64, n: u64) -> Vec<Event> {
     (from..from + n).map(event).collect()
 }
 
-fn row(id: &str, seq: u64) -> ReleaseRow {
-    ReleaseRow {
-        id: id.into(),
-        name: format!("release {id}"),
-        process_id: "p".into(),
-        process_version: 1,
-        status: ReleaseStatus::Draft,
-        kind: ReleaseKind::Standard,
-        scope: "account".into(),
-        group: None,
-        archived: false,
-        deleted: false,
-        next_due: None,
-        seq,
-        created_at: Some(base()),
-        planned_start: None,
-        planned_end: None,
-        started_at: None,
-        ended_at: None,
-        services: vec![],
-        environments: vec![],
-    }
-}
+use super::fixtures::release_row as row;
 
 fn job(release: &str, activity: &str, executor: &str) -> Job {
     Job {

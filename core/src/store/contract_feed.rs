@@ -1,9 +1,10 @@
 //! The change feed's part of the store contract (run by [`super::contract::run_all`]).
 
+use super::fixtures::{at, feed_entry, release_row};
 use super::{Append, ReleaseRow, Store};
 use crate::Error;
 use crate::feed::{Cursor, FeedEntry};
-use crate::release::{Event, EventKind, ReleaseKind, ReleaseStatus};
+use crate::release::{Event, EventKind, ReleaseStatus};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,57 +13,16 @@ use std::time::Duration;
 /// the store works; not a timing assertion).
 const LIVENESS: Duration = Duration::from_secs(30);
 
-fn at() -> crate::Timestamp {
-    "2025-04-07T09:00:00Z".parse().expect("a test time")
-}
-
 fn event(seq: u64) -> Event {
     Event { seq, at: at(), actor: "rita".into(), kind: EventKind::Paused, comment: None }
 }
 
 fn row(id: &str, seq: u64) -> ReleaseRow {
-    ReleaseRow {
-        id: id.into(),
-        name: id.into(),
-        process_id: "p".into(),
-        process_version: 1,
-        status: ReleaseStatus::Running,
-        kind: ReleaseKind::Standard,
-        scope: "account".into(),
-        group: None,
-        archived: false,
-        deleted: false,
-        next_due: None,
-        seq,
-        created_at: Some(at()),
-        planned_start: None,
-        planned_end: None,
-        started_at: None,
-        ended_at: None,
-        services: vec![],
-        environments: vec![],
-    }
+    ReleaseRow { status: ReleaseStatus::Running, ..release_row(id, seq) }
 }
 
 fn entry(id: &str, from: u64, to: u64) -> FeedEntry {
-    FeedEntry {
-        cursor: 0,
-        release: id.into(),
-        seq_from: from,
-        seq_to: to,
-        kinds: vec!["paused".into()],
-        status_before: Some(ReleaseStatus::Running),
-        status_after: ReleaseStatus::Running,
-        deleted: false,
-        at: at(),
-        actor: "rita".into(),
-        scope: "account".into(),
-        process_id: "p".into(),
-        release_kind: ReleaseKind::Standard,
-        group: None,
-        notifications: vec![],
-        origin: "contract".into(),
-    }
+    FeedEntry { origin: "contract".into(), ..feed_entry(id, from, to) }
 }
 
 /// Appends `n` events to release `id` after `expected`, with their feed entry.

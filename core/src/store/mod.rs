@@ -60,6 +60,7 @@
 
 pub mod contract;
 mod contract_feed;
+pub mod fixtures;
 mod jobs;
 mod memory;
 mod query;
