@@ -138,25 +138,8 @@ fn event(seq: u64) -> Event {
 
 fn row(id: &str, seq: u64) -> ReleaseRow {
     ReleaseRow {
-        id: id.into(),
-        name: "bench".into(),
-        process_id: "p".into(),
-        process_version: 1,
         status: trainyard::release::ReleaseStatus::Running,
-        kind: Default::default(),
-        scope: "account".into(),
-        group: None,
-        archived: false,
-        deleted: false,
-        next_due: None,
-        seq,
-        created_at: None,
-        planned_start: None,
-        planned_end: None,
-        started_at: None,
-        ended_at: None,
-        services: vec![],
-        environments: vec![],
+        ..trainyard::store::fixtures::release_row(id, seq)
     }
 }
 

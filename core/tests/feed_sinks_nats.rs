@@ -22,23 +22,15 @@ fn start() -> Timestamp {
 }
 
 fn entry(release: &str, scope: &str, kind: ReleaseKind, status: ReleaseStatus) -> FeedEntry {
+    let base = trainyard::store::fixtures::feed_entry(release, 1, 2);
     FeedEntry {
-        cursor: 0,
-        release: release.into(),
-        seq_from: 1,
-        seq_to: 2,
         kinds: vec!["created".into(), "activated".into()],
         status_before: None,
         status_after: status,
-        deleted: false,
-        at: start(),
-        actor: "rita".into(),
         scope: scope.into(),
         process_id: "deploy".into(),
         release_kind: kind,
-        group: None,
-        notifications: vec![],
-        origin: String::new(),
+        ..base
     }
 }
 

@@ -27,22 +27,14 @@ fn start() -> Timestamp {
 
 fn entry(release: &str, seq: u64, status: ReleaseStatus) -> FeedEntry {
     FeedEntry {
-        cursor: 0,
-        release: release.into(),
-        seq_from: seq,
-        seq_to: seq,
         kinds: vec!["activity_succeeded".into()],
-        status_before: Some(ReleaseStatus::Running),
         status_after: status,
-        deleted: false,
-        at: start(),
         actor: "system".into(),
         scope: "org:acme".into(),
         process_id: "deploy".into(),
         release_kind: ReleaseKind::Hotfix,
         group: Some("weekly".into()),
-        notifications: vec![],
-        origin: String::new(),
+        ..trainyard::store::fixtures::feed_entry(release, seq, seq)
     }
 }
 

@@ -9,7 +9,8 @@ mod support;
 use serde_json::json;
 use std::sync::Arc;
 use trainyard::executor::Job;
-use trainyard::release::{Event, EventKind, ReleaseKind, ReleaseStatus};
+use trainyard::release::{Event, EventKind, ReleaseStatus};
+use trainyard::store::fixtures::release_row;
 use trainyard::store::{Append, ReleaseQuery, ReleaseRow, SqliteStore, Store};
 use trainyard::{Error, Process, Timestamp};
 
@@ -94,26 +95,13 @@ fn event(seq: u64) -> Event {
 }
 
 fn row(id: &str, seq: u64, next_due: Option<Timestamp>) -> ReleaseRow {
+    let base = release_row(id, seq);
     ReleaseRow {
-        id: id.into(),
-        name: format!("release {id}"),
-        process_id: "p".into(),
-        process_version: 1,
         status: ReleaseStatus::Running,
-        kind: ReleaseKind::Standard,
-        scope: "account".into(),
         group: Some("weekly".into()),
-        archived: false,
-        deleted: false,
         next_due,
-        seq,
-        created_at: Some(t("2025-04-07T09:00:00Z")),
-        planned_start: None,
-        planned_end: None,
-        started_at: None,
-        ended_at: None,
         services: vec!["payments".into()],
-        environments: vec![],
+        ..base
     }
 }
 

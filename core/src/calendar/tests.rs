@@ -130,25 +130,15 @@ fn ended_releases_show_only_what_ran() {
 
 fn row(id: &str, status: ReleaseStatus, start: &str, end: Option<&str>, env: &str) -> ReleaseRow {
     ReleaseRow {
-        id: id.into(),
         name: id.into(),
         process_id: "train".into(),
-        process_version: 1,
         status,
-        kind: ReleaseKind::Standard,
-        scope: "account".into(),
-        group: None,
-        archived: false,
-        deleted: false,
-        next_due: None,
-        seq: 1,
         created_at: None,
         planned_start: Some(t(start)),
         planned_end: end.map(t),
         started_at: status.is_active().then(|| t(start)),
-        ended_at: None,
-        services: vec![],
         environments: vec![env.into()],
+        ..crate::store::fixtures::release_row(id, 1)
     }
 }
 

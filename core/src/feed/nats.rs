@@ -357,24 +357,9 @@ mod tests {
     use crate::release::{ReleaseKind, ReleaseStatus};
 
     fn entry(scope: &str, kind: ReleaseKind, status: ReleaseStatus) -> FeedEntry {
-        FeedEntry {
-            cursor: 42,
-            release: "r1".into(),
-            seq_from: 1,
-            seq_to: 1,
-            kinds: vec!["created".into()],
-            status_before: None,
-            status_after: status,
-            deleted: false,
-            at: "2025-04-07T09:00:00Z".parse().unwrap(),
-            actor: "rita".into(),
-            scope: scope.into(),
-            process_id: "deploy".into(),
-            release_kind: kind,
-            group: None,
-            notifications: vec![],
-            origin: String::new(),
-        }
+        let base = crate::store::fixtures::feed_entry("r1", 1, 1);
+        let (kinds, scope) = (vec!["created".into()], scope.into());
+        FeedEntry { cursor: 42, kinds, status_before: None, status_after: status, scope, release_kind: kind, ..base }
     }
 
     #[test]

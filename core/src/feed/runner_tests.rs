@@ -1,6 +1,6 @@
 use super::*;
 use crate::feed::source::MemoryFeedSource;
-use crate::release::{ReleaseKind, ReleaseStatus};
+use crate::release::ReleaseStatus;
 use crate::schedule::{Clock, ManualClock};
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -10,23 +10,13 @@ fn start() -> Timestamp {
 }
 
 fn entry(release: &str, seq: u64, status: ReleaseStatus) -> FeedEntry {
+    let base = crate::store::fixtures::feed_entry(release, seq, seq);
     FeedEntry {
-        cursor: 0,
-        release: release.into(),
-        seq_from: seq,
-        seq_to: seq,
         kinds: vec!["created".into()],
         status_before: None,
         status_after: status,
-        deleted: false,
-        at: start(),
-        actor: "rita".into(),
-        scope: "account".into(),
         process_id: "deploy".into(),
-        release_kind: ReleaseKind::Standard,
-        group: None,
-        notifications: vec![],
-        origin: String::new(),
+        ..base
     }
 }
 
