@@ -11,48 +11,15 @@
 //! `PROPTEST_CASES` sets the batch size; a failure prints the minimal input found. With
 //! `--nocapture` each target also prints its slowest case.
 
-use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
-use serde_json::{Map, Value, json};
-use std::cell::Cell;
-use std::fmt::Debug;
-use std::time::{Duration, Instant};
-use trainyard::validate::codes;
+#[path = "support/fuzz.rs"]
+mod support;
 
-/// Runs `check` over values of `strategy`: one batch, or batches until `FUZZ_SECONDS` have passed.
-/// Reports the slowest case seen (`check` returns how long the case took and its size in bytes).
-fn fuzz<S: Strategy>(name: &str, strategy: S, check: impl Fn(S::Value) -> (Duration, usize))
-where
-    S::Value: Debug,
-{
-    let deadline = std::env::var("FUZZ_SECONDS")
-        .ok()
-        .and_then(|s| s.parse::<u64>().ok())
-        .map(|s| Instant::now() + Duration::from_secs(s));
-    let slowest = Cell::new((Duration::ZERO, 0));
-    let mut batches = 0u64;
-    loop {
-        let mut runner = TestRunner::new(Config { failure_persistence: None, ..Config::default() });
-        if let Err(e) = runner.run(&strategy, |v| {
-            let case = check(v);
-            if case.0 > slowest.get().0 {
-                slowest.set(case);
-            }
-            Ok(())
-        }) {
-            panic!("{e}");
-        }
-        batches += 1;
-        if deadline.is_none_or(|d| Instant::now() >= d) {
-            break;
-        }
-    }
-    let (took, bytes) = slowest.get();
-    eprintln!(
-        "{name}: {batches} batch(es) of {} cases without a failure; slowest case {took:?} ({bytes} bytes)",
-        Config::default().cases,
-    );
-}
+use proptest::prelude::*;
+use serde_json::{Map, Value, json};
+use std::fmt::Debug;
+use std::time::Instant;
+use support::{edit_text, fuzz_timed, text_edits};
+use trainyard::validate::codes;
 
 /// Every code validation may report.
 const KNOWN_CODES: &[&str] = &[
@@ -458,39 +425,9 @@ fn definition() -> impl Strategy<Value = Value> {
     ]
 }
 
-/// Edits to JSON text: bytes changed, removed or inserted, and keys written twice.
-fn text_edits() -> impl Strategy<Value = Vec<(prop::sample::Index, u8, u8)>> {
-    prop::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0u8..4), 0..4)
-}
-
-fn edit_text(text: String, edits: Vec<(prop::sample::Index, u8, u8)>) -> String {
-    let mut bytes = text.into_bytes();
-    for (at, byte, op) in edits {
-        if bytes.is_empty() {
-            break;
-        }
-        let i = at.index(bytes.len());
-        match op {
-            0 => bytes[i] = byte,
-            1 => {
-                bytes.remove(i);
-            }
-            2 => bytes.insert(i, byte),
-            // A key written twice: right after an opening brace.
-            _ => {
-                if let Some(b) = bytes[i..].iter().position(|c| *c == b'{') {
-                    let at = i + b + 1;
-                    bytes.splice(at..at, br#""id": "dup", "id": "again","#.iter().copied());
-                }
-            }
-        }
-    }
-    String::from_utf8_lossy(&bytes).into_owned()
-}
-
 #[test]
 fn definitions_as_json_text_never_panic() {
-    fuzz("JSON text", (definition(), text_edits()), |(doc, edits)| {
+    fuzz_timed("JSON text", (definition(), text_edits(0..4, true)), |(doc, edits)| {
         let text = edit_text(doc.to_string(), edits);
         let start = Instant::now();
         let result = trainyard::load_process(&text);
@@ -502,7 +439,7 @@ fn definitions_as_json_text_never_panic() {
 
 #[test]
 fn definitions_as_values_never_panic() {
-    fuzz("values", definition(), |doc| {
+    fuzz_timed("values", definition(), |doc| {
         let text = doc.to_string();
         let start = Instant::now();
         let as_value = outcome(trainyard::load_process_value(doc.clone(), None));

@@ -9,42 +9,15 @@
 //! `PROPTEST_CASES` sets the batch size; a failure prints the minimal input found.
 
 use indexmap::IndexMap;
+#[path = "support/fuzz.rs"]
+mod support;
+
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
 use serde_json::{Value, json};
-use std::fmt::Debug;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use support::{edit_text, fuzz, text_edits};
 use trainyard::expr::{self, eval, lex, template};
 use trainyard::release::{Plan, ReleaseState};
-
-/// Runs `check` over values of `strategy`: one batch, or batches until `FUZZ_SECONDS` have passed.
-fn fuzz<S: Strategy>(strategy: S, check: impl Fn(S::Value))
-where
-    S::Value: Debug,
-{
-    let deadline = std::env::var("FUZZ_SECONDS")
-        .ok()
-        .and_then(|s| s.parse::<u64>().ok())
-        .map(|s| Instant::now() + Duration::from_secs(s));
-    let mut batches = 0u64;
-    loop {
-        let mut runner = TestRunner::new(Config { failure_persistence: None, ..Config::default() });
-        if let Err(e) = runner.run(&strategy, |v| {
-            check(v);
-            Ok(())
-        }) {
-            panic!("{e}");
-        }
-        batches += 1;
-        if deadline.is_none_or(|d| Instant::now() >= d) {
-            break;
-        }
-    }
-    if deadline.is_some() {
-        eprintln!("{batches} batches of {} cases without a failure", Config::default().cases);
-    }
-}
 
 /// Pieces that near-valid expressions are made of.
 const PIECES: &[&str] = &[
@@ -198,7 +171,7 @@ fn state() -> ReleaseState {
 /// point inside the text.
 #[test]
 fn lexer_and_template_splitter_never_panic() {
-    fuzz(any_text(), |s| {
+    fuzz("lexer and splitter", any_text(), |s| {
         let mut at = 0;
         for span in lex::spans(&s) {
             assert_eq!(span.start, at, "spans are contiguous in {s:?}");
@@ -222,7 +195,7 @@ fn lexer_and_template_splitter_never_panic() {
 #[test]
 fn compiling_and_evaluating_never_panics() {
     let state = state();
-    fuzz(any_text(), |s| {
+    fuzz("compile and evaluate", any_text(), |s| {
         let _ = expr::check_cel_syntax(&s);
         let _ = expr::check_template(&s);
         let scope = eval::Scope::activity(&state, 1, 0);
@@ -252,30 +225,13 @@ fn mutated_example() -> impl Strategy<Value = String> {
             std::fs::read_to_string(format!("{}/../examples/processes/{f}", env!("CARGO_MANIFEST_DIR"))).ok()
         })
         .collect();
-    (prop::sample::select(examples), prop::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0u8..3), 1..8))
-        .prop_map(|(text, edits)| {
-            let mut bytes = text.into_bytes();
-            for (at, byte, op) in edits {
-                if bytes.is_empty() {
-                    break;
-                }
-                let i = at.index(bytes.len());
-                match op {
-                    0 => bytes[i] = byte,
-                    1 => {
-                        bytes.remove(i);
-                    }
-                    _ => bytes.insert(i, byte),
-                }
-            }
-            String::from_utf8_lossy(&bytes).into_owned()
-        })
+    (prop::sample::select(examples), text_edits(1..8, false)).prop_map(|(text, edits)| edit_text(text, edits))
 }
 
 #[test]
 fn loading_definitions_never_panics() {
     let strategy = prop_oneof![any_text(), near_valid().prop_map(|e| definition_with(&e)), mutated_example()];
-    fuzz(strategy, |text| {
+    fuzz("definitions", strategy, |text| {
         let _ = trainyard::load_process(&text);
         let _ = trainyard::validate_process(&text);
         if let Ok(value) = serde_json::from_str::<Value>(&text) {
@@ -287,7 +243,7 @@ fn loading_definitions_never_panics() {
 #[test]
 fn secrets_resolution_never_panics() {
     let resolver = trainyard::secrets::MapSecretResolver::new([("a", "1"), ("deploy-token", "2")]);
-    fuzz(any_text(), |s| {
+    fuzz("secrets", any_text(), |s| {
         let mut inputs = IndexMap::new();
         inputs.insert("k".to_string(), json!([s.clone(), { "n": s.clone() }]));
         let _ = trainyard::secrets::resolve_job_inputs(&inputs, &|_| true, &resolver);
