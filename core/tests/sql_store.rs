@@ -40,14 +40,14 @@ CREATE INDEX jobs_executor ON jobs (executor, lease_until);
 CREATE INDEX jobs_release ON jobs (release);
 "#;
 
-/// The PostgreSQL schema as the first PostgreSQL store created it (migration 1), verbatim.
-#[cfg(feature = "postgres")]
 /// The change feed's migration (schema version 2), as SQLite runs it.
 const FEED_SQLITE_DDL: &str = r#"
 CREATE TABLE feed (cursor INTEGER PRIMARY KEY AUTOINCREMENT, release TEXT NOT NULL, body TEXT NOT NULL);
 CREATE TABLE feed_consumers (name TEXT PRIMARY KEY, cursor INTEGER NOT NULL);
 "#;
 
+/// The PostgreSQL schema as the first PostgreSQL store created it (migration 1), verbatim.
+#[cfg(feature = "postgres")]
 const OLD_POSTGRES_DDL: &str = r#"
 CREATE TABLE processes (id TEXT NOT NULL, version INTEGER NOT NULL, ord BIGINT NOT NULL, body TEXT NOT NULL,
     PRIMARY KEY (id, version));

@@ -92,3 +92,30 @@ impl<'a> Fields<'a> {
         self.problems
     }
 }
+
+/// The problems of a document's `id` (an id, like `id_example`) and `name` (not blank, like
+/// `name_example`); `what` is the kind of document (`freeze`, `group`).
+pub(crate) fn id_and_name_problems(
+    what: &str,
+    id: &str,
+    name: &str,
+    id_example: &str,
+    name_example: &str,
+) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    if !crate::validate::is_id(id) {
+        problems.push(Problem::new(
+            "id",
+            codes::BAD_ID,
+            format!("`{id}` is not an id; use [a-z0-9][a-z0-9-_]{{0,63}}, e.g. `{id_example}`"),
+        ));
+    }
+    if name.trim().is_empty() {
+        problems.push(Problem::new(
+            "name",
+            codes::MISSING_FIELD,
+            format!("a {what} needs a name, e.g. `{name_example}`"),
+        ));
+    }
+    problems
+}

@@ -12,10 +12,9 @@
 //!   waits out the whole freeze.
 
 use super::codes;
-use super::fields::Fields;
+use super::fields::{Fields, id_and_name_problems};
 use super::recurrence::{Cadence, Recurrence, add_nominal, parse_timezone};
 use crate::model::Duration;
-use crate::validate::is_id;
 use crate::{Error, Problem, Result, Timestamp};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
@@ -183,21 +182,7 @@ impl Freeze {
 
     /// Every problem of the freeze (empty when valid).
     pub fn problems(&self) -> Vec<Problem> {
-        let mut problems = Vec::new();
-        if !is_id(&self.id) {
-            problems.push(Problem::new(
-                "id",
-                codes::BAD_ID,
-                format!("`{}` is not an id; use [a-z0-9][a-z0-9-_]{{0,63}}, e.g. `quarter-end`", self.id),
-            ));
-        }
-        if self.name.trim().is_empty() {
-            problems.push(Problem::new(
-                "name",
-                codes::MISSING_FIELD,
-                "a freeze needs a name, e.g. `Quarter-end freeze`",
-            ));
-        }
+        let mut problems = id_and_name_problems("freeze", &self.id, &self.name, "quarter-end", "Quarter-end freeze");
         match (&self.recurrence, self.end) {
             (None, None) => problems.push(Problem::new(
                 "end",

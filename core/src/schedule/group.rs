@@ -2,7 +2,7 @@
 //! [`Occurrence`]s.
 
 use super::codes;
-use super::fields::Fields;
+use super::fields::{Fields, id_and_name_problems};
 use super::recurrence::{Cadence, LocalMoment, MAX_WALK, Recurrence, add_nominal, parse_timezone};
 use crate::model::Duration;
 use crate::release::ReleaseKind;
@@ -228,17 +228,7 @@ impl ReleaseGroup {
 
     /// Every problem of the group (empty when valid).
     pub fn problems(&self) -> Vec<Problem> {
-        let mut problems = Vec::new();
-        if !is_id(&self.id) {
-            problems.push(Problem::new(
-                "id",
-                codes::BAD_ID,
-                format!("`{}` is not an id; use [a-z0-9][a-z0-9-_]{{0,63}}, e.g. `system-train`", self.id),
-            ));
-        }
-        if self.name.trim().is_empty() {
-            problems.push(Problem::new("name", codes::MISSING_FIELD, "a group needs a name, e.g. `System Release`"));
-        }
+        let mut problems = id_and_name_problems("group", &self.id, &self.name, "system-train", "System Release");
         if !is_id(&self.process) {
             problems.push(Problem::new("process", codes::BAD_ID, format!("`{}` is not a process id", self.process)));
         }
