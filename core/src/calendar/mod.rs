@@ -33,6 +33,7 @@ pub use index::{CalendarIndex, CalendarRow};
 
 use crate::Timestamp;
 use crate::model::InputType;
+use crate::release::inputs::values_of_type;
 use crate::release::{PhaseStatus, ReleaseKind, ReleaseState, ReleaseStatus, Stage};
 use crate::store::ReleaseRow;
 use serde::{Deserialize, Serialize};
@@ -217,8 +218,8 @@ impl CalendarEntry {
             actual_start: state.started_at,
             actual_end: state.ended_at,
             phases,
-            services: input_values_of(state, InputType::Service),
-            environments: input_values_of(state, InputType::Environment),
+            services: values_of_type(state, InputType::Service),
+            environments: values_of_type(state, InputType::Environment),
         })
     }
 }
@@ -287,26 +288,5 @@ fn phase_windows(state: &ReleaseState, offsets_from: Timestamp, active: bool, no
         }
     }
     out.sort_by_key(|p| (p.start, p.end));
-    out
-}
-
-/// The values of a release's inputs of type `ty` (or lists of `ty`), sorted and deduplicated.
-fn input_values_of(state: &ReleaseState, ty: InputType) -> Vec<String> {
-    let Some(plan) = state.plan.as_ref() else { return Vec::new() };
-    let mut out = Vec::new();
-    for (name, def) in &plan.process.inputs {
-        if !(def.ty == ty || (def.ty == InputType::List && def.items == Some(ty))) {
-            continue;
-        }
-        match state.inputs.get(name) {
-            Some(serde_json::Value::String(s)) => out.push(s.clone()),
-            Some(serde_json::Value::Array(items)) => {
-                out.extend(items.iter().filter_map(|v| v.as_str().map(String::from)))
-            }
-            _ => {}
-        }
-    }
-    out.sort();
-    out.dedup();
     out
 }

@@ -4,6 +4,7 @@
 use super::{Engine, MAX_CONFLICT_RETRIES, lock};
 use crate::access::Actor;
 use crate::model::InputType;
+use crate::release::inputs::values_of_type;
 use crate::release::{
     Command, Ctx, Event, NewRelease, ReleaseState, Stage, Transition, check_target, step, step_create,
 };
@@ -273,29 +274,7 @@ pub(crate) fn row_of(state: &ReleaseState) -> ReleaseRow {
         planned_end: state.schedule.as_ref().and_then(|s| s.end),
         started_at: state.started_at,
         ended_at: state.ended_at,
-        services: input_values_of(state, InputType::Service),
-        environments: input_values_of(state, InputType::Environment),
+        services: values_of_type(state, InputType::Service),
+        environments: values_of_type(state, InputType::Environment),
     }
-}
-
-/// The values of a release's inputs of type `ty` (or lists of `ty`).
-fn input_values_of(state: &ReleaseState, ty: InputType) -> Vec<String> {
-    let process = &state.plan().process;
-    let mut out = Vec::new();
-    for (name, def) in &process.inputs {
-        let matches = def.ty == ty || (def.ty == InputType::List && def.items == Some(ty));
-        if !matches {
-            continue;
-        }
-        match state.inputs.get(name) {
-            Some(serde_json::Value::String(s)) => out.push(s.clone()),
-            Some(serde_json::Value::Array(items)) => {
-                out.extend(items.iter().filter_map(|v| v.as_str().map(String::from)))
-            }
-            _ => {}
-        }
-    }
-    out.sort();
-    out.dedup();
-    out
 }

@@ -5,7 +5,8 @@
 //! schedule and activate every required input must also be present. Every problem is reported at
 //! once as an `invalid_input` error.
 
-use crate::model::Process;
+use super::ReleaseState;
+use crate::model::{InputType, Process};
 use crate::validate::codes;
 use crate::validate::{check_input_value, path};
 use crate::{Error, Problem, Result};
@@ -77,4 +78,26 @@ pub fn check(process: &Process, inputs: &IndexMap<String, Value>, complete: bool
         }
     }
     Error::invalid_input_or(problems, ())
+}
+
+/// The values of a release's inputs of type `ty` (or lists of `ty`), sorted and deduplicated: the
+/// services and environments a release touches, for its index row, the calendar and conflicts.
+pub fn values_of_type(state: &ReleaseState, ty: InputType) -> Vec<String> {
+    let Some(plan) = state.plan.as_ref() else { return Vec::new() };
+    let mut out = Vec::new();
+    for (name, def) in &plan.process.inputs {
+        if !(def.ty == ty || (def.ty == InputType::List && def.items == Some(ty))) {
+            continue;
+        }
+        match state.inputs.get(name) {
+            Some(serde_json::Value::String(s)) => out.push(s.clone()),
+            Some(serde_json::Value::Array(items)) => {
+                out.extend(items.iter().filter_map(|v| v.as_str().map(String::from)))
+            }
+            _ => {}
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
 }
