@@ -39,17 +39,7 @@ fn rita() -> Actor {
 fn resolved_values_reach_the_executor_and_nowhere_else() {
     let engine = Engine::in_memory();
     engine.set_secret_resolver(MapSecretResolver::new([("deploy-token", SECRET)]));
-    let seen: Arc<Mutex<Vec<Job>>> = Arc::default();
-    let seen_in = seen.clone();
-    engine.register_executor("echo", move |job: &Job| {
-        seen_in.lock().unwrap().push(job.clone());
-        // An executor that echoes what it got: the engine must scrub it before recording.
-        Outcome::with_outputs([("seen", job.inputs["token"].clone())])
-    });
-    engine.register_executor("leak", |job: &Job| Outcome::Failure {
-        message: format!("auth failed with token {}", job.inputs["token"].as_str().unwrap_or("")),
-        retryable: false,
-    });
+    let seen = echo_and_leak(&engine);
     let notes: Arc<Mutex<Vec<Notification>>> = Arc::default();
     let notes_in = notes.clone();
     engine.subscribe(move |n: &Notification| {
@@ -220,6 +210,9 @@ fn serde_yaml_id(process: &str) -> String {
     process.lines().find_map(|l| l.strip_prefix("id: ")).unwrap().trim().to_string()
 }
 
+/// Registers `echo`, which records the jobs it gets and echoes their `token` input as an output
+/// (the engine must scrub it before recording), and `leak`, which fails with the token in its
+/// message. Returns the jobs `echo` got.
 fn echo_and_leak(engine: &Engine) -> Arc<Mutex<Vec<Job>>> {
     let seen: Arc<Mutex<Vec<Job>>> = Arc::default();
     let seen_in = seen.clone();
