@@ -164,6 +164,12 @@ impl Harness {
     fn approve(&mut self, who: &Actor) -> crate::Result<()> {
         self.run(Command::Approve { target: ActivityRef::new("approve", "signoff") }, who)
     }
+
+    /// Rita completes the manual check `ship/check` with `ok: true`.
+    fn check_ok(&mut self) {
+        let values = serde_json::from_value(json!({"ok": true})).unwrap();
+        self.run(Command::CompleteManual { target: ActivityRef::new("ship", "check"), values }, &rita()).unwrap();
+    }
 }
 
 fn rita() -> Actor {
@@ -196,14 +202,7 @@ fn happy_path_reaches_success_and_replays_exactly() {
     h.advance(Duration::hours(2));
     h.succeed("ship", "deploy");
     assert_eq!(h.state.status, ReleaseStatus::OnHold, "the manual check waits for a person");
-    h.run(
-        Command::CompleteManual {
-            target: ActivityRef::new("ship", "check"),
-            values: serde_json::from_value(json!({"ok": true})).unwrap(),
-        },
-        &rita(),
-    )
-    .unwrap();
+    h.check_ok();
     assert_eq!(h.state.status, ReleaseStatus::Success);
     assert_eq!(h.state.phase("undo").unwrap().status, PhaseStatus::Pending, "rollback phases do not run on success");
     assert_replays(&h);
@@ -256,14 +255,7 @@ fn ignore_with_outputs_gives_partial_success() {
     h.approve(&sam()).unwrap();
     assert_eq!(h.status("ship", "deploy"), ActivityStatus::Queued, "a failed non-critical phase does not block");
     h.succeed("ship", "deploy");
-    h.run(
-        Command::CompleteManual {
-            target: ActivityRef::new("ship", "check"),
-            values: serde_json::from_value(json!({"ok": true})).unwrap(),
-        },
-        &rita(),
-    )
-    .unwrap();
+    h.check_ok();
     assert_eq!(h.state.status, ReleaseStatus::PartialSuccess);
     assert_replays(&h);
 }
