@@ -32,11 +32,6 @@ phases:
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(START)
-
-
-@pytest.fixture
 def engine(clock: ManualClock) -> Engine:
     e = Engine.in_memory(clock=clock)
     e.register_executor("deploy", lambda job: {"url": f"https://{job.inputs['service']}.example"})

@@ -1,21 +1,16 @@
-"""Retention and deletion (the rules are in the README, Storage): apply_retention archives ended releases past the retention
-period; delete_release refuses with a distinct error for each rule and purges archived ones."""
+"""Retention and deletion (the rules are in the README, Storage): apply_retention archives ended
+releases past the retention period; delete_release refuses with a distinct error for each rule and
+purges archived ones."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 
 import trainyard
 from trainyard import Actor, Engine, ManualClock
 
-START = datetime(2025, 4, 7, 9, tzinfo=timezone.utc)
 RITA = Actor("rita", roles=["account_release_manager"])
 PROCESS = {"id": "p", "phases": [{"id": "a", "activities": [{"id": "b", "kind": "manual"}]}]}
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(START)
 
 
 @pytest.fixture

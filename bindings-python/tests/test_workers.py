@@ -19,11 +19,6 @@ PROCESS = {"id": "ship", "inputs": {"service": {"type": "string", "default": "ap
 
 
 @pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(START)
-
-
-@pytest.fixture
 def engine(clock: ManualClock) -> Engine:
     e = Engine.in_memory(clock=clock)
     e.register_process(PROCESS)
