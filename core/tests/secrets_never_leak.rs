@@ -46,11 +46,7 @@ fn resolved_values_reach_the_executor_and_nowhere_else() {
         notes_in.lock().unwrap().push(n.clone());
         Ok(())
     });
-    engine.register_process(PROCESS).unwrap();
-    let r = engine
-        .create_release("deploy-with-token", NewRelease { name: "r".into(), ..Default::default() }, &rita())
-        .unwrap();
-    engine.activate(&r.id, &rita()).unwrap();
+    let id = activated(&engine, PROCESS);
     engine.run_until_idle(100).unwrap();
 
     let jobs = seen.lock().unwrap().clone();
@@ -58,9 +54,9 @@ fn resolved_values_reach_the_executor_and_nowhere_else() {
     assert_eq!(jobs[0].inputs["token"], SECRET, "the executor gets the resolved value");
     assert_eq!(jobs[0].inputs["header"], format!("Bearer {SECRET}"));
 
-    let state = engine.get_release(&r.id).unwrap();
+    let state = engine.get_release(&id).unwrap();
     assert_eq!(state.status.as_str(), "on_hold", "the leaking activity failed and waits for a decision");
-    let history = serde_json::to_string(&engine.history(&r.id).unwrap()).unwrap();
+    let history = serde_json::to_string(&engine.history(&id).unwrap()).unwrap();
     assert!(history.contains("secret://deploy-token"), "events keep the reference");
     let places = [
         ("history", history),
@@ -72,7 +68,7 @@ fn resolved_values_reach_the_executor_and_nowhere_else() {
     for (what, text) in places {
         assert!(!text.contains(SECRET), "the secret value leaked into the {what}");
     }
-    let error = engine.approve(&r.id, "deploy", "push", &rita(), None).unwrap_err();
+    let error = engine.approve(&id, "deploy", "push", &rita(), None).unwrap_err();
     assert!(!error.to_string().contains(SECRET));
     assert!(state.activity("deploy", "again").unwrap().error.as_deref().unwrap().contains("***"));
     assert_eq!(state.activity("deploy", "push").unwrap().outputs["seen"], "***");
@@ -83,13 +79,9 @@ fn a_job_whose_secret_cannot_be_resolved_fails_naming_the_secret() {
     let engine = Engine::in_memory();
     engine.register_executor("echo", |_: &Job| Outcome::success());
     engine.register_executor("leak", |_: &Job| Outcome::success());
-    engine.register_process(PROCESS).unwrap();
-    let r = engine
-        .create_release("deploy-with-token", NewRelease { name: "r".into(), ..Default::default() }, &rita())
-        .unwrap();
-    engine.activate(&r.id, &rita()).unwrap();
+    let id = activated(&engine, PROCESS);
     engine.run_until_idle(100).unwrap();
-    let state = engine.get_release(&r.id).unwrap();
+    let state = engine.get_release(&id).unwrap();
     let push = state.activity("deploy", "push").unwrap();
     assert_eq!(push.status.as_str(), "on_hold");
     assert!(push.error.as_deref().unwrap().contains("secret resolver"), "{:?}", push.error);
