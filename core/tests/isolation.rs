@@ -119,7 +119,11 @@ fn processes_belong_to_a_scope_and_account_processes_are_shared_read_only() {
     e.create_release("deploy", new("org:search"), &search()).unwrap();
     denied(e.register_process_as(&DEPLOY.replace("\"eu\"", "\"ap\""), None, &payments()));
     assert_eq!(e.register_process_as(&DEPLOY.replace("\"eu\"", "\"ap\""), None, &account()).unwrap().version, 2);
-    denied(e.register_process_as(&DEPLOY.replace("id: deploy", "id: x"), None, &Actor::new("vic").with_roles(["viewer"])));
+    denied(e.register_process_as(
+        &DEPLOY.replace("id: deploy", "id: x"),
+        None,
+        &Actor::new("vic").with_roles(["viewer"]),
+    ));
     // A group of one org cannot run another org's process.
     let mut g = search_group();
     g.scope = "org:payments".into();

@@ -3,9 +3,9 @@
 //! timer never overflows the calendar.
 
 use serde_json::json;
+use std::sync::Arc;
 use trainyard::access::Actor;
 use trainyard::release::NewRelease;
-use std::sync::Arc;
 use trainyard::schedule::ManualClock;
 use trainyard::{Engine, Timestamp};
 
@@ -47,9 +47,12 @@ fn start(e: &Engine, inputs: serde_json::Value) -> String {
 
 /// The `due` recorded when the wait started.
 fn wait_due(e: &Engine, id: &str) -> Option<Timestamp> {
-    let started = e.history(id).unwrap().into_iter().map(|ev| serde_json::to_value(ev).unwrap()).find(|ev| {
-        ev["type"] == "activity_started" || ev["kind"] == "activity_started"
-    });
+    let started = e
+        .history(id)
+        .unwrap()
+        .into_iter()
+        .map(|ev| serde_json::to_value(ev).unwrap())
+        .find(|ev| ev["type"] == "activity_started" || ev["kind"] == "activity_started");
     let started = started.unwrap_or_else(|| panic!("no activity_started in {:?}", e.history(id).unwrap()));
     let due = started.get("due").or_else(|| started.pointer("/data/due")).cloned().unwrap_or_default();
     due.as_str().map(|t| t.parse().unwrap())
@@ -109,7 +112,8 @@ fn durations_beyond_a_hundred_years_are_refused_in_definitions() {
         ("approval, approvers: [{ user: a }]", "deadline: 40000d"),
     ];
     for (kind, field) in cases {
-        let text = format!("id: huge\nphases:\n  - id: p\n    activities:\n      - {{ id: a, kind: {kind}, {field} }}\n");
+        let text =
+            format!("id: huge\nphases:\n  - id: p\n    activities:\n      - {{ id: a, kind: {kind}, {field} }}\n");
         let err = Engine::in_memory().register_process(&text).unwrap_err();
         let p = err.problems().iter().find(|p| p.code == "bad_duration").unwrap_or_else(|| panic!("{field}: {err}"));
         assert!(p.message.contains("100 years"), "{field}: {}", p.message);

@@ -87,10 +87,20 @@ impl Engine {
 
     /// The input set `name` as a release at `scope` sees it: the scope's own set, else the
     /// account's (latest version when `version` is `None`). `not_found` names the sets there are.
-    pub fn get_input_set_in(&self, scope: &str, process_id: &str, name: &str, version: Option<u32>) -> Result<InputSet> {
-        let mut found = self.store.get_document(COLLECTION, &key(scope, process_id, name), version)?.map(|d| (scope, d));
+    pub fn get_input_set_in(
+        &self,
+        scope: &str,
+        process_id: &str,
+        name: &str,
+        version: Option<u32>,
+    ) -> Result<InputSet> {
+        let mut found =
+            self.store.get_document(COLLECTION, &key(scope, process_id, name), version)?.map(|d| (scope, d));
         if found.is_none() && scope != "account" {
-            found = self.store.get_document(COLLECTION, &key("account", process_id, name), version)?.map(|d| ("account", d));
+            found = self
+                .store
+                .get_document(COLLECTION, &key("account", process_id, name), version)?
+                .map(|d| ("account", d));
         }
         let (from, (version, doc)) = found.ok_or_else(|| {
             let known: Vec<String> =

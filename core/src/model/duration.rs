@@ -199,9 +199,10 @@ impl Duration {
             }
         };
         match value {
-            serde_json::Value::String(text) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => {
-                text.parse().map_err(|_| "longer than 100 years, the longest duration allowed".to_string()).and_then(seconds)
-            }
+            serde_json::Value::String(text) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => text
+                .parse()
+                .map_err(|_| "longer than 100 years, the longest duration allowed".to_string())
+                .and_then(seconds),
             serde_json::Value::String(text) => Duration::parse(text),
             serde_json::Value::Number(n) => match n.as_u64() {
                 Some(secs) => seconds(secs),

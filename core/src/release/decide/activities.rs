@@ -225,7 +225,9 @@ pub(super) fn start_activity(
         ActivityKind::Wait => {
             let due = match (&def.duration, &def.until) {
                 (Some(WaitDuration::Fixed(d)), _) => Ok(now + secs(d.as_secs())),
-                (Some(WaitDuration::Expression(text)), _) => wait_for(text, state, p, a).map(|d| now + secs(d.as_secs())),
+                (Some(WaitDuration::Expression(text)), _) => {
+                    wait_for(text, state, p, a).map(|d| now + secs(d.as_secs()))
+                }
                 (None, Some(until)) => wait_until(until, state, p, a),
                 (None, None) => Ok(now),
             };
