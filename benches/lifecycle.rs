@@ -98,7 +98,7 @@ fn engine_chain(c: &mut Criterion) {
                     let engine = Engine::in_memory();
                     engine.register_executor("x", |_: &Job| Outcome::success());
                     engine.register_process(&text).unwrap();
-                    let rita = Actor::new("rita");
+                    let rita = Actor::new("rita").with_roles(["account_release_manager"]);
                     let r = engine
                         .create_release("chain", NewRelease { name: "b".into(), ..Default::default() }, &rita)
                         .unwrap();

@@ -47,7 +47,12 @@ fn create(cx: &mut Cx, process: Unknown, options: Unknown) -> trainyard::Result<
     let actor = o.actor.core();
     call(move |e| {
         let input_set = match &o.input_set {
-            Some(set) => Some(e.input_set_for_release(&process_id, set, o.input_set_version)?),
+            Some(set) => Some(e.input_set_for_release(
+                o.scope.as_deref().unwrap_or("account"),
+                &process_id,
+                set,
+                o.input_set_version,
+            )?),
             None => None,
         };
         let new = NewRelease {

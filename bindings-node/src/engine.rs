@@ -413,14 +413,24 @@ fn max_steps(cx: &mut Cx, value: Unknown) -> usize {
 calls! {
     #[doc = " Validates and registers a process definition (YAML or JSON text, or a plain object)."]
     #[doc = " Registering a changed definition creates version n+1; the same one again returns its"]
-    #[doc = " version. Throws `validation` listing every problem."]
-    #[ts("definition: string | Record<string, unknown>", "ProcessInfo", "Promise<ProcessInfo>")]
-    fn register_process / register_process_async(&self, cx, definition) {
+    #[doc = " version. Throws `validation` listing every problem. With `options.actor` the access"]
+    #[doc = " matrix applies: a release manager of the process's scope (`options.scope`, fixed by its"]
+    #[doc = " first registration; by default an org manager of one org registers for that org, everyone"]
+    #[doc = " else for `account`). Without an actor the application acts as the engine."]
+    #[ts("definition: string | Record<string, unknown>, options?: RegisterProcessOptions", "ProcessInfo", "Promise<ProcessInfo>")]
+    fn register_process / register_process_async(&self, cx, definition, options) {
         let definition = crate::engine::definition(cx, definition)?;
+        let o: Option<crate::options::RegisterProcessOptions> = cx.arg(options, "options");
+        cx.finish()?;
+        let (actor, scope) = match o {
+            Some(o) => (o.actor.map(|a| a.core()), o.scope),
+            None => (None, None),
+        };
+        let actor = actor.unwrap_or_else(trainyard::access::Actor::system);
         call(move |e| {
             let info = match definition {
-                Value::String(text) => e.register_process(&text),
-                document => e.register_process_value(document),
+                Value::String(text) => e.register_process_as(&text, scope.as_deref(), &actor),
+                document => e.register_process_value_as(document, scope.as_deref(), &actor),
             }?;
             Ok(views::napi_value(process_info(info)))
         })
@@ -478,11 +488,15 @@ calls! {
 
     #[doc = " Archives every terminal release that ended longer ago than the retention period"]
     #[doc = " (`setRetention`; default 365 days) before `now` (default: the engine's clock); returns"]
-    #[doc = " their ids."]
-    #[ts("now?: Date | string", "string[]", "Promise<string[]>")]
-    fn apply_retention / apply_retention_async(&self, cx, now) {
+    #[doc = " their ids. With `options.actor` it needs an account release manager."]
+    #[ts("now?: Date | string | null, options?: ApplyRetentionOptions", "string[]", "Promise<string[]>")]
+    fn apply_retention / apply_retention_async(&self, cx, now, options) {
         let now: Option<DateTime<Utc>> = cx.arg(now, "now");
+        let o: Option<crate::options::ApplyRetentionOptions> = cx.arg(options, "options");
         cx.finish()?;
-        call(move |e| Ok(views::napi_value(e.apply_retention(now.unwrap_or_else(|| e.clock().now()))?)))
+        let actor = o.and_then(|o| o.actor).map(|a| a.core()).unwrap_or_else(trainyard::access::Actor::system);
+        call(move |e| {
+            Ok(views::napi_value(e.apply_retention_as(now.unwrap_or_else(|| e.clock().now()), &actor)?))
+        })
     }
 }

@@ -211,7 +211,7 @@ options! {
 
 options! {
     #[doc = " Options of commands that need only an actor (`pause`, `resume`, `restart`, `archive`,"]
-    #[doc = " `deleteRelease`, `deleteReleaseGroup`, `deleteFreeze`, `saveInputSet`)."]
+    #[doc = " `deleteRelease`, `deleteReleaseGroup`, `deleteFreeze`)."]
     pub struct ActorOptions {
         #[doc = " Who issues the command."]
         pub actor: Actor,
@@ -292,6 +292,47 @@ options! {
         pub outputs: Option<JsonObject>,
         #[doc = " Why (recorded in the history)."]
         pub reason: Option<String>,
+    }
+}
+
+options! {
+    #[doc = " Options of `registerProcess`."]
+    pub struct RegisterProcessOptions {
+        #[doc = " Register on behalf of this person (a release manager of the process's scope; the"]
+        #[doc = " access matrix applies). Without an actor the application acts as the engine."]
+        #[napi(ts_type = "ActorLike")]
+        pub actor: Option<Actor>,
+        #[doc = " The process's scope (`account` or `org:<id>`), fixed by its first registration."]
+        pub scope: Option<String>,
+    }
+}
+
+options! {
+    #[doc = " Options of `applyRetention`."]
+    pub struct ApplyRetentionOptions {
+        #[doc = " Apply it on behalf of this person (an account release manager). Without an actor the"]
+        #[doc = " application acts as the engine."]
+        #[napi(ts_type = "ActorLike")]
+        pub actor: Option<Actor>,
+    }
+}
+
+options! {
+    #[doc = " Options of `saveInputSet`."]
+    pub struct SaveInputSetOptions {
+        #[doc = " Who saves it: a release manager of `scope`."]
+        pub actor: Actor,
+        #[doc = " The set's scope (default `account`: shared read-only with every org)."]
+        pub scope: Option<String>,
+    }
+}
+
+options! {
+    #[doc = " Options of `getInputSet` and `listInputSets`."]
+    pub struct InputSetScopeOptions {
+        #[doc = " Look the sets up as a release at this scope sees them (its own, else the account's;"]
+        #[doc = " default `account`)."]
+        pub scope: Option<String>,
     }
 }
 

@@ -224,12 +224,26 @@ impl PyEngine {
 
     /// Validates and registers a process definition (YAML/JSON text or a dict). Registering a
     /// changed definition creates version n+1; the same one again returns its version. Raises
-    /// ``ValidationError`` listing every problem.
-    #[pyo3(signature = (definition))]
-    fn register_process(&self, py: Python<'_>, definition: &Bound<'_, PyAny>) -> PyResult<PyProcessInfo> {
+    /// ``ValidationError`` listing every problem. With ``actor`` the access matrix applies: a
+    /// release manager of the process's scope (``scope``, fixed by the first registration: by
+    /// default an org manager of one org registers for that org, everyone else for ``"account"``;
+    /// ``PermissionDeniedError`` otherwise). Without ``actor`` the application registers as the
+    /// engine (``system``).
+    #[pyo3(signature = (definition, *, actor = None, scope = None))]
+    fn register_process(
+        &self,
+        py: Python<'_>,
+        definition: &Bound<'_, PyAny>,
+        actor: Option<&Bound<'_, PyAny>>,
+        scope: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<PyProcessInfo> {
+        args!(py; actor = convert::opt_actor(actor, "actor"), scope = convert::opt_text(scope, "scope"));
+        let actor = actor.unwrap_or_else(trainyard::access::Actor::system);
         let info = match convert::definition(py, definition)? {
-            Definition::Text(text) => self.call(py, move |e| e.register_process(&text))?,
-            Definition::Document(doc) => self.call(py, move |e| e.register_process_value(doc))?,
+            Definition::Text(text) => self.call(py, move |e| e.register_process_as(&text, scope.as_deref(), &actor))?,
+            Definition::Document(doc) => {
+                self.call(py, move |e| e.register_process_value_as(doc, scope.as_deref(), &actor))?
+            }
         };
         Ok(PyProcessInfo::new(&info))
     }
@@ -326,7 +340,7 @@ impl PyEngine {
         };
         let state = self.call(py, move |e| {
             let input_set = match input_set {
-                Some(set) => Some(e.input_set_for_release(&id, &set, None)?),
+                Some(set) => Some(e.input_set_for_release(&new.scope, &id, &set, None)?),
                 None => None,
             };
             e.create_release(&id, NewRelease { input_set, ..new }, &actor)
@@ -690,11 +704,18 @@ impl PyEngine {
 
     /// Archives every terminal release (success, partial_success, failed, aborted) that ended
     /// before ``now`` (default: the engine's clock) minus the retention period, and returns their
-    /// ids. Active releases are never archived.
-    #[pyo3(signature = (now = None))]
-    fn apply_retention(&self, py: Python<'_>, now: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<String>> {
-        args!(py; now = convert::opt_timestamp(now, "now"));
-        self.call(py, move |e| e.apply_retention(now.unwrap_or_else(|| e.clock().now())))
+    /// ids. Active releases are never archived. With ``actor`` it needs an account release
+    /// manager (``PermissionDeniedError`` otherwise); without, the application acts as the engine.
+    #[pyo3(signature = (now = None, *, actor = None))]
+    fn apply_retention(
+        &self,
+        py: Python<'_>,
+        now: Option<&Bound<'_, PyAny>>,
+        actor: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Vec<String>> {
+        args!(py; now = convert::opt_timestamp(now, "now"), actor = convert::opt_actor(actor, "actor"));
+        let actor = actor.unwrap_or_else(trainyard::access::Actor::system);
+        self.call(py, move |e| e.apply_retention_as(now.unwrap_or_else(|| e.clock().now()), &actor))
     }
 }
 

@@ -9,7 +9,8 @@ use serde_json::Value;
 use trainyard::InputSet;
 
 /// One version of a named input set of a process (``Engine.get_input_set``): ``process_id``,
-/// ``name``, ``version`` (1, 2, …: a new one each time the values change) and ``values`` (a dict).
+/// ``name``, ``version`` (1, 2, …: a new one each time the values change), ``values`` (a dict) and
+/// ``scope`` (``"account"``, shared read-only with every org, or ``"org:<id>"``).
 #[pyclass(frozen, module = "trainyard", name = "InputSet")]
 pub struct PyInputSet {
     /// The process it belongs to.
@@ -21,12 +22,21 @@ pub struct PyInputSet {
     /// Its version.
     #[pyo3(get)]
     version: u32,
+    /// The scope it belongs to.
+    #[pyo3(get)]
+    scope: String,
     values: IndexMap<String, Value>,
 }
 
 impl From<InputSet> for PyInputSet {
     fn from(set: InputSet) -> Self {
-        PyInputSet { process_id: set.process_id, name: set.name, version: set.version, values: set.values }
+        PyInputSet {
+            process_id: set.process_id,
+            name: set.name,
+            version: set.version,
+            scope: set.scope,
+            values: set.values,
+        }
     }
 }
 
@@ -41,10 +51,11 @@ impl PyInputSet {
     fn __repr__(&self) -> String {
         let keys: Vec<String> = self.values.keys().map(|k| q(k)).collect();
         format!(
-            "InputSet(process_id={}, name={}, version={}, values=[{}])",
+            "InputSet(process_id={}, name={}, version={}, scope={}, values=[{}])",
             q(&self.process_id),
             q(&self.name),
             self.version,
+            q(&self.scope),
             keys.join(", ")
         )
     }
@@ -52,11 +63,12 @@ impl PyInputSet {
 
 #[pymethods]
 impl PyEngine {
-    /// Saves the named input set of ``process_id`` (a new version when ``values`` differ from its
-    /// latest one) and returns its version. The values are checked against the process's inputs
-    /// (``InvalidInputError`` lists unknown names and bad values; a set may be partial). ``actor``
-    /// must be a release manager (account, or of any org).
-    #[pyo3(signature = (process_id, name, values, *, actor))]
+    /// Saves the named input set of ``process_id`` at ``scope`` (default ``"account"``; a new
+    /// version when ``values`` differ from its latest one) and returns its version. The values are
+    /// checked against the process's inputs (``InvalidInputError`` lists unknown names and bad
+    /// values; a set may be partial). ``actor`` must be a release manager of ``scope``: an account
+    /// set is shared read-only with every org, an org's set is its own.
+    #[pyo3(signature = (process_id, name, values, *, actor, scope = None))]
     fn save_input_set(
         &self,
         py: Python<'_>,
@@ -64,38 +76,52 @@ impl PyEngine {
         name: &Bound<'_, PyAny>,
         values: &Bound<'_, PyAny>,
         actor: &Bound<'_, PyAny>,
+        scope: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<u32> {
         args!(py;
             process_id = convert::text(process_id, "process_id"),
             name = convert::text(name, "name"),
             values = convert::map(values, "values"),
             actor = convert::actor(actor, "actor"),
+            scope = convert::opt_text(scope, "scope"),
         );
-        self.call(py, move |e| e.save_input_set(&process_id, &name, values, &actor))
+        let scope = scope.unwrap_or_else(|| "account".to_owned());
+        self.call(py, move |e| e.save_input_set_in(&scope, &process_id, &name, values, &actor))
     }
 
-    /// An input set of ``process_id``: its latest version, or ``version``. ``NotFoundError`` names
-    /// the process's sets.
-    #[pyo3(signature = (process_id, name, version = None))]
+    /// An input set of ``process_id`` as a release at ``scope`` (default ``"account"``) sees it:
+    /// the scope's own set, else the account's; its latest version, or ``version``.
+    /// ``NotFoundError`` names the sets there are.
+    #[pyo3(signature = (process_id, name, version = None, *, scope = None))]
     fn get_input_set(
         &self,
         py: Python<'_>,
         process_id: &Bound<'_, PyAny>,
         name: &Bound<'_, PyAny>,
         version: Option<&Bound<'_, PyAny>>,
+        scope: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyInputSet> {
         args!(py;
             process_id = convert::text(process_id, "process_id"),
             name = convert::text(name, "name"),
             version = convert::opt_version(version, "version"),
+            scope = convert::opt_text(scope, "scope"),
         );
-        Ok(self.call(py, move |e| e.get_input_set(&process_id, &name, version))?.into())
+        let scope = scope.unwrap_or_else(|| "account".to_owned());
+        Ok(self.call(py, move |e| e.get_input_set_in(&scope, &process_id, &name, version))?.into())
     }
 
-    /// The input sets of ``process_id``: ``(name, latest version)`` pairs.
-    #[pyo3(signature = (process_id))]
-    fn list_input_sets(&self, py: Python<'_>, process_id: &Bound<'_, PyAny>) -> PyResult<Vec<(String, u32)>> {
-        args!(py; process_id = convert::text(process_id, "process_id"));
-        self.call(py, move |e| e.list_input_sets(&process_id))
+    /// The input sets a release at ``scope`` (default ``"account"``) can use for ``process_id``:
+    /// ``(name, latest version)`` pairs sorted by name (an org's set shadows the account's).
+    #[pyo3(signature = (process_id, *, scope = None))]
+    fn list_input_sets(
+        &self,
+        py: Python<'_>,
+        process_id: &Bound<'_, PyAny>,
+        scope: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Vec<(String, u32)>> {
+        args!(py; process_id = convert::text(process_id, "process_id"), scope = convert::opt_text(scope, "scope"));
+        let scope = scope.unwrap_or_else(|| "account".to_owned());
+        self.call(py, move |e| e.list_input_sets_in(&scope, &process_id))
     }
 }

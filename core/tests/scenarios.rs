@@ -91,7 +91,8 @@ impl Run {
             owners: Vec::new(),
             input_set: match str_of(spec, "input_set") {
                 Some(set) => {
-                    Some(self.engine.input_set_for_release(str_of(spec, "process").unwrap_or(""), set, None)?)
+                    let scope = str_of(spec, "scope").unwrap_or("account");
+                    Some(self.engine.input_set_for_release(scope, str_of(spec, "process").unwrap_or(""), set, None)?)
                 }
                 None => None,
             },

@@ -192,6 +192,9 @@ class InputSet:
     def version(self) -> int:
         """Its version."""
     @property
+    def scope(self) -> str:
+        """The scope it belongs to (``"account"`` or ``"org:<id>"``)."""
+    @property
     def values(self) -> Dict[str, Any]:
         """The values."""
 
@@ -597,10 +600,14 @@ class Engine:
         traceback: Optional[TracebackType],
     ) -> None: ...
     # processes
-    def register_process(self, definition: Union[str, Dict[str, Any]]) -> ProcessInfo:
+    def register_process(
+        self, definition: Union[str, Dict[str, Any]], *, actor: Optional[Actor] = None, scope: Optional[str] = None
+    ) -> ProcessInfo:
         """Validates and registers a process definition (YAML/JSON text or a dict); a changed one
         gets version n+1, the same one again keeps its version. ``ValidationError`` lists every
-        problem."""
+        problem. With ``actor``: a release manager of the process's scope (fixed by its first
+        registration; ``PermissionDeniedError`` otherwise); without, the application acts as the
+        engine."""
     def validate_process(self, definition: Union[str, Dict[str, Any]]) -> List[Problem]:
         """Validates a definition against the registered processes (subprocess references
         resolve); returns its warnings, raises ``ValidationError`` on errors."""
@@ -770,17 +777,23 @@ class Engine:
     def history(self, release_id: str, *, actor: Optional[Actor] = None) -> List[Event]:
         """The release's events, oldest first (with ``actor``: only if they may read it)."""
     # input sets
-    def save_input_set(self, process_id: str, name: str, values: Dict[str, Any], *, actor: Actor) -> int:
-        """Saves a named input set of a process; returns its version."""
-    def get_input_set(self, process_id: str, name: str, version: Optional[int] = None) -> InputSet:
-        """An input set (its latest version, or ``version``)."""
-    def list_input_sets(self, process_id: str) -> List[Tuple[str, int]]:
-        """The input sets of a process: ``(name, latest version)`` pairs."""
+    def save_input_set(
+        self, process_id: str, name: str, values: Dict[str, Any], *, actor: Actor, scope: Optional[str] = None
+    ) -> int:
+        """Saves a named input set of a process at ``scope`` (default ``"account"``, shared
+        read-only with every org); returns its version. Needs a release manager of ``scope``."""
+    def get_input_set(
+        self, process_id: str, name: str, version: Optional[int] = None, *, scope: Optional[str] = None
+    ) -> InputSet:
+        """An input set as a release at ``scope`` sees it (the scope's own, else the account's)."""
+    def list_input_sets(self, process_id: str, *, scope: Optional[str] = None) -> List[Tuple[str, int]]:
+        """The input sets a release at ``scope`` can use: ``(name, latest version)`` pairs."""
     # retention
     def set_retention(self, *, archive_after: _Duration) -> None:
         """Sets how long ended releases are kept before ``apply_retention`` archives them."""
-    def apply_retention(self, now: Optional[datetime] = None) -> List[str]:
-        """Archives terminal releases older than the retention period; returns their ids."""
+    def apply_retention(self, now: Optional[datetime] = None, *, actor: Optional[Actor] = None) -> List[str]:
+        """Archives terminal releases older than the retention period; returns their ids. With
+        ``actor``: an account release manager (``PermissionDeniedError`` otherwise)."""
     # time: release groups, freezes
     def create_release_group(
         self,

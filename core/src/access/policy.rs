@@ -331,10 +331,7 @@ pub fn authorize(actor: &Actor, action: Action, target: &AccessTarget<'_>, level
             Some(state) => can_read_release(actor, state),
             None => can_read(actor, scope) || is_listed(actor, target.owners),
         },
-        Rule::Catalog => {
-            is_system(actor)
-                || roles(actor).any(|r| matches!(r, Role::AccountReleaseManager | Role::OrgReleaseManager(_)))
-        }
+        Rule::Catalog => manages(actor, scope),
         Rule::Retention => is_system(actor) || roles(actor).any(|r| r == Role::AccountReleaseManager),
         Rule::Approver | Rule::Manual | Rule::Decide => match &target.activity {
             // Unknown activity: only a release manager gets as far as `decide` (→ not_found).
@@ -357,7 +354,7 @@ pub fn authorize(actor: &Actor, action: Action, target: &AccessTarget<'_>, level
         Rule::ManagerOnly => format!("role {managers} (a person)"),
         Rule::Engine => format!("being the engine (actor `{SYSTEM}`); workers report through leases"),
         Rule::Read => format!("role {}, or being listed on the release", readers_of(scope)),
-        Rule::Catalog => "role account_release_manager or org_release_manager:<org>".into(),
+        Rule::Catalog => format!("role {managers} (the scope the process or input set belongs to)"),
         Rule::Retention => "role account_release_manager".into(),
         Rule::Approver | Rule::Manual | Rule::Decide if is_system(actor) => {
             "a person: the engine never decides for people".into()

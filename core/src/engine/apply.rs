@@ -42,6 +42,7 @@ impl Engine {
             &crate::access::AccessTarget::scope(&new.scope),
             self.release_level(),
         )?;
+        self.check_process_usable(&plan.process.id, &new.scope, actor)?;
         let ctx = Ctx { now: self.clock.now(), actor, comment: None, frozen_until: None };
         let (state, mut transition) = step_create(id, plan, &new, &ctx)?;
         let row = row_of(&state);

@@ -79,7 +79,7 @@ impl Engine {
                 hint: Some("update it, or pick another id".into()),
             });
         }
-        self.check_group_references(&group)?;
+        self.check_group_references(&group, actor)?;
         let version = self.put_group(&group)?;
         tracing::info!(group = %group.id, actor = %actor.id, "release group created");
         let now = self.clock.now();
@@ -98,7 +98,7 @@ impl Engine {
         if group.scope != old.scope {
             self.authorize_scope(actor, Action::CreateReleaseGroup, &group.scope)?;
         }
-        self.check_group_references(&group)?;
+        self.check_group_references(&group, actor)?;
         let version = self.put_group(&group)?;
         tracing::info!(group = %group.id, actor = %actor.id, "release group updated");
         let now = self.clock.now();
@@ -266,7 +266,7 @@ impl Engine {
     fn create_occurrence(&self, group: &ReleaseGroup, o: &Occurrence) -> Result<Vec<String>> {
         let system = Actor::system();
         let input_set = match &group.input_set {
-            Some(name) => Some(self.input_set_for_release(&group.process, name, None)?),
+            Some(name) => Some(self.input_set_for_release(&group.scope, &group.process, name, None)?),
             None => None,
         };
         let plan = self.plan(&group.process, None)?;
@@ -334,10 +334,11 @@ impl Engine {
 
     /// The process, the input set and the complete inputs a group's releases will need: the
     /// inputs rendered for its first occurrence and for each one in the first horizon.
-    fn check_group_references(&self, group: &ReleaseGroup) -> Result<()> {
+    fn check_group_references(&self, group: &ReleaseGroup, actor: &Actor) -> Result<()> {
         let process = self.get_process(&group.process, None)?;
+        self.check_process_usable(&group.process, &group.scope, actor)?;
         let set = match &group.input_set {
-            Some(name) => Some(self.get_input_set(&group.process, name, None)?.values),
+            Some(name) => Some(self.get_input_set_in(&group.scope, &group.process, name, None)?.values),
             None => None,
         };
         let now = self.clock.now();

@@ -32,6 +32,7 @@
 mod apply;
 mod authz;
 mod calendar;
+mod catalog;
 mod commands;
 mod drive;
 mod effects;
@@ -51,6 +52,7 @@ pub use drive::ReleaseFilter;
 pub use feed::{Watch, Watcher};
 pub use retention::RetentionPolicy;
 
+use crate::access::Actor;
 use crate::executor::Executor;
 use crate::model::Process;
 use crate::release::{Plan, ReleaseState};
@@ -79,6 +81,8 @@ pub struct Engine {
     executors: RwLock<HashMap<String, Arc<dyn Executor>>>,
     cache: Mutex<HashMap<String, ReleaseState>>,
     plans: Mutex<HashMap<(String, u32), Arc<Plan>>>,
+    /// The scope of each process seen (fixed once registered; see `catalog`).
+    process_scopes: Mutex<HashMap<String, String>>,
     settings: RwLock<Settings>,
     worker_id: String,
     dispatcher: crate::notify::Dispatcher,
@@ -142,6 +146,7 @@ impl Engine {
             executors: RwLock::new(HashMap::new()),
             cache: Mutex::new(HashMap::new()),
             plans: Mutex::new(HashMap::new()),
+            process_scopes: Mutex::new(HashMap::new()),
             settings: RwLock::new(Settings::default()),
             worker_id: format!("engine-{}", uuid::Uuid::now_v7().simple()),
             dispatcher: crate::notify::Dispatcher::new(),
@@ -264,15 +269,17 @@ impl Engine {
 
     /// Validates and registers a process definition (YAML or JSON text). Registering a changed
     /// definition creates version n+1; registering the same one again returns its version.
+    /// The embedding application registers as the engine (`system`): a new process goes to the
+    /// `account` scope, a known one keeps its scope. To register on behalf of a person (checked
+    /// against the access matrix, in a chosen scope), use [`Engine::register_process_as`].
     pub fn register_process(&self, text: &str) -> Result<ProcessInfo> {
-        let loaded = crate::load_process_with(text, Some(self))?;
-        self.store_process(loaded)
+        self.register_process_as(text, None, &Actor::system())
     }
 
-    /// Validates and registers a process definition given as a document (a dict, a JS object).
+    /// Validates and registers a process definition given as a document (a dict, a JS object), as
+    /// [`Engine::register_process`] does.
     pub fn register_process_value(&self, document: serde_json::Value) -> Result<ProcessInfo> {
-        let loaded = crate::load_process_value(document, Some(self))?;
-        self.store_process(loaded)
+        self.register_process_value_as(document, None, &Actor::system())
     }
 
     fn store_process(&self, loaded: crate::LoadedProcess) -> Result<ProcessInfo> {

@@ -1,6 +1,6 @@
 //! Activities: the units of work inside a phase, of five kinds.
 
-use super::{Duration, FieldDef};
+use super::{Duration, FieldDef, WaitDuration};
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -228,9 +228,9 @@ pub struct Activity {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<FieldDef>,
 
-    /// wait: how long to wait.
+    /// wait: how long to wait (fixed, or an expression evaluated when the wait starts).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub duration: Option<Duration>,
+    pub duration: Option<WaitDuration>,
     /// wait: wait until this RFC 3339 time (or an expression giving one).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until: Option<String>,

@@ -81,9 +81,10 @@ impl Duration {
                 return Err(invalid("units must appear once each, largest first"));
             }
             last_rank = rank;
-            let n: u64 = digits.parse().map_err(|_| invalid("number too large"))?;
-            let part = n.checked_mul(UNITS[rank].1).ok_or_else(|| invalid("too large"))?;
-            secs = secs.checked_add(part).ok_or_else(|| invalid("too large"))?;
+            let too_long = || invalid("longer than 100 years, the longest duration allowed");
+            let n: u64 = digits.parse().map_err(|_| too_long())?;
+            let part = n.checked_mul(UNITS[rank].1).ok_or_else(too_long)?;
+            secs = secs.checked_add(part).filter(|s| *s <= MAX_DURATION_SECS).ok_or_else(too_long)?;
             any = true;
             while chars.peek().is_some_and(|c| c.is_whitespace()) {
                 chars.next();
@@ -95,6 +96,10 @@ impl Duration {
         Ok(Duration { secs, text: text.to_string() })
     }
 }
+
+/// The longest duration a definition (or a `wait` expression) may give: 100 years of 365.25 days.
+/// Every timer computed from a duration stays far inside the calendar's range.
+pub const MAX_DURATION_SECS: u64 = 36_525 * 86_400;
 
 const UNITS: [(char, u64); 5] = [('w', 7 * 86_400), ('d', 86_400), ('h', 3_600), ('m', 60), ('s', 1)];
 
@@ -145,6 +150,102 @@ impl JsonSchema for Duration {
     }
 }
 
+/// A `wait` activity's `duration`: fixed as written (`2h`), or an expression (`${inputs.soak}`)
+/// evaluated when the wait starts, like `until`. The expression must give a duration text (`90m`)
+/// or a whole number of seconds (as a number or as digits); see [`Duration::from_value`].
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub enum WaitDuration {
+    /// A duration written in the definition.
+    Fixed(Duration),
+    /// An expression text containing `${…}`, evaluated when the wait starts.
+    Expression(String),
+}
+
+impl WaitDuration {
+    /// The text as written in the definition.
+    pub fn as_str(&self) -> &str {
+        match self {
+            WaitDuration::Fixed(d) => d.as_str(),
+            WaitDuration::Expression(text) => text,
+        }
+    }
+
+    /// Reads a definition's text: an expression when it contains `${`, a duration otherwise.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        if crate::expr::template::has_interpolation(text) {
+            Ok(WaitDuration::Expression(text.to_string()))
+        } else {
+            Duration::parse(text).map(WaitDuration::Fixed)
+        }
+    }
+}
+
+impl Duration {
+    /// The duration an expression gave: a duration text (`90m`, `1d 12h`), or a whole number of
+    /// seconds as a JSON number or as digits (`"300"`). At most [`MAX_DURATION_SECS`].
+    ///
+    /// ```
+    /// use trainyard::model::Duration;
+    /// assert_eq!(Duration::from_value(&serde_json::json!("90m")).unwrap().as_secs(), 5400);
+    /// assert_eq!(Duration::from_value(&serde_json::json!(300)).unwrap().as_secs(), 300);
+    /// assert!(Duration::from_value(&serde_json::json!(-1)).is_err());
+    /// ```
+    pub fn from_value(value: &serde_json::Value) -> Result<Self, String> {
+        let seconds = |secs: u64| {
+            if secs <= MAX_DURATION_SECS {
+                Ok(Duration::from_secs(secs))
+            } else {
+                Err(format!("{secs} seconds is longer than 100 years, the longest duration allowed"))
+            }
+        };
+        match value {
+            serde_json::Value::String(text) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => text
+                .parse()
+                .map_err(|_| "longer than 100 years, the longest duration allowed".to_string())
+                .and_then(seconds),
+            serde_json::Value::String(text) => Duration::parse(text),
+            serde_json::Value::Number(n) => match n.as_u64() {
+                Some(secs) => seconds(secs),
+                None => Err(format!("{n} is not a whole, non-negative number of seconds")),
+            },
+            other => Err(format!("expected a duration like `30m` or a whole number of seconds, got {other}")),
+        }
+    }
+}
+
+impl fmt::Display for WaitDuration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for WaitDuration {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for WaitDuration {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        WaitDuration::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+impl JsonSchema for WaitDuration {
+    fn schema_name() -> Cow<'static, str> {
+        "WaitDuration".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "string",
+            "format": "duration_or_expression",
+            "description": "A duration such as `30m`, `2d`, `1d 12h`, or an expression `${…}` giving one (or whole seconds) when the wait starts.",
+            "examples": ["2h", "${inputs.soak}"]
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -168,7 +269,7 @@ mod tests {
 
     #[test]
     fn rejects_bad_durations_with_a_helpful_message() {
-        for bad in ["", "12", "m", "3x", "1h 2d", "1h1h", "99999999999999999999d", "1.5h", "-1h"] {
+        for bad in ["", "12", "m", "3x", "1h 2d", "1h1h", "99999999999999999999d", "5218w", "1.5h", "-1h"] {
             let err = Duration::parse(bad).unwrap_err();
             assert!(err.contains("e.g. `30m`"), "{bad}: {err}");
         }

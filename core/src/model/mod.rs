@@ -27,7 +27,7 @@ pub use activity::{
     Activity, ActivityKind, ApprovalRule, Approver, COMMON_ACTIVITY_FIELDS, DeadlineAction, FailurePolicy,
     MinApprovals, RetryPolicy,
 };
-pub use duration::Duration;
+pub use duration::{Duration, MAX_DURATION_SECS, WaitDuration};
 pub use input::{FieldDef, InputDef, InputType};
 pub use process::{Phase, Process};
 

@@ -6,7 +6,7 @@ use super::path::At;
 use super::{codes, path, rules};
 use crate::Problem;
 use crate::model::limits::MAX_PROBLEMS;
-use crate::model::{Activity, Phase, Process};
+use crate::model::{Activity, Phase, Process, WaitDuration};
 use indexmap::IndexMap;
 use serde_json::Value;
 
@@ -82,6 +82,9 @@ fn check_activity(
         }
     }
     check_opt_text(a.until.as_deref(), &path::field(at, "until"), out);
+    if let Some(WaitDuration::Expression(text)) = &a.duration {
+        check_opt_text(Some(text), &path::field(at, "duration"), out);
+    }
 }
 
 fn shadow(name: &str, at: &str, inner: &str, outer: &str) -> Problem {

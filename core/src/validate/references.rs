@@ -350,6 +350,9 @@ impl<'a> Checker<'a> {
         if let Some(until) = &a.until {
             self.text(until, &site(path::field(at, "until"), scope(all)), out);
         }
+        if let Some(crate::model::WaitDuration::Expression(text)) = &a.duration {
+            self.text(text, &site(path::field(at, "duration"), scope(all)), out);
+        }
     }
 
     /// Checks every `${...}` of every string inside `value` (at `at` in the arena).

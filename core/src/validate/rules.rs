@@ -31,7 +31,7 @@ pub fn compile_pattern(pattern: &str) -> Result<Regex, String> {
     })
 }
 
-/// Checks a string value against a schema `format` (`id`, `name`, `duration`, `regex`, `cel`).
+/// Checks a string value against a schema `format` (`id`, `name`, `duration`, `duration_or_expression`, `regex`, `cel`).
 pub fn check_format(format: &str, s: &str, at: &str) -> Option<Problem> {
     match format {
         "id" if !is_id(s) => Some(Problem::new(
@@ -43,6 +43,10 @@ pub fn check_format(format: &str, s: &str, at: &str) -> Option<Problem> {
         )),
         "name" if !is_name(s) => Some(bad_name(s, at)),
         "duration" => crate::model::Duration::parse(s).err().map(|m| Problem::new(at, codes::BAD_DURATION, m)),
+        // An expression is checked with the other expressions; a fixed text as a duration.
+        "duration_or_expression" => {
+            crate::model::WaitDuration::parse(s).err().map(|m| Problem::new(at, codes::BAD_DURATION, m))
+        }
         "regex" => compile_pattern(s).err().map(|m| Problem::new(at, codes::BAD_PATTERN, m)),
         "cel" => crate::expr::check_cel_syntax(s)
             .err()

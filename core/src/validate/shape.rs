@@ -232,8 +232,12 @@ fn type_matches(v: &Value, types: &Value) -> bool {
 }
 
 fn expected_type(schema: &Value, types: &Value) -> String {
-    if schema.get("format").and_then(Value::as_str) == Some("duration") {
-        return "a duration string such as `30m`, `2d` or `1d 12h`".to_string();
+    match schema.get("format").and_then(Value::as_str) {
+        Some("duration") => return "a duration string such as `30m`, `2d` or `1d 12h`".to_string(),
+        Some("duration_or_expression") => {
+            return "a duration string such as `30m`, `2d` or `1d 12h`, or an expression `${…}` giving one".to_string();
+        }
+        _ => {}
     }
     let name = |t: &str| match t {
         "object" => "a mapping",

@@ -3,7 +3,7 @@
 
 use super::{Out, activity_ref, activity_target, locate, secs};
 use crate::expr::eval::{self, Scope};
-use crate::model::{ActivityKind, FailurePolicy};
+use crate::model::{ActivityKind, Duration, FailurePolicy, WaitDuration};
 use crate::release::{
     ActivityRef, ActivityStatus, AfterFailure, Command, Decision, EventKind, Plan, ReleaseState, ReleaseStatus,
     SkipReason, parse_job_id,
@@ -224,7 +224,10 @@ pub(super) fn start_activity(
         }
         ActivityKind::Wait => {
             let due = match (&def.duration, &def.until) {
-                (Some(d), _) => Ok(now + secs(d.as_secs())),
+                (Some(WaitDuration::Fixed(d)), _) => Ok(now + secs(d.as_secs())),
+                (Some(WaitDuration::Expression(text)), _) => {
+                    wait_for(text, state, p, a).map(|d| now + secs(d.as_secs()))
+                }
                 (None, Some(until)) => wait_until(until, state, p, a),
                 (None, None) => Ok(now),
             };
@@ -238,6 +241,12 @@ pub(super) fn start_activity(
             }
         }
     }
+}
+
+/// Evaluates a `wait` activity's `duration` expression ([`Duration::from_value`] says what it may give).
+fn wait_for(text: &str, state: &ReleaseState, p: usize, a: usize) -> std::result::Result<Duration, String> {
+    let value = eval::interpolate(&Value::String(text.to_string()), &Scope::activity(state, p, a))?;
+    Duration::from_value(&value).map_err(|why| format!("`duration` gave {value}, which is not a duration: {why}"))
 }
 
 fn wait_until(until: &str, state: &ReleaseState, p: usize, a: usize) -> std::result::Result<Timestamp, String> {
