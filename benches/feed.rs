@@ -130,12 +130,10 @@ fn run_backend(label: &str, url: &str, entries: usize, samples: usize) -> Result
         committed.push((id, now_ns()));
         std::thread::sleep(Duration::from_millis(20));
     }
-    let arrivals: std::collections::HashMap<String, u128> = reader.join().expect("the reader thread").into_iter().collect();
+    let arrivals: std::collections::HashMap<String, u128> =
+        reader.join().expect("the reader thread").into_iter().collect();
     child.wait().expect("the watcher process");
-    let mut latencies: Vec<f64> = committed
-        .iter()
-        .map(|(id, at)| (arrivals[id] as f64 - *at as f64) / 1e6)
-        .collect();
+    let mut latencies: Vec<f64> = committed.iter().map(|(id, at)| (arrivals[id] as f64 - *at as f64) / 1e6).collect();
     latencies.sort_by(|a, b| a.total_cmp(b));
 
     println!(

@@ -249,7 +249,8 @@ def test_a_durable_subscriber_gets_notifications_from_the_feed(engine: Engine) -
 
 
 class Receiver(http.server.BaseHTTPRequestHandler):
-    """Answers the first ``fail`` POSTs with ``status`` (then 200) and keeps what it received."""
+    """Answers the first ``fail`` POSTs with ``status`` (then 200) and keeps what it received
+    (header names lower-cased)."""
 
     fail = 0
     status = 503
@@ -257,7 +258,7 @@ class Receiver(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802 (the http.server name)
         body = self.rfile.read(int(self.headers["Content-Length"]))
-        type(self).received.append((dict(self.headers.items()), body))
+        type(self).received.append(({k.lower(): v for k, v in self.headers.items()}, body))
         failing = type(self).fail > 0
         type(self).fail -= 1 if failing else 0
         self.send_response(type(self).status if failing else 200)
@@ -283,7 +284,7 @@ def receiver() -> Iterator[Tuple[str, type]]:
 
 def signed(secret: str, headers: Dict[str, str], body: bytes) -> bool:
     expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, headers["X-Trainyard-Signature"])
+    return hmac.compare_digest(expected, headers["x-trainyard-signature"])
 
 
 def test_the_webhook_sink_retries_then_delivers_signed_entries(receiver: Tuple[str, Any]) -> None:
@@ -304,7 +305,7 @@ def test_the_webhook_sink_retries_then_delivers_signed_entries(receiver: Tuple[s
         done = engine.run_sinks()[0]
         assert (done.delivered, done.caught_up) == (1, True)
         assert len(handler.received) == 3
-        deliveries = {h["X-Trainyard-Delivery"] for h, _ in handler.received}
+        deliveries = {h["x-trainyard-delivery"] for h, _ in handler.received}
         assert len(deliveries) == 1, "the same delivery id on every attempt"
         for headers, body in handler.received:
             assert signed("s3cret", headers, body) and not signed("other", headers, body)

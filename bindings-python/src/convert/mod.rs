@@ -29,7 +29,7 @@
 mod feed;
 mod json;
 
-pub use feed::{cursor, limit, opt_cursor, opt_std_duration, std_duration};
+pub use feed::{cursor, limit, opt_cursor, opt_std_duration};
 pub use json::{Definition, definition, doc_to_py, json, map, map_to_py, opt_map, to_py};
 
 use chrono::Datelike;
