@@ -52,7 +52,7 @@ fn watch(url: &str, after: u64, count: usize) -> Result<()> {
 }
 
 /// A watcher child; returns it with a reader of its lines, after it said it is ready.
-fn spawn_watcher(url: &str, after: u64, count: usize) -> (std::process::Child, impl Iterator<Item = String>) {
+fn spawn_watcher(url: &str, after: u64, count: usize) -> (std::process::Child, impl Iterator<Item = String> + use<>) {
     let exe = std::env::current_exe().expect("the bench's own path");
     let mut child = Command::new(exe)
         .args(["watch", url, &after.to_string(), &count.to_string()])
@@ -97,7 +97,7 @@ fn run_backend(label: &str, url: &str, entries: usize, samples: usize) -> Result
     let (watched, last_arrival) = reader.join().expect("the reader thread");
     child.wait().expect("the watcher process");
     assert_eq!(watched, entries, "the watcher saw every entry");
-    let watch_s = (last_arrival.saturating_sub(t0)) as f64 / 1e9;
+    let watch_s = last_arrival.saturating_sub(t0) as f64 / 1e9;
 
     // 2. Read it back, page by page (1,000 a page).
     let started = Instant::now();
