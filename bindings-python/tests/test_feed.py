@@ -9,8 +9,10 @@ import hashlib
 import hmac
 import http.server
 import json
+import os
 import threading
 import time
+import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Tuple
@@ -355,3 +357,22 @@ def test_sink_arguments_are_checked_all_at_once(engine: Engine) -> None:
     with pytest.raises(trainyard.AlreadyExistsError):
         engine.add_webhook_sink("hooks", "http://127.0.0.1:9/y", "s")
     assert engine.run_sinks()[0].sink == "hooks"
+
+
+def test_the_nats_sink_publishes_to_jetstream() -> None:
+    """Needs ``TRAINYARD_TEST_NATS`` (e.g. ``nats://127.0.0.1:4222``, JetStream on): unset, skipped
+    with a stated reason; set, the server must be up (the publish acks are JetStream's)."""
+    url = os.environ.get("TRAINYARD_TEST_NATS", "").strip()
+    if not url:
+        pytest.skip("*** TRAINYARD_TEST_NATS is not set: the Python NATS sink test is SKIPPED "
+                    "(set it to e.g. nats://127.0.0.1:4222; the Rust suite covers the sink itself) ***")
+    tag = uuid.uuid4().hex[:12]
+    with Engine.in_memory(clock=ManualClock(START)) as engine:
+        engine.register_process(PROCESS)
+        engine.add_nats_sink("bus", url, subject_prefix=f"typy{tag}", create_stream=f"TYPY{tag}",
+                             connect_timeout="5s", ack_timeout="5s", retry=RetryPolicy(max_attempts=1))
+        advance(engine, "r")
+        (report,) = engine.run_sinks()
+        assert (report.sink, report.delivered, report.dead_lettered, report.caught_up) == ("bus", 3, 0, True), (
+            report.last_error, [d.error for d in engine.dead_letters("bus")])
+        assert engine.consumer_cursor("bus") == engine.feed_head()
