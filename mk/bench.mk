@@ -6,11 +6,18 @@ PEERS := benches/peers
 PEERS_VENV := $(PEERS)/.venv
 PEERS_N ?= 2000
 
-.PHONY: bench bench-peers bench-peers-python bench-peers-node bench-scale
+.PHONY: bench bench-peers bench-peers-python bench-peers-node bench-scale bench-feed
 
 ## One million releases in SQLite: create them, query a month of the calendar, report memory.
 bench-scale:
 	$(CARGO) run --release -p trainyard-examples --example scale -- 1000000
+
+## The change feed on SQLite (and PostgreSQL with TRAINYARD_TEST_POSTGRES set): entries per second
+## written, read and watched from another process, and the commit-to-watch latency (median, p99).
+FEED_ENTRIES ?= 5000
+FEED_SAMPLES ?= 500
+bench-feed:
+	$(CARGO) run --release --locked -p trainyard-examples --example feed_bench -- $(FEED_ENTRIES) $(FEED_SAMPLES)
 
 bench:
 	$(CARGO) bench -p trainyard

@@ -33,8 +33,9 @@ function approvedRelease() {
   return { e, release: e.getRelease(r.id) }
 }
 
-test('views.json lists the four views', () => {
-  assert.deepEqual(Object.keys(views), ['release', 'phase', 'activity', 'approval'])
+test('views.json lists the four release views and the two feed views', () => {
+  // The feed views (FeedEntry, DeadLetter) are checked against the Node classes by the feed's own tests.
+  assert.deepEqual(Object.keys(views), ['release', 'phase', 'activity', 'approval', 'feed_entry', 'dead_letter'])
 })
 
 test('a returned release, phase, activity and approval have exactly the view fields, in order', async () => {

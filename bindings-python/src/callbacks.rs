@@ -216,6 +216,13 @@ pub struct PySubscriber {
     interrupt: Interrupt,
 }
 
+impl PySubscriber {
+    /// `func` as the subscriber `name` (for logs); a `BaseException` it raises goes to `interrupt`.
+    pub fn new(name: String, func: Py<PyAny>, interrupt: Interrupt) -> Self {
+        PySubscriber { name, func, interrupt }
+    }
+}
+
 impl Subscriber for PySubscriber {
     fn notify(&self, notification: &Notification) -> Result<(), String> {
         Python::attach(|py| {
@@ -260,7 +267,7 @@ impl SecretResolver for PySecretResolver {
     }
 }
 
-fn callable(obj: &Bound<'_, PyAny>, path: &str, shape: &str) -> convert::Conv<Py<PyAny>> {
+pub fn callable(obj: &Bound<'_, PyAny>, path: &str, shape: &str) -> convert::Conv<Py<PyAny>> {
     if obj.is_callable() {
         Ok(obj.clone().unbind())
     } else {

@@ -64,7 +64,7 @@ impl PyEngine {
     }
 
     /// The core engine, or `StorageError` once closed.
-    fn engine(&self, py: Python<'_>) -> PyResult<Arc<Engine>> {
+    pub(crate) fn engine(&self, py: Python<'_>) -> PyResult<Arc<Engine>> {
         self.inner.read().unwrap_or_else(|e| e.into_inner()).clone().ok_or_else(|| {
             errors::to_py_err(py, &Error::Storage { message: format!("the engine on {} is closed", self.url) })
         })

@@ -13,6 +13,9 @@
 //! | `schedule.rs` | `ManualClock`, release groups, the horizon, freezes |
 //! | `calendar.rs` | the calendar, conflicts and iCalendar export (`CalendarEntry`, `CalendarPhase`, `Conflict`) |
 //! | `input_sets.rs` | named input sets (`InputSet`) |
+//! | `feed.rs` | the change feed: `FeedFilter`, `FeedEntry`, `FeedPage`; `changes`, `watch`, consumers |
+//! | `watch.rs` | `Watch`: the blocking iterator over the feed (GIL released, signals checked) |
+//! | `sinks.rs` | webhook and NATS sinks, `RetryPolicy`, `RunReport`, `ReplayReport`, `DeadLetter`, durable subscribers |
 //! | `errors.rs` | core errors → `TrainyardError` subclasses; `Problem` |
 //! | `convert/` | every value a caller hands in, checked (limits, codes, paths; `json.rs`: JSON data); `Actor` |
 //! | `logs.rs` | the core's `tracing` events → Python `logging` |
@@ -25,11 +28,14 @@ mod callbacks;
 mod convert;
 mod engine;
 mod errors;
+mod feed;
 mod input_sets;
 mod jobs;
 mod logs;
 mod schedule;
+mod sinks;
 mod views;
+mod watch;
 
 use convert::Definition;
 use errors::PyProblem;
@@ -122,6 +128,14 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<calendar::PyCalendarEntry>()?;
     m.add_class::<calendar::PyCalendarPhase>()?;
     m.add_class::<calendar::PyConflict>()?;
+    m.add_class::<feed::PyFeedFilter>()?;
+    m.add_class::<feed::PyFeedEntry>()?;
+    m.add_class::<feed::PyFeedPage>()?;
+    m.add_class::<watch::PyWatch>()?;
+    m.add_class::<sinks::PyRetryPolicy>()?;
+    m.add_class::<sinks::PyRunReport>()?;
+    m.add_class::<sinks::PyReplayReport>()?;
+    m.add_class::<sinks::PyDeadLetter>()?;
     m.add_function(wrap_pyfunction!(validate_process, m)?)?;
     m.add_function(wrap_pyfunction!(load_process, m)?)?;
     m.add_function(wrap_pyfunction!(drop_postgres_schema, m)?)?;

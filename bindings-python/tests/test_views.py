@@ -1,5 +1,7 @@
 """Release, Phase, Activity and Approval expose exactly the fields of the core's read model
-(`trainyard::release::ReleaseView`, listed in testdata/api/views.json by a Rust test), and the stub
+(`trainyard::release::ReleaseView`), FeedEntry and DeadLetter those of the change feed's
+(`trainyard::feed::FeedEntry`, `DeadLetter`), all listed in testdata/api/views.json by a Rust
+test, and the stub
 declares exactly those; the values are the view's, only converted."""
 
 import ast
@@ -18,7 +20,7 @@ from conftest import REPO_ROOT
 VIEWS: Dict[str, List[str]] = json.loads((REPO_ROOT / "testdata" / "api" / "views.json").read_text(encoding="utf-8"))
 STUB = Path(trainyard.__file__).resolve().parent / "_native.pyi"
 CLASSES = {"release": trainyard.Release, "phase": trainyard.Phase, "activity": trainyard.Activity,
-           "approval": trainyard.Approval}
+           "approval": trainyard.Approval, "feed_entry": trainyard.FeedEntry, "dead_letter": trainyard.DeadLetter}
 START = datetime(2025, 4, 7, 9, tzinfo=timezone.utc)
 RITA = Actor("rita", roles=["account_release_manager"])
 

@@ -1,10 +1,13 @@
-//! The fields of the read model (`ReleaseView` and its parts), written to `testdata/api/views.json`,
+//! The fields of the read model (`ReleaseView` and its parts) and of the change feed (`FeedEntry`,
+//! `DeadLetter`), written to `testdata/api/views.json`,
 //! which the Python and Node suites read to check that their release objects expose exactly these
 //! fields (snake_case in Python, camelCase in Node). Rewrite the file after changing a view with
 //! `TRAINYARD_WRITE_API_FIELDS=1 cargo test -p trainyard --test api_fields`.
 
 use serde_json::json;
 use std::path::PathBuf;
+use trainyard::feed::FeedEntry;
+use trainyard::feed::source::DeadLetter;
 use trainyard::release::{ActivityView, ApprovalView, PhaseView, ReleaseView};
 
 #[test]
@@ -15,6 +18,8 @@ fn the_view_fields_file_is_current() {
         "phase": PhaseView::field_names(),
         "activity": ActivityView::field_names(),
         "approval": ApprovalView::field_names(),
+        "feed_entry": FeedEntry::field_names(),
+        "dead_letter": DeadLetter::field_names(),
     });
     let text = serde_json::to_string_pretty(&doc).unwrap() + "\n";
     if std::env::var_os("TRAINYARD_WRITE_API_FIELDS").is_some() {

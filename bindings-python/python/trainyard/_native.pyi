@@ -3,7 +3,9 @@
 import os
 from datetime import date, datetime, timedelta
 from types import TracebackType
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Type, Union, final
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Type, Union, final
+
+from ._feed import AsyncWatch
 
 __all__ = [
     "__version__",
@@ -33,6 +35,14 @@ __all__ = [
     "CalendarEntry",
     "CalendarPhase",
     "Conflict",
+    "FeedFilter",
+    "FeedEntry",
+    "FeedPage",
+    "Watch",
+    "RetryPolicy",
+    "RunReport",
+    "ReplayReport",
+    "DeadLetter",
 ]
 
 __version__: str
@@ -41,6 +51,8 @@ _Duration = Union[timedelta, str]
 """A ``timedelta``, or a trainyard duration string: ``"30m"``, ``"2d"``, ``"1d 12h"`` (units ``w d h m s``)."""
 _Names = Union[str, Sequence[str]]
 """A list of strings; one string stands for a list of one."""
+_Cursor = Union[int, str]
+"""A feed cursor: an ``int`` from 0 (``FeedPage.next``, ``FeedEntry.cursor``) or its decimal text."""
 
 @final
 class Problem:
@@ -658,6 +670,85 @@ class Engine:
         logged and counted, never raised."""
     def notification_failures(self) -> int:
         """How many notification deliveries failed so far."""
+    # the change feed
+    def changes(
+        self,
+        after: Optional[_Cursor] = None,
+        filter: Optional[FeedFilter] = None,
+        limit: int = 100,
+        *,
+        actor: Optional[Actor] = None,
+    ) -> FeedPage:
+        """The feed entries after ``after`` (``None``: the start) that pass ``filter``, at most
+        ``limit`` (1 to 1000); with ``actor``, only releases in scopes they may read."""
+    def feed_head(self) -> int:
+        """The cursor of the last readable entry (0 for an empty feed)."""
+    def watch(
+        self,
+        after: Optional[_Cursor] = None,
+        filter: Optional[FeedFilter] = None,
+        timeout: Optional[_Duration] = None,
+    ) -> Watch:
+        """A blocking iterator of the entries after ``after`` that pass ``filter``, woken by
+        commits of any process on the store; each step waits at most ``timeout`` (``None``: for
+        ever) and ends the iteration when none came. ``KeyboardInterrupt`` gets through within
+        100 ms."""
+    def watch_async(
+        self,
+        after: Optional[_Cursor] = None,
+        filter: Optional[FeedFilter] = None,
+        timeout: Optional[_Duration] = None,
+    ) -> AsyncWatch:
+        """``watch`` as an asyncio async iterator (``async for entry in ...``)."""
+    def consume(self, consumer: str, filter: Optional[FeedFilter] = None, limit: int = 100) -> FeedPage:
+        """The entries after the named consumer's stored cursor (at least once: ``ack`` them)."""
+    def ack(self, consumer: str, cursor: _Cursor) -> None:
+        """Stores that ``consumer`` handled everything up to ``cursor`` (an older cursor is ignored)."""
+    def consumer_cursor(self, consumer: str) -> int:
+        """The named consumer's stored cursor (0 for a new consumer)."""
+    def subscribe_durable(
+        self, consumer: str, fn: Callable[[Notification], object], *, filter: Optional[FeedFilter] = None
+    ) -> None:
+        """Calls ``fn(notification)`` for the notifications of every commit of any process on the
+        store, from the feed under the consumer name ``consumer``: at least once, resuming after a
+        restart. Deliveries run in ``tick()`` / ``run_sinks()``; an exception makes them come again."""
+    # sinks
+    def add_webhook_sink(
+        self,
+        name: str,
+        url: str,
+        secret: str,
+        *,
+        filter: Optional[FeedFilter] = None,
+        connect_timeout: _Duration = "5s",
+        timeout: _Duration = "10s",
+        retry: Optional[RetryPolicy] = None,
+        batch: int = 100,
+    ) -> None:
+        """Adds a webhook sink: each entry POSTed as JSON to ``url``, signed (HMAC-SHA256 of the
+        body keyed with ``secret``, in ``X-Trainyard-Signature``), retried with backoff, then
+        dead-lettered."""
+    def add_nats_sink(
+        self,
+        name: str,
+        url: str,
+        *,
+        subject_prefix: str = "trainyard",
+        create_stream: Optional[str] = None,
+        filter: Optional[FeedFilter] = None,
+        connect_timeout: _Duration = "5s",
+        ack_timeout: _Duration = "5s",
+        retry: Optional[RetryPolicy] = None,
+        batch: int = 100,
+    ) -> None:
+        """Adds a NATS JetStream sink publishing each entry to
+        ``<subject_prefix>.<scope>.<release_kind>.<status_after>``."""
+    def run_sinks(self) -> List[RunReport]:
+        """Delivers what is due to every sink and durable subscriber now; one report per sink."""
+    def dead_letters(self, sink: str) -> List[DeadLetter]:
+        """The sink's dead letters, oldest entry first."""
+    def replay_dead_letters(self, sink: str) -> ReplayReport:
+        """Delivers the sink's dead letters again, removing each one delivered."""
     def set_secret_resolver(self, resolver: Union[Mapping[str, str], Callable[[str], str]]) -> None:
         """Where ``secret://name`` references are resolved: a dict name -> value, or
         ``fn(name) -> str``. Resolved values reach only executors (never events, errors,
@@ -991,3 +1082,217 @@ class Conflict:
     @property
     def end(self) -> datetime:
         """End of the overlap."""
+
+@final
+class FeedFilter:
+    """Which feed entries a reader wants; empty lists match everything. A list may be one ``str``."""
+
+    def __new__(
+        cls,
+        *,
+        releases: _Names = ...,
+        scopes: _Names = ...,
+        groups: _Names = ...,
+        processes: _Names = ...,
+        statuses: _Names = ...,
+        event_kinds: _Names = ...,
+        with_notifications: bool = ...,
+    ) -> "FeedFilter": ...
+    @property
+    def releases(self) -> Tuple[str, ...]:
+        """Only these release ids."""
+    @property
+    def scopes(self) -> Tuple[str, ...]:
+        """Only releases in these scopes."""
+    @property
+    def groups(self) -> Tuple[str, ...]:
+        """Only releases of these release groups."""
+    @property
+    def processes(self) -> Tuple[str, ...]:
+        """Only releases of these processes."""
+    @property
+    def statuses(self) -> Tuple[str, ...]:
+        """Only entries whose status after the commit is one of these (snake_case)."""
+    @property
+    def event_kinds(self) -> Tuple[str, ...]:
+        """Only entries with an event of one of these kinds."""
+    @property
+    def with_notifications(self) -> bool:
+        """Only entries that carry notifications."""
+    def __eq__(self, value: object, /) -> bool: ...
+    def __ne__(self, value: object, /) -> bool: ...
+
+@final
+class FeedEntry:
+    """What one commit did to one release (a snapshot)."""
+
+    @property
+    def cursor(self) -> int:
+        """The entry's position in the feed: later commits have larger cursors."""
+    @property
+    def release(self) -> str:
+        """The release id."""
+    @property
+    def seq_from(self) -> int:
+        """The sequence number of the first event the commit added."""
+    @property
+    def seq_to(self) -> int:
+        """The sequence number of the last event the commit added."""
+    @property
+    def kinds(self) -> List[str]:
+        """The kinds of the events, in order."""
+    @property
+    def status_before(self) -> Optional[str]:
+        """The release status before the commit (``None`` when it created the release)."""
+    @property
+    def status_after(self) -> str:
+        """The release status after the commit."""
+    @property
+    def deleted(self) -> bool:
+        """Whether the commit deleted the release."""
+    @property
+    def at(self) -> datetime:
+        """The time of the commit's last event (tz-aware, UTC)."""
+    @property
+    def actor(self) -> str:
+        """Who issued the command (``system`` for the clock and the engine)."""
+    @property
+    def scope(self) -> str:
+        """The release's scope."""
+    @property
+    def process_id(self) -> str:
+        """The release's process id."""
+    @property
+    def release_kind(self) -> str:
+        """The release's kind (snake_case)."""
+    @property
+    def group(self) -> Optional[str]:
+        """The release group, if any."""
+    @property
+    def notifications(self) -> List[Notification]:
+        """The notifications the commit caused, with resolved recipients."""
+    @property
+    def origin(self) -> str:
+        """The worker id of the engine that committed it (empty when unknown)."""
+    def __eq__(self, value: object, /) -> bool: ...
+    def __ne__(self, value: object, /) -> bool: ...
+
+@final
+class FeedPage:
+    """A page of the feed: ``entries`` and the cursor ``next`` to continue after."""
+
+    @property
+    def entries(self) -> List[FeedEntry]:
+        """The entries, in cursor order."""
+    @property
+    def next(self) -> int:
+        """The cursor to ask after next time (past every entry the page looked at)."""
+    def __len__(self) -> int: ...
+
+@final
+class Watch:
+    """A blocking iterator over the feed (``Engine.watch``); ``async for`` works too."""
+
+    def __iter__(self) -> Iterator[FeedEntry]: ...
+    def __next__(self) -> FeedEntry: ...
+    def __aiter__(self) -> AsyncWatch: ...
+    def next_entry(self, timeout: Optional[_Duration] = None) -> Optional[FeedEntry]:
+        """The next entry within ``timeout`` (``None``: the watch's own); ``None`` when none came."""
+    @property
+    def cursor(self) -> int:
+        """The cursor past the last entry read from the store."""
+    @property
+    def timeout(self) -> Optional[timedelta]:
+        """The watch's own timeout per step (``None``: for ever)."""
+
+@final
+class RetryPolicy:
+    """How a sink retries: ``min(cap, base * factor**(n-1))`` after the n-th failure, at most
+    ``max_attempts`` attempts, then the dead-letter list."""
+
+    def __new__(
+        cls,
+        *,
+        base: _Duration = "1s",
+        factor: float = 2.0,
+        cap: _Duration = "5m",
+        max_attempts: int = 10,
+    ) -> "RetryPolicy": ...
+    @property
+    def base(self) -> Optional[timedelta]:
+        """The wait after the first failure."""
+    @property
+    def factor(self) -> float:
+        """How much longer each next wait is."""
+    @property
+    def cap(self) -> Optional[timedelta]:
+        """The longest wait."""
+    @property
+    def max_attempts(self) -> int:
+        """Attempts per entry, the first included."""
+
+@final
+class RunReport:
+    """What one run of a sink did."""
+
+    @property
+    def sink(self) -> str:
+        """The sink's name."""
+    @property
+    def delivered(self) -> int:
+        """Entries delivered."""
+    @property
+    def dead_lettered(self) -> int:
+        """Entries moved to the dead-letter list."""
+    @property
+    def cursor(self) -> int:
+        """The consumer's stored cursor after the run."""
+    @property
+    def retry_at(self) -> Optional[datetime]:
+        """When the entry waiting for a retry is due."""
+    @property
+    def last_error(self) -> Optional[str]:
+        """The waiting entry's last error."""
+    @property
+    def caught_up(self) -> bool:
+        """Whether the sink saw every entry there was."""
+
+@final
+class ReplayReport:
+    """What a replay of dead letters did."""
+
+    @property
+    def delivered(self) -> int:
+        """Dead letters delivered (and removed)."""
+    @property
+    def failed(self) -> int:
+        """Dead letters whose delivery failed again."""
+    @property
+    def remaining(self) -> int:
+        """Dead letters still on the list."""
+
+@final
+class DeadLetter:
+    """An entry a sink gave up on."""
+
+    @property
+    def entry(self) -> FeedEntry:
+        """The entry that was not delivered."""
+    @property
+    def sink(self) -> str:
+        """The sink's name."""
+    @property
+    def error(self) -> str:
+        """The last delivery error."""
+    @property
+    def permanent(self) -> bool:
+        """Whether the last error was permanent rather than the last retry."""
+    @property
+    def attempts(self) -> int:
+        """How many delivery attempts failed."""
+    @property
+    def first_failed_at(self) -> datetime:
+        """When the first attempt failed."""
+    @property
+    def last_failed_at(self) -> datetime:
+        """When the last attempt failed."""

@@ -26,8 +26,10 @@
 //!
 //! The `Actor` class lives here too: it is the value every command takes.
 
+mod feed;
 mod json;
 
+pub use feed::{cursor, limit, opt_cursor, opt_std_duration};
 pub use json::{Definition, definition, doc_to_py, json, map, map_to_py, opt_map, to_py};
 
 use chrono::Datelike;

@@ -74,6 +74,31 @@ pub struct FeedEntry {
     pub origin: String,
 }
 
+impl FeedEntry {
+    /// The field names of an entry, in order (what the bindings must expose; serde writes them all
+    /// when none is empty).
+    pub fn field_names() -> &'static [&'static str] {
+        &[
+            "cursor",
+            "release",
+            "seq_from",
+            "seq_to",
+            "kinds",
+            "status_before",
+            "status_after",
+            "deleted",
+            "at",
+            "actor",
+            "scope",
+            "process_id",
+            "release_kind",
+            "group",
+            "notifications",
+            "origin",
+        ]
+    }
+}
+
 /// Which entries a reader wants. Empty lists match everything.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct FeedFilter {
@@ -147,5 +172,60 @@ pub struct SinkError {
 impl std::fmt::Display for SinkError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::notify::NotificationKind;
+
+    #[test]
+    fn field_names_are_what_serde_writes() {
+        let at: Timestamp = "2025-04-07T09:00:00Z".parse().unwrap();
+        let entry = FeedEntry {
+            cursor: 7,
+            release: "r1".into(),
+            seq_from: 1,
+            seq_to: 2,
+            kinds: vec!["created".into()],
+            status_before: Some(ReleaseStatus::Draft),
+            status_after: ReleaseStatus::Draft,
+            deleted: true,
+            at,
+            actor: "rita".into(),
+            scope: "account".into(),
+            process_id: "p".into(),
+            release_kind: ReleaseKind::Standard,
+            group: Some("g".into()),
+            notifications: vec![Notification {
+                kind: NotificationKind::ReleaseStarted,
+                release_id: "r1".into(),
+                release_name: "r".into(),
+                phase: None,
+                activity: None,
+                status: None,
+                recipients: vec![],
+                at,
+                seq: 2,
+                message: "started".into(),
+            }],
+            origin: "w".into(),
+        };
+        let v = serde_json::to_value(&entry).unwrap();
+        let keys: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        assert_eq!(keys, FeedEntry::field_names());
+        let letter = source::DeadLetter {
+            entry,
+            sink: "s".into(),
+            error: "e".into(),
+            permanent: true,
+            attempts: 1,
+            first_failed_at: at,
+            last_failed_at: at,
+        };
+        let v = serde_json::to_value(&letter).unwrap();
+        let keys: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        assert_eq!(keys, source::DeadLetter::field_names());
     }
 }

@@ -161,6 +161,8 @@ impl Default for SinkOptions {
 /// What one [`SinkRunner::run_once`] did.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunReport {
+    /// The sink's name.
+    pub sink: String,
     /// Entries delivered.
     pub delivered: usize,
     /// Entries moved to the dead-letter list.
@@ -308,6 +310,7 @@ impl SinkRunner {
         let mut pending = self.lock();
         if let Some(waiting) = pending.as_ref().filter(|p| p.retry_at > source.now()) {
             return Ok(RunReport {
+                sink: self.name().to_string(),
                 delivered: 0,
                 dead_lettered: 0,
                 cursor: source.consumer_cursor(self.name())?,
@@ -323,6 +326,7 @@ impl SinkRunner {
             *pending = None;
         }
         let mut report = RunReport {
+            sink: self.name().to_string(),
             delivered: 0,
             dead_lettered: 0,
             cursor: start,

@@ -63,6 +63,13 @@ pub struct DeadLetter {
     pub last_failed_at: Timestamp,
 }
 
+impl DeadLetter {
+    /// The field names of a dead letter, in order (what the bindings must expose).
+    pub fn field_names() -> &'static [&'static str] {
+        &["entry", "sink", "error", "permanent", "attempts", "first_failed_at", "last_failed_at"]
+    }
+}
+
 /// A [`FeedSource`] in memory: entries appended by [`push`](Self::push), consumers and dead
 /// letters in maps, the time from a [`Clock`]. For tests and examples.
 ///
