@@ -240,7 +240,7 @@ options! {
 
 /// A duration option as a std duration (a problem when negative).
 fn std_span(cx: &mut Cx, span: &Option<Span>, path: &str) -> Option<Duration> {
-    let span = span.clone()?;
+    let span = (*span)?;
     span.non_negative(cx, path).to_std().ok()
 }
 
@@ -420,7 +420,7 @@ fn run_reports(reports: &[RunReport]) -> Reply {
 }
 
 /// What `replayDeadLetters` did.
-#[napi(object)]
+#[napi(object, js_name = "ReplayReport")]
 pub struct ReplayReportJs {
     /// Dead letters delivered (and removed from the list).
     pub delivered: u32,
