@@ -139,10 +139,16 @@ test('a Promise that never settles stops being waited for once its attempt ends 
 
 test('the sync runUntilIdle commits a Promise when it settles, stamped with that time', async () => {
   let clock
-  const made = weekly(() => slowly({ url: 'x' }))
+  let at = null
+  const made = weekly(async () => {
+    await slowly(null)
+    at = clock.now().toISOString()
+    // Move the clock right after settling: the commit happens later, on a worker thread.
+    setImmediate(() => clock.advance(60 * 60 * 1000))
+    return { url: 'x' }
+  })
   clock = made.clock
   made.engine.runUntilIdle()
-  const at = clock.now().toISOString()
   const deadline = Date.now() + 5000
   while (made.engine.getRelease(made.id).phases.deploy.activities.rollout.status === 'running') {
     assert.ok(Date.now() < deadline, 'the Promise settled and was committed')
