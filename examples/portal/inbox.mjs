@@ -1,6 +1,5 @@
-// The portal's inbox: what waits for the signed-in actor. With a binding that has
-// `engine.inboxAsync(actor, { limit })` (the core's inbox) the portal uses that; otherwise it is
-// computed here from the release views and the process definitions: approvals waiting for input
+// The portal's inbox: what waits for the signed-in actor, computed here from the release views and
+// the process definitions (the core's `Engine.inbox` is not in the Node binding yet): approvals waiting for input
 // whose approvers name the actor or one of their groups (and that they have not decided yet), and
 // manual activities waiting for input whose owners name them or one of their groups.
 
