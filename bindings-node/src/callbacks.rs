@@ -278,9 +278,11 @@ impl Executor for JsExecutor {
     fn execute(&self, job: &trainyard::executor::Job) -> Outcome {
         let (key, name, job, engine) = (self.key, self.name.clone(), job.clone(), self.engine.clone());
         let pending = Pending::current();
-        self.caller.call(move |env| run_on_js(env, key, &name, &job, &engine, pending)).unwrap_or_else(|| Outcome::Failure {
-            message: format!("executor `{}` could not run: the JS environment is shutting down", self.name),
-            retryable: true,
+        self.caller.call(move |env| run_on_js(env, key, &name, &job, &engine, pending)).unwrap_or_else(|| {
+            Outcome::Failure {
+                message: format!("executor `{}` could not run: the JS environment is shutting down", self.name),
+                retryable: true,
+            }
         })
     }
 }

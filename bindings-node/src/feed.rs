@@ -727,4 +727,3 @@ impl Task for WatchTask {
         }
     }
 }
-
