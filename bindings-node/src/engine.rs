@@ -498,7 +498,9 @@ calls! {
     }
 
     #[doc = " Ticks until nothing is left to do at the current time (or `maxSteps` timers and jobs were"]
-    #[doc = " handled; default 100000). Returns how many were handled."]
+    #[doc = " handled; default 100000). Returns how many were handled. The async form resolves only once"]
+    #[doc = " every Promise-returning executor it started has settled and its outcome is committed; the"]
+    #[doc = " sync form runs on the JS thread, where no Promise can settle meanwhile."]
     #[ts("maxSteps?: number", "number", "Promise<number>")]
     fn run_until_idle / run_until_idle_async(&self, cx, max) {
         let max = max_steps(cx, max);
