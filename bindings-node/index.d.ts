@@ -614,7 +614,9 @@ export declare class Engine {
   tickAsync(): Promise<number>
   /**
    * Ticks until nothing is left to do at the current time (or `maxSteps` timers and jobs were
-   * handled; default 100000). Returns how many were handled.
+   * handled; default 100000). Returns how many were handled. The async form resolves only once
+   * every Promise-returning executor it started has settled and its outcome is committed; the
+   * sync form runs on the JS thread, where no Promise can settle meanwhile.
    */
   runUntilIdle(maxSteps?: number): number
   /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
