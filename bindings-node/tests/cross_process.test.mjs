@@ -4,7 +4,7 @@
 // on one SQLite file, and on PostgreSQL with the worker spread over two engines.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -20,6 +20,8 @@ function python() {
     existsSync(bin),
     `no Python virtualenv at ${bin}: run \`make python-develop\` (make test runs python-test before node-test)`,
   )
+  const found = spawnSync(bin, ['-c', 'import trainyard'], { encoding: 'utf8' })
+  assert.equal(found.status, 0, `trainyard is not installed in ${bin}: run \`make python-develop\`\n${found.stderr}`)
   return bin
 }
 
