@@ -296,3 +296,81 @@ export interface Event {
   /** The reason or comment given with the command. */
   comment: string | null
 }
+
+/** One entry of the change feed: what one commit did to one release (the core's `FeedEntry`). */
+export interface FeedEntry {
+  /** The entry's position in the feed (store-wide, increasing in commit order). */
+  cursor: number
+  /** The release id. */
+  release: string
+  /** The first event sequence number this commit added. */
+  seqFrom: number
+  /** The last event sequence number this commit added. */
+  seqTo: number
+  /** The kinds of the events, in order (`created`, `activity_succeeded`, …). */
+  kinds: string[]
+  /** The release status before the commit (`null` when it created the release). */
+  statusBefore: ReleaseStatus | null
+  /** The release status after the commit. */
+  statusAfter: ReleaseStatus
+  /** Whether the commit deleted the release. */
+  deleted: boolean
+  /** The time of the commit's last event. */
+  at: Date
+  /** Who issued the command (`system` for the clock and the engine). */
+  actor: string
+  /** The release's scope. */
+  scope: string
+  /** The release's process id. */
+  processId: string
+  /** The release's kind. */
+  releaseKind: ReleaseKind
+  /** The release group. */
+  group: string | null
+  /** The notifications the commit caused, with resolved recipients. */
+  notifications: Notification[]
+  /** The engine that committed it; empty when unknown. */
+  origin: string
+}
+
+/** A page of the feed: the entries, and the cursor to ask after next time. */
+export interface FeedPage {
+  entries: FeedEntry[]
+  next: number
+}
+
+/** `engine.watch()`: an async iterator over the feed; `return()` (leaving `for await`) stops it. */
+export interface FeedWatch extends AsyncIterableIterator<FeedEntry> {
+  /** Stops the watch (as `return()` does). */
+  close(): void
+  /** The cursor past the last entry read from the store. */
+  readonly cursor: number
+  /** Whether the watch was stopped. */
+  readonly closed: boolean
+}
+
+/** An entry a sink gave up on. */
+export interface DeadLetter {
+  entry: FeedEntry
+  sink: string
+  /** The last delivery error. */
+  error: string
+  /** Whether the last error was permanent (a 4xx answer) rather than the last retry. */
+  permanent: boolean
+  attempts: number
+  firstFailedAt: Date
+  lastFailedAt: Date
+}
+
+/** What one run of a sink did (`runSinks`). */
+export interface SinkRunReport {
+  delivered: number
+  deadLettered: number
+  /** The sink's stored cursor after the run. */
+  cursor: number
+  /** When the next attempt is due, after a retryable failure. */
+  retryAt: Date | null
+  lastError: string | null
+  /** Whether it delivered everything there was. */
+  caughtUp: boolean
+}

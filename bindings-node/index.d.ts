@@ -297,6 +297,84 @@ export interface Event {
   comment: string | null
 }
 
+/** One entry of the change feed: what one commit did to one release (the core's `FeedEntry`). */
+export interface FeedEntry {
+  /** The entry's position in the feed (store-wide, increasing in commit order). */
+  cursor: number
+  /** The release id. */
+  release: string
+  /** The first event sequence number this commit added. */
+  seqFrom: number
+  /** The last event sequence number this commit added. */
+  seqTo: number
+  /** The kinds of the events, in order (`created`, `activity_succeeded`, …). */
+  kinds: string[]
+  /** The release status before the commit (`null` when it created the release). */
+  statusBefore: ReleaseStatus | null
+  /** The release status after the commit. */
+  statusAfter: ReleaseStatus
+  /** Whether the commit deleted the release. */
+  deleted: boolean
+  /** The time of the commit's last event. */
+  at: Date
+  /** Who issued the command (`system` for the clock and the engine). */
+  actor: string
+  /** The release's scope. */
+  scope: string
+  /** The release's process id. */
+  processId: string
+  /** The release's kind. */
+  releaseKind: ReleaseKind
+  /** The release group. */
+  group: string | null
+  /** The notifications the commit caused, with resolved recipients. */
+  notifications: Notification[]
+  /** The engine that committed it; empty when unknown. */
+  origin: string
+}
+
+/** A page of the feed: the entries, and the cursor to ask after next time. */
+export interface FeedPage {
+  entries: FeedEntry[]
+  next: number
+}
+
+/** `engine.watch()`: an async iterator over the feed; `return()` (leaving `for await`) stops it. */
+export interface FeedWatch extends AsyncIterableIterator<FeedEntry> {
+  /** Stops the watch (as `return()` does). */
+  close(): void
+  /** The cursor past the last entry read from the store. */
+  readonly cursor: number
+  /** Whether the watch was stopped. */
+  readonly closed: boolean
+}
+
+/** An entry a sink gave up on. */
+export interface DeadLetter {
+  entry: FeedEntry
+  sink: string
+  /** The last delivery error. */
+  error: string
+  /** Whether the last error was permanent (a 4xx answer) rather than the last retry. */
+  permanent: boolean
+  attempts: number
+  firstFailedAt: Date
+  lastFailedAt: Date
+}
+
+/** What one run of a sink did (`runSinks`). */
+export interface SinkRunReport {
+  delivered: number
+  deadLettered: number
+  /** The sink's stored cursor after the run. */
+  cursor: number
+  /** When the next attempt is due, after a retryable failure. */
+  retryAt: Date | null
+  lastError: string | null
+  /** Whether it delivered everything there was. */
+  caughtUp: boolean
+}
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -536,7 +614,9 @@ export declare class Engine {
   tickAsync(): Promise<number>
   /**
    * Ticks until nothing is left to do at the current time (or `maxSteps` timers and jobs were
-   * handled; default 100000). Returns how many were handled.
+   * handled; default 100000). Returns how many were handled. The async form resolves only once
+   * every Promise-returning executor it started has settled and its outcome is committed; the
+   * sync form runs on the JS thread, where no Promise can settle meanwhile.
    */
   runUntilIdle(maxSteps?: number): number
   /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
@@ -549,6 +629,75 @@ export declare class Engine {
   applyRetention(now?: Date | string): string[]
   /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
   applyRetentionAsync(now?: Date | string): Promise<string[]>
+  /**
+   * The feed entries after `after` that pass `filter`, at most `limit`, and the cursor to ask
+   * after next time (`next`, past every entry looked at, filtered out or not).
+   */
+  changes(options?: ChangesOptions): FeedPage
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  changesAsync(options?: ChangesOptions): Promise<FeedPage>
+  /** The cursor of the last entry: watching after it gives what commits from now on. */
+  feedHead(): number
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  feedHeadAsync(): Promise<number>
+  /**
+   * The entries after the named consumer's stored cursor (at least once: `ack` what was
+   * handled; what is not acknowledged comes again, after a restart too).
+   */
+  consume(consumer: string, options?: ConsumeOptions): FeedPage
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  consumeAsync(consumer: string, options?: ConsumeOptions): Promise<FeedPage>
+  /**
+   * Records that the named consumer handled everything up to `cursor` (a cursor behind the
+   * stored one is ignored).
+   */
+  ack(consumer: string, cursor: number): void
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  ackAsync(consumer: string, cursor: number): Promise<void>
+  /** The named consumer's stored cursor (0 for a new consumer). */
+  consumerCursor(consumer: string): number
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  consumerCursorAsync(consumer: string): Promise<number>
+  /**
+   * Delivers what is due to every sink and durable subscriber (`tick` does too); one report
+   * per sink.
+   */
+  runSinks(): SinkRunReport[]
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  runSinksAsync(): Promise<SinkRunReport[]>
+  /** A sink's dead letters, oldest entry first. */
+  deadLetters(sink: string): DeadLetter[]
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  deadLettersAsync(sink: string): Promise<DeadLetter[]>
+  /** Delivers a sink's dead letters again (each one delivered leaves the list). */
+  replayDeadLetters(sink: string): ReplayReport
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  replayDeadLettersAsync(sink: string): Promise<ReplayReport>
+  /**
+   * Follows the feed: an async iterator (`for await (const entry of engine.watch())`) of the
+   * entries after `after` (default: from now on) that pass `filter`, woken by commits of any
+   * process on the store. Each `next()` waits on a worker thread; `return()` (leaving the loop)
+   * stops it.
+   */
+  watch(options?: WatchOptions): FeedWatch
+  /**
+   * Adds a webhook sink: from the next `tick()` (or `runSinks()`) on, the entries that pass
+   * `filter` are POSTed as JSON, signed, retried with backoff, then dead-lettered.
+   */
+  addWebhookSink(options: WebhookSinkOptions): void
+  /**
+   * Adds a NATS JetStream sink: entries are published to
+   * `<prefix>.<scope>.<releaseKind>.<statusAfter>`, retried, then dead-lettered.
+   */
+  addNatsSink(options: NatsSinkOptions): void
+  /**
+   * Adds a durable subscriber: `fn(notification)` gets the notifications of every commit (of
+   * any process on the store) that passes `filter`, under the consumer name `consumer`, at
+   * least once, resuming after a restart; delivered by `tick()`/`runSinks()` on the JS thread.
+   * A throw is retried with backoff like a sink's failed delivery (the return value is not
+   * awaited).
+   */
+  subscribeDurable(consumer: string, subscriber: (notification: Notification) => unknown, options?: DurableOptions): void
   /**
    * Saves a named input set of a process (checked against its latest inputs; a set may be
    * partial) and returns its version: a new one each time the values change. Needs a release
@@ -657,6 +806,21 @@ export declare class ManualClock {
   advance(by: string | number): Date
   /** Sets the time (a `Date` or RFC 3339 text). */
   set(to: Date | string): void
+}
+
+/** The native half of a watch; `views.js` wraps it in the async iterator JS sees. */
+export declare class NativeWatch {
+  /**
+   * The next entry, waiting on a worker thread up to about a second; `null` when none came
+   * (ask again) or the watch was closed.
+   */
+  nextAsync(): Promise<FeedEntry | null>
+  /** Stops the watch: a waiting `next` returns `null` within a quarter second. */
+  close(): void
+  /** Whether `close()` was called. */
+  get closed(): boolean
+  /** The cursor past the last entry handed out or skipped by the filter. */
+  get cursor(): number
 }
 
 /** Options of `activate`. */
@@ -771,6 +935,16 @@ export interface CalendarPhase {
   planned: boolean
 }
 
+/** Options of `changes`. */
+export interface ChangesOptions {
+  /** The entries after this cursor (default 0: from the first entry). */
+  after?: number
+  /** Which entries (default: all). */
+  filter?: FeedFilterOptions
+  /** At most this many entries, 1 to 1000 (default 100). */
+  limit?: number
+}
+
 /** A job claimed by an external worker (`claimJobs`): the job and its lease. */
 export interface ClaimedJob {
   /** Job id: `<release>/<phase>/<activity>/<attempt>` (the same on a redelivery). */
@@ -859,6 +1033,14 @@ export interface Conflict {
   end: Date
 }
 
+/** Options of `consume`. */
+export interface ConsumeOptions {
+  /** Which entries (default: all). */
+  filter?: FeedFilterOptions
+  /** At most this many entries, 1 to 1000 (default 100). */
+  limit?: number
+}
+
 /** Options of `createRelease`. */
 export interface CreateReleaseOptions {
   /** Display name, e.g. "Week 15 System Release - April 2025". */
@@ -879,6 +1061,12 @@ export interface CreateReleaseOptions {
   owners?: Array<string>
 }
 
+/** Options of `subscribeDurable`. */
+export interface DurableOptions {
+  /** Which commits' notifications (default: all). */
+  filter?: FeedFilterOptions
+}
+
 /**
  * The stable error codes, in the order of the core's `Error` enum: every thrown trainyard error
  * has one of these as its `code`.
@@ -891,6 +1079,27 @@ export interface FailOptions {
   actor: ActorLike
   /** Why (recorded in the history). */
   reason?: string
+}
+
+/**
+ * Which feed entries a reader wants (the core's `FeedFilter`); empty or missing lists match
+ * everything.
+ */
+export interface FeedFilterOptions {
+  /** Only these releases (ids). */
+  releases?: Array<string>
+  /** Only releases in these scopes (`account`, `org:<id>`). */
+  scopes?: Array<string>
+  /** Only releases of these release groups. */
+  groups?: Array<string>
+  /** Only releases of these processes. */
+  processes?: Array<string>
+  /** Only entries whose status after the commit is one of these. */
+  statuses?: ReleaseStatus[]
+  /** Only entries with at least one event of these kinds (`activity_succeeded`, …). */
+  eventKinds?: Array<string>
+  /** Only entries that carry notifications (default `false`). */
+  withNotifications?: boolean
 }
 
 /** A stored freeze window. */
@@ -1060,6 +1269,28 @@ export interface LogRecord {
   fields: Record<string, string | number | boolean>
   /** When it was logged. */
   time: Date
+}
+
+/** Options of `addNatsSink`. */
+export interface NatsSinkOptions {
+  /** The sink's name: its consumer name, dead-letter list and `Nats-Msg-Id` prefix. */
+  name: string
+  /** `nats://host[:port]` (several comma-separated). */
+  url: string
+  /** The subjects' first tokens (default `trainyard`). */
+  subjectPrefix?: string
+  /** A stream to create (capturing `<prefix>.>`) if missing (default: none). */
+  createStream?: string
+  /** How long connecting may take (default `5s`). */
+  connectTimeout?: string | number
+  /** How long to wait for the publish ack (default `5s`). */
+  ackTimeout?: string | number
+  /** Which entries (default: all). */
+  filter?: FeedFilterOptions
+  /** How failed deliveries are retried. */
+  retry?: SinkRetryOptions
+  /** The most entries one run delivers (default 100). */
+  batch?: number
 }
 
 /**
@@ -1233,6 +1464,16 @@ export interface ReleaseGroupOptions {
   owners?: Array<string>
 }
 
+/** What `replayDeadLetters` did. */
+export interface ReplayReport {
+  /** Dead letters delivered (and removed from the list). */
+  delivered: number
+  /** Dead letters that failed again (kept, with the new error). */
+  failed: number
+  /** Dead letters left on the list. */
+  remaining: number
+}
+
 /** Options of `setRetention` (the same as Python's `set_retention(archive_after=...)`). */
 export interface RetentionOptions {
   /**
@@ -1272,6 +1513,16 @@ export interface ScheduleOptions {
  */
 export declare function setLogger(logger: ((record: LogRecord) => unknown) | null, options?: LoggerOptions): void
 
+/** How a sink retries a failed delivery: waits of `min(cap, base × 2^(n−1))`. */
+export interface SinkRetryOptions {
+  /** The wait after the first failure (default `1s`; `"500ms"` is not text: give milliseconds). */
+  base?: string | number
+  /** The longest wait (default `5m`). */
+  cap?: string | number
+  /** Attempts per entry before it is dead-lettered (default 10; 1: no retry). */
+  maxAttempts?: number
+}
+
 /** Options of `updateRelease` (drafts only). */
 export interface UpdateReleaseOptions {
   /** Who changes it. */
@@ -1290,3 +1541,31 @@ export interface UpdateReleaseOptions {
  * Throws an `Error` with `code === 'validation'` and a `problems` array listing every problem.
  */
 export declare function validateProcess(definition: string | Record<string, unknown>): Array<Problem>
+
+/** Options of `watch`. */
+export interface WatchOptions {
+  /** Follow from after this cursor (default: `feedHead()`, what commits from now on). */
+  after?: number
+  /** Which entries (default: all). */
+  filter?: FeedFilterOptions
+}
+
+/** Options of `addWebhookSink`. */
+export interface WebhookSinkOptions {
+  /** The sink's name: its consumer name and dead-letter list. */
+  name: string
+  /** `http://host[:port]/path`. */
+  url: string
+  /** The HMAC-SHA256 key of `X-Trainyard-Signature`. */
+  secret: string
+  /** How long connecting may take (default `5s`). */
+  connectTimeout?: string | number
+  /** How long the whole request may take (default `10s`). */
+  timeout?: string | number
+  /** Which entries (default: all). */
+  filter?: FeedFilterOptions
+  /** How failed deliveries are retried. */
+  retry?: SinkRetryOptions
+  /** The most entries one run delivers (default 100). */
+  batch?: number
+}

@@ -839,6 +839,7 @@ module.exports.Actor = nativeBinding.Actor
 module.exports.ActorClass = nativeBinding.ActorClass
 module.exports.Engine = nativeBinding.Engine
 module.exports.ManualClock = nativeBinding.ManualClock
+module.exports.NativeWatch = nativeBinding.NativeWatch
 module.exports.errorCodes = nativeBinding.errorCodes
 module.exports.limits = nativeBinding.limits
 module.exports.loadProcess = nativeBinding.loadProcess

@@ -8,6 +8,10 @@
 #                     The suite includes the shared scenario vectors, the README's Node examples and
 #                     an `npm pack` of the built package installed into a fresh temporary folder, where
 #                     the README examples run again (tests/pack.test.mjs; no registry access needed).
+#   make chromium     apt-get install -y chromium when /usr/bin/chromium is missing (the portal's
+#                     browser test drives it with playwright-core; node-test depends on it)
+#   make portal       node-build, then the portal example (examples/portal) on the demo's SQLite file
+#                     (target/demo/trainyard.db; `make demo` writes it when it is missing)
 #   make node-bench   node-build, then bench/read_views.mjs: getRelease, history and the peer flow
 #                     per call (pass other builds' index.js as arguments to compare them side by side).
 
@@ -16,7 +20,9 @@ NPM ?= npm
 # node_modules/.package-lock.json is rewritten by every install: it stamps the installed tree.
 NODE_MODULES_STAMP := $(NODE_DIR)/node_modules/.package-lock.json
 
-.PHONY: node-deps node-build node-test node-bench
+.PHONY: node-deps node-build node-test node-bench chromium portal
+CHROMIUM ?= /usr/bin/chromium
+PORTAL_PORT ?= 8080
 
 node-deps: $(NODE_MODULES_STAMP)
 
@@ -29,9 +35,18 @@ $(NODE_MODULES_STAMP): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
 node-build: $(NODE_MODULES_STAMP)
 	cd $(NODE_DIR) && $(NPM) run --silent build
 
-node-test: node-build
+node-test: node-build chromium
 	cd $(NODE_DIR) && $(NPM) test
 	cd $(NODE_DIR) && $(NPM) run --silent typecheck
+
+# Debian's Chromium for tests/portal.test.mjs (CI runs as root; elsewhere run it with sudo).
+chromium:
+	@test -x $(CHROMIUM) || (apt-get update && apt-get install -y chromium)
+
+# The portal on the demo's store: http://127.0.0.1:$(PORTAL_PORT)/?actor=quinn&groups=qa
+portal: node-build
+	@test -f target/demo/trainyard.db || $(MAKE) demo
+	node examples/portal/server.mjs --url sqlite://$(CURDIR)/target/demo/trainyard.db --port $(PORTAL_PORT)
 
 node-bench: node-build
 	node $(NODE_DIR)/bench/read_views.mjs

@@ -28,10 +28,10 @@ use napi::{Env, JsValue, Status, sys};
 use napi_derive::napi;
 use serde_json::Value;
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ptr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Weak, mpsc};
+use std::sync::{Arc, Condvar, Mutex, Weak, mpsc};
 use std::thread::ThreadId;
 use trainyard::executor::{Executor, Outcome};
 
@@ -45,6 +45,117 @@ thread_local! {
 }
 
 static NEXT_KEY: AtomicU64 = AtomicU64::new(1);
+
+thread_local! {
+    /// The Promises of the `runUntilIdleAsync` driving the engine on this thread, if any.
+    static DRIVE: RefCell<Option<Arc<Pending>>> = const { RefCell::new(None) };
+}
+
+/// The Promises that executors returned during one `runUntilIdleAsync`: which are still open
+/// (by job id) and the outcomes of those that settled, with when they settled. The driving
+/// thread waits for them ([`Pending::drain`]) and commits each outcome stamped with the time
+/// its Promise settled, so the call resolves only once every Promise it started has settled
+/// and its outcome is committed.
+#[derive(Default)]
+pub struct Pending {
+    state: Mutex<PendingState>,
+    changed: Condvar,
+}
+
+#[derive(Default)]
+struct PendingState {
+    open: HashSet<String>,
+    settled: Vec<(String, Outcome, DateTime<Utc>)>,
+}
+
+/// While it lives, executors called for the engine driven on this thread register their
+/// Promises with its [`Pending`].
+pub struct DriveGuard {
+    previous: Option<Arc<Pending>>,
+}
+
+impl Drop for DriveGuard {
+    fn drop(&mut self) {
+        DRIVE.with(|d| *d.borrow_mut() = self.previous.take());
+    }
+}
+
+/// How long [`Pending::drain`] waits before it checks whether an open job's attempt ended
+/// without its Promise (the release was aborted, or the job was completed by `completeJob`).
+const DRAIN_CHECK: std::time::Duration = std::time::Duration::from_millis(100);
+
+impl Pending {
+    /// Registers this thread's executor Promises with `self` until the guard is dropped.
+    pub fn enter(self: &Arc<Self>) -> DriveGuard {
+        DriveGuard { previous: DRIVE.with(|d| d.borrow_mut().replace(self.clone())) }
+    }
+
+    fn current() -> Option<Arc<Pending>> {
+        DRIVE.with(|d| d.borrow().clone())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, PendingState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn start(&self, job_id: &str) {
+        self.lock().open.insert(job_id.to_string());
+    }
+
+    /// Hands a settled outcome to the waiting thread; `false` when nobody waits for this job
+    /// any more (then it is reported the usual way).
+    fn settle(&self, job_id: &str, outcome: Outcome, at: DateTime<Utc>) -> Result<(), Outcome> {
+        let mut state = self.lock();
+        if !state.open.remove(job_id) {
+            return Err(outcome);
+        }
+        state.settled.push((job_id.to_string(), outcome, at));
+        drop(state);
+        self.changed.notify_all();
+        Ok(())
+    }
+
+    /// Waits until every open Promise has settled (or its attempt ended otherwise), committing
+    /// each settled outcome on this thread. Returns how many it committed.
+    pub fn drain(&self, engine: &trainyard::Engine) -> trainyard::Result<usize> {
+        let mut committed = 0;
+        loop {
+            let (batch, open) = {
+                let mut state = self.lock();
+                if state.settled.is_empty() && !state.open.is_empty() {
+                    state = self.changed.wait_timeout(state, DRAIN_CHECK).unwrap_or_else(|e| e.into_inner()).0;
+                }
+                (std::mem::take(&mut state.settled), state.open.len())
+            };
+            if batch.is_empty() {
+                if open == 0 {
+                    return Ok(committed);
+                }
+                let live: HashSet<String> = engine.list_jobs()?.into_iter().map(|r| r.job.id).collect();
+                self.lock().open.retain(|job| live.contains(job));
+                continue;
+            }
+            for (job_id, outcome, at) in batch {
+                complete_at(engine, &job_id, outcome, at)?;
+                committed += 1;
+            }
+        }
+    }
+}
+
+/// Commits a settled Promise's outcome stamped with when it settled (not after the clock's time
+/// now: a `ManualClock` may have been set back meanwhile). A stale report (the release was
+/// aborted, restarted or deleted meanwhile) is dropped, as the core does for in-process jobs.
+fn complete_at(engine: &trainyard::Engine, job_id: &str, outcome: Outcome, at: DateTime<Utc>) -> trainyard::Result<()> {
+    let at = at.min(engine.clock().now());
+    match engine.complete_job_at(job_id, outcome, at) {
+        Ok(())
+        | Err(trainyard::Error::Conflict { .. })
+        | Err(trainyard::Error::InvalidTransition { .. })
+        | Err(trainyard::Error::NotFound { .. }) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
 
 /// Marks the current (JS) thread as inside a synchronous binding call for as long as it lives:
 /// executors called meanwhile run their JS function directly.
@@ -63,6 +174,11 @@ impl Drop for JsThread {
     fn drop(&mut self) {
         CURRENT_ENV.with(|c| c.set(self.previous));
     }
+}
+
+/// Whether this thread is inside a synchronous binding call (on the JS thread).
+pub fn on_js_thread() -> bool {
+    !CURRENT_ENV.with(Cell::get).is_null()
 }
 
 /// Stores `function` in the JS thread's table and returns its key.
@@ -161,9 +277,12 @@ pub struct JsExecutor {
 impl Executor for JsExecutor {
     fn execute(&self, job: &trainyard::executor::Job) -> Outcome {
         let (key, name, job, engine) = (self.key, self.name.clone(), job.clone(), self.engine.clone());
-        self.caller.call(move |env| run_on_js(env, key, &name, &job, &engine)).unwrap_or_else(|| Outcome::Failure {
-            message: format!("executor `{}` could not run: the JS environment is shutting down", self.name),
-            retryable: true,
+        let pending = Pending::current();
+        self.caller.call(move |env| run_on_js(env, key, &name, &job, &engine, pending)).unwrap_or_else(|| {
+            Outcome::Failure {
+                message: format!("executor `{}` could not run: the JS environment is shutting down", self.name),
+                retryable: true,
+            }
         })
     }
 }
@@ -253,6 +372,7 @@ fn run_on_js(
     name: &str,
     job: &trainyard::executor::Job,
     engine: &Weak<trainyard::Engine>,
+    pending: Option<Arc<Pending>>,
 ) -> Outcome {
     let function = match stored(env, key) {
         Some(Ok(f)) => f,
@@ -263,7 +383,7 @@ fn run_on_js(
     let result =
         unsafe { Job::to_napi_value(raw, Job::from(job)).and_then(|arg| call_function(raw, function, &[arg])) };
     match result {
-        Ok(Ok(value)) => settle(env, value, name, &job.id, engine),
+        Ok(Ok(value)) => settle(env, value, name, &job.id, engine, pending),
         Ok(Err(thrown)) => failure_of(raw, thrown),
         Err(e) => failure(format!("executor `{name}` could not be called: {e}")),
     }
@@ -399,12 +519,24 @@ fn type_name(t: i32) -> &'static str {
 
 /// Turns what the executor returned into an outcome; a thenable is `Started`, its settlement
 /// reported through `complete_job`.
-fn settle(env: &Env, value: sys::napi_value, name: &str, job_id: &str, engine: &Weak<trainyard::Engine>) -> Outcome {
+fn settle(
+    env: &Env,
+    value: sys::napi_value,
+    name: &str,
+    job_id: &str,
+    engine: &Weak<trainyard::Engine>,
+    pending: Option<Arc<Pending>>,
+) -> Outcome {
     let raw = env.raw();
     let then = property(raw, value, c"then").filter(|t| type_of(raw, *t) == sys::ValueType::napi_function);
     let Some(then) = then else { return outputs_outcome(raw, value, name) };
-    match attach(env, value, then, name, job_id, engine) {
-        Ok(()) => Outcome::Started,
+    match attach(env, value, then, name, job_id, engine, pending.clone()) {
+        Ok(()) => {
+            if let Some(p) = pending {
+                p.start(job_id);
+            }
+            Outcome::Started
+        }
         Err(e) => failure(format!("executor `{name}` returned a promise that could not be awaited: {e}")),
     }
 }
@@ -416,19 +548,20 @@ fn attach(
     name: &str,
     job_id: &str,
     engine: &Weak<trainyard::Engine>,
+    pending: Option<Arc<Pending>>,
 ) -> napi::Result<()> {
-    let (n1, j1, e1) = (name.to_string(), job_id.to_string(), engine.clone());
+    let (n1, j1, e1, p1) = (name.to_string(), job_id.to_string(), engine.clone(), pending.clone());
     let fulfilled = env.create_function_from_closure::<(), (), _>("onFulfilled", move |ctx| {
         let raw = ctx.env.raw();
         let value: Unknown = ctx.get(0)?;
-        complete(ctx.env, &e1, &j1, outputs_outcome(raw, value.raw(), &n1));
+        complete(ctx.env, &e1, &j1, outputs_outcome(raw, value.raw(), &n1), p1.as_deref());
         Ok(())
     })?;
-    let (j2, e2) = (job_id.to_string(), engine.clone());
+    let (j2, e2, p2) = (job_id.to_string(), engine.clone(), pending);
     let rejected = env.create_function_from_closure::<(), (), _>("onRejected", move |ctx| {
         let raw = ctx.env.raw();
         let reason: Unknown = ctx.get(0)?;
-        complete(ctx.env, &e2, &j2, failure_of(raw, reason.raw()));
+        complete(ctx.env, &e2, &j2, failure_of(raw, reason.raw()), p2.as_deref());
         Ok(())
     })?;
     let raw = env.raw();
@@ -450,9 +583,19 @@ fn attach(
 /// trip never blocks the event loop). Stale reports (the release was aborted, restarted or deleted
 /// meanwhile) are dropped, as the core does for in-process jobs; any other error is a process
 /// warning, since no caller is waiting for it.
-fn complete(env: &Env, engine: &Weak<trainyard::Engine>, job_id: &str, outcome: Outcome) {
+fn complete(env: &Env, engine: &Weak<trainyard::Engine>, job_id: &str, outcome: Outcome, pending: Option<&Pending>) {
     let Some(engine) = engine.upgrade() else { return };
-    let task = CompleteTask { engine, job_id: job_id.to_string(), outcome: Some(outcome) };
+    // The outcome was reached now, whenever it is committed.
+    let at = engine.clock().now();
+    let outcome = match pending {
+        // The `runUntilIdleAsync` that started it is waiting: it commits the outcome.
+        Some(p) => match p.settle(job_id, outcome, at) {
+            Ok(()) => return,
+            Err(outcome) => outcome,
+        },
+        None => outcome,
+    };
+    let task = CompleteTask { engine, job_id: job_id.to_string(), outcome: Some(outcome), at };
     if let Err(e) = env.spawn(task) {
         warn(env, &format!("trainyard: reporting job {job_id} failed: {e}"));
     }
@@ -462,6 +605,8 @@ struct CompleteTask {
     engine: Arc<trainyard::Engine>,
     job_id: String,
     outcome: Option<Outcome>,
+    /// When the Promise settled.
+    at: DateTime<Utc>,
 }
 
 impl napi::Task for CompleteTask {
@@ -470,15 +615,12 @@ impl napi::Task for CompleteTask {
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
         let outcome = self.outcome.take().unwrap_or(Outcome::Started);
-        Ok(self.engine.complete_job(&self.job_id, outcome))
+        Ok(complete_at(&self.engine, &self.job_id, outcome, self.at))
     }
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<()> {
         match output {
-            Ok(())
-            | Err(trainyard::Error::Conflict { .. })
-            | Err(trainyard::Error::InvalidTransition { .. })
-            | Err(trainyard::Error::NotFound { .. }) => {}
+            Ok(()) => {}
             Err(e) => warn(&env, &format!("trainyard: reporting job {} failed: {e} ({})", self.job_id, e.code())),
         }
         Ok(())

@@ -134,6 +134,16 @@ impl Engine {
         reply(env).map(Js)
     }
 
+    /// The caller that reaches this engine's JS thread.
+    pub(crate) fn caller(&self) -> JsCaller {
+        self.caller.clone()
+    }
+
+    /// Keeps the key of a subscriber function (forgotten when the engine is dropped).
+    pub(crate) fn keep_subscriber(&mut self, key: u64) {
+        self.subscribers.push(key);
+    }
+
     /// Runs `call` on a libuv worker thread.
     pub(crate) fn run_later(&self, call: trainyard::Result<Call>) -> AsyncTask<Work> {
         AsyncTask::new(Work::new(self.core(), call))
@@ -391,7 +401,7 @@ impl Engine {
 }
 
 /// Reads a function argument (a problem when it is something else).
-fn function_arg<'a>(
+pub(crate) fn function_arg<'a>(
     cx: &mut Cx,
     value: Unknown<'a>,
     name: &str,
@@ -402,6 +412,26 @@ fn function_arg<'a>(
     }
     // SAFETY: checked above that the value is a function of this call's env.
     unsafe { Function::<Unknown<'static>, Unknown<'static>>::from_napi_value(cx.env(), value.raw()) }.ok()
+}
+
+/// `runUntilIdle`: the core's, then (off the JS thread) waiting for the Promises executors
+/// returned meanwhile, committing their outcomes, and going on while they led to more work. On
+/// the JS thread no Promise can settle while the call runs: there it is the core's alone, and
+/// outcomes are committed when their Promises settle, stamped with that time.
+fn run_until_idle(e: &trainyard::Engine, max: usize) -> trainyard::Result<usize> {
+    if callbacks::on_js_thread() {
+        return e.run_until_idle(max);
+    }
+    let pending = Arc::new(callbacks::Pending::default());
+    let _drive = pending.enter();
+    let mut total = 0;
+    loop {
+        total += e.run_until_idle(max - total)?;
+        let settled = pending.drain(e)?;
+        if settled == 0 || total >= max {
+            return Ok(total);
+        }
+    }
 }
 
 /// `maxSteps` of `runUntilIdle`: a whole number ≥ 0 (default 100000).
@@ -478,12 +508,14 @@ calls! {
     }
 
     #[doc = " Ticks until nothing is left to do at the current time (or `maxSteps` timers and jobs were"]
-    #[doc = " handled; default 100000). Returns how many were handled."]
+    #[doc = " handled; default 100000). Returns how many were handled. The async form resolves only once"]
+    #[doc = " every Promise-returning executor it started has settled and its outcome is committed; the"]
+    #[doc = " sync form runs on the JS thread, where no Promise can settle meanwhile."]
     #[ts("maxSteps?: number", "number", "Promise<number>")]
     fn run_until_idle / run_until_idle_async(&self, cx, max) {
         let max = max_steps(cx, max);
         cx.finish()?;
-        call(move |e| Ok(views::napi_value(e.run_until_idle(max)? as u32)))
+        call(move |e| Ok(views::napi_value(run_until_idle(e, max)? as u32)))
     }
 
     #[doc = " Archives every terminal release that ended longer ago than the retention period"]

@@ -48,7 +48,79 @@
     return list
   }
 
+  function feedEntry(e) {
+    e.at = new Date(e.at)
+    for (const n of e.notifications) n.at = new Date(n.at)
+    return e
+  }
+
+  function deadLetter(d) {
+    feedEntry(d.entry)
+    d.firstFailedAt = new Date(d.firstFailedAt)
+    d.lastFailedAt = new Date(d.lastFailedAt)
+    return d
+  }
+
+  // `engine.watch()`: an async iterator over the native watch. Each `next()` waits on a worker
+  // thread (up to about a second, woken by commits) and asks again while nothing came; `return()`
+  // stops the native watch, so a waiting `next()` ends within a quarter second.
+  function watch(native) {
+    let done = false
+    let pending = Promise.resolve()
+    const finished = () => ({ value: undefined, done: true })
+    const pull = async () => {
+      while (!done) {
+        const entry = await native.nextAsync()
+        if (entry !== null) return { value: entry, done: false }
+        if (native.closed) done = true
+      }
+      return finished()
+    }
+    const iterator = {
+      [Symbol.asyncIterator]() {
+        return iterator
+      },
+      next() {
+        // Calls queue up: entries come in cursor order even when next() is called again early.
+        const result = pending.then(pull)
+        pending = result.then(
+          () => undefined,
+          () => undefined,
+        )
+        return result
+      },
+      async return(value) {
+        done = true
+        native.close()
+        return { value, done: true }
+      },
+      close() {
+        done = true
+        native.close()
+      },
+      get cursor() {
+        return native.cursor
+      },
+      get closed() {
+        return done
+      },
+    }
+    return iterator
+  }
+
   return {
+    feedEntry: (text) => feedEntry(JSON.parse(text)),
+    feedPage: (text) => {
+      const page = JSON.parse(text)
+      each(page.entries, feedEntry)
+      return page
+    },
+    deadLetters: (text) => each(JSON.parse(text), deadLetter),
+    runReports: (text) =>
+      each(JSON.parse(text), (r) => {
+        r.retryAt = r.retryAt === null ? null : new Date(r.retryAt)
+      }),
+    watch,
     release: (text) => release(JSON.parse(text)),
     releases: (text) => each(JSON.parse(text), release),
     events: (text) => each(JSON.parse(text), event),

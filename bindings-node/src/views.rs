@@ -132,6 +132,17 @@ fn loader(env: sys::napi_env) -> napi::Result<sys::napi_value> {
     Ok(object)
 }
 
+/// Calls `views.js`'s `function` with JS values.
+pub fn call(env: &Env, function: &std::ffi::CStr, args: &[sys::napi_value]) -> napi::Result<sys::napi_value> {
+    let raw = env.raw();
+    let object = loader(raw)?;
+    let mut f = ptr::null_mut();
+    check(raw, unsafe { sys::napi_get_named_property(raw, object, function.as_ptr(), &mut f) }, "views.js")?;
+    let mut out = ptr::null_mut();
+    check(raw, unsafe { sys::napi_call_function(raw, object, f, args.len(), args.as_ptr(), &mut out) }, "views.js")?;
+    Ok(out)
+}
+
 /// Calls `views.js`'s `function` with `text`.
 fn load(env: &Env, function: &std::ffi::CStr, text: &str) -> napi::Result<sys::napi_value> {
     let raw = env.raw();

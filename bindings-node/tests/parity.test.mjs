@@ -9,10 +9,15 @@ const { Engine, ManualClock } = trainyard
 const rita = { id: 'rita', roles: ['account_release_manager'] }
 const START = new Date('2025-04-07T09:00:00Z')
 
-/** Engine methods that never touch the store (settings, registration, counters). */
+/**
+ * Engine methods that never touch the store (settings, registration, counters). `watch` reads the
+ * feed head once (one indexed read, so that "from now on" means from the call) and returns the async
+ * iterator whose every `next()` runs on a worker thread.
+ */
 const LOCAL = new Set([
   'close', 'now', 'setRetention', 'registerExecutor', 'registerCommandExecutor', 'subscribe',
   'notificationFailures', 'setSecretResolver', 'horizon', 'setHorizon',
+  'addWebhookSink', 'addNatsSink', 'subscribeDurable', 'watch',
 ])
 
 test('every Engine method that can touch the store has an …Async twin returning a Promise', async () => {

@@ -38,6 +38,12 @@ for (const [i, code] of examples.entries()) {
       assert.match(stdout, /^success https:\/\/deploy\.example$/m)
       assert.match(stdout, /^invalid_transition$/m)
     }
+    if (code.includes("portal.watch({ filter: { processes: ['gate'] } })")) {
+      assert.match(stdout, /^true null -> draft$/m)
+      assert.match(stdout, /^true \S+ -> success$/m)
+      assert.match(stdout, /^1 true$/m)
+      assert.match(stdout, /^true$/m)
+    }
     if (code.includes('claimJobsAsync')) {
       assert.match(stdout, /^notify release_started rita$/m)
       assert.match(stdout, /^success$/m)

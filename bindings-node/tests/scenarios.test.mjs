@@ -71,8 +71,15 @@ class Run {
   }
 
   async drive() {
-    if (this.mode === 'async') await this.engine.runUntilIdleAsync(MAX_STEPS)
-    else this.engine.runUntilIdle(MAX_STEPS)
+    // runUntilIdleAsync waits for the executors' Promises, and `started` ones never settle (their
+    // outcome comes from a later complete_job step): tick off the JS thread until idle instead.
+    if (this.mode === 'async') {
+      for (let total = 0; total < MAX_STEPS; ) {
+        const n = await this.engine.tickAsync()
+        if (n === 0) break
+        total += n
+      }
+    } else this.engine.runUntilIdle(MAX_STEPS)
   }
 
   create(alias, spec, actor) {

@@ -67,6 +67,12 @@ import type {
   ProcessInfo,
   Release,
   ReleaseStatus,
+  DeadLetter,
+  FeedEntry,
+  FeedPage,
+  FeedWatch,
+  ReplayReport,
+  SinkRunReport,
 } from '../../index'
 
 async function engineExample(): Promise<void> {
@@ -226,3 +232,32 @@ async function engineExample(): Promise<void> {
   setLogger(null)
 }
 void engineExample
+
+/** The change feed: pages, watching, consumers, sinks. */
+async function feedExample(engine: Engine): Promise<void> {
+  const page: FeedPage = engine.changes({ after: 0, filter: { statuses: ['success'], eventKinds: ['created'] }, limit: 10 })
+  const first: FeedEntry | undefined = page.entries[0]
+  const before: ReleaseStatus | null = first?.statusBefore ?? null
+  const at: Date | undefined = first?.at
+  const next: number = (await engine.changesAsync()).next + engine.feedHead() + (await engine.feedHeadAsync())
+  const watch: FeedWatch = engine.watch({ after: next })
+  for await (const e of watch) {
+    const cursor: number = e.cursor
+    void cursor
+    break
+  }
+  const mine: FeedPage = await engine.consumeAsync('mailer', { limit: 5 })
+  engine.ack('mailer', mine.next)
+  await engine.ackAsync('mailer', mine.next)
+  const stored: number = engine.consumerCursor('mailer')
+  engine.subscribeDurable('pager', (n: Notification) => n.recipients, { filter: { scopes: ['account'] } })
+  engine.addWebhookSink({ name: 'hooks', url: 'http://127.0.0.1:9/x', secret: 's', timeout: '5s', retry: { base: 1000, maxAttempts: 3 } })
+  engine.addNatsSink({ name: 'bus', url: 'nats://127.0.0.1:4222', createStream: 'TRAINYARD' })
+  const reports: SinkRunReport[] = await engine.runSinksAsync()
+  const letters: DeadLetter[] = engine.deadLetters('hooks')
+  const replay: ReplayReport = await engine.replayDeadLettersAsync('hooks')
+  // @ts-expect-error a cursor is a number
+  engine.changes({ after: '3' })
+  void [before, at, stored, reports, letters, replay]
+}
+void feedExample

@@ -165,9 +165,22 @@ impl Engine {
     /// Authorizes `cmd`, steps the release and commits the transition (deciding again, against the
     /// fresh state, after a `conflict`), then carries its effects out.
     pub(crate) fn apply(&self, id: &str, cmd: &Command, actor: &Actor, comment: Option<&str>) -> Result<Vec<Event>> {
+        self.apply_at(id, cmd, actor, comment, None)
+    }
+
+    /// [`Engine::apply`] with the events stamped `at` (not before the release's last event)
+    /// instead of the clock's time: for outcomes that happened before they were reported.
+    pub(crate) fn apply_at(
+        &self,
+        id: &str,
+        cmd: &Command,
+        actor: &Actor,
+        comment: Option<&str>,
+        at: Option<crate::Timestamp>,
+    ) -> Result<Vec<Event>> {
         for _ in 0..MAX_CONFLICT_RETRIES {
             let mut state = self.take_state(id)?;
-            let now = self.clock.now();
+            let now = at.unwrap_or_else(|| self.clock.now());
             let now = state.updated_at.map_or(now, |last| now.max(last));
             let level = self.release_level();
             let checks = check_target(&state, cmd)

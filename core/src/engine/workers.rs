@@ -334,7 +334,29 @@ impl Engine {
     /// `conflict`; one for an attempt that already ended with `invalid_transition`. The outcome is
     /// redacted with the secret values the job was handed out with.
     pub fn complete_job(&self, job_id: &str, outcome: Outcome) -> Result<()> {
-        let result = self.record_outcome(job_id, outcome, self.handed.of_job(job_id));
+        self.complete_job_inner(job_id, outcome, None)
+    }
+
+    /// [`Engine::complete_job`] for an outcome that was reached at `at` and reported later (a
+    /// Promise that settled before its report was committed): the attempt ends at `at`, or at the
+    /// release's last event if that is later. `at` after the clock's time is refused with
+    /// `invalid_input` (an outcome cannot come from the future).
+    pub fn complete_job_at(&self, job_id: &str, outcome: Outcome, at: Timestamp) -> Result<()> {
+        let now = self.clock.now();
+        if at > now {
+            return Err(Error::InvalidInput {
+                problems: vec![crate::Problem::new(
+                    "at",
+                    crate::validate::codes::INVALID_VALUE,
+                    format!("the outcome's time {at} is after the engine's clock ({now}); use a time up to now"),
+                )],
+            });
+        }
+        self.complete_job_inner(job_id, outcome, Some(at))
+    }
+
+    fn complete_job_inner(&self, job_id: &str, outcome: Outcome, at: Option<Timestamp>) -> Result<()> {
+        let result = self.record_outcome_at(job_id, outcome, self.handed.of_job(job_id), at);
         if matches!(result, Ok(()) | Err(Error::InvalidTransition { .. })) {
             self.handed.forget_job(job_id);
         }
@@ -344,6 +366,17 @@ impl Engine {
     /// Records an outcome, redacted with `values` (the ones handed out) or, when they are not
     /// known here, as [`Engine::redact_unknown`] says.
     fn record_outcome(&self, job_id: &str, outcome: Outcome, values: Option<Vec<SecretValue>>) -> Result<()> {
+        self.record_outcome_at(job_id, outcome, values, None)
+    }
+
+    /// [`Engine::record_outcome`] stamped `at` (`None`: the clock's time).
+    fn record_outcome_at(
+        &self,
+        job_id: &str,
+        outcome: Outcome,
+        values: Option<Vec<SecretValue>>,
+        at: Option<Timestamp>,
+    ) -> Result<()> {
         let (release, ..) = parse_job_id(job_id).ok_or_else(|| Error::NotFound {
             kind: "job".into(),
             id: job_id.into(),
@@ -366,7 +399,7 @@ impl Engine {
             }
             Outcome::Started => return Ok(()),
         };
-        self.apply(release, &cmd, &Actor::system(), None).map(|_| ())
+        self.apply_at(release, &cmd, &Actor::system(), None, at).map(|_| ())
     }
 
     /// Every job in the store (queued, leased, parked), oldest first, with its lease.
