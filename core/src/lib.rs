@@ -21,6 +21,8 @@
 //! assert!(loaded.warnings.is_empty());
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod access;
 pub mod calendar;
 mod engine;
