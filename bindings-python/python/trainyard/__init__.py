@@ -30,6 +30,7 @@ from ._errors import (
     PermissionDeniedError,
     ScheduleError,
     StorageError,
+    UnsupportedVersionError,
     TrainyardError,
     ValidationError,
 )
@@ -97,6 +98,7 @@ __all__ = [
     "ScheduleError",
     "Started",
     "StorageError",
+    "UnsupportedVersionError",
     "TrainyardError",
     "ValidationError",
     "__version__",
