@@ -7,6 +7,9 @@
 
 #[path = "support/stored_views.rs"]
 mod stored_views;
+#[path = "support/storage.rs"]
+#[allow(dead_code)]
+mod support;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -148,4 +151,34 @@ fn a_snapshot_body_of_a_newer_format_is_refused_not_guessed() {
     let err = engine_on(&path).get_release(&release).unwrap_err();
     assert_eq!(err.code(), "unsupported_version", "{err}");
     assert!(err.to_string().contains("a release snapshot is at version 2"), "{err}");
+}
+
+/// PostgreSQL records the same versions and refuses newer ones the same way (the store is left as
+/// it was: opening it again after the versions are put back works).
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_refuses_a_newer_schema_or_format() {
+    let Some(base) = support::postgres_url() else { return };
+    let fresh = support::Fresh::new(&base, "stored");
+    let schema = fresh.store.schema().unwrap().to_string();
+    let mut client = postgres::Client::connect(&base, postgres::NoTls).unwrap();
+    let set = |client: &mut postgres::Client, sql: &str| client.batch_execute(&sql.replace("{s}", &schema)).unwrap();
+    let cases = [
+        ("UPDATE \"{s}\".schema_version SET version = version + 1", "the database schema", SCHEMA_VERSION as u64 + 1),
+        ("UPDATE \"{s}\".formats SET version = 2 WHERE name = 'event'", "the stored `event` format", 2),
+    ];
+    for (change, what, found) in cases {
+        set(&mut client, change);
+        let err = trainyard::store::PostgresStore::open(&fresh.url).err().expect("refused");
+        match &err {
+            trainyard::Error::UnsupportedVersion { what: w, found: f, .. } => {
+                assert!(w.contains(what), "{w}");
+                assert_eq!(*f, found);
+            }
+            e => panic!("{e:?}"),
+        }
+        set(&mut client, &format!("UPDATE \"{{s}}\".schema_version SET version = {SCHEMA_VERSION}"));
+        set(&mut client, "UPDATE \"{s}\".formats SET version = 1");
+        trainyard::store::PostgresStore::open(&fresh.url).unwrap();
+    }
 }
