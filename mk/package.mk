@@ -4,9 +4,10 @@
 # mk/node.mk); nothing is installed globally.
 #
 #   make package-test    everything below
-#   make package-crate   `cargo publish --dry-run -p trainyard`: the crate packages and builds alone
+#   make package-crate   `cargo publish --dry-run -p trainyard`: the crate packages and builds alone;
+#                        then a project outside the repository uses it by path and by git
 #   make package-doc     `cargo doc --no-deps -p trainyard` with warnings as errors (missing docs,
-#                        broken links), and the doc tests of the crate's front page
+#                        broken links)
 #   make package-python  the abi3 wheel and the sdist (maturin), each installed into a fresh
 #                        virtualenv, and `pip install ./bindings-python` from a fresh clone: import,
 #                        the README's Python examples, mypy --strict against the installed stubs
@@ -20,13 +21,15 @@
 
 package-test: package-crate package-doc package-python package-node
 
-## The crate as crates.io would take it (--allow-dirty: a working copy with local edits still checks).
+## The crate as crates.io would take it (--allow-dirty: a working copy with local edits still checks),
+## then a new project outside the repository depending on it by path and by git (committed HEAD).
 package-crate:
 	$(CARGO) publish --dry-run --locked --allow-dirty -p trainyard
+	mk/rust_consumer.sh
 
+## (The front page's example is a doc test: `make rust-test` runs it with the others.)
 package-doc:
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --locked -p trainyard
-	$(CARGO) test --locked -p trainyard --doc lib
 
 package-python: $(PY_TOOLS_STAMP)
 	$(VENV)/bin/python -m pytest -q -p no:cacheprovider $(PY_CRATE)/tests_dist
