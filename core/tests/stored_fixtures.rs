@@ -8,7 +8,6 @@
 #[path = "support/stored_views.rs"]
 mod stored_views;
 #[path = "support/storage.rs"]
-#[allow(dead_code)]
 mod support;
 
 use std::path::{Path, PathBuf};
