@@ -95,6 +95,10 @@ def fresh_venv(where: Path, python: str) -> Path:
     return where / "bin" / "python"
 
 
+#: The oldest Python version the installed mypy can type-check for (mypy 2 dropped 3.9).
+MYPY_OLDEST = (3, 10)
+
+
 def check_installed(python: Path, work: Path, how: str) -> None:
     """Imports the package from `python`'s virtualenv in `work`, runs the README examples, type-checks."""
     env = clean_env()
@@ -113,7 +117,12 @@ def check_installed(python: Path, work: Path, how: str) -> None:
     user = work / "typed_user.py"
     user.write_text(TYPED_USER, encoding="utf-8")
     mypy = [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", os.devnull]
-    run(mypy + ["--python-executable", str(python), str(user)] + [str(f) for f in files], cwd=work, env=env)
+    # The installed package is found through `python`'s site-packages; the checked language level is
+    # that interpreter's, or the oldest mypy supports.
+    version = tuple(int(x) for x in run([str(python), "-c", "import sys; print(*sys.version_info[:2])"], cwd=work).split())
+    level = max(version, MYPY_OLDEST)
+    mypy += ["--python-executable", str(python), "--python-version", f"{level[0]}.{level[1]}"]
+    run(mypy + [str(user)] + [str(f) for f in files], cwd=work, env=env)
 
 
 @pytest.fixture(scope="session")
