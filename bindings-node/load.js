@@ -21,6 +21,13 @@ function causes(err) {
   return out
 }
 
+/** What went wrong with a binary that is there: the errors other than "not found", first line each, in the order napi tried. */
+function whyNotLoaded(cause) {
+  const tried = causes(cause).slice(1).reverse()
+  const real = tried.filter((m) => !m.startsWith('Cannot find module'))
+  return (real.length > 0 ? real : tried).map((m) => m.split('\n')[0]).join('; ')
+}
+
 function noBinding(cause) {
   const platform = platformName()
   let shipped = []
@@ -37,7 +44,7 @@ function noBinding(cause) {
   if (shipped.includes(mine)) {
     error = new Error(
       `trainyard's native binary for this platform (${mine}, Node ${process.version}) is there but did not load: ` +
-        `${causes(cause).slice(1).join('; ')}. Reinstall the package, or ${build}`,
+        `${whyNotLoaded(cause)}. Reinstall the package, or ${build}`,
     )
     error.code = 'ERR_TRAINYARD_BINARY_LOAD'
   } else {
