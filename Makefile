@@ -12,11 +12,15 @@ all: test
 include mk/python.mk
 include mk/node.mk
 include mk/bench.mk
+include mk/package.mk
 
-## Everything: formatting, clippy, Rust tests, the committed schema, Python and Node suites.
-test: lint rust-test python-test node-test
+## Everything: formatting, clippy, Rust tests, the committed schema, Python and Node suites, and
+## the packages as users install them (mk/package.mk).
+test: lint rust-test python-test node-test package-test
 
-lint:
+## Formatting, clippy (with `incompatible_msrv`: no API newer than rust-version) and the MSRV of
+## the dependencies.
+lint: msrv-check
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 

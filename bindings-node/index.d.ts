@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'storage'
   | 'executor'
   | 'schedule'
+  | 'unsupported_version'
 
 /**
  * The shape of every error trainyard throws: a plain `Error` with a stable `code`; `validation` and

@@ -116,5 +116,6 @@ test('errorCodes lists the stable codes shared with Rust and Python', () => {
     'storage',
     'executor',
     'schedule',
+    'unsupported_version',
   ])
 })

@@ -48,6 +48,7 @@ ERROR_CLASSES = {
     "storage": trainyard.StorageError,
     "executor": trainyard.ExecutorError,
     "schedule": trainyard.ScheduleError,
+    "unsupported_version": trainyard.UnsupportedVersionError,
 }
 
 

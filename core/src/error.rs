@@ -158,12 +158,24 @@ pub enum Error {
         /// What was refused and why.
         message: String,
     },
+    /// Stored data was written by a newer trainyard: a database schema, event or snapshot format
+    /// version this version does not know. Nothing was changed; open it with that version or a
+    /// later one.
+    #[error("{what} is at version {found}, newer than this trainyard ({}) supports (up to {supported}); upgrade trainyard to open it", env!("CARGO_PKG_VERSION"))]
+    UnsupportedVersion {
+        /// What carries the version, e.g. `sqlite target/x.db: schema` or `event format`.
+        what: String,
+        /// The version found in the stored data.
+        found: u64,
+        /// The newest version this trainyard reads.
+        supported: u64,
+    },
 }
 
 impl Error {
     /// The stable snake_case code of this error: `validation`, `invalid_input`,
     /// `invalid_transition`, `not_found`, `permission_denied`, `conflict`, `already_exists`,
-    /// `expression_error`, `storage`, `executor` or `schedule`.
+    /// `expression_error`, `storage`, `executor`, `schedule` or `unsupported_version`.
     pub fn code(&self) -> &'static str {
         match self {
             Error::Validation { .. } => codes::VALIDATION,
@@ -177,11 +189,12 @@ impl Error {
             Error::Storage { .. } => codes::STORAGE,
             Error::Executor { .. } => codes::EXECUTOR,
             Error::Schedule { .. } => codes::SCHEDULE,
+            Error::UnsupportedVersion { .. } => codes::UNSUPPORTED_VERSION,
         }
     }
 
     /// All error codes, in declaration order (used by the bindings to build their class hierarchies).
-    pub const CODES: [&'static str; 11] = [
+    pub const CODES: [&'static str; 12] = [
         codes::VALIDATION,
         codes::INVALID_INPUT,
         codes::INVALID_TRANSITION,
@@ -193,6 +206,7 @@ impl Error {
         codes::STORAGE,
         codes::EXECUTOR,
         codes::SCHEDULE,
+        codes::UNSUPPORTED_VERSION,
     ];
 
     /// `Ok(value)` when `problems` is empty, else [`Error::Validation`] listing them all.
@@ -243,6 +257,7 @@ mod tests {
             Error::Storage { message: "m".into() },
             Error::Executor { message: "m".into() },
             Error::Schedule { message: "m".into() },
+            Error::UnsupportedVersion { what: "w".into(), found: 2, supported: 1 },
         ];
         let codes: Vec<_> = samples.iter().map(Error::code).collect();
         assert_eq!(codes, Error::CODES.to_vec());
@@ -260,6 +275,14 @@ mod tests {
         assert!(text.contains("2 problem(s)"), "{text}");
         assert!(text.contains("phases[0].id: [bad_id] bad"), "{text}");
         assert!(text.contains("phases[1] (line 3, column 4): [duplicate_id] dup"), "{text}");
+    }
+
+    #[test]
+    fn unsupported_version_names_what_and_both_versions() {
+        let e = Error::UnsupportedVersion { what: "sqlite x.db: schema".into(), found: 9, supported: 3 };
+        let text = e.to_string();
+        assert!(text.starts_with("sqlite x.db: schema is at version 9, newer than this trainyard"), "{text}");
+        assert!(text.contains("(up to 3); upgrade trainyard"), "{text}");
     }
 
     #[test]

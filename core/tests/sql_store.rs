@@ -46,6 +46,9 @@ CREATE TABLE feed (cursor INTEGER PRIMARY KEY AUTOINCREMENT, release TEXT NOT NU
 CREATE TABLE feed_consumers (name TEXT PRIMARY KEY, cursor INTEGER NOT NULL);
 "#;
 
+/// The third migration: the versions of the stored formats.
+const FORMATS_DDL: &str = "CREATE TABLE formats (name TEXT PRIMARY KEY, version INTEGER NOT NULL);";
+
 /// The PostgreSQL schema as the first PostgreSQL store created it (migration 1), verbatim.
 #[cfg(feature = "postgres")]
 const OLD_POSTGRES_DDL: &str = r#"
@@ -236,7 +239,11 @@ fn a_sqlite_file_created_by_the_old_ddl_opens_and_works() {
         c.execute_batch(r#"INSERT INTO snapshots VALUES ('r', 2, '{"at":2}');"#).unwrap();
     }
     let store = SqliteStore::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 2, "the change feed's migration ran, the first one did not again");
+    assert_eq!(
+        store.schema_version().unwrap(),
+        trainyard::store::SCHEMA_VERSION,
+        "the later migrations ran, the first one did not again"
+    );
     old_database_works(&store, &old);
     drop(store);
     // And the schema the store creates today is the old one plus the change feed's tables, object
@@ -247,6 +254,7 @@ fn a_sqlite_file_created_by_the_old_ddl_opens_and_works() {
     reference.execute_batch(OLD_SQLITE_DDL).unwrap();
     reference.execute_batch("CREATE TABLE schema_version (version INTEGER NOT NULL)").unwrap();
     reference.execute_batch(FEED_SQLITE_DDL).unwrap();
+    reference.execute_batch(FORMATS_DDL).unwrap();
     assert_eq!(sqlite_schema(&rusqlite::Connection::open(&new_path).unwrap()), sqlite_schema(&reference));
 }
 

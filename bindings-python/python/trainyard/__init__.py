@@ -30,6 +30,7 @@ from ._errors import (
     PermissionDeniedError,
     ScheduleError,
     StorageError,
+    UnsupportedVersionError,
     TrainyardError,
     ValidationError,
 )
@@ -114,6 +115,7 @@ __all__ = [
     "ScheduleError",
     "Started",
     "StorageError",
+    "UnsupportedVersionError",
     "TrainyardError",
     "ValidationError",
     "Watch",

@@ -4,7 +4,7 @@ Every error raised by trainyard is a :class:`TrainyardError` whose ``code`` is o
 snake_case strings shared with the Rust core and the Node package (``validation``,
 ``invalid_input``, ``invalid_transition``, ``not_found``, ``permission_denied``, ``conflict``,
 ``already_exists``,
-``expression_error``, ``storage``, ``executor``, ``schedule``). ``TrainyardError`` itself, raised
+``expression_error``, ``storage``, ``executor``, ``schedule``, ``unsupported_version``). ``TrainyardError`` itself, raised
 only for a bug inside trainyard, has the code ``internal``.
 """
 
@@ -28,6 +28,7 @@ __all__ = [
     "ScheduleError",
     "StorageError",
     "TrainyardError",
+    "UnsupportedVersionError",
     "ValidationError",
 ]
 
@@ -137,6 +138,13 @@ class ScheduleError(TrainyardError):
     code = "schedule"
 
 
+class UnsupportedVersionError(TrainyardError):
+    """Stored data was written by a newer trainyard (a database schema, event or snapshot format
+    this version does not know); nothing was changed. Open it with that version or a later one."""
+
+    code = "unsupported_version"
+
+
 BY_CODE: Dict[str, Type[TrainyardError]] = {
     cls.code: cls
     for cls in (
@@ -151,6 +159,7 @@ BY_CODE: Dict[str, Type[TrainyardError]] = {
         StorageError,
         ExecutorError,
         ScheduleError,
+        UnsupportedVersionError,
     )
 }
 """The exception class for each stable error code."""

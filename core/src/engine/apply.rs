@@ -119,7 +119,8 @@ impl Engine {
         let id = row.id.as_str();
         let plan = self.plan(&row.process_id, Some(row.process_version))?;
         let snapshot = match self.store.snapshot(id) {
-            Ok(s) => s.and_then(|(seq, v)| decode_snapshot(&v).filter(|st| st.seq == seq && st.id == id)),
+            Ok(Some((seq, v))) => decode_snapshot(&v)?.filter(|st| st.seq == seq && st.id == id),
+            Ok(None) => None,
             Err(e) => {
                 tracing::warn!(release = %id, error = %e, "snapshot unreadable; replaying every event");
                 None

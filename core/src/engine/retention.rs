@@ -77,7 +77,16 @@ impl Engine {
         Ok(archived)
     }
 
-    /// Deletes a release, following the rules in the [module docs](self).
+    /// Deletes a release; each refusal is its own error:
+    ///
+    /// | release | result |
+    /// |---|---|
+    /// | draft or scheduled | deleted (a `deleted` event; the release is gone for every query) |
+    /// | running or on_hold | `invalid_transition` (naming the commands allowed now) |
+    /// | terminal, not archived | `invalid_transition`: its execution data is kept for the retention period; archive it first |
+    /// | archived, ended within the retention period | `invalid_transition` naming the day it becomes deletable |
+    /// | archived, ended before the retention period | purged: its row, events, snapshot and jobs are removed |
+    /// | referenced by another release (a subprocess parent) | `invalid_transition` naming the referencing release |
     pub fn delete_release(&self, id: &str, actor: &Actor) -> Result<Vec<Event>> {
         let row = self.require_row(id)?;
         let allowed: Vec<String> = row.status.allowed_commands().iter().map(|c| c.to_string()).collect();

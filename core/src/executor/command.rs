@@ -46,7 +46,7 @@
 //! # Outcomes
 //!
 //! Every failure is an [`Outcome::FailureWithDetail`]: a message, and a
-//! [`FailureDetail`](super::FailureDetail) with the `reason`, the exit code or signal and the
+//! [`FailureDetail`] with the `reason`, the exit code or signal and the
 //! last 4 KiB of stderr (see [`super::failure`]).
 //!
 //! | what happened | outcome | `reason` |

@@ -57,7 +57,7 @@ pub const CURSOR_HEADER: &str = "X-Trainyard-Cursor";
 #[derive(Clone, PartialEq)]
 pub struct WebhookConfig {
     /// The sink's name (its consumer name and dead-letter list; see
-    /// [`sink_name_problems`](super::runner::sink_name_problems)).
+    /// [`sink_name_problems`]).
     pub name: String,
     /// `http://host[:port]/path` (or `https://…` with the `https` feature).
     pub url: String,

@@ -124,6 +124,14 @@ pub enum Decision {
     Fail,
 }
 
+/// The version of the stored event format: the JSON of [`Event`] as the SQL stores keep it (and
+/// the change feed and `history` hand out). Adding an optional field or a new [`EventKind`] keeps
+/// the version (older events still read); renaming, removing or re-typing a field, or changing
+/// what a kind means, raises it, together with a store migration that rewrites older events.
+/// A database recording a newer event format is refused with
+/// [`crate::Error::UnsupportedVersion`].
+pub const EVENT_FORMAT: u64 = 1;
+
 /// One recorded event with its envelope.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {

@@ -94,7 +94,7 @@ mod view;
 
 pub use command::{Command, CommandKind};
 pub use decide::{Ctx, NewRelease, activity_commands, check_target, decide, decide_create};
-pub use event::{AfterFailure, Decision, Event, EventKind, ParentLink, ReleaseKind, SkipReason};
+pub use event::{AfterFailure, Decision, EVENT_FORMAT, Event, EventKind, ParentLink, ReleaseKind, SkipReason};
 pub use evolve::evolve;
 pub use ids::{ActivityRef, child_release_id, job_id, parse_job_id};
 pub use plan::{ActivityPlan, PhasePlan, Plan};

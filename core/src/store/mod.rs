@@ -56,7 +56,16 @@
 //! connection and an append is one statement (one round trip) that checks the expected
 //! sequence and writes everything; on SQLite every statement goes through the connection's
 //! statement cache. The schema is written once (`sql/schema.rs`), and a database created by an
-//! earlier version opens unchanged.
+//! earlier version opens and is migrated forward (see [`SCHEMA_VERSION`]).
+//!
+//! # Stored data across versions
+//! A SQL database records its schema version (`schema_version`, [`SCHEMA_VERSION`]) and the
+//! version of each stored JSON format (`formats`: [`crate::release::EVENT_FORMAT`] for events,
+//! [`SNAPSHOT_FORMAT`] for snapshots, which also carry theirs in each body). Opening runs the
+//! missing migrations forward in one transaction; a schema or format newer than this version
+//! knows is refused with [`crate::Error::UnsupportedVersion`] (code `unsupported_version`) and
+//! nothing is written. `testdata/stored/` keeps a database written by each released version;
+//! `core/tests/stored_fixtures.rs` opens, migrates and replays each one.
 
 pub mod contract;
 mod contract_feed;
@@ -77,11 +86,13 @@ pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;
 pub use query::{ReleaseQuery, window_of};
-pub use snapshot::{decode_snapshot, encode_snapshot};
+pub use snapshot::{SNAPSHOT_FORMAT, decode_snapshot, encode_snapshot};
+
 pub use sqlite::SqliteStore;
 
 /// The schema version this trainyard writes: the number of SQL migrations (SQLite and PostgreSQL
-/// databases record how many ran, and migrate forward on open).
+/// databases record how many ran, and migrate forward on open). A newer one is refused with
+/// [`crate::Error::UnsupportedVersion`].
 pub const SCHEMA_VERSION: u32 = sql::schema::MIGRATIONS.len() as u32;
 pub use url::{open, redact_url};
 

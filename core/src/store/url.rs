@@ -33,7 +33,8 @@ fn bad(url: &str, why: impl std::fmt::Display) -> Error {
 }
 
 /// Opens the store a URL names. A malformed URL, an unknown scheme or an unreachable database is
-/// an [`Error::Storage`] naming the URL without its password.
+/// an [`Error::Storage`] naming the URL without its password; a database written by a newer
+/// trainyard is an [`Error::UnsupportedVersion`].
 ///
 /// ```
 /// let store = trainyard::store::open("memory://").unwrap();
@@ -56,7 +57,11 @@ pub fn open(url: &str) -> Result<Arc<dyn Store>> {
             if path == ":memory:" {
                 return SqliteStore::open_in_memory().map(|s| Arc::new(s) as Arc<dyn Store>);
             }
-            SqliteStore::open(path).map(|s| Arc::new(s) as Arc<dyn Store>).map_err(|e| bad(url, e))
+            SqliteStore::open(path).map(|s| Arc::new(s) as Arc<dyn Store>).map_err(|e| match e {
+                // A database of a newer trainyard keeps its own code (it already names the file).
+                Error::UnsupportedVersion { .. } => e,
+                e => bad(url, e),
+            })
         }
         "postgres" | "postgresql" => open_postgres(url),
         other => Err(bad(url, format!("unknown scheme `{other}`; expected memory, sqlite or postgres"))),

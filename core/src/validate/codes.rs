@@ -79,6 +79,8 @@ codes! {
         EXECUTOR = "executor";
         /// A scheduling rule refused the command (a freeze window, a bad recurrence or time range).
         SCHEDULE = "schedule";
+        /// The stored data (schema, event or snapshot format) was written by a newer trainyard; it is left unchanged.
+        UNSUPPORTED_VERSION = "unsupported_version";
         /// Not a core error: a bug inside trainyard (a panic) caught at a binding's boundary.
         INTERNAL = "internal";
     }

@@ -1,11 +1,19 @@
 //! The schema, written once: the migrations (DDL with type placeholders that each dialect fills
 //! in) and the migration runner they share.
 //!
-//! A database records in `schema_version` how many migrations ran. A migration is never edited
-//! once released (databases created by it must keep opening): a change is a new migration
-//! appended to [`MIGRATIONS`].
+//! A database records in `schema_version` how many migrations ran, and in `formats` the version of
+//! each stored JSON format (`event`: the bodies of `events`; `snapshot`: the bodies of
+//! `snapshots`). Opening a database runs the migrations it has not run yet, in one write
+//! transaction (forward only), then checks the formats. A database whose schema or formats are
+//! newer than this trainyard knows is refused with [`Error::UnsupportedVersion`] and left as it is.
+//!
+//! A migration is never edited once released (databases created by it must keep opening): a
+//! change is a new migration appended to [`MIGRATIONS`]. A migration that changes a stored
+//! format rewrites the bodies it changes and raises that format's row in `formats` to the new
+//! [`FORMATS`] entry. `testdata/stored/` holds databases written by released versions; every
+//! later version must open, migrate and replay them (`core/tests/stored_fixtures.rs`).
 
-use super::dialect::{Conn, Dialect, Value, row};
+use super::dialect::{Conn, Dialect, Value, row, rows};
 use crate::{Error, Result};
 
 /// The type names that differ between dialects.
@@ -23,7 +31,8 @@ pub(crate) struct DdlTypes {
     pub feed_key: &'static str,
 }
 
-/// The migrations, in order (1: the release store; 2: the change feed and its consumers).
+/// The migrations, in order (1: the release store; 2: the change feed and its consumers; 3: the
+/// versions of the stored formats).
 /// `{BIGINT}`, `{SERIAL_KEY}`, `{WITHOUT_ROWID}` and `{FEED_KEY}` are filled in from the dialect's
 /// [`DdlTypes`].
 ///
@@ -58,7 +67,18 @@ CREATE INDEX jobs_release ON jobs (release);
 CREATE TABLE feed (cursor {FEED_KEY}, release TEXT NOT NULL, body TEXT NOT NULL);
 CREATE TABLE feed_consumers (name TEXT PRIMARY KEY, cursor {BIGINT} NOT NULL);
 "#,
+    r#"
+CREATE TABLE formats (name TEXT PRIMARY KEY, version INTEGER NOT NULL);
+INSERT INTO formats (name, version) VALUES ('event', 1);
+INSERT INTO formats (name, version) VALUES ('snapshot', 1);
+"#,
 ];
+
+/// The stored formats this trainyard reads and writes, with their versions: the JSON of an
+/// [`crate::release::Event`] (`event`) and of an encoded snapshot (`snapshot`, also written into
+/// each snapshot body as `format`).
+pub(crate) const FORMATS: &[(&str, u64)] =
+    &[("event", crate::release::EVENT_FORMAT), ("snapshot", crate::store::SNAPSHOT_FORMAT)];
 
 /// The tables of a trainyard database (the first migration's, and `schema_version`).
 pub(crate) const TABLES: &[&str] =
@@ -99,16 +119,33 @@ pub(crate) fn migrate<D: Dialect>(conn: &mut D::Conn, label: &str) -> Result<()>
         }
     };
     if current > migrations.len() {
-        return Err(Error::Storage {
-            message: format!(
-                "{label}: schema version {current} is newer than this trainyard knows ({}); upgrade trainyard",
-                migrations.len()
-            ),
+        return Err(Error::UnsupportedVersion {
+            what: format!("{label}: the database schema"),
+            found: current as u64,
+            supported: migrations.len() as u64,
         });
     }
     for (i, m) in migrations.iter().enumerate().skip(current) {
         conn.batch(m)?;
         conn.execute(&D::placeholders("UPDATE schema_version SET version = ?1"), &[Value::Int(i as i64 + 1)])?;
+    }
+    let stored = rows(conn, "SELECT name, version FROM formats ORDER BY name", &[], |r| {
+        Ok((r.text(0)?.to_string(), r.int(1)?))
+    })?;
+    check_formats(label, &stored)
+}
+
+/// Refuses formats newer than [`FORMATS`] (or unknown to it: a newer trainyard added them).
+pub(crate) fn check_formats(label: &str, stored: &[(String, i64)]) -> Result<()> {
+    for (name, version) in stored {
+        let supported = FORMATS.iter().find(|(n, _)| n == name).map(|(_, v)| *v).unwrap_or(0);
+        if *version < 0 || *version as u64 > supported {
+            return Err(Error::UnsupportedVersion {
+                what: format!("{label}: the stored `{name}` format"),
+                found: (*version).max(0) as u64,
+                supported,
+            });
+        }
     }
     Ok(())
 }
@@ -135,6 +172,21 @@ mod tests {
         assert_eq!(foreign_tables(&names(&["users", "orders"])), names(&["users", "orders"]));
         // Another tool's `schema_version` (Flyway once used that name) does not make it ours.
         assert_eq!(foreign_tables(&names(&["schema_version", "users"])), names(&["schema_version", "users"]));
+    }
+
+    #[test]
+    fn newer_or_unknown_formats_are_refused_with_their_versions() {
+        let ok = [("event".to_string(), 1), ("snapshot".to_string(), 1)];
+        check_formats("db", &ok).unwrap();
+        let newer = [("event".to_string(), 1), ("snapshot".to_string(), 7)];
+        match check_formats("db", &newer).unwrap_err() {
+            Error::UnsupportedVersion { what, found, supported } => {
+                assert_eq!((what.as_str(), found, supported), ("db: the stored `snapshot` format", 7, 1));
+            }
+            e => panic!("{e:?}"),
+        }
+        let unknown = [("job".to_string(), 1)];
+        assert_eq!(check_formats("db", &unknown).unwrap_err().code(), "unsupported_version");
     }
 
     #[test]
