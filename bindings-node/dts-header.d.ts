@@ -122,6 +122,33 @@ export interface InputSetRef {
   version: number
 }
 
+/** What an inbox item asks for. */
+export type InboxKind = 'approval' | 'manual' | 'failure_decision'
+
+/** One item of a person's inbox (`engine.inbox(actor)`). */
+export interface InboxItem {
+  /** Release id. */
+  releaseId: string
+  /** Release name. */
+  releaseName: string
+  /** Phase id. */
+  phaseId: string
+  /** Activity id. */
+  activityId: string
+  /** What it asks for. */
+  kind: InboxKind
+  /** Whether the actor may act on it now. */
+  canAct: boolean
+  /** Why it may (the approver or owner entry matched, the role), or why not (self-approval ban, already decided). */
+  reason: string
+  /** The approval's deadline, if any. */
+  due: Date | null
+  /** Whether the approval's deadline escalated. */
+  escalated: boolean
+  /** Since when it waits. */
+  since: Date
+}
+
 /** One approval decision recorded on an approval activity. */
 export interface Approval {
   /** Who decided. */

@@ -296,6 +296,14 @@ options! {
 }
 
 options! {
+    #[doc = " Options of `inbox`."]
+    pub struct InboxOptions {
+        #[doc = " At most this many items (1 to 1000; default 100)."]
+        pub limit: Option<u32>,
+    }
+}
+
+options! {
     #[doc = " Options of reads on behalf of someone (`getRelease`, `history`)."]
     pub struct ReadOptions {
         #[doc = " Read as this actor: `permission_denied` when they may not see the release. Without an"]

@@ -82,7 +82,8 @@ pub fn napi_value<T: ToNapiValue + Send + 'static>(value: T) -> Reply {
     Box::new(move |env| unsafe { T::to_napi_value(env.raw(), value) })
 }
 
-fn to_json<T: Serialize + ?Sized>(value: &T) -> String {
+/// JSON text of a value (for [`parse`]).
+pub fn to_json<T: Serialize + ?Sized>(value: &T) -> String {
     // Serializing these types cannot fail: every map key is a string and no value is a float
     // that JSON cannot hold (the core's values come from JSON).
     serde_json::to_string(value).unwrap_or_else(|e| format!("{{\"error\":{:?}}}", e.to_string()))

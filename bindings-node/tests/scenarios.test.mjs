@@ -247,11 +247,27 @@ function checkTime(run, expect, ctx) {
     const n = groupReleases(run.engine, group).length
     if (n !== want) failures.push(`${ctx}: release group ${group} has ${n} release(s) (expected ${want})`)
   }
+  failures.push(...checkInbox(run, expect, ctx))
   const cal = expect.calendar
   if (cal) {
     const entries = run.engine.calendar(time(cal.from, run.start), time(cal.to, run.start), {})
     if (Number.isInteger(cal.count) && entries.length !== cal.count) {
       failures.push(`${ctx}: calendar has ${entries.length} release(s) ${JSON.stringify(entries.map((e) => e.name))} (expected ${cal.count})`)
+    }
+  }
+  return failures
+}
+
+/** `inbox: { actor: [[release, phase/activity, kind, canAct, reason], …] }`, in order. */
+function checkInbox(run, expect, ctx) {
+  const failures = []
+  const alias = new Map([...run.releases].map(([k, v]) => [v, k]))
+  for (const [name, want] of Object.entries(expect.inbox ?? {})) {
+    const got = run.engine
+      .inbox(run.actor(name), { limit: 100 })
+      .map((i) => [alias.get(i.releaseId) ?? i.releaseId, `${i.phaseId}/${i.activityId}`, i.kind, i.canAct, i.reason])
+    if (JSON.stringify(got) !== JSON.stringify(want)) {
+      failures.push(`${ctx}: inbox of ${name} is ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`)
     }
   }
   return failures

@@ -25,6 +25,7 @@ mod callbacks;
 mod convert;
 mod engine;
 mod errors;
+mod inbox;
 mod input_sets;
 mod jobs;
 mod logs;
@@ -118,6 +119,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<views::PyInputSetRef>()?;
     m.add_class::<views::PyEvent>()?;
     m.add_class::<input_sets::PyInputSet>()?;
+    m.add_class::<inbox::PyInboxItem>()?;
     m.add_class::<callbacks::PyNotification>()?;
     m.add_class::<calendar::PyCalendarEntry>()?;
     m.add_class::<calendar::PyCalendarPhase>()?;

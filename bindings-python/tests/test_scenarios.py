@@ -250,12 +250,28 @@ def check_time(run: Run, expect: Dict[str, Any], ctx: str) -> List[str]:
         n = len(group_releases(run, group))
         if n != want:
             failures.append(f"{ctx}: release group {group} has {n} release(s) (expected {want})")
+    failures.extend(check_inbox(run, expect, ctx))
     cal = expect.get("calendar")
     if cal is not None:
         entries = run.engine.calendar(parse_time(cal["from"], run.start), parse_time(cal["to"], run.start))
         if "count" in cal and len(entries) != cal["count"]:
             names = [e.name for e in entries]
             failures.append(f"{ctx}: calendar has {len(entries)} release(s) {names} (expected {cal['count']})")
+    return failures
+
+
+def check_inbox(run: Run, expect: Dict[str, Any], ctx: str) -> List[str]:
+    """``inbox: {actor: [[release, phase/activity, kind, can_act, reason], ...]}``, in order."""
+    failures: List[str] = []
+    alias = {v: k for k, v in run.releases.items()}
+    for name, want in (expect.get("inbox") or {}).items():
+        items = run.engine.inbox(run.actor(name), limit=100)
+        got = [
+            [alias.get(i.release_id, i.release_id), f"{i.phase_id}/{i.activity_id}", i.kind, i.can_act, i.reason]
+            for i in items
+        ]
+        if got != want:
+            failures.append(f"{ctx}: inbox of {name} is {got}, expected {want}")
     return failures
 
 

@@ -206,6 +206,9 @@ impl Store for FailingStarts {
     fn query_releases(&self, query: &ReleaseQuery) -> Result<Vec<ReleaseRow>> {
         self.inner.query_releases(query)
     }
+    fn inbox(&self, principals: &[String], limit: usize) -> Result<Vec<trainyard::release::InboxEntry>> {
+        self.inner.inbox(principals, limit)
+    }
     fn delete_release(&self, id: &str) -> Result<bool> {
         self.inner.delete_release(id)
     }

@@ -301,6 +301,7 @@ fn check_time(run: &Run, expect: &Value, ctx: &str) -> Vec<String> {
             failures.push(format!("{ctx}: release group {group} has {n} release(s) (expected {want})"));
         }
     }
+    failures.extend(check_inbox(run, expect, ctx));
     if let Some(cal) = expect.get("calendar") {
         let (from, to) = (time(&cal["from"], run.start), time(&cal["to"], run.start));
         let entries = run.engine.calendar(from, to, &CalendarFilter::default()).expect("calendar");
@@ -309,6 +310,34 @@ fn check_time(run: &Run, expect: &Value, ctx: &str) -> Vec<String> {
                 let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
                 failures.push(format!("{ctx}: calendar has {} release(s) {names:?} (expected {want})", entries.len()));
             }
+        }
+    }
+    failures
+}
+
+/// `inbox: { actor: [[release, phase/activity, kind, can_act, reason], …] }`: each actor's inbox,
+/// in order (releases by their scenario alias).
+fn check_inbox(run: &Run, expect: &Value, ctx: &str) -> Vec<String> {
+    let mut failures = Vec::new();
+    for (name, want) in expect.get("inbox").map(as_map).unwrap_or_default() {
+        let actor = run.actor(Some(&Value::String(name.clone())));
+        let items = match run.engine.inbox(&actor, 100) {
+            Ok(items) => items,
+            Err(e) => {
+                failures.push(format!("{ctx}: inbox of {name} failed: {e}"));
+                continue;
+            }
+        };
+        let alias = |id: &str| run.releases.iter().find(|(_, v)| v.as_str() == id).map_or(id, |(k, _)| k.as_str());
+        let got: Vec<Value> = items
+            .iter()
+            .map(|i| {
+                let at = format!("{}/{}", i.phase_id, i.activity_id);
+                json!([alias(&i.release_id), at, i.kind.as_str(), i.can_act, i.reason])
+            })
+            .collect();
+        if Value::Array(got.clone()) != want {
+            failures.push(format!("{ctx}: inbox of {name} is {got:?}, expected {want:?}"));
         }
     }
     failures

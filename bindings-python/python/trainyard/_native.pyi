@@ -27,6 +27,7 @@ __all__ = [
     "InputSetRef",
     "Event",
     "InputSet",
+    "InboxItem",
     "JobRecord",
     "Notification",
     "_drop_postgres_schema",
@@ -194,6 +195,41 @@ class InputSet:
     @property
     def values(self) -> Dict[str, Any]:
         """The values."""
+
+@final
+class InboxItem:
+    """One item of a person's inbox (``Engine.inbox``)."""
+
+    @property
+    def release_id(self) -> str:
+        """Release id."""
+    @property
+    def release_name(self) -> str:
+        """Release name."""
+    @property
+    def phase_id(self) -> str:
+        """Phase id."""
+    @property
+    def activity_id(self) -> str:
+        """Activity id."""
+    @property
+    def kind(self) -> str:
+        """``approval``, ``manual`` or ``failure_decision``."""
+    @property
+    def can_act(self) -> bool:
+        """Whether the actor may act on it now."""
+    @property
+    def reason(self) -> str:
+        """Why it may (the entry or role matched), or why not (self-approval ban, already decided)."""
+    @property
+    def due(self) -> Optional[datetime]:
+        """The approval's deadline (tz-aware, UTC), or ``None``."""
+    @property
+    def escalated(self) -> bool:
+        """Whether the approval's deadline escalated."""
+    @property
+    def since(self) -> datetime:
+        """Since when it waits (tz-aware, UTC)."""
 
 @final
 class Notification:
@@ -769,6 +805,10 @@ class Engine:
         with ``actor``, only those they may read."""
     def history(self, release_id: str, *, actor: Optional[Actor] = None) -> List[Event]:
         """The release's events, oldest first (with ``actor``: only if they may read it)."""
+    # the inbox
+    def inbox(self, actor: Actor, limit: int = 100) -> List[InboxItem]:
+        """The approvals, manual activities and failure decisions ``actor`` may act on, oldest
+        first, each with why (or why not)."""
     # input sets
     def save_input_set(self, process_id: str, name: str, values: Dict[str, Any], *, actor: Actor) -> int:
         """Saves a named input set of a process; returns its version."""

@@ -38,6 +38,7 @@ mod effects;
 mod feed;
 mod freezes;
 mod groups;
+mod inbox;
 mod input_sets;
 mod open;
 mod retention;

@@ -91,6 +91,10 @@ pub struct ActivityState {
     pub started_at: Option<Timestamp>,
     /// When it ended.
     pub ended_at: Option<Timestamp>,
+    /// When it went `on_hold` (waiting for a failure decision); cleared when it leaves. Left out
+    /// of snapshots when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_at: Option<Timestamp>,
 }
 
 /// The state of one phase.
@@ -257,6 +261,7 @@ impl ReleaseState {
                             input_overrides: IndexMap::new(),
                             started_at: None,
                             ended_at: None,
+                            held_at: None,
                         })
                         .collect(),
                 }

@@ -36,6 +36,11 @@
 //!   without busy polling (a condition variable in memory, `PRAGMA data_version` checked every
 //!   few milliseconds on SQLite, `LISTEN`/`NOTIFY` on PostgreSQL). Named consumers keep their
 //!   cursor in the store ([`Store::set_consumer_cursor`]).
+//! * **The inbox index.** An append that carries inbox entries ([`Append::inbox`]) replaces the
+//!   release's entries in the same transaction as its events; each entry is indexed under every
+//!   principal of its grants. [`Store::inbox`] reads the entries of a set of principals, oldest
+//!   (`since`) first, each entry once, reading at most `limit` index rows per principal (constant
+//!   time per item, whatever the number of releases).
 //! * **Deletion.** [`Store::delete_release`] removes a release's row, events, snapshot and jobs.
 //!   The rules about *when* a release may be deleted live in the engine
 //!   ([`crate::Engine::delete_release`]).
@@ -60,6 +65,7 @@
 
 pub mod contract;
 mod contract_feed;
+mod contract_inbox;
 mod jobs;
 mod memory;
 mod query;
@@ -86,7 +92,7 @@ pub use url::{open, redact_url};
 
 use crate::executor::Job;
 use crate::feed::{Cursor, FeedEntry};
-use crate::release::{Event, ReleaseKind, ReleaseStatus};
+use crate::release::{Event, InboxEntry, ReleaseKind, ReleaseStatus};
 use crate::{Process, Result, Timestamp};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -154,12 +160,15 @@ pub struct Append<'a> {
     pub done_jobs: &'a [String],
     /// The change-feed entry of this commit (its `cursor` is assigned by the store).
     pub feed: Option<&'a FeedEntry>,
+    /// The release's inbox entries after the events, replacing the ones stored (`None`: they did
+    /// not change).
+    pub inbox: Option<&'a [InboxEntry]>,
 }
 
 impl<'a> Append<'a> {
     /// A batch of events and the row, without jobs and without a feed entry.
     pub fn new(release: &'a str, expected_seq: u64, events: &'a [Event], row: &'a ReleaseRow) -> Self {
-        Append { release, expected_seq, events, row, new_jobs: &[], done_jobs: &[], feed: None }
+        Append { release, expected_seq, events, row, new_jobs: &[], done_jobs: &[], feed: None, inbox: None }
     }
 }
 
@@ -216,7 +225,12 @@ pub trait Store: Send + Sync {
     }
     /// Index rows matching `query`, oldest first.
     fn query_releases(&self, query: &ReleaseQuery) -> Result<Vec<ReleaseRow>>;
-    /// Removes a release: its row, events, snapshot and jobs. Returns whether it existed.
+    /// The inbox entries indexed under any of `principals` (see [`crate::release::inbox`]),
+    /// ordered by `since`, then release id, then phase and activity; each entry once; at most
+    /// `limit`.
+    fn inbox(&self, principals: &[String], limit: usize) -> Result<Vec<InboxEntry>>;
+    /// Removes a release: its row, events, snapshot, jobs and inbox entries. Returns whether it
+    /// existed.
     fn delete_release(&self, id: &str) -> Result<bool>;
 
     // ----- timers -----

@@ -18,7 +18,7 @@
 //! runs once per attempt, whichever node claims it; a claim that finds nothing is one round
 //! trip. The store logic is [`super::sql::SqlStore`].
 
-use super::sql::append::AppendRows;
+use super::sql::append::{AppendRows, InboxRows};
 use super::sql::dialect::{Conn, Dialect, Row, Value, row, rows, write};
 use super::sql::schema::{DdlTypes, foreign_tables, migrate};
 use super::sql::statements::{RELEASE_COLUMNS, RELEASE_UPDATE, Statements};
@@ -248,7 +248,9 @@ impl Postgres {
 /// The append in one statement: see the module docs. Parameters: `$1` release, `$2` expected
 /// sequence, `$3`/`$4` event sequences and bodies, `$5 ..= $16` the index row after its id,
 /// `$17` ended job ids, `$18`/`$19`/`$20` queued job ids, executors and bodies, `$21` the feed
-/// entry's body (or `NULL`), `$22` the feed's `NOTIFY` channel. Returns the sequence found. It writes what [`super::sql::append::write_in_transaction`] writes: ended
+/// entry's body (or `NULL`), `$22` the feed's `NOTIFY` channel, `$23 ..= $26` the inbox rows
+/// (principals, sinces, items, bodies) and `$27` whether they replace the release's (1) or are
+/// left as they are (0). Returns the sequence found. It writes what [`super::sql::append::write_in_transaction`] writes: ended
 /// jobs go, queued ones come unless already there, and a job both ended and queued comes back
 /// fresh at the end of the queue (a new `ord`, as a delete and an insert would give it).
 ///
@@ -281,7 +283,16 @@ static APPEND: LazyLock<String> = LazyLock::new(|| {
          feed_entry AS (
              INSERT INTO feed (cursor, release, body)
              SELECT pg_current_xact_id()::text::BIGINT, $1, $21::TEXT FROM ok WHERE $21::TEXT IS NOT NULL),
-         notified AS (SELECT pg_notify($22::TEXT, '') FROM ok WHERE $21::TEXT IS NOT NULL)
+         notified AS (SELECT pg_notify($22::TEXT, '') FROM ok WHERE $21::TEXT IS NOT NULL),
+         inbox_gone AS (
+             DELETE FROM inbox WHERE release = $1 AND $27::INTEGER = 1 AND EXISTS (SELECT 1 FROM ok)
+             AND (principal, since, item) NOT IN
+                 (SELECT pr, si, it FROM unnest($23::TEXT[], $24::BIGINT[], $25::TEXT[]) AS k(pr, si, it))),
+         inbox_rows AS (
+             INSERT INTO inbox (principal, since, release, item, body)
+             SELECT pr, si, $1, it, b FROM unnest($23::TEXT[], $24::BIGINT[], $25::TEXT[], $26::TEXT[]) AS t(pr, si, it, b)
+             WHERE $27::INTEGER = 1 AND EXISTS (SELECT 1 FROM ok)
+             ON CONFLICT (principal, since, release, item) DO UPDATE SET body = excluded.body)
          SELECT COALESCE((SELECT seq FROM cur), 0), (SELECT count(*) FROM notified)"
     )
 });
@@ -374,6 +385,8 @@ impl Dialect for Postgres {
 
     fn append(&self, conn: &mut PgConn, _sql: &Statements, r: &AppendRows<'_>) -> Result<u64> {
         let v = r.row_values();
+        let none = InboxRows::default();
+        let inbox = r.inbox.as_ref().unwrap_or(&none);
         let params = [
             Value::Text(r.release),
             Value::Int(r.expected),
@@ -397,6 +410,11 @@ impl Dialect for Postgres {
             Value::Texts(&r.job_bodies),
             r.feed.as_deref().into(),
             Value::Text(&self.channel),
+            Value::Texts(&inbox.principals),
+            Value::Ints(&inbox.sinces),
+            Value::Texts(&inbox.items),
+            Value::Texts(&inbox.bodies),
+            Value::Int(r.inbox.is_some() as i64),
         ];
         let found = row(conn, &APPEND, &params, |row| row.int(0))?;
         Ok(found.unwrap_or(0) as u64)

@@ -23,7 +23,8 @@ pub(crate) struct DdlTypes {
     pub feed_key: &'static str,
 }
 
-/// The migrations, in order (1: the release store; 2: the change feed and its consumers).
+/// The migrations, in order (1: the release store; 2: the change feed and its consumers; 3: the
+/// inbox index, one row per waiting item and principal that may act on it).
 /// `{BIGINT}`, `{SERIAL_KEY}`, `{WITHOUT_ROWID}` and `{FEED_KEY}` are filled in from the dialect's
 /// [`DdlTypes`].
 ///
@@ -57,6 +58,11 @@ CREATE INDEX jobs_release ON jobs (release);
     r#"
 CREATE TABLE feed (cursor {FEED_KEY}, release TEXT NOT NULL, body TEXT NOT NULL);
 CREATE TABLE feed_consumers (name TEXT PRIMARY KEY, cursor {BIGINT} NOT NULL);
+"#,
+    r#"
+CREATE TABLE inbox (principal TEXT NOT NULL, since {BIGINT} NOT NULL, release TEXT NOT NULL, item TEXT NOT NULL,
+    body TEXT NOT NULL, PRIMARY KEY (principal, since, release, item)){WITHOUT_ROWID};
+CREATE INDEX inbox_release ON inbox (release);
 "#,
 ];
 

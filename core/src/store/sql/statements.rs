@@ -39,7 +39,9 @@ pub(crate) struct Statements {
     pub put_snapshot: String,
     pub snapshot: String,
     pub release_body: String,
-    pub delete_release: [String; 4],
+    pub delete_release: [String; 5],
+    pub delete_inbox: String,
+    pub insert_inbox: String,
     pub due: String,
     pub any_due_claimable: String,
     pub claim_due: String,
@@ -56,6 +58,21 @@ pub(crate) struct Statements {
     pub feed_head: String,
     pub consumer_cursor: String,
     pub set_consumer_cursor: String,
+}
+
+/// The inbox read for `principals` principals (`?1 ..= ?n`, then the per-principal limit): the
+/// first rows of each principal's part of the index, merged by `since`.
+pub(crate) fn inbox_query<D: Dialect>(principals: usize) -> String {
+    let n = principals + 1;
+    let parts: Vec<String> = (1..=principals)
+        .map(|i| {
+            format!(
+                "SELECT * FROM (SELECT since, release, item, body FROM inbox WHERE principal = ?{i}
+                 ORDER BY since, release, item LIMIT ?{n}) AS p{i}"
+            )
+        })
+        .collect();
+    D::placeholders(&format!("SELECT body FROM ({}) AS u ORDER BY since, release, item", parts.join(" UNION ALL ")))
 }
 
 impl Statements {
@@ -107,7 +124,11 @@ impl Statements {
                 p("DELETE FROM events WHERE release = ?1"),
                 p("DELETE FROM snapshots WHERE release = ?1"),
                 p("DELETE FROM jobs WHERE release = ?1"),
+                p("DELETE FROM inbox WHERE release = ?1"),
             ],
+            delete_inbox: p("DELETE FROM inbox WHERE release = ?1"),
+            insert_inbox: p("INSERT INTO inbox (principal, since, release, item, body) VALUES (?1, ?2, ?3, ?4, ?5)
+                ON CONFLICT (principal, since, release, item) DO UPDATE SET body = excluded.body"),
             due: p("SELECT next_due, id FROM releases WHERE next_due IS NOT NULL AND next_due <= ?1
                 ORDER BY next_due, ord LIMIT ?2"),
             any_due_claimable: p(&format!("SELECT 1 FROM releases WHERE {claimable_due} LIMIT 1")),
