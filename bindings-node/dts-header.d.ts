@@ -242,6 +242,19 @@ export interface Phase {
   activities: Record<string, Activity>
 }
 
+/** What a release waits on. */
+export type WaitKind = 'approval' | 'manual' | 'failure_decision' | 'worker' | 'freeze' | 'timer'
+
+/** What a release waits on now, and the phase and activity concerned (the core's `WaitingOn`, camelCase). */
+export interface WaitingOn {
+  /** What it waits on. */
+  kind: WaitKind
+  /** The phase concerned (null for a scheduled activation). */
+  phaseId: string | null
+  /** The activity concerned (null for a scheduled activation or a phase's `not_before`). */
+  activityId: string | null
+}
+
 /** A release: a run of a process, as folded from its events (the core's `ReleaseView`, camelCase). */
 export interface Release {
   /** Release id. */
@@ -304,6 +317,8 @@ export interface Release {
   endedAt: Date | null
   /** When its last event happened. */
   updatedAt: Date | null
+  /** What it waits on now (people, a worker, a freeze, a timer); null when nothing. */
+  waitingOn: WaitingOn | null
   /** Phases by id: regular phases in definition order, then rollback phases. */
   phases: Record<string, Phase>
 }

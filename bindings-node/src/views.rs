@@ -209,8 +209,25 @@ struct ReleaseJs<'a, I> {
     ended_at: Time,
     #[serde(serialize_with = "millis")]
     updated_at: Time,
+    waiting_on: Option<WaitingOnJs<'a>>,
     #[serde(serialize_with = "by_id")]
     phases: Vec<PhaseJs<'a>>,
+}
+
+/// [`trainyard::release::WaitingOn`] in camelCase.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WaitingOnJs<'a> {
+    kind: trainyard::release::WaitKind,
+    phase_id: Option<&'a str>,
+    activity_id: Option<&'a str>,
+}
+
+impl<'a> From<trainyard::release::WaitingOn<'a>> for WaitingOnJs<'a> {
+    fn from(w: trainyard::release::WaitingOn<'a>) -> Self {
+        let trainyard::release::WaitingOn { kind, phase_id, activity_id } = w;
+        WaitingOnJs { kind, phase_id, activity_id }
+    }
 }
 
 /// [`Schedule`] in camelCase.
@@ -267,6 +284,7 @@ impl<'a> ReleaseJs<'a, ()> {
             started_at,
             ended_at,
             updated_at,
+            waiting_on,
             phases,
         } = v;
         ReleaseJs {
@@ -300,6 +318,7 @@ impl<'a> ReleaseJs<'a, ()> {
             started_at,
             ended_at,
             updated_at,
+            waiting_on: waiting_on.map(WaitingOnJs::from),
             phases: phases.into_iter().map(PhaseJs::from).collect(),
         }
     }

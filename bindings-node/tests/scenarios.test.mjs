@@ -169,6 +169,14 @@ function check(run, release, expect, since, ctx) {
       failures.push(`${ctx}: ${flag} is ${actual} (expected ${expect[flag]})`)
     }
   }
+  if ('waiting_on' in expect) {
+    const w = state.waitingOn
+    const target = w === null ? null : w.activityId !== null ? `${w.phaseId}/${w.activityId}` : w.phaseId
+    const got = w === null ? null : [w.kind, target]
+    if (JSON.stringify(got) !== JSON.stringify(expect.waiting_on)) {
+      failures.push(`${ctx}: waiting_on is ${JSON.stringify(got)} (expected ${JSON.stringify(expect.waiting_on)})`)
+    }
+  }
   if (Number.isInteger(expect.attempt) && state.attempt !== expect.attempt) {
     failures.push(`${ctx}: release attempt ${state.attempt} (expected ${expect.attempt})`)
   }

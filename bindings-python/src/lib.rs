@@ -117,6 +117,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<views::PySchedule>()?;
     m.add_class::<views::PyParentLink>()?;
     m.add_class::<views::PyInputSetRef>()?;
+    m.add_class::<views::PyWaitingOn>()?;
     m.add_class::<views::PyEvent>()?;
     m.add_class::<input_sets::PyInputSet>()?;
     m.add_class::<inbox::PyInboxItem>()?;

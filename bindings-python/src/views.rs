@@ -195,6 +195,31 @@ impl PyInputSetRef {
     }
 }
 
+/// What a release waits on now: ``kind`` (``approval``, ``manual``, ``failure_decision``,
+/// ``worker``, ``freeze`` or ``timer``) and the ``phase_id`` and ``activity_id`` concerned
+/// (``None`` for a scheduled activation; ``activity_id`` ``None`` for a phase's ``not_before``).
+#[pyclass(frozen, eq, module = "trainyard", name = "WaitingOn")]
+#[derive(PartialEq)]
+pub struct PyWaitingOn {
+    /// What it waits on.
+    #[pyo3(get)]
+    kind: &'static str,
+    /// The phase concerned.
+    #[pyo3(get)]
+    phase_id: Option<String>,
+    /// The activity concerned.
+    #[pyo3(get)]
+    activity_id: Option<String>,
+}
+
+#[pymethods]
+impl PyWaitingOn {
+    fn __repr__(&self) -> String {
+        let opt = |v: &Option<String>| v.as_deref().map(q).unwrap_or_else(|| "None".to_owned());
+        format!("WaitingOn(kind={}, phase_id={}, activity_id={})", q(self.kind), opt(&self.phase_id), opt(&self.activity_id))
+    }
+}
+
 /// One approval decision: the ``approver``, whether they ``approved`` (``False``: rejected),
 /// ``at`` (tz-aware) and the ``comment`` given.
 #[pyclass(frozen, module = "trainyard", name = "Approval")]
@@ -574,6 +599,9 @@ pub struct PyRelease {
     /// When its last event happened.
     #[pyo3(get)]
     updated_at: Option<Timestamp>,
+    /// What it waits on now (``WaitingOn``), or ``None``.
+    #[pyo3(get)]
+    waiting_on: Option<Py<PyWaitingOn>>,
     phases: Vec<(String, Py<PyPhase>)>,
 }
 
@@ -603,6 +631,13 @@ impl PyRelease {
         let schedule = v
             .schedule
             .map(|s| Py::new(py, PySchedule { start: s.start, end: s.end, auto_start: s.auto_start }))
+            .transpose()?;
+        let waiting_on = v
+            .waiting_on
+            .map(|w| {
+                let (phase_id, activity_id) = (w.phase_id.map(str::to_owned), w.activity_id.map(str::to_owned));
+                Py::new(py, PyWaitingOn { kind: w.kind.as_str(), phase_id, activity_id })
+            })
             .transpose()?;
         Ok(PyRelease {
             id: v.id.to_owned(),
@@ -635,6 +670,7 @@ impl PyRelease {
             started_at: v.started_at,
             ended_at: v.ended_at,
             updated_at: v.updated_at,
+            waiting_on,
             phases,
         })
     }

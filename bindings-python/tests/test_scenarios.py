@@ -185,6 +185,14 @@ def check(run: Run, release: str, expect: Dict[str, Any], since: int, ctx: str) 
     for flag in ("rolled_back", "pre_executed", "archived"):
         if flag in expect and getattr(r, flag) != expect[flag]:
             failures.append(f"{ctx}: {flag} is {getattr(r, flag)} (expected {expect[flag]})")
+    if "waiting_on" in expect:
+        w = r.waiting_on
+        got = None
+        if w is not None:
+            target = f"{w.phase_id}/{w.activity_id}" if w.activity_id is not None else w.phase_id
+            got = [w.kind, target]
+        if got != expect["waiting_on"]:
+            failures.append(f"{ctx}: waiting_on is {got} (expected {expect['waiting_on']})")
     if "attempt" in expect and r.attempt != expect["attempt"]:
         failures.append(f"{ctx}: release attempt {r.attempt} (expected {expect['attempt']})")
     for pid, want in (expect.get("phases") or {}).items():

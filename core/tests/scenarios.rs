@@ -203,6 +203,22 @@ fn check(run: &Run, release: &str, expect: &Value, since: usize, ctx: &str) -> V
             }
         }
     }
+    if let Some(want) = expect.get("waiting_on") {
+        let got = match state.view().waiting_on {
+            None => Value::Null,
+            Some(w) => {
+                let target = match (w.phase_id, w.activity_id) {
+                    (Some(p), Some(a)) => json!(format!("{p}/{a}")),
+                    (Some(p), None) => json!(p),
+                    _ => Value::Null,
+                };
+                json!([w.kind.as_str(), target])
+            }
+        };
+        if &got != want {
+            failures.push(format!("{ctx}: waiting_on is {got} (expected {want})"));
+        }
+    }
     if let Some(a) = expect.get("attempt").and_then(Value::as_u64) {
         if state.attempt as u64 != a {
             failures.push(format!("{ctx}: release attempt {} (expected {a})", state.attempt));

@@ -25,6 +25,7 @@ __all__ = [
     "Schedule",
     "ParentLink",
     "InputSetRef",
+    "WaitingOn",
     "Event",
     "InputSet",
     "InboxItem",
@@ -360,6 +361,22 @@ class ParentLink:
     def __ne__(self, value: object, /) -> bool: ...
 
 @final
+class WaitingOn:
+    """What a release waits on now (``Release.waiting_on``)."""
+
+    @property
+    def kind(self) -> str:
+        """``approval``, ``manual``, ``failure_decision``, ``worker``, ``freeze`` or ``timer``."""
+    @property
+    def phase_id(self) -> Optional[str]:
+        """The phase concerned (``None`` for a scheduled activation)."""
+    @property
+    def activity_id(self) -> Optional[str]:
+        """The activity concerned (``None`` for a scheduled activation or a phase's ``not_before``)."""
+    def __eq__(self, value: object, /) -> bool: ...
+    def __ne__(self, value: object, /) -> bool: ...
+
+@final
 class InputSetRef:
     """The input set a release was created with (``Release.input_set``)."""
 
@@ -585,6 +602,9 @@ class Release:
     @property
     def updated_at(self) -> Optional[datetime]:
         """When its last event happened."""
+    @property
+    def waiting_on(self) -> Optional[WaitingOn]:
+        """What it waits on now, or ``None``."""
     @property
     def phases(self) -> Dict[str, Phase]:
         """Phases by id: regular phases in definition order, then the rollback phases."""

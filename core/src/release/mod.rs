@@ -92,6 +92,7 @@ mod status;
 mod step;
 mod timers;
 mod view;
+pub mod waiting;
 
 pub use command::{Command, CommandKind};
 pub use decide::{Ctx, NewRelease, activity_commands, check_target, decide, decide_create};
@@ -105,6 +106,7 @@ pub use status::{ActivityStatus, PhaseStatus, ReleaseStatus};
 pub use step::{ChildAbort, ChildStart, Effects, ParentReport, Transition, replay, step, step_create};
 pub use timers::{TimerChanges, TimerKey, Timers};
 pub use view::{ActivityView, ApprovalView, PhaseView, ReleaseView};
+pub use waiting::{WaitKind, WaitingOn};
 
 #[cfg(test)]
 mod tests;

@@ -76,6 +76,9 @@ pub struct ReleaseView<'a> {
     pub ended_at: Option<Timestamp>,
     /// When its last event happened.
     pub updated_at: Option<Timestamp>,
+    /// What it waits on now (people, a worker, a freeze, a timer), with the phase and activity
+    /// concerned; `None` when it waits on nothing (see [`super::waiting`]).
+    pub waiting_on: Option<super::WaitingOn<'a>>,
     /// Phases: regular ones in definition order, then the rollback phases.
     pub phases: Vec<PhaseView<'a>>,
 }
@@ -203,6 +206,7 @@ impl ReleaseState {
             started_at: self.started_at,
             ended_at: self.ended_at,
             updated_at: self.updated_at,
+            waiting_on: super::waiting::waiting_on(self),
             phases: self.phases.iter().enumerate().map(|(p, ph)| self.phase_view(p, ph)).collect(),
         }
     }
@@ -301,6 +305,7 @@ impl<'a> ReleaseView<'a> {
             "started_at",
             "ended_at",
             "updated_at",
+            "waiting_on",
             "phases",
         ]
     }
