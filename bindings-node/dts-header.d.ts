@@ -242,6 +242,19 @@ export interface Phase {
   activities: Record<string, Activity>
 }
 
+/** What a link points at. */
+export type LinkKind = 'ticket' | 'commit' | 'incident' | 'other'
+
+/** A link from a release to a ticket, commit or incident. */
+export interface Link {
+  /** What it points at. */
+  kind: LinkKind
+  /** Where. */
+  url: string
+  /** A title to show. */
+  title: string | null
+}
+
 /** What a release waits on. */
 export type WaitKind = 'approval' | 'manual' | 'failure_decision' | 'worker' | 'freeze' | 'timer'
 
@@ -285,6 +298,14 @@ export interface Release {
   occurrence: string | null
   /** The input set used. */
   inputSet: InputSetRef | null
+  /** Labels (key → value). */
+  labels: Record<string, string>
+  /** A description. */
+  description: string | null
+  /** The version being released. */
+  version: string | null
+  /** Links to tickets, commits and incidents. */
+  links: Link[]
   /** The parent activity, for a child release of a subprocess activity. */
   parent: ParentLink | null
   /** Schedule, once scheduled. */

@@ -189,6 +189,10 @@ struct ReleaseJs<'a, I> {
     group: Option<&'a str>,
     occurrence: Option<&'a str>,
     input_set: Option<I>,
+    labels: &'a std::collections::BTreeMap<String, String>,
+    description: Option<&'a str>,
+    version: Option<&'a str>,
+    links: Vec<LinkJs<'a>>,
     parent: Option<&'a ParentLink>,
     schedule: Option<ScheduleJs>,
     attempt: u32,
@@ -212,6 +216,14 @@ struct ReleaseJs<'a, I> {
     waiting_on: Option<WaitingOnJs<'a>>,
     #[serde(serialize_with = "by_id")]
     phases: Vec<PhaseJs<'a>>,
+}
+
+/// A [`trainyard::release::Link`] (`title` null when there is none).
+#[derive(Serialize)]
+struct LinkJs<'a> {
+    kind: trainyard::release::LinkKind,
+    url: &'a str,
+    title: Option<&'a str>,
 }
 
 /// [`trainyard::release::WaitingOn`] in camelCase.
@@ -268,6 +280,10 @@ impl<'a> ReleaseJs<'a, ()> {
             group,
             occurrence,
             input_set,
+            labels,
+            description,
+            version,
+            links,
             parent,
             schedule,
             attempt,
@@ -302,6 +318,10 @@ impl<'a> ReleaseJs<'a, ()> {
             group,
             occurrence,
             input_set,
+            labels,
+            description,
+            version,
+            links: links.iter().map(|l| LinkJs { kind: l.kind, url: &l.url, title: l.title.as_deref() }).collect(),
             parent,
             schedule: schedule.map(ScheduleJs::from),
             attempt,

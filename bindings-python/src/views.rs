@@ -551,6 +551,14 @@ pub struct PyRelease {
     /// The input set it was created with (``InputSetRef``), or ``None``.
     #[pyo3(get)]
     input_set: Option<Py<PyInputSetRef>>,
+    labels: std::collections::BTreeMap<String, String>,
+    /// A description, or ``None``.
+    #[pyo3(get)]
+    description: Option<String>,
+    /// The version being released, or ``None``.
+    #[pyo3(get)]
+    version: Option<String>,
+    links: Vec<trainyard::release::Link>,
     /// The parent's subprocess activity (``ParentLink``), for a child release.
     #[pyo3(get)]
     parent: Option<Py<PyParentLink>>,
@@ -654,6 +662,10 @@ impl PyRelease {
             group: v.group.map(str::to_owned),
             occurrence: v.occurrence.map(str::to_owned),
             input_set,
+            labels: v.labels.clone(),
+            description: v.description.map(str::to_owned),
+            version: v.version.map(str::to_owned),
+            links: v.links.to_vec(),
             parent,
             schedule,
             attempt: v.attempt,
@@ -689,6 +701,31 @@ impl PyRelease {
     #[getter]
     fn variables<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         convert::map_to_py(py, &self.variables)
+    }
+
+    /// Labels (a new ``dict[str, str]`` on every access).
+    #[getter]
+    fn labels<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let dict = PyDict::new(py);
+        for (k, v) in &self.labels {
+            dict.set_item(k, v)?;
+        }
+        Ok(dict)
+    }
+
+    /// Links to tickets, commits and incidents: a new list of dicts ``{"kind", "url", "title"}``
+    /// (``title`` ``None`` when there is none) on every access.
+    #[getter]
+    fn links<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyList>> {
+        let list = pyo3::types::PyList::empty(py);
+        for l in &self.links {
+            let d = PyDict::new(py);
+            d.set_item("kind", l.kind.as_str())?;
+            d.set_item("url", &l.url)?;
+            d.set_item("title", l.title.as_deref())?;
+            list.append(d)?;
+        }
+        Ok(list)
     }
 
     /// Phases by id (``dict[str, Phase]``): regular phases in definition order, then the

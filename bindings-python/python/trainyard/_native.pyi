@@ -603,6 +603,18 @@ class Release:
     def updated_at(self) -> Optional[datetime]:
         """When its last event happened."""
     @property
+    def labels(self) -> Dict[str, str]:
+        """Labels (key → value)."""
+    @property
+    def description(self) -> Optional[str]:
+        """A description."""
+    @property
+    def version(self) -> Optional[str]:
+        """The version being released."""
+    @property
+    def links(self) -> List[Dict[str, Optional[str]]]:
+        """Links: ``{"kind": "ticket" | "commit" | "incident" | "other", "url", "title"}``."""
+    @property
     def waiting_on(self) -> Optional[WaitingOn]:
         """What it waits on now, or ``None``."""
     @property

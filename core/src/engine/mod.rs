@@ -45,6 +45,7 @@ mod retention;
 mod subprocess;
 mod workers;
 
+pub use commands::ReleaseUpdate;
 pub use groups::GroupChanges;
 pub use input_sets::InputSet;
 

@@ -157,6 +157,9 @@ pub struct ReleaseState {
     pub parent: Option<super::ParentLink>,
     /// The release-group occurrence it was generated for (`<group>@<start>`).
     pub occurrence: Option<String>,
+    /// Labels, description, version and links (left out of snapshots when empty).
+    #[serde(default, skip_serializing_if = "super::Metadata::is_empty")]
+    pub metadata: super::Metadata,
     /// Global variables, evaluated at activation.
     pub variables: IndexMap<String, Value>,
     /// Schedule, once scheduled.
@@ -285,6 +288,7 @@ impl ReleaseState {
             input_set: None,
             parent: None,
             occurrence: None,
+            metadata: super::Metadata::default(),
             variables: IndexMap::new(),
             schedule: None,
             stage: Stage::Draft,

@@ -44,6 +44,14 @@ pub struct ReleaseView<'a> {
     pub occurrence: Option<&'a str>,
     /// The input set used.
     pub input_set: Option<InputSetRef<'a>>,
+    /// Labels (key → value).
+    pub labels: &'a std::collections::BTreeMap<String, String>,
+    /// A description.
+    pub description: Option<&'a str>,
+    /// The version being released.
+    pub version: Option<&'a str>,
+    /// Links to tickets, commits and incidents.
+    pub links: &'a [super::Link],
     /// The parent's subprocess activity, for a child release.
     pub parent: Option<&'a ParentLink>,
     /// The schedule, once scheduled.
@@ -190,6 +198,10 @@ impl ReleaseState {
             group: self.group.as_deref(),
             occurrence: self.occurrence.as_deref(),
             input_set: self.input_set.as_ref().map(|(name, version)| InputSetRef { name, version: *version }),
+            labels: &self.metadata.labels,
+            description: self.metadata.description.as_deref(),
+            version: self.metadata.version.as_deref(),
+            links: &self.metadata.links,
             parent: self.parent.as_ref(),
             schedule: self.schedule.as_ref(),
             attempt: self.attempt,
@@ -289,6 +301,10 @@ impl<'a> ReleaseView<'a> {
             "group",
             "occurrence",
             "input_set",
+            "labels",
+            "description",
+            "version",
+            "links",
             "parent",
             "schedule",
             "attempt",
