@@ -255,6 +255,16 @@ export interface Link {
   title: string | null
 }
 
+/** A link as given to `createRelease` / `updateRelease`. */
+export interface LinkInit {
+  /** What it points at. */
+  kind: LinkKind
+  /** Where. */
+  url: string
+  /** A title to show. */
+  title?: string | null
+}
+
 /** What a release waits on. */
 export type WaitKind = 'approval' | 'manual' | 'failure_decision' | 'worker' | 'freeze' | 'timer'
 

@@ -740,6 +740,10 @@ class Engine:
         kind: str = "standard",
         scope: str = "account",
         owners: Optional[Sequence[str]] = None,
+        labels: Optional[Mapping[str, str]] = None,
+        description: Optional[str] = None,
+        version: Optional[str] = None,
+        links: Optional[Sequence[Mapping[str, Optional[str]]]] = None,
     ) -> Release:
         """Creates a draft release of the latest version of ``process_id``: inputs are the
         defaults, then the input set's values, then ``inputs``."""
@@ -751,6 +755,10 @@ class Engine:
         name: Optional[str] = None,
         inputs: Optional[Dict[str, Any]] = None,
         owners: Optional[Sequence[str]] = None,
+        labels: Optional[Mapping[str, Optional[str]]] = None,
+        description: Optional[str] = None,
+        version: Optional[str] = None,
+        links: Optional[Sequence[Mapping[str, Optional[str]]]] = None,
     ) -> List[Event]:
         """Changes a draft's name, inputs (merged; ``None`` removes one) or owners."""
     def schedule(

@@ -282,6 +282,9 @@ pub(crate) fn row_of(state: &ReleaseState) -> ReleaseRow {
         ended_at: state.ended_at,
         services: input_values_of(state, InputType::Service),
         environments: input_values_of(state, InputType::Environment),
+        labels: state.metadata.labels.clone(),
+        version: state.metadata.version.clone(),
+        updated_at: state.updated_at,
     }
 }
 

@@ -65,6 +65,7 @@ impl std::str::FromStr for LinkKind {
 
 /// A link from a release to something outside it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Link {
     /// What it points at.
     pub kind: LinkKind,
@@ -204,6 +205,61 @@ impl MetadataChange {
             out.links = l.clone();
         }
         out
+    }
+}
+
+impl MetadataChange {
+    /// The change the bindings read from their arguments: `labels` a JSON object of strings (a
+    /// `null` value removes a label), `description` and `version` texts (an empty text clears
+    /// one), `links` a JSON list of `{ kind, url, title? }`. `invalid_input` lists every value
+    /// of the wrong shape at its path.
+    pub fn from_json(
+        labels: Option<&serde_json::Value>,
+        description: Option<String>,
+        version: Option<String>,
+        links: Option<&serde_json::Value>,
+    ) -> crate::Result<Self> {
+        use serde_json::Value;
+        let mut problems = Vec::new();
+        let labels = labels.map(|v| match v {
+            Value::Object(m) => m
+                .iter()
+                .filter_map(|(k, v)| match v {
+                    Value::String(s) => Some((k.clone(), Some(s.clone()))),
+                    Value::Null => Some((k.clone(), None)),
+                    _ => {
+                        let what = "a label value must be text (or null to remove the label)";
+                        problems.push(Problem::new(format!("labels.{k}"), codes::WRONG_TYPE, what));
+                        None
+                    }
+                })
+                .collect(),
+            _ => {
+                problems.push(Problem::new("labels", codes::WRONG_TYPE, "expected a mapping of text keys to text values"));
+                BTreeMap::new()
+            }
+        });
+        let links = links.map(|v| match v {
+            Value::Array(items) => items
+                .iter()
+                .enumerate()
+                .filter_map(|(i, item)| match serde_json::from_value::<Link>(item.clone()) {
+                    Ok(l) => Some(l),
+                    Err(e) => {
+                        let what = format!("expected {{ kind: ticket|commit|incident|other, url, title? }}: {e}");
+                        problems.push(Problem::new(format!("links[{i}]"), codes::WRONG_TYPE, what));
+                        None
+                    }
+                })
+                .collect(),
+            _ => {
+                problems.push(Problem::new("links", codes::WRONG_TYPE, "expected a list of links"));
+                Vec::new()
+            }
+        });
+        let clearable = |t: Option<String>| t.map(|t| (!t.is_empty()).then_some(t));
+        let change = MetadataChange { labels, description: clearable(description), version: clearable(version), links };
+        crate::Error::invalid_input_or(problems, change)
     }
 }
 

@@ -140,6 +140,15 @@ pub struct ReleaseRow {
     /// Values of its `environment` inputs, for calendar filters and conflicts.
     #[serde(default)]
     pub environments: Vec<String>,
+    /// Its labels (for search).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub labels: std::collections::BTreeMap<String, String>,
+    /// The version it releases (for search).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// When its last event happened (the search's `updated_at` order).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<Timestamp>,
 }
 
 /// One atomic write of a release: its new events, its index row, the jobs the events queue and
