@@ -48,7 +48,9 @@ impl Engine {
         let entry = self.feed_entry(None, &state, &transition.events, actor, notifications);
         let inbox = crate::release::inbox::entries(&state);
         let changed = (!inbox.is_empty()).then_some(inbox.as_slice());
-        match self.store.append(&append_of(id, 0, &transition, &row, &entry, changed)) {
+        let mut batch = append_of(id, 0, &transition, &row, &entry, changed);
+        batch.labels = (!state.metadata.labels.is_empty()).then_some(&state.metadata.labels);
+        match self.store.append(&batch) {
             Ok(()) => {}
             Err(Error::Conflict { .. }) if self.store.release(id)?.is_some() => {
                 return Err(Error::AlreadyExists { kind: "release".into(), id: id.to_string(), hint: None });
@@ -182,6 +184,7 @@ impl Engine {
             let expected = state.seq;
             let before = state.status;
             let inbox_before = crate::release::inbox::entries(&state);
+            let labels_before = state.metadata.labels.clone();
             let mut transition = match step(&mut state, cmd, &ctx) {
                 Ok(t) => t,
                 Err(e) => {
@@ -199,7 +202,9 @@ impl Engine {
             let entry = self.feed_entry(Some(before), &state, &transition.events, actor, notifications);
             let inbox = crate::release::inbox::entries(&state);
             let changed = (inbox != inbox_before).then_some(inbox.as_slice());
-            match self.store.append(&append_of(id, expected, &transition, &row, &entry, changed)) {
+            let mut batch = append_of(id, expected, &transition, &row, &entry, changed);
+            batch.labels = (state.metadata.labels != labels_before).then_some(&state.metadata.labels);
+            match self.store.append(&batch) {
                 Ok(()) => {
                     self.maybe_snapshot(&state, expected);
                     self.cache_put(id, state);

@@ -22,11 +22,12 @@ impl Engine {
         Ok(found.iter().filter_map(|e| item_for(e, actor, &principals)).collect())
     }
 
-    /// Writes every release's inbox entries again from its events (after opening a database
-    /// created before the inbox index existed, or to repair it). Each release is rewritten with
-    /// an append of no events at its current sequence, so it never overwrites a newer write (a
-    /// release changed meanwhile already has its entries). Returns how many releases it wrote.
-    pub fn rebuild_inbox(&self) -> Result<usize> {
+    /// Writes every release's index again from its events: its row (with the search columns),
+    /// its labels and its inbox entries (after opening a database created before they existed,
+    /// or to repair them). Each release is rewritten with an append of no events at its current
+    /// sequence, so it never overwrites a newer write (a release changed meanwhile already has
+    /// its index). Returns how many releases it wrote.
+    pub fn rebuild_indexes(&self) -> Result<usize> {
         let mut written = 0;
         for row in self.store.releases()? {
             if row.deleted {
@@ -34,7 +35,12 @@ impl Engine {
             }
             let state = self.replay_release(&row.id)?;
             let list = entries(&state);
-            let batch = Append { inbox: Some(&list), ..Append::new(&row.id, row.seq, &[], &row) };
+            let fresh = super::apply::row_of(&state);
+            let batch = Append {
+                inbox: Some(&list),
+                labels: Some(&state.metadata.labels),
+                ..Append::new(&row.id, row.seq, &[], &fresh)
+            };
             match self.store.append(&batch) {
                 Ok(()) => written += 1,
                 Err(Error::Conflict { .. }) => {}

@@ -42,6 +42,7 @@ mod inbox;
 mod input_sets;
 mod open;
 mod retention;
+mod search;
 mod subprocess;
 mod workers;
 
@@ -52,6 +53,7 @@ pub use input_sets::InputSet;
 pub use drive::ReleaseFilter;
 pub use feed::{Watch, Watcher};
 pub use retention::RetentionPolicy;
+pub use search::SearchPage;
 
 use crate::executor::Executor;
 use crate::model::Process;

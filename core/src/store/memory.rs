@@ -169,7 +169,7 @@ impl Store for MemoryStore {
     }
 
     fn append(&self, batch: &Append<'_>) -> Result<()> {
-        let Append { release, expected_seq, events, row, new_jobs, done_jobs, feed, inbox } = *batch;
+        let Append { release, expected_seq, events, row, new_jobs, done_jobs, feed, inbox, labels: _ } = *batch;
         super::sql::check_sequence(release, expected_seq, events)?;
         let mut inner = self.lock();
         let current = inner.rows.get(release).map_or(0, |r| r.seq);
@@ -254,6 +254,25 @@ impl Store for MemoryStore {
         let inner = self.lock();
         let rows = inner.order.values().filter_map(|id| inner.rows.get(id)).filter(|r| query.matches(r));
         Ok(rows.take(query.limit.unwrap_or(usize::MAX)).cloned().collect())
+    }
+
+    fn search(
+        &self,
+        filter: &super::SearchFilter,
+        sort: super::SearchSort,
+        after: Option<&super::SortKey>,
+        limit: usize,
+    ) -> Result<Vec<ReleaseRow>> {
+        let inner = self.lock();
+        let mut found: Vec<(super::SortKey, &ReleaseRow)> = inner
+            .rows
+            .values()
+            .filter(|r| filter.matches(r))
+            .map(|r| (super::SortKey::of(r, sort.field), r))
+            .filter(|(k, _)| after.is_none_or(|a| if sort.descending { k < a } else { k > a }))
+            .collect();
+        found.sort_by(|a, b| if sort.descending { b.0.cmp(&a.0) } else { a.0.cmp(&b.0) });
+        Ok(found.into_iter().take(limit).map(|(_, r)| r.clone()).collect())
     }
 
     fn inbox(&self, principals: &[String], limit: usize) -> Result<Vec<InboxEntry>> {

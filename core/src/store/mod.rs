@@ -66,9 +66,11 @@
 pub mod contract;
 mod contract_feed;
 mod contract_inbox;
+mod contract_search;
 mod jobs;
 mod memory;
 mod query;
+mod search;
 mod snapshot;
 pub(crate) mod sql;
 mod sqlite;
@@ -82,6 +84,7 @@ pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;
 pub use query::{ReleaseQuery, window_of};
+pub use search::{SearchCursor, SearchFilter, SearchSort, SortField, SortKey, TimeRange};
 pub use snapshot::{decode_snapshot, encode_snapshot};
 pub use sqlite::SqliteStore;
 
@@ -172,12 +175,15 @@ pub struct Append<'a> {
     /// The release's inbox entries after the events, replacing the ones stored (`None`: they did
     /// not change).
     pub inbox: Option<&'a [InboxEntry]>,
+    /// The release's labels after the events, replacing the indexed ones (`None`: they did not
+    /// change).
+    pub labels: Option<&'a std::collections::BTreeMap<String, String>>,
 }
 
 impl<'a> Append<'a> {
     /// A batch of events and the row, without jobs and without a feed entry.
     pub fn new(release: &'a str, expected_seq: u64, events: &'a [Event], row: &'a ReleaseRow) -> Self {
-        Append { release, expected_seq, events, row, new_jobs: &[], done_jobs: &[], feed: None, inbox: None }
+        Append { release, expected_seq, events, row, new_jobs: &[], done_jobs: &[], feed: None, inbox: None, labels: None }
     }
 }
 
@@ -234,6 +240,17 @@ pub trait Store: Send + Sync {
     }
     /// Index rows matching `query`, oldest first.
     fn query_releases(&self, query: &ReleaseQuery) -> Result<Vec<ReleaseRow>>;
+    /// Up to `limit` index rows matching `filter` in `sort` order, starting after the row with
+    /// key `after` (see [`search`](SearchCursor); the reference semantics are
+    /// [`SearchFilter::matches`] and [`SortKey`]). Keyset pagination: the cost of a page does not
+    /// grow with its depth.
+    fn search(
+        &self,
+        filter: &SearchFilter,
+        sort: SearchSort,
+        after: Option<&SortKey>,
+        limit: usize,
+    ) -> Result<Vec<ReleaseRow>>;
     /// The inbox entries indexed under any of `principals` (see [`crate::release::inbox`]),
     /// ordered by `since`, then release id, then phase and activity; each entry once; at most
     /// `limit`.

@@ -36,6 +36,11 @@ pub(crate) struct AppendRows<'a> {
     pub feed: Option<String>,
     /// The release's inbox rows replacing the stored ones (`None`: unchanged).
     pub inbox: Option<InboxRows>,
+    /// The release's labels (keys, values) replacing the stored ones (`None`: unchanged).
+    pub labels: Option<(Vec<String>, Vec<String>)>,
+    /// The release's name and process id (search columns).
+    pub name: &'a str,
+    pub process_id: &'a str,
 }
 
 /// Inbox entries as index rows: one per entry and principal.
@@ -67,7 +72,7 @@ impl InboxRows {
 impl<'a> AppendRows<'a> {
     /// Checks the batch's numbering and encodes it.
     pub(crate) fn of(batch: &Append<'a>) -> Result<Self> {
-        let Append { release, expected_seq, events, row, new_jobs, done_jobs, feed, inbox } = *batch;
+        let Append { release, expected_seq, events, row, new_jobs, done_jobs, feed, inbox, labels } = *batch;
         check_sequence(release, expected_seq, events)?;
         Ok(AppendRows {
             release,
@@ -81,11 +86,14 @@ impl<'a> AppendRows<'a> {
             job_bodies: new_jobs.iter().map(|j| to_json("a job", j)).collect::<Result<_>>()?,
             feed: feed.map(|f| to_json("a feed entry", f)).transpose()?,
             inbox: inbox.map(InboxRows::of).transpose()?,
+            labels: labels.map(|l| l.iter().map(|(k, v)| (k.clone(), v.clone())).unzip()),
+            name: &row.name,
+            process_id: &row.process_id,
         })
     }
 
-    /// The index row's parameters `?1 ..= ?13` of the upsert (release id first).
-    pub(crate) fn row_values(&self) -> [Value<'_>; 13] {
+    /// The index row's parameters `?1 ..= ?19` of the upsert (release id first).
+    pub(crate) fn row_values(&self) -> [Value<'_>; 19] {
         let r = &self.row;
         [
             Value::Text(self.release),
@@ -101,6 +109,12 @@ impl<'a> AppendRows<'a> {
             r.win_end.into(),
             r.ended_at.into(),
             Value::Text(&r.body),
+            Value::Text(self.name),
+            Value::Text(self.process_id),
+            Value::Int(r.process_version),
+            Value::Int(r.created_at),
+            r.started_at.into(),
+            Value::Int(r.updated_at),
         ]
     }
 }
@@ -130,6 +144,12 @@ pub(crate) fn write_in_transaction<C: Conn>(conn: &mut C, sql: &Statements, rows
         }
         if let Some(body) = &rows.feed {
             c.execute(&sql.insert_feed, &[Value::Text(rows.release), Value::Text(body)])?;
+        }
+        if let Some((keys, values)) = &rows.labels {
+            c.execute(&sql.delete_labels, &[Value::Text(rows.release)])?;
+            for (k, v) in keys.iter().zip(values) {
+                c.execute(&sql.insert_label, &[Value::Text(rows.release), Value::Text(k), Value::Text(v)])?;
+            }
         }
         if let Some(inbox) = &rows.inbox {
             c.execute(&sql.delete_inbox, &[Value::Text(rows.release)])?;

@@ -21,6 +21,7 @@ pub(crate) mod append;
 pub(crate) mod columns;
 pub(crate) mod dialect;
 pub(crate) mod schema;
+pub(crate) mod search;
 pub(crate) mod statements;
 
 pub(crate) use self::columns::check_sequence;
@@ -221,6 +222,19 @@ impl<D: Dialect> Store for SqlStore<D> {
         Ok(finish_query(query, found))
     }
 
+    fn search(
+        &self,
+        filter: &crate::store::SearchFilter,
+        sort: crate::store::SearchSort,
+        after: Option<&crate::store::SortKey>,
+        limit: usize,
+    ) -> Result<Vec<ReleaseRow>> {
+        let (sql, params) = search::search_sql(filter, sort, after, limit, D::in_list, D::POSITION, D::TYPES.byte_order);
+        let sql = D::placeholders(&sql);
+        let values: Vec<Value<'_>> = params.iter().map(|p| p.value()).collect();
+        self.dialect.with_conn(|c| rows(c, &sql, &values, |r| from_json("release row", r.text(0)?)))
+    }
+
     fn inbox(&self, principals: &[String], limit: usize) -> Result<Vec<InboxEntry>> {
         if principals.is_empty() || limit == 0 {
             return Ok(Vec::new());
@@ -409,6 +423,15 @@ macro_rules! store_via_sql {
                 query: &$crate::store::ReleaseQuery,
             ) -> $crate::Result<Vec<$crate::store::ReleaseRow>> {
                 self.$field.query_releases(query)
+            }
+            fn search(
+                &self,
+                filter: &$crate::store::SearchFilter,
+                sort: $crate::store::SearchSort,
+                after: Option<&$crate::store::SortKey>,
+                limit: usize,
+            ) -> $crate::Result<Vec<$crate::store::ReleaseRow>> {
+                self.$field.search(filter, sort, after, limit)
             }
             fn inbox(
                 &self,
