@@ -242,6 +242,14 @@ export interface Phase {
   activities: Record<string, Activity>
 }
 
+/** One page of `engine.search(...)`. */
+export interface SearchPage {
+  /** The releases of the page, in the sort order. */
+  releases: Release[]
+  /** The cursor of the next page; null on the last one. */
+  next: string | null
+}
+
 /** What a link points at. */
 export type LinkKind = 'ticket' | 'commit' | 'incident' | 'other'
 

@@ -14,6 +14,7 @@
 //! | `calendar.rs` | calendar, conflicts, iCalendar |
 //! | `input_sets.rs` | named input sets |
 //! | `inbox.rs` | a person's inbox |
+//! | `search.rs` | release search with cursors |
 //! | `errors.rs` | the mapping of core errors to JS `Error`s with `code` |
 //! | `convert.rs` | reading JS values and arguments, with the limits (depth 128, no cycles, …) |
 //! | `options.rs` | the options objects and the actor |
@@ -36,6 +37,7 @@ mod jobs;
 mod logs;
 mod options;
 mod schedule;
+mod search;
 mod tasks;
 mod views;
 

@@ -59,6 +59,11 @@
     releases: (text) => each(JSON.parse(text), release),
     events: (text) => each(JSON.parse(text), event),
     inbox: (text) => each(JSON.parse(text), inboxItem),
+    searchPage: (text) => {
+      const page = JSON.parse(text)
+      each(page.releases, release)
+      return page
+    },
     json: (text) => JSON.parse(text),
   }
 })()

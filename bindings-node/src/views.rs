@@ -67,6 +67,17 @@ pub fn releases(states: &[ReleaseState]) -> Reply {
     parse(c"releases", to_json(&list))
 }
 
+/// A search page as `{ releases, next }`.
+pub fn search_page(states: &[ReleaseState], next: Option<String>) -> Reply {
+    #[derive(Serialize)]
+    struct Page<'a, R> {
+        releases: Vec<R>,
+        next: Option<&'a str>,
+    }
+    let releases: Vec<_> = states.iter().map(|s| ReleaseJs::from(s.view())).collect();
+    parse(c"searchPage", to_json(&Page { releases, next: next.as_deref() }))
+}
+
 /// Events (a history, or what a command appended) as a JS array.
 pub fn events(list: &[trainyard::release::Event]) -> Reply {
     parse(c"events", to_json(&list))

@@ -30,6 +30,7 @@ mod input_sets;
 mod jobs;
 mod logs;
 mod schedule;
+mod search;
 mod views;
 
 use convert::Definition;
@@ -121,6 +122,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<views::PyEvent>()?;
     m.add_class::<input_sets::PyInputSet>()?;
     m.add_class::<inbox::PyInboxItem>()?;
+    m.add_class::<search::PySearchPage>()?;
     m.add_class::<callbacks::PyNotification>()?;
     m.add_class::<calendar::PyCalendarEntry>()?;
     m.add_class::<calendar::PyCalendarPhase>()?;

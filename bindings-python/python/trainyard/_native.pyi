@@ -29,6 +29,7 @@ __all__ = [
     "Event",
     "InputSet",
     "InboxItem",
+    "SearchPage",
     "JobRecord",
     "Notification",
     "_drop_postgres_schema",
@@ -231,6 +232,17 @@ class InboxItem:
     @property
     def since(self) -> datetime:
         """Since when it waits (tz-aware, UTC)."""
+
+@final
+class SearchPage:
+    """One page of ``Engine.search``."""
+
+    @property
+    def releases(self) -> List[Release]:
+        """The releases of the page, in the sort order."""
+    @property
+    def next(self) -> Optional[str]:
+        """The cursor of the next page, or ``None`` on the last one."""
 
 @final
 class Notification:
@@ -849,6 +861,14 @@ class Engine:
     def inbox(self, actor: Actor, limit: int = 100) -> List[InboxItem]:
         """The approvals, manual activities and failure decisions ``actor`` may act on, oldest
         first, each with why (or why not)."""
+    def search(
+        self,
+        filter: Optional[Mapping[str, Any]] = None,
+        sort: str = "created_at desc",
+        cursor: Optional[str] = None,
+        page_size: int = 50,
+    ) -> SearchPage:
+        """Releases matching ``filter`` in ``sort`` order, a page at a time (keyset cursors)."""
     # input sets
     def save_input_set(self, process_id: str, name: str, values: Dict[str, Any], *, actor: Actor) -> int:
         """Saves a named input set of a process; returns its version."""
