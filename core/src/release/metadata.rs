@@ -112,25 +112,7 @@ impl Metadata {
                 format!("{} labels; at most {MAX_LABELS}", self.labels.len()),
             ));
         }
-        for (k, v) in &self.labels {
-            let path = format!("labels.{k}");
-            if !label_key_ok(k) {
-                problems.push(Problem::new(
-                    &path,
-                    codes::INVALID_VALUE,
-                    format!(
-                        "label key `{k}`: use 1 to {MAX_LABEL_KEY_BYTES} lowercase letters, digits, `.`, `_`, `-` or `/`, starting with a letter or digit"
-                    ),
-                ));
-            }
-            if v.len() > MAX_LABEL_VALUE_BYTES {
-                problems.push(Problem::new(
-                    &path,
-                    too_large,
-                    format!("{} bytes; at most {MAX_LABEL_VALUE_BYTES}", v.len()),
-                ));
-            }
-        }
+        check_labels(self.labels.iter().map(|(k, v)| (k.as_str(), Some(v.as_str()))), &mut problems);
         let mut bounded = |path: &str, text: Option<&str>, max: usize| {
             if let Some(t) = text {
                 if t.len() > max {
@@ -153,6 +135,30 @@ impl Metadata {
             }
         }
         problems
+    }
+}
+
+/// The problems of labels (`None`: a label being removed, whose key is not checked).
+fn check_labels<'a>(labels: impl Iterator<Item = (&'a str, Option<&'a str>)>, problems: &mut Vec<Problem>) {
+    for (k, v) in labels {
+        let Some(v) = v else { continue };
+        let path = format!("labels.{k}");
+        if !label_key_ok(k) {
+            problems.push(Problem::new(
+                &path,
+                codes::INVALID_VALUE,
+                format!(
+                    "label key `{k}`: use 1 to {MAX_LABEL_KEY_BYTES} lowercase letters, digits, `.`, `_`, `-` or `/`, starting with a letter or digit"
+                ),
+            ));
+        }
+        if v.len() > MAX_LABEL_VALUE_BYTES {
+            problems.push(Problem::new(
+                &path,
+                codes::TOO_LARGE,
+                format!("{} bytes; at most {MAX_LABEL_VALUE_BYTES}", v.len()),
+            ));
+        }
     }
 }
 
@@ -239,6 +245,9 @@ impl MetadataChange {
                 BTreeMap::new()
             }
         });
+        if let Some(l) = &labels {
+            check_labels(l.iter().map(|(k, v)| (k.as_str(), v.as_deref())), &mut problems);
+        }
         let links = links.map(|v| match v {
             Value::Array(items) => items
                 .iter()
