@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 use trainyard::access::Actor;
-use trainyard::release::NewRelease;
+use trainyard::release::{EventKind, NewRelease};
 use trainyard::schedule::ManualClock;
 use trainyard::store::{Append, SearchFilter, SearchSort, SortField, SqliteStore, Store};
 use trainyard::{Engine, Result};
@@ -70,7 +70,21 @@ fn main() -> Result<()> {
         r.started_at = Some(at);
         r.updated_at = Some(at);
         r.labels.insert("team".into(), ["payments", "search", "infra", "data"][i % 4].into());
-        let evs: Vec<_> = events.iter().map(|e| trainyard::release::Event { at, ..e.clone() }).collect();
+        let evs: Vec<_> = events
+            .iter()
+            .map(|e| {
+                let mut e = trainyard::release::Event { at, ..e.clone() };
+                match &mut e.kind {
+                    EventKind::Created { name, metadata, .. } => {
+                        *name = r.name.clone();
+                        metadata.labels = r.labels.clone();
+                    }
+                    EventKind::ActivityWaiting { deadline: Some(d), .. } => *d = at + Duration::days(1),
+                    _ => {}
+                }
+                e
+            })
+            .collect();
         let list: Vec<_> = entries
             .iter()
             .map(|e| trainyard::release::InboxEntry {
