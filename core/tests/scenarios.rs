@@ -344,7 +344,8 @@ fn check_inbox(run: &Run, expect: &Value, ctx: &str) -> Vec<String> {
                 continue;
             }
         };
-        let alias = |id: &str| run.releases.iter().find(|(_, v)| v.as_str() == id).map_or(id, |(k, _)| k.as_str());
+        let alias =
+            |id: &str| run.releases.iter().find(|(_, v)| v.as_str() == id).map_or(id.to_string(), |(k, _)| k.clone());
         let got: Vec<Value> = items
             .iter()
             .map(|i| {

@@ -298,7 +298,7 @@ fn dedup_grants(grants: &mut Vec<InboxGrant>) {
 /// whether it may act now and why (or why not).
 pub fn item_for(entry: &InboxEntry, actor: &Actor, principals: &[String]) -> Option<InboxItem> {
     let grant = entry.grants.iter().find(|g| principals.iter().any(|p| p == &g.principal))?;
-    let (can_act, reason) = if entry.kind == InboxKind::Approval && entry.banned.as_deref() == Some(&actor.id) {
+    let (can_act, reason) = if entry.kind == InboxKind::Approval && entry.banned.as_deref() == Some(actor.id.as_str()) {
         (false, format!("self-approval ban: {} started the release and may not approve it", actor.id))
     } else if entry.kind == InboxKind::Approval && entry.decided_by.iter().any(|d| d == &actor.id) {
         (false, format!("already decided by {} in this attempt", actor.id))

@@ -64,7 +64,7 @@ impl WaitingOn<'_> {
 }
 
 /// What `state` waits on now (see the [module docs](self)).
-pub fn waiting_on(state: &ReleaseState) -> Option<WaitingOn<'_>> {
+pub fn waiting_on<'s>(state: &'s ReleaseState) -> Option<WaitingOn<'s>> {
     match state.stage {
         Stage::Scheduled => {
             return state.timers.contains_key(&TimerKey::Activation).then_some(WaitingOn {
@@ -77,8 +77,8 @@ pub fn waiting_on(state: &ReleaseState) -> Option<WaitingOn<'_>> {
         _ => return None,
     }
     let plan = state.plan();
-    let mut best: Option<WaitingOn<'_>> = None;
-    let mut offer = |w: WaitingOn<'_>| {
+    let mut best: Option<WaitingOn<'s>> = None;
+    let mut offer = |w: WaitingOn<'s>| {
         if best.is_none_or(|b| w.kind < b.kind) {
             best = Some(w);
         }
