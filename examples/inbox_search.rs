@@ -51,14 +51,23 @@ fn main() -> Result<()> {
     let rita = Actor::new("rita").with_roles(["account_release_manager"]);
     let mut labels = BTreeMap::new();
     labels.insert("team".to_string(), "payments".to_string());
-    let new = NewRelease { name: "release 0".into(), metadata: trainyard::release::Metadata { labels, ..Default::default() }, ..Default::default() };
+    let new = NewRelease {
+        name: "release 0".into(),
+        metadata: trainyard::release::Metadata { labels, ..Default::default() },
+        ..Default::default()
+    };
     let template = engine.create_release("bench", new, &rita)?;
     engine.activate(&template.id, &rita)?;
     let events = store.events(&template.id, 0)?;
     let row = store.release(&template.id)?.expect("the template's row");
     let state = engine.get_release(&template.id)?;
     let entries = trainyard::release::inbox::entries(&state);
-    println!("populating {n} releases in {} ({} events, {} inbox entries each)", path.display(), events.len(), entries.len());
+    println!(
+        "populating {n} releases in {} ({} events, {} inbox entries each)",
+        path.display(),
+        events.len(),
+        entries.len()
+    );
     let t0 = Instant::now();
     for i in 1..n {
         let id = format!("{:08x}-0000-7000-8000-{:012x}", i, i);
@@ -108,10 +117,7 @@ fn main() -> Result<()> {
     let (ms, items) = median_ms(|| engine.inbox(&rita, 100).map(|v| v.len()).unwrap_or(0), 21);
     println!("inbox(rita, 100) (no items: not listed): {ms:.2} ms ({items} items)");
 
-    let payments = SearchFilter {
-        labels: [("team".to_string(), "payments".to_string())].into(),
-        ..Default::default()
-    };
+    let payments = SearchFilter { labels: [("team".to_string(), "payments".to_string())].into(), ..Default::default() };
     let sorts = [
         ("created_at desc", SearchSort::default()),
         ("name asc", SearchSort { field: SortField::Name, descending: false }),
@@ -132,14 +138,18 @@ fn main() -> Result<()> {
             };
             let (deep, got_deep) =
                 median_ms(|| store.search(&filter, sort, deep_key.as_ref(), 50).map(|v| v.len()).unwrap_or(0), 21);
-            println!("search {what}, {label}, page of 50: first {first:.2} ms ({got}), after 10,000 rows {deep:.2} ms ({got_deep})");
+            println!(
+                "search {what}, {label}, page of 50: first {first:.2} ms ({got}), after 10,000 rows {deep:.2} ms ({got_deep})"
+            );
         }
     }
     let (ms, got) = median_ms(
         || engine.search(&payments, SearchSort::default(), None, 50).map(|p| p.releases.len()).unwrap_or(0),
         11,
     );
-    println!("Engine::search label team=payments, created_at desc, page of 50 (loads the releases): {ms:.2} ms ({got})");
+    println!(
+        "Engine::search label team=payments, created_at desc, page of 50 (loads the releases): {ms:.2} ms ({got})"
+    );
     std::fs::remove_dir_all(&dir).ok();
     Ok(())
 }

@@ -216,7 +216,12 @@ pub struct PyWaitingOn {
 impl PyWaitingOn {
     fn __repr__(&self) -> String {
         let opt = |v: &Option<String>| v.as_deref().map(q).unwrap_or_else(|| "None".to_owned());
-        format!("WaitingOn(kind={}, phase_id={}, activity_id={})", q(self.kind), opt(&self.phase_id), opt(&self.activity_id))
+        format!(
+            "WaitingOn(kind={}, phase_id={}, activity_id={})",
+            q(self.kind),
+            opt(&self.phase_id),
+            opt(&self.activity_id)
+        )
     }
 }
 

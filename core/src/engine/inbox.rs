@@ -4,8 +4,8 @@
 
 use super::Engine;
 use crate::access::Actor;
-use crate::release::inbox::{entries, item_for, principals_of};
 use crate::release::InboxItem;
+use crate::release::inbox::{entries, item_for, principals_of};
 use crate::store::Append;
 use crate::{Error, Result};
 

@@ -2,9 +2,9 @@
 //! store's index (keyset pagination; see [`crate::store::SearchCursor`]).
 
 use super::Engine;
+use crate::Result;
 use crate::release::ReleaseState;
 use crate::store::{SearchCursor, SearchFilter, SearchSort, SortKey};
-use crate::Result;
 
 /// One page of a search: its releases and the cursor of the next page (`None` on the last one).
 #[derive(Debug, Clone)]

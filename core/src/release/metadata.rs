@@ -241,7 +241,11 @@ impl MetadataChange {
                 })
                 .collect(),
             _ => {
-                problems.push(Problem::new("labels", codes::WRONG_TYPE, "expected a mapping of text keys to text values"));
+                problems.push(Problem::new(
+                    "labels",
+                    codes::WRONG_TYPE,
+                    "expected a mapping of text keys to text values",
+                ));
                 BTreeMap::new()
             }
         });

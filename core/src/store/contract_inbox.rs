@@ -104,10 +104,7 @@ pub(super) fn inbox_index(s: &Arc<dyn Store>) {
     );
     assert_eq!(keys(&s.inbox(&sam_in_qa, 1).unwrap()), pairs(&[("b", "signoff")]), "the limit holds");
     let everyone = owned(&["group:qa", "role:account_release_manager", "user:lee", "user:sam"]);
-    assert_eq!(
-        keys(&s.inbox(&everyone, 10).unwrap()),
-        pairs(&[("a", "legal"), ("b", "signoff"), ("a", "signoff")])
-    );
+    assert_eq!(keys(&s.inbox(&everyone, 10).unwrap()), pairs(&[("a", "legal"), ("b", "signoff"), ("a", "signoff")]));
     assert_eq!(s.inbox(&owned(&["user:nobody"]), 10).unwrap(), vec![]);
     assert_eq!(s.inbox(&[], 10).unwrap(), vec![]);
 

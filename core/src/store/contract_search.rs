@@ -51,13 +51,8 @@ fn row(i: i64) -> ReleaseRow {
 }
 
 fn write(s: &Arc<dyn Store>, r: &ReleaseRow, expected: u64) {
-    let events = [Event {
-        seq: expected + 1,
-        at: base(),
-        actor: "system".into(),
-        kind: EventKind::Resumed,
-        comment: None,
-    }];
+    let events =
+        [Event { seq: expected + 1, at: base(), actor: "system".into(), kind: EventKind::Resumed, comment: None }];
     let r = ReleaseRow { seq: expected + 1, ..r.clone() };
     s.append(&Append { labels: Some(&r.labels), ..Append::new(&r.id, expected, &events, &r) }).unwrap();
 }

@@ -183,7 +183,17 @@ pub struct Append<'a> {
 impl<'a> Append<'a> {
     /// A batch of events and the row, without jobs and without a feed entry.
     pub fn new(release: &'a str, expected_seq: u64, events: &'a [Event], row: &'a ReleaseRow) -> Self {
-        Append { release, expected_seq, events, row, new_jobs: &[], done_jobs: &[], feed: None, inbox: None, labels: None }
+        Append {
+            release,
+            expected_seq,
+            events,
+            row,
+            new_jobs: &[],
+            done_jobs: &[],
+            feed: None,
+            inbox: None,
+            labels: None,
+        }
     }
 }
 

@@ -234,9 +234,8 @@ impl SearchCursor {
         let bytes: Option<Vec<u8>> = (text.len() % 2 == 0)
             .then(|| (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect())
             .flatten();
-        let cursor: SearchCursor = bytes
-            .and_then(|b| serde_json::from_slice(&b).ok())
-            .ok_or_else(|| bad("this is not a search cursor"))?;
+        let cursor: SearchCursor =
+            bytes.and_then(|b| serde_json::from_slice(&b).ok()).ok_or_else(|| bad("this is not a search cursor"))?;
         if cursor.sort != sort {
             return Err(bad("this cursor belongs to a search with another sort"));
         }

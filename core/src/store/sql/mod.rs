@@ -229,7 +229,8 @@ impl<D: Dialect> Store for SqlStore<D> {
         after: Option<&crate::store::SortKey>,
         limit: usize,
     ) -> Result<Vec<ReleaseRow>> {
-        let (sql, params) = search::search_sql(filter, sort, after, limit, D::in_list, D::POSITION, D::TYPES.byte_order);
+        let (sql, params) =
+            search::search_sql(filter, sort, after, limit, D::in_list, D::POSITION, D::TYPES.byte_order);
         let sql = D::placeholders(&sql);
         let values: Vec<Value<'_>> = params.iter().map(|p| p.value()).collect();
         self.dialect.with_conn(|c| rows(c, &sql, &values, |r| from_json("release row", r.text(0)?)))
@@ -246,9 +247,9 @@ impl<D: Dialect> Store for SqlStore<D> {
             self.dialect.with_conn(|c| rows(c, &sql, &params, |r| from_json("inbox entry", r.text(0)?)))?;
         let mut out: Vec<InboxEntry> = Vec::with_capacity(limit.min(found.len()));
         for e in found {
-            let dup = out.last().is_some_and(|l| {
-                l.since == e.since && l.release_id == e.release_id && l.item_key() == e.item_key()
-            });
+            let dup = out
+                .last()
+                .is_some_and(|l| l.since == e.since && l.release_id == e.release_id && l.item_key() == e.item_key());
             if !dup && out.len() < limit {
                 out.push(e);
             }
@@ -433,11 +434,7 @@ macro_rules! store_via_sql {
             ) -> $crate::Result<Vec<$crate::store::ReleaseRow>> {
                 self.$field.search(filter, sort, after, limit)
             }
-            fn inbox(
-                &self,
-                principals: &[String],
-                limit: usize,
-            ) -> $crate::Result<Vec<$crate::release::InboxEntry>> {
+            fn inbox(&self, principals: &[String], limit: usize) -> $crate::Result<Vec<$crate::release::InboxEntry>> {
                 self.$field.inbox(principals, limit)
             }
             fn delete_release(&self, id: &str) -> $crate::Result<bool> {

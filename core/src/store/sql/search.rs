@@ -50,7 +50,8 @@ pub(crate) fn search_sql(
     if let Some(v) = filter.process_version {
         eq(&mut params, &mut clauses, "process_version", Param::Int(v.into()));
     }
-    for (column, range) in [("created_at", &filter.created), ("started_at", &filter.started), ("ended_at", &filter.ended)]
+    for (column, range) in
+        [("created_at", &filter.created), ("started_at", &filter.started), ("ended_at", &filter.ended)]
     {
         if let Some(from) = range.from {
             params.push(Param::Int(micros(from)));
