@@ -356,6 +356,14 @@ fn check_inbox(run: &Run, expect: &Value, ctx: &str) -> Vec<String> {
         if Value::Array(got.clone()) != want {
             failures.push(format!("{ctx}: inbox of {name} is {got:?}, expected {want:?}"));
         }
+        // The index is a projection of the events: rebuilt from them, it says the same.
+        if let Err(e) = run.engine.rebuild_indexes() {
+            failures.push(format!("{ctx}: rebuilding the indexes failed: {e}"));
+        }
+        let again = run.engine.inbox(&actor, 100).map(|v| v.len()).unwrap_or(usize::MAX);
+        if again != got.len() {
+            failures.push(format!("{ctx}: inbox of {name} has {again} item(s) after a rebuild, {} before", got.len()));
+        }
     }
     failures
 }
