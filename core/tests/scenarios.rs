@@ -98,6 +98,7 @@ impl Run {
             group: None,
             parent: None,
             occurrence: None,
+            metadata: Default::default(),
         };
         let r = self.engine.create_release(str_of(spec, "process").expect("release process"), new, actor)?;
         self.releases.insert(alias.to_string(), r.id);

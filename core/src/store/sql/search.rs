@@ -20,7 +20,7 @@ pub(crate) fn search_sql(
 ) -> (String, Vec<Param>) {
     let mut clauses: Vec<String> = vec!["deleted = 0".into()];
     let mut params: Vec<Param> = Vec::new();
-    let mut bind = |params: &mut Vec<Param>, p: Param| {
+    let bind = |params: &mut Vec<Param>, p: Param| {
         params.push(p);
         params.len()
     };
@@ -31,7 +31,7 @@ pub(crate) fn search_sql(
         let n = bind(&mut params, Param::Texts(filter.status.iter().map(|s| s.as_str().to_string()).collect()));
         clauses.push(in_list("status", n));
     }
-    let mut eq = |params: &mut Vec<Param>, clauses: &mut Vec<String>, column: &str, p: Param| {
+    let eq = |params: &mut Vec<Param>, clauses: &mut Vec<String>, column: &str, p: Param| {
         let n = bind(params, p);
         clauses.push(format!("{column} = ?{n}"));
     };
