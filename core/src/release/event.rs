@@ -175,7 +175,7 @@ pub enum EventKind {
         occurrence: Option<String>,
         /// Labels, description, version and links (left out when empty).
         #[serde(default, skip_serializing_if = "super::Metadata::is_empty")]
-        metadata: super::Metadata,
+        metadata: Box<super::Metadata>,
     },
     /// The draft was changed.
     Updated {
@@ -190,7 +190,7 @@ pub enum EventKind {
         owners: Option<Vec<String>>,
         /// The metadata after the change, when it changed.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        metadata: Option<super::Metadata>,
+        metadata: Option<Box<super::Metadata>>,
     },
     /// The draft or scheduled release was deleted.
     Deleted,

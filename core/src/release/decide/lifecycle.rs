@@ -37,6 +37,7 @@ pub(super) fn decide(state: &ReleaseState, cmd: &Command, out: &mut Out<'_>) -> 
                 problems.extend(m.check());
             }
             Error::invalid_input_or(problems, ())?;
+            let metadata = metadata.map(Box::new);
             out.push(EventKind::Updated { name: name.clone(), inputs: merged, owners: owners.clone(), metadata });
         }
         Command::Delete => out.push(EventKind::Deleted),

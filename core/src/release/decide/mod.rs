@@ -144,7 +144,7 @@ pub fn decide_create(plan: &Arc<Plan>, new: &NewRelease, ctx: &Ctx<'_>) -> Resul
         input_set: new.input_set.as_ref().map(|(n, v, _)| (n.clone(), *v)),
         parent: new.parent.clone(),
         occurrence: new.occurrence.clone(),
-        metadata: new.metadata.clone(),
+        metadata: Box::new(new.metadata.clone()),
     });
     Ok(out.events)
 }

@@ -24,7 +24,7 @@ pub(super) fn apply<S: EffectSink>(state: &mut ReleaseState, event: &Event, sink
             occurrence,
             metadata,
         } => {
-            state.metadata = metadata.clone();
+            state.metadata = metadata.as_ref().clone();
             state.parent = parent.clone();
             state.occurrence = occurrence.clone();
             state.name = name.clone();
@@ -42,7 +42,7 @@ pub(super) fn apply<S: EffectSink>(state: &mut ReleaseState, event: &Event, sink
         }
         EventKind::Updated { name, inputs, owners, metadata } => {
             if let Some(m) = metadata {
-                state.metadata = m.clone();
+                state.metadata = m.as_ref().clone();
             }
             if let Some(n) = name {
                 state.name = n.clone();
