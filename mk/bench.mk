@@ -6,7 +6,7 @@ PEERS := benches/peers
 PEERS_VENV := $(PEERS)/.venv
 PEERS_N ?= 2000
 
-.PHONY: bench bench-peers bench-peers-python bench-peers-node bench-scale bench-feed
+.PHONY: bench bench-peers bench-peers-python bench-peers-node bench-scale bench-feed bench-inbox-search
 
 ## One million releases in SQLite: create them, query a month of the calendar, report memory.
 bench-scale:
@@ -18,6 +18,10 @@ FEED_ENTRIES ?= 5000
 FEED_SAMPLES ?= 500
 bench-feed:
 	$(CARGO) run --release --locked -p trainyard-examples --example feed_bench -- $(FEED_ENTRIES) $(FEED_SAMPLES)
+## Inbox and search over one million releases in SQLite: first page and a deep cursor, in ms.
+INBOX_SEARCH_N ?= 1000000
+bench-inbox-search:
+	$(CARGO) run --release -p trainyard-examples --example inbox_search -- $(INBOX_SEARCH_N)
 
 bench:
 	$(CARGO) bench -p trainyard

@@ -14,6 +14,8 @@
 //! | `calendar.rs` | calendar, conflicts, iCalendar |
 //! | `input_sets.rs` | named input sets |
 //! | `feed.rs` | the change feed: `changes`, `watch`, consumers, sinks, dead letters |
+//! | `inbox.rs` | a person's inbox |
+//! | `search.rs` | release search with cursors |
 //! | `errors.rs` | the mapping of core errors to JS `Error`s with `code` |
 //! | `convert.rs` | reading JS values and arguments, with the limits (depth 128, no cycles, …) |
 //! | `options.rs` | the options objects and the actor |
@@ -31,11 +33,13 @@ mod convert;
 mod engine;
 mod errors;
 mod feed;
+mod inbox;
 mod input_sets;
 mod jobs;
 mod logs;
 mod options;
 mod schedule;
+mod search;
 mod tasks;
 mod views;
 

@@ -29,11 +29,13 @@ mod convert;
 mod engine;
 mod errors;
 mod feed;
+mod inbox;
 mod input_sets;
 mod jobs;
 mod logs;
 mod schedule;
 mod sinks;
+mod search;
 mod views;
 mod watch;
 
@@ -122,8 +124,11 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<views::PySchedule>()?;
     m.add_class::<views::PyParentLink>()?;
     m.add_class::<views::PyInputSetRef>()?;
+    m.add_class::<views::PyWaitingOn>()?;
     m.add_class::<views::PyEvent>()?;
     m.add_class::<input_sets::PyInputSet>()?;
+    m.add_class::<inbox::PyInboxItem>()?;
+    m.add_class::<search::PySearchPage>()?;
     m.add_class::<callbacks::PyNotification>()?;
     m.add_class::<calendar::PyCalendarEntry>()?;
     m.add_class::<calendar::PyCalendarPhase>()?;

@@ -8,7 +8,7 @@ use serde_json::json;
 use std::path::PathBuf;
 use trainyard::feed::FeedEntry;
 use trainyard::feed::source::DeadLetter;
-use trainyard::release::{ActivityView, ApprovalView, PhaseView, ReleaseView};
+use trainyard::release::{ActivityView, ApprovalView, PhaseView, ReleaseView, WaitingOn};
 
 #[test]
 fn the_view_fields_file_is_current() {
@@ -20,6 +20,7 @@ fn the_view_fields_file_is_current() {
         "approval": ApprovalView::field_names(),
         "feed_entry": FeedEntry::field_names(),
         "dead_letter": DeadLetter::field_names(),
+        "waiting_on": WaitingOn::field_names(),
     });
     let text = serde_json::to_string_pretty(&doc).unwrap() + "\n";
     if std::env::var_os("TRAINYARD_WRITE_API_FIELDS").is_some() {

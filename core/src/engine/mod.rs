@@ -39,18 +39,22 @@ mod effects;
 mod feed;
 mod freezes;
 mod groups;
+mod inbox;
 mod input_sets;
 mod open;
 mod retention;
+mod search;
 mod subprocess;
 mod workers;
 
+pub use commands::ReleaseUpdate;
 pub use groups::GroupChanges;
 pub use input_sets::InputSet;
 
 pub use drive::ReleaseFilter;
 pub use feed::{Watch, Watcher};
 pub use retention::RetentionPolicy;
+pub use search::SearchPage;
 
 use crate::access::Actor;
 use crate::executor::Executor;

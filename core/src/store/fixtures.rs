@@ -35,6 +35,9 @@ pub fn release_row(id: &str, seq: u64) -> ReleaseRow {
         ended_at: None,
         services: vec![],
         environments: vec![],
+        labels: Default::default(),
+        version: None,
+        updated_at: None,
     }
 }
 
