@@ -491,7 +491,13 @@ class Release:
         """Global variables, evaluated at activation."""
     @property
     def owners(self) -> List[str]:
-        """Owners (release managers and stakeholders)."""
+        """Owners: the people and groups responsible for the release."""
+    @property
+    def release_managers(self) -> List[str]:
+        """The release's managers (users or groups)."""
+    @property
+    def stakeholders(self) -> List[str]:
+        """Stakeholders (users or groups): notified of its progress, and may read it."""
     @property
     def group(self) -> Optional[str]:
         """The release group that generated it."""
@@ -672,6 +678,8 @@ class Engine:
         kind: str = "standard",
         scope: str = "account",
         owners: Optional[Sequence[str]] = None,
+        release_managers: Optional[Sequence[str]] = None,
+        stakeholders: Optional[Sequence[str]] = None,
     ) -> Release:
         """Creates a draft release of the latest version of ``process_id``: inputs are the
         defaults, then the input set's values, then ``inputs``."""
@@ -683,8 +691,19 @@ class Engine:
         name: Optional[str] = None,
         inputs: Optional[Dict[str, Any]] = None,
         owners: Optional[Sequence[str]] = None,
+        release_managers: Optional[Sequence[str]] = None,
+        stakeholders: Optional[Sequence[str]] = None,
+        process: Optional[str] = None,
+        version: Optional[int] = None,
+        kind: Optional[str] = None,
+        scope: Optional[str] = None,
+        start: Optional[datetime] = None,
+        end: Optional[datetime] = None,
+        reason: Optional[str] = None,
     ) -> List[Event]:
-        """Changes a draft's name, inputs (merged; ``None`` removes one) or owners."""
+        """Changes a release that has not started: a draft anything (inputs merged; ``None``
+        removes one; the inputs are checked again against a new process), a scheduled release
+        all but ``process``, ``version``, ``kind`` and ``scope``. ``reason`` is recorded."""
     def schedule(
         self,
         release_id: str,
@@ -777,8 +796,9 @@ class Engine:
     def list_input_sets(self, process_id: str) -> List[Tuple[str, int]]:
         """The input sets of a process: ``(name, latest version)`` pairs."""
     # retention
-    def set_retention(self, *, archive_after: _Duration) -> None:
-        """Sets how long ended releases are kept before ``apply_retention`` archives them."""
+    def set_retention(self, *, archive_after: Optional[_Duration] = None, automatic: Optional[bool] = None) -> None:
+        """Sets how long ended releases are kept before retention archives them, and whether
+        ``tick`` applies retention itself once per day of engine time (``automatic``, default on)."""
     def apply_retention(self, now: Optional[datetime] = None) -> List[str]:
         """Archives terminal releases older than the retention period; returns their ids."""
     # time: release groups, freezes
@@ -867,10 +887,12 @@ class Engine:
         scopes: Optional[_Names] = None,
         services: Optional[_Names] = None,
         environments: Optional[_Names] = None,
+        include_archived: bool = False,
         actor: Optional[Actor] = None,
     ) -> List[CalendarEntry]:
         """The releases on the calendar in ``[start, end)``, by start. Each filter given must pass
-        (a release passes a list when its value is in it); with ``actor``, only what they may read."""
+        (a release passes a list when its value is in it); archived releases only with
+        ``include_archived``; with ``actor``, only what they may read."""
     def conflicts(self, start: datetime, end: datetime) -> List[Conflict]:
         """Overlaps on shared services/environments and overlaps with freezes in ``[start, end)``."""
     def calendar_ics(
@@ -884,6 +906,7 @@ class Engine:
         scopes: Optional[_Names] = None,
         services: Optional[_Names] = None,
         environments: Optional[_Names] = None,
+        include_archived: bool = False,
     ) -> str:
         """The calendar of ``[start, end)`` as iCalendar (RFC 5545) text; the filters of ``calendar``."""
 

@@ -26,6 +26,7 @@
 //!
 //! The `Actor` class lives here too: it is the value every command takes.
 
+pub mod changes;
 mod json;
 
 pub use json::{Definition, definition, doc_to_py, json, map, map_to_py, opt_map, to_py};

@@ -2,22 +2,41 @@
 
 use super::Engine;
 use crate::access::Actor;
-use crate::release::{ActivityRef, Command, Event};
-use crate::{Result, Timestamp};
+use crate::release::{ActivityRef, Command, Event, ProcessSwitch, ReleaseChanges};
+use crate::{Error, Result, Timestamp};
 use indexmap::IndexMap;
 use serde_json::Value;
 
 impl Engine {
-    /// Changes a draft: name, inputs (merged; `null` removes one), owners.
+    /// Changes a release that has not started (a draft: anything; a scheduled release: its name,
+    /// inputs, owners, managers, stakeholders and planned window — the table is in
+    /// [`ReleaseChanges`]). One `updated` event with the actor and `reason`; every problem is
+    /// listed in one `invalid_input` error. A new scope must be one the actor manages.
     pub fn update_release(
         &self,
         id: &str,
         actor: &Actor,
-        name: Option<String>,
-        inputs: Option<IndexMap<String, Value>>,
-        owners: Option<Vec<String>>,
+        changes: ReleaseChanges,
+        reason: Option<&str>,
     ) -> Result<Vec<Event>> {
-        self.execute(id, Command::Update { name, inputs, owners }, actor, None)
+        let switch = if changes.switches_process() { Some(self.process_switch(id, &changes)?) } else { None };
+        self.execute(id, Command::Update { changes, switch }, actor, reason)
+    }
+
+    /// Looks up the process version an update switches a draft to.
+    fn process_switch(&self, id: &str, changes: &ReleaseChanges) -> Result<ProcessSwitch> {
+        let process = match &changes.process {
+            Some(p) => p.clone(),
+            None => self.get_release(id)?.process_id,
+        };
+        match self.plan(&process, changes.version) {
+            Ok(plan) => Ok(ProcessSwitch::To(plan)),
+            Err(Error::NotFound { id, hint, .. }) => Ok(ProcessSwitch::NotFound(format!(
+                "process {id} is not registered{}",
+                hint.map(|h| format!(" ({h})")).unwrap_or_default()
+            ))),
+            Err(e) => Err(e),
+        }
     }
 
     // `delete_release` (with the retention rules) is in `retention.rs`.

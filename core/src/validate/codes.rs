@@ -81,6 +81,10 @@ pub const TOO_MANY_ACTIVITIES: &str = "too_many_activities";
 /// The last entry of a list cut at [`crate::model::limits::MAX_PROBLEMS`] problems.
 pub const TOO_MANY_PROBLEMS: &str = "too_many_problems";
 
+/// `update` of a release: a field that can no longer change in the release's status (process,
+/// version, kind and scope change only while it is a draft).
+pub const NOT_CHANGEABLE: &str = "not_changeable";
+
 /// Warning: a variable that hides one of the same name in an outer scope.
 pub const SHADOWED_VARIABLE: &str = "shadowed_variable";
 /// Warning: a subprocess names a process that could not be checked (validated without a catalog).
