@@ -237,3 +237,29 @@ fn stakeholders_read_what_their_roles_would_not_let_them() {
     let sam_acts = e.activate(&id, &Actor::new("sam")).unwrap_err();
     assert_eq!(sam_acts.code(), "permission_denied", "reading is not managing");
 }
+
+#[test]
+fn a_switched_draft_reloads_from_the_store_on_its_new_process_despite_an_older_snapshot() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("switch.db").display());
+    let clock = Arc::new(ManualClock::new(t("2025-04-07T09:00:00Z")));
+    let e = Engine::open_with(&url, clock.clone()).unwrap();
+    e.set_snapshot_every(1);
+    e.register_process(APP_V1).unwrap();
+    e.register_process(APP_V2).unwrap();
+    let id = release(&e, serde_json::json!({ "version": "1.0.0", "region": "eu" }));
+    e.update_release(&id, &rita(), ReleaseChanges { name: Some("snapshotted".into()), ..Default::default() }, None)
+        .unwrap();
+    let back = ReleaseChanges {
+        version: Some(1),
+        inputs: Some(inputs(serde_json::json!({ "region": null }))),
+        ..Default::default()
+    };
+    e.update_release(&id, &rita(), back, None).unwrap();
+    let live = e.get_release(&id).unwrap();
+    drop(e);
+    let fresh = Engine::open_with(&url, clock).unwrap();
+    let loaded = fresh.get_release(&id).unwrap();
+    assert_eq!((loaded.process_version, loaded.phases.len()), (1, 1));
+    assert_eq!(loaded, live, "loaded from the store = the state it was committed with");
+}
