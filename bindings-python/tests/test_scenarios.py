@@ -139,20 +139,21 @@ class Run:
         if cmd == "create":
             self.create(step["as"], w, actor)
         elif cmd == "update":
-            times = {k: parse_time(w[k], self.start) for k in ("start", "end") if k in w}
-            lists = {k: w[k] for k in ("owners", "release_managers", "stakeholders") if k in w}
             e.update_release(
                 release,
                 actor=actor,
                 name=w.get("name"),
                 inputs=w.get("inputs"),
+                owners=w.get("owners"),
+                release_managers=w.get("release_managers"),
+                stakeholders=w.get("stakeholders"),
                 process=w.get("process"),
                 version=w.get("version"),
                 kind=w.get("kind"),
                 scope=w.get("scope"),
+                start=parse_time(w["start"], self.start) if "start" in w else None,
+                end=parse_time(w["end"], self.start) if "end" in w else None,
                 reason=reason,
-                **times,
-                **lists,
             )
         elif cmd == "schedule":
             e.schedule(

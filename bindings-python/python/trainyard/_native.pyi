@@ -887,7 +887,7 @@ class Engine:
         scopes: Optional[_Names] = None,
         services: Optional[_Names] = None,
         environments: Optional[_Names] = None,
-        include_archived: bool = False,
+        include_archived: Optional[bool] = None,
         actor: Optional[Actor] = None,
     ) -> List[CalendarEntry]:
         """The releases on the calendar in ``[start, end)``, by start. Each filter given must pass
@@ -906,7 +906,7 @@ class Engine:
         scopes: Optional[_Names] = None,
         services: Optional[_Names] = None,
         environments: Optional[_Names] = None,
-        include_archived: bool = False,
+        include_archived: Optional[bool] = None,
     ) -> str:
         """The calendar of ``[start, end)`` as iCalendar (RFC 5545) text; the filters of ``calendar``."""
 
