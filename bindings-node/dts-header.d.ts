@@ -309,8 +309,12 @@ export interface Release {
   inputs: Record<string, any>
   /** Global variables, evaluated at activation. */
   variables: Record<string, any>
-  /** Owners. */
+  /** Owners: the people and groups responsible for the release. */
   owners: string[]
+  /** The release's managers (users or groups). */
+  releaseManagers: string[]
+  /** Stakeholders (users or groups): notified of its progress, and may read it. */
+  stakeholders: string[]
   /** Release group, if a group generated it. */
   group: string | null
   /** The release-group occurrence it was generated for (`<group>@<start>`). */

@@ -309,8 +309,12 @@ export interface Release {
   inputs: Record<string, any>
   /** Global variables, evaluated at activation. */
   variables: Record<string, any>
-  /** Owners. */
+  /** Owners: the people and groups responsible for the release. */
   owners: string[]
+  /** The release's managers (users or groups). */
+  releaseManagers: string[]
+  /** Stakeholders (users or groups): notified of its progress, and may read it. */
+  stakeholders: string[]
   /** Release group, if a group generated it. */
   group: string | null
   /** The release-group occurrence it was generated for (`<group>@<start>`). */
@@ -517,7 +521,10 @@ export declare class Engine {
   createRelease(processId: string, options: CreateReleaseOptions): Release
   /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
   createReleaseAsync(processId: string, options: CreateReleaseOptions): Promise<Release>
-  /** Changes a draft: name, inputs (merged; `null` removes one), owners. */
+  /**
+   * Changes a release that has not started (a draft: anything; a scheduled release: name,
+   * inputs, owners, release managers, stakeholders, planned window); `reason` is recorded.
+   */
   updateRelease(releaseId: string, options: UpdateReleaseOptions): Event[]
   /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
   updateReleaseAsync(releaseId: string, options: UpdateReleaseOptions): Promise<Event[]>
@@ -632,7 +639,8 @@ export declare class Engine {
   /**
    * Sets the retention policy: terminal releases that ended longer ago than `archiveAfter`
    * (`"90d"` or milliseconds; default 365 days) are archived by `applyRetention`, and archived
-   * ones may then be deleted.
+   * ones may then be deleted. With `automatic` (default `true`) `tick` applies it once per day
+   * of engine time.
    */
   setRetention(options: RetentionOptions): void
   /**
@@ -1017,6 +1025,8 @@ export interface CalendarFilter {
   services?: Array<string>
   /** Environments (any shared value matches). */
   environments?: Array<string>
+  /** Show archived releases too (left out by default: they are not on the active calendar). */
+  includeArchived?: boolean
   /** Only the releases this actor may read (`calendar` only). */
   actor?: ActorLike
 }
@@ -1155,7 +1165,7 @@ export interface CreateReleaseOptions {
   kind?: ReleaseKind
   /** `account` (default) or `org:<id>`. */
   scope?: string
-  /** Release managers and stakeholders. */
+  /** Owners: the people and groups responsible for the release. */
   owners?: Array<string>
   /** Labels (key → text value). */
   labels?: Record<string, string>
@@ -1171,6 +1181,10 @@ export interface CreateReleaseOptions {
 export interface DurableOptions {
   /** Which commits' notifications (default: all). */
   filter?: FeedFilterOptions
+  /** Release managers (users or groups; default: the actor). */
+  releaseManagers?: Array<string>
+  /** Stakeholders (users or groups): notified of its progress, and may read it. */
+  stakeholders?: Array<string>
 }
 
 /**
@@ -1592,7 +1606,9 @@ export interface RetentionOptions {
    * Terminal releases that ended longer ago than this are archived by `applyRetention`
    * (default 365 days): `"90d"` or milliseconds.
    */
-  archiveAfter: string | number
+  archiveAfter?: string | number
+  /** Whether `tick` applies retention itself, once per day of engine time (default `true`). */
+  automatic?: boolean
 }
 
 /** Options of `retry`. */
@@ -1680,6 +1696,10 @@ export interface TimeRangeInit {
 }
 
 /** Options of `updateRelease` (drafts only). */
+/**
+ * Options of `updateRelease` (a release that has not started: a draft changes anything,
+ * a scheduled release all but `process`, `version`, `kind` and `scope`).
+ */
 export interface UpdateReleaseOptions {
   /** Who changes it. */
   actor: ActorLike
@@ -1697,6 +1717,24 @@ export interface UpdateReleaseOptions {
   version?: string
   /** Links: `{ kind: 'ticket' | 'commit' | 'incident' | 'other', url, title? }`; replaces them all. */
   links?: LinkInit[]
+  /** New release managers (at least one). */
+  releaseManagers?: Array<string>
+  /** New stakeholders. */
+  stakeholders?: Array<string>
+  /** Another process (drafts; its latest version unless `version` is given). */
+  process?: string
+  /** Another version of the process (drafts). */
+  version?: number
+  /** Another kind (drafts). */
+  kind?: ReleaseKind
+  /** Another scope (drafts; the actor must manage it). */
+  scope?: string
+  /** New planned start. */
+  start?: Date | string
+  /** New planned end. */
+  end?: Date | string
+  /** Why (recorded with the `updated` event). */
+  reason?: string
 }
 
 /**

@@ -32,6 +32,8 @@ options! {
         pub services: Option<Vec<String>>,
         #[doc = " Environments (any shared value matches)."]
         pub environments: Option<Vec<String>>,
+        #[doc = " Show archived releases too (left out by default: they are not on the active calendar)."]
+        pub include_archived: Option<bool>,
         #[doc = " Only the releases this actor may read (`calendar` only)."]
         #[napi(ts_type = "ActorLike")]
         pub actor: Option<Actor>,
@@ -61,6 +63,7 @@ impl CalendarFilter {
             scopes: self.scopes.clone().unwrap_or_default(),
             services: self.services.clone().unwrap_or_default(),
             environments: self.environments.clone().unwrap_or_default(),
+            include_archived: self.include_archived.unwrap_or(false),
         }
     }
 }

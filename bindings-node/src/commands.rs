@@ -13,7 +13,7 @@ use crate::tasks::{Call, call, calls};
 use crate::views::{self, Reply};
 use napi::Env;
 use napi::bindgen_prelude::{AsyncTask, Unknown};
-use trainyard::release::{Event, NewRelease};
+use trainyard::release::{Event, NewRelease, ReleaseChanges};
 
 /// The reply of a command: the events it appended.
 fn events(result: trainyard::Result<Vec<Event>>) -> trainyard::Result<Reply> {
@@ -62,6 +62,8 @@ fn create(cx: &mut Cx, process: Unknown, options: Unknown) -> trainyard::Result<
             scope: o.scope.unwrap_or_else(|| "account".into()),
             inputs: o.inputs.map(|m| m.into_iter().collect()).unwrap_or_default(),
             owners: o.owners.unwrap_or_default(),
+            release_managers: o.release_managers.unwrap_or_default(),
+            stakeholders: o.stakeholders.unwrap_or_default(),
             input_set,
             metadata: metadata.apply(&Default::default()),
             ..Default::default()
@@ -82,6 +84,28 @@ fn metadata_change(
     trainyard::release::MetadataChange::from_json(labels.as_ref(), description, version, links)
 }
 
+/// The core changes of `updateRelease`'s options (`kind` already parsed).
+fn release_changes(
+    o: UpdateReleaseOptions,
+    kind: Option<trainyard::release::ReleaseKind>,
+    metadata: trainyard::release::MetadataChange,
+) -> ReleaseChanges {
+    ReleaseChanges {
+        name: o.name,
+        inputs: o.inputs.map(|m| m.into_iter().collect()),
+        owners: o.owners,
+        release_managers: o.release_managers,
+        stakeholders: o.stakeholders,
+        process: o.process,
+        version: o.process_version,
+        kind,
+        scope: o.scope,
+        start: o.start,
+        end: o.end,
+        metadata,
+    }
+}
+
 fn read_actor(cx: &mut Cx, options: Unknown) -> Option<trainyard::access::Actor> {
     let options: Option<ReadOptions> = cx.arg(options, "options");
     options.and_then(|o| o.actor).map(|a| a.core())
@@ -94,17 +118,19 @@ calls! {
         create(cx, process_id, options)
     }
 
-    #[doc = " Changes a draft: name, inputs (merged; `null` removes one), owners."]
+    #[doc = " Changes a release that has not started (a draft: anything; a scheduled release: name,"]
+    #[doc = " inputs, owners, release managers, stakeholders, planned window); `reason` is recorded."]
     #[ts("releaseId: string, options: UpdateReleaseOptions", "Event[]", "Promise<Event[]>")]
     fn update_release / update_release_async(&self, cx, release_id, options) {
         let id: String = cx.arg(release_id, "releaseId");
         let o: UpdateReleaseOptions = cx.arg(options, "options");
+        let kind = crate::convert::parsed(cx, o.kind.clone(), "options.kind");
         cx.finish()?;
         let actor = o.actor.core();
-        let metadata = metadata_change(o.labels, o.description, o.version, o.links.as_ref())?;
-        let inputs = o.inputs.map(|m| m.into_iter().collect());
-        let change = trainyard::ReleaseUpdate { name: o.name, inputs, owners: o.owners, metadata };
-        call(move |e| events(e.update(&id, &actor, change)))
+        let metadata = metadata_change(o.labels.clone(), o.description.clone(), o.version.clone(), o.links.as_ref())?;
+        let reason = o.reason.clone();
+        let changes = release_changes(o, kind, metadata);
+        call(move |e| events(e.update_release(&id, &actor, changes, reason.as_deref())))
     }
 
     #[doc = " Schedules (or reschedules) a release; validates and locks its inputs."]

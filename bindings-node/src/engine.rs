@@ -270,15 +270,21 @@ impl Engine {
 
     /// Sets the retention policy: terminal releases that ended longer ago than `archiveAfter`
     /// (`"90d"` or milliseconds; default 365 days) are archived by `applyRetention`, and archived
-    /// ones may then be deleted.
+    /// ones may then be deleted. With `automatic` (default `true`) `tick` applies it once per day
+    /// of engine time.
     #[napi(catch_unwind, ts_args_type = "options: RetentionOptions")]
     pub fn set_retention(&self, env: Env, options: Unknown) -> napi::Result<()> {
         let mut cx = Cx::new(&env);
         let options: RetentionOptions = cx.arg(options, "options");
-        let archive_after = options.archive_after.non_negative(&mut cx, "options.archiveAfter");
+        let defaults = trainyard::RetentionPolicy::default();
+        let archive_after = match options.archive_after {
+            Some(span) => span.non_negative(&mut cx, "options.archiveAfter"),
+            None => defaults.archive_after,
+        };
+        let automatic = options.automatic.unwrap_or(defaults.automatic);
         cx.done()?;
         let engine = errors::map(&env, self.core())?;
-        engine.set_retention(trainyard::RetentionPolicy { archive_after });
+        engine.set_retention(trainyard::RetentionPolicy { archive_after, automatic });
         Ok(())
     }
 

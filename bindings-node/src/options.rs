@@ -173,8 +173,12 @@ options! {
         pub kind: Option<String>,
         #[doc = " `account` (default) or `org:<id>`."]
         pub scope: Option<String>,
-        #[doc = " Release managers and stakeholders."]
+        #[doc = " Owners: the people and groups responsible for the release."]
         pub owners: Option<Vec<String>>,
+        #[doc = " Release managers (users or groups; default: the actor)."]
+        pub release_managers: Option<Vec<String>>,
+        #[doc = " Stakeholders (users or groups): notified of its progress, and may read it."]
+        pub stakeholders: Option<Vec<String>>,
         #[doc = " Labels (key → text value)."]
         #[napi(ts_type = "Record<string, string>")]
         pub labels: Option<JsonObject>,
@@ -189,7 +193,8 @@ options! {
 }
 
 options! {
-    #[doc = " Options of `updateRelease` (drafts only)."]
+    #[doc = " Options of `updateRelease` (a release that has not started: a draft changes anything,"]
+    #[doc = " a scheduled release all but `process`, `version`, `kind` and `scope`)."]
     pub struct UpdateReleaseOptions {
         #[doc = " Who changes it."]
         pub actor: Actor,
@@ -200,6 +205,27 @@ options! {
         pub inputs: Option<JsonObject>,
         #[doc = " New owners."]
         pub owners: Option<Vec<String>>,
+        #[doc = " New release managers (at least one)."]
+        pub release_managers: Option<Vec<String>>,
+        #[doc = " New stakeholders."]
+        pub stakeholders: Option<Vec<String>>,
+        #[doc = " Another process (drafts; its latest version unless `version` is given)."]
+        pub process: Option<String>,
+        #[doc = " Another version of the process (drafts; of `process` when given, else of the current one)."]
+        pub process_version: Option<u32>,
+        #[doc = " Another kind (drafts)."]
+        #[napi(ts_type = "ReleaseKind")]
+        pub kind: Option<String>,
+        #[doc = " Another scope (drafts; the actor must manage it)."]
+        pub scope: Option<String>,
+        #[doc = " New planned start."]
+        #[napi(ts_type = "Date | string")]
+        pub start: Option<DateTime<Utc>>,
+        #[doc = " New planned end."]
+        #[napi(ts_type = "Date | string")]
+        pub end: Option<DateTime<Utc>>,
+        #[doc = " Why (recorded with the `updated` event)."]
+        pub reason: Option<String>,
         #[doc = " Labels (key → text value; `null` removes one)."]
         #[napi(ts_type = "Record<string, string | null>")]
         pub labels: Option<JsonObject>,
@@ -414,7 +440,9 @@ options! {
         #[doc = " Terminal releases that ended longer ago than this are archived by `applyRetention`"]
         #[doc = " (default 365 days): `\"90d\"` or milliseconds."]
         #[napi(ts_type = "string | number")]
-        pub archive_after: Span,
+        pub archive_after: Option<Span>,
+        #[doc = " Whether `tick` applies retention itself, once per day of engine time (default `true`)."]
+        pub automatic: Option<bool>,
     }
 }
 

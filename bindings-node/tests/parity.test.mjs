@@ -126,7 +126,7 @@ test('calendar filters are typed with the Python names, actor included', () => {
   assert.equal(e.calendar(from, to, { actor: olga }).length, 0, 'an org viewer does not see account releases')
   const typo = thrown(() => e.calendar(from, to, { group: ['weekly'] }))
   assert.deepEqual([typo.code, typo.problems.map((p) => [p.path, p.code])], ['invalid_input', [['filters.group', 'unknown_field']]])
-  assert.match(typo.problems[0].message, /valid: statuses, kinds, groups, scopes, services, environments, actor/)
+  assert.match(typo.problems[0].message, /valid: statuses, kinds, groups, scopes, services, environments, includeArchived, actor/)
   const status = thrown(() => e.calendar(from, to, { statuses: ['running', 'sleeping'] }))
   assert.deepEqual(status.problems.map((p) => p.path), ['filters.statuses[1]'])
   assert.equal(thrown(() => e.calendarIcs(from, to, { actor: rita })).problems[0].path, 'filters.actor')

@@ -62,6 +62,17 @@ class Run {
       this.actors[name] = { id: name, groups: a?.groups ?? [], roles: a?.roles ?? [] }
     }
     this.releases = new Map()
+    if (spec.retention) {
+      const r = spec.retention
+      this.engine.setRetention({
+        archiveAfter: r.archive_after === undefined ? undefined : seconds(r.archive_after) * 1000,
+        automatic: r.automatic,
+      })
+    }
+    this.notes = []
+    this.engine.subscribe((n) => {
+      this.notes.push(n)
+    })
   }
 
   actor(v) {
@@ -90,6 +101,9 @@ class Run {
       scope: spec.scope ?? 'account',
       inputs: spec.inputs ?? {},
       inputSet: spec.input_set ?? undefined,
+      owners: spec.owners,
+      releaseManagers: spec.release_managers,
+      stakeholders: spec.stakeholders,
     })
     this.releases.set(alias, r.id)
   }
@@ -109,7 +123,21 @@ class Run {
         if (!step.as) throw new Error('create needs `as`')
         return this.create(step.as, w, actor)
       case 'update':
-        return e.updateRelease(release, { actor, name: w.name, inputs: w.inputs })
+        return e.updateRelease(release, {
+          actor,
+          name: w.name,
+          inputs: w.inputs,
+          owners: w.owners,
+          releaseManagers: w.release_managers,
+          stakeholders: w.stakeholders,
+          process: w.process,
+          processVersion: w.process_version,
+          kind: w.kind,
+          scope: w.scope,
+          start: w.start === undefined ? undefined : time(w.start, this.start),
+          end: w.end === undefined ? undefined : time(w.end, this.start),
+          reason,
+        })
       case 'schedule':
         return e.schedule(release, {
           actor,
@@ -165,9 +193,65 @@ class Run {
   }
 }
 
-function check(run, release, expect, since, ctx) {
+/** The release's own fields (name, kind, scope, process, people, planned window, inputs). */
+function checkFields(run, state, expect, ctx) {
+  const failures = []
+  const fields = {
+    name: state.name,
+    kind: state.kind,
+    scope: state.scope,
+    process_id: state.processId,
+    process_version: state.processVersion,
+    owners: state.owners,
+    release_managers: state.releaseManagers,
+    stakeholders: state.stakeholders,
+    planned_start: state.schedule?.start ?? null,
+    planned_end: state.schedule?.end ?? null,
+  }
+  for (const [field, actual] of Object.entries(fields)) {
+    if (!(field in expect)) continue
+    let want = expect[field]
+    if (field.startsWith('planned_') && want !== null) want = time(want, run.start).getTime()
+    const got = actual instanceof Date ? actual.getTime() : actual
+    if (!isDeepStrictEqual(got, want)) failures.push(`${ctx}: ${field} is ${JSON.stringify(got)} (expected ${JSON.stringify(want)})`)
+  }
+  for (const [k, v] of Object.entries(expect.inputs ?? {})) {
+    if (!isDeepStrictEqual(state.inputs[k], v)) {
+      failures.push(`${ctx}: input ${k} is ${JSON.stringify(state.inputs[k])} (expected ${JSON.stringify(v)})`)
+    }
+  }
+  return failures
+}
+
+/** `readable_by` (who may read the release) and `notified` (the notification kinds each recipient
+ * got for it since it was last checked, exactly and in order). */
+function checkPeople(run, release, expect, notesSince, ctx) {
+  const failures = []
+  for (const [name, want] of Object.entries(expect.readable_by ?? {})) {
+    let readable = true
+    try {
+      run.engine.getRelease(release, { actor: run.actor(name) })
+    } catch (e) {
+      if (e.code !== 'permission_denied') throw e
+      readable = false
+    }
+    if (readable !== want) failures.push(`${ctx}: ${name} may read the release: ${readable} (expected ${want})`)
+  }
+  for (const [name, want] of Object.entries(expect.notified ?? {})) {
+    const got = run.notes
+      .slice(notesSince)
+      .filter((n) => n.releaseId === release && n.recipients.includes(name))
+      .map((n) => n.kind)
+    if (!isDeepStrictEqual(got, want)) failures.push(`${ctx}: ${name} was notified of ${JSON.stringify(got)} (expected ${JSON.stringify(want)})`)
+  }
+  return failures
+}
+
+function check(run, release, expect, since, ctx, notesSince = 0) {
   const failures = []
   const state = run.engine.getRelease(release)
+  failures.push(...checkFields(run, state, expect, ctx))
+  failures.push(...checkPeople(run, release, expect, notesSince, ctx))
   if (typeof expect.status === 'string' && state.status !== expect.status) {
     failures.push(`${ctx}: release status ${state.status} (expected ${expect.status})`)
   }
@@ -265,7 +349,9 @@ function checkTime(run, expect, ctx) {
   failures.push(...checkInbox(run, expect, ctx))
   const cal = expect.calendar
   if (cal) {
-    const entries = run.engine.calendar(time(cal.from, run.start), time(cal.to, run.start), {})
+    const entries = run.engine.calendar(time(cal.from, run.start), time(cal.to, run.start), {
+      includeArchived: cal.include_archived ?? false,
+    })
     if (Number.isInteger(cal.count) && entries.length !== cal.count) {
       failures.push(`${ctx}: calendar has ${entries.length} release(s) ${JSON.stringify(entries.map((e) => e.name))} (expected ${cal.count})`)
     }
@@ -301,6 +387,7 @@ async function runScenario(name, mode, spec = parse(readFileSync(join(dir, name)
   for (const [alias, r] of Object.entries(spec.releases ?? {})) run.create(alias, r, run.actors.rita)
   const failures = []
   const seen = new Map()
+  const notesSeen = new Map()
   const history = (id) => {
     try {
       return run.engine.history(id).length
@@ -369,8 +456,11 @@ async function runScenario(name, mode, spec = parse(readFileSync(join(dir, name)
     const id = run.releases.get(alias)
     if (id === undefined) continue
     if (step.expect) {
-      failures.push(...check(run, id, step.expect, seen.get(id) ?? 0, ctx))
+      // Notifications of work done on worker threads reach the subscriber through the event loop.
+      await new Promise((resolve) => setImmediate(resolve))
+      failures.push(...check(run, id, step.expect, seen.get(id) ?? 0, ctx, notesSeen.get(id) ?? 0))
       seen.set(id, history(id))
+      notesSeen.set(id, run.notes.length)
     }
   }
   return failures

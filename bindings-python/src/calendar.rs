@@ -205,6 +205,7 @@ struct Filter<'a, 'py> {
     scopes: Option<&'a Bound<'py, PyAny>>,
     services: Option<&'a Bound<'py, PyAny>>,
     environments: Option<&'a Bound<'py, PyAny>>,
+    include_archived: Option<&'a Bound<'py, PyAny>>,
 }
 
 /// What a calendar call reads: the range, the filter and who is asking.
@@ -228,9 +229,11 @@ fn query(
         scopes = convert::names(f.scopes, "scopes"),
         services = convert::names(f.services, "services"),
         environments = convert::names(f.environments, "environments"),
+        include_archived = convert::opt_flag(f.include_archived, "include_archived", false),
         actor = convert::opt_actor(actor, "actor"),
     );
-    Ok((start, end, CalendarFilter { statuses, kinds, groups, scopes, services, environments }, actor))
+    let filter = CalendarFilter { statuses, kinds, groups, scopes, services, environments, include_archived };
+    Ok((start, end, filter, actor))
 }
 
 #[pymethods]
@@ -238,10 +241,11 @@ impl PyEngine {
     /// The releases on the calendar in ``[start, end)`` (tz-aware datetimes), by start, as
     /// ``CalendarEntry``. Filters (each a list of strings, or one string): ``statuses``,
     /// ``kinds``, ``groups`` (release group ids), ``scopes``, ``services``, ``environments``
-    /// (a release passes a list when its value is in it; every list given must pass). With
-    /// ``actor``, only the releases that actor may read.
+    /// (a release passes a list when its value is in it; every list given must pass). Archived
+    /// releases are left out unless ``include_archived``. With ``actor``, only the releases that
+    /// actor may read.
     #[pyo3(signature = (start, end, *, statuses = None, kinds = None, groups = None, scopes = None,
-        services = None, environments = None, actor = None))]
+        services = None, environments = None, include_archived = None, actor = None))]
     #[allow(clippy::too_many_arguments)]
     fn calendar(
         &self,
@@ -254,9 +258,10 @@ impl PyEngine {
         scopes: Option<&Bound<'_, PyAny>>,
         services: Option<&Bound<'_, PyAny>>,
         environments: Option<&Bound<'_, PyAny>>,
+        include_archived: Option<&Bound<'_, PyAny>>,
         actor: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Vec<PyCalendarEntry>> {
-        let filter = Filter { statuses, kinds, groups, scopes, services, environments };
+        let filter = Filter { statuses, kinds, groups, scopes, services, environments, include_archived };
         let (from, to, filter, actor) = query(py, start, end, &filter, actor)?;
         let entries = self.call(py, move |e| match actor {
             Some(a) => e.calendar_as(&a, from, to, &filter),
@@ -277,7 +282,7 @@ impl PyEngine {
     /// The calendar of ``[start, end)`` as iCalendar (RFC 5545) text, one ``VEVENT`` per release;
     /// the filters of ``calendar``.
     #[pyo3(signature = (start, end, *, statuses = None, kinds = None, groups = None, scopes = None,
-        services = None, environments = None))]
+        services = None, environments = None, include_archived = None))]
     #[allow(clippy::too_many_arguments)]
     fn calendar_ics(
         &self,
@@ -290,8 +295,9 @@ impl PyEngine {
         scopes: Option<&Bound<'_, PyAny>>,
         services: Option<&Bound<'_, PyAny>>,
         environments: Option<&Bound<'_, PyAny>>,
+        include_archived: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<String> {
-        let filter = Filter { statuses, kinds, groups, scopes, services, environments };
+        let filter = Filter { statuses, kinds, groups, scopes, services, environments, include_archived };
         let (from, to, filter, _) = query(py, start, end, &filter, None)?;
         self.call(py, move |e| e.calendar_ics(from, to, &filter))
     }

@@ -308,10 +308,11 @@ impl PyEngine {
     ///
     /// ``labels`` (``dict[str, str]``), ``description``, ``version`` and ``links`` (a list of
     /// ``{"kind": "ticket" | "commit" | "incident" | "other", "url": ..., "title": ...}``) are the
-    /// release's metadata (bounds: see the README).
+    /// release's metadata (bounds: see the README). ``release_managers`` (default: the actor) and
+    /// ``stakeholders`` are users or groups.
     #[pyo3(signature = (process_id, *, name, actor, inputs = None, input_set = None, kind = None, scope = None, owners = None,
-            labels = None, description = None, version = None, links = None),
-        text_signature = "($self, process_id, *, name, actor, inputs=None, input_set=None, kind='standard', scope='account', owners=None, labels=None, description=None, version=None, links=None)")]
+            release_managers = None, stakeholders = None, labels = None, description = None, version = None, links = None),
+        text_signature = "($self, process_id, *, name, actor, inputs=None, input_set=None, kind='standard', scope='account', owners=None, release_managers=None, stakeholders=None, labels=None, description=None, version=None, links=None)")]
     #[allow(clippy::too_many_arguments)]
     fn create_release(
         &self,
@@ -324,6 +325,8 @@ impl PyEngine {
         kind: Option<&Bound<'_, PyAny>>,
         scope: Option<&Bound<'_, PyAny>>,
         owners: Option<&Bound<'_, PyAny>>,
+        release_managers: Option<&Bound<'_, PyAny>>,
+        stakeholders: Option<&Bound<'_, PyAny>>,
         labels: Option<&Bound<'_, PyAny>>,
         description: Option<&Bound<'_, PyAny>>,
         version: Option<&Bound<'_, PyAny>>,
@@ -338,6 +341,8 @@ impl PyEngine {
             kind = convert::opt_parsed::<ReleaseKind>(kind, "kind"),
             scope = convert::opt_text(scope, "scope"),
             owners = convert::opt_text_list(owners, "owners"),
+            release_managers = convert::opt_text_list(release_managers, "release_managers"),
+            stakeholders = convert::opt_text_list(stakeholders, "stakeholders"),
             metadata = metadata_args(labels, description, version, links),
         );
         let metadata = run(py, move || metadata)?;
@@ -347,6 +352,8 @@ impl PyEngine {
             scope: scope.unwrap_or_else(|| "account".to_owned()),
             inputs: inputs.unwrap_or_default(),
             owners: owners.unwrap_or_default(),
+            release_managers: release_managers.unwrap_or_default(),
+            stakeholders: stakeholders.unwrap_or_default(),
             metadata: metadata.apply(&Default::default()),
             ..Default::default()
         };
@@ -360,11 +367,17 @@ impl PyEngine {
         PyRelease::new(py, &state)
     }
 
-    /// Changes a draft: its ``name``, ``inputs`` (merged; a ``None`` value removes one),
-    /// ``owners``, ``labels`` (merged; a ``None`` value removes one), ``description`` and
-    /// ``version`` (``""`` clears one) and ``links`` (replaced), as one ``updated`` event.
+    /// Changes a release that has not started. A draft: anything (``name``, ``inputs`` merged
+    /// — a ``None`` value removes one —, ``owners``, ``release_managers``, ``stakeholders``,
+    /// ``process`` / ``process_version``, ``kind``, ``scope``, the planned window ``start`` /
+    /// ``end``, and the metadata: ``labels`` merged — a ``None`` value removes one —,
+    /// ``description`` and ``version`` — ``""`` clears one — and ``links``, replaced); a scheduled
+    /// release: all but process, process version, kind and scope. ``reason`` is recorded.
     /// Returns the events appended.
-    #[pyo3(signature = (release_id, *, actor, name = None, inputs = None, owners = None, labels = None, description = None, version = None, links = None))]
+    #[pyo3(signature = (release_id, *, actor, name = None, inputs = None, owners = None,
+        release_managers = None, stakeholders = None, process = None, process_version = None, kind = None,
+        scope = None, start = None, end = None, labels = None, description = None, version = None, links = None,
+        reason = None))]
     #[allow(clippy::too_many_arguments)]
     fn update_release(
         &self,
@@ -374,22 +387,43 @@ impl PyEngine {
         name: Option<&Bound<'_, PyAny>>,
         inputs: Option<&Bound<'_, PyAny>>,
         owners: Option<&Bound<'_, PyAny>>,
+        release_managers: Option<&Bound<'_, PyAny>>,
+        stakeholders: Option<&Bound<'_, PyAny>>,
+        process: Option<&Bound<'_, PyAny>>,
+        process_version: Option<&Bound<'_, PyAny>>,
+        kind: Option<&Bound<'_, PyAny>>,
+        scope: Option<&Bound<'_, PyAny>>,
+        start: Option<&Bound<'_, PyAny>>,
+        end: Option<&Bound<'_, PyAny>>,
         labels: Option<&Bound<'_, PyAny>>,
         description: Option<&Bound<'_, PyAny>>,
         version: Option<&Bound<'_, PyAny>>,
         links: Option<&Bound<'_, PyAny>>,
+        reason: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Vec<PyEvent>> {
+        let change_args = convert::changes::ChangeArgs {
+            name,
+            inputs,
+            owners,
+            release_managers,
+            stakeholders,
+            process,
+            process_version,
+            kind,
+            scope,
+            start,
+            end,
+        };
         args!(py;
             id = convert::text(release_id, "release_id"),
             actor = convert::actor(actor, "actor"),
-            name = convert::opt_text(name, "name"),
-            inputs = convert::opt_map(inputs, "inputs"),
-            owners = convert::opt_text_list(owners, "owners"),
+            reason = convert::opt_text(reason, "reason"),
+            changes = convert::changes::release_changes(&change_args),
             metadata = metadata_args(labels, description, version, links),
         );
         self.command(py, move |e| {
-            let change = trainyard::ReleaseUpdate { name, inputs, owners, metadata: metadata? };
-            e.update(&id, &actor, change)
+            let changes = trainyard::release::ReleaseChanges { metadata: metadata?, ..changes };
+            e.update_release(&id, &actor, changes, reason.as_deref())
         })
     }
 
@@ -715,12 +749,22 @@ impl PyEngine {
 
     /// Sets the retention policy: terminal releases that ended more than ``archive_after`` (a
     /// ``timedelta`` or a duration string such as ``"52w"``; default 365 days) ago are archived by
-    /// ``apply_retention``, and archived ones may then be deleted.
-    #[pyo3(signature = (*, archive_after))]
-    fn set_retention(&self, py: Python<'_>, archive_after: &Bound<'_, PyAny>) -> PyResult<()> {
-        args!(py; archive_after = convert::duration(archive_after, "archive_after", false));
+    /// ``apply_retention``, and archived ones may then be deleted. With ``automatic`` (default
+    /// ``True``) ``tick`` applies it once per day of engine time.
+    #[pyo3(signature = (*, archive_after = None, automatic = None))]
+    fn set_retention(
+        &self,
+        py: Python<'_>,
+        archive_after: Option<&Bound<'_, PyAny>>,
+        automatic: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let defaults = RetentionPolicy::default();
+        args!(py;
+            archive_after = convert::opt_duration(archive_after, "archive_after", defaults.archive_after),
+            automatic = convert::opt_flag(automatic, "automatic", defaults.automatic),
+        );
         self.call(py, move |e| {
-            e.set_retention(RetentionPolicy { archive_after });
+            e.set_retention(RetentionPolicy { archive_after, automatic });
             Ok(())
         })
     }

@@ -544,9 +544,15 @@ pub struct PyRelease {
     process_version: u32,
     inputs: IndexMap<String, Value>,
     variables: IndexMap<String, Value>,
-    /// Owners (release managers and stakeholders).
+    /// Owners: the people and groups responsible for the release.
     #[pyo3(get)]
     owners: Vec<String>,
+    /// The release's managers (users or groups).
+    #[pyo3(get)]
+    release_managers: Vec<String>,
+    /// Stakeholders (users or groups): notified of its progress, and may read it.
+    #[pyo3(get)]
+    stakeholders: Vec<String>,
     /// The release group that generated it.
     #[pyo3(get)]
     group: Option<String>,
@@ -664,6 +670,8 @@ impl PyRelease {
             inputs: v.inputs.clone(),
             variables: v.variables.clone(),
             owners: v.owners.to_vec(),
+            release_managers: v.release_managers.to_vec(),
+            stakeholders: v.stakeholders.to_vec(),
             group: v.group.map(str::to_owned),
             occurrence: v.occurrence.map(str::to_owned),
             input_set,

@@ -91,6 +91,15 @@ class Run:
         self.releases: Dict[str, str] = {}
         if "horizon" in spec:
             self.engine.set_horizon(duration(str(spec["horizon"])))
+        retention = spec.get("retention")
+        if retention is not None:
+            after = retention.get("archive_after")
+            self.engine.set_retention(
+                archive_after=duration(str(after)) if after is not None else None,
+                automatic=retention.get("automatic"),
+            )
+        self.notes: List[trainyard.Notification] = []
+        self.engine.subscribe(self.notes.append)
 
     def actor(self, value: Any) -> trainyard.Actor:
         if value is None:
@@ -112,6 +121,9 @@ class Run:
             input_set=spec.get("input_set"),
             kind=spec.get("kind", "standard"),
             scope=spec.get("scope", "account"),
+            owners=spec.get("owners"),
+            release_managers=spec.get("release_managers"),
+            stakeholders=spec.get("stakeholders"),
         )
         self.releases[alias] = release.id
 
@@ -127,7 +139,22 @@ class Run:
         if cmd == "create":
             self.create(step["as"], w, actor)
         elif cmd == "update":
-            e.update_release(release, actor=actor, name=w.get("name"), inputs=w.get("inputs"))
+            e.update_release(
+                release,
+                actor=actor,
+                name=w.get("name"),
+                inputs=w.get("inputs"),
+                owners=w.get("owners"),
+                release_managers=w.get("release_managers"),
+                stakeholders=w.get("stakeholders"),
+                process=w.get("process"),
+                process_version=w.get("process_version"),
+                kind=w.get("kind"),
+                scope=w.get("scope"),
+                start=parse_time(w["start"], self.start) if "start" in w else None,
+                end=parse_time(w["end"], self.start) if "end" in w else None,
+                reason=reason,
+            )
         elif cmd == "schedule":
             e.schedule(
                 release,
@@ -177,9 +204,59 @@ class Run:
             raise AssertionError(f"unknown scenario command `{cmd}`")
 
 
-def check(run: Run, release: str, expect: Dict[str, Any], since: int, ctx: str) -> List[str]:
+def check_people(run: Run, release: str, expect: Dict[str, Any], notes_since: int, ctx: str) -> List[str]:
+    """``readable_by`` (who may read the release) and ``notified`` (the notification kinds each
+    recipient got for it since it was last checked, exactly and in order)."""
+    failures: List[str] = []
+    for name, want in (expect.get("readable_by") or {}).items():
+        try:
+            run.engine.get_release(release, actor=run.actor(name))
+            readable = True
+        except trainyard.PermissionDeniedError:
+            readable = False
+        if readable != want:
+            failures.append(f"{ctx}: {name} may read the release: {str(readable).lower()} (expected {want})")
+    for name, want in (expect.get("notified") or {}).items():
+        got = [n.kind for n in run.notes[notes_since:] if n.release_id == release and name in n.recipients]
+        if got != want:
+            failures.append(f"{ctx}: {name} was notified of {got} (expected {want})")
+    return failures
+
+
+def check_fields(run: Run, r: trainyard.Release, expect: Dict[str, Any], ctx: str) -> List[str]:
+    """The release's own fields (name, kind, scope, process, people, planned window, inputs)."""
+    failures: List[str] = []
+    fields: Dict[str, Any] = {
+        "name": r.name,
+        "kind": r.kind,
+        "scope": r.scope,
+        "process_id": r.process_id,
+        "process_version": r.process_version,
+        "owners": r.owners,
+        "release_managers": r.release_managers,
+        "stakeholders": r.stakeholders,
+        "planned_start": r.schedule.start if r.schedule else None,
+        "planned_end": r.schedule.end if r.schedule else None,
+    }
+    for field, actual in fields.items():
+        if field not in expect:
+            continue
+        want = expect[field]
+        if field.startswith("planned_") and want is not None:
+            want = parse_time(want, run.start)
+        if actual != want:
+            failures.append(f"{ctx}: {field} is {actual!r} (expected {want!r})")
+    for k, v in (expect.get("inputs") or {}).items():
+        if r.inputs.get(k) != v:
+            failures.append(f"{ctx}: input {k} is {r.inputs.get(k)!r} (expected {v!r})")
+    return failures
+
+
+def check(run: Run, release: str, expect: Dict[str, Any], since: int, ctx: str, notes_since: int = 0) -> List[str]:
     failures: List[str] = []
     r = run.engine.get_release(release)
+    failures.extend(check_fields(run, r, expect, ctx))
+    failures.extend(check_people(run, release, expect, notes_since, ctx))
     if "status" in expect and r.status != expect["status"]:
         failures.append(f"{ctx}: release status {r.status} (expected {expect['status']})")
     for flag in ("rolled_back", "pre_executed", "archived"):
@@ -261,7 +338,11 @@ def check_time(run: Run, expect: Dict[str, Any], ctx: str) -> List[str]:
     failures.extend(check_inbox(run, expect, ctx))
     cal = expect.get("calendar")
     if cal is not None:
-        entries = run.engine.calendar(parse_time(cal["from"], run.start), parse_time(cal["to"], run.start))
+        entries = run.engine.calendar(
+            parse_time(cal["from"], run.start),
+            parse_time(cal["to"], run.start),
+            include_archived=bool(cal.get("include_archived", False)),
+        )
         if "count" in cal and len(entries) != cal["count"]:
             names = [e.name for e in entries]
             failures.append(f"{ctx}: calendar has {len(entries)} release(s) {names} (expected {cal['count']})")
@@ -301,6 +382,7 @@ def run_scenario(path: Path) -> List[str]:
         run.create(alias, r, rita)
     failures: List[str] = []
     seen: Dict[str, int] = {}
+    notes_seen: Dict[str, int] = {}
     for i, step in enumerate(spec.get("steps") or []):
         ctx = f"{path.name} step {i + 1}"
         if "advance" in step:
@@ -358,8 +440,9 @@ def run_scenario(path: Path) -> List[str]:
         if rid is None:
             continue
         if "expect" in step:
-            failures.extend(check(run, rid, step["expect"] or {}, seen.get(rid, 0), ctx))
+            failures.extend(check(run, rid, step["expect"] or {}, seen.get(rid, 0), ctx, notes_seen.get(rid, 0)))
             seen[rid] = history_len(run, rid)
+            notes_seen[rid] = len(run.notes)
     return failures
 
 

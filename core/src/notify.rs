@@ -7,17 +7,11 @@
 //!
 //! # Which events notify whom
 //!
-//! | event | notification | recipients |
-//! |---|---|---|
-//! | `activated` | `release_started` | release owners |
-//! | `ended`, `aborted` | `release_ended` (`status`: success, partial_success, failed, aborted) | release owners |
-//! | `phase_started` | `phase_started` | phase owners, else release owners |
-//! | `phase_ended`, `phase_skipped` | `phase_ended` (`status`: the phase status, `skipped` for a skip) | phase owners, else release owners |
-//! | `activity_waiting` of a manual activity | `input_waiting` | activity owners, else phase owners, else release owners |
-//! | `activity_waiting` of an approval | `approval_requested` | the approvers (plus `escalate_to` once escalated) |
-//! | `activity_failed` with `after: hold` | `activity_on_hold` | activity owners, else phase owners, else release owners; plus the release owners (they may decide too) |
-//! | `approval_reminded` | `approval_reminder` | the approvers who have not decided and whose entry is not covered yet |
-//! | `approval_escalated` | `approval_escalated` | the approvers still missing, plus `escalate_to` |
+//! [`RECIPIENT_RULES`] is the table (one row per [`NotificationKind`]; [`recipient_table`] renders
+//! it as the README shows it, and a test keeps the two equal). "The release's people" are its
+//! `owners` then its `release_managers`. The `stakeholders` column is what the code reads: a kind
+//! marked there goes to the release's stakeholders too (after the others); requests to act
+//! (approvals, manual input) do not.
 //!
 //! Recipients are user ids and group names as written in the definition, except that approvers
 //! given as `{ group: qa }` appear as `group:qa` (an embedder expands groups to people). Lists keep
@@ -85,6 +79,94 @@ impl NotificationKind {
     }
 }
 
+/// Who receives one kind of notification (a row of the table in the [module docs](self)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecipientRule {
+    /// The notification.
+    pub kind: NotificationKind,
+    /// The events that cause it.
+    pub events: &'static str,
+    /// Who gets it (besides the stakeholders).
+    pub recipients: &'static str,
+    /// Whether the release's stakeholders get it too.
+    pub stakeholders: bool,
+}
+
+/// The recipient rules of every notification kind, in [`NotificationKind::ALL`] order.
+pub const RECIPIENT_RULES: [RecipientRule; 9] = [
+    RecipientRule {
+        kind: NotificationKind::ReleaseStarted,
+        events: "`activated`",
+        recipients: "the release's people",
+        stakeholders: true,
+    },
+    RecipientRule {
+        kind: NotificationKind::ReleaseEnded,
+        events: "`ended`, `aborted` (`status`: success, partial_success, failed, aborted)",
+        recipients: "the release's people",
+        stakeholders: true,
+    },
+    RecipientRule {
+        kind: NotificationKind::InputWaiting,
+        events: "`activity_waiting` of a manual activity",
+        recipients: "activity owners, else phase owners, else the release's people",
+        stakeholders: false,
+    },
+    RecipientRule {
+        kind: NotificationKind::PhaseStarted,
+        events: "`phase_started`",
+        recipients: "phase owners, else the release's people",
+        stakeholders: true,
+    },
+    RecipientRule {
+        kind: NotificationKind::PhaseEnded,
+        events: "`phase_ended`, `phase_skipped` (`status`: the phase status, `skipped` for a skip)",
+        recipients: "phase owners, else the release's people",
+        stakeholders: true,
+    },
+    RecipientRule {
+        kind: NotificationKind::ActivityOnHold,
+        events: "`activity_failed` with `after: hold`",
+        recipients: "activity owners, else phase owners, else the release's people; plus the release's people (they may decide too)",
+        stakeholders: true,
+    },
+    RecipientRule {
+        kind: NotificationKind::ApprovalRequested,
+        events: "`activity_waiting` of an approval",
+        recipients: "the approvers (plus `escalate_to` once escalated)",
+        stakeholders: false,
+    },
+    RecipientRule {
+        kind: NotificationKind::ApprovalReminder,
+        events: "`approval_reminded`",
+        recipients: "the approvers who have not decided and whose entry is not covered yet",
+        stakeholders: false,
+    },
+    RecipientRule {
+        kind: NotificationKind::ApprovalEscalated,
+        events: "`approval_escalated`",
+        recipients: "the approvers still missing, plus `escalate_to`",
+        stakeholders: false,
+    },
+];
+
+impl NotificationKind {
+    /// Who receives this kind (its row of [`RECIPIENT_RULES`]).
+    pub fn rule(self) -> &'static RecipientRule {
+        RECIPIENT_RULES.iter().find(|r| r.kind == self).expect("every notification kind has a recipient rule")
+    }
+}
+
+/// [`RECIPIENT_RULES`] as a Markdown table (the README's).
+pub fn recipient_table() -> String {
+    let mut out = String::from("| notification | caused by | recipients | stakeholders |\n|---|---|---|---|\n");
+    for r in &RECIPIENT_RULES {
+        let yes = if r.stakeholders { "yes" } else { "no" };
+        out.push_str(&format!("| `{}` | {} | {} | {yes} |\n", r.kind.as_str(), r.events, r.recipients));
+    }
+    out
+}
+
 /// One notification, with its recipients resolved.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Notification {
@@ -140,7 +222,11 @@ where
 pub fn notifications_for(state_after: &ReleaseState, events: &[Event]) -> Vec<Notification> {
     let mut out = Vec::new();
     for event in events {
-        if let Some(n) = notification_for(state_after, event) {
+        if let Some(mut n) = notification_for(state_after, event) {
+            if n.kind.rule().stakeholders {
+                n.recipients.extend(state_after.stakeholders.iter().cloned());
+                n.recipients = dedup(&n.recipients);
+            }
             out.push(n);
         }
     }
@@ -165,13 +251,13 @@ fn notification_for(state: &ReleaseState, event: &Event) -> Option<Notification>
     Some(match &event.kind {
         EventKind::Activated { early, .. } => {
             let how = if *early { " early (pre-execution)" } else { "" };
-            base(NotificationKind::ReleaseStarted, dedup(&state.owners), format!("Release {name} started{how}"))
+            base(NotificationKind::ReleaseStarted, release_people(state), format!("Release {name} started{how}"))
         }
         EventKind::Ended { status } => Notification {
             status: Some(status.as_str().to_string()),
             ..base(
                 NotificationKind::ReleaseEnded,
-                dedup(&state.owners),
+                release_people(state),
                 format!("Release {name} ended {}", status.as_str()),
             )
         },
@@ -179,7 +265,7 @@ fn notification_for(state: &ReleaseState, event: &Event) -> Option<Notification>
             status: Some("aborted".into()),
             ..base(
                 NotificationKind::ReleaseEnded,
-                dedup(&state.owners),
+                release_people(state),
                 format!("Release {name} was aborted by {}{reason}", event.actor),
             )
         },
@@ -244,7 +330,7 @@ fn notification_for(state: &ReleaseState, event: &Event) -> Option<Notification>
             ..
         } => {
             let mut people = responsible(state, phase, activity)?;
-            people.extend(state.owners.iter().cloned());
+            people.extend(release_people(state));
             Notification {
                 phase: Some(phase.clone()),
                 activity: Some(activity.clone()),
@@ -313,10 +399,16 @@ fn activity_def<'a>(state: &'a ReleaseState, phase: &str, activity: &str) -> Opt
     Some(plan.activity_def(p, a))
 }
 
-/// Phase owners, else release owners.
+/// The release's people: its owners, then its release managers.
+fn release_people(state: &ReleaseState) -> Vec<String> {
+    let all: Vec<String> = state.owners.iter().chain(&state.release_managers).cloned().collect();
+    dedup(&all)
+}
+
+/// Phase owners, else the release's people.
 fn phase_people(state: &ReleaseState, phase: &str) -> Option<Vec<String>> {
     let def = phase_def(state, phase)?;
-    Some(dedup(if def.owners.is_empty() { &state.owners } else { &def.owners }))
+    Some(if def.owners.is_empty() { release_people(state) } else { dedup(&def.owners) })
 }
 
 /// Activity owners, else phase owners, else release owners.

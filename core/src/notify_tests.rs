@@ -281,3 +281,33 @@ fn notifications_serialize_snake_case() {
     let back: Notification = serde_json::from_value(v).unwrap();
     assert_eq!(back, n);
 }
+
+#[test]
+fn the_readme_shows_the_recipient_rules_of_the_code() {
+    let readme = include_str!("../../README.md");
+    let start = readme.find("<!-- recipient-rules:start -->\n").expect("README marks the recipient rules") + 31;
+    let end = readme.find("<!-- recipient-rules:end -->").expect("README marks the end of the recipient rules");
+    assert_eq!(
+        &readme[start..end],
+        crate::notify::recipient_table(),
+        "regenerate the README table from RECIPIENT_RULES"
+    );
+    let kinds: Vec<_> = crate::notify::RECIPIENT_RULES.iter().map(|r| r.kind).collect();
+    assert_eq!(kinds, NotificationKind::ALL, "one rule per kind, in order");
+}
+
+#[test]
+fn release_managers_hear_what_owners_hear_and_stakeholders_only_progress() {
+    let mut s = state();
+    s.owners = strings(&["ops"]);
+    s.release_managers = strings(&["mo", "ops"]);
+    s.stakeholders = strings(&["sam", "group:finance"]);
+    let started = one(&s, ev(2, "activated", json!({ "early": false })));
+    assert_eq!(started.recipients, strings(&["ops", "mo", "sam", "group:finance"]));
+    let phase = one(&s, ev(3, "phase_started", json!({ "phase": "ship" })));
+    assert_eq!(phase.recipients, strings(&["ops", "mo", "sam", "group:finance"]), "ship has no owners");
+    let approval = one(&s, ev(4, "activity_waiting", json!({ "phase": "ship", "activity": "approve" })));
+    assert!(!approval.recipients.contains(&"sam".to_string()), "a request to act is not for stakeholders");
+    let manual = one(&s, ev(5, "activity_waiting", json!({ "phase": "ship", "activity": "checklist" })));
+    assert_eq!(manual.recipients, strings(&["ops", "mo"]), "manual input: the release's people, no stakeholders");
+}

@@ -65,7 +65,15 @@ fn too_large_or_too_deep_inputs_are_refused_and_nothing_is_written() {
     assert!(e.store().releases().unwrap().is_empty(), "a refused create writes nothing");
     let r = e.create_release("bounded", new(json!({ "text": "ok" })), &rita()).unwrap();
     let err = e
-        .update_release(&r.id, &rita(), None, Some(serde_json::from_value(json!({ "blob": deep(500) })).unwrap()), None)
+        .update_release(
+            &r.id,
+            &rita(),
+            trainyard::release::ReleaseChanges {
+                inputs: Some(serde_json::from_value(json!({ "blob": deep(500) })).unwrap()),
+                ..Default::default()
+            },
+            None,
+        )
         .unwrap_err();
     assert_eq!(problem(&err), ("inputs.blob", "too_deep"));
     assert_eq!(e.history(&r.id).unwrap().len(), 1, "only the creation was written");

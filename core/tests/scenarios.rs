@@ -10,10 +10,10 @@ use trainyard::access::Actor;
 use trainyard::calendar::CalendarFilter;
 use trainyard::executor::{Job, Outcome};
 use trainyard::model::Duration as TyDuration;
-use trainyard::release::{NewRelease, Plan, ReleaseState, evolve};
+use trainyard::release::{NewRelease, Plan, ReleaseChanges, ReleaseState, evolve};
 use trainyard::schedule::{Freeze, ManualClock, ReleaseGroup};
 use trainyard::store::encode_snapshot;
-use trainyard::{Engine, Error, ReleaseFilter};
+use trainyard::{Engine, Error, ReleaseFilter, RetentionPolicy};
 
 #[path = "support/storage.rs"]
 mod support;
@@ -24,6 +24,12 @@ fn root() -> PathBuf {
 
 fn as_map(v: &Value) -> IndexMap<String, Value> {
     v.as_object().map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default()
+}
+
+fn strings(v: Option<&Value>) -> Vec<String> {
+    v.and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|s| s.as_str().map(String::from)).collect())
+        .unwrap_or_default()
 }
 
 fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
@@ -71,6 +77,8 @@ struct Run {
     start: DateTime<Utc>,
     actors: HashMap<String, Actor>,
     releases: IndexMap<String, String>,
+    /// Every notification delivered so far.
+    notes: Arc<std::sync::Mutex<Vec<trainyard::notify::Notification>>>,
 }
 
 impl Run {
@@ -88,7 +96,9 @@ impl Run {
             kind: str_of(spec, "kind").unwrap_or("standard").parse().unwrap(),
             scope: str_of(spec, "scope").unwrap_or("account").to_string(),
             inputs: spec.get("inputs").map(as_map).unwrap_or_default(),
-            owners: Vec::new(),
+            owners: strings(spec.get("owners")),
+            release_managers: strings(spec.get("release_managers")),
+            stakeholders: strings(spec.get("stakeholders")),
             input_set: match str_of(spec, "input_set") {
                 Some(set) => {
                     let scope = str_of(spec, "scope").unwrap_or("account");
@@ -118,13 +128,23 @@ impl Run {
                 let alias = str_of(step, "as").expect("create needs `as`").to_string();
                 return self.create(&alias, &with, &actor);
             }
-            "update" => e.update_release(
-                release,
-                &actor,
-                str_of(&with, "name").map(String::from),
-                with.get("inputs").map(as_map),
-                None,
-            ),
+            "update" => {
+                let list = |k: &str| with.get(k).map(|v| strings(Some(v)));
+                let changes = ReleaseChanges {
+                    name: str_of(&with, "name").map(String::from),
+                    inputs: with.get("inputs").map(as_map),
+                    owners: list("owners"),
+                    release_managers: list("release_managers"),
+                    stakeholders: list("stakeholders"),
+                    process: str_of(&with, "process").map(String::from),
+                    version: with.get("process_version").and_then(Value::as_u64).map(|v| v as u32),
+                    kind: str_of(&with, "kind").map(|k| k.parse()).transpose()?,
+                    scope: str_of(&with, "scope").map(String::from),
+                    start: with.get("start").map(|t| time(t, self.start)),
+                    end: with.get("end").map(|t| time(t, self.start)),
+                };
+                e.update_release(release, &actor, changes, reason)
+            }
             "schedule" => e.schedule(
                 release,
                 &actor,
@@ -188,7 +208,8 @@ impl Run {
     }
 }
 
-fn check(run: &Run, release: &str, expect: &Value, since: usize, ctx: &str) -> Vec<String> {
+fn check(run: &Run, release: &str, expect: &Value, since: (usize, usize), ctx: &str) -> Vec<String> {
+    let (since, notes_since) = since;
     let mut failures = Vec::new();
     let state = run.engine.get_release(release).expect("release");
     if let Some(s) = str_of(expect, "status") {
@@ -219,6 +240,59 @@ fn check(run: &Run, release: &str, expect: &Value, since: usize, ctx: &str) -> V
         };
         if &got != want {
             failures.push(format!("{ctx}: waiting_on is {got} (expected {want})"));
+        }
+    }
+    let fields = [
+        ("name", json!(state.name)),
+        ("kind", json!(state.kind)),
+        ("scope", json!(state.scope)),
+        ("process_id", json!(state.process_id)),
+        ("process_version", json!(state.process_version)),
+        ("owners", json!(state.owners)),
+        ("release_managers", json!(state.release_managers)),
+        ("stakeholders", json!(state.stakeholders)),
+        ("planned_start", json!(state.schedule.as_ref().map(|s| s.start))),
+        ("planned_end", json!(state.schedule.as_ref().and_then(|s| s.end))),
+    ];
+    for (field, actual) in fields {
+        let Some(want) = expect.get(field) else { continue };
+        let want = match (field, want.as_str()) {
+            ("planned_start" | "planned_end", Some(t)) if t.starts_with('+') => json!(time(want, run.start)),
+            ("planned_start" | "planned_end", Some(t)) => json!(t.parse::<DateTime<Utc>>().expect("RFC 3339 time")),
+            _ => want.clone(),
+        };
+        if actual != want {
+            failures.push(format!("{ctx}: {field} is {actual} (expected {want})"));
+        }
+    }
+    for (k, v) in expect.get("inputs").map(as_map).unwrap_or_default() {
+        let actual = state.inputs.get(&k).cloned().unwrap_or(Value::Null);
+        if actual != v {
+            failures.push(format!("{ctx}: input {k} is {actual} (expected {v})"));
+        }
+    }
+    // `readable_by: { sam: true, vic: false }`: whether each actor may read the release.
+    for (name, want) in expect.get("readable_by").map(as_map).unwrap_or_default() {
+        let actor = run.actor(Some(&json!(name)));
+        let readable = run.engine.get_release_as(release, &actor).is_ok();
+        if Some(readable) != want.as_bool() {
+            failures.push(format!("{ctx}: {name} may read the release: {readable} (expected {want})"));
+        }
+    }
+    // `notified: { sam: [release_started] }`: the notification kinds each recipient got for this
+    // release since it was last checked, in order (exactly).
+    for (name, want) in expect.get("notified").map(as_map).unwrap_or_default() {
+        let got: Vec<String> = run
+            .notes
+            .lock()
+            .unwrap()
+            .iter()
+            .skip(notes_since)
+            .filter(|n| n.release_id == release && n.recipients.contains(&name))
+            .map(|n| n.kind.as_str().to_string())
+            .collect();
+        if json!(got) != want {
+            failures.push(format!("{ctx}: {name} was notified of {got:?} (expected {want})"));
         }
     }
     if let Some(a) = expect.get("attempt").and_then(Value::as_u64) {
@@ -322,7 +396,11 @@ fn check_time(run: &Run, expect: &Value, ctx: &str) -> Vec<String> {
     failures.extend(check_inbox(run, expect, ctx));
     if let Some(cal) = expect.get("calendar") {
         let (from, to) = (time(&cal["from"], run.start), time(&cal["to"], run.start));
-        let entries = run.engine.calendar(from, to, &CalendarFilter::default()).expect("calendar");
+        let filter = CalendarFilter {
+            include_archived: cal.get("include_archived").and_then(Value::as_bool).unwrap_or(false),
+            ..Default::default()
+        };
+        let entries = run.engine.calendar(from, to, &filter).expect("calendar");
         if let Some(want) = cal.get("count").and_then(Value::as_u64) {
             if entries.len() as u64 != want {
                 let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
@@ -404,7 +482,23 @@ fn run_scenario(path: &Path, make: EngineFactory<'_>) -> Vec<String> {
     if let Some(h) = str_of(&spec, "horizon") {
         engine.set_horizon(Duration::seconds(TyDuration::parse(h).expect("horizon duration").as_secs() as i64));
     }
-    let mut run = Run { engine, clock, start, actors, releases: IndexMap::new() };
+    if let Some(r) = spec.get("retention") {
+        let mut policy = RetentionPolicy::default();
+        if let Some(after) = str_of(r, "archive_after") {
+            policy.archive_after = Duration::seconds(TyDuration::parse(after).expect("archive_after").as_secs() as i64);
+        }
+        if let Some(auto) = r.get("automatic").and_then(Value::as_bool) {
+            policy.automatic = auto;
+        }
+        engine.set_retention(policy);
+    }
+    let notes = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = notes.clone();
+    engine.subscribe(move |n: &trainyard::notify::Notification| {
+        sink.lock().unwrap().push(n.clone());
+        Ok(())
+    });
+    let mut run = Run { engine, clock, start, actors, releases: IndexMap::new(), notes };
     let rita = run.actors["rita"].clone();
     for set in spec.get("input_sets").and_then(Value::as_array).cloned().unwrap_or_default() {
         let (process, name) = (str_of(&set, "process").unwrap_or(""), str_of(&set, "name").unwrap_or(""));
@@ -416,7 +510,7 @@ fn run_scenario(path: &Path, make: EngineFactory<'_>) -> Vec<String> {
         run.create(&alias, &r, &rita).unwrap_or_else(|e| panic!("{}: release {alias}: {e}", path.display()));
     }
     let mut failures = Vec::new();
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut seen: HashMap<String, (usize, usize)> = HashMap::new();
     for (i, step) in spec.get("steps").and_then(Value::as_array).cloned().unwrap_or_default().iter().enumerate() {
         let ctx = format!("{} step {}", path.file_name().unwrap().to_string_lossy(), i + 1);
         if let Some(by) = str_of(step, "advance") {
@@ -482,14 +576,15 @@ fn run_scenario(path: &Path, make: EngineFactory<'_>) -> Vec<String> {
             failures.extend(check_time(&run, expect, &ctx));
         }
         let Some(id) = run.releases.get(&alias).cloned() else { continue };
-        let since = *seen.get(&id).unwrap_or(&0);
+        let since = *seen.get(&id).unwrap_or(&(0, 0));
         if let Some(expect) = step.get("expect") {
             failures.extend(check(&run, &id, expect, since, &ctx));
         }
-        // `events` expectations look at what happened to this release since it was last checked.
+        // `events` and `notified` expectations look at what happened to this release since it was
+        // last checked.
         if step.get("expect").is_some() {
             let len = run.engine.history(&id).map(|h| h.len()).unwrap_or(0);
-            seen.insert(id.clone(), len);
+            seen.insert(id.clone(), (len, run.notes.lock().unwrap().len()));
         }
     }
     if let Ok(dir) = std::env::var("TRAINYARD_WRITE_EVENT_LOGS") {

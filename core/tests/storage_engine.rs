@@ -137,7 +137,7 @@ fn retention_archives_old_terminal_releases_only() {
     assert!(engine.get_release(&done).unwrap().archived);
     assert!(!engine.get_release(&slow).unwrap().archived, "active releases are never archived");
     assert!(!engine.get_release(&draft).unwrap().archived);
-    engine.set_retention(RetentionPolicy { archive_after: Duration::days(30) });
+    engine.set_retention(RetentionPolicy::archiving_after(Duration::days(30)));
     assert_eq!(engine.retention().archive_after, Duration::days(30));
 }
 

@@ -571,7 +571,13 @@ class Release:
         """Global variables, evaluated at activation."""
     @property
     def owners(self) -> List[str]:
-        """Owners (release managers and stakeholders)."""
+        """Owners: the people and groups responsible for the release."""
+    @property
+    def release_managers(self) -> List[str]:
+        """The release's managers (users or groups)."""
+    @property
+    def stakeholders(self) -> List[str]:
+        """Stakeholders (users or groups): notified of its progress, and may read it."""
     @property
     def group(self) -> Optional[str]:
         """The release group that generated it."""
@@ -850,6 +856,8 @@ class Engine:
         kind: str = "standard",
         scope: str = "account",
         owners: Optional[Sequence[str]] = None,
+        release_managers: Optional[Sequence[str]] = None,
+        stakeholders: Optional[Sequence[str]] = None,
         labels: Optional[Mapping[str, str]] = None,
         description: Optional[str] = None,
         version: Optional[str] = None,
@@ -865,12 +873,25 @@ class Engine:
         name: Optional[str] = None,
         inputs: Optional[Dict[str, Any]] = None,
         owners: Optional[Sequence[str]] = None,
+        release_managers: Optional[Sequence[str]] = None,
+        stakeholders: Optional[Sequence[str]] = None,
+        process: Optional[str] = None,
+        process_version: Optional[int] = None,
+        kind: Optional[str] = None,
+        scope: Optional[str] = None,
+        start: Optional[datetime] = None,
+        end: Optional[datetime] = None,
         labels: Optional[Mapping[str, Optional[str]]] = None,
         description: Optional[str] = None,
         version: Optional[str] = None,
         links: Optional[Sequence[Mapping[str, Optional[str]]]] = None,
+        reason: Optional[str] = None,
     ) -> List[Event]:
-        """Changes a draft's name, inputs (merged; ``None`` removes one) or owners."""
+        """Changes a release that has not started: a draft anything (inputs merged; ``None``
+        removes one; the inputs are checked again against a new process), a scheduled release
+        all but ``process``, ``process_version``, ``kind`` and ``scope``; ``labels`` (merged),
+        ``description``, ``version`` (the release's; ``""`` clears one) and ``links`` are its
+        metadata. ``reason`` is recorded."""
     def schedule(
         self,
         release_id: str,
@@ -980,8 +1001,9 @@ class Engine:
     def list_input_sets(self, process_id: str, *, scope: Optional[str] = None) -> List[Tuple[str, int]]:
         """The input sets a release at ``scope`` can use: ``(name, latest version)`` pairs."""
     # retention
-    def set_retention(self, *, archive_after: _Duration) -> None:
-        """Sets how long ended releases are kept before ``apply_retention`` archives them."""
+    def set_retention(self, *, archive_after: Optional[_Duration] = None, automatic: Optional[bool] = None) -> None:
+        """Sets how long ended releases are kept before retention archives them, and whether
+        ``tick`` applies retention itself once per day of engine time (``automatic``, default on)."""
     def apply_retention(self, now: Optional[datetime] = None, *, actor: Optional[Actor] = None) -> List[str]:
         """Archives terminal releases older than the retention period; returns their ids. With
         ``actor``: an account release manager (``PermissionDeniedError`` otherwise)."""
@@ -1071,10 +1093,12 @@ class Engine:
         scopes: Optional[_Names] = None,
         services: Optional[_Names] = None,
         environments: Optional[_Names] = None,
+        include_archived: Optional[bool] = None,
         actor: Optional[Actor] = None,
     ) -> List[CalendarEntry]:
         """The releases on the calendar in ``[start, end)``, by start. Each filter given must pass
-        (a release passes a list when its value is in it); with ``actor``, only what they may read."""
+        (a release passes a list when its value is in it); archived releases only with
+        ``include_archived``; with ``actor``, only what they may read."""
     def conflicts(self, start: datetime, end: datetime) -> List[Conflict]:
         """Overlaps on shared services/environments and overlaps with freezes in ``[start, end)``."""
     def calendar_ics(
@@ -1088,6 +1112,7 @@ class Engine:
         scopes: Optional[_Names] = None,
         services: Optional[_Names] = None,
         environments: Optional[_Names] = None,
+        include_archived: Optional[bool] = None,
     ) -> str:
         """The calendar of ``[start, end)`` as iCalendar (RFC 5545) text; the filters of ``calendar``."""
 

@@ -11,9 +11,13 @@
 //!   top of the hierarchy) and `org_release_manager:<o>` for `org:<o>` only. An org manager never
 //!   manages or sees another org's releases.
 //! * **Readers** of a scope: the release managers of it, `viewer` (everything) and `viewer:<o>`
-//!   (`org:<o>`). People listed on a release (owners at any level, approvers) may read it too.
-//! * Release **owners** are people and groups responsible for a release (notified, and the last
-//!   fallback for manual activities); being an owner gives no management rights by itself.
+//!   (`org:<o>`). People listed on a release (owners at any level, its release managers and
+//!   stakeholders, approvers) may read it too.
+//! * Release **owners** and a release's own **`release_managers`** are people and groups
+//!   responsible for a release (notified, and the last fallback for manual activities); being
+//!   named there gives no management rights by itself (those come from the roles).
+//! * **Stakeholders** of a release receive its progress notifications and may read it, whatever
+//!   their roles; they may not change it.
 //! * **`system`** ([`SYSTEM`], [`Actor::system`]) is the engine: timers, cascades, executors,
 //!   workers, subprocess child releases, retention. It never decides for people (approve, reject,
 //!   complete_manual, retry, ignore, fail, skip, forced activation). Embedders must not let end
@@ -23,11 +27,12 @@
 //!
 //! | action | who may |
 //! |---|---|
+//! | `update` to another scope | as `update`, and `create` at the new scope |
 //! | `create`, `update`, `delete`, `schedule`, `activate`, `pause`, `resume`, `abort`, `restart`, `archive`, `create_release_group`, `add_freeze` | release managers of the scope; `system` |
 //! | `force_activate` (`activate` with `force: true`) | account release managers |
 //! | `skip` | release managers of the scope (people) |
 //! | `approve`, `reject` | listed approvers only (users, or members of a listed group; after an escalation also `escalate_to`); a release manager may not approve unless listed. `decide` also enforces this and `forbid_self_approval`. |
-//! | `complete_manual` | the activity's owners; if it has none, its phase's owners; if none, the release owners and the release managers |
+//! | `complete_manual` | the activity's owners; if it has none, its phase's owners; if none, the release owners, the release's `release_managers` and the release managers of its scope |
 //! | `retry`, `ignore`, `fail` (failure decisions) | the same as `complete_manual`, plus the release managers |
 //! | `start_job`, `succeed_job`, `fail_job`, `child_ended`, `fire_timer`, `advance`, `claim_jobs` | `system` only (workers act through leases the engine checks) |
 //! | `read` | readers of the scope; people listed on the release; `system` |

@@ -291,13 +291,17 @@ pub fn can_read(actor: &Actor, scope: &str) -> bool {
 }
 
 /// Whether `actor` may read this release: [`can_read`] of its scope, or being listed on it
-/// (release owner, phase or activity owner, approver or `escalate_to`, by id or group).
+/// (release owner, release manager or stakeholder, phase or activity owner, approver or
+/// `escalate_to`, by id or group).
 pub fn can_read_release(actor: &Actor, state: &ReleaseState) -> bool {
     can_read(actor, &state.scope) || participates(actor, state)
 }
 
 fn participates(actor: &Actor, state: &ReleaseState) -> bool {
-    if is_listed(actor, &state.owners) {
+    if is_listed(actor, &state.owners)
+        || is_listed(actor, &state.release_managers)
+        || is_listed(actor, &state.stakeholders)
+    {
         return true;
     }
     let Some(plan) = state.plan.as_ref() else { return false };
@@ -377,14 +381,17 @@ fn activity_allows(actor: &Actor, rule: Rule, act: &ActivityTarget<'_>, target: 
     }
 }
 
-/// Activity owners; else phase owners; else the release owners and the release managers.
+/// Activity owners; else phase owners; else the release owners, the release's own
+/// `release_managers` and the release managers of its scope.
 fn responsible(actor: &Actor, act: &ActivityTarget<'_>, target: &AccessTarget<'_>) -> bool {
     if !act.owners.is_empty() {
         is_listed(actor, act.owners)
     } else if !act.phase_owners.is_empty() {
         is_listed(actor, act.phase_owners)
     } else {
-        is_listed(actor, target.owners) || person_manages(actor, target.scope)
+        is_listed(actor, target.owners)
+            || target.release.is_some_and(|s| is_listed(actor, &s.release_managers))
+            || person_manages(actor, target.scope)
     }
 }
 
@@ -439,6 +446,14 @@ fn readers_of(scope: &str) -> String {
 /// Authorizes a release command against the release it targets: the one call the engine makes
 /// before `decide` (for engine-issued commands too, with [`Actor::system`]).
 /// Every command has a rule ([`Action::of`] is an exhaustive match on the command's kind).
+/// An `update` that moves a draft to another scope also needs the rights to create a release there
+/// (managing that scope, at the installation's release level).
 pub fn authorize_command(actor: &Actor, cmd: &Command, state: &ReleaseState, level: ReleaseLevel) -> Result<()> {
-    authorize(actor, Action::of(cmd), &AccessTarget::for_command(state, cmd), level)
+    authorize(actor, Action::of(cmd), &AccessTarget::for_command(state, cmd), level)?;
+    if let Command::Update { changes, .. } = cmd {
+        if let Some(scope) = changes.scope.as_deref().filter(|s| *s != state.scope) {
+            authorize(actor, Action::Create, &AccessTarget::scope(scope), level)?;
+        }
+    }
+    Ok(())
 }

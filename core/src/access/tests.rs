@@ -4,7 +4,7 @@
 use super::*;
 use crate::Error;
 use crate::release::ActivityRef;
-use crate::release::{Command, Plan, ReleaseState, ReleaseStatus, TimerKey};
+use crate::release::{Command, Plan, ReleaseChanges, ReleaseState, ReleaseStatus, TimerKey};
 use indexmap::IndexMap;
 use std::sync::Arc;
 
@@ -141,7 +141,7 @@ fn commands() -> Vec<Command> {
     let act = |a: &str| ("build".to_string(), a.to_string());
     let (p, compile) = act("compile");
     vec![
-        Command::Update { name: Some("x".into()), inputs: None, owners: None, metadata: None },
+        Command::Update { changes: ReleaseChanges { name: Some("x".into()), ..Default::default() }, switch: None },
         Command::Delete,
         Command::Schedule { start: chrono::Utc::now(), end: None, auto_start: true },
         Command::Activate { force: false },

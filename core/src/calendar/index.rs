@@ -46,6 +46,8 @@ pub struct CalendarRow {
     pub started: bool,
     /// Scheduled start.
     pub planned_start: Option<Timestamp>,
+    /// Archived: left out unless the filter asks for archived releases.
+    pub archived: bool,
 }
 
 impl CalendarRow {
@@ -76,6 +78,7 @@ impl CalendarRow {
             process: (row.process_id.clone(), row.process_version),
             started: row.started_at.is_some(),
             planned_start: row.planned_start,
+            archived: row.archived,
         })
     }
 
@@ -96,6 +99,7 @@ impl CalendarRow {
             process: (String::new(), 0),
             started: entry.actual_start.is_some(),
             planned_start: entry.planned_start,
+            archived: false,
         }
     }
 
@@ -135,6 +139,7 @@ const OPEN: usize = 64;
 ///     scope: "account".into(), start: at("2025-04-03T12:00:00Z"), end: Some(at("2025-04-05T12:00:00Z")),
 ///     planned_end: None, services: vec![], environments: vec!["prod1".into()],
 ///     name: "Week 14".into(), process: ("train".into(), 1), started: false, planned_start: None,
+///     archived: false,
 /// });
 /// let now = at("2025-04-01T00:00:00Z");
 /// let april = index.query(at("2025-04-01T00:00:00Z"), at("2025-05-01T00:00:00Z"), now, &CalendarFilter::default());
@@ -237,7 +242,8 @@ impl CalendarIndex {
             for (_, slot) in set.range((lower, 0)..(to, 0)) {
                 let Some(row) = self.slots[*slot as usize].as_ref() else { continue };
                 let end = row.end_at(now);
-                if (end > from || row.start >= from) && (all || row.matches(filter)) {
+                let shown = !row.archived || filter.include_archived;
+                if shown && (end > from || row.start >= from) && (all || row.matches(filter)) {
                     out.push(row);
                 }
             }

@@ -3,8 +3,12 @@
 //! ([`to_ics`]: releases and freezes, with the status mapping and text rules in its docs). Everything here is pure: the engine feeds it rows, states and freezes.
 //!
 //! # Windows
+//! * **Archived releases** are kept for audit but are not on the active calendar: the calendar,
+//!   its conflicts and its iCalendar export leave them out unless the filter sets
+//!   `include_archived` (`history` and `get_release` still read them).
 //! * **Release window.** Start: when it was activated, else its scheduled start (a draft that is
-//!   neither scheduled nor started is not on the calendar). End: when it ended; else the latest of
+//!   neither scheduled nor started is not on the calendar, unless `update` gave it a planned
+//!   window). End: when it ended; else the latest of
 //!   its scheduled end, the end of its last phase window and its start — and, while it is running
 //!   or on hold, *now* (a running release occupies the calendar until it ends).
 //! * **Phase windows** ([`CalendarEntry::from_state`]), regular phases in dependency order:
@@ -110,10 +114,14 @@ pub struct CalendarFilter {
     pub services: Vec<String>,
     /// Environments (any shared value matches).
     pub environments: Vec<String>,
+    /// Show archived releases too (they are kept for audit but are not on the active calendar:
+    /// left out of the calendar, its conflicts and its iCalendar export unless this is set).
+    pub include_archived: bool,
 }
 
 impl CalendarFilter {
-    /// Whether the filter lets everything through.
+    /// Whether the filter lets every release that is not archived through (`include_archived`
+    /// aside).
     pub fn is_empty(&self) -> bool {
         self.statuses.is_empty()
             && self.kinds.is_empty()

@@ -36,6 +36,10 @@ impl Engine {
         if new.scope.is_empty() {
             new.scope = "account".into();
         }
+        // A release has a release manager: the person who creates it, unless others are named.
+        if new.release_managers.is_empty() && !actor.is_system() {
+            new.release_managers = vec![actor.id.clone()];
+        }
         crate::access::authorize(
             actor,
             crate::access::Action::Create,
@@ -123,7 +127,13 @@ impl Engine {
         let id = row.id.as_str();
         let plan = self.plan(&row.process_id, Some(row.process_version))?;
         let snapshot = match self.store.snapshot(id) {
-            Ok(Some((seq, v))) => decode_snapshot(&v)?.filter(|st| st.seq == seq && st.id == id),
+            // A snapshot of another process version (taken before a draft switched) is not used.
+            Ok(Some((seq, v))) => decode_snapshot(&v)?.filter(|st| {
+                st.seq == seq
+                    && st.id == id
+                    && st.process_id == row.process_id
+                    && st.process_version == row.process_version
+            }),
             Ok(None) => None,
             Err(e) => {
                 tracing::warn!(release = %id, error = %e, "snapshot unreadable; replaying every event");

@@ -2,43 +2,41 @@
 
 use super::Engine;
 use crate::access::Actor;
-use crate::release::{ActivityRef, Command, Event};
-use crate::{Result, Timestamp};
+use crate::release::{ActivityRef, Command, Event, ProcessSwitch, ReleaseChanges};
+use crate::{Error, Result, Timestamp};
 use indexmap::IndexMap;
 use serde_json::Value;
 
-/// A change to a draft, as one `update` command: every part given changes, the rest stays.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ReleaseUpdate {
-    /// A new name.
-    pub name: Option<String>,
-    /// Input values merged over the current ones (`null` removes one).
-    pub inputs: Option<IndexMap<String, Value>>,
-    /// New owners.
-    pub owners: Option<Vec<String>>,
-    /// Changes to the labels, description, version and links.
-    pub metadata: crate::release::MetadataChange,
-}
-
 impl Engine {
-    /// Changes a draft: name, inputs (merged; `null` removes one), owners.
+    /// Changes a release that has not started (a draft: anything; a scheduled release: its name,
+    /// inputs, owners, managers, stakeholders and planned window — the table is in
+    /// [`ReleaseChanges`]). One `updated` event with the actor and `reason`; every problem is
+    /// listed in one `invalid_input` error. A new scope must be one the actor manages.
     pub fn update_release(
         &self,
         id: &str,
         actor: &Actor,
-        name: Option<String>,
-        inputs: Option<IndexMap<String, Value>>,
-        owners: Option<Vec<String>>,
+        changes: ReleaseChanges,
+        reason: Option<&str>,
     ) -> Result<Vec<Event>> {
-        self.update(id, actor, ReleaseUpdate { name, inputs, owners, ..Default::default() })
+        let switch = if changes.switches_process() { Some(self.process_switch(id, &changes)?) } else { None };
+        self.execute(id, Command::Update { changes, switch }, actor, reason)
     }
 
-    /// Changes a draft with one `update` command (one `updated` event): name, inputs, owners,
-    /// labels (merged; `None` removes one), description, version, links.
-    pub fn update(&self, id: &str, actor: &Actor, change: ReleaseUpdate) -> Result<Vec<Event>> {
-        let ReleaseUpdate { name, inputs, owners, metadata } = change;
-        let metadata = (!metadata.is_empty()).then(|| Box::new(metadata));
-        self.execute(id, Command::Update { name, inputs, owners, metadata }, actor, None)
+    /// Looks up the process version an update switches a draft to.
+    fn process_switch(&self, id: &str, changes: &ReleaseChanges) -> Result<ProcessSwitch> {
+        let process = match &changes.process {
+            Some(p) => p.clone(),
+            None => self.get_release(id)?.process_id,
+        };
+        match self.plan(&process, changes.version) {
+            Ok(plan) => Ok(ProcessSwitch::To(plan)),
+            Err(Error::NotFound { id, hint, .. }) => Ok(ProcessSwitch::NotFound(format!(
+                "process {id} is not registered{}",
+                hint.map(|h| format!(" ({h})")).unwrap_or_default()
+            ))),
+            Err(e) => Err(e),
+        }
     }
 
     // `delete_release` (with the retention rules) is in `retention.rs`.

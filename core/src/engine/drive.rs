@@ -27,8 +27,9 @@ pub struct ReleaseFilter {
 }
 
 impl Engine {
-    /// Follows what other engines committed, fires every timer due now, earliest first (across
-    /// releases), runs the jobs of the in-process executors, then delivers the change feed to the
+    /// Follows what other engines committed, materialises release-group occurrences, applies
+    /// retention (once per day of engine time, see [`Engine::apply_retention`]), fires every timer
+    /// due now, earliest first (across releases), runs the jobs of the in-process executors, then delivers the change feed to the
     /// sinks and durable subscribers. Returns how many timers, jobs and feed deliveries it handled.
     ///
     /// Several engines may tick over one shared store: a due release is claimed with a short lease
@@ -41,6 +42,8 @@ impl Engine {
         self.follow_feed()?;
         // Release groups first: an occurrence due now is created, then activated by its timer below.
         let mut done = self.materialise_groups(now)?;
+        // Retention, once per day of engine time (unless turned off).
+        done += self.retention_due(now)?;
         let system = Actor::system();
         while done < MAX_TIMERS_PER_TICK {
             let Some((_, id)) = self.store.claim_due(now, 1, now + lease)?.into_iter().next() else { break };

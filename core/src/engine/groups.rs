@@ -19,7 +19,10 @@
 //!   auto_start) reschedules the release and keeps its id; one that changes its name, process,
 //!   inputs, input set, kind or scope replaces it (the old release is deleted and a new one
 //!   created), because a scheduled release's name and inputs are fixed. Occurrences that are gone
-//!   lose their release; new ones get one. Started releases are never touched.
+//!   lose their release; new ones get one. Started releases are never touched, and neither are
+//!   releases a person edited by hand with `update` (name, inputs, owners, planned window, …):
+//!   the hand edit wins over the group's later edits (deleting the group still deletes it while it
+//!   has not started).
 //! * **Deleting** a group ([`Engine::delete_release_group`]) deletes its releases that are still
 //!   `draft` or `scheduled`; started ones stay (still naming the group).
 //! * Releases are created and scheduled by `system`; the actor who creates or edits the group needs
@@ -279,9 +282,8 @@ impl Engine {
             input_set,
             owners: release_owners(group, &plan.process.owners),
             group: Some(group.id.clone()),
-            parent: None,
             occurrence: Some(key.clone()),
-            metadata: Default::default(),
+            ..NewRelease::default()
         };
         let mut id = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, format!("trainyard/occurrence/{key}").as_bytes())
             .to_string();
@@ -315,7 +317,8 @@ impl Engine {
             if row.deleted {
                 if let Some(start) = row.planned_start {
                     let key = OccurrenceKey { group: group.to_string(), start };
-                    out.push((ExistingOccurrence { key, release_id: row.id, status: row.status }, false));
+                    let e = ExistingOccurrence { key, release_id: row.id, status: row.status, edited: false };
+                    out.push((e, false));
                 }
                 continue;
             }
@@ -327,7 +330,8 @@ impl Engine {
             if let Some(start) = occurrence_start(&state) {
                 let key = OccurrenceKey { group: group.to_string(), start };
                 let draft = state.status == ReleaseStatus::Draft;
-                out.push((ExistingOccurrence { key, release_id: row.id, status: state.status }, draft));
+                let e = ExistingOccurrence { key, release_id: row.id, status: state.status, edited: state.edited };
+                out.push((e, draft));
             }
         }
         Ok(out)
@@ -402,7 +406,9 @@ fn release_owners(group: &ReleaseGroup, process_owners: &[String]) -> Vec<String
 fn occurrence_start(state: &ReleaseState) -> Option<Timestamp> {
     let planned = state.schedule.as_ref().map(|s| s.start);
     let recorded = state.occurrence.as_deref().and_then(|k| k.parse::<OccurrenceKey>().ok()).map(|k| k.start);
-    if state.scheduled_by.as_deref() == Some(SYSTEM) { planned.or(recorded) } else { recorded.or(planned) }
+    // A person's reschedule or hand edit keeps the occurrence it was created for.
+    let by_engine = state.scheduled_by.as_deref() == Some(SYSTEM) && !state.edited;
+    if by_engine { planned.or(recorded) } else { recorded.or(planned) }
 }
 
 /// A release that moved on (started, deleted) while its group was changed is left alone; any

@@ -98,6 +98,8 @@ pub struct Engine {
     freeze_cache: Mutex<Option<freezes::FreezeCache>>,
     /// Per release group: how far its occurrences are materialised (skips the work on most ticks).
     group_marks: Mutex<HashMap<String, groups::GroupMark>>,
+    /// The engine-time day retention last ran automatically ([`Engine::tick`]).
+    retention_day: Mutex<Option<chrono::NaiveDate>>,
     /// How far this engine has followed the change feed (`None`: not yet started).
     feed_seen: Mutex<Option<crate::feed::Cursor>>,
     /// The sinks (and durable subscribers) this engine delivers the feed to.
@@ -159,6 +161,7 @@ impl Engine {
             calendar_index: Mutex::new(None),
             freeze_cache: Mutex::new(None),
             group_marks: Mutex::new(HashMap::new()),
+            retention_day: Mutex::new(None),
             feed_seen: Mutex::new(None),
             sinks: RwLock::new(Vec::new()),
         }

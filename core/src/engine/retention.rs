@@ -2,7 +2,12 @@
 //!
 //! * [`Engine::apply_retention`] archives terminal releases (success, partial_success, failed,
 //!   aborted) that ended longer ago than the policy (default 365 days). Active releases are never
-//!   archived.
+//!   archived. Each release is archived by its own `archive` command, by `system`, with the reason
+//!   `retention: ended more than N days ago` (an `archived` event like any other).
+//! * **Automatically**: [`Engine::tick`] applies retention once per day of engine time (the first
+//!   tick of each UTC day; with several engines on one store each does, and a release archived by
+//!   one is passed over by the others). [`RetentionPolicy::automatic`] `false` turns it off; then
+//!   nothing is archived unless the application calls `apply_retention`.
 //! * [`Engine::delete_release`] follows these rules; each refusal is its own error:
 //!
 //! | release | result |
@@ -26,11 +31,21 @@ pub struct RetentionPolicy {
     /// Terminal releases that ended longer ago than this are archived by
     /// [`Engine::apply_retention`], and archived ones may then be deleted. Default 365 days.
     pub archive_after: chrono::Duration,
+    /// Whether [`Engine::tick`] applies retention itself, once per day of engine time. Default
+    /// `true`.
+    pub automatic: bool,
 }
 
 impl Default for RetentionPolicy {
     fn default() -> Self {
-        RetentionPolicy { archive_after: chrono::Duration::days(365) }
+        RetentionPolicy { archive_after: chrono::Duration::days(365), automatic: true }
+    }
+}
+
+impl RetentionPolicy {
+    /// The default policy with another retention period.
+    pub fn archiving_after(archive_after: chrono::Duration) -> Self {
+        RetentionPolicy { archive_after, ..Default::default() }
     }
 }
 
@@ -75,6 +90,28 @@ impl Engine {
             }
         }
         Ok(archived)
+    }
+
+    /// The time-driven part of retention, run by [`Engine::tick`]: [`Engine::apply_retention`] on
+    /// the first tick of each UTC day of engine time, unless the policy is not automatic. Returns
+    /// how many releases it archived.
+    pub(crate) fn retention_due(&self, now: Timestamp) -> Result<usize> {
+        if !self.retention().automatic {
+            return Ok(0);
+        }
+        let today = now.date_naive();
+        {
+            let mut last = lock(&self.retention_day);
+            if *last == Some(today) {
+                return Ok(0);
+            }
+            *last = Some(today);
+        }
+        let archived = self.apply_retention(now)?;
+        if !archived.is_empty() {
+            tracing::info!(count = archived.len(), "retention archived releases");
+        }
+        Ok(archived.len())
     }
 
     /// Deletes a release; each refusal is its own error:

@@ -27,6 +27,8 @@ impl Engine {
                 scope: child.scope,
                 inputs: child.inputs,
                 owners: child.owners,
+                release_managers: child.release_managers,
+                stakeholders: child.stakeholders,
                 parent: Some(child.parent),
                 ..NewRelease::default()
             };

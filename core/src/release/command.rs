@@ -6,7 +6,7 @@
 //! exhaustive `match` on [`CommandKind`], so a new command does not compile until every table
 //! says what it does with it.
 
-use super::{ActivityRef, ActivityStatus, ReleaseStatus, TimerKey};
+use super::{ActivityRef, ActivityStatus, ProcessSwitch, ReleaseChanges, ReleaseStatus, TimerKey};
 use crate::Timestamp;
 use crate::model::ActivityKind;
 use indexmap::IndexMap;
@@ -16,16 +16,13 @@ use std::fmt;
 /// A command to a release. [`super::step`] turns it into events and effects, or refuses it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
-    /// Change a draft.
+    /// Change a release that has not started (see [`ReleaseChanges`]).
     Update {
-        /// New name.
-        name: Option<String>,
-        /// Input overrides merged over the current inputs (a `null` removes one).
-        inputs: Option<IndexMap<String, Value>>,
-        /// New owners.
-        owners: Option<Vec<String>>,
-        /// Changes to the labels, description, version and links.
-        metadata: Option<Box<super::MetadataChange>>,
+        /// What to change.
+        changes: ReleaseChanges,
+        /// The plan of the process version the draft switches to, when `changes` asks for one
+        /// (the engine looks it up).
+        switch: Option<ProcessSwitch>,
     },
     /// Delete a draft or scheduled release.
     Delete,
@@ -239,7 +236,7 @@ impl CommandKind {
     pub fn allowed_in(self) -> Option<&'static [ReleaseStatus]> {
         use ReleaseStatus::*;
         Some(match self {
-            CommandKind::Update => &[Draft],
+            CommandKind::Update => &[Draft, Scheduled],
             CommandKind::Delete => &[Draft, Scheduled],
             CommandKind::Schedule => &[Draft, Scheduled, Aborted],
             CommandKind::Activate => &[Draft, Scheduled],

@@ -167,8 +167,14 @@ pub enum EventKind {
         scope: String,
         /// The merged inputs (defaults ⊕ input set ⊕ overrides).
         inputs: IndexMap<String, Value>,
-        /// Release managers and stakeholders.
+        /// Owners: the people and groups responsible for the release.
         owners: Vec<String>,
+        /// The release's managers (absent in events written before they existed).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        release_managers: Vec<String>,
+        /// Stakeholders: interested users and groups (notified; may read the release).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        stakeholders: Vec<String>,
         /// The release group that generated it.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         group: Option<String>,
@@ -185,7 +191,9 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "super::Metadata::is_empty")]
         metadata: Box<super::Metadata>,
     },
-    /// The draft was changed.
+    /// A release that has not started was changed (a draft: anything; a scheduled release: its
+    /// name, inputs, owners, managers, stakeholders and planned window). Only the changed fields
+    /// are present; every field but the first three is absent in events written before it existed.
     Updated {
         /// New name.
         #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -199,6 +207,30 @@ pub enum EventKind {
         /// The metadata after the change, when it changed.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         metadata: Option<Box<super::Metadata>>,
+        /// New release managers.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        release_managers: Option<Vec<String>>,
+        /// New stakeholders.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stakeholders: Option<Vec<String>>,
+        /// The process the draft now runs, with `process_version`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        process_id: Option<String>,
+        /// The pinned process version (with `process_id`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        process_version: Option<u32>,
+        /// New release kind (drafts).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        release_kind: Option<ReleaseKind>,
+        /// New scope (drafts).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        scope: Option<String>,
+        /// New planned start.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        start: Option<Timestamp>,
+        /// New planned end.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        end: Option<Timestamp>,
     },
     /// The draft or scheduled release was deleted.
     Deleted,

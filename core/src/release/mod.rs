@@ -6,8 +6,8 @@
 //!
 //! | release status | meaning | commands people may issue |
 //! |---|---|---|
-//! | `draft` | being configured; nothing tracked | update, delete, schedule, activate |
-//! | `scheduled` | finalized (inputs validated and locked), on the calendar | activate (early = pre-execution), schedule (reschedule), delete, abort |
+//! | `draft` | being configured; nothing tracked | update (anything: see [`ReleaseChanges`]), delete, schedule, activate |
+//! | `scheduled` | finalized (inputs validated), on the calendar | update (name, inputs, owners, managers, stakeholders, planned window), activate (early = pre-execution), schedule (reschedule), delete, abort |
 //! | `running` | at least one activity is queued/running, or ready to be | pause, resume, abort, approve, reject, complete_manual, retry, ignore, fail, skip |
 //! | `on_hold` | nothing queued or running and some activity waits for a person (input, a failure decision), or an operator paused it | as `running` |
 //! | `success` | every phase succeeded or was skipped by its condition | archive |
@@ -79,6 +79,7 @@
 //! event starts or ends. On a refusal nothing changes.
 
 mod approvals;
+mod changes;
 mod command;
 mod decide;
 mod event;
@@ -95,6 +96,7 @@ mod timers;
 mod view;
 pub mod waiting;
 
+pub use changes::{ProcessSwitch, ReleaseChanges};
 pub use command::{Command, CommandKind};
 pub use decide::{Ctx, NewRelease, activity_commands, check_target, decide, decide_create};
 pub use event::{AfterFailure, Decision, EVENT_FORMAT, Event, EventKind, ParentLink, ReleaseKind, SkipReason};

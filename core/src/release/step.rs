@@ -5,7 +5,9 @@
 //! effects out.
 
 use super::evolve::apply;
-use super::{ActivityRef, Command, Ctx, Event, NewRelease, ParentLink, Plan, ReleaseKind, ReleaseState, ReleaseStatus};
+use super::{
+    ActivityRef, Command, Ctx, Event, EventKind, NewRelease, ParentLink, Plan, ReleaseKind, ReleaseState, ReleaseStatus,
+};
 use super::{TimerChanges, decide, decide_create};
 use crate::access::Actor;
 use crate::executor::Job;
@@ -74,6 +76,10 @@ pub struct ChildStart {
     pub scope: String,
     /// The parent's owners.
     pub owners: Vec<String>,
+    /// The parent's release managers.
+    pub release_managers: Vec<String>,
+    /// The parent's stakeholders.
+    pub stakeholders: Vec<String>,
 }
 
 /// A child release to abort.
@@ -168,6 +174,14 @@ pub fn step(state: &mut ReleaseState, cmd: &Command, ctx: &Ctx<'_>) -> Result<Tr
     let events = decide(state, cmd, ctx)?;
     let mut t = Transition::default();
     state.timers.start_journal();
+    if let Command::Update { switch: Some(to), .. } = cmd {
+        let switches = events.iter().any(|e| matches!(&e.kind, EventKind::Updated { process_id: Some(_), .. }));
+        if switches {
+            if let Some(plan) = to.plan() {
+                state.rebase(plan.clone());
+            }
+        }
+    }
     commit(state, events, &mut t);
     let system = Actor::system();
     let sys = Ctx { actor: &system, comment: None, ..*ctx };

@@ -471,7 +471,10 @@ fn apply_op(h: &mut Harness, op: &Op) {
                 11 => Command::Skip { target },
                 12 => Command::Schedule { start: h.now + Duration::minutes(30), end: None, auto_start: true },
                 13 => Command::Archive,
-                14 => Command::Update { name: Some("renamed".into()), inputs: None, owners: None, metadata: None },
+                14 => Command::Update {
+                    changes: ReleaseChanges { name: Some("renamed".into()), ..Default::default() },
+                    switch: None,
+                },
                 _ => Command::Delete,
             };
             let terminal = h.state.status.is_terminal();

@@ -36,8 +36,12 @@ pub struct ReleaseView<'a> {
     pub inputs: &'a IndexMap<String, Value>,
     /// Global variables, evaluated at activation.
     pub variables: &'a IndexMap<String, Value>,
-    /// Owners (release managers and stakeholders).
+    /// Owners: the people and groups responsible for the release.
     pub owners: &'a [String],
+    /// The release's managers (users or groups).
+    pub release_managers: &'a [String],
+    /// Stakeholders (users or groups): notified of its progress, and may read it.
+    pub stakeholders: &'a [String],
     /// The release group that generated it.
     pub group: Option<&'a str>,
     /// The release-group occurrence it was generated for (`<group>@<start>`).
@@ -195,6 +199,8 @@ impl ReleaseState {
             inputs: &self.inputs,
             variables: &self.variables,
             owners: &self.owners,
+            release_managers: &self.release_managers,
+            stakeholders: &self.stakeholders,
             group: self.group.as_deref(),
             occurrence: self.occurrence.as_deref(),
             input_set: self.input_set.as_ref().map(|(name, version)| InputSetRef { name, version: *version }),
@@ -298,6 +304,8 @@ impl<'a> ReleaseView<'a> {
             "inputs",
             "variables",
             "owners",
+            "release_managers",
+            "stakeholders",
             "group",
             "occurrence",
             "input_set",

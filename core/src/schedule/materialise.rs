@@ -10,6 +10,9 @@
 //!   does not create 52 overdue releases).
 //! * An occurrence **has started** when its release left `draft`/`scheduled`, or when its start is
 //!   at or before `now`. Editing a group never touches started occurrences.
+//! * An occurrence whose release a person **edited by hand** (`update`) is treated like a started
+//!   one: editing the group later neither rewrites, replaces nor deletes it, and its start is not
+//!   created again.
 //! * [`reconcile`] matches not-started releases to the new group's occurrences by start time: same
 //!   start → *rewrite* if anything the group gives its releases changed (name, end, process,
 //!   inputs, input set, kind, scope, auto_start, owners), else keep. The remaining not-started releases are
@@ -34,12 +37,16 @@ pub struct ExistingOccurrence {
     pub release_id: String,
     /// The release's status.
     pub status: ReleaseStatus,
+    /// Whether a person edited the release by hand (`update`): the group leaves it alone.
+    #[serde(default)]
+    pub edited: bool,
 }
 
 impl ExistingOccurrence {
-    /// Whether the occurrence has started (see the module rules).
+    /// Whether the occurrence has started, or is left alone as if it had (edited by hand; see the
+    /// module rules).
     pub fn started(&self, now: Timestamp) -> bool {
-        !matches!(self.status, ReleaseStatus::Draft | ReleaseStatus::Scheduled) || self.key.start <= now
+        self.edited || !matches!(self.status, ReleaseStatus::Draft | ReleaseStatus::Scheduled) || self.key.start <= now
     }
 }
 

@@ -206,6 +206,7 @@ fn existing(plan: &GroupPlan, now: Timestamp) -> Vec<ExistingOccurrence> {
             key: o.key(),
             release_id: format!("r{i}"),
             status: if o.start <= now { ReleaseStatus::Running } else { ReleaseStatus::Scheduled },
+            edited: false,
         })
         .collect()
 }

@@ -188,6 +188,8 @@ codes! {
         INVALID_SCOPE = "invalid_scope";
         /// A scope of the other release level than the installation's (`Engine::set_release_level`).
         RELEASE_LEVEL_MISMATCH = "release_level_mismatch";
+        /// `update` of a release: a field that can no longer change in the release's status (process, version, kind and scope change only while it is a draft).
+        NOT_CHANGEABLE = "not_changeable";
     }
     Warning {
         /// A variable that hides one of the same name in an outer scope.

@@ -13,6 +13,7 @@ mod advance;
 mod approvals;
 mod lifecycle;
 mod timers;
+mod update;
 
 use super::state::Stage;
 use super::{ActivityRef, Command, CommandKind, Event, EventKind, Plan, ReleaseState, inputs};
@@ -91,6 +92,10 @@ pub struct NewRelease {
     pub input_set: Option<(String, u32, IndexMap<String, Value>)>,
     /// Owners.
     pub owners: Vec<String>,
+    /// Release managers (the engine names the creator when none are given).
+    pub release_managers: Vec<String>,
+    /// Stakeholders: notified of the release's progress, and may read it.
+    pub stakeholders: Vec<String>,
     /// Release group.
     pub group: Option<String>,
     /// The parent activity (child releases of subprocess activities).
@@ -113,6 +118,7 @@ pub fn decide_create(plan: &Arc<Plan>, new: &NewRelease, ctx: &Ctx<'_>) -> Resul
     }
     limits::check_text("name", &new.name, limits::MAX_NAME_BYTES, &mut problems);
     limits::check_map("inputs", &new.inputs, &mut problems);
+    update::check_people(&new.owners, &new.release_managers, &new.stakeholders, &mut problems);
     if let Some((_, _, values)) = &new.input_set {
         limits::check_map("input_set", values, &mut problems);
     }
@@ -140,6 +146,8 @@ pub fn decide_create(plan: &Arc<Plan>, new: &NewRelease, ctx: &Ctx<'_>) -> Resul
         scope: new.scope.clone(),
         inputs: merged,
         owners: new.owners.clone(),
+        release_managers: new.release_managers.clone(),
+        stakeholders: new.stakeholders.clone(),
         group: new.group.clone(),
         input_set: new.input_set.as_ref().map(|(n, v, _)| (n.clone(), *v)),
         parent: new.parent.clone(),
@@ -166,8 +174,8 @@ pub fn decide(state: &ReleaseState, cmd: &Command, ctx: &Ctx<'_>) -> Result<Vec<
     check_release_status(state, cmd)?;
     check_sizes(cmd, ctx)?;
     match cmd {
-        Command::Update { .. }
-        | Command::Delete
+        Command::Update { changes, switch } => update::decide(state, changes, switch.as_ref(), &mut out)?,
+        Command::Delete
         | Command::Schedule { .. }
         | Command::Activate { .. }
         | Command::Pause
@@ -224,14 +232,7 @@ fn check_sizes(cmd: &Command, ctx: &Ctx<'_>) -> Result<()> {
         limits::check_text("comment", c, limits::MAX_MESSAGE_BYTES, &mut problems);
     }
     match cmd {
-        Command::Update { name, inputs, .. } => {
-            if let Some(n) = name {
-                limits::check_text("name", n, limits::MAX_NAME_BYTES, &mut problems);
-            }
-            if let Some(i) = inputs {
-                limits::check_map("inputs", i, &mut problems);
-            }
-        }
+        Command::Update { changes, .. } => update::check_sizes(changes, &mut problems),
         Command::CompleteManual { values, .. } => limits::check_map("values", values, &mut problems),
         Command::Retry { inputs: Some(i), .. } => limits::check_map("inputs", i, &mut problems),
         Command::Ignore { outputs, .. } => limits::check_map("outputs", outputs, &mut problems),
@@ -243,8 +244,10 @@ fn check_sizes(cmd: &Command, ctx: &Ctx<'_>) -> Result<()> {
 fn check_release_status(state: &ReleaseState, cmd: &Command) -> Result<()> {
     let kind = cmd.kind();
     let governed = kind.allowed_in().is_some();
-    let refused =
-        (governed && !state.status.allows(kind)) || (kind == CommandKind::Update && state.stage != Stage::Draft);
+    // `update` is for releases that have not started: a draft, or a release scheduled for the
+    // first time (one rescheduled after an abort has run before).
+    let not_started = state.stage == Stage::Draft || (state.stage == Stage::Scheduled && state.started_at.is_none());
+    let refused = (governed && !state.status.allows(kind)) || (kind == CommandKind::Update && !not_started);
     if refused {
         return Err(transition(state, cmd, false, state.status.as_str(), &state.status.allowed_commands()));
     }

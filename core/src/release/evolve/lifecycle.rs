@@ -18,6 +18,8 @@ pub(super) fn apply<S: EffectSink>(state: &mut ReleaseState, event: &Event, sink
             scope,
             inputs,
             owners,
+            release_managers,
+            stakeholders,
             group,
             input_set,
             parent,
@@ -25,6 +27,8 @@ pub(super) fn apply<S: EffectSink>(state: &mut ReleaseState, event: &Event, sink
             metadata,
         } => {
             state.metadata = metadata.as_ref().clone();
+            state.release_managers = release_managers.clone();
+            state.stakeholders = stakeholders.clone();
             state.parent = parent.clone();
             state.occurrence = occurrence.clone();
             state.name = name.clone();
@@ -40,20 +44,7 @@ pub(super) fn apply<S: EffectSink>(state: &mut ReleaseState, event: &Event, sink
             state.created_at = Some(at);
             state.stage = Stage::Draft;
         }
-        EventKind::Updated { name, inputs, owners, metadata } => {
-            if let Some(m) = metadata {
-                state.metadata = m.as_ref().clone();
-            }
-            if let Some(n) = name {
-                state.name = n.clone();
-            }
-            if let Some(i) = inputs {
-                state.inputs = i.clone();
-            }
-            if let Some(o) = owners {
-                state.owners = o.clone();
-            }
-        }
+        EventKind::Updated { .. } => updated(state, event),
         EventKind::Deleted => {
             state.stage = Stage::Deleted;
             state.timers.clear();
@@ -138,6 +129,72 @@ pub(super) fn apply<S: EffectSink>(state: &mut ReleaseState, event: &Event, sink
             }
         }
         other => unreachable!("not a lifecycle event: {}", other.name()),
+    }
+}
+
+/// `updated`: the fields it names change. A process switch finds the state already rebased on the
+/// new plan ([`ReleaseState::rebase`], by `step`; replay starts from the release's final plan).
+fn updated(state: &mut ReleaseState, event: &Event) {
+    let EventKind::Updated {
+        name,
+        inputs,
+        owners,
+        release_managers,
+        stakeholders,
+        process_id,
+        process_version,
+        release_kind,
+        scope,
+        start,
+        end,
+        metadata,
+    } = &event.kind
+    else {
+        return;
+    };
+    if let Some(m) = metadata {
+        state.metadata = m.as_ref().clone();
+    }
+    let set = |field: &mut Vec<String>, value: &Option<Vec<String>>| {
+        if let Some(v) = value {
+            field.clone_from(v);
+        }
+    };
+    if let Some(n) = name {
+        state.name = n.clone();
+    }
+    if let Some(i) = inputs {
+        state.inputs = i.clone();
+    }
+    set(&mut state.owners, owners);
+    set(&mut state.release_managers, release_managers);
+    set(&mut state.stakeholders, stakeholders);
+    if let Some(p) = process_id {
+        state.process_id = p.clone();
+    }
+    if let Some(v) = process_version {
+        state.process_version = *v;
+    }
+    if let Some(k) = release_kind {
+        state.kind = *k;
+    }
+    if let Some(s) = scope {
+        state.scope = s.clone();
+    }
+    if start.is_some() || end.is_some() {
+        let before = state.schedule.take();
+        let auto_start = before.as_ref().is_some_and(|s| s.auto_start);
+        let start = start.or(before.as_ref().map(|s| s.start)).unwrap_or(event.at);
+        let end = end.or(before.and_then(|s| s.end));
+        state.schedule = Some(Schedule { start, end, auto_start });
+        if state.stage == Stage::Scheduled && auto_start {
+            state.timers.remove(&TimerKey::Activation);
+            state.timers.insert(TimerKey::Activation, start);
+        }
+    }
+    // A release-group occurrence changed by a person is left alone when its group is edited.
+    if state.occurrence.is_some() && event.actor != crate::access::SYSTEM {
+        state.edited = true;
     }
 }
 

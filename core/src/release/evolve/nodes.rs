@@ -131,6 +131,8 @@ pub(super) fn apply<S: EffectSink>(state: &mut ReleaseState, event: &Event, sink
                 kind: state.kind,
                 scope: state.scope.clone(),
                 owners: state.owners.clone(),
+                release_managers: state.release_managers.clone(),
+                stakeholders: state.stakeholders.clone(),
             });
         }
         EventKind::ActivityStarted { target, due } => {
