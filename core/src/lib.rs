@@ -89,7 +89,7 @@ pub use error::{Error, Problem, Result};
 /// A point in time (UTC).
 pub type Timestamp = chrono::DateTime<chrono::Utc>;
 pub use engine::{
-    Engine, GroupChanges, InputSet, MAX_CONFLICT_RETRIES, ProcessInfo, ReleaseFilter, ReleaseUpdate, RetentionPolicy,
+    Engine, GroupChanges, InputSet, MAX_CONFLICT_RETRIES, ProcessInfo, ReleaseFilter, RetentionPolicy,
     SearchPage, Watch, Watcher,
 };
 pub use model::Process;

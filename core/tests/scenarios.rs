@@ -142,6 +142,7 @@ impl Run {
                     scope: str_of(&with, "scope").map(String::from),
                     start: with.get("start").map(|t| time(t, self.start)),
                     end: with.get("end").map(|t| time(t, self.start)),
+                    metadata: Default::default(),
                 };
                 e.update_release(release, &actor, changes, reason)
             }

@@ -47,7 +47,6 @@ mod search;
 mod subprocess;
 mod workers;
 
-pub use commands::ReleaseUpdate;
 pub use groups::GroupChanges;
 pub use input_sets::InputSet;
 
