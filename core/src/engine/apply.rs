@@ -41,6 +41,7 @@ impl Engine {
             &crate::access::AccessTarget::scope(&new.scope),
             self.release_level(),
         )?;
+        let started = std::time::Instant::now();
         let ctx = Ctx { now: self.clock.now(), actor, comment: None, frozen_until: None };
         let (state, mut transition) = step_create(id, plan, &new, &ctx)?;
         let row = row_of(&state);
@@ -53,6 +54,7 @@ impl Engine {
             }
             Err(e) => return Err(e),
         }
+        self.metrics.command(started.elapsed().as_secs_f64());
         tracing::info!(release = %id, process = %state.process_id, "release created");
         let snapshot = state.clone();
         self.cache_put(id, state);
@@ -163,7 +165,11 @@ impl Engine {
     /// Authorizes `cmd`, steps the release and commits the transition (deciding again, against the
     /// fresh state, after a `conflict`), then carries its effects out.
     pub(crate) fn apply(&self, id: &str, cmd: &Command, actor: &Actor, comment: Option<&str>) -> Result<Vec<Event>> {
-        for _ in 0..MAX_CONFLICT_RETRIES {
+        let started = std::time::Instant::now();
+        for round in 0..MAX_CONFLICT_RETRIES {
+            if round > 0 {
+                self.metrics.conflict_retried();
+            }
             let mut state = self.take_state(id)?;
             let now = self.clock.now();
             let now = state.updated_at.map_or(now, |last| now.max(last));
@@ -196,6 +202,7 @@ impl Engine {
             let entry = self.feed_entry(Some(before), &state, &transition.events, actor, notifications);
             match self.store.append(&append_of(id, expected, &transition, &row, &entry)) {
                 Ok(()) => {
+                    self.metrics.command(started.elapsed().as_secs_f64());
                     self.maybe_snapshot(&state, expected);
                     self.cache_put(id, state);
                     let Transition { events, effects } = transition;

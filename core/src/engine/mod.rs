@@ -33,12 +33,14 @@ mod apply;
 mod authz;
 mod calendar;
 mod commands;
+mod doctor;
 mod drive;
 mod effects;
 mod feed;
 mod freezes;
 mod groups;
 mod input_sets;
+mod metrics;
 mod open;
 mod retention;
 mod subprocess;
@@ -47,6 +49,7 @@ mod workers;
 pub use groups::GroupChanges;
 pub use input_sets::InputSet;
 
+pub use doctor::{DoctorFinding, DoctorProblem, DoctorReport, RepairReport};
 pub use drive::ReleaseFilter;
 pub use feed::{Watch, Watcher};
 pub use retention::RetentionPolicy;
@@ -94,6 +97,8 @@ pub struct Engine {
     feed_seen: Mutex<Option<crate::feed::Cursor>>,
     /// The sinks (and durable subscribers) this engine delivers the feed to.
     sinks: RwLock<Vec<Arc<crate::feed::runner::SinkRunner>>>,
+    /// Counters and histograms ([`Engine::metrics`]).
+    metrics: crate::metrics::Metrics,
 }
 
 /// Tunables of an engine (see the setters on [`Engine`]).
@@ -152,6 +157,7 @@ impl Engine {
             group_marks: Mutex::new(HashMap::new()),
             feed_seen: Mutex::new(None),
             sinks: RwLock::new(Vec::new()),
+            metrics: crate::metrics::Metrics::default(),
         }
     }
 
