@@ -38,7 +38,8 @@ pub(crate) fn validate(ctx: &mut Ctx<'_>, a: &ValidateArgs, lint: bool) -> CliRe
             // Problems found after parsing carry a path; the position is looked up from it.
             let (line, column) = match (p.line, p.column) {
                 (Some(l), c) => (Some(l), c),
-                _ => crate::locate::locate(&text, &p.path).map_or((None, None), |(l, c)| (Some(l), Some(c))),
+                // A document the locator cannot read (over a bound) is reported at its start.
+                _ => crate::locate::locate(&text, &p.path).map_or((Some(1), Some(1)), |(l, c)| (Some(l), Some(c))),
             };
             Finding { file: name.clone(), severity, code: p.code, path: p.path, message: p.message, line, column }
         }));
@@ -48,7 +49,9 @@ pub(crate) fn validate(ctx: &mut Ctx<'_>, a: &ValidateArgs, lint: bool) -> CliRe
     match if ctx.json() { Format::Json } else { a.format } {
         Format::Text => {
             for f in &findings {
-                writeln!(ctx.out, "{}: {}[{}] {}: {}", position(f), f.severity, f.code, f.path, f.message)?;
+                // A message of several lines continues indented, so each problem starts a line.
+                let message = f.message.trim_end().replace('\n', "\n    ");
+                writeln!(ctx.out, "{}: {}[{}] {}: {message}", position(f), f.severity, f.code, f.path)?;
             }
             writeln!(ctx.err, "{} file(s) checked: {errors} error(s), {warnings} warning(s)", files.len())?;
         }
