@@ -109,7 +109,7 @@ pub(crate) fn create(ctx: &mut Ctx<'_>, engine: &Engine, a: &CreateArgs, store: 
     let new = NewRelease { name: a.name.clone(), inputs, owners: a.owners.clone(), ..Default::default() };
     let r = engine.create_release(&a.process, new, &actor)?;
     if ctx.json() {
-        json_line(ctx, &serde_json::to_value(r.view()).unwrap_or_default())?;
+        json_line(ctx, &crate::output::release_json(&r))?;
     } else {
         writeln!(ctx.out, "{}", r.id)?;
     }
@@ -131,7 +131,7 @@ pub(crate) fn ls(ctx: &mut Ctx<'_>, engine: &Engine, a: &LsArgs, store: &StoreAr
         None => engine.list_releases(&filter)?,
     };
     if ctx.json() {
-        let views: Vec<Value> = releases.iter().map(|r| serde_json::to_value(r.view()).unwrap_or_default()).collect();
+        let views: Vec<Value> = releases.iter().map(crate::output::release_json).collect();
         json_line(ctx, &Value::Array(views))?;
         return Ok(EXIT_OK);
     }
@@ -147,7 +147,7 @@ pub(crate) fn ls(ctx: &mut Ctx<'_>, engine: &Engine, a: &LsArgs, store: &StoreAr
 pub(crate) fn show(ctx: &mut Ctx<'_>, engine: &Engine, a: &ReleaseArg, store: &StoreArgs) -> CliResult {
     let r = read(engine, &a.release, store)?;
     if ctx.json() {
-        json_line(ctx, &serde_json::to_value(r.view()).unwrap_or_default())?;
+        json_line(ctx, &crate::output::release_json(&r))?;
     } else {
         let color = ctx.color;
         crate::tree::print_tree(ctx.out, &r, color)?;
