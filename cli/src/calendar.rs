@@ -18,7 +18,8 @@ fn month_range(month: Option<&str>) -> Result<(NaiveDate, Timestamp, Timestamp),
             NaiveDate::from_ymd_opt(today.year(), today.month(), 1).expect("the first of a month")
         }
     };
-    let next = first.checked_add_months(chrono::Months::new(1)).ok_or_else(|| Failure::Usage("month out of range".into()))?;
+    let next =
+        first.checked_add_months(chrono::Months::new(1)).ok_or_else(|| Failure::Usage("month out of range".into()))?;
     let at = |d: NaiveDate| Utc.from_utc_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight"));
     Ok((first, at(first), at(next)))
 }
@@ -59,7 +60,8 @@ pub(crate) fn calendar(ctx: &mut Ctx<'_>, engine: &Engine, a: &CalendarArgs, sto
     for day in 1..=days {
         let mark = if busy.contains(&day) { "*" } else { " " };
         line.push_str(&format!(" {day:>2}{mark}"));
-        if NaiveDate::from_ymd_opt(first.year(), first.month(), day).is_some_and(|d| d.weekday() == chrono::Weekday::Sun)
+        if NaiveDate::from_ymd_opt(first.year(), first.month(), day)
+            .is_some_and(|d| d.weekday() == chrono::Weekday::Sun)
         {
             writeln!(ctx.out, "{}", line.trim_end())?;
             line.clear();

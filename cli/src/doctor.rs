@@ -61,7 +61,10 @@ pub(crate) fn doctor(ctx: &mut Ctx<'_>, engine: &Engine, a: &DoctorArgs, _store:
         repaired = Some(done);
     }
     if ctx.json() {
-        json_line(ctx, &serde_json::json!({ "checked": report.checked, "findings": report.findings, "repair": repaired }))?;
+        json_line(
+            ctx,
+            &serde_json::json!({ "checked": report.checked, "findings": report.findings, "repair": repaired }),
+        )?;
     } else {
         if let Some(r) = &repaired {
             writeln!(

@@ -60,7 +60,12 @@ pub fn run(args: impl IntoIterator<Item = String>, out: &mut dyn Write, err: &mu
 }
 
 /// [`run`] with the terminal given.
-pub fn run_with(args: impl IntoIterator<Item = String>, out: &mut dyn Write, err: &mut dyn Write, tty: Terminal) -> i32 {
+pub fn run_with(
+    args: impl IntoIterator<Item = String>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    tty: Terminal,
+) -> i32 {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(e) => {
@@ -161,7 +166,8 @@ fn with_engine(store: &args::StoreArgs, command: Command, ctx: &mut Ctx<'_>) -> 
 fn open_engine(store: &args::StoreArgs) -> Result<trainyard::Engine, Failure> {
     let Some(url) = store.db.as_deref() else {
         return Err(Failure::Usage(
-            "no store: pass --db sqlite://PATH or --db postgres://USER@HOST/DB?schema=NAME (or set TRAINYARD_DB)".into(),
+            "no store: pass --db sqlite://PATH or --db postgres://USER@HOST/DB?schema=NAME (or set TRAINYARD_DB)"
+                .into(),
         ));
     };
     let engine = trainyard::Engine::open(url).map_err(|e| Failure::Usage(e.to_string()))?;

@@ -89,7 +89,13 @@ pub(crate) fn register(ctx: &mut Ctx<'_>, engine: &Engine, a: &RegisterArgs, jso
         json_line(ctx, &Value::Array(registered))?;
     } else {
         for r in &registered {
-            writeln!(ctx.out, "registered {} v{} ({})", r["process"].as_str().unwrap_or(""), r["version"], r["file"].as_str().unwrap_or(""))?;
+            writeln!(
+                ctx.out,
+                "registered {} v{} ({})",
+                r["process"].as_str().unwrap_or(""),
+                r["version"],
+                r["file"].as_str().unwrap_or("")
+            )?;
         }
     }
     Ok(EXIT_OK)

@@ -89,7 +89,8 @@ fn every_command_with_json_output_and_authorization() {
         assert!(coloured.contains("\x1b[33mon_hold\x1b[0m"), "{coloured}");
         // Someone outside the group may not approve; a member may.
         code(&s.ty(&["approve", &a, "ship", "approve", "--as", "mallory"]), 3);
-        let o = s.ty(&["approve", &a, "ship", "approve", "--as", "quinn", "--groups", "release-eng", "-m", "ok", "--json"]);
+        let o =
+            s.ty(&["approve", &a, "ship", "approve", "--as", "quinn", "--groups", "release-eng", "-m", "ok", "--json"]);
         code(&o, 0);
         assert_eq!(json(&o)["status"], "success");
 
@@ -213,7 +214,11 @@ fn doctor_finds_releases_made_stuck_and_repair_makes_them_progress() {
         assert!(findings.iter().all(|f| f["can_progress"] == false));
         let text = s.ty(&["doctor"]);
         code(&text, 1);
-        assert!(stdout(&text).contains("job_missing: activity build.compile is queued but its job"), "{}", stdout(&text));
+        assert!(
+            stdout(&text).contains("job_missing: activity build.compile is queued but its job"),
+            "{}",
+            stdout(&text)
+        );
         assert!(stdout(&text).contains("2 release(s) checked, 2 with problems"));
 
         // Stuck: ticking changes nothing.
@@ -223,7 +228,10 @@ fn doctor_finds_releases_made_stuck_and_repair_makes_them_progress() {
         let o = s.ty(&["doctor", "--repair", "--json"]);
         code(&o, 0);
         let v = json(&o);
-        assert_eq!((v["repair"]["timers_restored"].as_u64(), v["repair"]["jobs_restored"].as_u64()), (Some(1), Some(1)));
+        assert_eq!(
+            (v["repair"]["timers_restored"].as_u64(), v["repair"]["jobs_restored"].as_u64()),
+            (Some(1), Some(1))
+        );
         assert_eq!(v["findings"], serde_json::json!([]));
         code(&s.ty(&["tick"]), 0);
         assert_eq!(status(&s, &j)["status"], "on_hold", "the job ran: the approval waits");

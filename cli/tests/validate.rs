@@ -86,7 +86,8 @@ fn positions_point_at_the_value_in_the_text() {
 fn valid_files_warnings_lint_and_exit_codes() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
-    std::fs::write(dir.join("ok.yaml"), "id: ok\nphases:\n  - id: a\n    activities: [{ id: m, kind: manual }]\n").unwrap();
+    std::fs::write(dir.join("ok.yaml"), "id: ok\nphases:\n  - id: a\n    activities: [{ id: m, kind: manual }]\n")
+        .unwrap();
     let shadow = "id: shadow\nvariables: { v: 1 }\nphases:\n  - id: a\n    variables: { v: 2 }\n    activities: [{ id: m, kind: manual }]\n";
     std::fs::write(dir.join("shadow.yaml"), shadow).unwrap();
     std::fs::write(dir.join("notes.txt"), "not a definition").unwrap();
