@@ -28,6 +28,7 @@ mod errors;
 mod input_sets;
 mod jobs;
 mod logs;
+mod metrics;
 mod schedule;
 mod views;
 
