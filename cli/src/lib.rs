@@ -139,7 +139,7 @@ fn dispatch(cli: Cli, mut ctx: Ctx<'_>) -> i32 {
 fn with_engine(store: &args::StoreArgs, command: Command, ctx: &mut Ctx<'_>) -> CliResult {
     let engine = open_engine(store)?;
     match command {
-        Command::Register(a) => releases::register(ctx, &engine, &a, store),
+        Command::Register(a) => releases::register(ctx, &engine, &a),
         Command::Create(a) => releases::create(ctx, &engine, &a, store),
         Command::Ls(a) => releases::ls(ctx, &engine, &a, store),
         Command::Show(a) => releases::show(ctx, &engine, &a, store),

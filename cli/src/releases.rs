@@ -76,8 +76,7 @@ fn read(engine: &Engine, id: &str, store: &StoreArgs) -> Result<ReleaseState, Fa
 }
 
 /// `register FILES…`.
-pub(crate) fn register(ctx: &mut Ctx<'_>, engine: &Engine, a: &RegisterArgs, json: &StoreArgs) -> CliResult {
-    let _ = json;
+pub(crate) fn register(ctx: &mut Ctx<'_>, engine: &Engine, a: &RegisterArgs) -> CliResult {
     let mut registered = Vec::new();
     for file in &a.files {
         let text = std::fs::read_to_string(file)
