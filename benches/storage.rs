@@ -157,6 +157,9 @@ fn row(id: &str, seq: u64) -> ReleaseRow {
         ended_at: None,
         services: vec![],
         environments: vec![],
+        labels: Default::default(),
+        version: None,
+        updated_at: None,
     }
 }
 

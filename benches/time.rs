@@ -86,6 +86,9 @@ fn rows(n: usize) -> Vec<ReleaseRow> {
                 ended_at: ended.then_some(start + len),
                 services: vec![format!("svc-{}", next() % 50)],
                 environments: vec![format!("prod{}", next() % 6)],
+                labels: Default::default(),
+                version: None,
+                updated_at: None,
             }
         })
         .collect()

@@ -122,6 +122,33 @@ export interface InputSetRef {
   version: number
 }
 
+/** What an inbox item asks for. */
+export type InboxKind = 'approval' | 'manual' | 'failure_decision'
+
+/** One item of a person's inbox (`engine.inbox(actor)`). */
+export interface InboxItem {
+  /** Release id. */
+  releaseId: string
+  /** Release name. */
+  releaseName: string
+  /** Phase id. */
+  phaseId: string
+  /** Activity id. */
+  activityId: string
+  /** What it asks for. */
+  kind: InboxKind
+  /** Whether the actor may act on it now. */
+  canAct: boolean
+  /** Why it may (the approver or owner entry matched, the role), or why not (self-approval ban, already decided). */
+  reason: string
+  /** The approval's deadline, if any. */
+  due: Date | null
+  /** Whether the approval's deadline escalated. */
+  escalated: boolean
+  /** Since when it waits. */
+  since: Date
+}
+
 /** One approval decision recorded on an approval activity. */
 export interface Approval {
   /** Who decided. */
@@ -215,6 +242,50 @@ export interface Phase {
   activities: Record<string, Activity>
 }
 
+/** One page of `engine.search(...)`. */
+export interface SearchPage {
+  /** The releases of the page, in the sort order. */
+  releases: Release[]
+  /** The cursor of the next page; null on the last one. */
+  next: string | null
+}
+
+/** What a link points at. */
+export type LinkKind = 'ticket' | 'commit' | 'incident' | 'other'
+
+/** A link from a release to a ticket, commit or incident. */
+export interface Link {
+  /** What it points at. */
+  kind: LinkKind
+  /** Where. */
+  url: string
+  /** A title to show. */
+  title: string | null
+}
+
+/** A link as given to `createRelease` / `updateRelease`. */
+export interface LinkInit {
+  /** What it points at. */
+  kind: LinkKind
+  /** Where. */
+  url: string
+  /** A title to show. */
+  title?: string | null
+}
+
+/** What a release waits on. */
+export type WaitKind = 'approval' | 'manual' | 'failure_decision' | 'worker' | 'freeze' | 'timer'
+
+/** What a release waits on now, and the phase and activity concerned (the core's `WaitingOn`, camelCase). */
+export interface WaitingOn {
+  /** What it waits on. */
+  kind: WaitKind
+  /** The phase concerned (null for a scheduled activation). */
+  phaseId: string | null
+  /** The activity concerned (null for a scheduled activation or a phase's `not_before`). */
+  activityId: string | null
+}
+
 /** A release: a run of a process, as folded from its events (the core's `ReleaseView`, camelCase). */
 export interface Release {
   /** Release id. */
@@ -245,6 +316,14 @@ export interface Release {
   occurrence: string | null
   /** The input set used. */
   inputSet: InputSetRef | null
+  /** Labels (key → value). */
+  labels: Record<string, string>
+  /** A description. */
+  description: string | null
+  /** The version being released. */
+  version: string | null
+  /** Links to tickets, commits and incidents. */
+  links: Link[]
   /** The parent activity, for a child release of a subprocess activity. */
   parent: ParentLink | null
   /** Schedule, once scheduled. */
@@ -277,6 +356,8 @@ export interface Release {
   endedAt: Date | null
   /** When its last event happened. */
   updatedAt: Date | null
+  /** What it waits on now (people, a worker, a freeze, a timer); null when nothing. */
+  waitingOn: WaitingOn | null
   /** Phases by id: regular phases in definition order, then rollback phases. */
   phases: Record<string, Phase>
 }

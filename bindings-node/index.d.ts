@@ -122,6 +122,33 @@ export interface InputSetRef {
   version: number
 }
 
+/** What an inbox item asks for. */
+export type InboxKind = 'approval' | 'manual' | 'failure_decision'
+
+/** One item of a person's inbox (`engine.inbox(actor)`). */
+export interface InboxItem {
+  /** Release id. */
+  releaseId: string
+  /** Release name. */
+  releaseName: string
+  /** Phase id. */
+  phaseId: string
+  /** Activity id. */
+  activityId: string
+  /** What it asks for. */
+  kind: InboxKind
+  /** Whether the actor may act on it now. */
+  canAct: boolean
+  /** Why it may (the approver or owner entry matched, the role), or why not (self-approval ban, already decided). */
+  reason: string
+  /** The approval's deadline, if any. */
+  due: Date | null
+  /** Whether the approval's deadline escalated. */
+  escalated: boolean
+  /** Since when it waits. */
+  since: Date
+}
+
 /** One approval decision recorded on an approval activity. */
 export interface Approval {
   /** Who decided. */
@@ -215,6 +242,50 @@ export interface Phase {
   activities: Record<string, Activity>
 }
 
+/** One page of `engine.search(...)`. */
+export interface SearchPage {
+  /** The releases of the page, in the sort order. */
+  releases: Release[]
+  /** The cursor of the next page; null on the last one. */
+  next: string | null
+}
+
+/** What a link points at. */
+export type LinkKind = 'ticket' | 'commit' | 'incident' | 'other'
+
+/** A link from a release to a ticket, commit or incident. */
+export interface Link {
+  /** What it points at. */
+  kind: LinkKind
+  /** Where. */
+  url: string
+  /** A title to show. */
+  title: string | null
+}
+
+/** A link as given to `createRelease` / `updateRelease`. */
+export interface LinkInit {
+  /** What it points at. */
+  kind: LinkKind
+  /** Where. */
+  url: string
+  /** A title to show. */
+  title?: string | null
+}
+
+/** What a release waits on. */
+export type WaitKind = 'approval' | 'manual' | 'failure_decision' | 'worker' | 'freeze' | 'timer'
+
+/** What a release waits on now, and the phase and activity concerned (the core's `WaitingOn`, camelCase). */
+export interface WaitingOn {
+  /** What it waits on. */
+  kind: WaitKind
+  /** The phase concerned (null for a scheduled activation). */
+  phaseId: string | null
+  /** The activity concerned (null for a scheduled activation or a phase's `not_before`). */
+  activityId: string | null
+}
+
 /** A release: a run of a process, as folded from its events (the core's `ReleaseView`, camelCase). */
 export interface Release {
   /** Release id. */
@@ -245,6 +316,14 @@ export interface Release {
   occurrence: string | null
   /** The input set used. */
   inputSet: InputSetRef | null
+  /** Labels (key → value). */
+  labels: Record<string, string>
+  /** A description. */
+  description: string | null
+  /** The version being released. */
+  version: string | null
+  /** Links to tickets, commits and incidents. */
+  links: Link[]
   /** The parent activity, for a child release of a subprocess activity. */
   parent: ParentLink | null
   /** Schedule, once scheduled. */
@@ -277,6 +356,8 @@ export interface Release {
   endedAt: Date | null
   /** When its last event happened. */
   updatedAt: Date | null
+  /** What it waits on now (people, a worker, a freeze, a timer); null when nothing. */
+  waitingOn: WaitingOn | null
   /** Phases by id: regular phases in definition order, then rollback phases. */
   phases: Record<string, Phase>
 }
@@ -550,6 +631,15 @@ export declare class Engine {
   /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
   applyRetentionAsync(now?: Date | string): Promise<string[]>
   /**
+   * The approvals, manual activities and failure decisions `actor` may act on (through its
+   * user id, groups or release-manager roles), oldest first, at most `limit` (default 100,
+   * 1 to 1000). Each says why the actor may act (`reason`), or, with `canAct: false`, why not
+   * (the self-approval ban, already decided).
+   */
+  inbox(actor: ActorLike, options?: InboxOptions): InboxItem[]
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  inboxAsync(actor: ActorLike, options?: InboxOptions): Promise<InboxItem[]>
+  /**
    * Saves a named input set of a process (checked against its latest inputs; a set may be
    * partial) and returns its version: a new one each time the values change. Needs a release
    * manager.
@@ -647,6 +737,14 @@ export declare class Engine {
   deleteFreeze(id: string, options: ActorOptions): void
   /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
   deleteFreezeAsync(id: string, options: ActorOptions): Promise<void>
+  /**
+   * Releases matching `filter`, in `sort` order, a page at a time: `{ releases, next }`;
+   * pass `next` as `cursor` for the following page (keyset cursors: stable, as fast deep
+   * as first).
+   */
+  search(filter?: SearchFilterInit, options?: SearchOptions): SearchPage
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  searchAsync(filter?: SearchFilterInit, options?: SearchOptions): Promise<SearchPage>
 }
 
 /**
@@ -885,6 +983,14 @@ export interface CreateReleaseOptions {
   scope?: string
   /** Release managers and stakeholders. */
   owners?: Array<string>
+  /** Labels (key → text value). */
+  labels?: Record<string, string>
+  /** A description. */
+  description?: string
+  /** The version being released. */
+  version?: string
+  /** Links: `{ kind: 'ticket' | 'commit' | 'incident' | 'other', url, title? }`. */
+  links?: LinkInit[]
 }
 
 /**
@@ -971,6 +1077,12 @@ export interface IgnoreOptions {
   outputs?: Record<string, unknown>
   /** Why (recorded in the history). */
   reason?: string
+}
+
+/** Options of `inbox`. */
+export interface InboxOptions {
+  /** At most this many items (1 to 1000; default 100). */
+  limit?: number
 }
 
 /** One version of a named input set. */
@@ -1314,6 +1426,44 @@ export interface ScheduleOptions {
   autoStart?: boolean
 }
 
+/** What `search` keeps: every part given narrows it. */
+export interface SearchFilterInit {
+  /** Any of these statuses. */
+  status?: ReleaseStatus[]
+  /** Only this kind. */
+  kind?: ReleaseKind
+  /** Only this release group. */
+  group?: string
+  /** Only this scope. */
+  scope?: string
+  /** Every one of these labels, with these values. */
+  labels?: Record<string, string>
+  /** Only releases of this process. */
+  processId?: string
+  /** Only releases pinned to this process version. */
+  processVersion?: number
+  /** Created in this range. */
+  created?: TimeRangeInit
+  /** Started in this range. */
+  started?: TimeRangeInit
+  /** Ended in this range. */
+  ended?: TimeRangeInit
+  /** Only names containing this text (case-sensitive). */
+  nameContains?: string
+  /** Archived releases too. */
+  includeArchived?: boolean
+}
+
+/** Options of `search`. */
+export interface SearchOptions {
+  /** `created_at` (default), `name` or `updated_at`, then ` asc` or ` desc` (default `created_at desc`). */
+  sort?: string
+  /** The `next` of the previous page (of a search with the same sort). */
+  cursor?: string
+  /** Releases per page (1 to 1000; default 50). */
+  pageSize?: number
+}
+
 /**
  * Sends the engine's log records to `logger(record)` (on this JS thread, asynchronously and in
  * order), filtered by `options.level` (`EnvFilter` directives; default `RUST_LOG`, else
@@ -1321,6 +1471,14 @@ export interface ScheduleOptions {
  * logger nothing but errors is printed unless `RUST_LOG` says so.
  */
 export declare function setLogger(logger: ((record: LogRecord) => unknown) | null, options?: LoggerOptions): void
+
+/** A time range of a search: `from` inclusive, `to` exclusive. */
+export interface TimeRangeInit {
+  /** At or after. */
+  from?: Date | string
+  /** Before. */
+  to?: Date | string
+}
 
 /** Options of `updateRelease` (drafts only). */
 export interface UpdateReleaseOptions {
@@ -1332,6 +1490,14 @@ export interface UpdateReleaseOptions {
   inputs?: Record<string, unknown>
   /** New owners. */
   owners?: Array<string>
+  /** Labels (key → text value; `null` removes one). */
+  labels?: Record<string, string | null>
+  /** A description; `''` clears it. */
+  description?: string
+  /** The version being released; `''` clears it. */
+  version?: string
+  /** Links: `{ kind: 'ticket' | 'commit' | 'incident' | 'other', url, title? }`; replaces them all. */
+  links?: LinkInit[]
 }
 
 /**

@@ -6,11 +6,16 @@ PEERS := benches/peers
 PEERS_VENV := $(PEERS)/.venv
 PEERS_N ?= 2000
 
-.PHONY: bench bench-peers bench-peers-python bench-peers-node bench-scale
+.PHONY: bench bench-peers bench-peers-python bench-peers-node bench-scale bench-inbox-search
 
 ## One million releases in SQLite: create them, query a month of the calendar, report memory.
 bench-scale:
 	$(CARGO) run --release -p trainyard-examples --example scale -- 1000000
+
+## Inbox and search over one million releases in SQLite: first page and a deep cursor, in ms.
+INBOX_SEARCH_N ?= 1000000
+bench-inbox-search:
+	$(CARGO) run --release -p trainyard-examples --example inbox_search -- $(INBOX_SEARCH_N)
 
 bench:
 	$(CARGO) bench -p trainyard

@@ -45,6 +45,7 @@ fn create(cx: &mut Cx, process: Unknown, options: Unknown) -> trainyard::Result<
     let kind = crate::convert::parsed(cx, o.kind.clone(), "options.kind").unwrap_or_default();
     cx.finish()?;
     let actor = o.actor.core();
+    let metadata = metadata_change(o.labels.clone(), o.description.clone(), o.version.clone(), o.links.as_ref())?;
     call(move |e| {
         let input_set = match &o.input_set {
             Some(set) => Some(e.input_set_for_release(&process_id, set, o.input_set_version)?),
@@ -57,11 +58,23 @@ fn create(cx: &mut Cx, process: Unknown, options: Unknown) -> trainyard::Result<
             inputs: o.inputs.map(|m| m.into_iter().collect()).unwrap_or_default(),
             owners: o.owners.unwrap_or_default(),
             input_set,
+            metadata: metadata.apply(&Default::default()),
             ..Default::default()
         };
         let state = e.create_release(&process_id, new, &actor)?;
         Ok(views::release(&state))
     })
+}
+
+/// The metadata parts of create and update options, read by the core (every problem at once).
+fn metadata_change(
+    labels: Option<crate::convert::JsonObject>,
+    description: Option<String>,
+    version: Option<String>,
+    links: Option<&serde_json::Value>,
+) -> trainyard::Result<trainyard::release::MetadataChange> {
+    let labels = labels.map(|m| serde_json::Value::Object(m.into_iter().collect()));
+    trainyard::release::MetadataChange::from_json(labels.as_ref(), description, version, links)
 }
 
 fn read_actor(cx: &mut Cx, options: Unknown) -> Option<trainyard::access::Actor> {
@@ -83,8 +96,10 @@ calls! {
         let o: UpdateReleaseOptions = cx.arg(options, "options");
         cx.finish()?;
         let actor = o.actor.core();
+        let metadata = metadata_change(o.labels, o.description, o.version, o.links.as_ref())?;
         let inputs = o.inputs.map(|m| m.into_iter().collect());
-        call(move |e| events(e.update_release(&id, &actor, o.name, inputs, o.owners)))
+        let change = trainyard::ReleaseUpdate { name: o.name, inputs, owners: o.owners, metadata };
+        call(move |e| events(e.update(&id, &actor, change)))
     }
 
     #[doc = " Schedules (or reschedules) a release; validates and locks its inputs."]

@@ -13,6 +13,8 @@
 //! | `schedule.rs` | `ManualClock`, release groups, freezes, the horizon |
 //! | `calendar.rs` | calendar, conflicts, iCalendar |
 //! | `input_sets.rs` | named input sets |
+//! | `inbox.rs` | a person's inbox |
+//! | `search.rs` | release search with cursors |
 //! | `errors.rs` | the mapping of core errors to JS `Error`s with `code` |
 //! | `convert.rs` | reading JS values and arguments, with the limits (depth 128, no cycles, …) |
 //! | `options.rs` | the options objects and the actor |
@@ -30,12 +32,14 @@ mod commands;
 mod convert;
 mod engine;
 mod errors;
+mod inbox;
 mod input_sets;
 mod jobs;
 mod logs;
 mod metrics;
 mod options;
 mod schedule;
+mod search;
 mod tasks;
 mod views;
 

@@ -175,6 +175,16 @@ options! {
         pub scope: Option<String>,
         #[doc = " Release managers and stakeholders."]
         pub owners: Option<Vec<String>>,
+        #[doc = " Labels (key → text value)."]
+        #[napi(ts_type = "Record<string, string>")]
+        pub labels: Option<JsonObject>,
+        #[doc = " A description."]
+        pub description: Option<String>,
+        #[doc = " The version being released."]
+        pub version: Option<String>,
+        #[doc = " Links: `{ kind: 'ticket' | 'commit' | 'incident' | 'other', url, title? }`."]
+        #[napi(ts_type = "LinkInit[]")]
+        pub links: Option<serde_json::Value>,
     }
 }
 
@@ -190,6 +200,16 @@ options! {
         pub inputs: Option<JsonObject>,
         #[doc = " New owners."]
         pub owners: Option<Vec<String>>,
+        #[doc = " Labels (key → text value; `null` removes one)."]
+        #[napi(ts_type = "Record<string, string | null>")]
+        pub labels: Option<JsonObject>,
+        #[doc = " A description; `''` clears it."]
+        pub description: Option<String>,
+        #[doc = " The version being released; `''` clears it."]
+        pub version: Option<String>,
+        #[doc = " Links: `{ kind: 'ticket' | 'commit' | 'incident' | 'other', url, title? }`; replaces them all."]
+        #[napi(ts_type = "LinkInit[]")]
+        pub links: Option<serde_json::Value>,
     }
 }
 
@@ -292,6 +312,14 @@ options! {
         pub outputs: Option<JsonObject>,
         #[doc = " Why (recorded in the history)."]
         pub reason: Option<String>,
+    }
+}
+
+options! {
+    #[doc = " Options of `inbox`."]
+    pub struct InboxOptions {
+        #[doc = " At most this many items (1 to 1000; default 100)."]
+        pub limit: Option<u32>,
     }
 }
 

@@ -43,6 +43,12 @@
     return e
   }
 
+  function inboxItem(i) {
+    i.due = date(i.due)
+    i.since = new Date(i.since)
+    return i
+  }
+
   function each(list, fn) {
     for (let i = 0; i < list.length; i++) fn(list[i])
     return list
@@ -52,6 +58,12 @@
     release: (text) => release(JSON.parse(text)),
     releases: (text) => each(JSON.parse(text), release),
     events: (text) => each(JSON.parse(text), event),
+    inbox: (text) => each(JSON.parse(text), inboxItem),
+    searchPage: (text) => {
+      const page = JSON.parse(text)
+      each(page.releases, release)
+      return page
+    },
     json: (text) => JSON.parse(text),
   }
 })()

@@ -67,6 +67,17 @@ pub fn releases(states: &[ReleaseState]) -> Reply {
     parse(c"releases", to_json(&list))
 }
 
+/// A search page as `{ releases, next }`.
+pub fn search_page(states: &[ReleaseState], next: Option<String>) -> Reply {
+    #[derive(Serialize)]
+    struct Page<'a, R> {
+        releases: Vec<R>,
+        next: Option<&'a str>,
+    }
+    let releases: Vec<_> = states.iter().map(|s| ReleaseJs::from(s.view())).collect();
+    parse(c"searchPage", to_json(&Page { releases, next: next.as_deref() }))
+}
+
 /// Events (a history, or what a command appended) as a JS array.
 pub fn events(list: &[trainyard::release::Event]) -> Reply {
     parse(c"events", to_json(&list))
@@ -82,7 +93,8 @@ pub fn napi_value<T: ToNapiValue + Send + 'static>(value: T) -> Reply {
     Box::new(move |env| unsafe { T::to_napi_value(env.raw(), value) })
 }
 
-fn to_json<T: Serialize + ?Sized>(value: &T) -> String {
+/// JSON text of a value (for [`parse`]).
+pub fn to_json<T: Serialize + ?Sized>(value: &T) -> String {
     // Serializing these types cannot fail: every map key is a string and no value is a float
     // that JSON cannot hold (the core's values come from JSON).
     serde_json::to_string(value).unwrap_or_else(|e| format!("{{\"error\":{:?}}}", e.to_string()))
@@ -188,6 +200,10 @@ struct ReleaseJs<'a, I> {
     group: Option<&'a str>,
     occurrence: Option<&'a str>,
     input_set: Option<I>,
+    labels: &'a std::collections::BTreeMap<String, String>,
+    description: Option<&'a str>,
+    version: Option<&'a str>,
+    links: Vec<LinkJs<'a>>,
     parent: Option<&'a ParentLink>,
     schedule: Option<ScheduleJs>,
     attempt: u32,
@@ -208,8 +224,33 @@ struct ReleaseJs<'a, I> {
     ended_at: Time,
     #[serde(serialize_with = "millis")]
     updated_at: Time,
+    waiting_on: Option<WaitingOnJs<'a>>,
     #[serde(serialize_with = "by_id")]
     phases: Vec<PhaseJs<'a>>,
+}
+
+/// A [`trainyard::release::Link`] (`title` null when there is none).
+#[derive(Serialize)]
+struct LinkJs<'a> {
+    kind: trainyard::release::LinkKind,
+    url: &'a str,
+    title: Option<&'a str>,
+}
+
+/// [`trainyard::release::WaitingOn`] in camelCase.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WaitingOnJs<'a> {
+    kind: trainyard::release::WaitKind,
+    phase_id: Option<&'a str>,
+    activity_id: Option<&'a str>,
+}
+
+impl<'a> From<trainyard::release::WaitingOn<'a>> for WaitingOnJs<'a> {
+    fn from(w: trainyard::release::WaitingOn<'a>) -> Self {
+        let trainyard::release::WaitingOn { kind, phase_id, activity_id } = w;
+        WaitingOnJs { kind, phase_id, activity_id }
+    }
 }
 
 /// [`Schedule`] in camelCase.
@@ -250,6 +291,10 @@ impl<'a> ReleaseJs<'a, ()> {
             group,
             occurrence,
             input_set,
+            labels,
+            description,
+            version,
+            links,
             parent,
             schedule,
             attempt,
@@ -266,6 +311,7 @@ impl<'a> ReleaseJs<'a, ()> {
             started_at,
             ended_at,
             updated_at,
+            waiting_on,
             phases,
         } = v;
         ReleaseJs {
@@ -283,6 +329,10 @@ impl<'a> ReleaseJs<'a, ()> {
             group,
             occurrence,
             input_set,
+            labels,
+            description,
+            version,
+            links: links.iter().map(|l| LinkJs { kind: l.kind, url: &l.url, title: l.title.as_deref() }).collect(),
             parent,
             schedule: schedule.map(ScheduleJs::from),
             attempt,
@@ -299,6 +349,7 @@ impl<'a> ReleaseJs<'a, ()> {
             started_at,
             ended_at,
             updated_at,
+            waiting_on: waiting_on.map(WaitingOnJs::from),
             phases: phases.into_iter().map(PhaseJs::from).collect(),
         }
     }

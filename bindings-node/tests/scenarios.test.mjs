@@ -169,6 +169,14 @@ function check(run, release, expect, since, ctx) {
       failures.push(`${ctx}: ${flag} is ${actual} (expected ${expect[flag]})`)
     }
   }
+  if ('waiting_on' in expect) {
+    const w = state.waitingOn
+    const target = w === null ? null : w.activityId !== null ? `${w.phaseId}/${w.activityId}` : w.phaseId
+    const got = w === null ? null : [w.kind, target]
+    if (JSON.stringify(got) !== JSON.stringify(expect.waiting_on)) {
+      failures.push(`${ctx}: waiting_on is ${JSON.stringify(got)} (expected ${JSON.stringify(expect.waiting_on)})`)
+    }
+  }
   if (Number.isInteger(expect.attempt) && state.attempt !== expect.attempt) {
     failures.push(`${ctx}: release attempt ${state.attempt} (expected ${expect.attempt})`)
   }
@@ -247,11 +255,27 @@ function checkTime(run, expect, ctx) {
     const n = groupReleases(run.engine, group).length
     if (n !== want) failures.push(`${ctx}: release group ${group} has ${n} release(s) (expected ${want})`)
   }
+  failures.push(...checkInbox(run, expect, ctx))
   const cal = expect.calendar
   if (cal) {
     const entries = run.engine.calendar(time(cal.from, run.start), time(cal.to, run.start), {})
     if (Number.isInteger(cal.count) && entries.length !== cal.count) {
       failures.push(`${ctx}: calendar has ${entries.length} release(s) ${JSON.stringify(entries.map((e) => e.name))} (expected ${cal.count})`)
+    }
+  }
+  return failures
+}
+
+/** `inbox: { actor: [[release, phase/activity, kind, canAct, reason], …] }`, in order. */
+function checkInbox(run, expect, ctx) {
+  const failures = []
+  const alias = new Map([...run.releases].map(([k, v]) => [v, k]))
+  for (const [name, want] of Object.entries(expect.inbox ?? {})) {
+    const got = run.engine
+      .inbox(run.actor(name), { limit: 100 })
+      .map((i) => [alias.get(i.releaseId) ?? i.releaseId, `${i.phaseId}/${i.activityId}`, i.kind, i.canAct, i.reason])
+    if (JSON.stringify(got) !== JSON.stringify(want)) {
+      failures.push(`${ctx}: inbox of ${name} is ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`)
     }
   }
   return failures

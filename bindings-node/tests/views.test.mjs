@@ -33,8 +33,21 @@ function approvedRelease() {
   return { e, release: e.getRelease(r.id) }
 }
 
-test('views.json lists the four views', () => {
-  assert.deepEqual(Object.keys(views), ['release', 'phase', 'activity', 'approval'])
+test('views.json lists the five views', () => {
+  assert.deepEqual(Object.keys(views), ['release', 'phase', 'activity', 'approval', 'waiting_on'])
+})
+
+test('waitingOn says what the release waits on, with the activity concerned', () => {
+  const e = Engine.inMemory({ clock: new ManualClock(new Date('2025-04-07T09:00:00Z')) })
+  e.registerProcess({ id: 'w', phases: [{ id: 'ship', activities: [{ id: 'ok', kind: 'approval', approvers: [{ user: 'ann' }] }] }] })
+  const r = e.createRelease('w', { name: 'R', actor: rita })
+  assert.equal(r.waitingOn, null, 'a draft waits on nothing')
+  e.activate(r.id, { actor: rita })
+  const waiting = e.getRelease(r.id).waitingOn
+  assert.deepEqual(waiting, { kind: 'approval', phaseId: 'ship', activityId: 'ok' })
+  assert.deepEqual(Object.keys(waiting), want.waiting_on)
+  e.approve(r.id, 'ship', 'ok', { actor: { id: 'ann' } })
+  assert.equal(e.getRelease(r.id).waitingOn, null, 'an ended release waits on nothing')
 })
 
 test('a returned release, phase, activity and approval have exactly the view fields, in order', async () => {
@@ -87,6 +100,7 @@ test('index.d.ts declares exactly the view fields for Release, Phase, Activity a
   assert.deepEqual(interfaceFields(dts, 'Phase'), want.phase)
   assert.deepEqual(interfaceFields(dts, 'Activity'), want.activity)
   assert.deepEqual(interfaceFields(dts, 'Approval'), want.approval)
+  assert.deepEqual(interfaceFields(dts, 'WaitingOn'), want.waiting_on)
 })
 
 test('events: seq, at (Date), actor, kind, data, comment (null when none)', () => {

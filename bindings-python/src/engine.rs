@@ -291,8 +291,13 @@ impl PyEngine {
     /// validated at ``schedule``/``activate``. ``kind`` is ``standard``, ``hotfix``, ``feature`` or
     /// ``system``; ``scope`` is ``account`` or ``org:<id>`` (matching the engine's
     /// ``release_level``); ``owners`` are user ids. ``actor`` must be a release manager of the scope.
-    #[pyo3(signature = (process_id, *, name, actor, inputs = None, input_set = None, kind = None, scope = None, owners = None),
-        text_signature = "($self, process_id, *, name, actor, inputs=None, input_set=None, kind='standard', scope='account', owners=None)")]
+    ///
+    /// ``labels`` (``dict[str, str]``), ``description``, ``version`` and ``links`` (a list of
+    /// ``{"kind": "ticket" | "commit" | "incident" | "other", "url": ..., "title": ...}``) are the
+    /// release's metadata (bounds: see the README).
+    #[pyo3(signature = (process_id, *, name, actor, inputs = None, input_set = None, kind = None, scope = None, owners = None,
+            labels = None, description = None, version = None, links = None),
+        text_signature = "($self, process_id, *, name, actor, inputs=None, input_set=None, kind='standard', scope='account', owners=None, labels=None, description=None, version=None, links=None)")]
     #[allow(clippy::too_many_arguments)]
     fn create_release(
         &self,
@@ -305,6 +310,10 @@ impl PyEngine {
         kind: Option<&Bound<'_, PyAny>>,
         scope: Option<&Bound<'_, PyAny>>,
         owners: Option<&Bound<'_, PyAny>>,
+        labels: Option<&Bound<'_, PyAny>>,
+        description: Option<&Bound<'_, PyAny>>,
+        version: Option<&Bound<'_, PyAny>>,
+        links: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyRelease> {
         args!(py;
             id = convert::text(process_id, "process_id"),
@@ -315,13 +324,16 @@ impl PyEngine {
             kind = convert::opt_parsed::<ReleaseKind>(kind, "kind"),
             scope = convert::opt_text(scope, "scope"),
             owners = convert::opt_text_list(owners, "owners"),
+            metadata = metadata_args(labels, description, version, links),
         );
+        let metadata = run(py, move || metadata)?;
         let new = NewRelease {
             name,
             kind: kind.unwrap_or_default(),
             scope: scope.unwrap_or_else(|| "account".to_owned()),
             inputs: inputs.unwrap_or_default(),
             owners: owners.unwrap_or_default(),
+            metadata: metadata.apply(&Default::default()),
             ..Default::default()
         };
         let state = self.call(py, move |e| {
@@ -334,9 +346,12 @@ impl PyEngine {
         PyRelease::new(py, &state)
     }
 
-    /// Changes a draft: its ``name``, ``inputs`` (merged; a ``None`` value removes one) and
-    /// ``owners``. Returns the events appended.
-    #[pyo3(signature = (release_id, *, actor, name = None, inputs = None, owners = None))]
+    /// Changes a draft: its ``name``, ``inputs`` (merged; a ``None`` value removes one),
+    /// ``owners``, ``labels`` (merged; a ``None`` value removes one), ``description`` and
+    /// ``version`` (``""`` clears one) and ``links`` (replaced), as one ``updated`` event.
+    /// Returns the events appended.
+    #[pyo3(signature = (release_id, *, actor, name = None, inputs = None, owners = None, labels = None, description = None, version = None, links = None))]
+    #[allow(clippy::too_many_arguments)]
     fn update_release(
         &self,
         py: Python<'_>,
@@ -345,6 +360,10 @@ impl PyEngine {
         name: Option<&Bound<'_, PyAny>>,
         inputs: Option<&Bound<'_, PyAny>>,
         owners: Option<&Bound<'_, PyAny>>,
+        labels: Option<&Bound<'_, PyAny>>,
+        description: Option<&Bound<'_, PyAny>>,
+        version: Option<&Bound<'_, PyAny>>,
+        links: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Vec<PyEvent>> {
         args!(py;
             id = convert::text(release_id, "release_id"),
@@ -352,8 +371,12 @@ impl PyEngine {
             name = convert::opt_text(name, "name"),
             inputs = convert::opt_map(inputs, "inputs"),
             owners = convert::opt_text_list(owners, "owners"),
+            metadata = metadata_args(labels, description, version, links),
         );
-        self.command(py, move |e| e.update_release(&id, &actor, name, inputs, owners))
+        self.command(py, move |e| {
+            let change = trainyard::ReleaseUpdate { name, inputs, owners, metadata: metadata? };
+            e.update(&id, &actor, change)
+        })
     }
 
     /// Schedules (or reschedules) a release at ``start`` (tz-aware), optionally planned to ``end``;
@@ -713,4 +736,22 @@ fn target(
         (Ok(id), Ok(phase), Ok(activity)) => Ok((id, phase, activity)),
         (a, b, c) => Err(convert::Refused::merge([a.err(), b.err(), c.err()])),
     }
+}
+
+/// The metadata arguments of `create_release` / `update_release`, read by the core once their
+/// Python values are JSON (`Ok(Err(..))`: the core refused them, reported when the call runs).
+fn metadata_args(
+    labels: Option<&Bound<'_, PyAny>>,
+    description: Option<&Bound<'_, PyAny>>,
+    version: Option<&Bound<'_, PyAny>>,
+    links: Option<&Bound<'_, PyAny>>,
+) -> convert::Conv<trainyard::Result<trainyard::release::MetadataChange>> {
+    let labels = convert::opt_map(labels, "labels")?.map(|m| serde_json::Value::Object(m.into_iter().collect()));
+    let description = convert::opt_text(description, "description")?;
+    let version = convert::opt_text(version, "version")?;
+    let links = match links {
+        Some(l) if !l.is_none() => Some(convert::json(l, "links")?),
+        _ => None,
+    };
+    Ok(trainyard::release::MetadataChange::from_json(labels.as_ref(), description, version, links.as_ref()))
 }

@@ -25,11 +25,13 @@ mod callbacks;
 mod convert;
 mod engine;
 mod errors;
+mod inbox;
 mod input_sets;
 mod jobs;
 mod logs;
 mod metrics;
 mod schedule;
+mod search;
 mod views;
 
 use convert::Definition;
@@ -117,8 +119,11 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<views::PySchedule>()?;
     m.add_class::<views::PyParentLink>()?;
     m.add_class::<views::PyInputSetRef>()?;
+    m.add_class::<views::PyWaitingOn>()?;
     m.add_class::<views::PyEvent>()?;
     m.add_class::<input_sets::PyInputSet>()?;
+    m.add_class::<inbox::PyInboxItem>()?;
+    m.add_class::<search::PySearchPage>()?;
     m.add_class::<callbacks::PyNotification>()?;
     m.add_class::<calendar::PyCalendarEntry>()?;
     m.add_class::<calendar::PyCalendarPhase>()?;

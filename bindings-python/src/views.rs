@@ -195,6 +195,36 @@ impl PyInputSetRef {
     }
 }
 
+/// What a release waits on now: ``kind`` (``approval``, ``manual``, ``failure_decision``,
+/// ``worker``, ``freeze`` or ``timer``) and the ``phase_id`` and ``activity_id`` concerned
+/// (``None`` for a scheduled activation; ``activity_id`` ``None`` for a phase's ``not_before``).
+#[pyclass(frozen, eq, module = "trainyard", name = "WaitingOn")]
+#[derive(PartialEq)]
+pub struct PyWaitingOn {
+    /// What it waits on.
+    #[pyo3(get)]
+    kind: &'static str,
+    /// The phase concerned.
+    #[pyo3(get)]
+    phase_id: Option<String>,
+    /// The activity concerned.
+    #[pyo3(get)]
+    activity_id: Option<String>,
+}
+
+#[pymethods]
+impl PyWaitingOn {
+    fn __repr__(&self) -> String {
+        let opt = |v: &Option<String>| v.as_deref().map(q).unwrap_or_else(|| "None".to_owned());
+        format!(
+            "WaitingOn(kind={}, phase_id={}, activity_id={})",
+            q(self.kind),
+            opt(&self.phase_id),
+            opt(&self.activity_id)
+        )
+    }
+}
+
 /// One approval decision: the ``approver``, whether they ``approved`` (``False``: rejected),
 /// ``at`` (tz-aware) and the ``comment`` given.
 #[pyclass(frozen, module = "trainyard", name = "Approval")]
@@ -526,6 +556,14 @@ pub struct PyRelease {
     /// The input set it was created with (``InputSetRef``), or ``None``.
     #[pyo3(get)]
     input_set: Option<Py<PyInputSetRef>>,
+    labels: std::collections::BTreeMap<String, String>,
+    /// A description, or ``None``.
+    #[pyo3(get)]
+    description: Option<String>,
+    /// The version being released, or ``None``.
+    #[pyo3(get)]
+    version: Option<String>,
+    links: Vec<trainyard::release::Link>,
     /// The parent's subprocess activity (``ParentLink``), for a child release.
     #[pyo3(get)]
     parent: Option<Py<PyParentLink>>,
@@ -574,6 +612,9 @@ pub struct PyRelease {
     /// When its last event happened.
     #[pyo3(get)]
     updated_at: Option<Timestamp>,
+    /// What it waits on now (``WaitingOn``), or ``None``.
+    #[pyo3(get)]
+    waiting_on: Option<Py<PyWaitingOn>>,
     phases: Vec<(String, Py<PyPhase>)>,
 }
 
@@ -604,6 +645,13 @@ impl PyRelease {
             .schedule
             .map(|s| Py::new(py, PySchedule { start: s.start, end: s.end, auto_start: s.auto_start }))
             .transpose()?;
+        let waiting_on = v
+            .waiting_on
+            .map(|w| {
+                let (phase_id, activity_id) = (w.phase_id.map(str::to_owned), w.activity_id.map(str::to_owned));
+                Py::new(py, PyWaitingOn { kind: w.kind.as_str(), phase_id, activity_id })
+            })
+            .transpose()?;
         Ok(PyRelease {
             id: v.id.to_owned(),
             seq: v.seq,
@@ -619,6 +667,10 @@ impl PyRelease {
             group: v.group.map(str::to_owned),
             occurrence: v.occurrence.map(str::to_owned),
             input_set,
+            labels: v.labels.clone(),
+            description: v.description.map(str::to_owned),
+            version: v.version.map(str::to_owned),
+            links: v.links.to_vec(),
             parent,
             schedule,
             attempt: v.attempt,
@@ -635,6 +687,7 @@ impl PyRelease {
             started_at: v.started_at,
             ended_at: v.ended_at,
             updated_at: v.updated_at,
+            waiting_on,
             phases,
         })
     }
@@ -653,6 +706,31 @@ impl PyRelease {
     #[getter]
     fn variables<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         convert::map_to_py(py, &self.variables)
+    }
+
+    /// Labels (a new ``dict[str, str]`` on every access).
+    #[getter]
+    fn labels<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let dict = PyDict::new(py);
+        for (k, v) in &self.labels {
+            dict.set_item(k, v)?;
+        }
+        Ok(dict)
+    }
+
+    /// Links to tickets, commits and incidents: a new list of dicts ``{"kind", "url", "title"}``
+    /// (``title`` ``None`` when there is none) on every access.
+    #[getter]
+    fn links<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyList>> {
+        let list = pyo3::types::PyList::empty(py);
+        for l in &self.links {
+            let d = PyDict::new(py);
+            d.set_item("kind", l.kind.as_str())?;
+            d.set_item("url", &l.url)?;
+            d.set_item("title", l.title.as_deref())?;
+            list.append(d)?;
+        }
+        Ok(list)
     }
 
     /// Phases by id (``dict[str, Phase]``): regular phases in definition order, then the

@@ -185,6 +185,14 @@ def check(run: Run, release: str, expect: Dict[str, Any], since: int, ctx: str) 
     for flag in ("rolled_back", "pre_executed", "archived"):
         if flag in expect and getattr(r, flag) != expect[flag]:
             failures.append(f"{ctx}: {flag} is {getattr(r, flag)} (expected {expect[flag]})")
+    if "waiting_on" in expect:
+        w = r.waiting_on
+        got = None
+        if w is not None:
+            target = f"{w.phase_id}/{w.activity_id}" if w.activity_id is not None else w.phase_id
+            got = [w.kind, target]
+        if got != expect["waiting_on"]:
+            failures.append(f"{ctx}: waiting_on is {got} (expected {expect['waiting_on']})")
     if "attempt" in expect and r.attempt != expect["attempt"]:
         failures.append(f"{ctx}: release attempt {r.attempt} (expected {expect['attempt']})")
     for pid, want in (expect.get("phases") or {}).items():
@@ -250,12 +258,28 @@ def check_time(run: Run, expect: Dict[str, Any], ctx: str) -> List[str]:
         n = len(group_releases(run, group))
         if n != want:
             failures.append(f"{ctx}: release group {group} has {n} release(s) (expected {want})")
+    failures.extend(check_inbox(run, expect, ctx))
     cal = expect.get("calendar")
     if cal is not None:
         entries = run.engine.calendar(parse_time(cal["from"], run.start), parse_time(cal["to"], run.start))
         if "count" in cal and len(entries) != cal["count"]:
             names = [e.name for e in entries]
             failures.append(f"{ctx}: calendar has {len(entries)} release(s) {names} (expected {cal['count']})")
+    return failures
+
+
+def check_inbox(run: Run, expect: Dict[str, Any], ctx: str) -> List[str]:
+    """``inbox: {actor: [[release, phase/activity, kind, can_act, reason], ...]}``, in order."""
+    failures: List[str] = []
+    alias = {v: k for k, v in run.releases.items()}
+    for name, want in (expect.get("inbox") or {}).items():
+        items = run.engine.inbox(run.actor(name), limit=100)
+        got = [
+            [alias.get(i.release_id, i.release_id), f"{i.phase_id}/{i.activity_id}", i.kind, i.can_act, i.reason]
+            for i in items
+        ]
+        if got != want:
+            failures.append(f"{ctx}: inbox of {name} is {got}, expected {want}")
     return failures
 
 

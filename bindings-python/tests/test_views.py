@@ -18,7 +18,7 @@ from conftest import REPO_ROOT
 VIEWS: Dict[str, List[str]] = json.loads((REPO_ROOT / "testdata" / "api" / "views.json").read_text(encoding="utf-8"))
 STUB = Path(trainyard.__file__).resolve().parent / "_native.pyi"
 CLASSES = {"release": trainyard.Release, "phase": trainyard.Phase, "activity": trainyard.Activity,
-           "approval": trainyard.Approval}
+           "approval": trainyard.Approval, "waiting_on": trainyard.WaitingOn}
 START = datetime(2025, 4, 7, 9, tzinfo=timezone.utc)
 RITA = Actor("rita", roles=["account_release_manager"])
 
@@ -127,3 +127,18 @@ def test_maps_are_fresh_copies_and_snapshots_do_not_change() -> None:
         assert r.inputs == {} and list(r.phases) == ["only"]
         engine.activate(r.id, actor=RITA)
         assert r.status == "draft" and engine.get_release(r.id).status == "on_hold"
+
+
+def test_waiting_on_says_what_the_release_waits_on() -> None:
+    e = Engine.in_memory(clock=ManualClock(START))
+    e.register_process(
+        "id: w\nphases:\n  - id: ship\n    activities:\n      - { id: ok, kind: approval, approvers: [{ user: ann }] }\n"
+    )
+    r = e.create_release("w", name="R", actor=RITA)
+    assert r.waiting_on is None, "a draft waits on nothing"
+    e.activate(r.id, actor=RITA)
+    waiting = e.get_release(r.id).waiting_on
+    assert waiting is not None
+    assert (waiting.kind, waiting.phase_id, waiting.activity_id) == ("approval", "ship", "ok")
+    e.approve(r.id, "ship", "ok", actor=Actor("ann"))
+    assert e.get_release(r.id).waiting_on is None, "an ended release waits on nothing"

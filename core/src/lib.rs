@@ -44,7 +44,8 @@ pub use error::{Error, Problem, Result};
 pub type Timestamp = chrono::DateTime<chrono::Utc>;
 pub use engine::{DoctorFinding, DoctorProblem, DoctorReport, RepairReport};
 pub use engine::{
-    Engine, GroupChanges, InputSet, MAX_CONFLICT_RETRIES, ProcessInfo, ReleaseFilter, RetentionPolicy, Watch, Watcher,
+    Engine, GroupChanges, InputSet, MAX_CONFLICT_RETRIES, ProcessInfo, ReleaseFilter, ReleaseUpdate, RetentionPolicy,
+    SearchPage, Watch, Watcher,
 };
 pub use model::Process;
 pub use validate::{

@@ -7,6 +7,8 @@
 //! | an executor's outputs, a child release's outputs | the same | when the outcome is recorded | the attempt fails (not retried): "outputs exceed …" |
 //! | a failure message from an executor | [`MAX_MESSAGE_BYTES`] | when the outcome is recorded | cut to the bound (after secrets are redacted), marked `…[cut]` |
 //! | a comment or reason given with a command, a release name | [`MAX_MESSAGE_BYTES`], [`MAX_NAME_BYTES`] | before deciding | `invalid_input`, code `too_large` |
+//! | release metadata: labels, description, version, links (create, update) | [`MAX_LABELS`] labels, keys [`MAX_LABEL_KEY_BYTES`] (lowercase letters, digits, `.` `_` `-` `/`), values [`MAX_LABEL_VALUE_BYTES`]; [`MAX_DESCRIPTION_BYTES`]; [`MAX_VERSION_BYTES`]; [`MAX_LINKS`] links, urls [`MAX_URL_BYTES`], titles [`MAX_NAME_BYTES`] | before deciding | `invalid_input`, code `too_large` / `invalid_value`, at `labels.<key>`, `description`, `version`, `links[i].url` |
+//! | the `limit` of an inbox, the `page_size` of a search | 1 ..= [`MAX_PAGE_SIZE`] | before reading | `invalid_input`, code `invalid_value`, at `limit` / `page_size` |
 //! | a rendered `with:`, phase output or set of variables | [`crate::expr::MAX_RENDERED_BYTES`] | while rendering | the activity fails with `expression_error` |
 //!
 //! The depth bound keeps every stored document (an event, a snapshot) well inside what the JSON
@@ -26,6 +28,45 @@ pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 
 /// The longest release name (1 KiB).
 pub const MAX_NAME_BYTES: usize = 1024;
+
+/// The most labels on a release.
+pub const MAX_LABELS: usize = 64;
+
+/// The longest label key (63 bytes: lowercase letters, digits, `.`, `_`, `-`, `/`).
+pub const MAX_LABEL_KEY_BYTES: usize = 63;
+
+/// The longest label value (256 bytes).
+pub const MAX_LABEL_VALUE_BYTES: usize = 256;
+
+/// The longest release description (16 KiB).
+pub const MAX_DESCRIPTION_BYTES: usize = 16 * 1024;
+
+/// The longest release version (128 bytes).
+pub const MAX_VERSION_BYTES: usize = 128;
+
+/// The most links on a release.
+pub const MAX_LINKS: usize = 64;
+
+/// The longest link url (2 KiB).
+pub const MAX_URL_BYTES: usize = 2048;
+
+/// The most items one inbox read or one search page returns.
+pub const MAX_PAGE_SIZE: usize = 1000;
+
+/// Checks a page size (`limit` of an inbox, `page_size` of a search): `invalid_input` naming
+/// `what` unless it is 1 ..= [`MAX_PAGE_SIZE`].
+pub fn check_page_size(what: &str, n: usize) -> crate::Result<()> {
+    if (1..=MAX_PAGE_SIZE).contains(&n) {
+        return Ok(());
+    }
+    Err(crate::Error::InvalidInput {
+        problems: vec![Problem::new(
+            what,
+            crate::validate::codes::INVALID_VALUE,
+            format!("{n} is out of range: give 1 to {MAX_PAGE_SIZE}"),
+        )],
+    })
+}
 
 /// Checks a value against [`MAX_VALUE_BYTES`] and [`MAX_VALUE_DEPTH`] without recursion, stopping
 /// as soon as a bound is passed. `size_so_far` is what the caller has counted already (for a map

@@ -5,7 +5,7 @@
 
 use serde_json::json;
 use std::path::PathBuf;
-use trainyard::release::{ActivityView, ApprovalView, PhaseView, ReleaseView};
+use trainyard::release::{ActivityView, ApprovalView, PhaseView, ReleaseView, WaitingOn};
 
 #[test]
 fn the_view_fields_file_is_current() {
@@ -15,6 +15,7 @@ fn the_view_fields_file_is_current() {
         "phase": PhaseView::field_names(),
         "activity": ActivityView::field_names(),
         "approval": ApprovalView::field_names(),
+        "waiting_on": WaitingOn::field_names(),
     });
     let text = serde_json::to_string_pretty(&doc).unwrap() + "\n";
     if std::env::var_os("TRAINYARD_WRITE_API_FIELDS").is_some() {

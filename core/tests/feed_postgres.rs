@@ -56,6 +56,9 @@ fn row(id: &str) -> ReleaseRow {
         ended_at: None,
         services: vec![],
         environments: vec![],
+        labels: Default::default(),
+        version: None,
+        updated_at: None,
     }
 }
 

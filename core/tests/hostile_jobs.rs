@@ -206,6 +206,18 @@ impl Store for FailingStarts {
     fn query_releases(&self, query: &ReleaseQuery) -> Result<Vec<ReleaseRow>> {
         self.inner.query_releases(query)
     }
+    fn search(
+        &self,
+        filter: &trainyard::store::SearchFilter,
+        sort: trainyard::store::SearchSort,
+        after: Option<&trainyard::store::SortKey>,
+        limit: usize,
+    ) -> Result<Vec<ReleaseRow>> {
+        self.inner.search(filter, sort, after, limit)
+    }
+    fn inbox(&self, principals: &[String], limit: usize) -> Result<Vec<trainyard::release::InboxEntry>> {
+        self.inner.inbox(principals, limit)
+    }
     fn delete_release(&self, id: &str) -> Result<bool> {
         self.inner.delete_release(id)
     }

@@ -98,6 +98,7 @@ impl Run {
             group: None,
             parent: None,
             occurrence: None,
+            metadata: Default::default(),
         };
         let r = self.engine.create_release(str_of(spec, "process").expect("release process"), new, actor)?;
         self.releases.insert(alias.to_string(), r.id);
@@ -203,6 +204,22 @@ fn check(run: &Run, release: &str, expect: &Value, since: usize, ctx: &str) -> V
             }
         }
     }
+    if let Some(want) = expect.get("waiting_on") {
+        let got = match state.view().waiting_on {
+            None => Value::Null,
+            Some(w) => {
+                let target = match (w.phase_id, w.activity_id) {
+                    (Some(p), Some(a)) => json!(format!("{p}/{a}")),
+                    (Some(p), None) => json!(p),
+                    _ => Value::Null,
+                };
+                json!([w.kind.as_str(), target])
+            }
+        };
+        if &got != want {
+            failures.push(format!("{ctx}: waiting_on is {got} (expected {want})"));
+        }
+    }
     if let Some(a) = expect.get("attempt").and_then(Value::as_u64) {
         if state.attempt as u64 != a {
             failures.push(format!("{ctx}: release attempt {} (expected {a})", state.attempt));
@@ -301,6 +318,7 @@ fn check_time(run: &Run, expect: &Value, ctx: &str) -> Vec<String> {
             failures.push(format!("{ctx}: release group {group} has {n} release(s) (expected {want})"));
         }
     }
+    failures.extend(check_inbox(run, expect, ctx));
     if let Some(cal) = expect.get("calendar") {
         let (from, to) = (time(&cal["from"], run.start), time(&cal["to"], run.start));
         let entries = run.engine.calendar(from, to, &CalendarFilter::default()).expect("calendar");
@@ -309,6 +327,43 @@ fn check_time(run: &Run, expect: &Value, ctx: &str) -> Vec<String> {
                 let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
                 failures.push(format!("{ctx}: calendar has {} release(s) {names:?} (expected {want})", entries.len()));
             }
+        }
+    }
+    failures
+}
+
+/// `inbox: { actor: [[release, phase/activity, kind, can_act, reason], …] }`: each actor's inbox,
+/// in order (releases by their scenario alias).
+fn check_inbox(run: &Run, expect: &Value, ctx: &str) -> Vec<String> {
+    let mut failures = Vec::new();
+    for (name, want) in expect.get("inbox").map(as_map).unwrap_or_default() {
+        let actor = run.actor(Some(&Value::String(name.clone())));
+        let items = match run.engine.inbox(&actor, 100) {
+            Ok(items) => items,
+            Err(e) => {
+                failures.push(format!("{ctx}: inbox of {name} failed: {e}"));
+                continue;
+            }
+        };
+        let alias =
+            |id: &str| run.releases.iter().find(|(_, v)| v.as_str() == id).map_or(id.to_string(), |(k, _)| k.clone());
+        let got: Vec<Value> = items
+            .iter()
+            .map(|i| {
+                let at = format!("{}/{}", i.phase_id, i.activity_id);
+                json!([alias(&i.release_id), at, i.kind.as_str(), i.can_act, i.reason])
+            })
+            .collect();
+        if Value::Array(got.clone()) != want {
+            failures.push(format!("{ctx}: inbox of {name} is {got:?}, expected {want:?}"));
+        }
+        // The index is a projection of the events: rebuilt from them, it says the same.
+        if let Err(e) = run.engine.rebuild_indexes() {
+            failures.push(format!("{ctx}: rebuilding the indexes failed: {e}"));
+        }
+        let again = run.engine.inbox(&actor, 100).map(|v| v.len()).unwrap_or(usize::MAX);
+        if again != got.len() {
+            failures.push(format!("{ctx}: inbox of {name} has {again} item(s) after a rebuild, {} before", got.len()));
         }
     }
     failures

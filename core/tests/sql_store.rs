@@ -114,6 +114,9 @@ fn row(id: &str, seq: u64, next_due: Option<Timestamp>) -> ReleaseRow {
         ended_at: None,
         services: vec!["payments".into()],
         environments: vec![],
+        labels: Default::default(),
+        version: None,
+        updated_at: None,
     }
 }
 

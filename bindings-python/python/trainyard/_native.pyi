@@ -25,8 +25,11 @@ __all__ = [
     "Schedule",
     "ParentLink",
     "InputSetRef",
+    "WaitingOn",
     "Event",
     "InputSet",
+    "InboxItem",
+    "SearchPage",
     "JobRecord",
     "Notification",
     "_drop_postgres_schema",
@@ -196,6 +199,52 @@ class InputSet:
         """The values."""
 
 @final
+class InboxItem:
+    """One item of a person's inbox (``Engine.inbox``)."""
+
+    @property
+    def release_id(self) -> str:
+        """Release id."""
+    @property
+    def release_name(self) -> str:
+        """Release name."""
+    @property
+    def phase_id(self) -> str:
+        """Phase id."""
+    @property
+    def activity_id(self) -> str:
+        """Activity id."""
+    @property
+    def kind(self) -> str:
+        """``approval``, ``manual`` or ``failure_decision``."""
+    @property
+    def can_act(self) -> bool:
+        """Whether the actor may act on it now."""
+    @property
+    def reason(self) -> str:
+        """Why it may (the entry or role matched), or why not (self-approval ban, already decided)."""
+    @property
+    def due(self) -> Optional[datetime]:
+        """The approval's deadline (tz-aware, UTC), or ``None``."""
+    @property
+    def escalated(self) -> bool:
+        """Whether the approval's deadline escalated."""
+    @property
+    def since(self) -> datetime:
+        """Since when it waits (tz-aware, UTC)."""
+
+@final
+class SearchPage:
+    """One page of ``Engine.search``."""
+
+    @property
+    def releases(self) -> List[Release]:
+        """The releases of the page, in the sort order."""
+    @property
+    def next(self) -> Optional[str]:
+        """The cursor of the next page, or ``None`` on the last one."""
+
+@final
 class Notification:
     """One notification, delivered to the functions passed to ``Engine.subscribe``."""
 
@@ -320,6 +369,22 @@ class ParentLink:
     @property
     def activity(self) -> str:
         """The parent's subprocess activity."""
+    def __eq__(self, value: object, /) -> bool: ...
+    def __ne__(self, value: object, /) -> bool: ...
+
+@final
+class WaitingOn:
+    """What a release waits on now (``Release.waiting_on``)."""
+
+    @property
+    def kind(self) -> str:
+        """``approval``, ``manual``, ``failure_decision``, ``worker``, ``freeze`` or ``timer``."""
+    @property
+    def phase_id(self) -> Optional[str]:
+        """The phase concerned (``None`` for a scheduled activation)."""
+    @property
+    def activity_id(self) -> Optional[str]:
+        """The activity concerned (``None`` for a scheduled activation or a phase's ``not_before``)."""
     def __eq__(self, value: object, /) -> bool: ...
     def __ne__(self, value: object, /) -> bool: ...
 
@@ -550,6 +615,21 @@ class Release:
     def updated_at(self) -> Optional[datetime]:
         """When its last event happened."""
     @property
+    def labels(self) -> Dict[str, str]:
+        """Labels (key → value)."""
+    @property
+    def description(self) -> Optional[str]:
+        """A description."""
+    @property
+    def version(self) -> Optional[str]:
+        """The version being released."""
+    @property
+    def links(self) -> List[Dict[str, Optional[str]]]:
+        """Links: ``{"kind": "ticket" | "commit" | "incident" | "other", "url", "title"}``."""
+    @property
+    def waiting_on(self) -> Optional[WaitingOn]:
+        """What it waits on now, or ``None``."""
+    @property
     def phases(self) -> Dict[str, Phase]:
         """Phases by id: regular phases in definition order, then the rollback phases."""
 
@@ -680,6 +760,10 @@ class Engine:
         kind: str = "standard",
         scope: str = "account",
         owners: Optional[Sequence[str]] = None,
+        labels: Optional[Mapping[str, str]] = None,
+        description: Optional[str] = None,
+        version: Optional[str] = None,
+        links: Optional[Sequence[Mapping[str, Optional[str]]]] = None,
     ) -> Release:
         """Creates a draft release of the latest version of ``process_id``: inputs are the
         defaults, then the input set's values, then ``inputs``."""
@@ -691,6 +775,10 @@ class Engine:
         name: Optional[str] = None,
         inputs: Optional[Dict[str, Any]] = None,
         owners: Optional[Sequence[str]] = None,
+        labels: Optional[Mapping[str, Optional[str]]] = None,
+        description: Optional[str] = None,
+        version: Optional[str] = None,
+        links: Optional[Sequence[Mapping[str, Optional[str]]]] = None,
     ) -> List[Event]:
         """Changes a draft's name, inputs (merged; ``None`` removes one) or owners."""
     def schedule(
@@ -777,6 +865,18 @@ class Engine:
         with ``actor``, only those they may read."""
     def history(self, release_id: str, *, actor: Optional[Actor] = None) -> List[Event]:
         """The release's events, oldest first (with ``actor``: only if they may read it)."""
+    # the inbox
+    def inbox(self, actor: Actor, limit: int = 100) -> List[InboxItem]:
+        """The approvals, manual activities and failure decisions ``actor`` may act on, oldest
+        first, each with why (or why not)."""
+    def search(
+        self,
+        filter: Optional[Mapping[str, Any]] = None,
+        sort: str = "created_at desc",
+        cursor: Optional[str] = None,
+        page_size: int = 50,
+    ) -> SearchPage:
+        """Releases matching ``filter`` in ``sort`` order, a page at a time (keyset cursors)."""
     # input sets
     def save_input_set(self, process_id: str, name: str, values: Dict[str, Any], *, actor: Actor) -> int:
         """Saves a named input set of a process; returns its version."""

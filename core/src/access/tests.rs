@@ -141,7 +141,7 @@ fn commands() -> Vec<Command> {
     let act = |a: &str| ("build".to_string(), a.to_string());
     let (p, compile) = act("compile");
     vec![
-        Command::Update { name: Some("x".into()), inputs: None, owners: None },
+        Command::Update { name: Some("x".into()), inputs: None, owners: None, metadata: None },
         Command::Delete,
         Command::Schedule { start: chrono::Utc::now(), end: None, auto_start: true },
         Command::Activate { force: false },

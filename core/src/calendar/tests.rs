@@ -149,6 +149,9 @@ fn row(id: &str, status: ReleaseStatus, start: &str, end: Option<&str>, env: &st
         ended_at: None,
         services: vec![],
         environments: vec![env.into()],
+        labels: Default::default(),
+        version: None,
+        updated_at: None,
     }
 }
 

@@ -47,7 +47,11 @@ impl Engine {
         let row = row_of(&state);
         let notifications = std::mem::take(&mut transition.effects.notifications);
         let entry = self.feed_entry(None, &state, &transition.events, actor, notifications);
-        match self.store.append(&append_of(id, 0, &transition, &row, &entry)) {
+        let inbox = crate::release::inbox::entries(&state);
+        let changed = (!inbox.is_empty()).then_some(inbox.as_slice());
+        let mut batch = append_of(id, 0, &transition, &row, &entry, changed);
+        batch.labels = (!state.metadata.labels.is_empty()).then_some(&state.metadata.labels);
+        match self.store.append(&batch) {
             Ok(()) => {}
             Err(Error::Conflict { .. }) if self.store.release(id)?.is_some() => {
                 return Err(Error::AlreadyExists { kind: "release".into(), id: id.to_string(), hint: None });
@@ -185,6 +189,8 @@ impl Engine {
             let ctx = Ctx { now, actor, comment, frozen_until };
             let expected = state.seq;
             let before = state.status;
+            let inbox_before = crate::release::inbox::entries(&state);
+            let labels_before = state.metadata.labels.clone();
             let mut transition = match step(&mut state, cmd, &ctx) {
                 Ok(t) => t,
                 Err(e) => {
@@ -200,7 +206,11 @@ impl Engine {
             let row = row_of(&state);
             let notifications = std::mem::take(&mut transition.effects.notifications);
             let entry = self.feed_entry(Some(before), &state, &transition.events, actor, notifications);
-            match self.store.append(&append_of(id, expected, &transition, &row, &entry)) {
+            let inbox = crate::release::inbox::entries(&state);
+            let changed = (inbox != inbox_before).then_some(inbox.as_slice());
+            let mut batch = append_of(id, expected, &transition, &row, &entry, changed);
+            batch.labels = (state.metadata.labels != labels_before).then_some(&state.metadata.labels);
+            match self.store.append(&batch) {
                 Ok(()) => {
                     self.metrics.command(started.elapsed().as_secs_f64());
                     self.maybe_snapshot(&state, expected);
@@ -244,18 +254,20 @@ impl Engine {
 }
 
 /// The store write of a transition: its events, the release's row, the jobs it queued and ended,
-/// its feed entry.
+/// its feed entry and, when they changed, its inbox entries.
 fn append_of<'a>(
     id: &'a str,
     expected: u64,
     t: &'a Transition,
     row: &'a ReleaseRow,
     entry: &'a crate::feed::FeedEntry,
+    inbox: Option<&'a [crate::release::InboxEntry]>,
 ) -> Append<'a> {
     Append {
         new_jobs: &t.effects.jobs_queued,
         done_jobs: &t.effects.jobs_ended,
         feed: Some(entry),
+        inbox,
         ..Append::new(id, expected, &t.events, row)
     }
 }
@@ -282,6 +294,9 @@ pub(crate) fn row_of(state: &ReleaseState) -> ReleaseRow {
         ended_at: state.ended_at,
         services: input_values_of(state, InputType::Service),
         environments: input_values_of(state, InputType::Environment),
+        labels: state.metadata.labels.clone(),
+        version: state.metadata.version.clone(),
+        updated_at: state.updated_at,
     }
 }
 

@@ -7,6 +7,19 @@ use crate::{Result, Timestamp};
 use indexmap::IndexMap;
 use serde_json::Value;
 
+/// A change to a draft, as one `update` command: every part given changes, the rest stays.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ReleaseUpdate {
+    /// A new name.
+    pub name: Option<String>,
+    /// Input values merged over the current ones (`null` removes one).
+    pub inputs: Option<IndexMap<String, Value>>,
+    /// New owners.
+    pub owners: Option<Vec<String>>,
+    /// Changes to the labels, description, version and links.
+    pub metadata: crate::release::MetadataChange,
+}
+
 impl Engine {
     /// Changes a draft: name, inputs (merged; `null` removes one), owners.
     pub fn update_release(
@@ -17,7 +30,15 @@ impl Engine {
         inputs: Option<IndexMap<String, Value>>,
         owners: Option<Vec<String>>,
     ) -> Result<Vec<Event>> {
-        self.execute(id, Command::Update { name, inputs, owners }, actor, None)
+        self.update(id, actor, ReleaseUpdate { name, inputs, owners, ..Default::default() })
+    }
+
+    /// Changes a draft with one `update` command (one `updated` event): name, inputs, owners,
+    /// labels (merged; `None` removes one), description, version, links.
+    pub fn update(&self, id: &str, actor: &Actor, change: ReleaseUpdate) -> Result<Vec<Event>> {
+        let ReleaseUpdate { name, inputs, owners, metadata } = change;
+        let metadata = (!metadata.is_empty()).then(|| Box::new(metadata));
+        self.execute(id, Command::Update { name, inputs, owners, metadata }, actor, None)
     }
 
     // `delete_release` (with the retention rules) is in `retention.rs`.

@@ -281,6 +281,7 @@ impl Engine {
             group: Some(group.id.clone()),
             parent: None,
             occurrence: Some(key.clone()),
+            metadata: Default::default(),
         };
         let mut id = uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_OID, format!("trainyard/occurrence/{key}").as_bytes())
             .to_string();

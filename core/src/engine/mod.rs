@@ -39,13 +39,16 @@ mod effects;
 mod feed;
 mod freezes;
 mod groups;
+mod inbox;
 mod input_sets;
 mod metrics;
 mod open;
 mod retention;
+mod search;
 mod subprocess;
 mod workers;
 
+pub use commands::ReleaseUpdate;
 pub use groups::GroupChanges;
 pub use input_sets::InputSet;
 
@@ -53,6 +56,7 @@ pub use doctor::{DoctorFinding, DoctorProblem, DoctorReport, RepairReport};
 pub use drive::ReleaseFilter;
 pub use feed::{Watch, Watcher};
 pub use retention::RetentionPolicy;
+pub use search::SearchPage;
 
 use crate::executor::Executor;
 use crate::model::Process;

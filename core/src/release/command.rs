@@ -24,6 +24,8 @@ pub enum Command {
         inputs: Option<IndexMap<String, Value>>,
         /// New owners.
         owners: Option<Vec<String>>,
+        /// Changes to the labels, description, version and links.
+        metadata: Option<Box<super::MetadataChange>>,
     },
     /// Delete a draft or scheduled release.
     Delete,

@@ -173,6 +173,9 @@ pub enum EventKind {
         /// The release-group occurrence it was generated for (`<group>@<start>`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         occurrence: Option<String>,
+        /// Labels, description, version and links (left out when empty).
+        #[serde(default, skip_serializing_if = "super::Metadata::is_empty")]
+        metadata: Box<super::Metadata>,
     },
     /// The draft was changed.
     Updated {
@@ -185,6 +188,9 @@ pub enum EventKind {
         /// New owners.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         owners: Option<Vec<String>>,
+        /// The metadata after the change, when it changed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        metadata: Option<Box<super::Metadata>>,
     },
     /// The draft or scheduled release was deleted.
     Deleted,

@@ -84,25 +84,31 @@ mod decide;
 mod event;
 mod evolve;
 mod ids;
+pub mod inbox;
 pub mod inputs;
+pub mod metadata;
 mod plan;
 mod state;
 mod status;
 mod step;
 mod timers;
 mod view;
+pub mod waiting;
 
 pub use command::{Command, CommandKind};
 pub use decide::{Ctx, NewRelease, activity_commands, check_target, decide, decide_create};
 pub use event::{AfterFailure, Decision, Event, EventKind, ParentLink, ReleaseKind, SkipReason};
 pub use evolve::evolve;
 pub use ids::{ActivityRef, child_release_id, job_id, parse_job_id};
+pub use inbox::{InboxEntry, InboxGrant, InboxItem, InboxKind};
+pub use metadata::{Link, LinkKind, Metadata, MetadataChange};
 pub use plan::{ActivityPlan, PhasePlan, Plan};
 pub use state::{ActivityState, ApprovalRecord, PhaseState, ReleaseState, Schedule, Stage};
 pub use status::{ActivityStatus, PhaseStatus, ReleaseStatus};
 pub use step::{ChildAbort, ChildStart, Effects, ParentReport, Transition, replay, step, step_create};
 pub use timers::{TimerChanges, TimerKey, Timers};
 pub use view::{ActivityView, ApprovalView, PhaseView, ReleaseView};
+pub use waiting::{WaitKind, WaitingOn};
 
 #[cfg(test)]
 mod tests;

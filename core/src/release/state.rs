@@ -91,6 +91,10 @@ pub struct ActivityState {
     pub started_at: Option<Timestamp>,
     /// When it ended.
     pub ended_at: Option<Timestamp>,
+    /// When it went `on_hold` (waiting for a failure decision); cleared when it leaves. Left out
+    /// of snapshots when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub held_at: Option<Timestamp>,
 }
 
 /// The state of one phase.
@@ -153,6 +157,9 @@ pub struct ReleaseState {
     pub parent: Option<super::ParentLink>,
     /// The release-group occurrence it was generated for (`<group>@<start>`).
     pub occurrence: Option<String>,
+    /// Labels, description, version and links (left out of snapshots when empty).
+    #[serde(default, skip_serializing_if = "super::Metadata::is_empty")]
+    pub metadata: super::Metadata,
     /// Global variables, evaluated at activation.
     pub variables: IndexMap<String, Value>,
     /// Schedule, once scheduled.
@@ -257,6 +264,7 @@ impl ReleaseState {
                             input_overrides: IndexMap::new(),
                             started_at: None,
                             ended_at: None,
+                            held_at: None,
                         })
                         .collect(),
                 }
@@ -280,6 +288,7 @@ impl ReleaseState {
             input_set: None,
             parent: None,
             occurrence: None,
+            metadata: super::Metadata::default(),
             variables: IndexMap::new(),
             schedule: None,
             stage: Stage::Draft,

@@ -479,7 +479,7 @@ fn apply_op(h: &mut Harness, op: &Op) {
                 11 => Command::Skip { target },
                 12 => Command::Schedule { start: h.now + Duration::minutes(30), end: None, auto_start: true },
                 13 => Command::Archive,
-                14 => Command::Update { name: Some("renamed".into()), inputs: None, owners: None },
+                14 => Command::Update { name: Some("renamed".into()), inputs: None, owners: None, metadata: None },
                 _ => Command::Delete,
             };
             let terminal = h.state.status.is_terminal();

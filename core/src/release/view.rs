@@ -44,6 +44,14 @@ pub struct ReleaseView<'a> {
     pub occurrence: Option<&'a str>,
     /// The input set used.
     pub input_set: Option<InputSetRef<'a>>,
+    /// Labels (key → value).
+    pub labels: &'a std::collections::BTreeMap<String, String>,
+    /// A description.
+    pub description: Option<&'a str>,
+    /// The version being released.
+    pub version: Option<&'a str>,
+    /// Links to tickets, commits and incidents.
+    pub links: &'a [super::Link],
     /// The parent's subprocess activity, for a child release.
     pub parent: Option<&'a ParentLink>,
     /// The schedule, once scheduled.
@@ -76,6 +84,9 @@ pub struct ReleaseView<'a> {
     pub ended_at: Option<Timestamp>,
     /// When its last event happened.
     pub updated_at: Option<Timestamp>,
+    /// What it waits on now (people, a worker, a freeze, a timer), with the phase and activity
+    /// concerned; `None` when it waits on nothing (see [`super::waiting`]).
+    pub waiting_on: Option<super::WaitingOn<'a>>,
     /// Phases: regular ones in definition order, then the rollback phases.
     pub phases: Vec<PhaseView<'a>>,
 }
@@ -187,6 +198,10 @@ impl ReleaseState {
             group: self.group.as_deref(),
             occurrence: self.occurrence.as_deref(),
             input_set: self.input_set.as_ref().map(|(name, version)| InputSetRef { name, version: *version }),
+            labels: &self.metadata.labels,
+            description: self.metadata.description.as_deref(),
+            version: self.metadata.version.as_deref(),
+            links: &self.metadata.links,
             parent: self.parent.as_ref(),
             schedule: self.schedule.as_ref(),
             attempt: self.attempt,
@@ -203,6 +218,7 @@ impl ReleaseState {
             started_at: self.started_at,
             ended_at: self.ended_at,
             updated_at: self.updated_at,
+            waiting_on: super::waiting::waiting_on(self),
             phases: self.phases.iter().enumerate().map(|(p, ph)| self.phase_view(p, ph)).collect(),
         }
     }
@@ -285,6 +301,10 @@ impl<'a> ReleaseView<'a> {
             "group",
             "occurrence",
             "input_set",
+            "labels",
+            "description",
+            "version",
+            "links",
             "parent",
             "schedule",
             "attempt",
@@ -301,6 +321,7 @@ impl<'a> ReleaseView<'a> {
             "started_at",
             "ended_at",
             "updated_at",
+            "waiting_on",
             "phases",
         ]
     }

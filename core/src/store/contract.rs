@@ -8,7 +8,7 @@
 //! `make` is called once per case and must return an empty store (for shared databases: a fresh
 //! schema). A failed guarantee panics with the case's name.
 
-use super::{Append, ReleaseQuery, ReleaseRow, Store, contract_feed};
+use super::{Append, ReleaseQuery, ReleaseRow, Store, contract_feed, contract_inbox, contract_search};
 use crate::executor::Job;
 use crate::release::{Event, EventKind, ReleaseKind, ReleaseStatus};
 use crate::{Error, Timestamp};
@@ -38,6 +38,9 @@ pub const CASES: &[(&str, Case)] = &[
     ("feed_consumers_keep_their_cursor", contract_feed::consumers_keep_their_cursor),
     ("feed_concurrent_writers_and_a_follower", contract_feed::concurrent_writers_and_a_follower),
     ("feed_waiters_wake_on_commit", contract_feed::waiters_wake_on_commit),
+    ("inbox_index", contract_inbox::inbox_index),
+    ("inbox_reads_the_first_entries", contract_inbox::inbox_reads_the_first_entries),
+    ("search_filters_sorts_and_pages", contract_search::search_filters_sorts_and_pages),
 ];
 
 /// Runs every case, each on a fresh store from `make`.
@@ -99,6 +102,9 @@ fn row(id: &str, seq: u64) -> ReleaseRow {
         ended_at: None,
         services: vec![],
         environments: vec![],
+        labels: Default::default(),
+        version: None,
+        updated_at: None,
     }
 }
 

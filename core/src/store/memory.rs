@@ -4,7 +4,7 @@ use super::jobs::{new_token, stale};
 use super::{Append, ClaimedJob, JobRecord, ReleaseQuery, ReleaseRow, Store};
 use crate::executor::Job;
 use crate::feed::{Cursor, FeedEntry};
-use crate::release::Event;
+use crate::release::{Event, InboxEntry};
 use crate::{Error, Process, Result, Timestamp};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -37,7 +37,13 @@ struct Inner {
     /// The change feed: entry `i` has cursor `i + 1`.
     feed: Vec<FeedEntry>,
     consumers: HashMap<String, Cursor>,
+    /// The inbox index: `(principal, since, release, phase/activity)` → entry.
+    inbox: BTreeMap<InboxKey, InboxEntry>,
+    /// The inbox keys of each release (to replace them).
+    inbox_of: HashMap<String, Vec<InboxKey>>,
 }
+
+type InboxKey = (String, Timestamp, String, String);
 
 #[derive(Default)]
 struct Doc {
@@ -66,6 +72,23 @@ impl MemoryStore {
 }
 
 impl Inner {
+    fn replace_inbox(&mut self, release: &str, entries: &[InboxEntry]) {
+        for key in self.inbox_of.remove(release).unwrap_or_default() {
+            self.inbox.remove(&key);
+        }
+        let mut keys = Vec::new();
+        for e in entries {
+            for g in &e.grants {
+                let key = (g.principal.clone(), e.since, release.to_string(), e.item_key());
+                self.inbox.insert(key.clone(), e.clone());
+                keys.push(key);
+            }
+        }
+        if !keys.is_empty() {
+            self.inbox_of.insert(release.to_string(), keys);
+        }
+    }
+
     fn remove_job(&mut self, id: &str) {
         if let Some(ord) = self.job_index.remove(id) {
             self.jobs.remove(&ord);
@@ -146,7 +169,7 @@ impl Store for MemoryStore {
     }
 
     fn append(&self, batch: &Append<'_>) -> Result<()> {
-        let Append { release, expected_seq, events, row, new_jobs, done_jobs, feed } = *batch;
+        let Append { release, expected_seq, events, row, new_jobs, done_jobs, feed, inbox, labels: _ } = *batch;
         super::sql::check_sequence(release, expected_seq, events)?;
         let mut inner = self.lock();
         let current = inner.rows.get(release).map_or(0, |r| r.seq);
@@ -172,6 +195,9 @@ impl Store for MemoryStore {
         inner.due_leases.remove(release);
         inner.events.entry(release.to_string()).or_default().extend_from_slice(events);
         inner.rows.insert(release.to_string(), row.clone());
+        if let Some(entries) = inbox {
+            inner.replace_inbox(release, entries);
+        }
         for id in done_jobs {
             inner.remove_job(id);
         }
@@ -230,9 +256,41 @@ impl Store for MemoryStore {
         Ok(rows.take(query.limit.unwrap_or(usize::MAX)).cloned().collect())
     }
 
+    fn search(
+        &self,
+        filter: &super::SearchFilter,
+        sort: super::SearchSort,
+        after: Option<&super::SortKey>,
+        limit: usize,
+    ) -> Result<Vec<ReleaseRow>> {
+        let inner = self.lock();
+        let mut found: Vec<(super::SortKey, &ReleaseRow)> = inner
+            .rows
+            .values()
+            .filter(|r| filter.matches(r))
+            .map(|r| (super::SortKey::of(r, sort.field), r))
+            .filter(|(k, _)| after.is_none_or(|a| if sort.descending { k < a } else { k > a }))
+            .collect();
+        found.sort_by(|a, b| if sort.descending { b.0.cmp(&a.0) } else { a.0.cmp(&b.0) });
+        Ok(found.into_iter().take(limit).map(|(_, r)| r.clone()).collect())
+    }
+
+    fn inbox(&self, principals: &[String], limit: usize) -> Result<Vec<InboxEntry>> {
+        let inner = self.lock();
+        let mut found: Vec<(&InboxKey, &InboxEntry)> = Vec::new();
+        for p in principals {
+            let from = (p.clone(), Timestamp::MIN_UTC, String::new(), String::new());
+            found.extend(inner.inbox.range(from..).take_while(|(k, _)| &k.0 == p).take(limit));
+        }
+        found.sort_by(|a, b| (a.0.1, &a.0.2, &a.0.3).cmp(&(b.0.1, &b.0.2, &b.0.3)));
+        found.dedup_by(|a, b| a.0.2 == b.0.2 && a.0.3 == b.0.3);
+        Ok(found.into_iter().take(limit).map(|(_, e)| e.clone()).collect())
+    }
+
     fn delete_release(&self, id: &str) -> Result<bool> {
         let mut inner = self.lock();
         let Some(row) = inner.rows.remove(id) else { return Ok(false) };
+        inner.replace_inbox(id, &[]);
         if let Some(due) = row.next_due {
             inner.due.remove(&(due, id.to_string()));
         }

@@ -36,6 +36,11 @@
 //!   without busy polling (a condition variable in memory, `PRAGMA data_version` checked every
 //!   few milliseconds on SQLite, `LISTEN`/`NOTIFY` on PostgreSQL). Named consumers keep their
 //!   cursor in the store ([`Store::set_consumer_cursor`]).
+//! * **The inbox index.** An append that carries inbox entries ([`Append::inbox`]) replaces the
+//!   release's entries in the same transaction as its events; each entry is indexed under every
+//!   principal of its grants. [`Store::inbox`] reads the entries of a set of principals, oldest
+//!   (`since`) first, each entry once, reading at most `limit` index rows per principal (constant
+//!   time per item, whatever the number of releases).
 //! * **Deletion.** [`Store::delete_release`] removes a release's row, events, snapshot and jobs.
 //!   The rules about *when* a release may be deleted live in the engine
 //!   ([`crate::Engine::delete_release`]).
@@ -60,9 +65,12 @@
 
 pub mod contract;
 mod contract_feed;
+mod contract_inbox;
+mod contract_search;
 mod jobs;
 mod memory;
 mod query;
+mod search;
 mod snapshot;
 pub(crate) mod sql;
 mod sqlite;
@@ -76,6 +84,7 @@ pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;
 pub use query::{ReleaseQuery, window_of};
+pub use search::{SearchCursor, SearchFilter, SearchSort, SortField, SortKey, TimeRange};
 pub use snapshot::{decode_snapshot, encode_snapshot};
 pub use sqlite::SqliteStore;
 
@@ -86,7 +95,7 @@ pub use url::{open, redact_url};
 
 use crate::executor::Job;
 use crate::feed::{Cursor, FeedEntry};
-use crate::release::{Event, ReleaseKind, ReleaseStatus};
+use crate::release::{Event, InboxEntry, ReleaseKind, ReleaseStatus};
 use crate::{Process, Result, Timestamp};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -134,6 +143,15 @@ pub struct ReleaseRow {
     /// Values of its `environment` inputs, for calendar filters and conflicts.
     #[serde(default)]
     pub environments: Vec<String>,
+    /// Its labels (for search).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub labels: std::collections::BTreeMap<String, String>,
+    /// The version it releases (for search).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// When its last event happened (the search's `updated_at` order).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<Timestamp>,
 }
 
 /// One atomic write of a release: its new events, its index row, the jobs the events queue and
@@ -154,12 +172,28 @@ pub struct Append<'a> {
     pub done_jobs: &'a [String],
     /// The change-feed entry of this commit (its `cursor` is assigned by the store).
     pub feed: Option<&'a FeedEntry>,
+    /// The release's inbox entries after the events, replacing the ones stored (`None`: they did
+    /// not change).
+    pub inbox: Option<&'a [InboxEntry]>,
+    /// The release's labels after the events, replacing the indexed ones (`None`: they did not
+    /// change).
+    pub labels: Option<&'a std::collections::BTreeMap<String, String>>,
 }
 
 impl<'a> Append<'a> {
     /// A batch of events and the row, without jobs and without a feed entry.
     pub fn new(release: &'a str, expected_seq: u64, events: &'a [Event], row: &'a ReleaseRow) -> Self {
-        Append { release, expected_seq, events, row, new_jobs: &[], done_jobs: &[], feed: None }
+        Append {
+            release,
+            expected_seq,
+            events,
+            row,
+            new_jobs: &[],
+            done_jobs: &[],
+            feed: None,
+            inbox: None,
+            labels: None,
+        }
     }
 }
 
@@ -216,7 +250,23 @@ pub trait Store: Send + Sync {
     }
     /// Index rows matching `query`, oldest first.
     fn query_releases(&self, query: &ReleaseQuery) -> Result<Vec<ReleaseRow>>;
-    /// Removes a release: its row, events, snapshot and jobs. Returns whether it existed.
+    /// Up to `limit` index rows matching `filter` in `sort` order, starting after the row with
+    /// key `after` (see [`search`](SearchCursor); the reference semantics are
+    /// [`SearchFilter::matches`] and [`SortKey`]). Keyset pagination: the cost of a page does not
+    /// grow with its depth.
+    fn search(
+        &self,
+        filter: &SearchFilter,
+        sort: SearchSort,
+        after: Option<&SortKey>,
+        limit: usize,
+    ) -> Result<Vec<ReleaseRow>>;
+    /// The inbox entries indexed under any of `principals` (see [`crate::release::inbox`]),
+    /// ordered by `since`, then release id, then phase and activity; each entry once; at most
+    /// `limit`.
+    fn inbox(&self, principals: &[String], limit: usize) -> Result<Vec<InboxEntry>>;
+    /// Removes a release: its row, events, snapshot, jobs and inbox entries. Returns whether it
+    /// existed.
     fn delete_release(&self, id: &str) -> Result<bool>;
 
     // ----- timers -----

@@ -18,7 +18,7 @@
 //! runs once per attempt, whichever node claims it; a claim that finds nothing is one round
 //! trip. The store logic is [`super::sql::SqlStore`].
 
-use super::sql::append::AppendRows;
+use super::sql::append::{AppendRows, InboxRows};
 use super::sql::dialect::{Conn, Dialect, Row, Value, row, rows, write};
 use super::sql::schema::{DdlTypes, foreign_tables, migrate};
 use super::sql::statements::{RELEASE_COLUMNS, RELEASE_UPDATE, Statements};
@@ -248,7 +248,10 @@ impl Postgres {
 /// The append in one statement: see the module docs. Parameters: `$1` release, `$2` expected
 /// sequence, `$3`/`$4` event sequences and bodies, `$5 ..= $16` the index row after its id,
 /// `$17` ended job ids, `$18`/`$19`/`$20` queued job ids, executors and bodies, `$21` the feed
-/// entry's body (or `NULL`), `$22` the feed's `NOTIFY` channel. Returns the sequence found. It writes what [`super::sql::append::write_in_transaction`] writes: ended
+/// entry's body (or `NULL`), `$22` the feed's `NOTIFY` channel, `$23 ..= $26` the inbox rows
+/// (principals, sinces, items, bodies) and `$27` whether they replace the release's (1) or are
+/// left as they are (0), `$28 ..= $33` the index row's search columns, `$34`/`$35` the labels'
+/// keys and values and `$36` whether they replace the release's. Returns the sequence found. It writes what [`super::sql::append::write_in_transaction`] writes: ended
 /// jobs go, queued ones come unless already there, and a job both ended and queued comes back
 /// fresh at the end of the queue (a new `ord`, as a delete and an insert would give it).
 ///
@@ -266,7 +269,8 @@ static APPEND: LazyLock<String> = LazyLock::new(|| {
          index_row AS (
              INSERT INTO releases ({RELEASE_COLUMNS})
              SELECT $1, $5::TEXT, $6::TEXT, $7::TEXT, $8::TEXT, $9::INTEGER, $10::INTEGER, $11::BIGINT, NULL,
-                    $12::BIGINT, $13::BIGINT, $14::BIGINT, $15::BIGINT, $16::TEXT FROM ok
+                    $12::BIGINT, $13::BIGINT, $14::BIGINT, $15::BIGINT, $16::TEXT, $28::TEXT, $29::TEXT,
+                    $30::INTEGER, $31::BIGINT, $32::BIGINT, $33::BIGINT FROM ok
              ON CONFLICT (id) DO UPDATE SET {RELEASE_UPDATE}),
          ended_jobs AS (
              DELETE FROM jobs WHERE id = ANY($17::TEXT[]) AND id <> ALL($18::TEXT[]) AND EXISTS (SELECT 1 FROM ok)),
@@ -281,7 +285,24 @@ static APPEND: LazyLock<String> = LazyLock::new(|| {
          feed_entry AS (
              INSERT INTO feed (cursor, release, body)
              SELECT pg_current_xact_id()::text::BIGINT, $1, $21::TEXT FROM ok WHERE $21::TEXT IS NOT NULL),
-         notified AS (SELECT pg_notify($22::TEXT, '') FROM ok WHERE $21::TEXT IS NOT NULL)
+         notified AS (SELECT pg_notify($22::TEXT, '') FROM ok WHERE $21::TEXT IS NOT NULL),
+         inbox_gone AS (
+             DELETE FROM inbox WHERE release = $1 AND $27::INTEGER = 1 AND EXISTS (SELECT 1 FROM ok)
+             AND (principal, since, item) NOT IN
+                 (SELECT pr, si, it FROM unnest($23::TEXT[], $24::BIGINT[], $25::TEXT[]) AS k(pr, si, it))),
+         inbox_rows AS (
+             INSERT INTO inbox (principal, since, release, item, body)
+             SELECT pr, si, $1, it, b FROM unnest($23::TEXT[], $24::BIGINT[], $25::TEXT[], $26::TEXT[]) AS t(pr, si, it, b)
+             WHERE $27::INTEGER = 1 AND EXISTS (SELECT 1 FROM ok)
+             ON CONFLICT (principal, since, release, item) DO UPDATE SET body = excluded.body),
+         labels_gone AS (
+             DELETE FROM release_labels WHERE release = $1 AND $36::INTEGER = 1 AND EXISTS (SELECT 1 FROM ok)
+             AND (key, value) NOT IN (SELECT k, v FROM unnest($34::TEXT[], $35::TEXT[]) AS l(k, v))),
+         labels_rows AS (
+             INSERT INTO release_labels (release, key, value)
+             SELECT $1, k, v FROM unnest($34::TEXT[], $35::TEXT[]) AS l(k, v)
+             WHERE $36::INTEGER = 1 AND EXISTS (SELECT 1 FROM ok)
+             ON CONFLICT DO NOTHING)
          SELECT COALESCE((SELECT seq FROM cur), 0), (SELECT count(*) FROM notified)"
     )
 });
@@ -294,11 +315,13 @@ impl Dialect for Postgres {
         serial_key: "BIGSERIAL PRIMARY KEY",
         without_rowid: "",
         feed_key: "BIGINT PRIMARY KEY",
+        byte_order: " COLLATE \"C\"",
     };
     const FOR_UPDATE: &'static str = " FOR UPDATE";
     const SKIP_LOCKED: &'static str = " FOR UPDATE SKIP LOCKED";
     const NEW_TOKEN: &'static str = "replace(gen_random_uuid()::text, '-', '')";
     const CLAIM_READS_FIRST: bool = false;
+    const POSITION: &'static str = "strpos";
     const FEED_CURSOR: &'static str = "pg_current_xact_id()::text::BIGINT";
     const FEED_VISIBLE: &'static str = " AND cursor < pg_snapshot_xmin(pg_current_snapshot())::text::BIGINT";
 
@@ -374,6 +397,10 @@ impl Dialect for Postgres {
 
     fn append(&self, conn: &mut PgConn, _sql: &Statements, r: &AppendRows<'_>) -> Result<u64> {
         let v = r.row_values();
+        let none = InboxRows::default();
+        let inbox = r.inbox.as_ref().unwrap_or(&none);
+        let no_labels = (Vec::new(), Vec::new());
+        let labels = r.labels.as_ref().unwrap_or(&no_labels);
         let params = [
             Value::Text(r.release),
             Value::Int(r.expected),
@@ -397,6 +424,20 @@ impl Dialect for Postgres {
             Value::Texts(&r.job_bodies),
             r.feed.as_deref().into(),
             Value::Text(&self.channel),
+            Value::Texts(&inbox.principals),
+            Value::Ints(&inbox.sinces),
+            Value::Texts(&inbox.items),
+            Value::Texts(&inbox.bodies),
+            Value::Int(r.inbox.is_some() as i64),
+            v[13],
+            v[14],
+            v[15],
+            v[16],
+            v[17],
+            v[18],
+            Value::Texts(&labels.0),
+            Value::Texts(&labels.1),
+            Value::Int(r.labels.is_some() as i64),
         ];
         let found = row(conn, &APPEND, &params, |row| row.int(0))?;
         Ok(found.unwrap_or(0) as u64)

@@ -105,11 +105,13 @@ impl Dialect for Sqlite {
         serial_key: "INTEGER PRIMARY KEY AUTOINCREMENT",
         without_rowid: " WITHOUT ROWID",
         feed_key: "INTEGER PRIMARY KEY AUTOINCREMENT",
+        byte_order: "",
     };
     const FOR_UPDATE: &'static str = "";
     const SKIP_LOCKED: &'static str = "";
     const NEW_TOKEN: &'static str = "lower(hex(randomblob(16)))";
     const CLAIM_READS_FIRST: bool = true;
+    const POSITION: &'static str = "instr";
     const FEED_CURSOR: &'static str = "NULL";
     const FEED_VISIBLE: &'static str = "";
 

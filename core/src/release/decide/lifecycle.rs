@@ -11,7 +11,7 @@ use serde_json::Value;
 pub(super) fn decide(state: &ReleaseState, cmd: &Command, out: &mut Out<'_>) -> Result<()> {
     let now = out.now();
     match cmd {
-        Command::Update { name, inputs: new_inputs, owners } => {
+        Command::Update { name, inputs: new_inputs, owners, metadata } => {
             let merged = new_inputs.as_ref().map(|i| {
                 let mut m = state.inputs.clone();
                 for (k, v) in i {
@@ -32,8 +32,13 @@ pub(super) fn decide(state: &ReleaseState, cmd: &Command, out: &mut Out<'_>) -> 
             if name.as_deref().is_some_and(|n| n.trim().is_empty()) {
                 problems.push(Problem::new("name", "missing_field", "a release name cannot be empty"));
             }
+            let metadata = metadata.as_ref().filter(|m| !m.is_empty()).map(|m| m.apply(&state.metadata));
+            if let Some(m) = &metadata {
+                problems.extend(m.check());
+            }
             Error::invalid_input_or(problems, ())?;
-            out.push(EventKind::Updated { name: name.clone(), inputs: merged, owners: owners.clone() });
+            let metadata = metadata.map(Box::new);
+            out.push(EventKind::Updated { name: name.clone(), inputs: merged, owners: owners.clone(), metadata });
         }
         Command::Delete => out.push(EventKind::Deleted),
         Command::Schedule { start, end, auto_start } => {

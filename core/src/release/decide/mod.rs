@@ -97,6 +97,8 @@ pub struct NewRelease {
     pub parent: Option<super::ParentLink>,
     /// The release-group occurrence it was generated for (`<group>@<start>`).
     pub occurrence: Option<String>,
+    /// Labels, description, version and links.
+    pub metadata: super::Metadata,
 }
 
 /// Decides the creation of a release (its first event).
@@ -121,6 +123,7 @@ pub fn decide_create(plan: &Arc<Plan>, new: &NewRelease, ctx: &Ctx<'_>) -> Resul
             format!("`{}` is not a scope; use `account` or `org:<id>`", new.scope),
         ));
     }
+    problems.extend(new.metadata.check());
     let merged = inputs::merge(&plan.process, new.input_set.as_ref().map(|s| &s.2), &new.inputs);
     if let Err(Error::InvalidInput { problems: p }) = inputs::check(&plan.process, &merged, false) {
         problems.extend(p);
@@ -141,6 +144,7 @@ pub fn decide_create(plan: &Arc<Plan>, new: &NewRelease, ctx: &Ctx<'_>) -> Resul
         input_set: new.input_set.as_ref().map(|(n, v, _)| (n.clone(), *v)),
         parent: new.parent.clone(),
         occurrence: new.occurrence.clone(),
+        metadata: Box::new(new.metadata.clone()),
     });
     Ok(out.events)
 }

@@ -22,7 +22,9 @@ pub(super) fn apply<S: EffectSink>(state: &mut ReleaseState, event: &Event, sink
             input_set,
             parent,
             occurrence,
+            metadata,
         } => {
+            state.metadata = metadata.as_ref().clone();
             state.parent = parent.clone();
             state.occurrence = occurrence.clone();
             state.name = name.clone();
@@ -38,7 +40,10 @@ pub(super) fn apply<S: EffectSink>(state: &mut ReleaseState, event: &Event, sink
             state.created_at = Some(at);
             state.stage = Stage::Draft;
         }
-        EventKind::Updated { name, inputs, owners } => {
+        EventKind::Updated { name, inputs, owners, metadata } => {
+            if let Some(m) = metadata {
+                state.metadata = m.as_ref().clone();
+            }
             if let Some(n) = name {
                 state.name = n.clone();
             }

@@ -17,6 +17,7 @@ pub(super) fn set_activity_status(state: &mut ReleaseState, p: usize, a: usize, 
     let act = &mut state.phases[p].activities[a];
     act.status = status;
     act.ended_at = status.is_terminal().then_some(at);
+    act.held_at = (status == ActivityStatus::OnHold).then_some(at);
     refresh_phase(state, p);
 }
 

@@ -7,10 +7,11 @@
 //! (PostgreSQL). Whatever else must commit with a release's events (the change feed) is one
 //! more field of [`AppendRows`], written in both places, inside the same check.
 
-use super::columns::{RowColumns, check_sequence, to_json};
+use super::columns::{RowColumns, check_sequence, micros, to_json};
 use super::dialect::{Conn, Value, row, write};
 use super::statements::Statements;
 use crate::Result;
+use crate::release::InboxEntry;
 use crate::store::Append;
 
 /// A batch, encoded into the values its statements bind.
@@ -33,12 +34,45 @@ pub(crate) struct AppendRows<'a> {
     pub job_bodies: Vec<String>,
     /// The feed entry's JSON body (its cursor is assigned when it is written).
     pub feed: Option<String>,
+    /// The release's inbox rows replacing the stored ones (`None`: unchanged).
+    pub inbox: Option<InboxRows>,
+    /// The release's labels (keys, values) replacing the stored ones (`None`: unchanged).
+    pub labels: Option<(Vec<String>, Vec<String>)>,
+    /// The release's name and process id (search columns).
+    pub name: &'a str,
+    pub process_id: &'a str,
+}
+
+/// Inbox entries as index rows: one per entry and principal.
+#[derive(Default)]
+pub(crate) struct InboxRows {
+    pub principals: Vec<String>,
+    pub sinces: Vec<i64>,
+    pub items: Vec<String>,
+    pub bodies: Vec<String>,
+}
+
+impl InboxRows {
+    /// The rows of `entries`.
+    pub(crate) fn of(entries: &[InboxEntry]) -> Result<Self> {
+        let mut rows = InboxRows::default();
+        for e in entries {
+            let body = to_json("an inbox entry", e)?;
+            for g in &e.grants {
+                rows.principals.push(g.principal.clone());
+                rows.sinces.push(micros(e.since));
+                rows.items.push(e.item_key());
+                rows.bodies.push(body.clone());
+            }
+        }
+        Ok(rows)
+    }
 }
 
 impl<'a> AppendRows<'a> {
     /// Checks the batch's numbering and encodes it.
     pub(crate) fn of(batch: &Append<'a>) -> Result<Self> {
-        let Append { release, expected_seq, events, row, new_jobs, done_jobs, feed } = *batch;
+        let Append { release, expected_seq, events, row, new_jobs, done_jobs, feed, inbox, labels } = *batch;
         check_sequence(release, expected_seq, events)?;
         Ok(AppendRows {
             release,
@@ -51,11 +85,15 @@ impl<'a> AppendRows<'a> {
             job_executors: new_jobs.iter().map(|j| j.executor.clone()).collect(),
             job_bodies: new_jobs.iter().map(|j| to_json("a job", j)).collect::<Result<_>>()?,
             feed: feed.map(|f| to_json("a feed entry", f)).transpose()?,
+            inbox: inbox.map(InboxRows::of).transpose()?,
+            labels: labels.map(|l| l.iter().map(|(k, v)| (k.clone(), v.clone())).unzip()),
+            name: &row.name,
+            process_id: &row.process_id,
         })
     }
 
-    /// The index row's parameters `?1 ..= ?13` of the upsert (release id first).
-    pub(crate) fn row_values(&self) -> [Value<'_>; 13] {
+    /// The index row's parameters `?1 ..= ?19` of the upsert (release id first).
+    pub(crate) fn row_values(&self) -> [Value<'_>; 19] {
         let r = &self.row;
         [
             Value::Text(self.release),
@@ -71,14 +109,20 @@ impl<'a> AppendRows<'a> {
             r.win_end.into(),
             r.ended_at.into(),
             Value::Text(&r.body),
+            Value::Text(self.name),
+            Value::Text(self.process_id),
+            Value::Int(r.process_version),
+            Value::Int(r.created_at),
+            r.started_at.into(),
+            Value::Int(r.updated_at),
         ]
     }
 }
 
 /// The portable append: in a write transaction, reads the release's sequence (locking its row
 /// where the dialect locks rows) and, when it is the expected one, writes the events, upserts the
-/// index row (ending its timer lease), removes the ended jobs, inserts the queued ones and the
-/// feed entry (a
+/// index row (ending its timer lease), removes the ended jobs, inserts the queued ones, the
+/// feed entry and the inbox rows (a
 /// job already there is kept as it is; one ended by the same batch comes back as a fresh job at
 /// the end of the queue). Returns the sequence found; nothing is written when it is not
 /// `expected`.
@@ -100,6 +144,25 @@ pub(crate) fn write_in_transaction<C: Conn>(conn: &mut C, sql: &Statements, rows
         }
         if let Some(body) = &rows.feed {
             c.execute(&sql.insert_feed, &[Value::Text(rows.release), Value::Text(body)])?;
+        }
+        if let Some((keys, values)) = &rows.labels {
+            c.execute(&sql.delete_labels, &[Value::Text(rows.release)])?;
+            for (k, v) in keys.iter().zip(values) {
+                c.execute(&sql.insert_label, &[Value::Text(rows.release), Value::Text(k), Value::Text(v)])?;
+            }
+        }
+        if let Some(inbox) = &rows.inbox {
+            c.execute(&sql.delete_inbox, &[Value::Text(rows.release)])?;
+            for i in 0..inbox.principals.len() {
+                let values = [
+                    Value::Text(&inbox.principals[i]),
+                    Value::Int(inbox.sinces[i]),
+                    Value::Text(rows.release),
+                    Value::Text(&inbox.items[i]),
+                    Value::Text(&inbox.bodies[i]),
+                ];
+                c.execute(&sql.insert_inbox, &values)?;
+            }
         }
         Ok(current as u64)
     })

@@ -61,6 +61,10 @@ pub(crate) struct RowColumns {
     pub win_end: Option<i64>,
     pub ended_at: Option<i64>,
     pub body: String,
+    pub process_version: i64,
+    pub created_at: i64,
+    pub started_at: Option<i64>,
+    pub updated_at: i64,
 }
 
 impl RowColumns {
@@ -80,6 +84,10 @@ impl RowColumns {
             win_end: if start.is_some() { Some(end.map_or(i64::MAX, micros)) } else { None },
             ended_at: row.ended_at.map(micros),
             body: to_json("a release row", row)?,
+            process_version: row.process_version.into(),
+            created_at: row.created_at.map_or(0, micros),
+            started_at: row.started_at.map(micros),
+            updated_at: row.updated_at.map_or(0, micros),
         })
     }
 }

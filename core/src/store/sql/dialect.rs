@@ -114,6 +114,9 @@ pub(crate) trait Dialect: Send + Sync + 'static {
     const SKIP_LOCKED: &'static str;
     /// A SQL expression giving a fresh random lease token (32 hex digits).
     const NEW_TOKEN: &'static str;
+    /// The substring-position function (`instr(haystack, needle)` on SQLite,
+    /// `strpos(haystack, needle)` on PostgreSQL): 0 when absent.
+    const POSITION: &'static str;
     /// Whether a claim first looks for something to claim with a plain read, and takes the write
     /// lock (in a write transaction) only when there is: SQLite, where a write transaction locks
     /// the whole database. PostgreSQL claims in one autocommit statement (one round trip).

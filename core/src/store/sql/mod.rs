@@ -21,6 +21,7 @@ pub(crate) mod append;
 pub(crate) mod columns;
 pub(crate) mod dialect;
 pub(crate) mod schema;
+pub(crate) mod search;
 pub(crate) mod statements;
 
 pub(crate) use self::columns::check_sequence;
@@ -33,7 +34,7 @@ use super::jobs::stale;
 use super::{Append, ClaimedJob, JobRecord, ReleaseQuery, ReleaseRow, Store};
 use crate::executor::Job;
 use crate::feed::{Cursor, FeedEntry};
-use crate::release::Event;
+use crate::release::{Event, InboxEntry};
 use crate::{Error, Process, Result, Timestamp};
 use serde_json::Value as Json;
 
@@ -221,6 +222,41 @@ impl<D: Dialect> Store for SqlStore<D> {
         Ok(finish_query(query, found))
     }
 
+    fn search(
+        &self,
+        filter: &crate::store::SearchFilter,
+        sort: crate::store::SearchSort,
+        after: Option<&crate::store::SortKey>,
+        limit: usize,
+    ) -> Result<Vec<ReleaseRow>> {
+        let (sql, params) =
+            search::search_sql(filter, sort, after, limit, D::in_list, D::POSITION, D::TYPES.byte_order);
+        let sql = D::placeholders(&sql);
+        let values: Vec<Value<'_>> = params.iter().map(|p| p.value()).collect();
+        self.dialect.with_conn(|c| rows(c, &sql, &values, |r| from_json("release row", r.text(0)?)))
+    }
+
+    fn inbox(&self, principals: &[String], limit: usize) -> Result<Vec<InboxEntry>> {
+        if principals.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let sql = statements::inbox_query::<D>(principals.len());
+        let mut params: Vec<Value<'_>> = principals.iter().map(|p| Value::Text(p)).collect();
+        params.push(Value::Int(limit.min(i64::MAX as usize) as i64));
+        let found: Vec<InboxEntry> =
+            self.dialect.with_conn(|c| rows(c, &sql, &params, |r| from_json("inbox entry", r.text(0)?)))?;
+        let mut out: Vec<InboxEntry> = Vec::with_capacity(limit.min(found.len()));
+        for e in found {
+            let dup = out
+                .last()
+                .is_some_and(|l| l.since == e.since && l.release_id == e.release_id && l.item_key() == e.item_key());
+            if !dup && out.len() < limit {
+                out.push(e);
+            }
+        }
+        Ok(out)
+    }
+
     fn delete_release(&self, id: &str) -> Result<bool> {
         self.dialect.with_conn(|c| {
             write(c, |c| {
@@ -388,6 +424,18 @@ macro_rules! store_via_sql {
                 query: &$crate::store::ReleaseQuery,
             ) -> $crate::Result<Vec<$crate::store::ReleaseRow>> {
                 self.$field.query_releases(query)
+            }
+            fn search(
+                &self,
+                filter: &$crate::store::SearchFilter,
+                sort: $crate::store::SearchSort,
+                after: Option<&$crate::store::SortKey>,
+                limit: usize,
+            ) -> $crate::Result<Vec<$crate::store::ReleaseRow>> {
+                self.$field.search(filter, sort, after, limit)
+            }
+            fn inbox(&self, principals: &[String], limit: usize) -> $crate::Result<Vec<$crate::release::InboxEntry>> {
+                self.$field.inbox(principals, limit)
             }
             fn delete_release(&self, id: &str) -> $crate::Result<bool> {
                 self.$field.delete_release(id)

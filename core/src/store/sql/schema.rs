@@ -21,9 +21,15 @@ pub(crate) struct DdlTypes {
     /// serialized, so the next number is commit order), `BIGINT PRIMARY KEY` on PostgreSQL (the
     /// writing transaction's id; see [`super::dialect::Dialect::FEED_CURSOR`]).
     pub feed_key: &'static str,
+    /// A collation ordering text by its bytes: empty on SQLite (its default), ` COLLATE "C"` on
+    /// PostgreSQL (so names sort the same on every backend).
+    pub byte_order: &'static str,
 }
 
-/// The migrations, in order (1: the release store; 2: the change feed and its consumers).
+/// The migrations, in order (1: the release store; 2: the change feed and its consumers; 3: the
+/// inbox index, one row per waiting item and principal that may act on it; 4: the search columns
+/// of the release index and its labels). A database migrated from 3 has the new columns empty
+/// for its releases until they are written again (`Engine::rebuild_indexes` writes them all).
 /// `{BIGINT}`, `{SERIAL_KEY}`, `{WITHOUT_ROWID}` and `{FEED_KEY}` are filled in from the dialect's
 /// [`DdlTypes`].
 ///
@@ -58,6 +64,25 @@ CREATE INDEX jobs_release ON jobs (release);
 CREATE TABLE feed (cursor {FEED_KEY}, release TEXT NOT NULL, body TEXT NOT NULL);
 CREATE TABLE feed_consumers (name TEXT PRIMARY KEY, cursor {BIGINT} NOT NULL);
 "#,
+    r#"
+CREATE TABLE inbox (principal TEXT NOT NULL, since {BIGINT} NOT NULL, release TEXT NOT NULL, item TEXT NOT NULL,
+    body TEXT NOT NULL, PRIMARY KEY (principal, since, release, item)){WITHOUT_ROWID};
+CREATE INDEX inbox_release ON inbox (release);
+"#,
+    r#"
+ALTER TABLE releases ADD COLUMN name TEXT;
+ALTER TABLE releases ADD COLUMN process_id TEXT;
+ALTER TABLE releases ADD COLUMN process_version INTEGER;
+ALTER TABLE releases ADD COLUMN created_at {BIGINT};
+ALTER TABLE releases ADD COLUMN started_at {BIGINT};
+ALTER TABLE releases ADD COLUMN updated_at {BIGINT};
+CREATE INDEX releases_by_created ON releases (created_at, id{BYTE_ORDER});
+CREATE INDEX releases_by_name ON releases (name{BYTE_ORDER}, id{BYTE_ORDER});
+CREATE INDEX releases_by_updated ON releases (updated_at, id{BYTE_ORDER});
+CREATE TABLE release_labels (release TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+    PRIMARY KEY (key, value, release)){WITHOUT_ROWID};
+CREATE INDEX release_labels_release ON release_labels (release);
+"#,
 ];
 
 /// The tables of a trainyard database (the first migration's, and `schema_version`).
@@ -73,6 +98,7 @@ pub(crate) fn render(types: &DdlTypes) -> Vec<String> {
                 .replace("{SERIAL_KEY}", types.serial_key)
                 .replace("{WITHOUT_ROWID}", types.without_rowid)
                 .replace("{FEED_KEY}", types.feed_key)
+                .replace("{BYTE_ORDER}", types.byte_order)
         })
         .collect()
 }
@@ -144,6 +170,7 @@ mod tests {
             serial_key: "BIGSERIAL PRIMARY KEY",
             without_rowid: "",
             feed_key: "BIGINT PRIMARY KEY",
+            byte_order: " COLLATE \"C\"",
         };
         for m in render(&types) {
             assert!(!m.contains('{') && !m.contains('}'), "{m}");

@@ -5,14 +5,16 @@
 use super::dialect::Dialect;
 
 /// The columns of the `releases` index row written by an append, in parameter order after `id`.
-pub(crate) const RELEASE_COLUMNS: &str =
-    "id, status, kind, scope, grp, archived, deleted, next_due, due_lease, seq, win_start, win_end, ended_at, body";
+pub(crate) const RELEASE_COLUMNS: &str = "id, status, kind, scope, grp, archived, deleted, next_due, due_lease, seq,
+    win_start, win_end, ended_at, body, name, process_id, process_version, created_at, started_at, updated_at";
 
 /// What an append's upsert of the index row changes (the timer lease ends with every append).
 pub(crate) const RELEASE_UPDATE: &str = "status = excluded.status, kind = excluded.kind, scope = excluded.scope,
     grp = excluded.grp, archived = excluded.archived, deleted = excluded.deleted, next_due = excluded.next_due,
     due_lease = NULL, seq = excluded.seq, win_start = excluded.win_start, win_end = excluded.win_end,
-    ended_at = excluded.ended_at, body = excluded.body";
+    ended_at = excluded.ended_at, body = excluded.body, name = excluded.name, process_id = excluded.process_id,
+    process_version = excluded.process_version, created_at = excluded.created_at, started_at = excluded.started_at,
+    updated_at = excluded.updated_at";
 
 /// The statements, rendered for one dialect.
 #[derive(Debug, Clone)]
@@ -39,7 +41,11 @@ pub(crate) struct Statements {
     pub put_snapshot: String,
     pub snapshot: String,
     pub release_body: String,
-    pub delete_release: [String; 4],
+    pub delete_release: [String; 6],
+    pub delete_labels: String,
+    pub insert_label: String,
+    pub delete_inbox: String,
+    pub insert_inbox: String,
     pub due: String,
     pub any_due_claimable: String,
     pub claim_due: String,
@@ -56,6 +62,21 @@ pub(crate) struct Statements {
     pub feed_head: String,
     pub consumer_cursor: String,
     pub set_consumer_cursor: String,
+}
+
+/// The inbox read for `principals` principals (`?1 ..= ?n`, then the per-principal limit): the
+/// first rows of each principal's part of the index, merged by `since`.
+pub(crate) fn inbox_query<D: Dialect>(principals: usize) -> String {
+    let n = principals + 1;
+    let parts: Vec<String> = (1..=principals)
+        .map(|i| {
+            format!(
+                "SELECT * FROM (SELECT since, release, item, body FROM inbox WHERE principal = ?{i}
+                 ORDER BY since, release, item LIMIT ?{n}) AS p{i}"
+            )
+        })
+        .collect();
+    D::placeholders(&format!("SELECT body FROM ({}) AS u ORDER BY since, release, item", parts.join(" UNION ALL ")))
 }
 
 impl Statements {
@@ -89,7 +110,7 @@ impl Statements {
             insert_event: p("INSERT INTO events (release, seq, body) VALUES (?1, ?2, ?3)"),
             upsert_release: p(&format!(
                 "INSERT INTO releases ({RELEASE_COLUMNS})
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, ?9, ?10, ?11, ?12, ?13)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULL, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)
                  ON CONFLICT (id) DO UPDATE SET {RELEASE_UPDATE}"
             )),
             delete_job: p("DELETE FROM jobs WHERE id = ?1"),
@@ -107,7 +128,14 @@ impl Statements {
                 p("DELETE FROM events WHERE release = ?1"),
                 p("DELETE FROM snapshots WHERE release = ?1"),
                 p("DELETE FROM jobs WHERE release = ?1"),
+                p("DELETE FROM inbox WHERE release = ?1"),
+                p("DELETE FROM release_labels WHERE release = ?1"),
             ],
+            delete_labels: p("DELETE FROM release_labels WHERE release = ?1"),
+            insert_label: p("INSERT INTO release_labels (release, key, value) VALUES (?1, ?2, ?3)"),
+            delete_inbox: p("DELETE FROM inbox WHERE release = ?1"),
+            insert_inbox: p("INSERT INTO inbox (principal, since, release, item, body) VALUES (?1, ?2, ?3, ?4, ?5)
+                ON CONFLICT (principal, since, release, item) DO UPDATE SET body = excluded.body"),
             due: p("SELECT next_due, id FROM releases WHERE next_due IS NOT NULL AND next_due <= ?1
                 ORDER BY next_due, ord LIMIT ?2"),
             any_due_claimable: p(&format!("SELECT 1 FROM releases WHERE {claimable_due} LIMIT 1")),
