@@ -93,6 +93,8 @@ pub enum Command {
     Calendar(CalendarArgs),
     /// Releases whose windows overlap on a service or environment, or a freeze.
     Conflicts(CalendarArgs),
+    /// What `--as` may act on: approvals, manual activities and failure decisions, oldest first.
+    Inbox(InboxArgs),
     /// Activate a release now.
     Activate(ReleaseArg),
     /// Approve an approval activity.
@@ -186,6 +188,14 @@ pub struct LsArgs {
     /// Include archived releases.
     #[arg(long)]
     pub archived: bool,
+}
+
+/// `inbox`.
+#[derive(Debug, Args)]
+pub struct InboxArgs {
+    /// At most this many items (1 to 1000).
+    #[arg(long, default_value_t = 100)]
+    pub limit: usize,
 }
 
 /// A release id.

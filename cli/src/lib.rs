@@ -146,6 +146,7 @@ fn with_engine(store: &args::StoreArgs, command: Command, ctx: &mut Ctx<'_>) -> 
         Command::History(a) => releases::history(ctx, &engine, &a, store),
         Command::Calendar(a) => calendar::calendar(ctx, &engine, &a, store),
         Command::Conflicts(a) => calendar::conflicts(ctx, &engine, &a, store),
+        Command::Inbox(a) => releases::inbox(ctx, &engine, &a, store),
         Command::Activate(a) => releases::act(ctx, &engine, &a.release, releases::Act::Activate, store),
         Command::Pause(a) => releases::act(ctx, &engine, &a.release, releases::Act::Pause, store),
         Command::Resume(a) => releases::act(ctx, &engine, &a.release, releases::Act::Resume, store),

@@ -2,7 +2,7 @@
 //! (`activate`, `approve`, `reject`, `retry`, `ignore`, `abort`, `pause`, `resume`), each through
 //! the engine's actor-taking methods, so the API's authorization applies.
 
-use crate::args::{CreateArgs, LsArgs, RegisterArgs, ReleaseArg, StoreArgs};
+use crate::args::{CreateArgs, InboxArgs, LsArgs, RegisterArgs, ReleaseArg, StoreArgs};
 use crate::output::{json_line, time};
 use crate::{CliResult, Ctx, EXIT_OK, Failure};
 use indexmap::IndexMap;
@@ -196,6 +196,35 @@ pub(crate) fn act(ctx: &mut Ctx<'_>, engine: &Engine, id: &str, act: Act, store:
         json_line(ctx, &v)?;
     } else {
         writeln!(ctx.out, "{}: {} event(s); {} is now {}", act.name(), events.len(), r.name, r.status.as_str())?;
+    }
+    Ok(EXIT_OK)
+}
+
+/// `inbox --as USER [--limit N]`: what the actor may act on, and what they are listed on but may
+/// not act on now (with the reason).
+pub(crate) fn inbox(ctx: &mut Ctx<'_>, engine: &Engine, a: &InboxArgs, store: &StoreArgs) -> CliResult {
+    let actor = require_actor(store, "inbox")?;
+    let items = engine.inbox(&actor, a.limit)?;
+    if ctx.json() {
+        json_line(ctx, &serde_json::to_value(&items).unwrap_or_default())?;
+        return Ok(EXIT_OK);
+    }
+    for i in &items {
+        let kind = serde_json::to_value(i.kind).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default();
+        let mark = if i.can_act { "→" } else { "✗" };
+        writeln!(
+            ctx.out,
+            "{mark} {} {}/{}.{} {kind:<16} since {} ({})",
+            i.release_name,
+            i.release_id,
+            i.phase_id,
+            i.activity_id,
+            time(i.since),
+            i.reason
+        )?;
+    }
+    if items.is_empty() {
+        writeln!(ctx.out, "nothing waits for {}", actor.id)?;
     }
     Ok(EXIT_OK)
 }

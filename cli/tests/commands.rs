@@ -87,6 +87,14 @@ fn every_command_with_json_output_and_authorization() {
         assert!(tree.contains("✋ approve") && tree.contains("waiting_for_input") && !tree.contains('\x1b'), "{tree}");
         let coloured = stdout(&s.ty(&["show", &a, "--color", "always"]));
         assert!(coloured.contains("\x1b[33mon_hold\x1b[0m"), "{coloured}");
+        // The approver's inbox has it; someone else's does not.
+        let o = s.ty(&["inbox", "--as", "quinn", "--groups", "release-eng", "--json"]);
+        code(&o, 0);
+        let items = json(&o);
+        assert_eq!(items.as_array().unwrap().len(), 1, "{items}");
+        assert_eq!((items[0]["release_id"].as_str(), items[0]["can_act"].as_bool()), (Some(a.as_str()), Some(true)));
+        assert_eq!(json(&s.ty(&["inbox", "--as", "mallory", "--json"])), serde_json::json!([]));
+        code(&s.ty(&["inbox"]), 2);
         // Someone outside the group may not approve; a member may.
         code(&s.ty(&["approve", &a, "ship", "approve", "--as", "mallory"]), 3);
         let o =
