@@ -25,7 +25,7 @@ lint: msrv-check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 rust-test:
-	$(CARGO) test -p trainyard -p trainyard-examples
+	$(CARGO) test -p trainyard -p trainyard-cli -p trainyard-examples
 	$(CARGO) run -q -p trainyard --bin trainyard-schema -- --check
 
 ## Rewrite core/schema/process.schema.json from the model types.

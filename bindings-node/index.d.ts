@@ -836,6 +836,14 @@ export declare class Engine {
   completeJob(jobId: string, options?: CompleteJobOptions): void
   /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
   completeJobAsync(jobId: string, options?: CompleteJobOptions): Promise<void>
+  /** The engine's metrics now: counters, histograms (seconds) and the queue depth per executor. */
+  metrics(): Metrics
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  metricsAsync(): Promise<Metrics>
+  /** The engine's metrics in the Prometheus text exposition format. */
+  prometheusText(): string
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  prometheusTextAsync(): Promise<string>
   /** Every job in the store (queued, leased, parked), oldest first, with its lease. */
   listJobs(): JobRecord[]
   /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
@@ -1350,6 +1358,48 @@ export interface JobRecord {
   leaseUntil: Date | null
   /** How many times it was handed out. */
   deliveries: number
+}
+
+/** The engine's metrics at one moment. */
+export interface Metrics {
+  /** Commands (and timers) committed. */
+  commands: number
+  /** Commands decided again after a `conflict`. */
+  conflictsRetried: number
+  /** Timers fired. */
+  timersFired: number
+  /** Jobs handed out. */
+  jobsClaimed: number
+  /** Jobs handed out again after their lease expired. */
+  leaseExpiries: number
+  /** Start of a command to its commit. */
+  commandLatency: MetricsHistogram
+  /** How late timers fired. */
+  timerLag: MetricsHistogram
+  /** Commit of another engine's feed entry to this engine following it. */
+  feedLag: MetricsHistogram
+  /** A notification's time to its delivery. */
+  notificationLag: MetricsHistogram
+  /** Jobs in the store per executor. */
+  queueDepth: Record<string, number>
+}
+
+/** One cumulative histogram bucket. */
+export interface MetricsBucket {
+  /** Upper bound, seconds. */
+  le: number
+  /** Observations at most `le` (cumulative). */
+  count: number
+}
+
+/** A histogram of durations (seconds). */
+export interface MetricsHistogram {
+  /** How many observations. */
+  count: number
+  /** Their sum, seconds. */
+  sumSeconds: number
+  /** Cumulative buckets (the `+Inf` bucket is `count`). */
+  buckets: Array<MetricsBucket>
 }
 
 /** The limits of [`convert`]: `{ maxDepth: 128, maxValues: 1000000 }`. */

@@ -4,6 +4,8 @@
 //! results in `benches/RESULTS.md`.
 
 use chrono::{Duration, TimeZone, Utc};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::IsTerminal;
 use std::sync::Arc;
 use std::time::Instant;
 use trainyard::access::Actor;
@@ -42,6 +44,14 @@ fn main() -> Result<()> {
     let rita = Actor::new("rita").with_roles(["account_release_manager"]);
     let envs = ["qa", "prod1", "prod2", "prod3"];
     println!("creating and scheduling {n} releases in {url}");
+    // A progress bar on a terminal; a plain line every 100,000 releases otherwise.
+    let bar = std::io::stdout().is_terminal().then(|| {
+        let b = ProgressBar::new(n as u64);
+        if let Ok(style) = ProgressStyle::with_template("  {bar:40} {pos}/{len} releases ({per_sec}, {eta})") {
+            b.set_style(style);
+        }
+        b
+    });
     let t0 = Instant::now();
     for i in 0..n {
         let mut inputs = indexmap::IndexMap::new();
@@ -54,9 +64,14 @@ fn main() -> Result<()> {
         // Spread over two years, one every ~63 seconds.
         let at = start + Duration::seconds((i as i64) * 63_072_000 / n.max(1) as i64);
         engine.schedule(&r.id, &rita, at, Some(at + Duration::hours(4)), false)?;
-        if (i + 1) % 100_000 == 0 {
+        if let Some(b) = &bar {
+            b.inc(1);
+        } else if (i + 1) % 100_000 == 0 {
             println!("  {:>9} releases, {:.0} s, {:.0} MiB", i + 1, t0.elapsed().as_secs_f64(), rss_mib());
         }
+    }
+    if let Some(b) = &bar {
+        b.finish_and_clear();
     }
     let created = t0.elapsed().as_secs_f64();
     println!("created {n} releases in {created:.1} s ({:.0} releases/s), RSS {:.0} MiB", n as f64 / created, rss_mib());
@@ -80,6 +95,24 @@ fn main() -> Result<()> {
         rss_mib()
     );
     assert_eq!(hits, first.len());
+    // The doctor over the whole store (what `trainyard doctor` does), with the same progress.
+    let t2 = Instant::now();
+    let bar = std::io::stdout().is_terminal().then(|| ProgressBar::new(n as u64));
+    let report = engine.doctor_with_progress(&mut |done, total| match &bar {
+        Some(b) => b.set_position(done as u64),
+        None if done % 100_000 == 0 || done == total => println!("  doctor: {done}/{total} releases checked"),
+        None => {}
+    })?;
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    println!(
+        "doctor over {} releases: {} with problems, {:.1} s; RSS {:.0} MiB",
+        report.checked,
+        report.findings.len(),
+        t2.elapsed().as_secs_f64(),
+        rss_mib()
+    );
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }

@@ -21,6 +21,7 @@
 //! | `options.rs` | the options objects and the actor |
 //! | `tasks.rs` | the `…Async` twins: core calls on libuv worker threads |
 //! | `logs.rs` | `tracing` events to a JS function or stderr |
+//! | `metrics.rs` | `metrics()` / `prometheusText()`: the core's metrics snapshot |
 //!
 //! Errors are thrown as JS `Error` objects with the core's stable `code` (see [`errors`]); a bad
 //! argument is `invalid_input` naming it. Panics are caught at the boundary (`catch_unwind`) and
@@ -37,6 +38,7 @@ mod inbox;
 mod input_sets;
 mod jobs;
 mod logs;
+mod metrics;
 mod options;
 mod schedule;
 mod search;

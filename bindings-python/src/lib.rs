@@ -33,6 +33,7 @@ mod inbox;
 mod input_sets;
 mod jobs;
 mod logs;
+mod metrics;
 mod schedule;
 mod sinks;
 mod search;

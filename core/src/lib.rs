@@ -76,6 +76,7 @@ pub mod executor;
 pub mod expr;
 pub mod feed;
 pub mod limits;
+pub mod metrics;
 pub mod model;
 pub mod notify;
 pub mod release;
@@ -88,6 +89,7 @@ pub use error::{Error, Problem, Result};
 
 /// A point in time (UTC).
 pub type Timestamp = chrono::DateTime<chrono::Utc>;
+pub use engine::{DoctorFinding, DoctorProblem, DoctorReport, RepairReport};
 pub use engine::{
     Engine, GroupChanges, InputSet, MAX_CONFLICT_RETRIES, ProcessInfo, ReleaseFilter, RetentionPolicy,
     SearchPage, Watch, Watcher,

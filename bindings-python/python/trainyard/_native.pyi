@@ -835,6 +835,14 @@ class Engine:
         """The sink's dead letters, oldest entry first."""
     def replay_dead_letters(self, sink: str) -> ReplayReport:
         """Delivers the sink's dead letters again, removing each one delivered."""
+    # metrics
+    def metrics(self) -> Dict[str, Any]:
+        """The engine's metrics: counters (``commands``, ``conflicts_retried``, ``timers_fired``,
+        ``jobs_claimed``, ``lease_expiries``), histograms (``command_latency``, ``timer_lag``,
+        ``feed_lag``, ``notification_lag``: ``count``, ``sum_seconds``, ``buckets``) and
+        ``queue_depth`` (executor -> jobs in the store)."""
+    def prometheus_text(self) -> str:
+        """The engine's metrics in the Prometheus text exposition format."""
     def set_secret_resolver(self, resolver: Union[Mapping[str, str], Callable[[str], str]]) -> None:
         """Where ``secret://name`` references are resolved: a dict name -> value, or
         ``fn(name) -> str``. Resolved values reach only executors (never events, errors,

@@ -47,6 +47,7 @@ impl Engine {
             self.release_level(),
         )?;
         self.check_process_usable(&plan.process.id, &new.scope, actor)?;
+        let started = std::time::Instant::now();
         let ctx = Ctx { now: self.clock.now(), actor, comment: None, frozen_until: None };
         let (state, mut transition) = step_create(id, plan, &new, &ctx)?;
         let row = row_of(&state);
@@ -63,6 +64,7 @@ impl Engine {
             }
             Err(e) => return Err(e),
         }
+        self.metrics.command(started.elapsed().as_secs_f64());
         tracing::info!(release = %id, process = %state.process_id, "release created");
         let snapshot = state.clone();
         self.cache_put(id, state);
@@ -193,7 +195,11 @@ impl Engine {
         comment: Option<&str>,
         at: Option<crate::Timestamp>,
     ) -> Result<Vec<Event>> {
-        for _ in 0..MAX_CONFLICT_RETRIES {
+        let started = std::time::Instant::now();
+        for round in 0..MAX_CONFLICT_RETRIES {
+            if round > 0 {
+                self.metrics.conflict_retried();
+            }
             let mut state = self.take_state(id)?;
             let now = at.unwrap_or_else(|| self.clock.now());
             let now = state.updated_at.map_or(now, |last| now.max(last));
@@ -232,6 +238,7 @@ impl Engine {
             batch.labels = (state.metadata.labels != labels_before).then_some(&state.metadata.labels);
             match self.store.append(&batch) {
                 Ok(()) => {
+                    self.metrics.command(started.elapsed().as_secs_f64());
                     self.maybe_snapshot(&state, expected);
                     self.cache_put(id, state);
                     let Transition { events, effects } = transition;

@@ -58,8 +58,9 @@ impl Engine {
             }
             // Stamped with the time it fires; `timer_fired` records when it was due.
             match self.apply(&id, &Command::FireTimer { timer }, &system, None) {
+                Ok(_) => self.metrics.timer_fired(crate::metrics::lag(when, self.clock.now())),
                 // Conflict: another engine fired it (or changed the release) first.
-                Ok(_) | Err(Error::Conflict { .. }) => {}
+                Err(Error::Conflict { .. }) => {}
                 Err(e) => return Err(e),
             }
             done += 1;

@@ -22,6 +22,10 @@ impl Engine {
         self.index_row(row);
         if !notifications.is_empty() {
             self.dispatcher.dispatch(notifications);
+            let now = self.clock.now();
+            for n in notifications {
+                self.metrics.notified(crate::metrics::lag(n.at, now));
+            }
         }
         for child in fx.children_started {
             self.start_child(child);

@@ -159,6 +159,7 @@ impl Engine {
                 if entry.origin == self.worker_id {
                     continue;
                 }
+                self.metrics.feed_followed(crate::metrics::lag(entry.at, self.clock.now()));
                 let stale = lock(&self.cache).get(&entry.release).is_some_and(|s| s.seq < entry.seq_to);
                 if stale {
                     lock(&self.cache).remove(&entry.release);

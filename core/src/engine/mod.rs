@@ -34,6 +34,7 @@ mod authz;
 mod calendar;
 mod catalog;
 mod commands;
+mod doctor;
 mod drive;
 mod effects;
 mod feed;
@@ -41,6 +42,7 @@ mod freezes;
 mod groups;
 mod inbox;
 mod input_sets;
+mod metrics;
 mod open;
 mod retention;
 mod search;
@@ -50,6 +52,7 @@ mod workers;
 pub use groups::GroupChanges;
 pub use input_sets::InputSet;
 
+pub use doctor::{DoctorFinding, DoctorProblem, DoctorReport, RepairReport};
 pub use drive::ReleaseFilter;
 pub use feed::{Watch, Watcher};
 pub use retention::RetentionPolicy;
@@ -103,6 +106,8 @@ pub struct Engine {
     feed_seen: Mutex<Option<crate::feed::Cursor>>,
     /// The sinks (and durable subscribers) this engine delivers the feed to.
     sinks: RwLock<Vec<Arc<crate::feed::runner::SinkRunner>>>,
+    /// Counters and histograms ([`Engine::metrics`]).
+    metrics: crate::metrics::Metrics,
 }
 
 /// Tunables of an engine (see the setters on [`Engine`]).
@@ -163,6 +168,7 @@ impl Engine {
             retention_day: Mutex::new(None),
             feed_seen: Mutex::new(None),
             sinks: RwLock::new(Vec::new()),
+            metrics: crate::metrics::Metrics::default(),
         }
     }
 

@@ -106,6 +106,7 @@ impl Engine {
         let mut round = Claimed { handed: Vec::with_capacity(claimed.len()), failed: 0, seen: claimed.len() };
         let mut pending = claimed.into_iter();
         while let Some(mut c) = pending.next() {
+            self.metrics.job_claimed(c.deliveries);
             match self.hand_out(&mut c) {
                 Ok(HandOut::Ready) => round.handed.push(c),
                 Ok(HandOut::Failed) => round.failed += 1,
