@@ -35,8 +35,8 @@ mod jobs;
 mod logs;
 mod metrics;
 mod schedule;
-mod sinks;
 mod search;
+mod sinks;
 mod views;
 mod watch;
 

@@ -26,8 +26,8 @@
 //!
 //! The `Actor` class lives here too: it is the value every command takes.
 
-mod feed;
 pub mod changes;
+mod feed;
 mod json;
 
 pub use feed::{cursor, limit, opt_cursor, opt_std_duration};

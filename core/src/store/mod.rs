@@ -74,9 +74,9 @@
 
 pub mod contract;
 mod contract_feed;
-pub mod fixtures;
 mod contract_inbox;
 mod contract_search;
+pub mod fixtures;
 mod jobs;
 mod memory;
 mod query;
