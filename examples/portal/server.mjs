@@ -16,7 +16,6 @@ import { createServer } from 'node:http'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { computeInbox } from './inbox.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const require = createRequire(import.meta.url)
@@ -87,16 +86,11 @@ function month(query) {
 export async function startPortal({ url, port = 8080, host = '127.0.0.1' } = {}) {
   const engine = await Engine.openAsync(url)
   const clients = new Set()
-  const processes = new Map()
-  const processOf = async (id, version) => {
-    const key = `${id}@${version}`
-    if (!processes.has(key)) processes.set(key, await engine.getProcessAsync(id, version))
-    return processes.get(key)
-  }
-
-  // The core's `Engine.inbox` is not in the Node binding yet: the portal computes the inbox from
-  // the release views and the process definitions (./inbox.mjs).
-  const inbox = async (actor) => computeInbox(await engine.listReleasesAsync(), actor, processOf)
+  // The core's inbox index (`Engine.inbox`): what the actor (by id or group) may act on, oldest
+  // first, each with why; items they see but may not act on (a self-approval ban, already decided)
+  // are left out of the list.
+  const inbox = async (actor) =>
+    (await engine.inboxAsync(actor, { limit: 100 })).filter((i) => i.canAct).map((i) => ({ ...i, name: i.activityId }))
 
   // One watch over the feed for every browser: each entry goes to each open event stream.
   const watch = engine.watch()
