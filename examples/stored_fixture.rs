@@ -96,7 +96,12 @@ fn run(dir: &std::path::Path) -> Result<()> {
     engine.abort(&aborted.id, &rita, "superseded by week 16")?;
     let draft = engine.create_release("weekly", new("4 draft"), &rita)?;
     let inputs = [("env".to_string(), serde_json::json!("staging"))].into_iter().collect();
-    engine.update_release(&draft.id, &rita, Some("4 draft (staging)".into()), Some(inputs), None)?;
+    let changes = trainyard::release::ReleaseChanges {
+        name: Some("4 draft (staging)".into()),
+        inputs: Some(inputs),
+        ..Default::default()
+    };
+    engine.update_release(&draft.id, &rita, changes, None)?;
     let later = engine.create_release("weekly", new("5 next week"), &rita)?;
     engine.schedule(&later.id, &rita, clock.now() + Duration::days(7), None, true)?;
     engine.run_until_idle(1_000)?;

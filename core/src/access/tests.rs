@@ -141,7 +141,10 @@ fn commands() -> Vec<Command> {
     let act = |a: &str| ("build".to_string(), a.to_string());
     let (p, compile) = act("compile");
     vec![
-        Command::Update { changes: ReleaseChanges { name: Some("x".into()), ..Default::default() }, switch: None },
+        Command::Update {
+            changes: Box::new(ReleaseChanges { name: Some("x".into()), ..Default::default() }),
+            switch: None,
+        },
         Command::Delete,
         Command::Schedule { start: chrono::Utc::now(), end: None, auto_start: true },
         Command::Activate { force: false },

@@ -20,7 +20,7 @@ impl Engine {
         reason: Option<&str>,
     ) -> Result<Vec<Event>> {
         let switch = if changes.switches_process() { Some(self.process_switch(id, &changes)?) } else { None };
-        self.execute(id, Command::Update { changes, switch }, actor, reason)
+        self.execute(id, Command::Update { changes: Box::new(changes), switch }, actor, reason)
     }
 
     /// Looks up the process version an update switches a draft to.

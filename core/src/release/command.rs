@@ -19,7 +19,7 @@ pub enum Command {
     /// Change a release that has not started (see [`ReleaseChanges`]).
     Update {
         /// What to change.
-        changes: ReleaseChanges,
+        changes: Box<ReleaseChanges>,
         /// The plan of the process version the draft switches to, when `changes` asks for one
         /// (the engine looks it up).
         switch: Option<ProcessSwitch>,

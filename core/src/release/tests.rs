@@ -472,7 +472,7 @@ fn apply_op(h: &mut Harness, op: &Op) {
                 12 => Command::Schedule { start: h.now + Duration::minutes(30), end: None, auto_start: true },
                 13 => Command::Archive,
                 14 => Command::Update {
-                    changes: ReleaseChanges { name: Some("renamed".into()), ..Default::default() },
+                    changes: Box::new(ReleaseChanges { name: Some("renamed".into()), ..Default::default() }),
                     switch: None,
                 },
                 _ => Command::Delete,
