@@ -46,6 +46,29 @@ CREATE TABLE feed (cursor INTEGER PRIMARY KEY AUTOINCREMENT, release TEXT NOT NU
 CREATE TABLE feed_consumers (name TEXT PRIMARY KEY, cursor INTEGER NOT NULL);
 "#;
 
+/// The inbox index's migration (schema version 4), as SQLite runs it.
+const INBOX_SQLITE_DDL: &str = r#"
+CREATE TABLE inbox (principal TEXT NOT NULL, since INTEGER NOT NULL, release TEXT NOT NULL, item TEXT NOT NULL,
+    body TEXT NOT NULL, PRIMARY KEY (principal, since, release, item)) WITHOUT ROWID;
+CREATE INDEX inbox_release ON inbox (release);
+"#;
+
+/// The search columns' migration (schema version 5), as SQLite runs it.
+const SEARCH_SQLITE_DDL: &str = r#"
+ALTER TABLE releases ADD COLUMN name TEXT;
+ALTER TABLE releases ADD COLUMN process_id TEXT;
+ALTER TABLE releases ADD COLUMN process_version INTEGER;
+ALTER TABLE releases ADD COLUMN created_at INTEGER;
+ALTER TABLE releases ADD COLUMN started_at INTEGER;
+ALTER TABLE releases ADD COLUMN updated_at INTEGER;
+CREATE INDEX releases_by_created ON releases (created_at, id);
+CREATE INDEX releases_by_name ON releases (name, id);
+CREATE INDEX releases_by_updated ON releases (updated_at, id);
+CREATE TABLE release_labels (release TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+    PRIMARY KEY (key, value, release)) WITHOUT ROWID;
+CREATE INDEX release_labels_release ON release_labels (release);
+"#;
+
 /// The third migration: the versions of the stored formats.
 const FORMATS_DDL: &str = "CREATE TABLE formats (name TEXT PRIMARY KEY, version INTEGER NOT NULL);";
 
@@ -246,8 +269,8 @@ fn a_sqlite_file_created_by_the_old_ddl_opens_and_works() {
     );
     old_database_works(&store, &old);
     drop(store);
-    // And the schema the store creates today is the old one plus the change feed's tables, object
-    // for object.
+    // And the schema the store creates today is the old one plus the later migrations' tables
+    // (the change feed, the formats, the inbox, the search columns), object for object.
     let new_path = dir.path().join("new.db");
     drop(SqliteStore::open(&new_path).unwrap());
     let reference = rusqlite::Connection::open_in_memory().unwrap();
@@ -255,6 +278,8 @@ fn a_sqlite_file_created_by_the_old_ddl_opens_and_works() {
     reference.execute_batch("CREATE TABLE schema_version (version INTEGER NOT NULL)").unwrap();
     reference.execute_batch(FEED_SQLITE_DDL).unwrap();
     reference.execute_batch(FORMATS_DDL).unwrap();
+    reference.execute_batch(INBOX_SQLITE_DDL).unwrap();
+    reference.execute_batch(SEARCH_SQLITE_DDL).unwrap();
     assert_eq!(sqlite_schema(&rusqlite::Connection::open(&new_path).unwrap()), sqlite_schema(&reference));
 }
 
