@@ -54,13 +54,13 @@ test('updateRelease lists every problem, switches the process and keeps the reas
     name: 'r', actor: rita, inputs: { version: '1', region: 'eu' }, stakeholders: ['sam'],
   })
   assert.deepEqual([r.processVersion, r.releaseManagers, r.stakeholders], [2, ['rita'], ['sam']])
-  const err = thrown(() => engine.updateRelease(r.id, { actor: rita, version: 1, name: ' ', releaseManagers: [] }))
+  const err = thrown(() => engine.updateRelease(r.id, { actor: rita, processVersion: 1, name: ' ', releaseManagers: [] }))
   assert.equal(err.code, 'invalid_input')
   assert.deepEqual(err.problems.map((p) => [p.path, p.code]).sort(), [
     ['inputs.region', 'unknown_input'], ['name', 'missing_field'], ['release_managers', 'missing_field'],
   ])
   engine.updateRelease(r.id, {
-    actor: rita, version: 1, inputs: { region: null }, kind: 'hotfix', start: new Date(START.getTime() + DAY),
+    actor: rita, processVersion: 1, inputs: { region: null }, kind: 'hotfix', start: new Date(START.getTime() + DAY),
     reason: 'v2 is not approved',
   })
   const s = engine.getRelease(r.id)

@@ -1,6 +1,8 @@
 """Every trainyard error class is raised by a real engine call, with its stable code, and
 ``problems`` where the error carries them."""
 
+import sqlite3
+from pathlib import Path
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -140,6 +142,20 @@ def test_executor_error_claiming_jobs_without_executor_names() -> None:
 
 
 TESTED["executor"] = test_executor_error_claiming_jobs_without_executor_names
+
+
+def test_unsupported_version_error(tmp_path: Path) -> None:
+    path = tmp_path / "newer.db"
+    Engine.open(f"sqlite://{path}").close()
+    with sqlite3.connect(path) as c:
+        c.execute("UPDATE schema_version SET version = version + 100")
+    c.close()
+    with pytest.raises(trainyard.UnsupportedVersionError) as e:
+        Engine.open(f"sqlite://{path}")
+    assert e.value.code == "unsupported_version" and "newer" in str(e.value)
+
+
+TESTED["unsupported_version"] = test_unsupported_version_error
 
 
 def test_every_error_class_is_raised_above() -> None:

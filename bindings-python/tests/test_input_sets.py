@@ -31,7 +31,7 @@ def test_save_get_list_and_versions(engine: Engine) -> None:
     latest = engine.get_input_set("deploy", "eu-prod")
     assert (latest.process_id, latest.name, latest.version, latest.values) == ("deploy", "eu-prod", 2, {"region": "eu", "replicas": 5})
     assert engine.get_input_set("deploy", "eu-prod", 1).values == {"region": "eu", "replicas": 3}
-    assert repr(latest) == "InputSet(process_id='deploy', name='eu-prod', version=2, values=['region', 'replicas'])"
+    assert repr(latest) == "InputSet(process_id='deploy', name='eu-prod', version=2, scope='account', values=['region', 'replicas'])"
     assert sorted(engine.list_input_sets("deploy")) == [("canary", 1), ("eu-prod", 2)]
     assert engine.list_input_sets("other") == []
     with pytest.raises(trainyard.NotFoundError, match="its input sets: .*eu-prod"):

@@ -55,11 +55,11 @@ def test_update_lists_every_problem_and_switches_the_process(engine: Engine) -> 
                               stakeholders=["sam"])
     assert (r.process_version, r.release_managers, r.stakeholders) == (2, ["rita"], ["sam"])
     with pytest.raises(trainyard.InvalidInputError) as e:
-        engine.update_release(r.id, actor=RITA, version=1, name=" ", release_managers=[])
+        engine.update_release(r.id, actor=RITA, process_version=1, name=" ", release_managers=[])
     got = sorted((p.path, p.code) for p in e.value.problems)
     assert got == [("inputs.region", "unknown_input"), ("name", "missing_field"),
                    ("release_managers", "missing_field")]
-    engine.update_release(r.id, actor=RITA, version=1, inputs={"region": None}, kind="hotfix",
+    engine.update_release(r.id, actor=RITA, process_version=1, inputs={"region": None}, kind="hotfix",
                           start=START + timedelta(days=1), reason="v2 is not approved")
     s = engine.get_release(r.id)
     assert (s.process_version, list(s.phases), s.kind, s.inputs) == (1, ["deploy"], "hotfix", {"version": "1"})
@@ -83,5 +83,5 @@ def test_a_scheduled_release_refuses_draft_only_changes(engine: Engine) -> None:
 def test_bad_change_arguments_are_all_listed(engine: Engine) -> None:
     r = engine.create_release("app", name="r", actor=RITA)
     with pytest.raises(trainyard.InvalidInputError) as e:
-        engine.update_release(r.id, actor=RITA, version=0, kind="big", start="tomorrow", owners="rita")  # type: ignore[arg-type]
-    assert sorted(p.path for p in e.value.problems) == ["kind", "owners", "start", "version"]
+        engine.update_release(r.id, actor=RITA, process_version=0, kind="big", start="tomorrow", owners="rita")  # type: ignore[arg-type]
+    assert sorted(p.path for p in e.value.problems) == ["kind", "owners", "process_version", "start"]
