@@ -212,7 +212,7 @@ test('input sets: save (versioned, checked, managers only), get, list; createRel
   assert.ok(unknown.problems.length >= 1)
   const missing = thrown(() => e.createRelease('gated', { name: 'x', actor: rita, inputSet: 'staging' }))
   assert.equal(missing.code, 'not_found')
-  assert.match(missing.message, /its input sets: prod/)
+  assert.match(missing.message, /its input sets at `account`: prod/)
   assert.equal(thrown(() => e.getInputSet('gated', 'prod', 9)).code, 'not_found')
 })
 

@@ -34,7 +34,7 @@ def test_save_get_list_and_versions(engine: Engine) -> None:
     assert repr(latest) == "InputSet(process_id='deploy', name='eu-prod', version=2, scope='account', values=['region', 'replicas'])"
     assert sorted(engine.list_input_sets("deploy")) == [("canary", 1), ("eu-prod", 2)]
     assert engine.list_input_sets("other") == []
-    with pytest.raises(trainyard.NotFoundError, match="its input sets: .*eu-prod"):
+    with pytest.raises(trainyard.NotFoundError, match="its input sets at `account`: .*eu-prod"):
         engine.get_input_set("deploy", "nope")
 
 
