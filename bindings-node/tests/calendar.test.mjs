@@ -134,7 +134,7 @@ test('saveInputSet, getInputSet and createRelease({ inputSet })', () => {
   const { e } = engine()
   assert.equal(e.saveInputSet('train', 'eu', { region: 'eu' }, { actor: rita }), 1)
   assert.equal(e.saveInputSet('train', 'eu', { region: 'eu-central' }, { actor: rita }), 2)
-  assert.deepEqual(e.getInputSet('train', 'eu', 1), { processId: 'train', name: 'eu', version: 1, values: { region: 'eu' } })
+  assert.deepEqual(e.getInputSet('train', 'eu', 1), { processId: 'train', name: 'eu', version: 1, scope: 'account', values: { region: 'eu' } })
   assert.equal(thrown(() => e.saveInputSet('train', 'bad', { nope: 1 }, { actor: rita })).code, 'invalid_input')
   assert.equal(thrown(() => e.saveInputSet('train', 'eu', {}, { actor: { id: 'v' } })).code, 'permission_denied')
   const r = e.createRelease('train', { name: 'R', actor: rita, inputSet: 'eu' })

@@ -194,7 +194,7 @@ test('input sets: save (versioned, checked, managers only), get, list; createRel
   e.registerProcess(GATED)
   assert.equal(e.saveInputSet('gated', 'prod', { region: 'eu' }, { actor: rita }), 1)
   assert.equal(e.saveInputSet('gated', 'prod', { region: 'eu', version: '2.0.0' }, { actor: rita }), 2)
-  assert.deepEqual(e.getInputSet('gated', 'prod'), { processId: 'gated', name: 'prod', version: 2, values: { region: 'eu', version: '2.0.0' } })
+  assert.deepEqual(e.getInputSet('gated', 'prod'), { processId: 'gated', name: 'prod', version: 2, scope: 'account', values: { region: 'eu', version: '2.0.0' } })
   assert.deepEqual(e.getInputSet('gated', 'prod', 1).values, { region: 'eu' })
   assert.deepEqual(e.listInputSets('gated'), [{ name: 'prod', version: 2 }])
   assert.deepEqual(e.listInputSets('other'), [])
