@@ -675,11 +675,14 @@ export declare class Engine {
   /**
    * Validates and registers a process definition (YAML or JSON text, or a plain object).
    * Registering a changed definition creates version n+1; the same one again returns its
-   * version. Throws `validation` listing every problem.
+   * version. Throws `validation` listing every problem. With `options.actor` the access
+   * matrix applies: a release manager of the process's scope (`options.scope`, fixed by its
+   * first registration; by default an org manager of one org registers for that org, everyone
+   * else for `account`). Without an actor the application acts as the engine.
    */
-  registerProcess(definition: string | Record<string, unknown>): ProcessInfo
+  registerProcess(definition: string | Record<string, unknown>, options?: RegisterProcessOptions): ProcessInfo
   /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
-  registerProcessAsync(definition: string | Record<string, unknown>): Promise<ProcessInfo>
+  registerProcessAsync(definition: string | Record<string, unknown>, options?: RegisterProcessOptions): Promise<ProcessInfo>
   /**
    * Validates a definition against this engine (subprocess references resolve against its
    * registered processes) and returns its warnings; throws `validation` on errors.
@@ -714,11 +717,11 @@ export declare class Engine {
   /**
    * Archives every terminal release that ended longer ago than the retention period
    * (`setRetention`; default 365 days) before `now` (default: the engine's clock); returns
-   * their ids.
+   * their ids. With `options.actor` it needs an account release manager.
    */
-  applyRetention(now?: Date | string): string[]
+  applyRetention(now?: Date | string | null, options?: ApplyRetentionOptions): string[]
   /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
-  applyRetentionAsync(now?: Date | string): Promise<string[]>
+  applyRetentionAsync(now?: Date | string | null, options?: ApplyRetentionOptions): Promise<string[]>
   /**
    * The feed entries after `after` that pass `filter`, at most `limit`, and the cursor to ask
    * after next time (`next`, past every entry looked at, filtered out or not).
@@ -788,6 +791,7 @@ export declare class Engine {
    * awaited).
    */
   subscribeDurable(consumer: string, subscriber: (notification: Notification) => unknown, options?: DurableOptions): void
+  /**
    * The approvals, manual activities and failure decisions `actor` may act on (through its
    * user id, groups or release-manager roles), oldest first, at most `limit` (default 100,
    * 1 to 1000). Each says why the actor may act (`reason`), or, with `canAct: false`, why not
@@ -797,21 +801,28 @@ export declare class Engine {
   /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
   inboxAsync(actor: ActorLike, options?: InboxOptions): Promise<InboxItem[]>
   /**
-   * Saves a named input set of a process (checked against its latest inputs; a set may be
+   * Saves a named input set of a process at `options.scope` (default `account`, shared
+   * read-only with every org; checked against the process's latest inputs; a set may be
    * partial) and returns its version: a new one each time the values change. Needs a release
-   * manager.
+   * manager of the scope.
    */
-  saveInputSet(processId: string, name: string, values: Record<string, unknown>, options: ActorOptions): number
+  saveInputSet(processId: string, name: string, values: Record<string, unknown>, options: SaveInputSetOptions): number
   /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
-  saveInputSetAsync(processId: string, name: string, values: Record<string, unknown>, options: ActorOptions): Promise<number>
-  /** An input set (its latest version when `version` is omitted). */
-  getInputSet(processId: string, name: string, version?: number): InputSet
+  saveInputSetAsync(processId: string, name: string, values: Record<string, unknown>, options: SaveInputSetOptions): Promise<number>
+  /**
+   * An input set as a release at `options.scope` (default `account`) sees it: the scope's own,
+   * else the account's (its latest version when `version` is omitted).
+   */
+  getInputSet(processId: string, name: string, version?: number | null, options?: InputSetScopeOptions): InputSet
   /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
-  getInputSetAsync(processId: string, name: string, version?: number): Promise<InputSet>
-  /** The input sets of a process with their latest versions. */
-  listInputSets(processId: string): InputSetSummary[]
+  getInputSetAsync(processId: string, name: string, version?: number | null, options?: InputSetScopeOptions): Promise<InputSet>
+  /**
+   * The input sets a release at `options.scope` (default `account`) can use, with their latest
+   * versions, sorted by name (an org's set shadows the account's of the same name).
+   */
+  listInputSets(processId: string, options?: InputSetScopeOptions): InputSetSummary[]
   /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
-  listInputSetsAsync(processId: string): Promise<InputSetSummary[]>
+  listInputSetsAsync(processId: string, options?: InputSetScopeOptions): Promise<InputSetSummary[]>
   /**
    * Claims up to `limit` (default 10) jobs of the named executors for an external `worker`,
    * each leased for `lease` (default 5 minutes) and carrying its `leaseToken`. Claiming starts
@@ -836,14 +847,6 @@ export declare class Engine {
   completeJob(jobId: string, options?: CompleteJobOptions): void
   /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
   completeJobAsync(jobId: string, options?: CompleteJobOptions): Promise<void>
-  /** The engine's metrics now: counters, histograms (seconds) and the queue depth per executor. */
-  metrics(): Metrics
-  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
-  metricsAsync(): Promise<Metrics>
-  /** The engine's metrics in the Prometheus text exposition format. */
-  prometheusText(): string
-  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
-  prometheusTextAsync(): Promise<string>
   /** Every job in the store (queued, leased, parked), oldest first, with its lease. */
   listJobs(): JobRecord[]
   /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
@@ -852,6 +855,14 @@ export declare class Engine {
   queuedJobs(): Job[]
   /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
   queuedJobsAsync(): Promise<Job[]>
+  /** The engine's metrics now: counters, histograms (seconds) and the queue depth per executor. */
+  metrics(): Metrics
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  metricsAsync(): Promise<Metrics>
+  /** The engine's metrics in the Prometheus text exposition format. */
+  prometheusText(): string
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  prometheusTextAsync(): Promise<string>
   /** How far ahead (in milliseconds) release groups materialise scheduled releases. */
   horizon(): number
   /** Sets how far ahead release groups materialise scheduled releases: `"90d"` or milliseconds. */
@@ -970,11 +981,20 @@ export interface ActorLike {
 
 /**
  * Options of commands that need only an actor (`pause`, `resume`, `restart`, `archive`,
- * `deleteRelease`, `deleteReleaseGroup`, `deleteFreeze`, `saveInputSet`).
+ * `deleteRelease`, `deleteReleaseGroup`, `deleteFreeze`).
  */
 export interface ActorOptions {
   /** Who issues the command. */
   actor: ActorLike
+}
+
+/** Options of `applyRetention`. */
+export interface ApplyRetentionOptions {
+  /**
+   * Apply it on behalf of this person (an account release manager). Without an actor the
+   * application acts as the engine.
+   */
+  actor?: ActorLike
 }
 
 /** Options of `approve` and `reject`. */
@@ -1175,6 +1195,10 @@ export interface CreateReleaseOptions {
   scope?: string
   /** Owners: the people and groups responsible for the release. */
   owners?: Array<string>
+  /** Release managers (users or groups; default: the actor). */
+  releaseManagers?: Array<string>
+  /** Stakeholders (users or groups): notified of its progress, and may read it. */
+  stakeholders?: Array<string>
   /** Labels (key → text value). */
   labels?: Record<string, string>
   /** A description. */
@@ -1189,10 +1213,6 @@ export interface CreateReleaseOptions {
 export interface DurableOptions {
   /** Which commits' notifications (default: all). */
   filter?: FeedFilterOptions
-  /** Release managers (users or groups; default: the actor). */
-  releaseManagers?: Array<string>
-  /** Stakeholders (users or groups): notified of its progress, and may read it. */
-  stakeholders?: Array<string>
 }
 
 /**
@@ -1316,8 +1336,19 @@ export interface InputSet {
   name: string
   /** Its version (1, 2, …: a new one each time the values change). */
   version: number
+  /** The scope it belongs to (`account`, shared read-only with every org, or `org:<id>`). */
+  scope: string
   /** The values. */
   values: Record<string, any>
+}
+
+/** Options of `getInputSet` and `listInputSets`. */
+export interface InputSetScopeOptions {
+  /**
+   * Look the sets up as a release at this scope sees them (its own, else the account's;
+   * default `account`).
+   */
+  scope?: string
 }
 
 /** An input set of a process with its latest version, as listed by `listInputSets`. */
@@ -1358,48 +1389,6 @@ export interface JobRecord {
   leaseUntil: Date | null
   /** How many times it was handed out. */
   deliveries: number
-}
-
-/** The engine's metrics at one moment. */
-export interface Metrics {
-  /** Commands (and timers) committed. */
-  commands: number
-  /** Commands decided again after a `conflict`. */
-  conflictsRetried: number
-  /** Timers fired. */
-  timersFired: number
-  /** Jobs handed out. */
-  jobsClaimed: number
-  /** Jobs handed out again after their lease expired. */
-  leaseExpiries: number
-  /** Start of a command to its commit. */
-  commandLatency: MetricsHistogram
-  /** How late timers fired. */
-  timerLag: MetricsHistogram
-  /** Commit of another engine's feed entry to this engine following it. */
-  feedLag: MetricsHistogram
-  /** A notification's time to its delivery. */
-  notificationLag: MetricsHistogram
-  /** Jobs in the store per executor. */
-  queueDepth: Record<string, number>
-}
-
-/** One cumulative histogram bucket. */
-export interface MetricsBucket {
-  /** Upper bound, seconds. */
-  le: number
-  /** Observations at most `le` (cumulative). */
-  count: number
-}
-
-/** A histogram of durations (seconds). */
-export interface MetricsHistogram {
-  /** How many observations. */
-  count: number
-  /** Their sum, seconds. */
-  sumSeconds: number
-  /** Cumulative buckets (the `+Inf` bucket is `count`). */
-  buckets: Array<MetricsBucket>
 }
 
 /** The limits of [`convert`]: `{ maxDepth: 128, maxValues: 1000000 }`. */
@@ -1445,6 +1434,48 @@ export interface LogRecord {
   fields: Record<string, string | number | boolean>
   /** When it was logged. */
   time: Date
+}
+
+/** The engine's metrics at one moment. */
+export interface Metrics {
+  /** Commands (and timers) committed. */
+  commands: number
+  /** Commands decided again after a `conflict`. */
+  conflictsRetried: number
+  /** Timers fired. */
+  timersFired: number
+  /** Jobs handed out. */
+  jobsClaimed: number
+  /** Jobs handed out again after their lease expired. */
+  leaseExpiries: number
+  /** Start of a command to its commit. */
+  commandLatency: MetricsHistogram
+  /** How late timers fired. */
+  timerLag: MetricsHistogram
+  /** Commit of another engine's feed entry to this engine following it. */
+  feedLag: MetricsHistogram
+  /** A notification's time to its delivery. */
+  notificationLag: MetricsHistogram
+  /** Jobs in the store per executor. */
+  queueDepth: Record<string, number>
+}
+
+/** One cumulative histogram bucket. */
+export interface MetricsBucket {
+  /** Upper bound, seconds. */
+  le: number
+  /** Observations at most `le` (cumulative). */
+  count: number
+}
+
+/** A histogram of durations (seconds). */
+export interface MetricsHistogram {
+  /** How many observations. */
+  count: number
+  /** Their sum, seconds. */
+  sumSeconds: number
+  /** Cumulative buckets (the `+Inf` bucket is `count`). */
+  buckets: Array<MetricsBucket>
 }
 
 /** Options of `addNatsSink`. */
@@ -1543,6 +1574,17 @@ export interface ReasonOptions {
   actor: ActorLike
   /** Why (recorded in the history). */
   reason: string
+}
+
+/** Options of `registerProcess`. */
+export interface RegisterProcessOptions {
+  /**
+   * Register on behalf of this person (a release manager of the process's scope; the
+   * access matrix applies). Without an actor the application acts as the engine.
+   */
+  actor?: ActorLike
+  /** The process's scope (`account` or `org:<id>`), fixed by its first registration. */
+  scope?: string
 }
 
 /** Filters of `listReleases` (the same names as Python's keyword arguments). */
@@ -1671,6 +1713,14 @@ export interface RetryOptions {
   reason?: string
 }
 
+/** Options of `saveInputSet`. */
+export interface SaveInputSetOptions {
+  /** Who saves it: a release manager of `scope`. */
+  actor: ActorLike
+  /** The set's scope (default `account`: shared read-only with every org). */
+  scope?: string
+}
+
 /** Options of `schedule`. */
 export interface ScheduleOptions {
   /** Planned start. */
@@ -1737,6 +1787,8 @@ export interface SinkRetryOptions {
   cap?: string | number
   /** Attempts per entry before it is dead-lettered (default 10; 1: no retry). */
   maxAttempts?: number
+}
+
 /** A time range of a search: `from` inclusive, `to` exclusive. */
 export interface TimeRangeInit {
   /** At or after. */
@@ -1745,7 +1797,6 @@ export interface TimeRangeInit {
   to?: Date | string
 }
 
-/** Options of `updateRelease` (drafts only). */
 /**
  * Options of `updateRelease` (a release that has not started: a draft changes anything,
  * a scheduled release all but `process`, `version`, `kind` and `scope`).
@@ -1759,22 +1810,14 @@ export interface UpdateReleaseOptions {
   inputs?: Record<string, unknown>
   /** New owners. */
   owners?: Array<string>
-  /** Labels (key → text value; `null` removes one). */
-  labels?: Record<string, string | null>
-  /** A description; `''` clears it. */
-  description?: string
-  /** The version being released; `''` clears it. */
-  version?: string
-  /** Links: `{ kind: 'ticket' | 'commit' | 'incident' | 'other', url, title? }`; replaces them all. */
-  links?: LinkInit[]
   /** New release managers (at least one). */
   releaseManagers?: Array<string>
   /** New stakeholders. */
   stakeholders?: Array<string>
   /** Another process (drafts; its latest version unless `version` is given). */
   process?: string
-  /** Another version of the process (drafts). */
-  version?: number
+  /** Another version of the process (drafts; of `process` when given, else of the current one). */
+  processVersion?: number
   /** Another kind (drafts). */
   kind?: ReleaseKind
   /** Another scope (drafts; the actor must manage it). */
@@ -1785,6 +1828,14 @@ export interface UpdateReleaseOptions {
   end?: Date | string
   /** Why (recorded with the `updated` event). */
   reason?: string
+  /** Labels (key → text value; `null` removes one). */
+  labels?: Record<string, string | null>
+  /** A description; `''` clears it. */
+  description?: string
+  /** The version being released; `''` clears it. */
+  version?: string
+  /** Links: `{ kind: 'ticket' | 'commit' | 'incident' | 'other', url, title? }`; replaces them all. */
+  links?: LinkInit[]
 }
 
 /**
