@@ -28,7 +28,9 @@ const PROCESS_SCOPES: &str = "process_scopes";
 
 impl Engine {
     /// Validates and registers a process definition (YAML or JSON text) on behalf of `actor`, in
-    /// `scope` (or the default scope, see the [module rules](self)). Refused: `validation` for a
+    /// `scope` (without one: the process's own scope if it is registered, else `org:<o>` when the
+    /// actor manages exactly that one org and is not an account release manager, else `account`;
+    /// its later versions stay in that scope). Refused: `validation` for a
     /// bad definition, `permission_denied` for an actor who does not manage the scope,
     /// `invalid_input` for a scope other than the process's own.
     pub fn register_process_as(&self, text: &str, scope: Option<&str>, actor: &Actor) -> Result<super::ProcessInfo> {

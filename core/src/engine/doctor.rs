@@ -85,7 +85,8 @@ struct Expected {
 }
 
 impl Engine {
-    /// Checks every non-terminal release (see the [module docs](self)). Reads only.
+    /// Checks every non-terminal release: whether it has a due timer, a queued or leased job, a
+    /// child release or a named person who can act, and why not. Reads only.
     pub fn doctor(&self) -> Result<DoctorReport> {
         self.doctor_with_progress(&mut |_, _| {})
     }
