@@ -36,8 +36,8 @@
 //! | `retry`, `ignore`, `fail` (failure decisions) | the same as `complete_manual`, plus the release managers |
 //! | `start_job`, `succeed_job`, `fail_job`, `child_ended`, `fire_timer`, `advance`, `claim_jobs` | `system` only (workers act through leases the engine checks) |
 //! | `read` | readers of the scope; people listed on the release; `system` |
-//! | `register_process`, `save_input_set` | account release managers and any org release manager (process definitions are shared and versioned; releases pin a version); `system` |
-//! | `apply_retention` | account release managers; `system` |
+//! | `register_process`, `save_input_set` | release managers of the scope the process or input set belongs to; `system`. Account processes and sets are shared read-only with every org; an org's are its own (see [`crate::Engine::register_process_as`] and [`crate::Engine::save_input_set_in`]) |
+//! | `apply_retention` (`Engine::apply_retention_as`) | account release managers; `system` |
 //!
 //! An activity command naming an activity the release does not have needs a release manager (who
 //! then gets `not_found` from `decide`). `create` and `create_release_group` also check the scope
