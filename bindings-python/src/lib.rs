@@ -10,6 +10,7 @@
 //! | `views.rs` | `Release`, `Phase`, `Activity`, `Approval` (from the core's `ReleaseView`), `Schedule`, `ParentLink`, `InputSetRef`, `Event`, `ProcessInfo` |
 //! | `jobs.rs` | `Job`, `STARTED`, `JobRecord`, the command executor and external workers |
 //! | `callbacks.rs` | Python executors, subscribers (`Notification`) and secret resolvers |
+//! | `retention.rs` | `set_retention`, `apply_retention` |
 //! | `schedule.rs` | `ManualClock`, release groups, the horizon, freezes |
 //! | `calendar.rs` | the calendar, conflicts and iCalendar export (`CalendarEntry`, `CalendarPhase`, `Conflict`) |
 //! | `input_sets.rs` | named input sets (`InputSet`) |
@@ -34,6 +35,7 @@ mod input_sets;
 mod jobs;
 mod logs;
 mod metrics;
+mod retention;
 mod schedule;
 mod search;
 mod sinks;
