@@ -31,6 +31,8 @@
 //! | `create`, `update`, `delete`, `schedule`, `activate`, `pause`, `resume`, `abort`, `restart`, `archive`, `create_release_group`, `add_freeze` | release managers of the scope; `system` |
 //! | `force_activate` (`activate` with `force: true`) | account release managers |
 //! | `skip` | release managers of the scope (people) |
+//! | `rewind`, `insert_activity`, `reassign`, `reschedule_phase` (amending a running release) | release managers of the scope (people): like `skip`, an amendment overrides the plan, and being a release owner or one of its `release_managers` gives no management rights |
+//! | `delegate` | release managers of the scope (people), and the approver who hands over (`from` is the actor) |
 //! | `approve`, `reject` | listed approvers only (users, or members of a listed group; after an escalation also `escalate_to`); a release manager may not approve unless listed. `decide` also enforces this and `forbid_self_approval`. |
 //! | `complete_manual` | the activity's owners; if it has none, its phase's owners; if none, the release owners, the release's `release_managers` and the release managers of its scope |
 //! | `retry`, `ignore`, `fail` (failure decisions) | the same as `complete_manual`, plus the release managers |

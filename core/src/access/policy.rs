@@ -84,6 +84,16 @@ actions! {
     FireTimer = "fire_timer" => Engine,
     /// Start what is ready.
     Advance = "advance" => Engine,
+    /// Run a phase or activity again with what is downstream of it.
+    Rewind = "rewind" => ManagerOnly,
+    /// Add an ad-hoc activity to a phase.
+    InsertActivity = "insert_activity" => ManagerOnly,
+    /// Replace an approval's approvers (a manual activity's owners).
+    Reassign = "reassign" => ManagerOnly,
+    /// Hand a listed approver's part of an approval to another user (also by that approver).
+    Delegate = "delegate" => ManagerOnly,
+    /// Move the earliest start of a phase that has not started.
+    ReschedulePhase = "reschedule_phase" => ManagerOnly,
     /// Claim jobs for workers (leases).
     ClaimJobs = "claim_jobs" => Engine,
     /// Create a release.
@@ -133,6 +143,11 @@ impl Action {
             CommandKind::ChildEnded => Action::ChildEnded,
             CommandKind::FireTimer => Action::FireTimer,
             CommandKind::Advance => Action::Advance,
+            CommandKind::Rewind => Action::Rewind,
+            CommandKind::InsertActivity => Action::InsertActivity,
+            CommandKind::Reassign => Action::Reassign,
+            CommandKind::Delegate => Action::Delegate,
+            CommandKind::ReschedulePhase => Action::ReschedulePhase,
         }
     }
 
@@ -449,6 +464,12 @@ fn readers_of(scope: &str) -> String {
 /// An `update` that moves a draft to another scope also needs the rights to create a release there
 /// (managing that scope, at the installation's release level).
 pub fn authorize_command(actor: &Actor, cmd: &Command, state: &ReleaseState, level: ReleaseLevel) -> Result<()> {
+    // An approver may hand their own part of an approval to someone else.
+    if let Command::Delegate { from, .. } = cmd {
+        if !is_system(actor) && actor.id == *from {
+            return Ok(());
+        }
+    }
     authorize(actor, Action::of(cmd), &AccessTarget::for_command(state, cmd), level)?;
     if let Command::Update { changes, .. } = cmd {
         if let Some(scope) = changes.scope.as_deref().filter(|s| *s != state.scope) {

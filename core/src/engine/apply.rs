@@ -144,7 +144,7 @@ impl Engine {
         };
         let mut state = match snapshot {
             Some(mut s) => {
-                s.plan = Some(plan);
+                s.attach_plan(plan);
                 s
             }
             None => ReleaseState::new(id, plan),

@@ -137,6 +137,68 @@ pub enum Command {
     },
     /// Start whatever is ready ([`super::step`] issues it after every command until nothing changes).
     Advance,
+    /// Run a phase or an activity again, with everything downstream of it (an amendment of a
+    /// running release; see [`super::amend`]).
+    Rewind {
+        /// The phase, or the activity, to run again.
+        target: RewindTarget,
+        /// New values of release inputs (merged over the current ones, checked like create's).
+        inputs: Option<IndexMap<String, Value>>,
+    },
+    /// Add an ad-hoc activity to a phase that has not finished.
+    InsertActivity {
+        /// The phase.
+        phase: String,
+        /// The activity's definition (a process activity, as a document).
+        definition: Box<Value>,
+        /// An activity of the phase it runs after (added to its `depends_on`).
+        after: Option<String>,
+    },
+    /// Replace who may approve an approval (or complete a manual activity).
+    Reassign {
+        /// The approval or manual activity.
+        target: ActivityRef,
+        /// The new approvers (a manual activity: its new owners).
+        approvers: Vec<crate::model::Approver>,
+    },
+    /// Hand one listed approver's part of an approval to another user.
+    Delegate {
+        /// The approval.
+        target: ActivityRef,
+        /// The listed user who hands over.
+        from: String,
+        /// The user who approves instead.
+        to: String,
+    },
+    /// Move the earliest start of a phase that has not started.
+    ReschedulePhase {
+        /// The phase.
+        phase: String,
+        /// When it may start, at the earliest.
+        not_before: Timestamp,
+    },
+}
+
+/// What a [`Command::Rewind`] runs again.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum RewindTarget {
+    /// One activity (and its dependents in the phase; the phase reopens).
+    Activity(ActivityRef),
+    /// A whole phase.
+    Phase {
+        /// Phase id.
+        phase: String,
+    },
+}
+
+impl RewindTarget {
+    /// The phase the target is, or is in.
+    pub fn phase(&self) -> &str {
+        match self {
+            RewindTarget::Activity(t) => &t.phase,
+            RewindTarget::Phase { phase } => phase,
+        }
+    }
 }
 
 macro_rules! command_kinds {
@@ -218,6 +280,16 @@ command_kinds! {
     FireTimer = "fire_timer",
     /// [`Command::Advance`].
     Advance = "advance",
+    /// [`Command::Rewind`].
+    Rewind = "rewind",
+    /// [`Command::InsertActivity`].
+    InsertActivity = "insert_activity",
+    /// [`Command::Reassign`].
+    Reassign = "reassign",
+    /// [`Command::Delegate`].
+    Delegate = "delegate",
+    /// [`Command::ReschedulePhase`].
+    ReschedulePhase = "reschedule_phase",
 }
 
 impl fmt::Display for CommandKind {
@@ -251,7 +323,11 @@ impl CommandKind {
             | CommandKind::Retry
             | CommandKind::Ignore
             | CommandKind::Fail
-            | CommandKind::Skip => ACTIVE,
+            | CommandKind::Skip
+            | CommandKind::Rewind
+            | CommandKind::Reassign
+            | CommandKind::Delegate => ACTIVE,
+            CommandKind::InsertActivity | CommandKind::ReschedulePhase => &[Scheduled, Running, OnHold],
             CommandKind::StartJob
             | CommandKind::SucceedJob
             | CommandKind::FailJob
@@ -270,6 +346,11 @@ impl CommandKind {
             CommandKind::CompleteManual => kind == ActivityKind::Manual && status == WaitingForInput,
             CommandKind::Retry | CommandKind::Ignore | CommandKind::Fail => status == OnHold,
             CommandKind::Skip => status == Pending,
+            CommandKind::Reassign => {
+                matches!(kind, ActivityKind::Approval | ActivityKind::Manual) && !status.is_terminal()
+            }
+            CommandKind::Delegate => kind == ActivityKind::Approval && !status.is_terminal(),
+            CommandKind::Rewind | CommandKind::InsertActivity | CommandKind::ReschedulePhase => return None,
             CommandKind::Update
             | CommandKind::Delete
             | CommandKind::Schedule
@@ -315,6 +396,34 @@ impl Command {
             Command::ChildEnded { .. } => CommandKind::ChildEnded,
             Command::FireTimer { .. } => CommandKind::FireTimer,
             Command::Advance => CommandKind::Advance,
+            Command::Rewind { .. } => CommandKind::Rewind,
+            Command::InsertActivity { .. } => CommandKind::InsertActivity,
+            Command::Reassign { .. } => CommandKind::Reassign,
+            Command::Delegate { .. } => CommandKind::Delegate,
+            Command::ReschedulePhase { .. } => CommandKind::ReschedulePhase,
+        }
+    }
+
+    /// Whether this is an amendment of a running release (rewind, insert_activity, reassign,
+    /// delegate, reschedule_phase): recorded with a required reason, and available as a dry run.
+    pub fn is_amendment(&self) -> bool {
+        matches!(
+            self.kind(),
+            CommandKind::Rewind
+                | CommandKind::InsertActivity
+                | CommandKind::Reassign
+                | CommandKind::Delegate
+                | CommandKind::ReschedulePhase
+        )
+    }
+
+    /// The phase a person's command names on its own (not through an activity), if any.
+    pub fn phase(&self) -> Option<&str> {
+        match self {
+            Command::Rewind { target: RewindTarget::Phase { phase }, .. }
+            | Command::InsertActivity { phase, .. }
+            | Command::ReschedulePhase { phase, .. } => Some(phase),
+            _ => None,
         }
     }
 
@@ -332,7 +441,10 @@ impl Command {
             | Command::Retry { target, .. }
             | Command::Ignore { target, .. }
             | Command::Fail { target }
-            | Command::Skip { target } => Some(target),
+            | Command::Skip { target }
+            | Command::Reassign { target, .. }
+            | Command::Delegate { target, .. }
+            | Command::Rewind { target: RewindTarget::Activity(target), .. } => Some(target),
             _ => None,
         }
     }

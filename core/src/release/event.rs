@@ -470,6 +470,74 @@ pub enum EventKind {
         /// success, partial_success or failed.
         status: ReleaseStatus,
     },
+    /// A phase or an activity was rewound: it runs again with what is downstream of it
+    /// (`rewind`). In-flight work among them was cancelled; every node listed went back to
+    /// `pending` with its `attempt` incremented (phases keep the outputs of earlier attempts).
+    Rewound {
+        /// The phase rewound, or the phase of the activity rewound.
+        phase: String,
+        /// The activity rewound, when the target was one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        activity: Option<String>,
+        /// The activities of `phase` reset when the target was an activity (it and its
+        /// dependents); the phase reopens.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        activities: Vec<String>,
+        /// The phases reset whole: the target phase, and the downstream phases that had left
+        /// `pending`.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        phases: Vec<String>,
+        /// The new values of release inputs (merged over the current ones).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        inputs: Option<IndexMap<String, Value>>,
+        /// The global variables evaluated again with the new inputs.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        variables: Option<IndexMap<String, Value>>,
+    },
+    /// An ad-hoc activity was added to a phase (`insert_activity`); the release's plan has it
+    /// from this event on.
+    ActivityInserted {
+        /// The phase.
+        phase: String,
+        /// The activity's definition, validated, with `after` in its `depends_on`.
+        definition: Box<crate::model::Activity>,
+        /// The activity it runs after, when one was named.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        after: Option<String>,
+    },
+    /// Who may approve an approval (or complete a manual activity) was replaced (`reassign`);
+    /// the decisions of the current attempt were dropped.
+    ApproversReassigned {
+        /// The activity.
+        #[serde(flatten)]
+        target: ActivityRef,
+        /// The new approvers (a manual activity: its owners).
+        approvers: Vec<crate::model::Approver>,
+        /// How many decisions of the current attempt were dropped.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        dropped: u32,
+    },
+    /// A listed approver handed their part of an approval to another user (`delegate`).
+    ApprovalDelegated {
+        /// The approval.
+        #[serde(flatten)]
+        target: ActivityRef,
+        /// The user who handed over.
+        from: String,
+        /// The user who approves instead.
+        to: String,
+    },
+    /// A phase that has not started got a new earliest start (`reschedule_phase`).
+    PhaseRescheduled {
+        /// Phase id.
+        phase: String,
+        /// When it may start, at the earliest (replaces its `not_before` offset).
+        not_before: Timestamp,
+    },
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl EventKind {
@@ -507,6 +575,11 @@ impl EventKind {
             EventKind::RollbackStarted => "rollback_started",
             EventKind::TimerFired { .. } => "timer_fired",
             EventKind::Ended { .. } => "ended",
+            EventKind::Rewound { .. } => "rewound",
+            EventKind::ActivityInserted { .. } => "activity_inserted",
+            EventKind::ApproversReassigned { .. } => "approvers_reassigned",
+            EventKind::ApprovalDelegated { .. } => "approval_delegated",
+            EventKind::PhaseRescheduled { .. } => "phase_rescheduled",
         }
     }
 
@@ -525,7 +598,9 @@ impl EventKind {
             | EventKind::ActivitySucceeded { target, .. }
             | EventKind::ActivityFailed { target, .. }
             | EventKind::ActivityDecided { target, .. }
-            | EventKind::ActivitySkipped { target, .. } => Some(target),
+            | EventKind::ActivitySkipped { target, .. }
+            | EventKind::ApproversReassigned { target, .. }
+            | EventKind::ApprovalDelegated { target, .. } => Some(target),
             _ => None,
         }
     }

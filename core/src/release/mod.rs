@@ -78,6 +78,7 @@
 //! effects are collected while the events are applied, where the state knows which job or child an
 //! event starts or ends. On a refusal nothing changes.
 
+pub mod amend;
 mod approvals;
 mod changes;
 mod command;
@@ -96,8 +97,9 @@ mod timers;
 mod view;
 pub mod waiting;
 
+pub use amend::PlanAmendment;
 pub use changes::{ProcessSwitch, ReleaseChanges};
-pub use command::{Command, CommandKind};
+pub use command::{Command, CommandKind, RewindTarget};
 pub use decide::{Ctx, NewRelease, activity_commands, check_target, decide, decide_create};
 pub use event::{AfterFailure, Decision, EVENT_FORMAT, Event, EventKind, ParentLink, ReleaseKind, SkipReason};
 pub use evolve::evolve;
@@ -105,12 +107,14 @@ pub use ids::{ActivityRef, child_release_id, job_id, parse_job_id};
 pub use inbox::{InboxEntry, InboxGrant, InboxItem, InboxKind};
 pub use metadata::{Link, LinkKind, Metadata, MetadataChange};
 pub use plan::{ActivityPlan, PhasePlan, Plan};
-pub use state::{ActivityState, ApprovalRecord, PhaseState, ReleaseState, Schedule, Stage};
+pub use state::{ActivityState, ApprovalRecord, PhaseAttempt, PhaseState, ReleaseState, Schedule, Stage};
 pub use status::{ActivityStatus, PhaseStatus, ReleaseStatus};
 pub use step::{ChildAbort, ChildStart, Effects, ParentReport, Transition, replay, step, step_create};
 pub use timers::{TimerChanges, TimerKey, Timers};
 pub use view::{ActivityView, ApprovalView, PhaseView, ReleaseView};
 pub use waiting::{WaitKind, WaitingOn};
 
+#[cfg(test)]
+mod amend_tests;
 #[cfg(test)]
 mod tests;

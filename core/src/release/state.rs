@@ -97,6 +97,32 @@ pub struct ActivityState {
     pub held_at: Option<Timestamp>,
 }
 
+impl ActivityState {
+    /// A pending activity that has not run, waiting for `unfinished_deps` dependencies.
+    pub fn pending(id: String, unfinished_deps: u32) -> Self {
+        ActivityState {
+            id,
+            status: ActivityStatus::Pending,
+            attempt: 0,
+            unfinished_deps,
+            blocked: false,
+            outputs: IndexMap::new(),
+            approvals: Vec::new(),
+            escalated: false,
+            error: None,
+            last_failure: None,
+            skip_reason: None,
+            job_id: None,
+            child_id: None,
+            job_inputs: IndexMap::new(),
+            input_overrides: IndexMap::new(),
+            started_at: None,
+            ended_at: None,
+            held_at: None,
+        }
+    }
+}
+
 /// The state of one phase.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PhaseState {
@@ -126,6 +152,37 @@ pub struct PhaseState {
     pub counts: [u32; 10],
     /// Its activities.
     pub activities: Vec<ActivityState>,
+    /// The phase's attempt: 0, then one more each time a `rewind` reset it after it had run.
+    /// Left out of snapshots when 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub attempt: u32,
+    /// The earlier attempts a `rewind` replaced, oldest first, with their outputs (what is
+    /// downstream reads [`PhaseState::outputs`], the latest). Left out of snapshots when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attempts: Vec<PhaseAttempt>,
+    /// The earliest start set by `reschedule_phase` (replaces the definition's `not_before`).
+    /// Left out of snapshots when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rescheduled: Option<Timestamp>,
+}
+
+/// An earlier attempt of a phase, kept when a `rewind` ran it again.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhaseAttempt {
+    /// The attempt (0 = the first run).
+    pub attempt: u32,
+    /// How it ended (`running` or `on_hold` when it was rewound before it ended).
+    pub status: PhaseStatus,
+    /// Its evaluated outputs.
+    pub outputs: IndexMap<String, Value>,
+    /// When it started.
+    pub started_at: Option<Timestamp>,
+    /// When it ended.
+    pub ended_at: Option<Timestamp>,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// The state of a release: folded from its events, never stored apart from them.
@@ -228,6 +285,11 @@ pub struct ReleaseState {
     pub critical_failures: u32,
     /// Non-critical phases that ended failed.
     pub noncritical_failures: u32,
+    /// The amendments of the release's plan (inserted activities, reassigned and delegated
+    /// approvals), in the order of their events: [`ReleaseState::attach_plan`] applies them to the
+    /// process version's plan. Left out of snapshots when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub amendments: Vec<super::PlanAmendment>,
     /// The plan this state runs (not serialized: re-attached from the process version).
     #[serde(skip)]
     pub plan: Option<Arc<Plan>>,
@@ -255,29 +317,13 @@ impl ReleaseState {
                     ended_at: None,
                     not_before: None,
                     counts,
+                    attempt: 0,
+                    attempts: Vec::new(),
+                    rescheduled: None,
                     activities: p
                         .activities
                         .iter()
-                        .map(|a| ActivityState {
-                            id: a.id.clone(),
-                            status: ActivityStatus::Pending,
-                            attempt: 0,
-                            unfinished_deps: a.deps.len() as u32,
-                            blocked: false,
-                            outputs: IndexMap::new(),
-                            approvals: Vec::new(),
-                            escalated: false,
-                            error: None,
-                            last_failure: None,
-                            skip_reason: None,
-                            job_id: None,
-                            child_id: None,
-                            job_inputs: IndexMap::new(),
-                            input_overrides: IndexMap::new(),
-                            started_at: None,
-                            ended_at: None,
-                            held_at: None,
-                        })
+                        .map(|a| ActivityState::pending(a.id.clone(), a.deps.len() as u32))
                         .collect(),
                 }
             })
@@ -331,6 +377,7 @@ impl ReleaseState {
             phase_counts,
             critical_failures: 0,
             noncritical_failures: 0,
+            amendments: Vec::new(),
             plan: Some(plan),
         }
     }
@@ -346,7 +393,22 @@ impl ReleaseState {
         self.closing.clear();
         self.critical_failures = 0;
         self.noncritical_failures = 0;
+        self.amendments.clear();
         self.plan = fresh.plan;
+    }
+
+    /// Attaches the plan of the release's process version, with the release's
+    /// [`ReleaseState::amendments`] applied (a state decoded from a snapshot has none attached).
+    pub fn attach_plan(&mut self, base: Arc<Plan>) {
+        self.plan = Some(if self.amendments.is_empty() {
+            base
+        } else {
+            let mut process = (*base.process).clone();
+            for amendment in &self.amendments {
+                amendment.apply(&mut process);
+            }
+            Plan::new(Arc::new(process), base.version)
+        });
     }
 
     /// The plan (always attached for states built by the engine).

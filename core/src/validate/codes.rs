@@ -190,6 +190,10 @@ codes! {
         RELEASE_LEVEL_MISMATCH = "release_level_mismatch";
         /// `update` of a release: a field that can no longer change in the release's status (process, version, kind and scope change only while it is a draft).
         NOT_CHANGEABLE = "not_changeable";
+        /// `rewind` of something that cannot run again now: a phase or activity that has not run yet, a rollback phase, an activity of a skipped phase, or any node while a halted release winds down.
+        NOT_REWINDABLE = "not_rewindable";
+        /// An amendment (`insert_activity`, `delegate`, `reschedule_phase`) of something that can no longer change that way: a finished phase, a started phase, an approver who is not listed or has decided.
+        NOT_AMENDABLE = "not_amendable";
     }
     Warning {
         /// A variable that hides one of the same name in an outer scope.

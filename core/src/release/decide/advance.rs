@@ -95,7 +95,8 @@ fn readiness(state: &ReleaseState, node: Node, halted: bool, now: Timestamp) -> 
                 return Readiness::NotNow;
             }
             let def = plan.phase_def(p);
-            (p, ph.blocked, def.condition.as_deref(), def.not_before.as_ref())
+            let due = ph.rescheduled.or_else(|| offset_due(state, def.not_before.as_ref()));
+            (p, ph.blocked, def.condition.as_deref(), due)
         }
         Node::Activity(p, a) => {
             let act = &state.phases[p].activities[a];
@@ -103,7 +104,7 @@ fn readiness(state: &ReleaseState, node: Node, halted: bool, now: Timestamp) -> 
                 return Readiness::NotNow;
             }
             let def = plan.activity_def(p, a);
-            (p, act.blocked, def.condition.as_deref(), def.not_before.as_ref())
+            (p, act.blocked, def.condition.as_deref(), offset_due(state, def.not_before.as_ref()))
         }
     };
     let stopped = halted && !(plan.phases[p].rollback && state.rolling_back);
@@ -127,7 +128,7 @@ fn readiness(state: &ReleaseState, node: Node, halted: bool, now: Timestamp) -> 
             Ok(true) => {}
         }
     }
-    match not_before.map(|d| release_start(state) + secs(d.as_secs())) {
+    match not_before {
         Some(due) if due > now => Readiness::WaitUntil(due),
         _ => Readiness::Start,
     }
@@ -251,6 +252,11 @@ fn phase_variables(state: &ReleaseState, p: usize) -> std::result::Result<IndexM
     }
     let all = eval::variables(&Scope::phase(state, p))?;
     Ok(all.into_iter().filter(|(k, _)| def.variables.contains_key(k)).collect())
+}
+
+/// When a `not_before` offset is due (counted from the release's start).
+fn offset_due(state: &ReleaseState, offset: Option<&crate::model::Duration>) -> Option<Timestamp> {
+    offset.map(|d| release_start(state) + secs(d.as_secs()))
 }
 
 /// The start the release's offsets (`not_before`) count from: the scheduled start, else activation.

@@ -10,6 +10,7 @@
 
 mod activities;
 mod advance;
+mod amend;
 mod approvals;
 mod lifecycle;
 mod timers;
@@ -197,6 +198,11 @@ pub fn decide(state: &ReleaseState, cmd: &Command, ctx: &Ctx<'_>) -> Result<Vec<
         | Command::FailJob { .. }
         | Command::ChildEnded { .. } => activities::decide(state, cmd, &mut out)?,
         Command::FireTimer { timer } => timers::fire(state, timer, &mut out)?,
+        Command::Rewind { .. }
+        | Command::InsertActivity { .. }
+        | Command::Reassign { .. }
+        | Command::Delegate { .. }
+        | Command::ReschedulePhase { .. } => amend::decide(state, cmd, &mut out)?,
         Command::Advance => advance::advance(state, &mut out),
     }
     Ok(out.events)
@@ -207,17 +213,29 @@ pub fn decide(state: &ReleaseState, cmd: &Command, ctx: &Ctx<'_>) -> Result<Vec<
 /// approver as much as a manager), and approving an automated activity is an `invalid_transition`
 /// that says it is not an approval. The engine calls it before authorizing.
 pub fn check_target(state: &ReleaseState, cmd: &Command) -> Result<()> {
+    if let Some(phase) = cmd.phase() {
+        if state.plan().phase_index(phase).is_none() {
+            return Err(phase_not_found(state, phase));
+        }
+    }
     let Some(target) = cmd.activity() else { return Ok(()) };
     let (p, a) = locate(state, target)?;
     let kind = state.plan().activity_def(p, a).kind;
     let wrong_kind = match cmd.kind() {
         CommandKind::Approve | CommandKind::Reject => kind != crate::model::ActivityKind::Approval,
         CommandKind::CompleteManual => kind != crate::model::ActivityKind::Manual,
+        CommandKind::Delegate => kind != crate::model::ActivityKind::Approval,
+        CommandKind::Reassign => {
+            !matches!(kind, crate::model::ActivityKind::Approval | crate::model::ActivityKind::Manual)
+        }
         _ => false,
     };
     if wrong_kind {
-        let expected =
-            if cmd.kind() == CommandKind::CompleteManual { "not a manual activity" } else { "not an approval" };
+        let expected = match cmd.kind() {
+            CommandKind::CompleteManual => "not a manual activity",
+            CommandKind::Reassign => "neither an approval nor a manual activity",
+            _ => "not an approval",
+        };
         let status = state.phases[p].activities[a].status;
         let text = format!("{status} ({} activity, {expected})", kind.as_str());
         return Err(transition(state, cmd, true, &text, &activity_commands(kind, status)));
@@ -236,6 +254,7 @@ fn check_sizes(cmd: &Command, ctx: &Ctx<'_>) -> Result<()> {
         Command::CompleteManual { values, .. } => limits::check_map("values", values, &mut problems),
         Command::Retry { inputs: Some(i), .. } => limits::check_map("inputs", i, &mut problems),
         Command::Ignore { outputs, .. } => limits::check_map("outputs", outputs, &mut problems),
+        Command::Rewind { inputs: Some(i), .. } => limits::check_map("inputs", i, &mut problems),
         _ => {}
     }
     Error::invalid_input_or(problems, ())
@@ -289,15 +308,7 @@ fn activity_target(state: &ReleaseState, cmd: &Command, target: &ActivityRef) ->
 /// The indexes of activity `target`, or `not_found` listing what exists.
 fn locate(state: &ReleaseState, target: &ActivityRef) -> Result<(usize, usize)> {
     let plan = state.plan();
-    let p = plan.phase_index(&target.phase).ok_or_else(|| Error::NotFound {
-        kind: "phase".into(),
-        id: target.phase.clone(),
-        hint: Some(format!(
-            "phases of `{}`: {}",
-            plan.process.id,
-            plan.phases.iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join(", ")
-        )),
-    })?;
+    let p = plan.phase_index(&target.phase).ok_or_else(|| phase_not_found(state, &target.phase))?;
     let a = plan.phases[p].activity_index(&target.activity).ok_or_else(|| Error::NotFound {
         kind: "activity".into(),
         id: target.to_string(),
@@ -308,6 +319,20 @@ fn locate(state: &ReleaseState, target: &ActivityRef) -> Result<(usize, usize)> 
         )),
     })?;
     Ok((p, a))
+}
+
+/// `not_found` for a phase, listing the phases the release has.
+fn phase_not_found(state: &ReleaseState, phase: &str) -> Error {
+    let plan = state.plan();
+    Error::NotFound {
+        kind: "phase".into(),
+        id: phase.to_string(),
+        hint: Some(format!(
+            "phases of `{}`: {}",
+            plan.process.id,
+            plan.phases.iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join(", ")
+        )),
+    }
 }
 
 /// The reference of activity `(p, a)`.

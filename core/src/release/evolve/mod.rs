@@ -8,6 +8,7 @@
 //! (jobs, children, the parent report) through an [`EffectSink`]; replay passes
 //! [`super::step::NoEffects`].
 
+mod amend;
 mod lifecycle;
 mod nodes;
 mod rollup;
@@ -55,6 +56,11 @@ pub(crate) fn apply<S: EffectSink>(state: &mut ReleaseState, event: &Event, sink
                 _ => {}
             }
         }
+        EventKind::Rewound { .. }
+        | EventKind::ActivityInserted { .. }
+        | EventKind::ApproversReassigned { .. }
+        | EventKind::ApprovalDelegated { .. }
+        | EventKind::PhaseRescheduled { .. } => amend::apply(state, event, sink),
         _ => nodes::apply(state, event, sink),
     }
     rollup::refresh_release(state);
