@@ -89,11 +89,11 @@ pub use error::{Error, Problem, Result};
 
 /// A point in time (UTC).
 pub type Timestamp = chrono::DateTime<chrono::Utc>;
-pub use engine::{DoctorFinding, DoctorProblem, DoctorReport, RepairReport};
 pub use engine::{
-    Engine, GroupChanges, InputSet, MAX_CONFLICT_RETRIES, ProcessInfo, ReleaseFilter, RetentionPolicy, SearchPage,
-    Watch, Watcher,
+    Amend, Engine, GroupChanges, InputSet, MAX_CONFLICT_RETRIES, ProcessInfo, ReleaseFilter, RetentionPolicy,
+    SearchPage, Watch, Watcher,
 };
+pub use engine::{DoctorFinding, DoctorProblem, DoctorReport, RepairReport};
 pub use model::Process;
 pub use validate::{
     LoadedProcess, ProcessCatalog, load_process, load_process_value, load_process_with, validate_process,

@@ -29,6 +29,7 @@
 //! assert_eq!(r.activity("build", "compile").unwrap().outputs["artifact"], "app-1.2.3.tgz");
 //! ```
 
+mod amend;
 mod apply;
 mod authz;
 mod calendar;
@@ -49,6 +50,7 @@ mod search;
 mod subprocess;
 mod workers;
 
+pub use amend::Amend;
 pub use groups::GroupChanges;
 pub use input_sets::InputSet;
 
