@@ -27,6 +27,7 @@
 //! argument is `invalid_input` naming it. Panics are caught at the boundary (`catch_unwind`) and
 //! never cross into JS.
 
+mod amend;
 mod calendar;
 mod callbacks;
 mod commands;

@@ -29,6 +29,11 @@ function seconds(text) {
 }
 
 /** A step's time: RFC 3339 text or an offset from the clock's start (`+2d`). */
+// The options every amendment takes.
+function amend(w, actor) {
+  return { actor, reason: w.reason ?? '', dryRun: w.dry_run ?? false }
+}
+
 function time(spec, start) {
   if (typeof spec !== 'string') throw new Error(`a time is a string: ${JSON.stringify(spec)}`)
   return spec.startsWith('+') ? new Date(start.getTime() + seconds(spec.slice(1)) * 1000) : new Date(spec)
@@ -169,6 +174,16 @@ class Run {
         return e.fail(release, phase, activity, { actor, reason })
       case 'skip':
         return e.skip(release, phase, activity, { actor, reason: reason ?? '' })
+      case 'rewind':
+        return e.rewind(release, w.phase, { activityId: w.activity, inputs: w.inputs, ...amend(w, actor) })
+      case 'insert_activity':
+        return e.insertActivity(release, w.phase, w.definition, { after: w.after, ...amend(w, actor) })
+      case 'reassign':
+        return e.reassign(release, phase, activity, w.approvers, amend(w, actor))
+      case 'delegate':
+        return e.delegate(release, phase, activity, { fromUser: w.from, toUser: w.to, ...amend(w, actor) })
+      case 'reschedule_phase':
+        return e.reschedulePhase(release, w.phase, time(w.not_before, this.start), amend(w, actor))
       case 'complete_job': {
         const job = e.getRelease(release).phases[phase]?.activities[activity]?.jobId
         if (!job) throw new Error(`activity ${step.activity} has no job`)

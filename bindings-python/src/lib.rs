@@ -24,6 +24,7 @@
 //! Every call into the core runs with the GIL released and inside `catch_unwind` ([`run`]), so no
 //! panic crosses into Python and other Python threads run meanwhile.
 
+mod amend;
 mod calendar;
 mod callbacks;
 mod convert;

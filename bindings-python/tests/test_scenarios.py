@@ -183,6 +183,18 @@ class Run:
             e.fail(release, phase, activity, actor=actor, reason=reason)
         elif cmd == "skip":
             e.skip(release, phase, activity, actor=actor, reason=reason or "")
+        elif cmd in ("rewind", "insert_activity", "reassign", "delegate", "reschedule_phase"):
+            how: Dict[str, Any] = {"actor": actor, "reason": w.get("reason", ""), "dry_run": bool(w.get("dry_run", False))}
+            if cmd == "rewind":
+                e.rewind(release, w["phase"], w.get("activity"), inputs=w.get("inputs"), **how)
+            elif cmd == "insert_activity":
+                e.insert_activity(release, w["phase"], w["definition"], after=w.get("after"), **how)
+            elif cmd == "reassign":
+                e.reassign(release, phase, activity, w["approvers"], **how)
+            elif cmd == "delegate":
+                e.delegate(release, phase, activity, from_user=w["from"], to_user=w["to"], **how)
+            else:
+                e.reschedule_phase(release, w["phase"], parse_time(w["not_before"], self.start), **how)
         elif cmd == "complete_job":
             job_id = e.get_release(release).phases[phase].activities[activity].job_id
             assert job_id is not None, f"activity {phase}/{activity} has no job"

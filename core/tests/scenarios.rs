@@ -203,7 +203,69 @@ impl Run {
                 return Ok(());
             }
             "delete_freeze" => return e.delete_freeze(str_of(&with, "id").unwrap_or(""), &actor),
+            "rewind" | "insert_activity" | "reassign" | "delegate" | "reschedule_phase" => {
+                return self.amend(cmd, release, (phase, activity), &with, &actor);
+            }
             other => panic!("unknown scenario command `{other}`"),
+        }
+        .map(|_| ())
+    }
+}
+
+impl Run {
+    /// The amendments: `with` holds `reason`, `dry_run` and the command's own arguments
+    /// (`phase`, `activity`, `inputs` for rewind; `phase`, `definition`, `after` for
+    /// insert_activity; `approvers` or `from`/`to` with the step's `activity`; `phase`,
+    /// `not_before` for reschedule_phase).
+    fn amend(
+        &self,
+        cmd: &str,
+        release: &str,
+        target: (&str, &str),
+        with: &Value,
+        actor: &Actor,
+    ) -> trainyard::Result<()> {
+        let reason = str_of(with, "reason").unwrap_or("");
+        let how = if with.get("dry_run").and_then(Value::as_bool) == Some(true) {
+            trainyard::Amend::because(reason).dry_run()
+        } else {
+            trainyard::Amend::because(reason)
+        };
+        let e = &self.engine;
+        let phase = str_of(with, "phase").unwrap_or("");
+        let act = trainyard::release::ActivityRef::new(target.0, target.1);
+        match cmd {
+            "rewind" => {
+                let to = match str_of(with, "activity") {
+                    Some(a) => {
+                        trainyard::release::RewindTarget::Activity(trainyard::release::ActivityRef::new(phase, a))
+                    }
+                    None => trainyard::release::RewindTarget::Phase { phase: phase.to_string() },
+                };
+                e.rewind(release, actor, to, with.get("inputs").map(as_map), how)
+            }
+            "insert_activity" => e.insert_activity(
+                release,
+                actor,
+                phase,
+                with.get("definition").cloned().unwrap_or(Value::Null),
+                str_of(with, "after"),
+                how,
+            ),
+            "reassign" => {
+                let approvers = serde_json::from_value(with.get("approvers").cloned().unwrap_or(json!([])))
+                    .expect("approvers are { user } or { group } entries");
+                e.reassign(release, actor, act, approvers, how)
+            }
+            "delegate" => e.delegate(
+                release,
+                actor,
+                act,
+                str_of(with, "from").unwrap_or(""),
+                str_of(with, "to").unwrap_or(""),
+                how,
+            ),
+            _ => e.reschedule_phase(release, actor, phase, time(&with["not_before"], self.start), how),
         }
         .map(|_| ())
     }

@@ -966,6 +966,68 @@ class Engine:
         """Fails an on_hold activity for good."""
     def skip(self, release_id: str, phase_id: str, activity_id: str, *, actor: Actor, reason: str) -> List[Event]:
         """Skips a pending activity."""
+    # amending a running release (each with a required reason; dry_run: the events it would append)
+    def rewind(
+        self,
+        release_id: str,
+        phase_id: str,
+        activity_id: Optional[str] = None,
+        *,
+        actor: Actor,
+        reason: str,
+        inputs: Optional[Dict[str, Any]] = None,
+        dry_run: bool = False,
+    ) -> List[Event]:
+        """Runs a phase (or an activity) again with everything downstream of it, optionally with
+        new release inputs; in-flight work among the nodes reset is cancelled."""
+    def insert_activity(
+        self,
+        release_id: str,
+        phase_id: str,
+        definition: Dict[str, Any],
+        *,
+        actor: Actor,
+        reason: str,
+        after: Optional[str] = None,
+        dry_run: bool = False,
+    ) -> List[Event]:
+        """Adds an ad-hoc activity to a phase that has not finished (validated like a process)."""
+    def reassign(
+        self,
+        release_id: str,
+        phase_id: str,
+        activity_id: str,
+        approvers: List[Dict[str, str]],
+        *,
+        actor: Actor,
+        reason: str,
+        dry_run: bool = False,
+    ) -> List[Event]:
+        """Replaces who may approve (a manual activity: complete) an activity that has not ended."""
+    def delegate(
+        self,
+        release_id: str,
+        phase_id: str,
+        activity_id: str,
+        *,
+        from_user: str,
+        to_user: str,
+        actor: Actor,
+        reason: str,
+        dry_run: bool = False,
+    ) -> List[Event]:
+        """Hands the approval entries naming ``from_user`` to ``to_user``."""
+    def reschedule_phase(
+        self,
+        release_id: str,
+        phase_id: str,
+        not_before: datetime,
+        *,
+        actor: Actor,
+        reason: str,
+        dry_run: bool = False,
+    ) -> List[Event]:
+        """Sets the earliest start of a phase that has not started."""
     # reading
     def get_release(self, release_id: str, *, actor: Optional[Actor] = None) -> Release:
         """The current state of a release (with ``actor``: only if they may read it)."""
