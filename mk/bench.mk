@@ -6,7 +6,7 @@ PEERS := benches/peers
 PEERS_VENV := $(PEERS)/.venv
 PEERS_N ?= 2000
 
-.PHONY: bench bench-peers bench-peers-python bench-peers-node bench-scale bench-feed bench-inbox-search
+.PHONY: bench bench-peers bench-peers-python bench-peers-node bench-scale bench-feed bench-inbox-search bench-doctor
 
 ## One million releases in SQLite: create them, query a month of the calendar, report memory.
 bench-scale:
@@ -22,6 +22,13 @@ bench-feed:
 INBOX_SEARCH_N ?= 1000000
 bench-inbox-search:
 	$(CARGO) run --release -p trainyard-examples --example inbox_search -- $(INBOX_SEARCH_N)
+
+## The doctor over 100,000 releases in SQLite: `Engine::doctor` and `trainyard doctor` (its progress
+## bar on a terminal) side by side (median of DOCTOR_RUNS), then 1% made stuck and `doctor --repair`.
+DOCTOR_N ?= 100000
+DOCTOR_RUNS ?= 3
+bench-doctor:
+	$(CARGO) run --release --locked -p trainyard-examples --example doctor_bench -- $(DOCTOR_N) $(DOCTOR_RUNS)
 
 bench:
 	$(CARGO) bench -p trainyard

@@ -16,12 +16,14 @@
 //! | `feed.rs` | the change feed: `changes`, `watch`, consumers, sinks, dead letters |
 //! | `inbox.rs` | a person's inbox |
 //! | `search.rs` | release search with cursors |
+//! | `doctor.rs` | `doctor()` / `repair()`: the core's doctor reports |
 //! | `errors.rs` | the mapping of core errors to JS `Error`s with `code` |
 //! | `convert.rs` | reading JS values and arguments, with the limits (depth 128, no cycles, …) |
 //! | `options.rs` | the options objects and the actor |
 //! | `tasks.rs` | the `…Async` twins: core calls on libuv worker threads |
 //! | `logs.rs` | `tracing` events to a JS function or stderr |
 //! | `metrics.rs` | `metrics()` / `prometheusText()`: the core's metrics snapshot |
+//! | `lib.rs` | `validateProcess`, `loadProcess`, `errorCodes`, `limits`, `runCli` (the `trainyard` bin) |
 //!
 //! Errors are thrown as JS `Error` objects with the core's stable `code` (see [`errors`]); a bad
 //! argument is `invalid_input` naming it. Panics are caught at the boundary (`catch_unwind`) and
@@ -32,6 +34,7 @@ mod calendar;
 mod callbacks;
 mod commands;
 mod convert;
+mod doctor;
 mod engine;
 mod errors;
 mod feed;
@@ -98,6 +101,17 @@ pub fn load_process(env: Env, definition: Unknown) -> napi::Result<views::Js> {
 #[napi(ts_return_type = "ErrorCode[]")]
 pub fn error_codes() -> Vec<&'static str> {
     trainyard::Error::CODES.to_vec()
+}
+
+/// Runs the `trainyard` command line: `argv` (program name first) on the process's standard
+/// output and error, on the JS thread (the event loop waits); returns the exit code. The
+/// package's `trainyard` bin (`bin/trainyard.js`) calls it and exits with the code. While it runs,
+/// SIGINT and SIGTERM have their default disposition (`watch` and `run` stop on them and return 0;
+/// other commands end the process, as the standalone binary does); Node's handlers are put back
+/// after.
+#[napi(catch_unwind)]
+pub fn run_cli(argv: Vec<String>) -> i32 {
+    trainyard_cli::run_cli(argv)
 }
 
 /// The limits every value read from JS is held to: `maxDepth` (nesting levels below the top

@@ -1,7 +1,7 @@
 // The package as a user installs it: `npm pack` of the built package, installed into a fresh folder
 // with `npm install ./trainyard-<version>.tgz` (offline: nothing but the tarball is needed). There
 // it is required from CommonJS and imported from ESM, the README's Node examples run against the
-// installed copy (not this checkout), and `tsc` checks a typed program against its index.d.ts. A
+// installed copy (not this checkout), the `trainyard` bin runs, and `tsc` checks a typed program against its index.d.ts. A
 // copy without the native binary fails with an error naming the platform and what to do.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
@@ -46,13 +46,14 @@ test('npm pack makes a tarball with the binary, the loader and the types; it ins
   })
   installed = join(app, 'node_modules', 'trainyard')
   const files = readdirSync(installed).sort()
-  for (const f of ['load.js', 'index.js', 'index.d.ts', 'package.json']) assert.ok(files.includes(f), `${f} in ${files}`)
+  for (const f of ['load.js', 'index.js', 'index.d.ts', 'package.json', 'bin']) assert.ok(files.includes(f), `${f} in ${files}`)
   assert.ok(files.some((f) => /^trainyard\..+\.node$/.test(f)), `a native binary in ${files}`)
   assert.ok(!files.includes('src') && !files.includes('tests') && !files.includes('Cargo.toml'), `only the package: ${files}`)
   assert.notEqual(realpathSync(installed), realpathSync(packageDir), 'a real install, not a link')
   const installedManifest = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8'))
   assert.equal(installedManifest.main, 'load.js')
   assert.equal(installedManifest.engines.node, '>= 20')
+  assert.deepEqual(installedManifest.bin, { trainyard: 'bin/trainyard.js' })
 })
 
 test('the installed package loads from CommonJS and from ESM', () => {
@@ -81,6 +82,25 @@ test('the README examples run against the installed package', () => {
     const { status, stdout, stderr } = runExample(app, code, i + 1)
     assert.equal(status, 0, `example ${i + 1}: exit ${status}\nstdout:\n${stdout}\nstderr:\n${stderr}`)
   }
+})
+
+test('the installed package has the trainyard bin: --help, validate with exit 0 and 1', () => {
+  const bin = join(app, 'node_modules', '.bin', process.platform === 'win32' ? 'trainyard.cmd' : 'trainyard')
+  assert.ok(existsSync(bin), `npm linked ${bin}`)
+  const help = spawnSync(bin, ['--help'], { cwd: app, encoding: 'utf8', timeout: 60_000 })
+  assert.equal(help.status, 0, help.stderr)
+  assert.ok(help.stdout.includes('Usage: trainyard') && help.stdout.includes('  validate '), help.stdout)
+  writeFileSync(join(app, 'good.yaml'), 'id: hello\nphases:\n  - id: build\n    activities: [{ id: compile, kind: manual }]\n')
+  writeFileSync(
+    join(app, 'bad.yaml'),
+    'id: hello\nphases:\n  - id: build\n    activities:\n      - { id: compile, kind: manual, depends_on: [nope] }\n',
+  )
+  const good = spawnSync(bin, ['validate', 'good.yaml'], { cwd: app, encoding: 'utf8', timeout: 60_000 })
+  assert.equal(good.status, 0, good.stdout + good.stderr)
+  const bad = spawnSync(bin, ['validate', '--format', 'json', 'bad.yaml'], { cwd: app, encoding: 'utf8', timeout: 60_000 })
+  assert.equal(bad.status, 1, bad.stdout + bad.stderr)
+  const errors = JSON.parse(bad.stdout).problems.filter((p) => p.severity === 'error')
+  assert.deepEqual(errors.map((p) => [p.file, p.line, p.code]), [['bad.yaml', 5, 'unknown_dependency']])
 })
 
 test('tsc checks a typed program against the installed index.d.ts', () => {

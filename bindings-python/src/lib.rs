@@ -5,7 +5,7 @@
 //!
 //! | file | what |
 //! |---|---|
-//! | `lib.rs` | module registration, [`run`], `load_process` / `validate_process` |
+//! | `lib.rs` | module registration, [`run`], `load_process` / `validate_process`, `run_cli` (the `trainyard` command) |
 //! | `engine.rs` | the `Engine` class: construction, settings, processes, release commands and reads |
 //! | `views.rs` | `Release`, `Phase`, `Activity`, `Approval` (from the core's `ReleaseView`), `Schedule`, `ParentLink`, `InputSetRef`, `Event`, `ProcessInfo` |
 //! | `jobs.rs` | `Job`, `STARTED`, `JobRecord`, the command executor and external workers |
@@ -17,6 +17,7 @@
 //! | `feed.rs` | the change feed: `FeedFilter`, `FeedEntry`, `FeedPage`; `changes`, `watch`, consumers |
 //! | `watch.rs` | `Watch`: the blocking iterator over the feed (GIL released, signals checked) |
 //! | `sinks.rs` | webhook and NATS sinks, `RetryPolicy`, `RunReport`, `ReplayReport`, `DeadLetter`, durable subscribers |
+//! | `doctor.rs` | `doctor`, `repair`: `DoctorReport`, `DoctorFinding`, `DoctorProblem`, `RepairReport` |
 //! | `errors.rs` | core errors → `TrainyardError` subclasses; `Problem` |
 //! | `convert/` | every value a caller hands in, checked (limits, codes, paths; `json.rs`: JSON data); `Actor` |
 //! | `logs.rs` | the core's `tracing` events → Python `logging` |
@@ -28,6 +29,7 @@ mod amend;
 mod calendar;
 mod callbacks;
 mod convert;
+mod doctor;
 mod engine;
 mod errors;
 mod feed;
@@ -98,6 +100,17 @@ fn load_process<'py>(py: Python<'py>, definition: &Bound<'py, PyAny>) -> PyResul
     convert::doc_to_py(py, &loaded.process, "the loaded process")
 }
 
+/// Runs the ``trainyard`` command line: ``argv`` (program name first, as ``sys.argv``) on the
+/// process's standard output and error, with the GIL released; returns the exit code. The
+/// ``trainyard`` console script (``trainyard._cli:main``) calls it. While it runs, SIGINT and
+/// SIGTERM have their default disposition (``watch`` and ``run`` stop on them and return 0; other
+/// commands end the process, as the standalone binary does); Python's handlers are put back after.
+#[pyfunction]
+#[pyo3(signature = (argv))]
+fn run_cli(py: Python<'_>, argv: Vec<String>) -> i32 {
+    py.detach(move || trainyard_cli::run_cli(argv))
+}
+
 /// Test support (not part of the API): drops the PostgreSQL schema named by ``url``'s
 /// ``?schema=`` option, with everything in it.
 #[pyfunction]
@@ -145,8 +158,13 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<sinks::PyRunReport>()?;
     m.add_class::<sinks::PyReplayReport>()?;
     m.add_class::<sinks::PyDeadLetter>()?;
+    m.add_class::<doctor::PyDoctorReport>()?;
+    m.add_class::<doctor::PyDoctorFinding>()?;
+    m.add_class::<doctor::PyDoctorProblem>()?;
+    m.add_class::<doctor::PyRepairReport>()?;
     m.add_function(wrap_pyfunction!(validate_process, m)?)?;
     m.add_function(wrap_pyfunction!(load_process, m)?)?;
     m.add_function(wrap_pyfunction!(drop_postgres_schema, m)?)?;
+    m.add_function(wrap_pyfunction!(run_cli, m)?)?;
     Ok(())
 }

@@ -5,6 +5,7 @@ check inside pytest and type-checks the public API with mypy."""
 
 import ast
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +18,7 @@ PACKAGE_DIR = Path(trainyard.__file__).resolve().parent
 
 
 def stub_names(path: Path) -> Set[str]:
+    """The names a stub declares, and those it re-exports (``from ._native_x import A as A``)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     names: Set[str] = set()
     for node in tree.body:
@@ -24,6 +26,8 @@ def stub_names(path: Path) -> Set[str]:
             names.add(node.name)
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             names.add(node.target.id)
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("_native_"):
+            names.update(a.name for a in node.names if a.asname == a.name)
     return names
 
 
@@ -32,6 +36,28 @@ def test_native_stub_lists_exactly_the_public_names_of_the_module() -> None:
         return {n for n in names if not n.startswith("_") or n == "__version__"}
 
     assert public(stub_names(PACKAGE_DIR / "_native.pyi")) == public(set(dir(native)))
+
+
+def test_the_stub_only_modules_are_what_the_stubtest_allowlist_names_and_each_is_small() -> None:
+    stubs = sorted(PACKAGE_DIR.glob("_native*.pyi"))
+    modules = {p.stem for p in stubs} - {"_native"}
+    allowlist = (PACKAGE_DIR.parents[1] / "stubtest-allowlist.txt").read_text(encoding="utf-8")
+    (pattern,) = [line for line in allowlist.splitlines() if line and not line.startswith("#")]
+    match = re.fullmatch(r"trainyard\\\._native_\((.*)\)", pattern)
+    assert match, pattern
+    listed = set(match.group(1).split("|"))
+    assert {f"_native_{m}" for m in listed} == modules
+    for m in modules:
+        # No runtime module of that name: the stubs describe `trainyard._native`'s classes.
+        assert not hasattr(native, m)
+    # What each stub-only module declares, `_native.pyi` re-exports.
+    declared: Set[str] = set()
+    for m in modules:
+        declared |= stub_names(PACKAGE_DIR / f"{m}.pyi")
+    assert {n for n in declared if not n.startswith("_")} <= stub_names(PACKAGE_DIR / "_native.pyi")
+    for p in stubs:
+        lines = len(p.read_text(encoding="utf-8").splitlines())
+        assert lines <= 800, f"{p.name} has {lines} lines"
 
 
 def test_package_exports_are_all_importable() -> None:

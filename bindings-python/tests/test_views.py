@@ -18,10 +18,13 @@ from trainyard import Actor, Engine, ManualClock
 from conftest import REPO_ROOT
 
 VIEWS: Dict[str, List[str]] = json.loads((REPO_ROOT / "testdata" / "api" / "views.json").read_text(encoding="utf-8"))
-STUB = Path(trainyard.__file__).resolve().parent / "_native.pyi"
+#: The stubs: ``_native.pyi`` and the stub-only modules it re-exports from.
+STUBS = sorted(Path(trainyard.__file__).resolve().parent.glob("_native*.pyi"))
 CLASSES = {"release": trainyard.Release, "phase": trainyard.Phase, "activity": trainyard.Activity,
            "approval": trainyard.Approval, "feed_entry": trainyard.FeedEntry, "dead_letter": trainyard.DeadLetter,
-           "waiting_on": trainyard.WaitingOn}
+           "waiting_on": trainyard.WaitingOn, "doctor_report": trainyard.DoctorReport,
+           "doctor_finding": trainyard.DoctorFinding, "doctor_problem": trainyard.DoctorProblem,
+           "repair_report": trainyard.RepairReport}
 START = datetime(2025, 4, 7, 9, tzinfo=timezone.utc)
 RITA = Actor("rita", roles=["account_release_manager"])
 
@@ -31,8 +34,10 @@ def public_attributes(cls: type) -> Set[str]:
 
 
 def stub_properties(class_name: str) -> Set[str]:
-    tree = ast.parse(STUB.read_text(encoding="utf-8"))
-    (cls,) = [n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == class_name]
+    (cls,) = [
+        n for stub in STUBS for n in ast.parse(stub.read_text(encoding="utf-8")).body
+        if isinstance(n, ast.ClassDef) and n.name == class_name
+    ]
     return {
         f.name for f in cls.body
         if isinstance(f, ast.FunctionDef) and any(isinstance(d, ast.Name) and d.id == "property" for d in f.decorator_list)

@@ -3,7 +3,8 @@
 temporary directory (nothing of the repository on the path).
 
 In each: the package imports from the virtualenv, the README's ```python examples run (printing
-what their comments promise), and `mypy --strict` checks a program using the installed package
+what their comments promise), the `trainyard` console script runs (`--help`, `validate`), and
+`mypy --strict` checks a program using the installed package
 against its stubs (`py.typed`). The README's examples are run, not type-checked: several hand in
 values of the wrong type on purpose, to show how they are refused.
 
@@ -15,6 +16,7 @@ search); the sdist and the clone into the one running this test.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -46,6 +48,13 @@ with ty.Engine.in_memory(clock=clock) as engine:
     except ty.ValidationError as e:
         codes: list[str] = [p.code for p in e.problems]
 '''
+
+
+#: Definitions for the installed `trainyard` command: one valid, one with an unknown dependency on line 5.
+GOOD_DEFINITION = "id: hello\nphases:\n  - id: build\n    activities: [{ id: compile, kind: manual }]\n"
+BAD_DEFINITION = (
+    "id: hello\nphases:\n  - id: build\n    activities:\n      - { id: compile, kind: manual, depends_on: [nope] }\n"
+)
 
 
 def run(args: List[str], cwd: Path, env: Optional[Dict[str, str]] = None, timeout: int = 3600) -> str:
@@ -115,6 +124,7 @@ def check_installed(python: Path, work: Path, how: str) -> None:
         out = run([str(python), str(path)], cwd=work, env=env)
         for promised in re.findall(r"print\(.*\)\s+# (\w+)$", block, flags=re.M):
             assert promised in out, (how, f"README python block {i + 1}", promised, out)
+    check_console_script(python, work, how)
     user = work / "typed_user.py"
     user.write_text(TYPED_USER, encoding="utf-8")
     mypy = [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir", os.devnull]
@@ -124,6 +134,24 @@ def check_installed(python: Path, work: Path, how: str) -> None:
     level = max(version, MYPY_OLDEST)
     mypy += ["--python-executable", str(python), "--python-version", f"{level[0]}.{level[1]}"]
     run(mypy + [str(user)], cwd=work, env=env)
+
+
+def check_console_script(python: Path, work: Path, how: str) -> None:
+    """The `trainyard` console script the package installs: help, and `validate` with exit 0 and 1."""
+    env = clean_env()
+    cli = python.parent / "trainyard"
+    assert cli.is_file(), (how, sorted(p.name for p in python.parent.iterdir()))
+    out = run([str(cli), "--help"], cwd=work, env=env)
+    assert "Usage: trainyard" in out and "  validate " in out and "  doctor " in out, (how, out)
+    (work / "good.yaml").write_text(GOOD_DEFINITION, encoding="utf-8")
+    (work / "bad.yaml").write_text(BAD_DEFINITION, encoding="utf-8")
+    run([str(cli), "validate", "good.yaml"], cwd=work, env=env)
+    bad = subprocess.run(
+        [str(cli), "validate", "--format", "json", "bad.yaml"], cwd=work, env=env, capture_output=True, text=True
+    )
+    assert bad.returncode == 1, (how, bad.stdout, bad.stderr)
+    problems = [p for p in json.loads(bad.stdout)["problems"] if p["severity"] == "error"]
+    assert [(p["file"], p["line"], p["code"]) for p in problems] == [("bad.yaml", 5, "unknown_dependency")], how
 
 
 @pytest.fixture(scope="session")

@@ -111,7 +111,7 @@ pub enum Command {
     Pause(ReleaseArg),
     /// Resume a paused release.
     Resume(ReleaseArg),
-    /// Follow the change feed: one line (or JSON object) per entry, until SIGINT/SIGTERM.
+    /// Follow the change feed: one line (or JSON object) per entry, until SIGINT/SIGTERM (with `--as`, only what that user may see).
     Watch(WatchArgs),
     /// One pass of the engine: fire due timers, run the built-in command executor's jobs.
     Tick,

@@ -50,14 +50,17 @@ impl Drop for Stop {
     }
 }
 
-/// `watch [--after CURSOR] [--limit N]`.
-pub(crate) fn watch(ctx: &mut Ctx<'_>, engine: &Engine, a: &WatchArgs, _store: &StoreArgs) -> CliResult {
+/// `watch [--after CURSOR] [--limit N]`: with `--as`, only the entries that actor may see.
+pub(crate) fn watch(ctx: &mut Ctx<'_>, engine: &Engine, a: &WatchArgs, store: &StoreArgs) -> CliResult {
     let stop = Stop::listen(std::thread::current())?;
     let after = match a.after {
         Some(c) => c,
         None => engine.feed_head()?,
     };
-    let mut watch = engine.watch(after, FeedFilter::default());
+    let mut watch = match store.actor() {
+        Some(actor) => engine.watch_as(after, FeedFilter::default(), actor),
+        None => engine.watch(after, FeedFilter::default()),
+    };
     let mut seen = 0usize;
     while !stop.stopped() && a.limit.is_none_or(|n| seen < n) {
         let Some(entry) = watch.next_timeout(Duration::from_millis(200))? else { continue };

@@ -1,6 +1,7 @@
 //! The `trainyard` command line as a library: [`run`] takes the arguments and the two output
-//! streams and returns the exit code, so the binary, the Python wheel and the npm package can all
-//! ship the same command by linking this crate.
+//! streams and returns the exit code; [`run_cli`] runs it on the process's own streams, and is
+//! what the binary, the Python wheel's console script (`trainyard._native.run_cli`) and the npm
+//! package's bin (`runCli`) call, so all three ship the same command.
 //!
 //! Exit codes (stable):
 //!
@@ -15,6 +16,7 @@ mod args;
 mod calendar;
 mod daemon;
 mod doctor;
+mod host;
 mod locate;
 mod output;
 mod releases;
@@ -57,6 +59,30 @@ impl Terminal {
 /// code.
 pub fn run(args: impl IntoIterator<Item = String>, out: &mut dyn Write, err: &mut dyn Write) -> i32 {
     run_with(args, out, err, Terminal::detect())
+}
+
+/// The command line as the binary and the Python and Node packages run it: `argv` (the first
+/// item is the program name, as `std::env::args` gives it) on the process's own standard output
+/// and error, both flushed before it returns (a host process such as Python or Node does not
+/// flush Rust's buffers at exit). Returns the exit code.
+///
+/// While it runs, SIGINT and SIGTERM have their default disposition (the host's handlers, such as
+/// Python's `KeyboardInterrupt` or Node's, are put back when it returns): `watch` and `run` stop
+/// on them and return 0; any other command ends the process, as the standalone binary does.
+pub fn run_cli(argv: Vec<String>) -> i32 {
+    let _defaults = host::Defaults::install();
+    // Unlocked handles: each write takes the lock, so other threads may print meanwhile.
+    let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
+    let code = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(argv, &mut out, &mut err))) {
+        Ok(code) => code,
+        Err(_) => {
+            let _ = writeln!(err, "error[internal]: trainyard panicked (a bug: please report it)");
+            EXIT_USAGE
+        }
+    };
+    let _ = out.flush();
+    let _ = err.flush();
+    code
 }
 
 /// [`run`] with the terminal given.

@@ -1,6 +1,5 @@
-//! The `trainyard` binary: [`trainyard_cli::run`] on the process's arguments and streams.
+//! The `trainyard` binary: [`trainyard_cli::run_cli`] on the process's arguments and streams.
 
 fn main() {
-    let code = trainyard_cli::run(std::env::args(), &mut std::io::stdout(), &mut std::io::stderr());
-    std::process::exit(code);
+    std::process::exit(trainyard_cli::run_cli(std::env::args().collect()));
 }

@@ -275,3 +275,31 @@ fn run_works_until_sigterm_and_prints_its_metrics() {
         assert!(String::from_utf8_lossy(&out.stderr).contains("stopped after handling"));
     }
 }
+
+#[test]
+fn watch_as_a_user_shows_only_what_that_user_may_see() {
+    for s in Store::all() {
+        setup(&s);
+        // Nora owns the first release, nobody the second; a viewer reads both.
+        let o = s.ty(&with(&["create", "hello", "--name", "Nora's", "--owner", "nora", "--json"], &RM));
+        code(&o, 0);
+        let nora_s = json(&o)["id"].as_str().unwrap().to_string();
+        let other = create(&s, "hello", "Someone else's", &[]);
+        code(&s.ty(&with(&["activate", &nora_s], &RM)), 0);
+        let releases_of = |args: &[&str]| -> Vec<String> {
+            let o = s.ty(args);
+            code(&o, 0);
+            stdout(&o)
+                .lines()
+                .map(|l| serde_json::from_str::<Value>(l).unwrap()["release"].as_str().unwrap().to_string())
+                .collect()
+        };
+        let all = releases_of(&["watch", "--after", "0", "--limit", "3", "--json", "--as", "vic", "--roles", "viewer"]);
+        assert_eq!(all, [nora_s.clone(), other.clone(), nora_s.clone()], "{}", s.name());
+        // Nora's two entries come without the other release's in between.
+        let nora = releases_of(&["watch", "--after", "0", "--limit", "2", "--json", "--as", "nora"]);
+        assert_eq!(nora, [nora_s.clone(), nora_s.clone()], "{}", s.name());
+        // Without --as the feed is not filtered.
+        assert_eq!(releases_of(&["watch", "--after", "0", "--limit", "3", "--json"]), all);
+    }
+}

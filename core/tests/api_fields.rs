@@ -1,5 +1,6 @@
-//! The fields of the read model (`ReleaseView` and its parts) and of the change feed (`FeedEntry`,
-//! `DeadLetter`), written to `testdata/api/views.json`,
+//! The fields of the read model (`ReleaseView` and its parts), of the change feed (`FeedEntry`,
+//! `DeadLetter`) and of the doctor's reports (`DoctorReport`, `DoctorFinding`, `DoctorProblem`,
+//! `RepairReport`), written to `testdata/api/views.json`,
 //! which the Python and Node suites read to check that their release objects expose exactly these
 //! fields (snake_case in Python, camelCase in Node). Rewrite the file after changing a view with
 //! `TRAINYARD_WRITE_API_FIELDS=1 cargo test -p trainyard --test api_fields`.
@@ -9,6 +10,7 @@ use std::path::PathBuf;
 use trainyard::feed::FeedEntry;
 use trainyard::feed::source::DeadLetter;
 use trainyard::release::{ActivityView, ApprovalView, PhaseView, ReleaseView, WaitingOn};
+use trainyard::{DoctorFinding, DoctorProblem, DoctorReport, RepairReport};
 
 #[test]
 fn the_view_fields_file_is_current() {
@@ -21,6 +23,10 @@ fn the_view_fields_file_is_current() {
         "feed_entry": FeedEntry::field_names(),
         "dead_letter": DeadLetter::field_names(),
         "waiting_on": WaitingOn::field_names(),
+        "doctor_report": DoctorReport::field_names(),
+        "doctor_finding": DoctorFinding::field_names(),
+        "doctor_problem": DoctorProblem::field_names(),
+        "repair_report": RepairReport::field_names(),
     });
     let text = serde_json::to_string_pretty(&doc).unwrap() + "\n";
     if std::env::var_os("TRAINYARD_WRITE_API_FIELDS").is_some() {

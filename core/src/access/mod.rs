@@ -54,7 +54,8 @@
 //!   (likewise `RegisterProcess`, `SaveInputSet`, `CreateReleaseGroup`, `AddFreeze`,
 //!   `ApplyRetention`, `ClaimJobs`), and `Action::Read` with [`AccessTarget::release`] for one release.
 //! * Queries: keep rows with [`can_read`]`(actor, &row.scope)` (or [`can_read_release`] when the
-//!   state is at hand).
+//!   state is at hand); feed entries with [`crate::Engine::may_read_entry`] (by scope, else by
+//!   the release's current state), as [`crate::Engine::watch_as`] does.
 
 mod policy;
 mod role;

@@ -2,7 +2,8 @@
 //! apply path ([`crate::access::authorize_command`]) before anything is decided.
 
 use super::{Engine, ReleaseFilter};
-use crate::access::{AccessTarget, Action, Actor, authorize, can_read_release};
+use crate::access::{AccessTarget, Action, Actor, authorize, can_read, can_read_release};
+use crate::feed::FeedEntry;
 use crate::release::ReleaseState;
 use crate::{Error, Result};
 
@@ -24,6 +25,21 @@ impl Engine {
     pub fn history_as(&self, id: &str, actor: &Actor) -> Result<Vec<crate::release::Event>> {
         self.get_release_as(id, actor)?;
         self.history(id)
+    }
+
+    /// Whether `actor` may see a feed entry: by the entry's scope ([`can_read`]: release managers
+    /// of the scope, viewers), or, as [`Engine::get_release_as`] decides, by being listed on the
+    /// release now (owner, release manager, stakeholder, phase or activity owner, approver). The
+    /// entries of a release that no longer exists are seen by scope only.
+    pub fn may_read_entry(&self, entry: &FeedEntry, actor: &Actor) -> Result<bool> {
+        if can_read(actor, &entry.scope) {
+            return Ok(true);
+        }
+        match self.get_release(&entry.release) {
+            Ok(state) => Ok(can_read_release(actor, &state)),
+            Err(Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     /// Checks an engine-level action (create, register a process, save an input set, …) for a scope.

@@ -60,7 +60,33 @@ pub struct DoctorReport {
     pub findings: Vec<DoctorFinding>,
 }
 
+impl DoctorProblem {
+    /// The field names, in order (what the bindings expose).
+    pub fn field_names() -> &'static [&'static str] {
+        &["code", "message", "repairable"]
+    }
+}
+
+impl DoctorFinding {
+    /// The field names, in order (what the bindings expose).
+    pub fn field_names() -> &'static [&'static str] {
+        &["release_id", "name", "status", "can_progress", "problems"]
+    }
+}
+
+impl RepairReport {
+    /// The field names, in order (what the bindings expose).
+    pub fn field_names() -> &'static [&'static str] {
+        &["repaired", "timers_restored", "jobs_restored"]
+    }
+}
+
 impl DoctorReport {
+    /// The field names, in order (what the bindings expose).
+    pub fn field_names() -> &'static [&'static str] {
+        &["checked", "findings"]
+    }
+
     /// Whether every release checked can progress and nothing is missing.
     pub fn healthy(&self) -> bool {
         self.findings.is_empty()

@@ -116,6 +116,12 @@ impl Engine {
         Watch { engine: self, watcher: Watcher::new(after, filter) }
     }
 
+    /// [`Engine::watch`] with only the entries `actor` may see ([`Engine::may_read_entry`]: by
+    /// scope, or by being listed on the release).
+    pub fn watch_as(&self, after: Cursor, filter: FeedFilter, actor: Actor) -> Watch<'_> {
+        Watch { engine: self, watcher: Watcher::new(after, filter).for_reader(actor) }
+    }
+
     /// The entries after the named consumer's stored cursor (at-least-once: acknowledge what was
     /// handled with [`Engine::ack`]; unacknowledged entries come again, after a restart too).
     pub fn consume(&self, consumer: &str, filter: &FeedFilter, limit: usize) -> Result<FeedPage> {
@@ -341,12 +347,18 @@ pub struct Watcher {
     cursor: Cursor,
     filter: FeedFilter,
     buffer: VecDeque<FeedEntry>,
+    reader: Option<Actor>,
 }
 
 impl Watcher {
     /// A watch of the entries after `after` that pass `filter`.
     pub fn new(after: Cursor, filter: FeedFilter) -> Self {
-        Watcher { cursor: after, filter, buffer: VecDeque::new() }
+        Watcher { cursor: after, filter, buffer: VecDeque::new(), reader: None }
+    }
+
+    /// The same watch, handing out only the entries `reader` may see ([`Engine::may_read_entry`]).
+    pub fn for_reader(self, reader: Actor) -> Self {
+        Watcher { reader: Some(reader), ..self }
     }
 
     /// The cursor past the last entry read from the store (entries still buffered are before it).
@@ -364,7 +376,11 @@ impl Watcher {
             let page = engine.changes(self.cursor, &self.filter, 100)?;
             self.cursor = page.next;
             if !page.entries.is_empty() {
-                self.buffer.extend(page.entries);
+                for entry in page.entries {
+                    if self.reader.as_ref().map_or(Ok(true), |a| engine.may_read_entry(&entry, a))? {
+                        self.buffer.push_back(entry);
+                    }
+                }
                 continue;
             }
             let left = deadline.saturating_duration_since(std::time::Instant::now());
