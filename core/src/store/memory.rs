@@ -42,11 +42,14 @@ struct Inner {
     /// The inbox keys of each release (to replace them).
     inbox_of: HashMap<String, Vec<InboxKey>>,
     /// The deployment ledger: `(service, environment)` → `(at, release, seq)` → entry.
-    ledger: BTreeMap<(String, String), BTreeMap<LedgerKey, LedgerEntry>>,
+    ledger: BTreeMap<LedgerPlace, BTreeMap<LedgerKey, LedgerEntry>>,
     /// The ledger keys of each release (to remove them with it).
-    ledger_of: HashMap<String, Vec<((String, String), LedgerKey)>>,
+    ledger_of: HashMap<String, Vec<(LedgerPlace, LedgerKey)>>,
 }
 
+/// `(service, environment)`.
+type LedgerPlace = (String, String);
+/// `(at, release, seq)`.
 type LedgerKey = (Timestamp, String, u64);
 
 type InboxKey = (String, Timestamp, String, String);
