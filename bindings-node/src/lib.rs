@@ -15,6 +15,7 @@
 //! | `input_sets.rs` | named input sets |
 //! | `feed.rs` | the change feed: `changes`, `watch`, consumers, sinks, dead letters |
 //! | `inbox.rs` | a person's inbox |
+//! | `ledger.rs` | the deployment ledger: `deployed`, `deployments` |
 //! | `search.rs` | release search with cursors |
 //! | `errors.rs` | the mapping of core errors to JS `Error`s with `code` |
 //! | `convert.rs` | reading JS values and arguments, with the limits (depth 128, no cycles, …) |
@@ -37,6 +38,7 @@ mod feed;
 mod inbox;
 mod input_sets;
 mod jobs;
+mod ledger;
 mod logs;
 mod metrics;
 mod options;

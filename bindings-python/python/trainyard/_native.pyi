@@ -31,6 +31,7 @@ __all__ = [
     "Event",
     "InputSet",
     "InboxItem",
+    "LedgerEntry",
     "SearchPage",
     "JobRecord",
     "Notification",
@@ -212,6 +213,56 @@ class InputSet:
     @property
     def values(self) -> Dict[str, Any]:
         """The values."""
+
+@final
+class LedgerEntry:
+    """One entry of the deployment ledger (``Engine.deployed``, ``Engine.deployments``)."""
+
+    @property
+    def service(self) -> str:
+        """The service."""
+    @property
+    def environment(self) -> str:
+        """The environment."""
+    @property
+    def version(self) -> str:
+        """The version delivered."""
+    @property
+    def commit(self) -> Optional[str]:
+        """The commit it was built from, if recorded."""
+    @property
+    def artifact(self) -> Optional[str]:
+        """The artifact deployed, if recorded."""
+    @property
+    def at(self) -> datetime:
+        """When the activity succeeded (for a current entry: since when the version is there)."""
+    @property
+    def release_id(self) -> str:
+        """The release that delivered it."""
+    @property
+    def release_name(self) -> str:
+        """Its name."""
+    @property
+    def release_kind(self) -> str:
+        """Its kind."""
+    @property
+    def scope(self) -> str:
+        """Its scope."""
+    @property
+    def phase_id(self) -> str:
+        """The phase of the activity."""
+    @property
+    def activity_id(self) -> str:
+        """The activity."""
+    @property
+    def attempt(self) -> int:
+        """The attempt that succeeded (0-based)."""
+    @property
+    def rollback(self) -> bool:
+        """Whether a rollback phase recorded it."""
+    @property
+    def seq(self) -> int:
+        """The sequence of its ``delivery_recorded`` event in the release."""
 
 @final
 class InboxItem:
@@ -988,6 +1039,11 @@ class Engine:
     def inbox(self, actor: Actor, limit: int = 100) -> List[InboxItem]:
         """The approvals, manual activities and failure decisions ``actor`` may act on, oldest
         first, each with why (or why not)."""
+    def deployed(self, environment: Optional[str] = None, service: Optional[str] = None) -> List[LedgerEntry]:
+        """What is deployed now: the current ledger entry of every service in every environment
+        (or only of ``environment`` and ``service``), sorted by service, then environment."""
+    def deployments(self, service: str, environment: str, limit: int = 100) -> List[LedgerEntry]:
+        """The history of ``service`` in ``environment``, newest first, rollbacks included."""
     def search(
         self,
         filter: Optional[Mapping[str, Any]] = None,
