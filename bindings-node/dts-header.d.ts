@@ -123,6 +123,40 @@ export interface InputSetRef {
   version: number
 }
 
+/** One entry of the deployment ledger (`engine.deployed()`, `engine.deployments(service, environment)`). */
+export interface LedgerEntry {
+  /** The service. */
+  service: string
+  /** The environment. */
+  environment: string
+  /** The version delivered. */
+  version: string
+  /** The commit it was built from, if recorded. */
+  commit: string | null
+  /** The artifact deployed, if recorded. */
+  artifact: string | null
+  /** When the activity succeeded (for a current entry: since when the version is there). */
+  at: Date
+  /** The release that delivered it. */
+  releaseId: string
+  /** Its name. */
+  releaseName: string
+  /** Its kind. */
+  releaseKind: string
+  /** Its scope. */
+  scope: string
+  /** The phase of the activity. */
+  phaseId: string
+  /** The activity. */
+  activityId: string
+  /** The attempt that succeeded (0-based). */
+  attempt: number
+  /** Whether a rollback phase recorded it. */
+  rollback: boolean
+  /** The sequence of its `delivery_recorded` event in the release. */
+  seq: number
+}
+
 /** What an inbox item asks for. */
 export type InboxKind = 'approval' | 'manual' | 'failure_decision'
 

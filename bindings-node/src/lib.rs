@@ -15,6 +15,7 @@
 //! | `input_sets.rs` | named input sets |
 //! | `feed.rs` | the change feed: `changes`, `watch`, consumers, sinks, dead letters |
 //! | `inbox.rs` | a person's inbox |
+//! | `ledger.rs` | the deployment ledger: `deployed`, `deployments` |
 //! | `search.rs` | release search with cursors |
 //! | `doctor.rs` | `doctor()` / `repair()`: the core's doctor reports |
 //! | `errors.rs` | the mapping of core errors to JS `Error`s with `code` |
@@ -41,6 +42,7 @@ mod feed;
 mod inbox;
 mod input_sets;
 mod jobs;
+mod ledger;
 mod logs;
 mod metrics;
 mod options;

@@ -391,6 +391,24 @@ options! {
 }
 
 options! {
+    #[doc = " Options of `deployed`: only this environment and/or this service."]
+    pub struct DeployedOptions {
+        #[doc = " Only this environment, e.g. `prod1`."]
+        pub environment: Option<String>,
+        #[doc = " Only this service, e.g. `checkout`."]
+        pub service: Option<String>,
+    }
+}
+
+options! {
+    #[doc = " Options of `deployments`."]
+    pub struct DeploymentsOptions {
+        #[doc = " At most this many entries (1 to 1000; default 100)."]
+        pub limit: Option<u32>,
+    }
+}
+
+options! {
     #[doc = " Options of reads on behalf of someone (`getRelease`, `history`)."]
     pub struct ReadOptions {
         #[doc = " Read as this actor: `permission_denied` when they may not see the release. Without an"]

@@ -131,6 +131,10 @@
     releases: (text) => each(JSON.parse(text), release),
     events: (text) => each(JSON.parse(text), event),
     inbox: (text) => each(JSON.parse(text), inboxItem),
+    ledger: (text) =>
+      each(JSON.parse(text), (e) => {
+        e.at = new Date(e.at)
+      }),
     searchPage: (text) => {
       const page = JSON.parse(text)
       each(page.releases, release)

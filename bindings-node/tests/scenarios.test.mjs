@@ -362,6 +362,7 @@ function checkTime(run, expect, ctx) {
     if (n !== want) failures.push(`${ctx}: release group ${group} has ${n} release(s) (expected ${want})`)
   }
   failures.push(...checkInbox(run, expect, ctx))
+  failures.push(...checkLedger(run, expect, ctx))
   const cal = expect.calendar
   if (cal) {
     const entries = run.engine.calendar(time(cal.from, run.start), time(cal.to, run.start), {
@@ -384,6 +385,33 @@ function checkInbox(run, expect, ctx) {
       .map((i) => [alias.get(i.releaseId) ?? i.releaseId, `${i.phaseId}/${i.activityId}`, i.kind, i.canAct, i.reason])
     if (JSON.stringify(got) !== JSON.stringify(want)) {
       failures.push(`${ctx}: inbox of ${name} is ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`)
+    }
+  }
+  return failures
+}
+
+/**
+ * `deployed: [[service, environment, version, release, rollback], …]` and
+ * `deployments: { service@environment: [[version, release, rollback], …] }` (newest first).
+ */
+function checkLedger(run, expect, ctx) {
+  const failures = []
+  const alias = new Map([...run.releases].map(([k, v]) => [v, k]))
+  if (expect.deployed !== undefined) {
+    const got = run.engine
+      .deployed()
+      .map((e) => [e.service, e.environment, e.version, alias.get(e.releaseId) ?? e.releaseId, e.rollback])
+    if (JSON.stringify(got) !== JSON.stringify(expect.deployed)) {
+      failures.push(`${ctx}: deployed is ${JSON.stringify(got)}, expected ${JSON.stringify(expect.deployed)}`)
+    }
+  }
+  for (const [key, want] of Object.entries(expect.deployments ?? {})) {
+    const [service, environment] = key.split('@')
+    const got = run.engine
+      .deployments(service, environment, { limit: 100 })
+      .map((e) => [e.version, alias.get(e.releaseId) ?? e.releaseId, e.rollback])
+    if (JSON.stringify(got) !== JSON.stringify(want)) {
+      failures.push(`${ctx}: deployments of ${key} are ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`)
     }
   }
   return failures

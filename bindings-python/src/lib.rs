@@ -14,6 +14,7 @@
 //! | `schedule.rs` | `ManualClock`, release groups, the horizon, freezes |
 //! | `calendar.rs` | the calendar, conflicts and iCalendar export (`CalendarEntry`, `CalendarPhase`, `Conflict`) |
 //! | `input_sets.rs` | named input sets (`InputSet`) |
+//! | `ledger.rs` | the deployment ledger: `deployed`, `deployments` (`LedgerEntry`) |
 //! | `feed.rs` | the change feed: `FeedFilter`, `FeedEntry`, `FeedPage`; `changes`, `watch`, consumers |
 //! | `watch.rs` | `Watch`: the blocking iterator over the feed (GIL released, signals checked) |
 //! | `sinks.rs` | webhook and NATS sinks, `RetryPolicy`, `RunReport`, `ReplayReport`, `DeadLetter`, durable subscribers |
@@ -36,6 +37,7 @@ mod feed;
 mod inbox;
 mod input_sets;
 mod jobs;
+mod ledger;
 mod logs;
 mod metrics;
 mod retention;
@@ -145,6 +147,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<views::PyEvent>()?;
     m.add_class::<input_sets::PyInputSet>()?;
     m.add_class::<inbox::PyInboxItem>()?;
+    m.add_class::<ledger::PyLedgerEntry>()?;
     m.add_class::<search::PySearchPage>()?;
     m.add_class::<callbacks::PyNotification>()?;
     m.add_class::<calendar::PyCalendarEntry>()?;

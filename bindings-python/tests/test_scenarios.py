@@ -348,6 +348,7 @@ def check_time(run: Run, expect: Dict[str, Any], ctx: str) -> List[str]:
         if n != want:
             failures.append(f"{ctx}: release group {group} has {n} release(s) (expected {want})")
     failures.extend(check_inbox(run, expect, ctx))
+    failures.extend(check_ledger(run, expect, ctx))
     cal = expect.get("calendar")
     if cal is not None:
         entries = run.engine.calendar(
@@ -373,6 +374,27 @@ def check_inbox(run: Run, expect: Dict[str, Any], ctx: str) -> List[str]:
         ]
         if got != want:
             failures.append(f"{ctx}: inbox of {name} is {got}, expected {want}")
+    return failures
+
+
+def check_ledger(run: Run, expect: Dict[str, Any], ctx: str) -> List[str]:
+    """``deployed: [[service, environment, version, release, rollback], ...]`` and
+    ``deployments: {service@environment: [[version, release, rollback], ...]}`` (newest first)."""
+    failures: List[str] = []
+    alias = {v: k for k, v in run.releases.items()}
+    if "deployed" in expect:
+        got = [
+            [e.service, e.environment, e.version, alias.get(e.release_id, e.release_id), e.rollback]
+            for e in run.engine.deployed()
+        ]
+        if got != expect["deployed"]:
+            failures.append(f"{ctx}: deployed is {got}, expected {expect['deployed']}")
+    for key, want in (expect.get("deployments") or {}).items():
+        service, environment = key.split("@", 1)
+        entries = run.engine.deployments(service, environment, limit=100)
+        got = [[e.version, alias.get(e.release_id, e.release_id), e.rollback] for e in entries]
+        if got != want:
+            failures.append(f"{ctx}: deployments of {key} are {got}, expected {want}")
     return failures
 
 

@@ -218,6 +218,21 @@ impl Store for FailingStarts {
     fn inbox(&self, principals: &[String], limit: usize) -> Result<Vec<trainyard::release::InboxEntry>> {
         self.inner.inbox(principals, limit)
     }
+    fn deployed(
+        &self,
+        environment: Option<&str>,
+        service: Option<&str>,
+    ) -> Result<Vec<trainyard::release::LedgerEntry>> {
+        self.inner.deployed(environment, service)
+    }
+    fn deployments(
+        &self,
+        service: &str,
+        environment: &str,
+        limit: usize,
+    ) -> Result<Vec<trainyard::release::LedgerEntry>> {
+        self.inner.deployments(service, environment, limit)
+    }
     fn delete_release(&self, id: &str) -> Result<bool> {
         self.inner.delete_release(id)
     }

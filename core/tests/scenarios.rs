@@ -457,6 +457,7 @@ fn check_time(run: &Run, expect: &Value, ctx: &str) -> Vec<String> {
         }
     }
     failures.extend(check_inbox(run, expect, ctx));
+    failures.extend(check_ledger(run, expect, ctx));
     if let Some(cal) = expect.get("calendar") {
         let (from, to) = (time(&cal["from"], run.start), time(&cal["to"], run.start));
         let filter = CalendarFilter {
@@ -508,6 +509,50 @@ fn check_inbox(run: &Run, expect: &Value, ctx: &str) -> Vec<String> {
             failures.push(format!("{ctx}: inbox of {name} has {again} item(s) after a rebuild, {} before", got.len()));
         }
     }
+    failures
+}
+
+/// `deployed: [[service, environment, version, release, rollback], …]` (the current entry of
+/// every service and environment) and `deployments: { service@environment: [[version, release,
+/// rollback], …] }` (newest first); releases by their scenario alias. Checked again after the
+/// indexes are rebuilt from the events.
+fn check_ledger(run: &Run, expect: &Value, ctx: &str) -> Vec<String> {
+    let alias =
+        |id: &str| run.releases.iter().find(|(_, v)| v.as_str() == id).map_or(id.to_string(), |(k, _)| k.clone());
+    let read = |rebuilt: &str, failures: &mut Vec<String>| {
+        if let Some(want) = expect.get("deployed") {
+            let got: Vec<Value> = match run.engine.deployed(None, None) {
+                Ok(list) => list
+                    .iter()
+                    .map(|e| json!([e.service, e.environment, e.version, alias(&e.release_id), e.rollback]))
+                    .collect(),
+                Err(e) => vec![json!(e.to_string())],
+            };
+            if &Value::Array(got.clone()) != want {
+                failures.push(format!("{ctx}{rebuilt}: deployed is {got:?}, expected {want:?}"));
+            }
+        }
+        for (key, want) in expect.get("deployments").map(as_map).unwrap_or_default() {
+            let (service, environment) = key.split_once('@').expect("deployments keys are service@environment");
+            let got: Vec<Value> = match run.engine.deployments(service, environment, 100) {
+                Ok(list) => list.iter().map(|e| json!([e.version, alias(&e.release_id), e.rollback])).collect(),
+                Err(e) => vec![json!(e.to_string())],
+            };
+            if Value::Array(got.clone()) != want {
+                failures.push(format!("{ctx}{rebuilt}: deployments of {key} are {got:?}, expected {want:?}"));
+            }
+        }
+    };
+    let mut failures = Vec::new();
+    if expect.get("deployed").is_none() && expect.get("deployments").is_none() {
+        return failures;
+    }
+    read("", &mut failures);
+    // The ledger is a projection of the events: rebuilt from them, it says the same.
+    if let Err(e) = run.engine.rebuild_indexes() {
+        failures.push(format!("{ctx}: rebuilding the indexes failed: {e}"));
+    }
+    read(" (after a rebuild)", &mut failures);
     failures
 }
 

@@ -2,7 +2,7 @@
 
 The classes are declared in stub-only modules by concept (``_native_common``, ``_native_jobs``,
 ``_native_views``, ``_native_engine``, ``_native_calendar``, ``_native_feed``,
-``_native_doctor``), which have no runtime counterpart: they are re-exported here, and stubtest
+``_native_doctor``, ``_native_ledger``), which have no runtime counterpart: they are re-exported here, and stubtest
 checks them as ``trainyard._native.<name>`` (its allowlist, ``bindings-python/stubtest-allowlist.txt``,
 names the modules it cannot import)."""
 
@@ -43,6 +43,9 @@ from ._native_calendar import (
     CalendarPhase as CalendarPhase,
     CalendarEntry as CalendarEntry,
     Conflict as Conflict,
+)
+from ._native_ledger import (
+    LedgerEntry as LedgerEntry,
 )
 from ._native_doctor import (
     DoctorReport as DoctorReport,
@@ -85,6 +88,7 @@ __all__ = [
     "Event",
     "InputSet",
     "InboxItem",
+    "LedgerEntry",
     "SearchPage",
     "JobRecord",
     "Notification",

@@ -11,6 +11,7 @@ from ._native_jobs import Job, JobRecord, Notification, Started
 from ._native_views import Event, InboxItem, InputSet, ProcessInfo, Release, SearchPage
 from ._native_calendar import CalendarEntry, Conflict
 from ._native_doctor import DoctorReport, RepairReport
+from ._native_ledger import LedgerEntry
 from ._native_feed import DeadLetter, FeedFilter, FeedPage, ReplayReport, RetryPolicy, RunReport, Watch
 
 @final
@@ -416,6 +417,11 @@ class Engine:
     def inbox(self, actor: Actor, limit: int = 100) -> List[InboxItem]:
         """The approvals, manual activities and failure decisions ``actor`` may act on, oldest
         first, each with why (or why not)."""
+    def deployed(self, environment: Optional[str] = None, service: Optional[str] = None) -> List[LedgerEntry]:
+        """What is deployed now: the current ledger entry of every service in every environment
+        (or only of ``environment`` and ``service``), sorted by service, then environment."""
+    def deployments(self, service: str, environment: str, limit: int = 100) -> List[LedgerEntry]:
+        """The history of ``service`` in ``environment``, newest first, rollbacks included."""
     def search(
         self,
         filter: Optional[Mapping[str, Any]] = None,

@@ -55,8 +55,10 @@ impl Engine {
         let entry = self.feed_entry(None, &state, &transition.events, actor, notifications);
         let inbox = crate::release::inbox::entries(&state);
         let changed = (!inbox.is_empty()).then_some(inbox.as_slice());
+        let ledger = crate::release::ledger::entries_of(&state, &transition.events);
         let mut batch = append_of(id, 0, &transition, &row, &entry, changed);
         batch.labels = (!state.metadata.labels.is_empty()).then_some(&state.metadata.labels);
+        batch.ledger = &ledger;
         match self.store.append(&batch) {
             Ok(()) => {}
             Err(Error::Conflict { .. }) if self.store.release(id)?.is_some() => {
@@ -234,8 +236,10 @@ impl Engine {
             let entry = self.feed_entry(Some(before), &state, &transition.events, actor, notifications);
             let inbox = crate::release::inbox::entries(&state);
             let changed = (inbox != inbox_before).then_some(inbox.as_slice());
+            let ledger = crate::release::ledger::entries_of(&state, &transition.events);
             let mut batch = append_of(id, expected, &transition, &row, &entry, changed);
             batch.labels = (state.metadata.labels != labels_before).then_some(&state.metadata.labels);
+            batch.ledger = &ledger;
             match self.store.append(&batch) {
                 Ok(()) => {
                     self.metrics.command(started.elapsed().as_secs_f64());
@@ -280,7 +284,8 @@ impl Engine {
 }
 
 /// The store write of a transition: its events, the release's row, the jobs it queued and ended,
-/// its feed entry and, when they changed, its inbox entries.
+/// its feed entry and, when they changed, its inbox entries (the caller adds its labels and
+/// ledger entries).
 fn append_of<'a>(
     id: &'a str,
     expected: u64,

@@ -23,7 +23,7 @@ impl Engine {
     }
 
     /// Writes every release's index again from its events: its row (with the search columns),
-    /// its labels and its inbox entries (after opening a database created before they existed,
+    /// its labels, its inbox entries and its deployment ledger entries (after opening a database created before they existed,
     /// or to repair them). Each release is rewritten with an append of no events at its current
     /// sequence, so it never overwrites a newer write (a release changed meanwhile already has
     /// its index). Returns how many releases it wrote.
@@ -33,12 +33,16 @@ impl Engine {
             if row.deleted {
                 continue;
             }
-            let state = self.replay_release(&row.id)?;
+            let plan = self.plan(&row.process_id, Some(row.process_version))?;
+            let events = self.store.events(&row.id, 0)?;
+            let state = crate::release::replay(&row.id, plan, &events);
             let list = entries(&state);
+            let ledger = crate::release::ledger::entries_of(&state, &events);
             let fresh = super::apply::row_of(&state);
             let batch = Append {
                 inbox: Some(&list),
                 labels: Some(&state.metadata.labels),
+                ledger: &ledger,
                 ..Append::new(&row.id, row.seq, &[], &fresh)
             };
             match self.store.append(&batch) {

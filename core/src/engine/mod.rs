@@ -43,6 +43,7 @@ mod freezes;
 mod groups;
 mod inbox;
 mod input_sets;
+mod ledger;
 mod metrics;
 mod open;
 mod retention;

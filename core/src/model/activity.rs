@@ -47,7 +47,7 @@ impl ActivityKind {
     /// (`id`, `name`, `description`, `kind`, `owners`, `depends_on`, `if`, `variables`, `not_before`).
     pub fn specific_fields(self) -> &'static [&'static str] {
         match self {
-            ActivityKind::Automated => &["executor", "with", "outputs", "timeout", "retry", "on_failure"],
+            ActivityKind::Automated => &["executor", "with", "outputs", "timeout", "retry", "on_failure", "records"],
             ActivityKind::Approval => &[
                 "approvers",
                 "min_approvals",
@@ -58,8 +58,8 @@ impl ActivityKind {
                 "forbid_self_approval",
                 "on_failure",
             ],
-            ActivityKind::Manual => &["fields", "deadline", "on_failure"],
-            ActivityKind::Subprocess => &["process", "version", "with", "timeout", "retry", "on_failure"],
+            ActivityKind::Manual => &["fields", "deadline", "on_failure", "records"],
+            ActivityKind::Subprocess => &["process", "version", "with", "timeout", "retry", "on_failure", "records"],
             ActivityKind::Wait => &["duration", "until"],
         }
     }
@@ -242,6 +242,48 @@ pub struct Activity {
     /// subprocess: pin this version of the child process (default: the latest when the release is created).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<u32>,
+
+    /// automated/manual/subprocess: what a success delivers, written to the deployment ledger.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub records: Option<Records>,
+}
+
+/// What an activity delivers when it succeeds: one entry of the deployment ledger. Every field may
+/// interpolate `${...}` (evaluated in the activity's scope when it succeeds, its own outputs
+/// included, e.g. `${phases.prod.activities.deploy.outputs.version}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Records {
+    /// The service deployed, e.g. `checkout`.
+    pub service: String,
+    /// The environment it went to, e.g. `prod1`.
+    pub environment: String,
+    /// The version now running there, e.g. `2.4.1`.
+    pub version: String,
+    /// The commit the version was built from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit: Option<String>,
+    /// The artifact deployed (an image, a package URL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub artifact: Option<String>,
+}
+
+impl Records {
+    /// The fields with their names, in order (absent optional ones left out).
+    pub fn fields(&self) -> Vec<(&'static str, &str)> {
+        let mut out = vec![
+            ("service", self.service.as_str()),
+            ("environment", self.environment.as_str()),
+            ("version", self.version.as_str()),
+        ];
+        if let Some(c) = &self.commit {
+            out.push(("commit", c));
+        }
+        if let Some(a) = &self.artifact {
+            out.push(("artifact", a));
+        }
+        out
+    }
 }
 
 impl Activity {

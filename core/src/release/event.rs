@@ -414,6 +414,21 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
         outputs: IndexMap<String, Value>,
     },
+    /// An activity with `records` succeeded: what it delivered, evaluated in its scope (the
+    /// deployment ledger's entry), or why that could not be evaluated (no entry then).
+    DeliveryRecorded {
+        /// The activity.
+        #[serde(flatten)]
+        target: ActivityRef,
+        /// The attempt that succeeded.
+        attempt: u32,
+        /// What it delivered.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        delivery: Option<crate::release::ledger::Delivery>,
+        /// Why `records` could not be evaluated.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+    },
     /// An activity attempt failed; `after` says what the failure policy decided.
     ActivityFailed {
         /// The activity.
@@ -568,6 +583,7 @@ impl EventKind {
             EventKind::ApprovalReminded { .. } => "approval_reminded",
             EventKind::ApprovalEscalated { .. } => "approval_escalated",
             EventKind::ActivitySucceeded { .. } => "activity_succeeded",
+            EventKind::DeliveryRecorded { .. } => "delivery_recorded",
             EventKind::ActivityFailed { .. } => "activity_failed",
             EventKind::ActivityDecided { .. } => "activity_decided",
             EventKind::ActivitySkipped { .. } => "activity_skipped",
@@ -596,6 +612,7 @@ impl EventKind {
             | EventKind::ApprovalReminded { target, .. }
             | EventKind::ApprovalEscalated { target }
             | EventKind::ActivitySucceeded { target, .. }
+            | EventKind::DeliveryRecorded { target, .. }
             | EventKind::ActivityFailed { target, .. }
             | EventKind::ActivityDecided { target, .. }
             | EventKind::ActivitySkipped { target, .. }

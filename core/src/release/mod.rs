@@ -88,6 +88,7 @@ mod evolve;
 mod ids;
 pub mod inbox;
 pub mod inputs;
+pub mod ledger;
 pub mod metadata;
 mod plan;
 mod state;
@@ -105,6 +106,7 @@ pub use event::{AfterFailure, Decision, EVENT_FORMAT, Event, EventKind, ParentLi
 pub use evolve::evolve;
 pub use ids::{ActivityRef, child_release_id, job_id, parse_job_id};
 pub use inbox::{InboxEntry, InboxGrant, InboxItem, InboxKind};
+pub use ledger::{Delivery, LedgerEntry};
 pub use metadata::{Link, LinkKind, Metadata, MetadataChange};
 pub use plan::{ActivityPlan, PhasePlan, Plan};
 pub use state::{ActivityState, ApprovalRecord, PhaseAttempt, PhaseState, ReleaseState, Schedule, Stage};

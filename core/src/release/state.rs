@@ -277,6 +277,10 @@ pub struct ReleaseState {
     pub ready: BTreeSet<(usize, Option<usize>)>,
     /// Started phases whose activities have all ended (they close at the next `decide`).
     pub closing: BTreeSet<usize>,
+    /// Activities with `records` that succeeded and whose delivery is recorded at the next
+    /// `decide` (`delivery_recorded`).
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub recording: BTreeSet<(usize, usize)>,
     /// Activities by status across the release.
     pub counts: [u32; 10],
     /// Phases by status across the release (regular and rollback).
@@ -373,6 +377,7 @@ impl ReleaseState {
             timers: Timers::default(),
             ready: BTreeSet::new(),
             closing: BTreeSet::new(),
+            recording: BTreeSet::new(),
             counts,
             phase_counts,
             critical_failures: 0,

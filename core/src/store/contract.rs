@@ -8,7 +8,7 @@
 //! `make` is called once per case and must return an empty store (for shared databases: a fresh
 //! schema). A failed guarantee panics with the case's name.
 
-use super::{Append, ReleaseQuery, ReleaseRow, Store, contract_feed, contract_inbox, contract_search};
+use super::{Append, ReleaseQuery, ReleaseRow, Store, contract_feed, contract_inbox, contract_ledger, contract_search};
 use crate::executor::Job;
 use crate::release::{Event, EventKind, ReleaseKind, ReleaseStatus};
 use crate::{Error, Timestamp};
@@ -41,6 +41,7 @@ pub const CASES: &[(&str, Case)] = &[
     ("inbox_index", contract_inbox::inbox_index),
     ("inbox_reads_the_first_entries", contract_inbox::inbox_reads_the_first_entries),
     ("search_filters_sorts_and_pages", contract_search::search_filters_sorts_and_pages),
+    ("ledger_index", contract_ledger::ledger_index),
 ];
 
 /// Runs every case, each on a fresh store from `make`.

@@ -4,7 +4,7 @@ use super::jobs::{new_token, stale};
 use super::{Append, ClaimedJob, JobRecord, ReleaseQuery, ReleaseRow, Store};
 use crate::executor::Job;
 use crate::feed::{Cursor, FeedEntry};
-use crate::release::{Event, InboxEntry};
+use crate::release::{Event, InboxEntry, LedgerEntry};
 use crate::{Error, Process, Result, Timestamp};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -41,7 +41,16 @@ struct Inner {
     inbox: BTreeMap<InboxKey, InboxEntry>,
     /// The inbox keys of each release (to replace them).
     inbox_of: HashMap<String, Vec<InboxKey>>,
+    /// The deployment ledger: `(service, environment)` → `(at, release, seq)` → entry.
+    ledger: BTreeMap<LedgerPlace, BTreeMap<LedgerKey, LedgerEntry>>,
+    /// The ledger keys of each release (to remove them with it).
+    ledger_of: HashMap<String, Vec<(LedgerPlace, LedgerKey)>>,
 }
+
+/// `(service, environment)`.
+type LedgerPlace = (String, String);
+/// `(at, release, seq)`.
+type LedgerKey = (Timestamp, String, u64);
 
 type InboxKey = (String, Timestamp, String, String);
 
@@ -86,6 +95,30 @@ impl Inner {
         }
         if !keys.is_empty() {
             self.inbox_of.insert(release.to_string(), keys);
+        }
+    }
+
+    fn add_ledger(&mut self, release: &str, entries: &[LedgerEntry]) {
+        for e in entries {
+            let place = (e.service.clone(), e.environment.clone());
+            let key = (e.at, release.to_string(), e.seq);
+            let known = self.ledger_of.entry(release.to_string()).or_default();
+            if known.iter().any(|(_, k)| k.2 == e.seq) {
+                continue;
+            }
+            known.push((place.clone(), key.clone()));
+            self.ledger.entry(place).or_default().insert(key, e.clone());
+        }
+    }
+
+    fn remove_ledger(&mut self, release: &str) {
+        for (place, key) in self.ledger_of.remove(release).unwrap_or_default() {
+            if let Some(list) = self.ledger.get_mut(&place) {
+                list.remove(&key);
+                if list.is_empty() {
+                    self.ledger.remove(&place);
+                }
+            }
         }
     }
 
@@ -169,7 +202,7 @@ impl Store for MemoryStore {
     }
 
     fn append(&self, batch: &Append<'_>) -> Result<()> {
-        let Append { release, expected_seq, events, row, new_jobs, done_jobs, feed, inbox, labels: _ } = *batch;
+        let Append { release, expected_seq, events, row, new_jobs, done_jobs, feed, inbox, labels: _, ledger } = *batch;
         super::sql::check_sequence(release, expected_seq, events)?;
         let mut inner = self.lock();
         let current = inner.rows.get(release).map_or(0, |r| r.seq);
@@ -198,6 +231,7 @@ impl Store for MemoryStore {
         if let Some(entries) = inbox {
             inner.replace_inbox(release, entries);
         }
+        inner.add_ledger(release, ledger);
         for id in done_jobs {
             inner.remove_job(id);
         }
@@ -287,10 +321,27 @@ impl Store for MemoryStore {
         Ok(found.into_iter().take(limit).map(|(_, e)| e.clone()).collect())
     }
 
+    fn deployed(&self, environment: Option<&str>, service: Option<&str>) -> Result<Vec<LedgerEntry>> {
+        let inner = self.lock();
+        let found = inner
+            .ledger
+            .iter()
+            .filter(|((s, e), _)| service.is_none_or(|x| x == s) && environment.is_none_or(|x| x == e))
+            .filter_map(|(_, list)| list.values().next_back().cloned());
+        Ok(found.collect())
+    }
+
+    fn deployments(&self, service: &str, environment: &str, limit: usize) -> Result<Vec<LedgerEntry>> {
+        let inner = self.lock();
+        let place = (service.to_string(), environment.to_string());
+        Ok(inner.ledger.get(&place).map(|l| l.values().rev().take(limit).cloned().collect()).unwrap_or_default())
+    }
+
     fn delete_release(&self, id: &str) -> Result<bool> {
         let mut inner = self.lock();
         let Some(row) = inner.rows.remove(id) else { return Ok(false) };
         inner.replace_inbox(id, &[]);
+        inner.remove_ledger(id);
         if let Some(due) = row.next_due {
             inner.due.remove(&(due, id.to_string()));
         }

@@ -41,6 +41,13 @@
 //!   principal of its grants. [`Store::inbox`] reads the entries of a set of principals, oldest
 //!   (`since`) first, each entry once, reading at most `limit` index rows per principal (constant
 //!   time per item, whatever the number of releases).
+//! * **The deployment ledger.** An append that carries ledger entries ([`Append::ledger`])
+//!   writes them in the same transaction as its events; an entry already stored (same release and
+//!   sequence) is kept, so writing the entries of a release again (a rebuild) changes nothing.
+//!   [`Store::deployed`] gives the latest entry of each service and environment (by time, then
+//!   release id, then sequence, ids compared byte by byte), [`Store::deployments`] the entries of
+//!   one service and environment newest first. A refused append writes no entry; a deleted
+//!   release takes its entries with it.
 //! * **Deletion.** [`Store::delete_release`] removes a release's row, events, snapshot and jobs.
 //!   The rules about *when* a release may be deleted live in the engine
 //!   ([`crate::Engine::delete_release`]).
@@ -75,6 +82,7 @@
 pub mod contract;
 mod contract_feed;
 mod contract_inbox;
+mod contract_ledger;
 mod contract_search;
 pub mod fixtures;
 mod jobs;
@@ -106,7 +114,7 @@ pub use url::{open, redact_url};
 
 use crate::executor::Job;
 use crate::feed::{Cursor, FeedEntry};
-use crate::release::{Event, InboxEntry, ReleaseKind, ReleaseStatus};
+use crate::release::{Event, InboxEntry, LedgerEntry, ReleaseKind, ReleaseStatus};
 use crate::{Process, Result, Timestamp};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -189,6 +197,9 @@ pub struct Append<'a> {
     /// The release's labels after the events, replacing the indexed ones (`None`: they did not
     /// change).
     pub labels: Option<&'a std::collections::BTreeMap<String, String>>,
+    /// The deployment ledger entries these events add (an entry the store already has, by
+    /// release and sequence, is kept as it is).
+    pub ledger: &'a [LedgerEntry],
 }
 
 impl<'a> Append<'a> {
@@ -204,6 +215,7 @@ impl<'a> Append<'a> {
             feed: None,
             inbox: None,
             labels: None,
+            ledger: &[],
         }
     }
 }
@@ -276,8 +288,15 @@ pub trait Store: Send + Sync {
     /// ordered by `since`, then release id, then phase and activity; each entry once; at most
     /// `limit`.
     fn inbox(&self, principals: &[String], limit: usize) -> Result<Vec<InboxEntry>>;
-    /// Removes a release: its row, events, snapshot, jobs and inbox entries. Returns whether it
-    /// existed.
+    /// The current entry of the deployment ledger of each service and environment (its latest,
+    /// by time, then release id, then sequence; see [`crate::release::ledger`]), only those of
+    /// `environment` and `service` when given; sorted by service, then environment.
+    fn deployed(&self, environment: Option<&str>, service: Option<&str>) -> Result<Vec<LedgerEntry>>;
+    /// The ledger entries of `service` in `environment`, newest first (the same order), at most
+    /// `limit`.
+    fn deployments(&self, service: &str, environment: &str, limit: usize) -> Result<Vec<LedgerEntry>>;
+    /// Removes a release: its row, events, snapshot, jobs, inbox and ledger entries. Returns
+    /// whether it existed.
     fn delete_release(&self, id: &str) -> Result<bool>;
 
     // ----- timers -----

@@ -251,7 +251,8 @@ impl Postgres {
 /// entry's body (or `NULL`), `$22` the feed's `NOTIFY` channel, `$23 ..= $26` the inbox rows
 /// (principals, sinces, items, bodies) and `$27` whether they replace the release's (1) or are
 /// left as they are (0), `$28 ..= $33` the index row's search columns, `$34`/`$35` the labels'
-/// keys and values and `$36` whether they replace the release's. Returns the sequence found. It writes what [`super::sql::append::write_in_transaction`] writes: ended
+/// keys and values and `$36` whether they replace the release's, `$37 ..= $41` the ledger entries
+/// the batch adds (services, environments, times, sequences, bodies). Returns the sequence found. It writes what [`super::sql::append::write_in_transaction`] writes: ended
 /// jobs go, queued ones come unless already there, and a job both ended and queued comes back
 /// fresh at the end of the queue (a new `ord`, as a delete and an insert would give it).
 ///
@@ -302,6 +303,12 @@ static APPEND: LazyLock<String> = LazyLock::new(|| {
              INSERT INTO release_labels (release, key, value)
              SELECT $1, k, v FROM unnest($34::TEXT[], $35::TEXT[]) AS l(k, v)
              WHERE $36::INTEGER = 1 AND EXISTS (SELECT 1 FROM ok)
+             ON CONFLICT DO NOTHING),
+         ledger_rows AS (
+             INSERT INTO ledger (service, environment, at, release, seq, body)
+             SELECT sv, en, t, $1, sq, b
+             FROM unnest($37::TEXT[], $38::TEXT[], $39::BIGINT[], $40::BIGINT[], $41::TEXT[]) AS l(sv, en, t, sq, b)
+             WHERE EXISTS (SELECT 1 FROM ok)
              ON CONFLICT DO NOTHING)
          SELECT COALESCE((SELECT seq FROM cur), 0), (SELECT count(*) FROM notified)"
     )
@@ -438,6 +445,11 @@ impl Dialect for Postgres {
             Value::Texts(&labels.0),
             Value::Texts(&labels.1),
             Value::Int(r.labels.is_some() as i64),
+            Value::Texts(&r.ledger.services),
+            Value::Texts(&r.ledger.environments),
+            Value::Ints(&r.ledger.ats),
+            Value::Ints(&r.ledger.seqs),
+            Value::Texts(&r.ledger.bodies),
         ];
         let found = row(conn, &APPEND, &params, |row| row.int(0))?;
         Ok(found.unwrap_or(0) as u64)

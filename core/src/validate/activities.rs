@@ -92,6 +92,9 @@ pub fn check(activity: &Activity, process: &Process, in_rollback: bool, at: &str
             out.push(Problem::new(path::field(at, "on_failure"), codes::NO_ROLLBACK_PHASES, format!("activity `{}` rolls back on failure but the process has no `rollback` phases; add them or use hold, fail or ignore", activity.id)));
         }
     }
+    if let Some(records) = &activity.records {
+        check_records(records, &activity.id, &path::field(at, "records"), out);
+    }
     let mut seen = HashSet::new();
     for (i, name) in activity.outputs.iter().enumerate() {
         let at = path::index(&path::field(at, "outputs"), i);
@@ -206,5 +209,23 @@ fn check_until(until: &str, at: &str, out: &mut Vec<Problem>) {
     }
     if chrono::DateTime::parse_from_rfc3339(until).is_err() {
         out.push(Problem::new(at, codes::BAD_TIME, format!("`{until}` is not an RFC 3339 time; write e.g. `2025-04-07T09:00:00Z`, or an expression `${{...}}` giving one")));
+    }
+}
+
+/// A ledger record names a service, an environment and a version, none of them blank (an
+/// optional `commit` or `artifact`, when given, is not blank either).
+fn check_records(records: &crate::model::Records, id: &str, at: &str, out: &mut Vec<Problem>) {
+    for (field, value) in records.fields() {
+        if value.trim().is_empty() {
+            out.push(Problem::new(
+                path::field(at, field),
+                codes::EMPTY_RECORD_FIELD,
+                format!(
+                    "`records.{field}` of activity `{id}` is empty; give the {field} the activity delivers, \
+                     literally or as `${{...}}` (e.g. `${{inputs.{field}}}`){}",
+                    if matches!(field, "commit" | "artifact") { ", or leave it out" } else { "" }
+                ),
+            ));
+        }
     }
 }

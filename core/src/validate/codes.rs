@@ -91,6 +91,9 @@ codes! {
         UNKNOWN_FIELD = "unknown_field";
         /// A required field is absent.
         MISSING_FIELD = "missing_field";
+        /// A field of an activity's `records` (service, environment, version, commit, artifact) is
+        /// empty.
+        EMPTY_RECORD_FIELD = "empty_record_field";
         /// A value of the wrong type (e.g. a number where a duration string is expected).
         WRONG_TYPE = "wrong_type";
         /// A value outside the allowed set or range (the message says what would be valid).

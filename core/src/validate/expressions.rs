@@ -82,6 +82,11 @@ fn check_activity(
         }
     }
     check_opt_text(a.until.as_deref(), &path::field(at, "until"), out);
+    if let Some(records) = &a.records {
+        for (field, text) in records.fields() {
+            check_opt_text(Some(text), &path::field(&path::field(at, "records"), field), out);
+        }
+    }
     if let Some(WaitDuration::Expression(text)) = &a.duration {
         check_opt_text(Some(text), &path::field(at, "duration"), out);
     }

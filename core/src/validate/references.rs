@@ -1,8 +1,8 @@
 //! Static reference checking: what every expression reads must exist where it is evaluated.
 //!
 //! For each `if`, each `${...}` in a string value (names, variables, `with`, phase `outputs`,
-//! approvers, `until`), the member paths of the expression's syntax tree are checked against the
-//! definition:
+//! approvers, `until`, `records`; an activity's `records` may read its own outputs), the member
+//! paths of the expression's syntax tree are checked against the definition:
 //!
 //! * `inputs.<name>` must be a declared input (`unknown_reference`);
 //! * `vars.<name>` must be in scope: global variables defined before it (for a global variable),
@@ -55,6 +55,8 @@ enum When {
     PhaseEnd,
     /// When the activity starts (its `if`, variables, `with`, `until`, approvers, name).
     Activity,
+    /// When the activity succeeds (its `records`: its own outputs are set).
+    ActivityEnd,
 }
 
 /// A phase with the list it is in and its position there.
@@ -352,6 +354,13 @@ impl<'a> Checker<'a> {
         }
         if let Some(crate::model::WaitDuration::Expression(text)) = &a.duration {
             self.text(text, &site(path::field(at, "duration"), scope(all)), out);
+        }
+        if let Some(records) = &a.records {
+            let rat = path::field(at, "records");
+            for (field, text) in records.fields() {
+                let s = self.site(path::field(&rat, field), When::ActivityEnd, Some(phase), Some((j, a)), scope(all));
+                self.text(text, &s, out);
+            }
         }
     }
 

@@ -224,7 +224,8 @@ impl<'a> Checker<'a> {
             (When::Activity, Some((_, a))) if a.id == b.id => {
                 not(format!("activity `{}` cannot read its own outputs", a.id))
             }
-            (When::Activity, Some((aj, a))) => Verdict::Unless(
+            (When::ActivityEnd, Some((_, a))) if a.id == b.id => Verdict::Fine,
+            (When::Activity | When::ActivityEnd, Some((aj, a))) => Verdict::Unless(
                 Question::Activities { phase: p.phase, from: aj, to: bj },
                 Missing::Activity { reader: a, producer: b },
             ),

@@ -41,6 +41,10 @@ pub(super) fn advance(state: &ReleaseState, out: &mut Out<'_>) {
     if state.stage != Stage::Active {
         return;
     }
+    // What succeeded activities delivered is recorded before anything else moves on.
+    for &(p, a) in &state.recording {
+        record_delivery(state, p, a, out);
+    }
     for &p in &state.closing {
         close_phase(state, p, out);
     }
@@ -57,6 +61,19 @@ pub(super) fn advance(state: &ReleaseState, out: &mut Out<'_>) {
     if out.events.is_empty() {
         finish(state, out);
     }
+}
+
+/// The `delivery_recorded` event of a succeeded activity with `records` (its evaluation error
+/// instead of a delivery when they cannot be evaluated).
+fn record_delivery(state: &ReleaseState, p: usize, a: usize, out: &mut Out<'_>) {
+    let Some(result) = crate::release::ledger::evaluate(state, p, a) else { return };
+    let target = crate::release::ledger::target_of(state, p, a);
+    let attempt = state.phases[p].activities[a].attempt;
+    let (delivery, error) = match result {
+        Ok(d) => (Some(d), None),
+        Err(message) => (None, Some(format!("expression_error: {message}"))),
+    };
+    out.push(EventKind::DeliveryRecorded { target, attempt, delivery, error });
 }
 
 /// A started phase whose activities all ended closes, with its outputs evaluated once now. One

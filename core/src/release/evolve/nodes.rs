@@ -195,7 +195,14 @@ pub(super) fn apply<S: EffectSink>(state: &mut ReleaseState, event: &Event, sink
             state.phases[p].activities[a].outputs = outputs.clone();
             state.phases[p].activities[a].error = None;
             state.phases[p].activities[a].last_failure = None;
+            if state.plan().activity_def(p, a).records.is_some() {
+                state.recording.insert((p, a));
+            }
             activity_ended(state, p, a, ActivityStatus::Success, at);
+        }
+        EventKind::DeliveryRecorded { target, .. } => {
+            let (p, a) = activity_ix(state, target);
+            state.recording.remove(&(p, a));
         }
         EventKind::ActivityFailed { target, attempt, message, after, detail } => {
             let (p, a) = activity_ix(state, target);

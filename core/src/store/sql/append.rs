@@ -11,7 +11,7 @@ use super::columns::{RowColumns, check_sequence, micros, to_json};
 use super::dialect::{Conn, Value, row, write};
 use super::statements::Statements;
 use crate::Result;
-use crate::release::InboxEntry;
+use crate::release::{InboxEntry, LedgerEntry};
 use crate::store::Append;
 
 /// A batch, encoded into the values its statements bind.
@@ -38,6 +38,8 @@ pub(crate) struct AppendRows<'a> {
     pub inbox: Option<InboxRows>,
     /// The release's labels (keys, values) replacing the stored ones (`None`: unchanged).
     pub labels: Option<(Vec<String>, Vec<String>)>,
+    /// The ledger entries the batch adds.
+    pub ledger: LedgerRows,
     /// The release's name and process id (search columns).
     pub name: &'a str,
     pub process_id: &'a str,
@@ -50,6 +52,31 @@ pub(crate) struct InboxRows {
     pub sinces: Vec<i64>,
     pub items: Vec<String>,
     pub bodies: Vec<String>,
+}
+
+/// Ledger entries as rows.
+#[derive(Default)]
+pub(crate) struct LedgerRows {
+    pub services: Vec<String>,
+    pub environments: Vec<String>,
+    pub ats: Vec<i64>,
+    pub seqs: Vec<i64>,
+    pub bodies: Vec<String>,
+}
+
+impl LedgerRows {
+    /// The rows of `entries`.
+    pub(crate) fn of(entries: &[LedgerEntry]) -> Result<Self> {
+        let mut rows = LedgerRows::default();
+        for e in entries {
+            rows.services.push(e.service.clone());
+            rows.environments.push(e.environment.clone());
+            rows.ats.push(micros(e.at));
+            rows.seqs.push(e.seq as i64);
+            rows.bodies.push(to_json("a ledger entry", e)?);
+        }
+        Ok(rows)
+    }
 }
 
 impl InboxRows {
@@ -72,7 +99,7 @@ impl InboxRows {
 impl<'a> AppendRows<'a> {
     /// Checks the batch's numbering and encodes it.
     pub(crate) fn of(batch: &Append<'a>) -> Result<Self> {
-        let Append { release, expected_seq, events, row, new_jobs, done_jobs, feed, inbox, labels } = *batch;
+        let Append { release, expected_seq, events, row, new_jobs, done_jobs, feed, inbox, labels, ledger } = *batch;
         check_sequence(release, expected_seq, events)?;
         Ok(AppendRows {
             release,
@@ -87,6 +114,7 @@ impl<'a> AppendRows<'a> {
             feed: feed.map(|f| to_json("a feed entry", f)).transpose()?,
             inbox: inbox.map(InboxRows::of).transpose()?,
             labels: labels.map(|l| l.iter().map(|(k, v)| (k.clone(), v.clone())).unzip()),
+            ledger: LedgerRows::of(ledger)?,
             name: &row.name,
             process_id: &row.process_id,
         })
@@ -122,7 +150,7 @@ impl<'a> AppendRows<'a> {
 /// The portable append: in a write transaction, reads the release's sequence (locking its row
 /// where the dialect locks rows) and, when it is the expected one, writes the events, upserts the
 /// index row (ending its timer lease), removes the ended jobs, inserts the queued ones, the
-/// feed entry and the inbox rows (a
+/// feed entry, the inbox rows and the ledger entries (a
 /// job already there is kept as it is; one ended by the same batch comes back as a fresh job at
 /// the end of the queue). Returns the sequence found; nothing is written when it is not
 /// `expected`.
@@ -150,6 +178,18 @@ pub(crate) fn write_in_transaction<C: Conn>(conn: &mut C, sql: &Statements, rows
             for (k, v) in keys.iter().zip(values) {
                 c.execute(&sql.insert_label, &[Value::Text(rows.release), Value::Text(k), Value::Text(v)])?;
             }
+        }
+        let l = &rows.ledger;
+        for i in 0..l.seqs.len() {
+            let values = [
+                Value::Text(&l.services[i]),
+                Value::Text(&l.environments[i]),
+                Value::Int(l.ats[i]),
+                Value::Text(rows.release),
+                Value::Int(l.seqs[i]),
+                Value::Text(&l.bodies[i]),
+            ];
+            c.execute(&sql.insert_ledger, &values)?;
         }
         if let Some(inbox) = &rows.inbox {
             c.execute(&sql.delete_inbox, &[Value::Text(rows.release)])?;

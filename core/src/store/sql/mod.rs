@@ -34,7 +34,7 @@ use super::jobs::stale;
 use super::{Append, ClaimedJob, JobRecord, ReleaseQuery, ReleaseRow, Store};
 use crate::executor::Job;
 use crate::feed::{Cursor, FeedEntry};
-use crate::release::{Event, InboxEntry};
+use crate::release::{Event, InboxEntry, LedgerEntry};
 use crate::{Error, Process, Result, Timestamp};
 use serde_json::Value as Json;
 
@@ -257,6 +257,17 @@ impl<D: Dialect> Store for SqlStore<D> {
         Ok(out)
     }
 
+    fn deployed(&self, environment: Option<&str>, service: Option<&str>) -> Result<Vec<LedgerEntry>> {
+        let sql = statements::deployed_query::<D>(environment.is_some(), service.is_some());
+        let params: Vec<Value<'_>> = [environment, service].into_iter().flatten().map(Value::Text).collect();
+        self.dialect.with_conn(|c| rows(c, &sql, &params, |r| from_json("ledger entry", r.text(0)?)))
+    }
+
+    fn deployments(&self, service: &str, environment: &str, limit: usize) -> Result<Vec<LedgerEntry>> {
+        let params = [Value::Text(service), Value::Text(environment), Value::Int(limit.min(i64::MAX as usize) as i64)];
+        self.dialect.with_conn(|c| rows(c, &self.sql.deployments, &params, |r| from_json("ledger entry", r.text(0)?)))
+    }
+
     fn delete_release(&self, id: &str) -> Result<bool> {
         self.dialect.with_conn(|c| {
             write(c, |c| {
@@ -436,6 +447,21 @@ macro_rules! store_via_sql {
             }
             fn inbox(&self, principals: &[String], limit: usize) -> $crate::Result<Vec<$crate::release::InboxEntry>> {
                 self.$field.inbox(principals, limit)
+            }
+            fn deployed(
+                &self,
+                environment: Option<&str>,
+                service: Option<&str>,
+            ) -> $crate::Result<Vec<$crate::release::LedgerEntry>> {
+                self.$field.deployed(environment, service)
+            }
+            fn deployments(
+                &self,
+                service: &str,
+                environment: &str,
+                limit: usize,
+            ) -> $crate::Result<Vec<$crate::release::LedgerEntry>> {
+                self.$field.deployments(service, environment, limit)
             }
             fn delete_release(&self, id: &str) -> $crate::Result<bool> {
                 self.$field.delete_release(id)

@@ -36,9 +36,10 @@ pub(crate) struct DdlTypes {
 
 /// The migrations, in order (1: the release store; 2: the change feed and its consumers; 3: the
 /// versions of the stored formats; 4: the inbox index, one row per waiting item and principal that
-/// may act on it; 5: the search columns of the release index and its labels). A database migrated
-/// from 3 or earlier has the inbox and the new columns empty for its releases until they are
-/// written again (`Engine::rebuild_indexes` writes them all).
+/// may act on it; 5: the search columns of the release index and its labels; 6: the deployment
+/// ledger, one row per delivery). A database migrated from an earlier version has the inbox, the
+/// new columns and the ledger empty for its releases until they are written again
+/// (`Engine::rebuild_indexes` writes them all).
 /// `{BIGINT}`, `{SERIAL_KEY}`, `{WITHOUT_ROWID}` and `{FEED_KEY}` are filled in from the dialect's
 /// [`DdlTypes`].
 ///
@@ -96,6 +97,12 @@ CREATE INDEX releases_by_updated ON releases (updated_at, id{BYTE_ORDER});
 CREATE TABLE release_labels (release TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
     PRIMARY KEY (key, value, release)){WITHOUT_ROWID};
 CREATE INDEX release_labels_release ON release_labels (release);
+"#,
+    r#"
+CREATE TABLE ledger (service TEXT{BYTE_ORDER} NOT NULL, environment TEXT{BYTE_ORDER} NOT NULL, at {BIGINT} NOT NULL,
+    release TEXT{BYTE_ORDER} NOT NULL, seq {BIGINT} NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (service, environment, at, release, seq)){WITHOUT_ROWID};
+CREATE UNIQUE INDEX ledger_release ON ledger (release, seq);
 "#,
 ];
 

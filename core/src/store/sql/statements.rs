@@ -41,11 +41,13 @@ pub(crate) struct Statements {
     pub put_snapshot: String,
     pub snapshot: String,
     pub release_body: String,
-    pub delete_release: [String; 6],
+    pub delete_release: [String; 7],
     pub delete_labels: String,
     pub insert_label: String,
     pub delete_inbox: String,
     pub insert_inbox: String,
+    pub insert_ledger: String,
+    pub deployments: String,
     pub due: String,
     pub any_due_claimable: String,
     pub claim_due: String,
@@ -77,6 +79,27 @@ pub(crate) fn inbox_query<D: Dialect>(principals: usize) -> String {
         })
         .collect();
     D::placeholders(&format!("SELECT body FROM ({}) AS u ORDER BY since, release, item", parts.join(" UNION ALL ")))
+}
+
+/// The current ledger entry of each service and environment (its latest: no later entry of the
+/// same pair exists), filtered by environment (`?1`) and service (`?2`, or `?1` without an
+/// environment) when `environment`/`service` say so.
+pub(crate) fn deployed_query<D: Dialect>(environment: bool, service: bool) -> String {
+    let mut filters = Vec::new();
+    let mut n = 0;
+    for (given, column) in [(environment, "environment"), (service, "service")] {
+        if given {
+            n += 1;
+            filters.push(format!(" AND l.{column} = ?{n}"));
+        }
+    }
+    D::placeholders(&format!(
+        "SELECT l.body FROM ledger l WHERE 1 = 1{} AND NOT EXISTS (SELECT 1 FROM ledger m
+         WHERE m.service = l.service AND m.environment = l.environment
+         AND (m.at > l.at OR (m.at = l.at AND (m.release > l.release OR (m.release = l.release AND m.seq > l.seq)))))
+         ORDER BY l.service, l.environment",
+        filters.concat()
+    ))
 }
 
 impl Statements {
@@ -130,12 +153,17 @@ impl Statements {
                 p("DELETE FROM jobs WHERE release = ?1"),
                 p("DELETE FROM inbox WHERE release = ?1"),
                 p("DELETE FROM release_labels WHERE release = ?1"),
+                p("DELETE FROM ledger WHERE release = ?1"),
             ],
             delete_labels: p("DELETE FROM release_labels WHERE release = ?1"),
             insert_label: p("INSERT INTO release_labels (release, key, value) VALUES (?1, ?2, ?3)"),
             delete_inbox: p("DELETE FROM inbox WHERE release = ?1"),
             insert_inbox: p("INSERT INTO inbox (principal, since, release, item, body) VALUES (?1, ?2, ?3, ?4, ?5)
                 ON CONFLICT (principal, since, release, item) DO UPDATE SET body = excluded.body"),
+            insert_ledger: p("INSERT INTO ledger (service, environment, at, release, seq, body)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING"),
+            deployments: p("SELECT body FROM ledger WHERE service = ?1 AND environment = ?2
+                ORDER BY at DESC, release DESC, seq DESC LIMIT ?3"),
             due: p("SELECT next_due, id FROM releases WHERE next_due IS NOT NULL AND next_due <= ?1
                 ORDER BY next_due, ord LIMIT ?2"),
             any_due_claimable: p(&format!("SELECT 1 FROM releases WHERE {claimable_due} LIMIT 1")),
