@@ -18,7 +18,6 @@ mod doctor;
 mod locate;
 mod output;
 mod releases;
-mod tree;
 mod validate;
 
 pub use args::Cli;
