@@ -15,8 +15,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use trainyard::access::Actor;
 use trainyard::calendar::CalendarFilter;
+use trainyard::display::{TreeFormat, write_status_tree};
 use trainyard::executor::command::CommandExecutor;
-use trainyard::release::{ActivityStatus, NewRelease, PhaseStatus, ReleaseState};
+use trainyard::release::NewRelease;
 use trainyard::schedule::{Clock, ManualClock, ReleaseGroup};
 use trainyard::{Engine, ReleaseFilter, Result, Timestamp};
 
@@ -178,107 +179,21 @@ fn goto(engine: &Engine, clock: &ManualClock, target: Timestamp) -> Result<()> {
 fn show(engine: &Engine, id: &str, title: &str) -> Result<()> {
     let r = engine.get_release(id)?;
     println!("── {title} ({})", fmt_time(Some(engine.clock().now())));
-    print_tree(&r);
+    write_status_tree(&mut std::io::stdout().lock(), &r, &DEMO_TREE).expect("stdout is writable");
     println!();
     Ok(())
 }
 
-fn print_tree(r: &ReleaseState) {
-    println!("{} {} [{}]{}", release_symbol(r), r.name, r.status, if r.rolled_back { " (rolled back)" } else { "" });
-    let regular = r.plan().regular;
-    for (i, ph) in r.phases.iter().enumerate() {
-        if i >= regular && ph.status == PhaseStatus::Pending {
-            continue; // rollback phases only matter when they run
-        }
-        println!(
-            "  {} {:<12} {:<10} {}",
-            phase_symbol(ph.status),
-            ph.id,
-            ph.status.as_str(),
-            span(ph.started_at, ph.ended_at)
-        );
-        for a in &ph.activities {
-            let attempt = if a.attempt > 0 { format!(" (attempt {})", a.attempt + 1) } else { String::new() };
-            let note = a
-                .error
-                .as_deref()
-                .filter(|_| a.status != ActivityStatus::Success)
-                .map(|e| format!(" — {}", first_line(e)))
-                .unwrap_or_default();
-            println!(
-                "      {} {:<16} {:<18} {}{attempt}{note}",
-                activity_symbol(a.status),
-                a.id,
-                a.status.as_str(),
-                span(a.started_at, a.ended_at)
-            );
-        }
-    }
-}
+/// The status tree as `make demo` shows it: no release id, times as `Mon 07 Apr 09:00`, with durations.
+const DEMO_TREE: TreeFormat =
+    TreeFormat { color: false, release_id: false, durations: true, time_format: "%a %d %b %H:%M" };
 
 fn first_line(s: &str) -> &str {
     s.lines().next().unwrap_or(s)
 }
 
-fn release_symbol(r: &ReleaseState) -> &'static str {
-    match r.status.as_str() {
-        "success" => "✔",
-        "partial_success" => "◐",
-        "failed" => "✖",
-        "aborted" => "⊘",
-        "on_hold" => "⏸",
-        "running" => "▶",
-        _ => "○",
-    }
-}
-
-fn phase_symbol(s: PhaseStatus) -> &'static str {
-    match s {
-        PhaseStatus::Success => "✔",
-        PhaseStatus::Failed => "✖",
-        PhaseStatus::Running => "▶",
-        PhaseStatus::OnHold => "⏸",
-        PhaseStatus::Scheduled => "◷",
-        PhaseStatus::Skipped => "↷",
-        PhaseStatus::Aborted => "⊘",
-        PhaseStatus::Pending => "○",
-    }
-}
-
-fn activity_symbol(s: ActivityStatus) -> &'static str {
-    match s {
-        ActivityStatus::Success => "✔",
-        ActivityStatus::Failed => "✖",
-        ActivityStatus::Running | ActivityStatus::Queued => "▶",
-        ActivityStatus::WaitingForInput => "✋",
-        ActivityStatus::OnHold => "⏸",
-        ActivityStatus::Ignored => "~",
-        ActivityStatus::Skipped => "↷",
-        ActivityStatus::Aborted => "⊘",
-        ActivityStatus::Pending => "○",
-    }
-}
-
-fn span(start: Option<Timestamp>, end: Option<Timestamp>) -> String {
-    match (start, end) {
-        (Some(s), Some(e)) => format!("{} → {} ({})", fmt_time(Some(s)), fmt_time(Some(e)), human(e - s)),
-        (Some(s), None) => format!("since {}", fmt_time(Some(s))),
-        _ => String::new(),
-    }
-}
-
-fn human(d: Duration) -> String {
-    let mins = d.num_minutes();
-    match mins {
-        m if m < 1 => "<1m".into(),
-        m if m < 60 => format!("{m}m"),
-        m if m < 60 * 48 => format!("{}h{:02}m", m / 60, m % 60),
-        m => format!("{}d{}h", m / (60 * 24), (m / 60) % 24),
-    }
-}
-
 fn fmt_time(t: Option<Timestamp>) -> String {
-    t.map(|t| t.format("%a %d %b %H:%M").to_string()).unwrap_or_else(|| "—".into())
+    DEMO_TREE.time(t)
 }
 
 fn calendar(engine: &Engine, out: &Path) -> Result<()> {

@@ -20,7 +20,6 @@ mod host;
 mod locate;
 mod output;
 mod releases;
-mod tree;
 mod validate;
 
 pub use args::Cli;

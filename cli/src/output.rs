@@ -15,11 +15,6 @@ pub(crate) fn time(t: Timestamp) -> String {
     t.format("%Y-%m-%d %H:%M").to_string()
 }
 
-/// An optional time, `—` when absent.
-pub(crate) fn opt_time(t: Option<Timestamp>) -> String {
-    t.map(time).unwrap_or_else(|| "—".into())
-}
-
 /// A release as JSON: the core's read model with phases and activities keyed by id (as the
 /// Python and Node packages show them).
 pub(crate) fn release_json(r: &trainyard::release::ReleaseState) -> Value {

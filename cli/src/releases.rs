@@ -8,6 +8,7 @@ use crate::{CliResult, Ctx, EXIT_OK, Failure};
 use indexmap::IndexMap;
 use serde_json::{Value, json};
 use trainyard::access::Actor;
+use trainyard::display::{TreeFormat, paint, release_colour, write_status_tree};
 use trainyard::release::{NewRelease, ReleaseState, ReleaseStatus};
 use trainyard::{Engine, ReleaseFilter};
 
@@ -141,7 +142,7 @@ pub(crate) fn ls(ctx: &mut Ctx<'_>, engine: &Engine, a: &LsArgs, store: &StoreAr
         return Ok(EXIT_OK);
     }
     for r in &releases {
-        let status = crate::tree::paint(ctx.color, r.status.as_str(), crate::tree::release_colour(r.status));
+        let status = paint(ctx.color, r.status.as_str(), release_colour(r.status));
         let pad = 16usize.saturating_sub(r.status.as_str().len());
         writeln!(ctx.out, "{}  {status}{:pad$}  {:<12} {}", r.id, "", r.process_id, r.name)?;
     }
@@ -154,8 +155,7 @@ pub(crate) fn show(ctx: &mut Ctx<'_>, engine: &Engine, a: &ReleaseArg, store: &S
     if ctx.json() {
         json_line(ctx, &crate::output::release_json(&r))?;
     } else {
-        let color = ctx.color;
-        crate::tree::print_tree(ctx.out, &r, color)?;
+        write_status_tree(ctx.out, &r, &TreeFormat { color: ctx.color, ..TreeFormat::default() })?;
     }
     Ok(EXIT_OK)
 }

@@ -70,6 +70,7 @@
 
 pub mod access;
 pub mod calendar;
+pub mod display;
 mod engine;
 pub mod error;
 pub mod executor;

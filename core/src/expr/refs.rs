@@ -341,30 +341,20 @@ fn non_boolean(expr: &IdedExpr, kind_of: &dyn Fn(&IdedExpr) -> Option<Kind>) -> 
     }
 }
 
+/// Whether `expr` is a call of `&&`, `||` or `!`.
+fn is_boolean_operator(expr: &IdedExpr) -> bool {
+    matches!(&expr.expr, Expr::Call(c)
+        if [operators::LOGICAL_AND, operators::LOGICAL_OR, operators::LOGICAL_NOT].contains(&c.func_name.as_str()))
+}
+
 /// The problem of `expr` when it is itself a boolean operator with a non-boolean operand.
 fn non_boolean_operator(expr: &IdedExpr, kind_of: &dyn Fn(&IdedExpr) -> Option<Kind>) -> Option<String> {
-    match &expr.expr {
-        Expr::Call(c)
-            if [operators::LOGICAL_AND, operators::LOGICAL_OR, operators::LOGICAL_NOT]
-                .contains(&c.func_name.as_str()) =>
-        {
-            non_boolean(expr, kind_of)
-        }
-        _ => None,
-    }
+    if is_boolean_operator(expr) { non_boolean(expr, kind_of) } else { None }
 }
 
 /// The kind of `expr`: a boolean operator gives a boolean, anything else is what `kind_of` says.
 fn static_kind(expr: &IdedExpr, kind_of: &dyn Fn(&IdedExpr) -> Option<Kind>) -> Option<Kind> {
-    match &expr.expr {
-        Expr::Call(c)
-            if [operators::LOGICAL_AND, operators::LOGICAL_OR, operators::LOGICAL_NOT]
-                .contains(&c.func_name.as_str()) =>
-        {
-            Some(Kind::Bool)
-        }
-        _ => kind_of(expr),
-    }
+    if is_boolean_operator(expr) { Some(Kind::Bool) } else { kind_of(expr) }
 }
 
 /// The roots an expression reads (cheap: no paths kept).

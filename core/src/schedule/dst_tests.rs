@@ -17,18 +17,18 @@ fn group(timezone: &str, cadence: &str, starts_on: &str, duration: &str) -> Rele
     .unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// `(start, end)` of every occurrence in 2000–2100, as `…Z` strings.
-fn windows(g: &ReleaseGroup) -> Vec<(String, String)> {
+/// Every occurrence in 2000–2100 as `start → end`, in `…Z` strings.
+fn windows(g: &ReleaseGroup) -> Vec<String> {
     let fmt = |t: Timestamp| t.format("%Y-%m-%dT%H:%MZ").to_string();
     g.occurrences(t("2000-01-01T00:00:00Z"), t("2100-01-01T00:00:00Z"))
         .unwrap()
         .into_iter()
-        .map(|o| (fmt(o.start), fmt(o.end)))
+        .map(|o| format!("{} → {}", fmt(o.start), fmt(o.end)))
         .collect()
 }
 
 fn starts(g: &ReleaseGroup) -> Vec<String> {
-    windows(g).into_iter().map(|w| w.0).collect()
+    windows(g).into_iter().map(|w| w[..w.find(' ').unwrap()].to_string()).collect()
 }
 
 #[test]
@@ -39,8 +39,8 @@ fn a_start_in_the_sydney_gap_moves_forward_by_the_gap() {
         windows(&g),
         [
             // Ends two days later at the time of day as written: 7 October 02:30 AEDT.
-            ("2025-10-04T16:30Z".to_string(), "2025-10-06T15:30Z".to_string()),
-            ("2025-10-05T15:30Z".to_string(), "2025-10-07T15:30Z".to_string()),
+            "2025-10-04T16:30Z → 2025-10-06T15:30Z",
+            "2025-10-05T15:30Z → 2025-10-07T15:30Z",
         ]
     );
 }
@@ -49,13 +49,7 @@ fn a_start_in_the_sydney_gap_moves_forward_by_the_gap() {
 fn a_start_in_the_sydney_fold_is_the_first_of_the_two() {
     // 5 April 2026, 03:00 AEDT (+11) → 02:00 AEST (+10): 02:30 happens twice; the first is AEDT.
     let g = group("Australia/Sydney", "FREQ=DAILY;COUNT=2", "2026-04-05T02:30", "4h");
-    assert_eq!(
-        windows(&g),
-        [
-            ("2026-04-04T15:30Z".to_string(), "2026-04-04T19:30Z".to_string()),
-            ("2026-04-05T16:30Z".to_string(), "2026-04-05T20:30Z".to_string()),
-        ]
-    );
+    assert_eq!(windows(&g), ["2026-04-04T15:30Z → 2026-04-04T19:30Z", "2026-04-05T16:30Z → 2026-04-05T20:30Z"]);
 }
 
 #[test]
@@ -82,13 +76,7 @@ fn a_start_in_the_berlin_fold_is_the_first_of_the_two() {
 fn new_york_gap_and_fold() {
     // 9 March 2025, 02:00 EST (-5) → 03:00 EDT (-4): 02:30 is 03:30 EDT = 07:30Z.
     let spring = group("America/New_York", "FREQ=DAILY;COUNT=2", "2025-03-09T02:30", "1d");
-    assert_eq!(
-        windows(&spring),
-        [
-            ("2025-03-09T07:30Z".to_string(), "2025-03-10T06:30Z".to_string()),
-            ("2025-03-10T06:30Z".to_string(), "2025-03-11T06:30Z".to_string()),
-        ]
-    );
+    assert_eq!(windows(&spring), ["2025-03-09T07:30Z → 2025-03-10T06:30Z", "2025-03-10T06:30Z → 2025-03-11T06:30Z"]);
     // 2 November 2025, 02:00 EDT → 01:00 EST: 01:30 is the EDT one (05:30Z).
     let autumn = group("America/New_York", "FREQ=DAILY;COUNT=2", "2025-11-02T01:30", "1h");
     assert_eq!(starts(&autumn), ["2025-11-02T05:30Z", "2025-11-03T06:30Z"]);
@@ -98,13 +86,7 @@ fn new_york_gap_and_fold() {
 fn lord_howe_shifts_by_thirty_minutes() {
     // 5 October 2025, 02:00 LHST (+10:30) → 02:30 LHDT (+11): 02:15 is read with +10:30, 02:45 LHDT.
     let spring = group("Australia/Lord_Howe", "FREQ=DAILY;COUNT=2", "2025-10-05T02:15", "1d");
-    assert_eq!(
-        windows(&spring),
-        [
-            ("2025-10-04T15:45Z".to_string(), "2025-10-05T15:15Z".to_string()),
-            ("2025-10-05T15:15Z".to_string(), "2025-10-06T15:15Z".to_string()),
-        ]
-    );
+    assert_eq!(windows(&spring), ["2025-10-04T15:45Z → 2025-10-05T15:15Z", "2025-10-05T15:15Z → 2025-10-06T15:15Z"]);
     // 5 April 2026, 02:00 LHDT (+11) → 01:30 LHST (+10:30): 01:45 twice; the first is LHDT.
     let autumn = group("Australia/Lord_Howe", "FREQ=DAILY;COUNT=2", "2026-04-05T01:45", "1h");
     assert_eq!(starts(&autumn), ["2026-04-04T14:45Z", "2026-04-05T15:15Z"]);
@@ -116,18 +98,18 @@ fn occurrences_and_ends_that_fall_in_a_gap_or_a_fold() {
     // day at the first 02:30 (CEST).
     let g = group("Europe/Berlin", "FREQ=DAILY;BYHOUR=2;BYMINUTE=30;BYSECOND=0", "2025-03-29", "2d");
     let w = windows(&g);
-    assert_eq!(w[0], ("2025-03-29T01:30Z".to_string(), "2025-03-31T00:30Z".to_string()));
+    assert_eq!(w[0], "2025-03-29T01:30Z → 2025-03-31T00:30Z");
     // Starting 28 March 02:30 CET, two days later is 30 March 02:30, in the gap: 03:30 CEST.
     let friday = group("Europe/Berlin", "FREQ=DAILY;COUNT=1", "2025-03-28T02:30", "2d");
-    assert_eq!(windows(&friday), [("2025-03-28T01:30Z".to_string(), "2025-03-30T01:30Z".to_string())]);
-    assert_eq!(w[1], ("2025-03-30T01:30Z".to_string(), "2025-04-01T00:30Z".to_string()));
-    let autumn: Vec<_> = w.iter().filter(|(s, _)| s.starts_with("2025-10-2")).cloned().collect();
+    assert_eq!(windows(&friday), ["2025-03-28T01:30Z → 2025-03-30T01:30Z"]);
+    assert_eq!(w[1], "2025-03-30T01:30Z → 2025-04-01T00:30Z");
+    let autumn: Vec<_> = w.iter().filter(|s| s.starts_with("2025-10-2")).cloned().collect();
     assert_eq!(
         autumn[4..7],
         [
-            ("2025-10-24T00:30Z".to_string(), "2025-10-26T00:30Z".to_string()),
-            ("2025-10-25T00:30Z".to_string(), "2025-10-27T01:30Z".to_string()),
-            ("2025-10-26T00:30Z".to_string(), "2025-10-28T01:30Z".to_string()),
+            "2025-10-24T00:30Z → 2025-10-26T00:30Z",
+            "2025-10-25T00:30Z → 2025-10-27T01:30Z",
+            "2025-10-26T00:30Z → 2025-10-28T01:30Z",
         ]
     );
 }

@@ -23,6 +23,25 @@ pub fn check_definitions(inputs: &IndexMap<String, InputDef>, out: &mut Vec<Prob
     }
 }
 
+/// A lower and an upper bound named `names`: `misplaced` (why the type takes no such bounds) against
+/// the one that is set, and an empty range (no `what` could pass) when the lower is above the upper.
+fn check_bounds<T: PartialOrd + std::fmt::Display>(
+    bad: &mut impl FnMut(&str, String),
+    [lo_name, hi_name]: [&str; 2],
+    (lo, hi): (Option<T>, Option<T>),
+    misplaced: Option<String>,
+    what: &str,
+) {
+    if let Some(why) = misplaced.filter(|_| lo.is_some() || hi.is_some()) {
+        bad(if lo.is_some() { lo_name } else { hi_name }, why);
+    }
+    if let (Some(lo), Some(hi)) = (lo, hi) {
+        if lo > hi {
+            bad(lo_name, format!("{lo_name} {lo} is greater than {hi_name} {hi}; no {what} could pass"));
+        }
+    }
+}
+
 fn check_definition(name: &str, def: &InputDef, at: &str, out: &mut Vec<Problem>) {
     let ty = def.ty;
     let item_ty = def.items.unwrap_or(InputType::String);
@@ -37,28 +56,12 @@ fn check_definition(name: &str, def: &InputDef, at: &str, out: &mut Vec<Problem>
     if def.pattern.is_some() && !value_ty.is_textual() {
         bad("pattern", format!("`pattern` applies to text values; `{name}` holds {} values", value_ty.as_str()));
     }
-    if (def.min.is_some() || def.max.is_some()) && value_ty != InputType::Number {
-        bad(
-            if def.min.is_some() { "min" } else { "max" },
-            format!("`min`/`max` apply to numbers; `{name}` holds {} values", value_ty.as_str()),
-        );
-    }
-    if let (Some(lo), Some(hi)) = (def.min, def.max) {
-        if lo > hi {
-            bad("min", format!("min {lo} is greater than max {hi}; no value could pass"));
-        }
-    }
-    if (def.min_items.is_some() || def.max_items.is_some()) && ty != InputType::List {
-        bad(
-            if def.min_items.is_some() { "min_items" } else { "max_items" },
-            format!("`min_items`/`max_items` apply to lists; `{name}` is a {}", ty.as_str()),
-        );
-    }
-    if let (Some(lo), Some(hi)) = (def.min_items, def.max_items) {
-        if lo > hi {
-            bad("min_items", format!("min_items {lo} is greater than max_items {hi}; no list could pass"));
-        }
-    }
+    let misplaced = (value_ty != InputType::Number)
+        .then(|| format!("`min`/`max` apply to numbers; `{name}` holds {} values", value_ty.as_str()));
+    check_bounds(&mut bad, ["min", "max"], (def.min, def.max), misplaced, "value");
+    let misplaced = (ty != InputType::List)
+        .then(|| format!("`min_items`/`max_items` apply to lists; `{name}` is a {}", ty.as_str()));
+    check_bounds(&mut bad, ["min_items", "max_items"], (def.min_items, def.max_items), misplaced, "list");
     if ty == InputType::Secret && (!def.allowed.is_empty() || def.pattern.is_some()) {
         bad("allowed", "secret inputs hold references; `allowed` and `pattern` cannot apply to them".to_string());
     }
@@ -260,5 +263,35 @@ mod tests {
         out.clear();
         check_value(&def, &Value::from("secret://api-token"), "inputs.token", &mut out);
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn bounds_that_do_not_fit_the_type_or_leave_no_value_are_named() {
+        let mut number = InputDef::of(InputType::Number);
+        (number.min, number.max, number.max_items) = (Some(5.0), Some(1.0), Some(2));
+        let mut list = InputDef::of(InputType::List);
+        (list.max, list.min_items, list.max_items) = (Some(3.0), Some(4), Some(2));
+        let cases = [
+            (
+                number,
+                [
+                    "inputs.x.min: min 5 is greater than max 1; no value could pass",
+                    "inputs.x.max_items: `min_items`/`max_items` apply to lists; `x` is a number",
+                ],
+            ),
+            (
+                list,
+                [
+                    "inputs.x.max: `min`/`max` apply to numbers; `x` holds string values",
+                    "inputs.x.min_items: min_items 4 is greater than max_items 2; no list could pass",
+                ],
+            ),
+        ];
+        for (def, want) in cases {
+            let mut out = Vec::new();
+            check_definition("x", &def, "inputs.x", &mut out);
+            let got: Vec<_> = out.iter().map(|p| format!("{}: {}", p.path, p.message)).collect();
+            assert_eq!(got, want);
+        }
     }
 }
