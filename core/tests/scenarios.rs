@@ -275,6 +275,15 @@ fn check(run: &Run, release: &str, expect: &Value, since: (usize, usize), ctx: &
     let (since, notes_since) = since;
     let mut failures = Vec::new();
     let state = run.engine.get_release(release).expect("release");
+    check_release_fields(run, &state, expect, ctx, &mut failures);
+    check_audience(run, release, expect, notes_since, ctx, &mut failures);
+    check_nodes(&state, expect, ctx, &mut failures);
+    check_outputs_and_events(run, release, &state, expect, since, ctx, &mut failures);
+    failures
+}
+
+/// The release's own fields: status, flags, `waiting_on`, names and owners, planned times, inputs.
+fn check_release_fields(run: &Run, state: &ReleaseState, expect: &Value, ctx: &str, failures: &mut Vec<String>) {
     if let Some(s) = str_of(expect, "status") {
         if state.status.as_str() != s {
             failures.push(format!("{ctx}: release status {} (expected {s})", state.status));
@@ -334,6 +343,10 @@ fn check(run: &Run, release: &str, expect: &Value, since: (usize, usize), ctx: &
             failures.push(format!("{ctx}: input {k} is {actual} (expected {v})"));
         }
     }
+}
+
+/// Who may read the release and who was notified of what.
+fn check_audience(run: &Run, release: &str, expect: &Value, notes_since: usize, ctx: &str, failures: &mut Vec<String>) {
     // `readable_by: { sam: true, vic: false }`: whether each actor may read the release.
     for (name, want) in expect.get("readable_by").map(as_map).unwrap_or_default() {
         let actor = run.actor(Some(&json!(name)));
@@ -358,6 +371,10 @@ fn check(run: &Run, release: &str, expect: &Value, since: (usize, usize), ctx: &
             failures.push(format!("{ctx}: {name} was notified of {got:?} (expected {want})"));
         }
     }
+}
+
+/// The release attempt and the phases and activities: status, skip reason, attempt, job inputs.
+fn check_nodes(state: &ReleaseState, expect: &Value, ctx: &str, failures: &mut Vec<String>) {
     if let Some(a) = expect.get("attempt").and_then(Value::as_u64) {
         if state.attempt as u64 != a {
             failures.push(format!("{ctx}: release attempt {} (expected {a})", state.attempt));
@@ -412,6 +429,18 @@ fn check(run: &Run, release: &str, expect: &Value, since: (usize, usize), ctx: &
             failures.push(format!("{ctx}: activity {key} attempt {} (expected {})", act.attempt, attempt.unwrap()));
         }
     }
+}
+
+/// Outputs of phases and activities, and the kinds of the events appended since `since`, in order.
+fn check_outputs_and_events(
+    run: &Run,
+    release: &str,
+    state: &ReleaseState,
+    expect: &Value,
+    since: usize,
+    ctx: &str,
+    failures: &mut Vec<String>,
+) {
     for (key, want) in expect.get("outputs").map(as_map).unwrap_or_default() {
         let (p, a) = key.split_once('/').expect("phase/activity or phase/-");
         let actual: Value = if a == "-" {
@@ -436,7 +465,6 @@ fn check(run: &Run, release: &str, expect: &Value, since: (usize, usize), ctx: &
             }
         }
     }
-    failures
 }
 
 /// The live releases of a release group, by planned start.

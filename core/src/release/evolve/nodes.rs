@@ -13,6 +13,31 @@ use crate::Timestamp;
 use crate::executor::Job;
 
 pub(super) fn apply<S: EffectSink>(state: &mut ReleaseState, event: &Event, sink: &mut S) {
+    match &event.kind {
+        EventKind::PhaseScheduled { .. }
+        | EventKind::PhaseStarted { .. }
+        | EventKind::PhaseSkipped { .. }
+        | EventKind::PhaseEnded { .. } => apply_phase_event(state, event),
+        EventKind::ActivityScheduled { .. }
+        | EventKind::ActivityQueued { .. }
+        | EventKind::ActivityFrozen { .. }
+        | EventKind::SubprocessStarted { .. }
+        | EventKind::ActivityStarted { .. }
+        | EventKind::ActivityWaiting { .. } => apply_activity_start(state, event, sink),
+        EventKind::ApprovalRecorded { .. }
+        | EventKind::ApprovalReminded { .. }
+        | EventKind::ApprovalEscalated { .. } => apply_approval_event(state, event),
+        EventKind::ActivitySucceeded { .. }
+        | EventKind::DeliveryRecorded { .. }
+        | EventKind::ActivityFailed { .. }
+        | EventKind::ActivityDecided { .. }
+        | EventKind::ActivitySkipped { .. } => apply_activity_end(state, event, sink),
+        other => unreachable!("not a node event: {}", other.name()),
+    }
+}
+
+/// Events about a phase as a whole.
+fn apply_phase_event(state: &mut ReleaseState, event: &Event) {
     let at = event.at;
     match &event.kind {
         EventKind::PhaseScheduled { phase, at: when } => {
@@ -74,6 +99,14 @@ pub(super) fn apply<S: EffectSink>(state: &mut ReleaseState, event: &Event, sink
             }
             phase_finished(state, p, phase_satisfies(state, p));
         }
+        other => unreachable!("not a node event: {}", other.name()),
+    }
+}
+
+/// An activity is scheduled, queued, frozen, started or begins to wait.
+fn apply_activity_start<S: EffectSink>(state: &mut ReleaseState, event: &Event, sink: &mut S) {
+    let at = event.at;
+    match &event.kind {
         EventKind::ActivityScheduled { target, at: when } => {
             let (p, a) = activity_ix(state, target);
             state.ready.remove(&(p, Some(a)));
@@ -165,6 +198,14 @@ pub(super) fn apply<S: EffectSink>(state: &mut ReleaseState, event: &Event, sink
             }
             set_activity_status(state, p, a, ActivityStatus::WaitingForInput, at);
         }
+        other => unreachable!("not a node event: {}", other.name()),
+    }
+}
+
+/// Decisions, reminders and escalations of an approval.
+fn apply_approval_event(state: &mut ReleaseState, event: &Event) {
+    let at = event.at;
+    match &event.kind {
         EventKind::ApprovalRecorded { target, approver, approved, covers } => {
             let (p, a) = activity_ix(state, target);
             state.phases[p].activities[a].approvals.push(ApprovalRecord {
@@ -189,6 +230,14 @@ pub(super) fn apply<S: EffectSink>(state: &mut ReleaseState, event: &Event, sink
             state.phases[p].activities[a].escalated = true;
             state.timers.remove(&TimerKey::Deadline { target: target.clone() });
         }
+        other => unreachable!("not a node event: {}", other.name()),
+    }
+}
+
+/// An activity succeeds, records a delivery, fails, is decided or skipped.
+fn apply_activity_end<S: EffectSink>(state: &mut ReleaseState, event: &Event, sink: &mut S) {
+    let at = event.at;
+    match &event.kind {
         EventKind::ActivitySucceeded { target, outputs } => {
             let (p, a) = activity_ix(state, target);
             end_live_job(state, p, a, sink);
