@@ -96,6 +96,11 @@ const MATRIX: &[(&str, &str, &str)] = &[
     ("child_ended", "......Y", "......Y"),
     ("fire_timer", "......Y", "......Y"),
     ("advance", "......Y", "......Y"),
+    ("rewind", "YY.....", "Y......"),
+    ("insert_activity", "YY.....", "Y......"),
+    ("reassign", "YY.....", "Y......"),
+    ("delegate", "YY.....", "Y......"),
+    ("reschedule_phase", "YY.....", "Y......"),
     ("claim_jobs", "......Y", "......Y"),
     ("create", "YY....Y", "Y.....Y"),
     ("read", "YY.YY.Y", "Y..YY.Y"),
@@ -173,7 +178,27 @@ fn commands() -> Vec<Command> {
         },
         Command::FireTimer { timer: TimerKey::Activation },
         Command::Advance,
+        Command::Rewind { target: crate::release::RewindTarget::Phase { phase: p.clone() }, inputs: None },
+        Command::InsertActivity { phase: p.clone(), definition: Box::new(serde_json::json!({})), after: None },
+        Command::Reassign { target: ActivityRef::new(p.clone(), "signoff"), approvers: vec![] },
+        Command::Delegate { target: ActivityRef::new(p.clone(), "signoff"), from: "ann".into(), to: "bo".into() },
+        Command::ReschedulePhase { phase: p.clone(), not_before: chrono::Utc::now() },
     ]
+}
+
+#[test]
+fn an_approver_may_delegate_their_own_part_and_nothing_else() {
+    let state = release("account");
+    let target = || ActivityRef::new("build", "signoff");
+    let pat = Actor::new("pat");
+    let own = Command::Delegate { target: target(), from: "pat".into(), to: "vera".into() };
+    assert!(authorize_command(&pat, &own, &state, ReleaseLevel::Account).is_ok());
+    let other = Command::Delegate { target: target(), from: "sam".into(), to: "pat".into() };
+    let err = authorize_command(&pat, &other, &state, ReleaseLevel::Account).unwrap_err();
+    assert_eq!(err.code(), "permission_denied");
+    let rewind =
+        Command::Rewind { target: crate::release::RewindTarget::Phase { phase: "build".into() }, inputs: None };
+    assert!(authorize_command(&pat, &rewind, &state, ReleaseLevel::Account).is_err(), "a release owner may not rewind");
 }
 
 #[test]
