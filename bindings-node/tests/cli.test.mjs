@@ -47,7 +47,7 @@ test('--help and --version go to stdout with exit 0', () => {
   const help = cli(['--help'])
   assert.equal(help.status, 0, help.stderr)
   assert.equal(help.stderr, '')
-  assert.ok(help.stdout.startsWith('trainyard: validate process definitions'), help.stdout)
+  assert.ok(help.stdout.startsWith('The `trainyard` command: validate definitions'), help.stdout)
   assert.ok(help.stdout.includes('Usage: trainyard') && help.stdout.includes('  doctor '), help.stdout)
   const version = cli(['--version'])
   const { version: v } = JSON.parse(readFileSync(join(repoRoot, 'bindings-node', 'package.json'), 'utf8'))

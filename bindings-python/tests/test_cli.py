@@ -26,7 +26,7 @@ def trainyard(args: List[str], cwd: Path) -> "subprocess.CompletedProcess[str]":
 def test_help_and_version_go_to_stdout_with_exit_0(tmp_path: Path) -> None:
     r = trainyard(["--help"], tmp_path)
     assert (r.returncode, r.stderr) == (0, "")
-    assert r.stdout.startswith("trainyard: validate process definitions") and "Usage: trainyard" in r.stdout
+    assert r.stdout.startswith("The `trainyard` command: validate definitions") and "Usage: trainyard" in r.stdout
     assert "  validate " in r.stdout and "  doctor " in r.stdout
     v = trainyard(["--version"], tmp_path)
     assert (v.returncode, v.stdout) == (0, f"trainyard {ty.__version__}\n")

@@ -6,6 +6,7 @@ import json
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
+from typing import Set
 
 import pytest
 
@@ -20,7 +21,7 @@ PROCESSES = (
 )
 
 
-def public(obj: object) -> set:
+def public(obj: object) -> Set[str]:
     return {n for n in dir(obj) if not n.startswith("_")}
 
 
@@ -75,7 +76,7 @@ def test_repair_of_named_releases_and_bad_arguments() -> None:
     with pytest.raises(ty.NotFoundError):
         engine.repair(["no-such-release"])
     with pytest.raises(ty.InvalidInputError) as e:
-        engine.repair("not-a-list")  # type: ignore[arg-type]
+        engine.repair("not-a-list")  # a str is a Sequence[str] to mypy, not a list of ids
     assert [(p.path, p.code) for p in e.value.problems] == [("release_ids", "wrong_type")]
 
 
