@@ -80,6 +80,7 @@ pub mod metrics;
 pub mod model;
 pub mod notify;
 pub mod release;
+pub mod report;
 pub mod schedule;
 pub mod secrets;
 pub mod store;
@@ -91,8 +92,8 @@ pub use error::{Error, Problem, Result};
 pub type Timestamp = chrono::DateTime<chrono::Utc>;
 pub use engine::{DoctorFinding, DoctorProblem, DoctorReport, RepairReport};
 pub use engine::{
-    Engine, GroupChanges, InputSet, MAX_CONFLICT_RETRIES, ProcessInfo, ReleaseFilter, RetentionPolicy, SearchPage,
-    Watch, Watcher,
+    Engine, GroupChanges, InputSet, MAX_CONFLICT_RETRIES, ProcessInfo, ReleaseFilter, ReportOptions, RetentionPolicy,
+    SearchPage, Watch, Watcher,
 };
 pub use model::Process;
 pub use validate::{
