@@ -81,6 +81,7 @@ pub mod metrics;
 pub mod model;
 pub mod notify;
 pub mod release;
+pub mod report;
 pub mod schedule;
 pub mod secrets;
 pub mod store;
@@ -91,7 +92,7 @@ pub use error::{Error, Problem, Result};
 /// A point in time (UTC).
 pub type Timestamp = chrono::DateTime<chrono::Utc>;
 pub use engine::{
-    Amend, Engine, GroupChanges, InputSet, MAX_CONFLICT_RETRIES, ProcessInfo, ReleaseFilter, RetentionPolicy,
+    Amend, Engine, GroupChanges, InputSet, MAX_CONFLICT_RETRIES, ProcessInfo, ReleaseFilter, ReportOptions, RetentionPolicy,
     SearchPage, Watch, Watcher,
 };
 pub use engine::{DoctorFinding, DoctorProblem, DoctorReport, RepairReport};

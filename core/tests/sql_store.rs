@@ -69,6 +69,14 @@ CREATE TABLE release_labels (release TEXT NOT NULL, key TEXT NOT NULL, value TEX
 CREATE INDEX release_labels_release ON release_labels (release);
 "#;
 
+/// The deployment ledger's migration (schema version 6), as SQLite runs it.
+const LEDGER_SQLITE_DDL: &str = r#"
+CREATE TABLE ledger (service TEXT NOT NULL, environment TEXT NOT NULL, at INTEGER NOT NULL,
+    release TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (service, environment, at, release, seq)) WITHOUT ROWID;
+CREATE UNIQUE INDEX ledger_release ON ledger (release, seq);
+"#;
+
 /// The third migration: the versions of the stored formats.
 const FORMATS_DDL: &str = "CREATE TABLE formats (name TEXT PRIMARY KEY, version INTEGER NOT NULL);";
 
@@ -280,6 +288,7 @@ fn a_sqlite_file_created_by_the_old_ddl_opens_and_works() {
     reference.execute_batch(FORMATS_DDL).unwrap();
     reference.execute_batch(INBOX_SQLITE_DDL).unwrap();
     reference.execute_batch(SEARCH_SQLITE_DDL).unwrap();
+    reference.execute_batch(LEDGER_SQLITE_DDL).unwrap();
     assert_eq!(sqlite_schema(&rusqlite::Connection::open(&new_path).unwrap()), sqlite_schema(&reference));
 }
 

@@ -46,6 +46,7 @@ mod input_sets;
 mod ledger;
 mod metrics;
 mod open;
+mod report;
 mod retention;
 mod search;
 mod subprocess;
@@ -58,6 +59,7 @@ pub use input_sets::InputSet;
 pub use doctor::{DoctorFinding, DoctorProblem, DoctorReport, RepairReport};
 pub use drive::ReleaseFilter;
 pub use feed::{Watch, Watcher};
+pub use report::ReportOptions;
 pub use retention::RetentionPolicy;
 pub use search::SearchPage;
 

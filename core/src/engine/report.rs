@@ -1,0 +1,68 @@
+//! Reports ([`Engine::report`]): the engine loads the releases that may matter to a window (those
+//! that ended or were created from its start on) with their events, and hands them to the pure
+//! [`crate::report::report`].
+
+use super::Engine;
+use crate::report::{Report, ReportInput};
+use crate::validate::codes;
+use crate::{Error, Problem, Result, Timestamp};
+
+/// How a report counts failed changes and lead times.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportOptions {
+    /// A release is a failed change when a hotfix release was created within this many seconds
+    /// after it ended (default two days).
+    pub hotfix_window_secs: i64,
+    /// The input holding the commit time (RFC 3339) of what a release ships (default
+    /// `commit_time`).
+    pub commit_time_input: String,
+}
+
+impl Default for ReportOptions {
+    fn default() -> Self {
+        ReportOptions { hotfix_window_secs: 2 * 86_400, commit_time_input: "commit_time".into() }
+    }
+}
+
+impl Engine {
+    /// The report of the releases that ended in `[from, to)` (of release group `group` when
+    /// given): planned against actual per phase and activity, approval waits, decisions with their
+    /// reasons and the DORA figures (see [`crate::report`]).
+    pub fn report(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        group: Option<&str>,
+        options: &ReportOptions,
+    ) -> Result<Report> {
+        let mut problems = Vec::new();
+        if to <= from {
+            problems.push(Problem::new("to", codes::BAD_RANGE, format!("`to` ({to}) must be after `from` ({from})")));
+        }
+        if options.hotfix_window_secs < 0 {
+            problems.push(Problem::new(
+                "hotfix_window",
+                codes::INVALID_VALUE,
+                "the hotfix window is a length of time; give 0 or more seconds",
+            ));
+        }
+        Error::invalid_input_or(problems, ())?;
+        let mut loaded = Vec::new();
+        for row in self.store.releases()? {
+            let relevant = row.ended_at.is_some_and(|at| at >= from) || row.created_at.is_some_and(|at| at >= from);
+            if row.deleted || !relevant {
+                continue;
+            }
+            loaded.push((self.get_release(&row.id)?, self.store.events(&row.id, 0)?));
+        }
+        let input = ReportInput {
+            from,
+            to,
+            group,
+            releases: &loaded,
+            hotfix_window_secs: options.hotfix_window_secs,
+            commit_time_input: &options.commit_time_input,
+        };
+        Ok(crate::report::report(&input))
+    }
+}
