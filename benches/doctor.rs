@@ -30,7 +30,8 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 /// `trainyard ARGS` in this process: its exit code, its standard output and the seconds it took.
 fn cli(url: &str, args: &[&str]) -> (i32, String, f64) {
-    let argv = ["trainyard", "--db", url].iter().chain(args).map(|s| s.to_string());
+    let head = ["trainyard", "--db", url];
+    let argv: Vec<String> = head.iter().chain(args).map(|s| s.to_string()).collect();
     let mut out = Vec::new();
     let tty = Terminal { stdout: false, stderr: std::io::stderr().is_terminal() };
     let t = Instant::now();
