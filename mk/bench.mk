@@ -1,10 +1,14 @@
 # Benchmarks: `make bench` runs the criterion benches of the core; `make bench-peers` runs the
-# side-by-side comparison with SpiffWorkflow (Python) and bpmn-engine (Node). Results and the
-# exact commands are kept in benches/RESULTS.md.
+# side-by-side comparison with SpiffWorkflow (Python: memory, SQLite, PostgreSQL with the pgbench
+# floor) and bpmn-engine (Node: memory, SQLite; and Node's time per instance against Python's of the
+# same run). PostgreSQL is measured when TRAINYARD_TEST_POSTGRES is set. Results and the exact
+# commands are kept in benches/RESULTS.md.
 
 PEERS := benches/peers
 PEERS_VENV := $(PEERS)/.venv
 PEERS_N ?= 2000
+# Where the Python harness leaves its figures for the Node harness (same run).
+PEERS_RESULTS ?= $(abspath target/bench-peers/python.json)
 
 .PHONY: bench bench-peers bench-peers-python bench-peers-node bench-scale bench-feed bench-inbox-search bench-doctor
 
@@ -41,12 +45,12 @@ $(PEERS_VENV)/.installed: $(PEERS)/python_peers.py
 
 bench-peers-python: $(PEERS_VENV)/.installed
 	VIRTUAL_ENV=$(abspath $(PEERS_VENV)) $(PEERS_VENV)/bin/maturin develop --release --locked -m bindings-python/Cargo.toml
-	$(PEERS_VENV)/bin/python $(PEERS)/python_peers.py $(PEERS_N)
+	PEERS_RESULTS=$(PEERS_RESULTS) $(PEERS_VENV)/bin/python $(PEERS)/python_peers.py $(PEERS_N)
 
 $(PEERS)/node_modules/.package-lock.json: $(PEERS)/package.json $(PEERS)/package-lock.json
 	cd $(PEERS) && npm ci --no-audit --no-fund
 
 bench-peers-node: $(PEERS)/node_modules/.package-lock.json node-build
-	node --expose-gc $(PEERS)/node_peers.mjs $(PEERS_N)
+	PEERS_RESULTS=$(PEERS_RESULTS) node --expose-gc $(PEERS)/node_peers.mjs $(PEERS_N)
 
 bench-peers: bench-peers-python bench-peers-node

@@ -1,9 +1,11 @@
 // Side-by-side: the same process (start → approval → automated step → end) run N times through
 // bpmn-engine and through trainyard (in memory and on SQLite), from Node, in one run.
 //
-// Prints instances/second (start to end, the approval signalled in between), memory per parked
-// instance (waiting at the approval; resident-set growth) and the ratio trainyard/peer. Every
-// engine parses its process once, warms up with the same number of instances, then runs the same N.
+// Prints instances/second and the time per instance (start to end, the approval signalled in
+// between), memory per parked instance (waiting at the approval; resident-set growth) and the ratio
+// trainyard/peer. Every engine parses its process once, warms up with the same number of instances,
+// then runs the same N. With `PEERS_RESULTS` naming the Python harness's results of the same run
+// (`make bench-peers` does), it also prints Node's time per instance against Python's.
 //
 // Usage: node --expose-gc node_peers.mjs [N] (default 2000). Run by `make bench-peers`.
 
@@ -37,7 +39,7 @@ async function measure (name, startOne, finishOne, n, warmup) {
   for (const p of parked) await finishOne(p)
   const t3 = performance.now()
   const seconds = ((t1 - t0) + (t3 - t2)) / 1000
-  return { engine: name, n, instancesPerS: n / seconds, bytesPerParked: parkedBytes / n }
+  return { engine: name, n, instancesPerS: n / seconds, usPerInstance: (seconds / n) * 1e6, bytesPerParked: parkedBytes / n }
 }
 
 async function bpmnEngine (n, warmup) {
@@ -94,10 +96,18 @@ try {
 }
 const peer = results[0]
 console.log(`Node, N=${n} (warm-up ${warmup})`)
-console.log(`${'engine'.padEnd(22)} ${'instances/s'.padStart(12)} ${'bytes/parked'.padStart(13)} ${'speed vs peer'.padStart(14)} ${'memory vs peer'.padStart(15)}`)
+console.log(`${'engine'.padEnd(22)} ${'instances/s'.padStart(12)} ${'µs/instance'.padStart(12)} ${'bytes/parked'.padStart(13)} ${'speed vs peer'.padStart(14)} ${'memory vs peer'.padStart(15)}`)
 for (const r of results) {
   const speed = r.instancesPerS / peer.instancesPerS
   const mem = peer.bytesPerParked ? r.bytesPerParked / peer.bytesPerParked : NaN
-  console.log(`${r.engine.padEnd(22)} ${r.instancesPerS.toFixed(0).padStart(12)} ${r.bytesPerParked.toFixed(0).padStart(13)} ${(speed.toFixed(2) + 'x').padStart(14)} ${(mem.toFixed(2) + 'x').padStart(15)}`)
+  console.log(`${r.engine.padEnd(22)} ${r.instancesPerS.toFixed(0).padStart(12)} ${r.usPerInstance.toFixed(1).padStart(12)} ${r.bytesPerParked.toFixed(0).padStart(13)} ${(speed.toFixed(2) + 'x').padStart(14)} ${(mem.toFixed(2) + 'x').padStart(15)}`)
+}
+// Node against Python in the same run: the Python harness's figures, when it left them.
+const pythonResults = process.env.PEERS_RESULTS && fs.existsSync(process.env.PEERS_RESULTS)
+  ? JSON.parse(fs.readFileSync(process.env.PEERS_RESULTS, 'utf8'))
+  : []
+for (const r of results.slice(1)) {
+  const python = pythonResults.find((p) => p.engine === r.engine)
+  if (python) console.log(`${r.engine}: Node ${r.usPerInstance.toFixed(1)} µs / Python ${python.us_per_instance.toFixed(1)} µs per instance = ${(r.usPerInstance / python.us_per_instance).toFixed(2)}x`)
 }
 console.log(JSON.stringify(results))

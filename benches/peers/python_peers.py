@@ -1,10 +1,19 @@
 """Side-by-side: the same process (start → approval → automated step → end) run N times through
-SpiffWorkflow and through trainyard (in memory and on SQLite), from Python, in one run.
+SpiffWorkflow and through trainyard (in memory, on SQLite and on PostgreSQL), from Python, in one
+run.
 
-Prints instances/second (start to end, the approval given by a person in between), memory per
-parked instance (an instance waiting at the approval, measured as resident-set growth), and the
-ratio trainyard/peer. Fair by construction: every engine parses its process once, warms up with
-the same number of instances, then runs the same N.
+Prints instances/second and the time per instance (start to end, the approval given by a person in
+between), memory per parked instance (an instance waiting at the approval, measured as resident-set
+growth), and the ratio trainyard/peer. Fair by construction: every engine parses its process once,
+warms up with the same number of instances, then runs the same N (PostgreSQL: `PEERS_PG_N`
+instances, default min(N, 500), as every command there is a durable commit on the server).
+
+PostgreSQL runs when `TRAINYARD_TEST_POSTGRES` is set (a fresh schema, dropped after). The same run
+measures the server's floor with `pgbench` (one client, one fsync'd single-row INSERT per
+transaction: one round trip and one commit) and prints the trainyard instance in units of it.
+
+With `PEERS_RESULTS` set, the results are also written there as JSON (the Node harness reads it to
+print Node's time per instance against Python's of the same run).
 
 Usage: python python_peers.py [N] (default 2000). Run by `make bench-peers`.
 """
@@ -14,6 +23,8 @@ from __future__ import annotations
 import gc
 import json
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -50,6 +61,7 @@ def measure(name: str, start_one: Callable[[int], object], finish_one: Callable[
         "engine": name,
         "n": n,
         "instances_per_s": n / elapsed,
+        "us_per_instance": elapsed / n * 1e6,
         "bytes_per_parked": parked_bytes / n,
     }
 
@@ -102,6 +114,38 @@ def trainyard_run(label: str, url: str | None, n: int, warmup: int) -> dict:
     return result
 
 
+def postgres_floor(base: str) -> dict | None:
+    """pgbench, one client for 3 s: one single-row INSERT per transaction (a round trip and an
+    fsync'd commit), in a table of its own dropped after. `None` when pgbench is not installed."""
+    if shutil.which("pgbench") is None or shutil.which("psql") is None:
+        print("pgbench not installed: no PostgreSQL floor measured", file=sys.stderr)
+        return None
+    table = f"ty_peers_floor_{os.getpid()}"
+    subprocess.run(["psql", base, "-qc", f"CREATE TABLE {table} (id int)"], check=True)
+    try:
+        with tempfile.NamedTemporaryFile("w", suffix=".sql") as script:
+            script.write(f"INSERT INTO {table} VALUES (1);\n")
+            script.flush()
+            out = subprocess.run(["pgbench", "-n", "-c", "1", "-T", "3", "-f", script.name, base],
+                                 check=True, capture_output=True, text=True).stdout
+    finally:
+        subprocess.run(["psql", base, "-qc", f"DROP TABLE {table}"], check=True)
+    latency = next(line for line in out.splitlines() if line.startswith("latency average"))
+    ms = float(latency.split("=")[1].split()[0])
+    return {"engine": "pgbench floor (1 round trip + commit)", "us_per_commit": ms * 1000}
+
+
+def postgres_run(base: str, n: int, warmup: int) -> dict:
+    import trainyard._native as native
+
+    schema = f"ty_peers_{os.getpid()}"
+    url = f"{base}{'&' if '?' in base else '?'}schema={schema}"
+    try:
+        return trainyard_run("trainyard (postgres)", url, n, warmup)
+    finally:
+        native._drop_postgres_schema(url)
+
+
 def main(argv: Iterable[str]) -> None:
     args = list(argv)
     n = int(args[0]) if args else 2000
@@ -112,14 +156,37 @@ def main(argv: Iterable[str]) -> None:
             results.append(trainyard_run("trainyard (sqlite)", f"sqlite://{tmp}/bench.db", n, warmup))
         except Exception as e:  # noqa: BLE001 - reported, not hidden
             print(f"trainyard (sqlite) not measured: {type(e).__name__}: {e}", file=sys.stderr)
+    floor = None
+    base = os.environ.get("TRAINYARD_TEST_POSTGRES", "").strip()
+    if base:
+        pg_n = int(os.environ.get("PEERS_PG_N", min(n, 500)))
+        pg_warmup = max(pg_n // 10, 10)
+        try:
+            floor = postgres_floor(base)
+            results.append(postgres_run(base, pg_n, pg_warmup))
+        except Exception as e:  # noqa: BLE001 - reported, not hidden
+            print(f"trainyard (postgres) not measured: {type(e).__name__}: {e}", file=sys.stderr)
+    else:
+        print("TRAINYARD_TEST_POSTGRES is not set: PostgreSQL not measured", file=sys.stderr)
     peer = results[0]
     print(f"Python, N={n} (warm-up {warmup})")
-    print(f"{'engine':<22} {'instances/s':>12} {'bytes/parked':>13} {'speed vs peer':>14} {'memory vs peer':>15}")
+    print(f"{'engine':<22} {'instances/s':>12} {'µs/instance':>12} {'bytes/parked':>13} {'speed vs peer':>14} {'memory vs peer':>15}")
     for r in results:
         speed = r["instances_per_s"] / peer["instances_per_s"]
         mem = r["bytes_per_parked"] / peer["bytes_per_parked"] if peer["bytes_per_parked"] else float("nan")
-        print(f"{r['engine']:<22} {r['instances_per_s']:>12.0f} {r['bytes_per_parked']:>13.0f} {speed:>13.2f}x {mem:>14.2f}x")
+        print(f"{r['engine']:<22} {r['instances_per_s']:>12.0f} {r['us_per_instance']:>12.1f} {r['bytes_per_parked']:>13.0f} "
+              f"{speed:>13.2f}x {mem:>14.2f}x")
+    if floor is not None:
+        print(f"{floor['engine']}: {floor['us_per_commit']:.1f} µs per commit")
+        pg = next((r for r in results if r["engine"] == "trainyard (postgres)"), None)
+        if pg is not None:
+            pg["floor_us_per_commit"] = floor["us_per_commit"]
+            print(f"trainyard (postgres): {pg['us_per_instance'] / floor['us_per_commit']:.1f} floor commits per instance")
     print(json.dumps(results))
+    out = os.environ.get("PEERS_RESULTS")
+    if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(json.dumps(results))
 
 
 if __name__ == "__main__":

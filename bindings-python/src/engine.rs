@@ -98,8 +98,7 @@ impl PyEngine {
         py: Python<'_>,
         f: impl FnOnce(&Engine) -> trainyard::Result<Vec<Event>> + Send,
     ) -> PyResult<Vec<PyEvent>> {
-        let list = self.call(py, f)?;
-        PyEvent::list(py, &list)
+        Ok(PyEvent::list(self.call(py, f)?))
     }
 
     /// Drops the core engine (its store, executors and subscribers) without the GIL.
@@ -364,7 +363,7 @@ impl PyEngine {
             };
             e.create_release(&id, NewRelease { input_set, ..new }, &actor)
         })?;
-        PyRelease::new(py, &state)
+        Ok(PyRelease::new(state))
     }
 
     /// Changes a release that has not started. A draft: anything (``name``, ``inputs`` merged
@@ -694,7 +693,7 @@ impl PyEngine {
             Some(a) => e.get_release_as(&id, &a),
             None => e.get_release(&id),
         })?;
-        PyRelease::new(py, &state)
+        Ok(PyRelease::new(state))
     }
 
     /// Releases matching every filter given, oldest first: ``status`` and ``kind`` (snake_case
@@ -726,7 +725,7 @@ impl PyEngine {
             Some(a) => e.list_releases_as(&filter, &a),
             None => e.list_releases(&filter),
         })?;
-        states.iter().map(|s| PyRelease::new(py, s)).collect()
+        Ok(states.into_iter().map(PyRelease::new).collect())
     }
 
     /// The release's events, oldest first: its audit trail. With ``actor``, only if they may read

@@ -82,7 +82,7 @@ impl PyEngine {
             let filter = SearchFilter::from_json(filter)?;
             e.search(&filter, sort.unwrap_or_default(), cursor.as_deref(), page_size as usize)
         })?;
-        let releases = page.releases.iter().map(|s| Py::new(py, PyRelease::new(py, s)?)).collect::<PyResult<_>>()?;
+        let releases = page.releases.into_iter().map(|s| Py::new(py, PyRelease::new(s))).collect::<PyResult<_>>()?;
         Ok(PySearchPage { releases, next: page.next })
     }
 }

@@ -13,8 +13,12 @@ use indexmap::IndexMap;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use serde_json::Value;
-use trainyard::release::{ActivityView, ApprovalView, Event, PhaseView, ReleaseState, ReleaseView};
+use trainyard::release::{ActivityView, ApprovalView, Event, PhaseView};
 use trainyard::{ProcessInfo, Timestamp};
+
+mod release;
+
+pub use release::PyRelease;
 
 fn time_text(t: &Timestamp) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
@@ -63,66 +67,81 @@ impl PyProcessInfo {
 /// (tz-aware), ``actor`` (``system`` for the clock and the engine), ``kind`` (snake_case, e.g.
 /// ``activity_queued``), ``data`` (the event's payload as a dict; empty for events without one) and
 /// the ``comment`` or reason given with the command.
+///
+/// It keeps the core's event as it is and converts a field when it is read: a command's events
+/// cost nothing to return when nobody looks at them.
 #[pyclass(frozen, module = "trainyard", name = "Event")]
 pub struct PyEvent {
-    /// Position in the release's log, from 1.
-    #[pyo3(get)]
-    seq: u64,
-    /// When it happened (tz-aware, UTC).
-    #[pyo3(get)]
-    at: Timestamp,
-    /// Who caused it.
-    #[pyo3(get)]
-    actor: String,
-    /// What happened, e.g. ``approval_recorded``.
-    #[pyo3(get)]
-    kind: String,
-    data: Value,
-    /// The reason or comment given with the command.
-    #[pyo3(get)]
-    comment: Option<String>,
+    event: Event,
 }
 
 impl PyEvent {
-    /// The Python view of one event.
-    pub fn new(py: Python<'_>, e: &Event) -> PyResult<Self> {
-        let doc = serde_json::to_value(e).map_err(|err| crate::errors::internal(py, &format!("event: {err}")))?;
-        let data = match doc.get("data") {
-            Some(d @ Value::Object(_)) => d.clone(),
-            _ => Value::Object(Default::default()),
-        };
-        Ok(PyEvent {
-            seq: e.seq,
-            at: e.at,
-            actor: e.actor.clone(),
-            kind: e.kind.name().to_string(),
-            data,
-            comment: e.comment.clone(),
-        })
+    /// The Python view of one event (kept as it is; converted on access).
+    pub fn new(event: Event) -> Self {
+        PyEvent { event }
     }
 
     /// The Python views of a list of events.
-    pub fn list(py: Python<'_>, events: &[Event]) -> PyResult<Vec<PyEvent>> {
-        events.iter().map(|e| PyEvent::new(py, e)).collect()
+    pub fn list(events: Vec<Event>) -> Vec<PyEvent> {
+        events.into_iter().map(PyEvent::new).collect()
     }
 }
 
 #[pymethods]
 impl PyEvent {
-    /// The payload (a new dict on every access).
+    /// Position in the release's log, from 1.
+    #[getter]
+    fn seq(&self) -> u64 {
+        self.event.seq
+    }
+
+    /// When it happened (tz-aware, UTC).
+    #[getter]
+    fn at(&self) -> Timestamp {
+        self.event.at
+    }
+
+    /// Who caused it.
+    #[getter]
+    fn actor(&self) -> &str {
+        &self.event.actor
+    }
+
+    /// What happened, e.g. ``approval_recorded``.
+    #[getter]
+    fn kind(&self) -> &'static str {
+        self.event.kind.name()
+    }
+
+    /// The reason or comment given with the command.
+    #[getter]
+    fn comment(&self) -> Option<&str> {
+        self.event.comment.as_deref()
+    }
+
+    /// The payload (a new dict on every access; empty for an event without one).
     #[getter]
     fn data<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        convert::to_py(py, &self.data)
+        let doc = serde_json::to_value(&self.event.kind)
+            .map_err(|err| crate::errors::internal(py, &format!("event: {err}")))?;
+        match doc {
+            Value::Object(mut fields) => match fields.remove("data") {
+                Some(data @ Value::Object(_)) => convert::to_py(py, &data),
+                _ => Ok(PyDict::new(py).into_any()),
+            },
+            _ => Ok(PyDict::new(py).into_any()),
+        }
     }
 
     fn __repr__(&self) -> String {
-        let comment = self.comment.as_ref().map(|c| format!(", comment={}", q(c))).unwrap_or_default();
+        let e = &self.event;
+        let comment = e.comment.as_ref().map(|c| format!(", comment={}", q(c))).unwrap_or_default();
         format!(
             "Event(seq={}, at={}, actor={}, kind={}{comment})",
-            self.seq,
-            time_text(&self.at),
-            q(&self.actor),
-            q(&self.kind)
+            e.seq,
+            time_text(&e.at),
+            q(&e.actor),
+            q(e.kind.name())
         )
     }
 }
@@ -509,259 +528,5 @@ impl PyPhase {
     fn __repr__(&self) -> String {
         let skip = self.skip_reason.as_ref().map(|r| format!(", skip_reason={}", q(r))).unwrap_or_default();
         format!("Phase(id={}, status={}, activities={}{skip})", q(&self.id), q(&self.status), self.activities.len())
-    }
-}
-
-/// A snapshot of a release, with exactly the fields of the core's read model. ``status`` is one
-/// of ``draft``, ``scheduled``, ``running``, ``on_hold``, ``success``, ``partial_success``,
-/// ``failed``, ``aborted``; ``kind`` one of ``standard``, ``hotfix``, ``feature``, ``system``.
-/// Read it again with ``Engine.get_release`` to see later changes.
-#[pyclass(frozen, module = "trainyard", name = "Release")]
-pub struct PyRelease {
-    /// Release id (UUID v7, time-ordered).
-    #[pyo3(get)]
-    id: String,
-    /// Sequence number of its last event.
-    #[pyo3(get)]
-    seq: u64,
-    /// Display name.
-    #[pyo3(get)]
-    name: String,
-    /// ``standard``, ``hotfix``, ``feature`` or ``system``.
-    #[pyo3(get)]
-    kind: String,
-    /// Status (snake_case).
-    #[pyo3(get)]
-    status: String,
-    /// ``account`` or ``org:<id>``.
-    #[pyo3(get)]
-    scope: String,
-    /// Process id.
-    #[pyo3(get)]
-    process_id: String,
-    /// Pinned process version.
-    #[pyo3(get)]
-    process_version: u32,
-    inputs: IndexMap<String, Value>,
-    variables: IndexMap<String, Value>,
-    /// Owners: the people and groups responsible for the release.
-    #[pyo3(get)]
-    owners: Vec<String>,
-    /// The release's managers (users or groups).
-    #[pyo3(get)]
-    release_managers: Vec<String>,
-    /// Stakeholders (users or groups): notified of its progress, and may read it.
-    #[pyo3(get)]
-    stakeholders: Vec<String>,
-    /// The release group that generated it.
-    #[pyo3(get)]
-    group: Option<String>,
-    /// The release-group occurrence it was generated for (``<group>@<start>``).
-    #[pyo3(get)]
-    occurrence: Option<String>,
-    /// The input set it was created with (``InputSetRef``), or ``None``.
-    #[pyo3(get)]
-    input_set: Option<Py<PyInputSetRef>>,
-    labels: std::collections::BTreeMap<String, String>,
-    /// A description, or ``None``.
-    #[pyo3(get)]
-    description: Option<String>,
-    /// The version being released, or ``None``.
-    #[pyo3(get)]
-    version: Option<String>,
-    links: Vec<trainyard::release::Link>,
-    /// The parent's subprocess activity (``ParentLink``), for a child release.
-    #[pyo3(get)]
-    parent: Option<Py<PyParentLink>>,
-    /// When it is planned (``Schedule``), once scheduled.
-    #[pyo3(get)]
-    schedule: Option<Py<PySchedule>>,
-    /// Release attempt (a restart increments it).
-    #[pyo3(get)]
-    attempt: u32,
-    /// Archived (kept for audit, hidden from the active calendar).
-    #[pyo3(get)]
-    archived: bool,
-    /// Ended failed after running its rollback phases.
-    #[pyo3(get)]
-    rolled_back: bool,
-    /// The rollback phases are running.
-    #[pyo3(get)]
-    rolling_back: bool,
-    /// A critical phase failed: no new work starts.
-    #[pyo3(get)]
-    halted: bool,
-    /// Paused by an operator.
-    #[pyo3(get)]
-    paused: bool,
-    /// Activated before its scheduled start.
-    #[pyo3(get)]
-    pre_executed: bool,
-    /// Who created it.
-    #[pyo3(get)]
-    created_by: String,
-    /// When it was created.
-    #[pyo3(get)]
-    created_at: Option<Timestamp>,
-    /// Who scheduled it last.
-    #[pyo3(get)]
-    scheduled_by: Option<String>,
-    /// Who activated it (for a clock activation: whoever scheduled it).
-    #[pyo3(get)]
-    started_by: Option<String>,
-    /// When it was activated.
-    #[pyo3(get)]
-    started_at: Option<Timestamp>,
-    /// When it ended (or was aborted).
-    #[pyo3(get)]
-    ended_at: Option<Timestamp>,
-    /// When its last event happened.
-    #[pyo3(get)]
-    updated_at: Option<Timestamp>,
-    /// What it waits on now (``WaitingOn``), or ``None``.
-    #[pyo3(get)]
-    waiting_on: Option<Py<PyWaitingOn>>,
-    phases: Vec<(String, Py<PyPhase>)>,
-}
-
-impl PyRelease {
-    /// The Python view of a release state.
-    pub fn new(py: Python<'_>, state: &ReleaseState) -> PyResult<Self> {
-        Self::of(py, &state.view())
-    }
-
-    fn of(py: Python<'_>, v: &ReleaseView<'_>) -> PyResult<Self> {
-        let phases = v
-            .phases
-            .iter()
-            .map(|p| Ok((p.id.to_owned(), Py::new(py, PyPhase::new(py, p)?)?)))
-            .collect::<PyResult<_>>()?;
-        let input_set = v
-            .input_set
-            .map(|s| Py::new(py, PyInputSetRef { name: s.name.to_owned(), version: s.version }))
-            .transpose()?;
-        let parent = v
-            .parent
-            .map(|l| {
-                let (phase, activity) = (l.activity.phase.clone(), l.activity.activity.clone());
-                Py::new(py, PyParentLink { release: l.release.clone(), phase, activity })
-            })
-            .transpose()?;
-        let schedule = v
-            .schedule
-            .map(|s| Py::new(py, PySchedule { start: s.start, end: s.end, auto_start: s.auto_start }))
-            .transpose()?;
-        let waiting_on = v
-            .waiting_on
-            .map(|w| {
-                let (phase_id, activity_id) = (w.phase_id.map(str::to_owned), w.activity_id.map(str::to_owned));
-                Py::new(py, PyWaitingOn { kind: w.kind.as_str(), phase_id, activity_id })
-            })
-            .transpose()?;
-        Ok(PyRelease {
-            id: v.id.to_owned(),
-            seq: v.seq,
-            name: v.name.to_owned(),
-            kind: v.kind.as_str().to_owned(),
-            status: v.status.as_str().to_owned(),
-            scope: v.scope.to_owned(),
-            process_id: v.process_id.to_owned(),
-            process_version: v.process_version,
-            inputs: v.inputs.clone(),
-            variables: v.variables.clone(),
-            owners: v.owners.to_vec(),
-            release_managers: v.release_managers.to_vec(),
-            stakeholders: v.stakeholders.to_vec(),
-            group: v.group.map(str::to_owned),
-            occurrence: v.occurrence.map(str::to_owned),
-            input_set,
-            labels: v.labels.clone(),
-            description: v.description.map(str::to_owned),
-            version: v.version.map(str::to_owned),
-            links: v.links.to_vec(),
-            parent,
-            schedule,
-            attempt: v.attempt,
-            archived: v.archived,
-            rolled_back: v.rolled_back,
-            rolling_back: v.rolling_back,
-            halted: v.halted,
-            paused: v.paused,
-            pre_executed: v.pre_executed,
-            created_by: v.created_by.to_owned(),
-            created_at: v.created_at,
-            scheduled_by: v.scheduled_by.map(str::to_owned),
-            started_by: v.started_by.map(str::to_owned),
-            started_at: v.started_at,
-            ended_at: v.ended_at,
-            updated_at: v.updated_at,
-            waiting_on,
-            phases,
-        })
-    }
-}
-
-#[pymethods]
-impl PyRelease {
-    /// Inputs: defaults ⊕ input set ⊕ explicit values; secrets as ``secret://`` references (a new
-    /// dict on every access).
-    #[getter]
-    fn inputs<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        convert::map_to_py(py, &self.inputs)
-    }
-
-    /// Global variables, evaluated at activation (a new dict on every access).
-    #[getter]
-    fn variables<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        convert::map_to_py(py, &self.variables)
-    }
-
-    /// Labels (a new ``dict[str, str]`` on every access).
-    #[getter]
-    fn labels<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let dict = PyDict::new(py);
-        for (k, v) in &self.labels {
-            dict.set_item(k, v)?;
-        }
-        Ok(dict)
-    }
-
-    /// Links to tickets, commits and incidents: a new list of dicts ``{"kind", "url", "title"}``
-    /// (``title`` ``None`` when there is none) on every access.
-    #[getter]
-    fn links<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, pyo3::types::PyList>> {
-        let list = pyo3::types::PyList::empty(py);
-        for l in &self.links {
-            let d = PyDict::new(py);
-            d.set_item("kind", l.kind.as_str())?;
-            d.set_item("url", &l.url)?;
-            d.set_item("title", l.title.as_deref())?;
-            list.append(d)?;
-        }
-        Ok(list)
-    }
-
-    /// Phases by id (``dict[str, Phase]``): regular phases in definition order, then the
-    /// rollback phases.
-    #[getter]
-    fn phases<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let dict = PyDict::new(py);
-        for (id, p) in &self.phases {
-            dict.set_item(id, p.clone_ref(py))?;
-        }
-        Ok(dict)
-    }
-
-    fn __repr__(&self) -> String {
-        format!(
-            "Release(id={}, name={}, status={}, kind={}, process={}, version={}, attempt={})",
-            q(&self.id),
-            q(&self.name),
-            q(&self.status),
-            q(&self.kind),
-            q(&self.process_id),
-            self.process_version,
-            self.attempt
-        )
     }
 }

@@ -150,3 +150,23 @@ def test_waiting_on_says_what_the_release_waits_on() -> None:
     assert (waiting.kind, waiting.phase_id, waiting.activity_id) == ("approval", "ship", "ok")
     e.approve(r.id, "ship", "ok", actor=Actor("ann"))
     assert e.get_release(r.id).waiting_on is None, "an ended release waits on nothing"
+
+
+def test_events_returned_by_commands_read_as_the_history_does() -> None:
+    """Events and releases are converted when read: what a command returned, read later, is what
+    `history` gives for the same entries, and a release's phases are the same objects on every read."""
+    with Engine.in_memory(clock=ManualClock(START)) as engine:
+        engine.register_process(CHILD)
+        r = engine.create_release("child", name="lazy", actor=RITA, inputs={})
+        returned = engine.activate(r.id, actor=RITA) + engine.complete_manual(r.id, "only", "ok", actor=RITA, values={})
+        history = {e.seq: e for e in engine.history(r.id)}
+        assert len(returned) >= 2
+        for e in returned:
+            h = history[e.seq]
+            assert (e.seq, e.at, e.actor, e.kind, e.data, e.comment) == (h.seq, h.at, h.actor, h.kind, h.data, h.comment)
+            assert repr(e) == repr(h)
+        assert any(e.data for e in returned) and all(isinstance(e.data, dict) for e in returned)
+        done = engine.get_release(r.id)
+        first = done.phases["only"]
+        assert done.phases["only"] is first and first.activities["ok"].status == "success"
+        assert done.status == "success" and r.status == "draft"  # the snapshot taken at creation did not change
