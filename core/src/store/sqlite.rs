@@ -284,7 +284,8 @@ impl Conn for SqliteConn {
 
     fn query(&mut self, sql: &str, params: &[Value<'_>], each: &mut dyn FnMut(&dyn Row) -> Result<()>) -> Result<()> {
         let label = &self.label;
-        let autocommit = self.conn.is_autocommit();
+        // `PRAGMA data_version` reads a counter (SQLite does not call it read-only).
+        let autocommit = self.conn.is_autocommit() && !sql.starts_with("PRAGMA");
         let mut stmt = self.conn.prepare_cached(sql).map_err(|e| db(label, e))?;
         let mut rows = stmt.query(rusqlite::params_from_iter(binds(params))).map_err(|e| db(label, e))?;
         let mut out = Ok(());
