@@ -7,7 +7,9 @@
 //! * `calendar_month/100k/*` — one month of the calendar over 100,000 releases spread over two
 //!   years: index query alone (`all`), with a filter (`filtered`: status + environment), and the
 //!   conflicts of the month (entries from the index rows + sweep).
-//! * `index_build/100k` — building the index from 100,000 store rows.
+//! * `index_build/100k`, `index_build/1m` — building the index from 100,000 and 1,000,000 store
+//!   rows (the bytes it keeps: `benches/memory.rs`); `*_before`: the same with the index as it
+//!   was before compact rows (`benches/support/calendar_index_before.rs`), side by side.
 //!
 //! Run: `cargo bench -p trainyard --bench time`; results in `benches/RESULTS.md`.
 
@@ -16,9 +18,15 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use trainyard::Timestamp;
 use trainyard::calendar::{CalendarEntry, CalendarFilter, CalendarIndex, conflicts};
-use trainyard::release::{ReleaseKind, ReleaseStatus};
+use trainyard::release::ReleaseStatus;
 use trainyard::schedule::{Freeze, ReleaseGroup, materialise};
 use trainyard::store::ReleaseRow;
+
+#[path = "support/calendar_index_before.rs"]
+mod calendar_index_before;
+#[path = "support/calendar_rows.rs"]
+mod calendar_rows;
+use calendar_rows::rows;
 
 fn t(s: &str) -> Timestamp {
     s.parse().expect("timestamp")
@@ -46,55 +54,17 @@ fn expand(c: &mut Criterion) {
     });
 }
 
-/// 100,000 rows over 2025–2026: lengths from 1 hour to 2 weeks, 1 % running, 50 services, 6
-/// environments.
-fn rows(n: usize) -> Vec<ReleaseRow> {
-    let base = t("2025-01-01T00:00:00Z");
-    let mut seed: u64 = 2025;
-    let mut next = move || {
-        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        seed >> 33
-    };
-    (0..n)
-        .map(|i| {
-            let start = base + Duration::minutes((next() % (2 * 365 * 24 * 60)) as i64);
-            let len = Duration::minutes(60 + (next() % (14 * 24 * 60)) as i64);
-            let status = match i % 100 {
-                0 => ReleaseStatus::Running,
-                1..=40 => ReleaseStatus::Success,
-                41..=45 => ReleaseStatus::Failed,
-                _ => ReleaseStatus::Scheduled,
-            };
-            let ended = matches!(status, ReleaseStatus::Success | ReleaseStatus::Failed);
-            ReleaseRow {
-                id: format!("r{i:06}"),
-                name: format!("Release {i}"),
-                process_id: "p".into(),
-                process_version: 1,
-                status,
-                kind: if i % 10 == 0 { ReleaseKind::Hotfix } else { ReleaseKind::Standard },
-                scope: "account".into(),
-                group: (i % 3 == 0).then(|| "train".to_string()),
-                archived: false,
-                deleted: false,
-                next_due: None,
-                seq: 1,
-                created_at: None,
-                planned_start: Some(start),
-                planned_end: Some(start + len),
-                started_at: (status != ReleaseStatus::Scheduled).then_some(start),
-                ended_at: ended.then_some(start + len),
-                services: vec![format!("svc-{}", next() % 50)],
-                environments: vec![format!("prod{}", next() % 6)],
-                labels: Default::default(),
-                version: None,
-                updated_at: None,
-            }
-        })
-        .collect()
-}
-
 fn calendar(c: &mut Criterion) {
+    {
+        let million = rows(1_000_000);
+        let mut group = c.benchmark_group("index_build");
+        group.sample_size(10);
+        group.bench_function("1m", |b| b.iter(|| black_box(CalendarIndex::from_release_rows(&million)).len()));
+        group.bench_function("1m_before", |b| {
+            b.iter(|| black_box(calendar_index_before::CalendarIndex::from_release_rows(&million)).len())
+        });
+        group.finish();
+    }
     let rows = rows(100_000);
     c.bench_function("index_build/100k", |b| b.iter(|| black_box(CalendarIndex::from_release_rows(&rows)).len()));
     let index = CalendarIndex::from_release_rows(&rows);
@@ -114,15 +84,19 @@ fn calendar(c: &mut Criterion) {
     )
     .expect("freeze");
     let entries = |filter: &CalendarFilter| -> Vec<CalendarEntry> {
-        index
-            .query(from, to, now, filter)
-            .iter()
-            .filter_map(|r| CalendarEntry::from_row(by_id[r.id.as_str()], now))
-            .collect()
+        index.query(from, to, now, filter).iter().filter_map(|r| CalendarEntry::from_row(by_id[r.id()], now)).collect()
     };
     let found = conflicts(&entries(&filtered), std::slice::from_ref(&freeze), from, to).len();
     eprintln!("month: {month} releases, {month_filtered} after the filter, {found} conflicts among those");
     c.bench_function("calendar_month/100k/all", |b| b.iter(|| black_box(index.query(from, to, now, &all)).len()));
+    let before = calendar_index_before::CalendarIndex::from_release_rows(&rows);
+    assert_eq!(before.query(from, to, now, &all).len(), month, "the old index finds the same month");
+    c.bench_function("calendar_month/100k/all_before", |b| {
+        b.iter(|| black_box(before.query(from, to, now, &all)).len())
+    });
+    c.bench_function("calendar_month/100k/filtered_before", |b| {
+        b.iter(|| black_box(before.query(from, to, now, &filtered)).len())
+    });
     c.bench_function("calendar_month/100k/filtered", |b| {
         b.iter(|| black_box(index.query(from, to, now, &filtered)).len())
     });

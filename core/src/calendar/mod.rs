@@ -33,7 +33,7 @@ mod tests;
 
 pub use conflicts::{Conflict, ConflictKind, conflicts};
 pub use ics::{ics_status, to_ics};
-pub use index::{CalendarIndex, CalendarRow};
+pub use index::{CalendarIndex, CalendarRow, IndexedRow};
 
 use crate::Timestamp;
 use crate::model::InputType;

@@ -173,7 +173,7 @@ fn index_answers_ranges_with_long_open_and_instant_windows() {
     index.upsert_release_row(&deleted);
     assert_eq!(index.len(), 5);
     let ids = |index: &CalendarIndex, from: &str, to: &str, now: &str, f: &CalendarFilter| -> Vec<String> {
-        index.query(t(from), t(to), t(now), f).iter().map(|r| r.id.clone()).collect()
+        index.query(t(from), t(to), t(now), f).iter().map(|r| r.id().to_string()).collect()
     };
     let all = CalendarFilter::default();
     assert_eq!(
@@ -244,7 +244,7 @@ fn index_matches_a_brute_force_scan() {
             .collect();
         expected.sort();
         let mut got: Vec<&str> =
-            index.query(from, to, now, &CalendarFilter::default()).iter().map(|r| r.id.as_str()).collect();
+            index.query(from, to, now, &CalendarFilter::default()).iter().map(|r| r.id()).collect();
         got.sort();
         assert_eq!(got, expected, "month {m}");
     }
@@ -425,4 +425,77 @@ fn statuses_map_to_ics_statuses() {
     );
     assert_eq!(ics_status(ReleaseStatus::Aborted, false), "CANCELLED");
     assert_eq!(ics_status(ReleaseStatus::Failed, false), "CONFIRMED");
+}
+
+#[test]
+fn compact_index_gives_back_the_rows_it_was_given() {
+    let mut r = row("r1", ReleaseStatus::Scheduled, "2025-04-10T00:00:00Z", Some("2025-04-11T00:00:00Z"), "prod1");
+    r.services = vec!["payments".into(), "ledger".into()];
+    r.group = Some("weekly".into());
+    r.scope = "org:acme".into();
+    r.name = "Week 15 – payments".into();
+    let index = CalendarIndex::from_release_rows([&r]);
+    let expected = CalendarRow::from_release_row(&r).unwrap();
+    assert_eq!(index.get("r1").unwrap().to_row(), expected);
+    let now = t("2025-04-01T00:00:00Z");
+    let hits = index.query(t("2025-04-01T00:00:00Z"), t("2025-05-01T00:00:00Z"), now, &CalendarFilter::default());
+    assert_eq!(hits.len(), 1);
+    assert_eq!((hits[0].id(), hits[0].name()), ("r1", "Week 15 – payments"));
+    // Filters compare interned values; a value the index never saw matches nothing.
+    let month = |f: CalendarFilter| index.query(t("2025-04-01T00:00:00Z"), t("2025-05-01T00:00:00Z"), now, &f).len();
+    assert_eq!(month(CalendarFilter { services: vec!["ledger".into()], ..Default::default() }), 1);
+    assert_eq!(month(CalendarFilter { services: vec!["unknown".into()], ..Default::default() }), 0);
+    assert_eq!(month(CalendarFilter { groups: vec!["weekly".into()], ..Default::default() }), 1);
+    assert_eq!(month(CalendarFilter { groups: vec!["daily".into()], ..Default::default() }), 0);
+    assert_eq!(month(CalendarFilter { scopes: vec!["account".into()], ..Default::default() }), 0);
+    assert_eq!(month(CalendarFilter { environments: vec!["prod1".into(), "x".into()], ..Default::default() }), 1);
+}
+
+#[test]
+fn bulk_build_with_repeated_and_deleted_rows_equals_upserts_one_by_one() {
+    let mut rows = Vec::new();
+    for i in 0..50 {
+        let day = format!("2025-04-{:02}T00:00:00Z", 1 + i % 28);
+        rows.push(row(&format!("r{}", i % 20), ReleaseStatus::Scheduled, &day, Some(&day), "prod1"));
+    }
+    let mut gone = row("r3", ReleaseStatus::Scheduled, "2025-04-02T00:00:00Z", None, "prod1");
+    gone.deleted = true;
+    rows.push(gone);
+    rows.push(row("r4", ReleaseStatus::Running, "2025-04-03T00:00:00Z", None, "prod2"));
+    let bulk = CalendarIndex::from_release_rows(&rows);
+    let mut one_by_one = CalendarIndex::new();
+    for r in &rows {
+        one_by_one.upsert_release_row(r);
+    }
+    let (from, to, now) = (t("2025-03-01T00:00:00Z"), t("2025-06-01T00:00:00Z"), t("2025-04-15T00:00:00Z"));
+    let all = |i: &CalendarIndex| -> Vec<CalendarRow> {
+        i.query(from, to, now, &CalendarFilter::default()).iter().map(|r| r.to_row()).collect()
+    };
+    assert_eq!(bulk.len(), 19, "20 ids, r3 deleted");
+    assert_eq!(all(&bulk), all(&one_by_one));
+    assert!(bulk.get("r3").is_none());
+    assert_eq!(bulk.get("r4").unwrap().status(), ReleaseStatus::Running);
+}
+
+#[test]
+fn ids_and_names_survive_many_updates_of_the_text_arena() {
+    let mut index = CalendarIndex::new();
+    // Enough replacements that the arena is compacted several times.
+    for round in 0..400 {
+        for i in 0..10 {
+            let mut r = row(&format!("release-{i}"), ReleaseStatus::Scheduled, "2025-04-10T00:00:00Z", None, "prod1");
+            r.name = format!("name {i} of round {round} {}", "x".repeat(200));
+            index.upsert_release_row(&r);
+        }
+    }
+    assert_eq!(index.len(), 10);
+    for i in 0..10 {
+        let got = index.get(&format!("release-{i}")).unwrap();
+        assert_eq!(got.id(), format!("release-{i}"));
+        assert!(got.name().starts_with(&format!("name {i} of round 399 ")), "{}", got.name());
+    }
+    let removed = index.remove("release-3").unwrap();
+    assert_eq!(removed.id, "release-3");
+    assert!(removed.name.starts_with("name 3 of round 399"));
+    assert!(index.get("release-3").is_none());
 }

@@ -84,7 +84,7 @@ impl Engine {
                 cache.remove(&victim);
             }
         }
-        cache.insert(id.to_string(), state);
+        cache.entry_ref(id).insert(state);
     }
 
     /// The current state of a release. A cached state is served only while it is at the store's

@@ -162,7 +162,7 @@ impl Engine {
                 // Built under the lock: an append meanwhile waits in `index_row`, then updates it.
                 *index = Some(CalendarIndex::from_release_rows(&self.store.releases()?));
             }
-            index.as_ref().map(|i| i.query(from, to, now, filter).into_iter().cloned().collect())
+            index.as_ref().map(|i| i.query(from, to, now, filter).iter().map(|r| r.to_row()).collect())
         }
         .unwrap_or_default();
         let mut out = Vec::with_capacity(rows.len());

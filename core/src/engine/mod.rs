@@ -71,7 +71,7 @@ use crate::schedule::{Clock, SystemClock};
 use crate::store::{MemoryStore, Store};
 use crate::validate::ProcessCatalog;
 use crate::{Error, Problem, Result};
-use std::collections::HashMap;
+use hashbrown::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 /// A registered process version.
@@ -91,7 +91,8 @@ pub struct Engine {
     clock: Arc<dyn Clock>,
     executors: RwLock<HashMap<String, Arc<dyn Executor>>>,
     cache: Mutex<HashMap<String, ReleaseState>>,
-    plans: Mutex<HashMap<(String, u32), Arc<Plan>>>,
+    /// Plans by process id, then version.
+    plans: Mutex<HashMap<String, HashMap<u32, Arc<Plan>>>>,
     /// The scope of each process seen (fixed once registered; see `catalog`).
     process_scopes: Mutex<HashMap<String, String>>,
     settings: RwLock<Settings>,
@@ -342,14 +343,20 @@ impl Engine {
 
     /// The execution plan of a process version (built once, then shared).
     pub(crate) fn plan(&self, id: &str, version: Option<u32>) -> Result<Arc<Plan>> {
+        // The latest version is looked up without reading (and copying) the definition.
+        let version = match version {
+            Some(v) => Some(v),
+            None => self.store.latest_process_version(id)?,
+        };
         if let Some(v) = version {
-            if let Some(plan) = lock(&self.plans).get(&(id.to_string(), v)) {
+            if let Some(plan) = lock(&self.plans).get(id).and_then(|versions| versions.get(&v)) {
                 return Ok(plan.clone());
             }
         }
         let (v, process) = self.process_version(id, version)?;
         let mut plans = lock(&self.plans);
-        Ok(plans.entry((id.to_string(), v)).or_insert_with(|| Plan::new(Arc::new(process), v)).clone())
+        let versions = plans.entry_ref(id).or_default();
+        Ok(versions.entry(v).or_insert_with(|| Plan::new(Arc::new(process), v)).clone())
     }
 }
 

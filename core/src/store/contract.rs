@@ -113,6 +113,8 @@ fn append_and_read(s: &Arc<dyn Store>) {
     let all = s.events("r1", 0).unwrap();
     assert_eq!(all, events(1, 5), "events read back as written, in order");
     assert_eq!(s.events("r1", 3).unwrap(), events(4, 2), "events after a sequence");
+    assert_eq!(s.events("r1", 2).unwrap(), events(3, 3), "events after a sequence inside an append");
+    assert!(s.events("r1", 5).unwrap().is_empty(), "nothing after the last event");
     assert_eq!(s.release("r1").unwrap(), Some(row("r1", 5)), "the row is read back as written");
     assert!(s.events("nope", 0).unwrap().is_empty());
     assert_eq!(s.release("nope").unwrap(), None);
@@ -194,6 +196,9 @@ fn process_versions(s: &Arc<dyn Store>) {
     assert_eq!(s.get_process("p", Some(1)).unwrap(), Some((1, v1)));
     assert_eq!(s.get_process("p", Some(3)).unwrap(), None);
     assert_eq!(s.get_process("zz", None).unwrap(), None);
+    assert_eq!(s.latest_process_version("p").unwrap(), Some(2), "the latest version without the definition");
+    assert_eq!(s.latest_process_version("q").unwrap(), Some(1));
+    assert_eq!(s.latest_process_version("zz").unwrap(), None);
     assert_eq!(s.list_processes().unwrap(), [("p".to_string(), 2), ("q".to_string(), 1)], "registration order");
 }
 

@@ -6,9 +6,10 @@ use crate::executor::Job;
 use crate::feed::{Cursor, FeedEntry};
 use crate::release::{Event, InboxEntry, LedgerEntry};
 use crate::{Error, Process, Result, Timestamp};
+use hashbrown::HashMap;
 use serde_json::Value;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::{Condvar, Mutex};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Condvar, Mutex};
 
 /// An in-memory [`Store`].
 #[derive(Default)]
@@ -23,7 +24,8 @@ struct Inner {
     processes: HashMap<String, Vec<Process>>,
     process_order: Vec<String>,
     documents: HashMap<String, BTreeMap<String, Doc>>,
-    events: HashMap<String, Vec<Event>>,
+    /// Each release's events, one exactly sized chunk per append (no spare capacity kept).
+    events: HashMap<String, Vec<Box<[Event]>>>,
     snapshots: HashMap<String, (u64, Value)>,
     rows: HashMap<String, ReleaseRow>,
     order: BTreeMap<u64, String>,
@@ -35,10 +37,12 @@ struct Inner {
     job_index: HashMap<String, u64>,
     next_job: u64,
     /// The change feed: entry `i` has cursor `i + 1`.
-    feed: Vec<FeedEntry>,
+    feed: Vec<StoredFeedEntry>,
+    /// The strings the feed repeats (release ids, actors, scopes, process ids, kinds, origins).
+    strings: Interner,
     consumers: HashMap<String, Cursor>,
     /// The inbox index: `(principal, since, release, phase/activity)` → entry.
-    inbox: BTreeMap<InboxKey, InboxEntry>,
+    inbox: BTreeMap<InboxKey, Arc<InboxEntry>>,
     /// The inbox keys of each release (to replace them).
     inbox_of: HashMap<String, Vec<InboxKey>>,
     /// The deployment ledger: `(service, environment)` → `(at, release, seq)` → entry.
@@ -52,7 +56,84 @@ type LedgerPlace = (String, String);
 /// `(at, release, seq)`.
 type LedgerKey = (Timestamp, String, u64);
 
-type InboxKey = (String, Timestamp, String, String);
+type InboxKey = (Arc<str>, Timestamp, Arc<str>, String);
+
+/// Strings kept once, shared by every entry that names them.
+#[derive(Default)]
+struct Interner(hashbrown::HashSet<Arc<str>>);
+
+impl Interner {
+    fn get(&mut self, s: &str) -> Arc<str> {
+        if let Some(a) = self.0.get(s) {
+            return a.clone();
+        }
+        let a: Arc<str> = Arc::from(s);
+        self.0.insert(a.clone());
+        a
+    }
+}
+
+/// A feed entry as the store keeps it: its strings interned (its cursor is its position).
+struct StoredFeedEntry {
+    release: Arc<str>,
+    seq_from: u64,
+    seq_to: u64,
+    kinds: Box<[Arc<str>]>,
+    status_before: Option<crate::release::ReleaseStatus>,
+    status_after: crate::release::ReleaseStatus,
+    deleted: bool,
+    at: Timestamp,
+    actor: Arc<str>,
+    scope: Arc<str>,
+    process_id: Arc<str>,
+    release_kind: crate::release::ReleaseKind,
+    group: Option<Arc<str>>,
+    notifications: Box<[crate::notify::Notification]>,
+    origin: Arc<str>,
+}
+
+impl StoredFeedEntry {
+    fn new(entry: &FeedEntry, strings: &mut Interner) -> Self {
+        StoredFeedEntry {
+            release: strings.get(&entry.release),
+            seq_from: entry.seq_from,
+            seq_to: entry.seq_to,
+            kinds: entry.kinds.iter().map(|k| strings.get(k)).collect(),
+            status_before: entry.status_before,
+            status_after: entry.status_after,
+            deleted: entry.deleted,
+            at: entry.at,
+            actor: strings.get(&entry.actor),
+            scope: strings.get(&entry.scope),
+            process_id: strings.get(&entry.process_id),
+            release_kind: entry.release_kind,
+            group: entry.group.as_deref().map(|g| strings.get(g)),
+            notifications: entry.notifications.clone().into_boxed_slice(),
+            origin: strings.get(&entry.origin),
+        }
+    }
+
+    fn to_entry(&self, cursor: Cursor) -> FeedEntry {
+        FeedEntry {
+            cursor,
+            release: self.release.to_string(),
+            seq_from: self.seq_from,
+            seq_to: self.seq_to,
+            kinds: self.kinds.iter().map(|k| k.to_string()).collect(),
+            status_before: self.status_before,
+            status_after: self.status_after,
+            deleted: self.deleted,
+            at: self.at,
+            actor: self.actor.to_string(),
+            scope: self.scope.to_string(),
+            process_id: self.process_id.to_string(),
+            release_kind: self.release_kind,
+            group: self.group.as_deref().map(str::to_string),
+            notifications: self.notifications.to_vec(),
+            origin: self.origin.to_string(),
+        }
+    }
+}
 
 #[derive(Default)]
 struct Doc {
@@ -86,10 +167,12 @@ impl Inner {
             self.inbox.remove(&key);
         }
         let mut keys = Vec::new();
+        let release_id = self.strings.get(release);
         for e in entries {
+            let shared = Arc::new(e.clone());
             for g in &e.grants {
-                let key = (g.principal.clone(), e.since, release.to_string(), e.item_key());
-                self.inbox.insert(key.clone(), e.clone());
+                let key = (self.strings.get(&g.principal), e.since, release_id.clone(), e.item_key());
+                self.inbox.insert(key.clone(), shared.clone());
                 keys.push(key);
             }
         }
@@ -155,6 +238,10 @@ impl Store for MemoryStore {
         let Some(versions) = inner.processes.get(id) else { return Ok(None) };
         let v = version.unwrap_or(versions.len() as u32);
         Ok(v.checked_sub(1).and_then(|i| versions.get(i as usize)).map(|p| (v, p.clone())))
+    }
+
+    fn latest_process_version(&self, id: &str) -> Result<Option<u32>> {
+        Ok(self.lock().processes.get(id).map(|versions| versions.len() as u32))
     }
 
     fn list_processes(&self) -> Result<Vec<(String, u32)>> {
@@ -226,7 +313,9 @@ impl Store for MemoryStore {
             inner.due.insert((due, release.to_string()));
         }
         inner.due_leases.remove(release);
-        inner.events.entry(release.to_string()).or_default().extend_from_slice(events);
+        if !events.is_empty() {
+            inner.events.entry_ref(release).or_default().push(events.into());
+        }
         inner.rows.insert(release.to_string(), row.clone());
         if let Some(entries) = inbox {
             inner.replace_inbox(release, entries);
@@ -248,8 +337,8 @@ impl Store for MemoryStore {
             );
         }
         if let Some(entry) = feed {
-            let cursor = inner.feed.len() as Cursor + 1;
-            inner.feed.push(FeedEntry { cursor, ..entry.clone() });
+            let stored = StoredFeedEntry::new(entry, &mut inner.strings);
+            inner.feed.push(stored);
             drop(inner);
             self.feed_written.notify_all();
         }
@@ -258,7 +347,18 @@ impl Store for MemoryStore {
 
     fn events(&self, release: &str, after: u64) -> Result<Vec<Event>> {
         let inner = self.lock();
-        Ok(inner.events.get(release).map(|e| e.iter().skip(after as usize).cloned().collect()).unwrap_or_default())
+        let Some(chunks) = inner.events.get(release) else { return Ok(Vec::new()) };
+        let mut skip = after as usize;
+        let mut out = Vec::new();
+        for chunk in chunks {
+            if skip >= chunk.len() {
+                skip -= chunk.len();
+                continue;
+            }
+            out.extend_from_slice(&chunk[skip..]);
+            skip = 0;
+        }
+        Ok(out)
     }
 
     fn put_snapshot(&self, release: &str, seq: u64, state: &Value) -> Result<()> {
@@ -311,14 +411,15 @@ impl Store for MemoryStore {
 
     fn inbox(&self, principals: &[String], limit: usize) -> Result<Vec<InboxEntry>> {
         let inner = self.lock();
-        let mut found: Vec<(&InboxKey, &InboxEntry)> = Vec::new();
+        let mut found: Vec<(&InboxKey, &Arc<InboxEntry>)> = Vec::new();
+        let empty: Arc<str> = Arc::from("");
         for p in principals {
-            let from = (p.clone(), Timestamp::MIN_UTC, String::new(), String::new());
-            found.extend(inner.inbox.range(from..).take_while(|(k, _)| &k.0 == p).take(limit));
+            let from = (Arc::from(p.as_str()), Timestamp::MIN_UTC, empty.clone(), String::new());
+            found.extend(inner.inbox.range(from..).take_while(|(k, _)| *k.0 == **p).take(limit));
         }
         found.sort_by(|a, b| (a.0.1, &a.0.2, &a.0.3).cmp(&(b.0.1, &b.0.2, &b.0.3)));
         found.dedup_by(|a, b| a.0.2 == b.0.2 && a.0.3 == b.0.3);
-        Ok(found.into_iter().take(limit).map(|(_, e)| e.clone()).collect())
+        Ok(found.into_iter().take(limit).map(|(_, e)| InboxEntry::clone(e)).collect())
     }
 
     fn deployed(&self, environment: Option<&str>, service: Option<&str>) -> Result<Vec<LedgerEntry>> {
@@ -440,7 +541,12 @@ impl Store for MemoryStore {
     fn feed(&self, after: Cursor, limit: usize) -> Result<Vec<FeedEntry>> {
         let inner = self.lock();
         let start = (after as usize).min(inner.feed.len());
-        Ok(inner.feed[start..].iter().take(limit).cloned().collect())
+        Ok(inner.feed[start..]
+            .iter()
+            .take(limit)
+            .enumerate()
+            .map(|(i, e)| e.to_entry((start + i) as Cursor + 1))
+            .collect())
     }
 
     fn feed_head(&self) -> Result<Cursor> {

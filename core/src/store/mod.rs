@@ -229,6 +229,12 @@ pub trait Store: Send + Sync {
     fn put_process(&self, process: &Process) -> Result<u32>;
     /// A process at `version` (latest when `None`), with its version.
     fn get_process(&self, id: &str, version: Option<u32>) -> Result<Option<(u32, Process)>>;
+    /// The latest version of a process (`None` when it is not registered), without reading its
+    /// definition: the engine then finds the plan it has already built. The default reads the
+    /// definition; stores that can answer cheaper do.
+    fn latest_process_version(&self, id: &str) -> Result<Option<u32>> {
+        Ok(self.get_process(id, None)?.map(|(v, _)| v))
+    }
     /// Every process id with its latest version, in registration order.
     fn list_processes(&self) -> Result<Vec<(String, u32)>>;
 
