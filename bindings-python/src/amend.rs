@@ -52,7 +52,7 @@ impl PyEngine {
             None => RewindTarget::Phase { phase },
         };
         let list = self.call(py, move |e| e.rewind(&id, &actor, to, inputs, how(&reason, dry_run)))?;
-        PyEvent::list(py, &list)
+        Ok(PyEvent::list(list))
     }
 
     /// Adds an ad-hoc activity (a ``dict`` like a process definition's activity) to a phase that
@@ -82,7 +82,7 @@ impl PyEngine {
         let list = self.call(py, move |e| {
             e.insert_activity(&id, &actor, &phase, definition, after.as_deref(), how(&reason, dry_run))
         })?;
-        PyEvent::list(py, &list)
+        Ok(PyEvent::list(list))
     }
 
     /// Replaces who may approve an approval (a manual activity: who may complete it) that has not
@@ -111,7 +111,7 @@ impl PyEngine {
         );
         let target = ActivityRef::new(phase, activity);
         let events = self.call(py, move |e| e.reassign(&id, &actor, target, list, how(&reason, dry_run)))?;
-        PyEvent::list(py, &events)
+        Ok(PyEvent::list(events))
     }
 
     /// Hands the approval entries that name user ``from_user`` to user ``to_user`` (by a release
@@ -141,7 +141,7 @@ impl PyEngine {
         );
         let target = ActivityRef::new(phase, activity);
         let events = self.call(py, move |e| e.delegate(&id, &actor, target, &from, &to, how(&reason, dry_run)))?;
-        PyEvent::list(py, &events)
+        Ok(PyEvent::list(events))
     }
 
     /// Sets the earliest start of a phase that has not started (an aware ``datetime``),
@@ -166,7 +166,7 @@ impl PyEngine {
             reason = convert::text(reason, "reason"),
         );
         let events = self.call(py, move |e| e.reschedule_phase(&id, &actor, &phase, at, how(&reason, dry_run)))?;
-        PyEvent::list(py, &events)
+        Ok(PyEvent::list(events))
     }
 }
 
