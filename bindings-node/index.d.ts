@@ -123,6 +123,40 @@ export interface InputSetRef {
   version: number
 }
 
+/** One entry of the deployment ledger (`engine.deployed()`, `engine.deployments(service, environment)`). */
+export interface LedgerEntry {
+  /** The service. */
+  service: string
+  /** The environment. */
+  environment: string
+  /** The version delivered. */
+  version: string
+  /** The commit it was built from, if recorded. */
+  commit: string | null
+  /** The artifact deployed, if recorded. */
+  artifact: string | null
+  /** When the activity succeeded (for a current entry: since when the version is there). */
+  at: Date
+  /** The release that delivered it. */
+  releaseId: string
+  /** Its name. */
+  releaseName: string
+  /** Its kind. */
+  releaseKind: string
+  /** Its scope. */
+  scope: string
+  /** The phase of the activity. */
+  phaseId: string
+  /** The activity. */
+  activityId: string
+  /** The attempt that succeeded (0-based). */
+  attempt: number
+  /** Whether a rollback phase recorded it. */
+  rollback: boolean
+  /** The sequence of its `delivery_recorded` event in the release. */
+  seq: number
+}
+
 /** What an inbox item asks for. */
 export type InboxKind = 'approval' | 'manual' | 'failure_decision'
 
@@ -497,6 +531,42 @@ export type ActorClass = Actor
  */
 export declare class Engine {
   /**
+   * Runs a phase (or, with `activityId`, an activity) of a running release again, with
+   * everything downstream of it, optionally with new release `inputs`. Phases keep the
+   * outputs of earlier attempts; what is downstream reads the latest. In-flight work among
+   * the nodes reset is cancelled.
+   */
+  rewind(releaseId: string, phaseId: string, options: RewindOptions): Event[]
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  rewindAsync(releaseId: string, phaseId: string, options: RewindOptions): Promise<Event[]>
+  /**
+   * Adds an ad-hoc activity (an object like a process definition's activity) to a phase
+   * that has not finished. Validated like a process definition: `validation` with every
+   * problem, under `definition`.
+   */
+  insertActivity(releaseId: string, phaseId: string, definition: Record<string, unknown>, options: InsertActivityOptions): Event[]
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  insertActivityAsync(releaseId: string, phaseId: string, definition: Record<string, unknown>, options: InsertActivityOptions): Promise<Event[]>
+  /**
+   * Replaces who may approve an approval (a manual activity: who may complete it) that
+   * has not ended: `approvers` is a list of `{ user }` / `{ group }`. The decisions already
+   * given in the current attempt are dropped.
+   */
+  reassign(releaseId: string, phaseId: string, activityId: string, approvers: Array<{ user?: string; group?: string }>, options: AmendOptions): Event[]
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  reassignAsync(releaseId: string, phaseId: string, activityId: string, approvers: Array<{ user?: string; group?: string }>, options: AmendOptions): Promise<Event[]>
+  /**
+   * Hands the approval entries that name user `fromUser` to user `toUser` (by a release
+   * manager, or by `fromUser` themselves). Decisions already given stay.
+   */
+  delegate(releaseId: string, phaseId: string, activityId: string, options: DelegateOptions): Event[]
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  delegateAsync(releaseId: string, phaseId: string, activityId: string, options: DelegateOptions): Promise<Event[]>
+  /** Sets the earliest start of a phase that has not started, replacing its `not_before`. */
+  reschedulePhase(releaseId: string, phaseId: string, notBefore: Date | string, options: AmendOptions): Event[]
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  reschedulePhaseAsync(releaseId: string, phaseId: string, notBefore: Date | string, options: AmendOptions): Promise<Event[]>
+  /**
    * The releases on the calendar in `[start, end)` passing the filters, by start, with their
    * phase windows; with `actor`, only those they may read.
    */
@@ -609,6 +679,20 @@ export declare class Engine {
   history(releaseId: string, options?: ReadOptions): Event[]
   /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
   historyAsync(releaseId: string, options?: ReadOptions): Promise<Event[]>
+  /**
+   * Checks every release that has not ended: whether it has a due timer, a queued or leased job,
+   * a child release or a named person who can act, and why not. Reads only.
+   */
+  doctor(): DoctorReport
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  doctorAsync(): Promise<DoctorReport>
+  /**
+   * Derives the timers and jobs of `releaseIds` (of every release the doctor finds a repairable
+   * problem with, when omitted) again from their events and writes what is missing.
+   */
+  repair(releaseIds?: string[] | null): RepairReport
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  repairAsync(releaseIds?: string[] | null): Promise<RepairReport>
   /** An engine with in-memory storage: `Engine.inMemory({ clock?, releaseLevel? })`. */
   static inMemory(options?: EngineOptions): Engine
   /**
@@ -855,6 +939,22 @@ export declare class Engine {
   queuedJobs(): Job[]
   /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
   queuedJobsAsync(): Promise<Job[]>
+  /**
+   * What is deployed now: the current ledger entry (version, since when (`at`), by which
+   * release) of every service in every environment, or only of `options.environment` and
+   * `options.service`; sorted by service, then environment. A rollback phase that recorded a
+   * version made that one current.
+   */
+  deployed(options?: DeployedOptions): LedgerEntry[]
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  deployedAsync(options?: DeployedOptions): Promise<LedgerEntry[]>
+  /**
+   * The history of `service` in `environment`, newest first, at most `options.limit`
+   * (default 100, 1 to 1000): every delivery, rollbacks included (`rollback: true`).
+   */
+  deployments(service: string, environment: string, options?: DeploymentsOptions): LedgerEntry[]
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  deploymentsAsync(service: string, environment: string, options?: DeploymentsOptions): Promise<LedgerEntry[]>
   /** The engine's metrics now: counters, histograms (seconds) and the queue depth per executor. */
   metrics(): Metrics
   /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
@@ -986,6 +1086,16 @@ export interface ActorLike {
 export interface ActorOptions {
   /** Who issues the command. */
   actor: ActorLike
+}
+
+/** Options of `reassign` and `reschedulePhase`. */
+export interface AmendOptions {
+  /** Who amends the release (a release manager). */
+  actor: Actor
+  /** Why (required; recorded in the history). */
+  reason: string
+  /** Return the events it would append, appending nothing. */
+  dryRun?: boolean
 }
 
 /** Options of `applyRetention`. */
@@ -1209,6 +1319,66 @@ export interface CreateReleaseOptions {
   links?: LinkInit[]
 }
 
+/** Options of `delegate`. */
+export interface DelegateOptions {
+  /** The listed approver who hands over (a user id). */
+  fromUser: string
+  /** The user who approves instead. */
+  toUser: string
+  /** Who amends the release (a release manager, or `fromUser` themselves). */
+  actor: Actor
+  /** Why (required; recorded in the history). */
+  reason: string
+  /** Return the events it would append, appending nothing. */
+  dryRun?: boolean
+}
+
+/** Options of `deployed`: only this environment and/or this service. */
+export interface DeployedOptions {
+  /** Only this environment, e.g. `prod1`. */
+  environment?: string
+  /** Only this service, e.g. `checkout`. */
+  service?: string
+}
+
+/** Options of `deployments`. */
+export interface DeploymentsOptions {
+  /** At most this many entries (1 to 1000; default 100). */
+  limit?: number
+}
+
+/** A release the doctor found a problem with. */
+export interface DoctorFinding {
+  /** Release id. */
+  releaseId: string
+  /** Release name. */
+  name: string
+  /** Release status. */
+  status: string
+  /** Whether something else still moves the release (a problem may stop only part of it). */
+  canProgress: boolean
+  /** Every problem found, in the order checked (timer, jobs, children, people). */
+  problems: Array<DoctorProblem>
+}
+
+/** One reason a release cannot progress (or part of it cannot). */
+export interface DoctorProblem {
+  /** Stable code: `timer_missing`, `job_missing`, `child_missing`, `nobody_can_act` or `no_progress`. */
+  code: string
+  /** What is wrong, naming the timer, job, activity or child. */
+  message: string
+  /** Whether `repair` fixes it (timers and jobs are derived again from the events). */
+  repairable: boolean
+}
+
+/** What `doctor()` found. */
+export interface DoctorReport {
+  /** How many releases that have not ended were checked. */
+  checked: number
+  /** The releases with a problem, oldest first (empty: every release can progress). */
+  findings: Array<DoctorFinding>
+}
+
 /** Options of `subscribeDurable`. */
 export interface DurableOptions {
   /** Which commits' notifications (default: all). */
@@ -1357,6 +1527,18 @@ export interface InputSetSummary {
   name: string
   /** Its latest version. */
   version: number
+}
+
+/** Options of `insertActivity`. */
+export interface InsertActivityOptions {
+  /** Who amends the release (a release manager). */
+  actor: Actor
+  /** Why (required; recorded in the history). */
+  reason: string
+  /** The activity of the phase the new one runs after (added to its `depends_on`). */
+  after?: string
+  /** Return the events it would append, appending nothing. */
+  dryRun?: boolean
 }
 
 /** One attempt of an automated activity, handed to an executor. */
@@ -1682,6 +1864,16 @@ export interface ReleaseGroupOptions {
   owners?: Array<string>
 }
 
+/** What `repair()` did. */
+export interface RepairReport {
+  /** Releases whose timer or jobs were written again. */
+  repaired: Array<string>
+  /** Timers restored (a release's due time written again). */
+  timersRestored: number
+  /** Jobs queued again. */
+  jobsRestored: number
+}
+
 /** What `replayDeadLetters` did. */
 export interface ReplayReport {
   /** Dead letters delivered (and removed from the list). */
@@ -1712,6 +1904,30 @@ export interface RetryOptions {
   /** Why (recorded in the history). */
   reason?: string
 }
+
+/** Options of `rewind`. */
+export interface RewindOptions {
+  /** Who amends the release (a release manager). */
+  actor: Actor
+  /** Why (required; recorded in the history). */
+  reason: string
+  /** The activity of the phase to run again (default: the whole phase). */
+  activityId?: string
+  /** New values of release inputs (merged over the current ones, checked like `createRelease`'s). */
+  inputs?: Record<string, unknown>
+  /** Return the events it would append, appending nothing. */
+  dryRun?: boolean
+}
+
+/**
+ * Runs the `trainyard` command line: `argv` (program name first) on the process's standard
+ * output and error, on the JS thread (the event loop waits); returns the exit code. The
+ * package's `trainyard` bin (`bin/trainyard.js`) calls it and exits with the code. While it runs,
+ * SIGINT and SIGTERM have their default disposition (`watch` and `run` stop on them and return 0;
+ * other commands end the process, as the standalone binary does); Node's handlers are put back
+ * after.
+ */
+export declare function runCli(argv: Array<string>): number
 
 /** Options of `saveInputSet`. */
 export interface SaveInputSetOptions {

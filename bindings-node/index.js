@@ -843,5 +843,6 @@ module.exports.NativeWatch = nativeBinding.NativeWatch
 module.exports.errorCodes = nativeBinding.errorCodes
 module.exports.limits = nativeBinding.limits
 module.exports.loadProcess = nativeBinding.loadProcess
+module.exports.runCli = nativeBinding.runCli
 module.exports.setLogger = nativeBinding.setLogger
 module.exports.validateProcess = nativeBinding.validateProcess
