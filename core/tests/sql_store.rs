@@ -1,9 +1,7 @@
 //! The SQL store beyond the contract: databases created by the first SQL stores (their DDL kept
 //! here verbatim as fixtures) open and work unchanged; PostgreSQL round trips per store call
 //! (append = 1, an empty claim = 1, every statement prepared once per connection); SQLite claims
-//! that find nothing take no write lock, and while nothing can be claimable run no query at all
-//! (until the next timer, an own write or another connection's commit); a PostgreSQL schema of
-//! someone else's tables is refused.
+//! that find nothing take no write lock; a PostgreSQL schema of someone else's tables is refused.
 
 #[path = "support/storage.rs"]
 mod support;
@@ -318,71 +316,6 @@ fn sqlite_claims_that_find_nothing_take_no_write_lock() {
     assert_eq!(claimed.iter().map(|c| c.job.clone()).collect::<Vec<_>>(), jobs);
     let later = t("2025-05-02T00:00:00Z");
     assert_eq!(store.claim_due(later, 10, later).unwrap(), [(t("2025-05-01T00:00:00Z"), "r".to_string())]);
-}
-
-/// Claims through a store whose idle bounds say nothing can be claimable run no query and no
-/// write (only `PRAGMA data_version`); the bounds end at the next timer, and the store's own
-/// appends lower them at once.
-#[test]
-fn sqlite_idle_claims_run_no_query_until_something_can_be_claimed() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path().join("x.db")).unwrap();
-    let due = t("2025-05-01T00:00:00Z");
-    store.append(&Append::new("r", 0, &[event(1)], &row("r", 1, Some(due)))).unwrap();
-    let now = t("2025-04-08T00:00:00Z");
-    let lease = |at: Timestamp| at + chrono::Duration::seconds(30);
-    let x = ["x".to_string()];
-    // The first claims ask the database and learn when something can be claimable.
-    assert_eq!(store.claim_due(now, 10, lease(now)).unwrap(), []);
-    assert_eq!(store.claim_jobs(&x, "w", 10, lease(now), now).unwrap(), []);
-    let (statements, writes) = (store.statements_run(), store.write_transactions());
-    for hours in 1..=5 {
-        let at = now + chrono::Duration::hours(hours);
-        assert_eq!(store.claim_due(at, 10, lease(at)).unwrap(), []);
-        assert_eq!(store.claim_jobs(&x, "w", 10, lease(at), at).unwrap(), []);
-    }
-    assert_eq!(store.statements_run() - statements, 10, "one PRAGMA data_version per claim, nothing else");
-    assert_eq!(store.write_transactions(), writes);
-    // At the timer's time the claim finds it.
-    assert_eq!(store.claim_due(due, 10, lease(due)).unwrap(), [(due, "r".to_string())]);
-    // The store's own append of an earlier timer and of a job is claimable at once.
-    let sooner = t("2025-04-09T00:00:00Z");
-    let jobs = [job("s", "build", "x")];
-    let s_row = row("s", 1, Some(sooner));
-    store.append(&Append { new_jobs: &jobs, ..Append::new("s", 0, &[event(1)], &s_row) }).unwrap();
-    assert_eq!(store.claim_due(sooner, 10, lease(sooner)).unwrap(), [(sooner, "s".to_string())]);
-    let claimed = store.claim_jobs(&x, "w", 10, lease(now), now).unwrap();
-    assert_eq!(claimed.iter().map(|c| c.job.clone()).collect::<Vec<_>>(), jobs);
-    // Leased now: nothing until the lease ends; a job given back (its lease ends now) comes again.
-    assert_eq!(store.claim_jobs(&x, "w", 10, lease(now), now).unwrap(), []);
-    store.heartbeat(&jobs[0].id, &claimed[0].token, now).unwrap();
-    let again = store.claim_jobs(&x, "w", 10, lease(now), now).unwrap();
-    assert_eq!((again.len(), again[0].deliveries), (1, 2), "redelivered through the same store");
-    assert_eq!(store.statements_reprepared(), 0, "cached statements keep their plans");
-}
-
-/// What another connection commits (another process on the same file) ends the idle bounds:
-/// its timers and jobs are claimed at once.
-#[test]
-fn sqlite_idle_bounds_see_what_another_connection_commits() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("x.db");
-    let (mine, other) = (SqliteStore::open(&path).unwrap(), SqliteStore::open(&path).unwrap());
-    let now = t("2025-04-08T00:00:00Z");
-    let lease = now + chrono::Duration::seconds(30);
-    let x = ["x".to_string()];
-    assert_eq!(mine.claim_due(now, 10, lease).unwrap(), []);
-    assert_eq!(mine.claim_jobs(&x, "w", 10, lease, now).unwrap(), []);
-    let jobs = [job("r", "build", "x")];
-    let r = row("r", 1, Some(now));
-    other.append(&Append { new_jobs: &jobs, ..Append::new("r", 0, &[event(1)], &r) }).unwrap();
-    assert_eq!(mine.claim_due(now, 10, lease).unwrap(), [(now, "r".to_string())]);
-    assert_eq!(mine.claim_jobs(&x, "w", 10, lease, now).unwrap().len(), 1);
-    // The other store sees `mine`'s leases, and claims both again once they end.
-    let later = lease + chrono::Duration::seconds(1);
-    assert_eq!(other.claim_due(now, 10, lease).unwrap(), [], "leased by `mine`");
-    assert_eq!(other.claim_due(later, 10, later).unwrap(), [(now, "r".to_string())]);
-    assert_eq!(other.claim_jobs(&x, "w", 10, later, later).unwrap().len(), 1);
 }
 
 #[cfg(feature = "postgres")]

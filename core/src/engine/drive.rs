@@ -11,10 +11,6 @@ use crate::{Error, Result};
 /// Timers fired by one `tick` before it yields (a tick after a very long pause continues in the next).
 const MAX_TIMERS_PER_TICK: usize = 1_000_000;
 
-/// Due releases leased by one claim (one statement); a release's lease ends with its next
-/// append, so what this engine does not fire in time is claimable again when the lease ends.
-const TIMERS_PER_CLAIM: usize = 32;
-
 /// Filters for [`Engine::list_releases`].
 #[derive(Debug, Clone, Default)]
 pub struct ReleaseFilter {
@@ -50,41 +46,28 @@ impl Engine {
         done += self.retention_due(now)?;
         let system = Actor::system();
         while done < MAX_TIMERS_PER_TICK {
-            // A batch of due releases per claim (one statement), earliest first; until a claim
-            // finds nothing (a release fired may have another timer due now).
-            let batch = self.store.claim_due(now, TIMERS_PER_CLAIM, now + lease)?;
-            if batch.is_empty() {
-                break;
+            let Some((_, id)) = self.store.claim_due(now, 1, now + lease)?.into_iter().next() else { break };
+            let state = match self.get_release(&id) {
+                Ok(s) => s,
+                Err(Error::NotFound { .. }) => continue,
+                Err(e) => return Err(e),
+            };
+            let Some((timer, when)) = state.next_timer().map(|(k, t)| (k.clone(), *t)) else { continue };
+            if when > now {
+                continue;
             }
-            for (_, id) in batch {
-                done += self.fire_due(&id, now, &system)?;
+            // Stamped with the time it fires; `timer_fired` records when it was due.
+            match self.apply(&id, &Command::FireTimer { timer }, &system, None) {
+                Ok(_) => self.metrics.timer_fired(crate::metrics::lag(when, self.clock.now())),
+                // Conflict: another engine fired it (or changed the release) first.
+                Err(Error::Conflict { .. }) => {}
+                Err(e) => return Err(e),
             }
+            done += 1;
         }
         let jobs = self.run_jobs()?;
         let delivered: usize = self.run_sinks()?.iter().map(|r| r.delivered + r.dead_lettered).sum();
         Ok(done + jobs + delivered)
-    }
-
-    /// Fires the earliest timer of a claimed release if it is due at `now`; returns 1 when it
-    /// handled one (fired, or fired first by another engine), 0 when nothing was due.
-    fn fire_due(&self, id: &str, now: crate::Timestamp, system: &Actor) -> Result<usize> {
-        let state = match self.get_release(id) {
-            Ok(s) => s,
-            Err(Error::NotFound { .. }) => return Ok(0),
-            Err(e) => return Err(e),
-        };
-        let Some((timer, when)) = state.next_timer().map(|(k, t)| (k.clone(), *t)) else { return Ok(0) };
-        if when > now {
-            return Ok(0);
-        }
-        // Stamped with the time it fires; `timer_fired` records when it was due.
-        match self.apply(id, &Command::FireTimer { timer }, system, None) {
-            Ok(_) => self.metrics.timer_fired(crate::metrics::lag(when, self.clock.now())),
-            // Conflict: another engine fired it (or changed the release) first.
-            Err(Error::Conflict { .. }) => {}
-            Err(e) => return Err(e),
-        }
-        Ok(1)
     }
 
     /// Ticks until nothing is left to do at the current time (or `max_steps` timers and jobs were

@@ -42,10 +42,6 @@ fn parked() -> Timestamp {
     chrono::DateTime::from_timestamp(253_402_214_400, 0).unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC)
 }
 
-/// Jobs of the in-process executors leased by one claim (one statement) in `tick`; they run one
-/// after the other, and those not run when a store error ends the tick are given back.
-const JOBS_PER_CLAIM: usize = 8;
-
 /// What one claim did with the jobs the store returned.
 struct Claimed {
     /// Jobs handed out, their secrets resolved.
@@ -314,12 +310,6 @@ impl Engine {
         if matches!(outcome, Outcome::Started) {
             return Ok(());
         }
-        self.record_claimed_outcome(job_id, token, outcome)
-    }
-
-    /// Records the outcome of a job whose lease `token` holds (checked, or known to be held by
-    /// this engine): what [`Engine::complete_claimed_job`] does after its heartbeat.
-    fn record_claimed_outcome(&self, job_id: &str, token: &str, outcome: Outcome) -> Result<()> {
         // The values of every lease of the job this engine handed out (a redelivery may have
         // been handed other values), if it handed out this one; unknown otherwise.
         let values = self.handed.of_lease(job_id, token).and_then(|_| self.handed.of_job(job_id));
@@ -442,20 +432,15 @@ impl Engine {
         let lease = self.settings().job_lease;
         let mut ran = 0;
         loop {
-            let claimed_at = self.clock.now();
-            let round = self.claim_named(&names, &self.worker_id, JOBS_PER_CLAIM, lease)?;
+            let round = self.claim_named(&names, &self.worker_id, 1, lease)?;
             ran += round.failed;
             if round.seen == 0 {
                 break;
             }
-            // While less than half the lease has passed, the lease is this engine's: no other
-            // worker can have claimed the job, so its outcome is recorded without checking the
-            // token first (one commit less per job).
-            let held_until = claimed_at + lease / 2;
             let mut handed = round.handed.into_iter();
             while let Some(c) = handed.next() {
                 ran += 1;
-                if let Err(e) = self.run_claimed(&c, held_until) {
+                if let Err(e) = self.run_claimed(&c) {
                     self.give_back(handed.as_slice());
                     return Err(e);
                 }
@@ -464,10 +449,9 @@ impl Engine {
         Ok(ran)
     }
 
-    /// Runs one claimed job on its in-process executor and records the outcome (without a token
-    /// check while the clock is before `held_until`, when the lease is surely still this
-    /// engine's). `Err` only for a store error.
-    fn run_claimed(&self, c: &ClaimedJob, held_until: Timestamp) -> Result<()> {
+    /// Runs one claimed job on its in-process executor and records the outcome. `Err` only for a
+    /// store error.
+    fn run_claimed(&self, c: &ClaimedJob) -> Result<()> {
         let Some(exec) = self.executor(&c.job.executor) else { return Ok(()) };
         let job = &c.job;
         let outcome =
@@ -479,7 +463,6 @@ impl Engine {
             });
         let result = match outcome {
             Outcome::Started => self.store.heartbeat(&job.id, &c.token, parked()),
-            other if self.clock.now() < held_until => self.record_claimed_outcome(&job.id, &c.token, other),
             other => self.complete_claimed_job(&job.id, &c.token, other),
         };
         let e = match result {

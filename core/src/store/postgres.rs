@@ -16,10 +16,7 @@
 //! the unique `(release, seq)` key (a `conflict`). Due timers and jobs are claimed by one
 //! statement each with `FOR UPDATE SKIP LOCKED` leases, so each timer fires once and each job
 //! runs once per attempt, whichever node claims it; a claim that finds nothing is one round
-//! trip. An append sends its feed `NOTIFY` only while a feed waiter is announced (a listening
-//! connection named after the channel, seen in `pg_stat_activity`): PostgreSQL serializes the
-//! commits of all transactions that notify, so appends of several engines would otherwise queue
-//! behind one another. The store logic is [`super::sql::SqlStore`].
+//! trip. The store logic is [`super::sql::SqlStore`].
 
 use super::sql::append::{AppendRows, InboxRows};
 use super::sql::dialect::{Conn, Dialect, Row, Value, row, rows, write};
@@ -187,10 +184,6 @@ store_via_sql!(PostgresStore, sql);
 /// How often a feed waiter looks again while an entry is committed but not readable yet.
 const FEED_HORIZON_POLL: std::time::Duration = std::time::Duration::from_millis(20);
 
-/// The longest a feed waiter sleeps before it looks again: an append that looked for waiters
-/// just before this one announced itself sent no `NOTIFY`, and is seen at the next look.
-const FEED_RECHECK: std::time::Duration = std::time::Duration::from_millis(200);
-
 impl Postgres {
     /// A connection listening on the feed's channel.
     fn listen(&self) -> Result<Client> {
@@ -293,9 +286,7 @@ static APPEND: LazyLock<String> = LazyLock::new(|| {
          feed_entry AS (
              INSERT INTO feed (cursor, release, body)
              SELECT pg_current_xact_id()::text::BIGINT, $1, $21::TEXT FROM ok WHERE $21::TEXT IS NOT NULL),
-         notified AS (
-             SELECT pg_notify($22::TEXT, '') FROM ok WHERE $21::TEXT IS NOT NULL
-             AND EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = $22::TEXT)),
+         notified AS (SELECT pg_notify($22::TEXT, '') FROM ok WHERE $21::TEXT IS NOT NULL),
          inbox_gone AS (
              DELETE FROM inbox WHERE release = $1 AND $27::INTEGER = 1 AND EXISTS (SELECT 1 FROM ok)
              AND (principal, since, item) NOT IN
@@ -337,7 +328,6 @@ impl Dialect for Postgres {
     const SKIP_LOCKED: &'static str = " FOR UPDATE SKIP LOCKED";
     const NEW_TOKEN: &'static str = "replace(gen_random_uuid()::text, '-', '')";
     const CLAIM_READS_FIRST: bool = false;
-    const COUNTS_LABELS: bool = false;
     const POSITION: &'static str = "strpos";
     const FEED_CURSOR: &'static str = "pg_current_xact_id()::text::BIGINT";
     const FEED_VISIBLE: &'static str = " AND cursor < pg_snapshot_xmin(pg_current_snapshot())::text::BIGINT";
@@ -395,9 +385,6 @@ impl Dialect for Postgres {
             let mut drain = buffered.iter();
             while drain.next().map_err(failed)?.is_some() {}
         }
-        // Announced as a waiter (appends notify only while one is: a `NOTIFY` serializes the
-        // commits of every transaction that sends one).
-        listener.batch_execute(&format!("SET application_name = '{}'", self.channel)).map_err(failed)?;
         let p = [Value::Int(after)];
         let (visible, committed) = self.with_conn(|c| {
             let visible = row(c, &sql.any_feed_after, &p, |_| Ok(()))?.is_some();
@@ -405,11 +392,10 @@ impl Dialect for Postgres {
             Ok((visible, committed))
         })?;
         if !visible {
-            let wait = if committed { timeout.min(FEED_HORIZON_POLL) } else { timeout.min(FEED_RECHECK) };
+            let wait = if committed { timeout.min(FEED_HORIZON_POLL) } else { timeout };
             let mut notifications = listener.notifications();
             notifications.timeout_iter(wait).next().map_err(failed)?;
         }
-        listener.batch_execute("RESET application_name").map_err(failed)?;
         if !listener.is_closed() {
             self.listeners.lock().unwrap_or_else(|e| e.into_inner()).push(listener);
         }

@@ -4,28 +4,20 @@
 //! the busy timeout).
 //!
 //! What is SQLite's own here: connecting and migrating, the connection's statement cache (every
-//! statement is prepared once and reused; the query planner's stability guarantee is on, so a
-//! statement is never compiled again because a bound value changed), lists bound as JSON arrays
-//! read with `json_each` (so a claim's list of executors is one cached statement whatever its
-//! length), and claims that read first: while the store knows that nothing can be due or queued
-//! (see `sql::idle`: bounds learned from the database, lowered by its own writes, forgotten when
-//! `PRAGMA data_version` says another connection committed) a claim runs no query at all, and
-//! one that finds nothing takes no write lock. A claim that finds something is one statement in
-//! autocommit (one write transaction). The counters [`SqliteStore::statements_run`],
-//! [`SqliteStore::write_transactions`] and [`SqliteStore::statements_reprepared`] show what a call
-//! cost. The store logic is [`super::sql::SqlStore`].
+//! statement is prepared once and reused), lists bound as JSON arrays read with `json_each` (so a
+//! claim's list of executors is one cached statement whatever its length), and claims that read
+//! first: a `tick` with nothing due and no job queued takes no write lock. The store logic is
+//! [`super::sql::SqlStore`].
 
 use super::sql::dialect::{Conn, Dialect, Row, Value, row, write};
 use super::sql::schema::{DdlTypes, migrate};
 use super::sql::statements::Statements;
 use super::sql::{SqlStore, store_via_sql};
 use crate::{Error, Result};
-use rusqlite::StatementStatus;
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, ErrorCode};
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::{Condvar, Mutex, MutexGuard};
 
 /// Prepared statements kept per connection: more than the store can make (its ~35 statements
 /// and the 512 shapes of release queries), so none is ever prepared twice.
@@ -48,19 +40,10 @@ pub(crate) struct Sqlite {
 /// `PRAGMA data_version` changes when one did. Appends through this store wake waiters at once.
 const FEED_POLL: std::time::Duration = std::time::Duration::from_millis(10);
 
-/// A connection, the label of its file (for messages) and its counters.
+/// A connection and the label of its file (for messages).
 pub(crate) struct SqliteConn {
     conn: Connection,
     label: String,
-    stats: Arc<Stats>,
-}
-
-/// Counters of what a store's connection ran.
-#[derive(Debug, Default)]
-struct Stats {
-    statements: AtomicU64,
-    write_transactions: AtomicU64,
-    reprepared: AtomicU64,
 }
 
 fn db(label: &str, e: rusqlite::Error) -> Error {
@@ -99,10 +82,7 @@ impl SqliteStore {
         // hands); only an OS crash or power loss may lose the last transactions.
         conn.pragma_update(None, "synchronous", "NORMAL").map_err(e)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-        // The query planner never looks at bound values: a cached statement keeps its plan and is
-        // never compiled again because a parameter changed (with STAT4 data it otherwise would be).
-        conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true).map_err(e)?;
-        let mut conn = SqliteConn { conn, label, stats: Arc::default() };
+        let mut conn = SqliteConn { conn, label };
         let label = conn.label.clone();
         write(&mut conn, |c| migrate::<Sqlite>(c, &format!("sqlite {label}")))?;
         let dialect = Sqlite { conn: Mutex::new(conn), feed_generation: Mutex::new(0), feed_written: Condvar::new() };
@@ -112,28 +92,6 @@ impl SqliteStore {
     /// The schema version of the open database (number of migrations applied).
     pub fn schema_version(&self) -> Result<u32> {
         self.sql.schema_version()
-    }
-
-    /// How many statements this store ran so far (each query or change once; `BEGIN` and
-    /// `COMMIT` included).
-    pub fn statements_run(&self) -> u64 {
-        self.stats().statements.load(Ordering::Relaxed)
-    }
-
-    /// How many write transactions (each takes the database's write lock and commits) this store
-    /// ran so far: every `BEGIN IMMEDIATE`, and every statement that writes outside one.
-    pub fn write_transactions(&self) -> u64 {
-        self.stats().write_transactions.load(Ordering::Relaxed)
-    }
-
-    /// How many times SQLite compiled one of this store's cached statements again after its
-    /// first preparation (0 while every statement keeps its plan).
-    pub fn statements_reprepared(&self) -> u64 {
-        self.stats().reprepared.load(Ordering::Relaxed)
-    }
-
-    fn stats(&self) -> Arc<Stats> {
-        self.sql.dialect.with_conn(|c| Ok(c.stats.clone())).unwrap_or_default()
     }
 }
 
@@ -153,7 +111,6 @@ impl Dialect for Sqlite {
     const SKIP_LOCKED: &'static str = "";
     const NEW_TOKEN: &'static str = "lower(hex(randomblob(16)))";
     const CLAIM_READS_FIRST: bool = true;
-    const COUNTS_LABELS: bool = true;
     const POSITION: &'static str = "instr";
     const FEED_CURSOR: &'static str = "NULL";
     const FEED_VISIBLE: &'static str = "";
@@ -169,10 +126,6 @@ impl Dialect for Sqlite {
 
     fn lock_table(_conn: &mut SqliteConn, _table: &str) -> Result<()> {
         Ok(())
-    }
-
-    fn data_version(conn: &mut SqliteConn) -> Result<Option<i64>> {
-        row(conn, "PRAGMA data_version", &[], |r| r.int(0))
     }
 
     fn feed_written(&self) {
@@ -255,58 +208,27 @@ impl Row for SqliteRow<'_, '_> {
 
 impl SqliteConn {
     fn run(&mut self, sql: &str) -> Result<()> {
-        self.execute(sql, &[]).map(|_| ())
-    }
-}
-
-/// Counts a statement run (and, outside a transaction, a write as a write transaction of its
-/// own) and whether SQLite compiled it again since it last ran.
-fn counted(stats: &Stats, stmt: &rusqlite::Statement<'_>, autocommit: bool) {
-    stats.statements.fetch_add(1, Ordering::Relaxed);
-    if autocommit && !stmt.readonly() {
-        stats.write_transactions.fetch_add(1, Ordering::Relaxed);
-    }
-    let again = stmt.reset_status(StatementStatus::RePrepare);
-    if again > 0 {
-        stats.reprepared.fetch_add(again as u64, Ordering::Relaxed);
+        let label = &self.label;
+        self.conn.prepare_cached(sql).and_then(|mut s| s.execute([])).map(|_| ()).map_err(|e| db(label, e))
     }
 }
 
 impl Conn for SqliteConn {
     fn execute(&mut self, sql: &str, params: &[Value<'_>]) -> Result<u64> {
         let label = &self.label;
-        let autocommit = self.conn.is_autocommit();
         let mut stmt = self.conn.prepare_cached(sql).map_err(|e| db(label, e))?;
-        let n = stmt.execute(rusqlite::params_from_iter(binds(params)));
-        counted(&self.stats, &stmt, autocommit);
-        Ok(n.map_err(|e| db(label, e))? as u64)
+        let n = stmt.execute(rusqlite::params_from_iter(binds(params))).map_err(|e| db(label, e))?;
+        Ok(n as u64)
     }
 
     fn query(&mut self, sql: &str, params: &[Value<'_>], each: &mut dyn FnMut(&dyn Row) -> Result<()>) -> Result<()> {
         let label = &self.label;
-        // `PRAGMA data_version` reads a counter (SQLite does not call it read-only).
-        let autocommit = self.conn.is_autocommit() && !sql.starts_with("PRAGMA");
         let mut stmt = self.conn.prepare_cached(sql).map_err(|e| db(label, e))?;
         let mut rows = stmt.query(rusqlite::params_from_iter(binds(params))).map_err(|e| db(label, e))?;
-        let mut out = Ok(());
-        loop {
-            match rows.next() {
-                Ok(Some(r)) => {
-                    if let Err(e) = each(&SqliteRow(r, label)) {
-                        out = Err(e);
-                        break;
-                    }
-                }
-                Ok(None) => break,
-                Err(e) => {
-                    out = Err(db(label, e));
-                    break;
-                }
-            }
+        while let Some(r) = rows.next().map_err(|e| db(label, e))? {
+            each(&SqliteRow(r, label))?;
         }
-        drop(rows);
-        counted(&self.stats, &stmt, autocommit);
-        out
+        Ok(())
     }
 
     fn batch(&mut self, sql: &str) -> Result<()> {
@@ -314,7 +236,6 @@ impl Conn for SqliteConn {
     }
 
     fn begin_write(&mut self) -> Result<()> {
-        self.stats.write_transactions.fetch_add(1, Ordering::Relaxed);
         self.run("BEGIN IMMEDIATE")
     }
 
@@ -326,43 +247,5 @@ impl Conn for SqliteConn {
         if !self.conn.is_autocommit() {
             let _ = self.run("ROLLBACK");
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::store::sql::search::search_sql;
-    use crate::store::{SearchFilter, SearchSort, SortField};
-
-    /// The query plan of a search for one label, newest first.
-    fn plan(store: &SqliteStore, driving: Option<usize>) -> String {
-        let labels = [("team".to_string(), "payments".to_string())].into_iter().collect();
-        let filter = SearchFilter { labels, ..Default::default() };
-        let sort = SearchSort { field: SortField::CreatedAt, descending: true };
-        let (sql, params) = search_sql::<Sqlite>(&filter, sort, None, 50, driving);
-        let values: Vec<Value<'_>> = params.iter().map(|p| p.value()).collect();
-        let explain = format!("EXPLAIN QUERY PLAN {sql}");
-        let steps = store
-            .sql
-            .dialect
-            .with_conn(|c| super::super::sql::dialect::rows(c, &explain, &values, |r| Ok(r.text(3)?.to_string())));
-        steps.unwrap().join("\n")
-    }
-
-    #[test]
-    fn a_common_label_is_probed_per_row_while_the_sort_index_is_walked() {
-        let store = SqliteStore::open_in_memory().unwrap();
-        let probed = plan(&store, None);
-        assert!(probed.contains("releases_by_created"), "walks the sort index: {probed}");
-        assert!(!probed.contains("TEMP B-TREE"), "no sort of the matches: {probed}");
-        // Per row of the sort index, one indexed lookup of the label by release (SQLite words it
-        // as a correlated subquery or as an EXISTS search, depending on its version).
-        let probe = probed.lines().find(|l| l.contains("SEARCH") && l.contains("release=?") && l.contains("key=?"));
-        assert!(probe.is_some(), "probes the labels per row by release: {probed}");
-        // A rare label drives: its rows are read (by key), then sorted.
-        let driven = plan(&store, Some(0));
-        assert!(driven.contains("release_labels USING PRIMARY KEY (key=? AND value=?)"), "{driven}");
-        assert!(!driven.contains("CORRELATED"), "{driven}");
     }
 }

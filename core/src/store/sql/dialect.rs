@@ -117,16 +117,10 @@ pub(crate) trait Dialect: Send + Sync + 'static {
     /// The substring-position function (`instr(haystack, needle)` on SQLite,
     /// `strpos(haystack, needle)` on PostgreSQL): 0 when absent.
     const POSITION: &'static str;
-    /// Whether a claim first asks what the store knows ([`super::idle`]) and then looks for
-    /// something to claim with a plain read, and runs the claiming statement (which takes the
-    /// write lock) only when there is: SQLite, where a write locks the whole database.
-    /// PostgreSQL claims in one autocommit statement (one round trip).
+    /// Whether a claim first looks for something to claim with a plain read, and takes the write
+    /// lock (in a write transaction) only when there is: SQLite, where a write transaction locks
+    /// the whole database. PostgreSQL claims in one autocommit statement (one round trip).
     const CLAIM_READS_FIRST: bool;
-
-    /// Whether a search with label conditions first counts (up to a bound) the releases of each
-    /// label to choose which one drives the query: SQLite, whose planner does not look at bound
-    /// values. PostgreSQL's planner estimates that from its statistics.
-    const COUNTS_LABELS: bool;
 
     /// A SQL expression for the cursor of a new feed entry: `NULL` on SQLite (the autoincrement key
     /// takes the next number; writers are serialized, so numbers follow commit order), the writing
@@ -159,14 +153,6 @@ pub(crate) trait Dialect: Send + Sync + 'static {
     /// transaction of cached statements. PostgreSQL does it in one statement.
     fn append(&self, conn: &mut Self::Conn, sql: &Statements, rows: &super::append::AppendRows<'_>) -> Result<u64> {
         super::append::write_in_transaction(conn, sql, rows)
-    }
-
-    /// A counter that changes whenever another connection (another store or process) committed
-    /// to the database since this connection last looked, if the database keeps one (SQLite's
-    /// `PRAGMA data_version`); `None` where it does not. Only dialects that claim by reading
-    /// first ask for it.
-    fn data_version(_conn: &mut Self::Conn) -> Result<Option<i64>> {
-        Ok(None)
     }
 
     /// Called after an append that wrote a feed entry committed (wakes this process's waiters).

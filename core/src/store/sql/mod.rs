@@ -14,15 +14,12 @@
 //!
 //! Writes that read before they write run in a write transaction ([`dialect::write`]); single
 //! statements run in autocommit. A claim is one statement that picks and leases (with
-//! `SKIP LOCKED` on PostgreSQL); where a write locks the whole database (SQLite) a claim first
-//! asks [`idle`] (when the next timer or lease can be due, as far as this store knows: no query
-//! at all while nothing can be), then looks with a plain read, and writes only when there is
-//! something to claim.
+//! `SKIP LOCKED` on PostgreSQL); where a write transaction locks the whole database (SQLite) a
+//! claim first looks with a plain read and takes the lock only when there is something to claim.
 
 pub(crate) mod append;
 pub(crate) mod columns;
 pub(crate) mod dialect;
-pub(crate) mod idle;
 pub(crate) mod schema;
 pub(crate) mod search;
 pub(crate) mod statements;
@@ -32,7 +29,6 @@ pub(crate) use self::columns::check_sequence;
 use self::append::AppendRows;
 use self::columns::{finish_query, from_json, from_micros, micros, release_where, to_json};
 use self::dialect::{Conn, Dialect, Row, Value, row, rows, write};
-use self::idle::IdleBounds;
 use self::statements::Statements;
 use super::jobs::stale;
 use super::{Append, ClaimedJob, JobRecord, ReleaseQuery, ReleaseRow, Store};
@@ -48,9 +44,6 @@ pub(crate) struct SqlStore<D: Dialect> {
     pub(crate) dialect: D,
     /// The statements in `D`.
     pub(crate) sql: Statements,
-    /// When claims can next find something (used where claims read first, see [`idle`]); taken
-    /// under the connection, after it.
-    idle: std::sync::Mutex<IdleBounds>,
 }
 
 fn conflict(release: &str, current: u64, expected: u64) -> Error {
@@ -70,7 +63,7 @@ fn key_and_version(r: &dyn Row) -> Result<(String, u32)> {
 impl<D: Dialect> SqlStore<D> {
     /// A store over `dialect` (already connected and migrated).
     pub(crate) fn new(dialect: D) -> Self {
-        SqlStore { dialect, sql: Statements::new::<D>(), idle: Default::default() }
+        SqlStore { dialect, sql: Statements::new::<D>() }
     }
 
     /// The number of migrations the database has run.
@@ -79,78 +72,26 @@ impl<D: Dialect> SqlStore<D> {
         v.map(|v| v as u32).ok_or_else(|| Error::Storage { message: "the schema_version table is empty".into() })
     }
 
-    /// The label of a search filter carried by the fewest releases, if fewer than
-    /// [`search::LABEL_DRIVES_BELOW`] carry it (its releases are read first); `None` when every
-    /// label is common (each is probed per row of the sort index), and always where the
-    /// database's planner chooses by itself ([`Dialect::COUNTS_LABELS`]). Each count reads at
-    /// most that many index rows.
-    fn driving_label(&self, c: &mut D::Conn, filter: &crate::store::SearchFilter) -> Result<Option<usize>> {
-        if !D::COUNTS_LABELS {
-            return Ok(None);
-        }
-        let mut best: Option<(i64, usize)> = None;
-        for (i, (k, v)) in filter.labels.iter().enumerate() {
-            let params = [Value::Text(k), Value::Text(v), Value::Int(search::LABEL_DRIVES_BELOW)];
-            let n = row(c, &self.sql.label_matches, &params, |r| r.int(0))?.unwrap_or(0);
-            if n < search::LABEL_DRIVES_BELOW && best.is_none_or(|(m, _)| n < m) {
-                best = Some((n, i));
-            }
-        }
-        Ok(best.map(|(_, i)| i))
-    }
-
-    /// The idle bounds, synchronised with what other connections committed.
-    fn idle(&self, c: &mut D::Conn) -> Result<std::sync::MutexGuard<'_, IdleBounds>> {
-        let version = D::data_version(c)?;
-        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
-        idle.sync(version);
-        Ok(idle)
-    }
-
-    /// Claims with `claim` (one statement that picks and leases, returning what it leased; on
-    /// its own it commits atomically). Where the dialect reads first, the idle bounds and then
-    /// `any` (a cheap read with the same leading parameters) decide whether the statement runs
-    /// at all; when nothing is claimable, `next` (a read with the first parameter) tells the
-    /// bounds when something may be. `due` says which bound (timers, or the jobs of the
-    /// executors in `params[0]`).
+    /// Claims with `claim` (a statement that picks and leases, returning what it leased). Where
+    /// the dialect reads first, `any` (a cheap read with the same leading parameters) decides
+    /// whether the write lock is taken at all; the claim statement checks again under it.
     fn claim<T>(
         &self,
-        due: bool,
-        any: (&str, usize),
-        next: &str,
+        any: &str,
+        any_params: &[Value<'_>],
         claim: &str,
         params: &[Value<'_>],
         read: impl FnMut(&dyn Row) -> Result<T>,
     ) -> Result<Vec<T>> {
         self.dialect.with_conn(|c| {
-            if !D::CLAIM_READS_FIRST {
-                return rows(c, claim, params, read);
-            }
-            let (now, executors) = match params {
-                [Value::Texts(list), Value::Int(now), ..] => (*now, *list),
-                [Value::Int(now), ..] => (*now, &[][..]),
-                _ => return Err(Error::Storage { message: "claim without a time".into() }),
-            };
-            let mut idle = self.idle(c)?;
-            if (due && idle.due_quiet(now)) || (!due && idle.jobs_quiet(executors, now)) {
-                return Ok(Vec::new());
-            }
-            if row(c, any.0, &params[..any.1], |_| Ok(()))?.is_none() {
-                let from = row(c, next, &params[..1], |r| r.opt_int(0))?.flatten();
-                if due {
-                    idle.learned_due(from)
-                } else {
-                    idle.learned_jobs(executors, from)
+            if D::CLAIM_READS_FIRST {
+                if row(c, any, any_params, |_| Ok(()))?.is_none() {
+                    return Ok(Vec::new());
                 }
-                return Ok(Vec::new());
-            }
-            let claimed = rows(c, claim, params, read)?;
-            if due {
-                idle.claimed_due()
+                write(c, |c| rows(c, claim, params, read))
             } else {
-                idle.claimed_jobs()
+                rows(c, claim, params, read)
             }
-            Ok(claimed)
         })
     }
 }
@@ -239,13 +180,7 @@ impl<D: Dialect> Store for SqlStore<D> {
 
     fn append(&self, batch: &Append<'_>) -> Result<()> {
         let rows = AppendRows::of(batch)?;
-        let current = self.dialect.with_conn(|c| {
-            let current = self.dialect.append(c, &self.sql, &rows)?;
-            if D::CLAIM_READS_FIRST && current == batch.expected_seq {
-                self.idle(c)?.appended(rows.row.next_due, !rows.job_ids.is_empty());
-            }
-            Ok(current)
-        })?;
+        let current = self.dialect.with_conn(|c| self.dialect.append(c, &self.sql, &rows))?;
         if current != batch.expected_seq {
             return Err(conflict(batch.release, current, batch.expected_seq));
         }
@@ -294,13 +229,11 @@ impl<D: Dialect> Store for SqlStore<D> {
         after: Option<&crate::store::SortKey>,
         limit: usize,
     ) -> Result<Vec<ReleaseRow>> {
-        self.dialect.with_conn(|c| {
-            let driving = self.driving_label(c, filter)?;
-            let (sql, params) = search::search_sql::<D>(filter, sort, after, limit, driving);
-            let sql = D::placeholders(&sql);
-            let values: Vec<Value<'_>> = params.iter().map(|p| p.value()).collect();
-            rows(c, &sql, &values, |r| from_json("release row", r.text(0)?))
-        })
+        let (sql, params) =
+            search::search_sql(filter, sort, after, limit, D::in_list, D::POSITION, D::TYPES.byte_order);
+        let sql = D::placeholders(&sql);
+        let values: Vec<Value<'_>> = params.iter().map(|p| p.value()).collect();
+        self.dialect.with_conn(|c| rows(c, &sql, &values, |r| from_json("release row", r.text(0)?)))
     }
 
     fn inbox(&self, principals: &[String], limit: usize) -> Result<Vec<InboxEntry>> {
@@ -359,9 +292,7 @@ impl<D: Dialect> Store for SqlStore<D> {
             return Ok(Vec::new());
         }
         let params = [Value::Int(micros(now)), Value::Int(limit as i64), Value::Int(micros(lease_until))];
-        let s = &self.sql;
-        let any = (s.any_due_claimable.as_str(), 1);
-        let mut claimed = self.claim(true, any, &s.next_due_claimable, &s.claim_due, &params, |r| {
+        let mut claimed = self.claim(&self.sql.any_due_claimable, &params[..1], &self.sql.claim_due, &params, |r| {
             Ok((r.int(0)?, r.int(2)?, r.text(1)?.to_string()))
         })?;
         claimed.sort();
@@ -386,11 +317,10 @@ impl<D: Dialect> Store for SqlStore<D> {
             Value::Text(worker),
             Value::Int(micros(lease_until)),
         ];
-        let s = &self.sql;
-        let any = (s.any_job_claimable.as_str(), 2);
-        let mut claimed = self.claim(false, any, &s.next_job_claimable, &s.claim_jobs, &params, |r| {
-            Ok((r.int(0)?, r.text(1)?.to_string(), r.text(2)?.to_string(), r.int(3)? as u32))
-        })?;
+        let mut claimed =
+            self.claim(&self.sql.any_job_claimable, &params[..2], &self.sql.claim_jobs, &params, |r| {
+                Ok((r.int(0)?, r.text(1)?.to_string(), r.text(2)?.to_string(), r.int(3)? as u32))
+            })?;
         claimed.sort_by_key(|c| c.0);
         claimed
             .into_iter()
@@ -402,13 +332,7 @@ impl<D: Dialect> Store for SqlStore<D> {
 
     fn heartbeat(&self, job_id: &str, token: &str, lease_until: Timestamp) -> Result<()> {
         let params = [Value::Int(micros(lease_until)), Value::Text(job_id), Value::Text(token)];
-        let n = self.dialect.with_conn(|c| {
-            let n = c.execute(&self.sql.heartbeat, &params)?;
-            if D::CLAIM_READS_FIRST && n > 0 {
-                self.idle(c)?.lease_moved(micros(lease_until));
-            }
-            Ok(n)
-        })?;
+        let n = self.dialect.with_conn(|c| c.execute(&self.sql.heartbeat, &params))?;
         if n == 0 { Err(stale(job_id, "heartbeat refused")) } else { Ok(()) }
     }
 

@@ -1,33 +1,23 @@
 //! The search query of the SQL store: the filter as a `WHERE` clause over the index columns and
 //! the labels table, and keyset pagination (`(sort column, id) > (?, ?)`, descending: `<`) in the
 //! order of an index (`releases_by_created`, `releases_by_name`, `releases_by_updated`).
-//!
-//! A label condition takes one of two forms, chosen per query by how many releases carry the
-//! label ([`LABEL_DRIVES_BELOW`]): a rare label drives the query (`id IN (SELECT release …)`:
-//! its few rows are read, then sorted), a common one is probed per row while the sort index is
-//! walked (`EXISTS (… l.release = releases.id)` on the `(key, value, release)` key), so a page
-//! reads about `limit × releases / matches` index rows whatever its depth.
 
 use super::columns::{Param, micros};
-use super::dialect::Dialect;
 use crate::store::{SearchFilter, SearchSort, SortField, SortKey};
 
-/// A label carried by fewer releases than this drives the search (its releases are read and
-/// sorted); one carried by more is probed per row of the sort index.
-pub(crate) const LABEL_DRIVES_BELOW: i64 = 2_000;
-
-/// The statement (with `?N` placeholders) in dialect `D` and its parameters: lists through
-/// [`Dialect::in_list`], substrings with [`Dialect::POSITION`], names ordered by their bytes (see
-/// [`super::schema::DdlTypes::byte_order`]). `driving_label` is the position in `filter.labels`
-/// of the label whose releases are read first (`None`: every label is probed).
-pub(crate) fn search_sql<D: Dialect>(
+/// The statement (with `?N` placeholders) and its parameters. `in_list(column, n)` renders
+/// "column is one of the list parameter `?n`"; `position` is the dialect's
+/// substring-position function (`instr`, `strpos`); `byte_order` the collation that orders
+/// names by their bytes (see [`super::schema::DdlTypes::byte_order`]).
+pub(crate) fn search_sql(
     filter: &SearchFilter,
     sort: SearchSort,
     after: Option<&SortKey>,
     limit: usize,
-    driving_label: Option<usize>,
+    in_list: impl Fn(&str, usize) -> String,
+    position: &str,
+    byte_order: &str,
 ) -> (String, Vec<Param>) {
-    let (in_list, position, byte_order) = (D::in_list, D::POSITION, D::TYPES.byte_order);
     let mut clauses: Vec<String> = vec!["deleted = 0".into()];
     let mut params: Vec<Param> = Vec::new();
     let bind = |params: &mut Vec<Param>, p: Param| {
@@ -76,17 +66,11 @@ pub(crate) fn search_sql<D: Dialect>(
         params.push(Param::Text(text.clone()));
         clauses.push(format!("{position}(name, ?{}) > 0", params.len()));
     }
-    for (i, (k, v)) in filter.labels.iter().enumerate() {
+    for (k, v) in &filter.labels {
         params.push(Param::Text(k.clone()));
         params.push(Param::Text(v.clone()));
         let (a, b) = (params.len() - 1, params.len());
-        clauses.push(if driving_label == Some(i) {
-            format!("id IN (SELECT release FROM release_labels WHERE key = ?{a} AND value = ?{b})")
-        } else {
-            format!(
-                "EXISTS (SELECT 1 FROM release_labels l WHERE l.key = ?{a} AND l.value = ?{b} AND l.release = releases.id)"
-            )
-        });
+        clauses.push(format!("id IN (SELECT release FROM release_labels WHERE key = ?{a} AND value = ?{b})"));
     }
     let name = format!("name{byte_order}");
     let column = match sort.field {

@@ -50,11 +50,8 @@ pub(crate) struct Statements {
     pub deployments: String,
     pub due: String,
     pub any_due_claimable: String,
-    pub next_due_claimable: String,
     pub claim_due: String,
     pub any_job_claimable: String,
-    pub label_matches: String,
-    pub next_job_claimable: String,
     pub claim_jobs: String,
     pub heartbeat: String,
     pub finish_job: String,
@@ -170,11 +167,6 @@ impl Statements {
             due: p("SELECT next_due, id FROM releases WHERE next_due IS NOT NULL AND next_due <= ?1
                 ORDER BY next_due, ord LIMIT ?2"),
             any_due_claimable: p(&format!("SELECT 1 FROM releases WHERE {claimable_due} LIMIT 1")),
-            // When nothing is claimable at ?1: the earliest later timer or lease end.
-            next_due_claimable: p("SELECT MIN(t) FROM (
-                SELECT MIN(next_due) AS t FROM releases WHERE next_due IS NOT NULL AND next_due > ?1
-                UNION ALL
-                SELECT MIN(due_lease) FROM releases WHERE next_due IS NOT NULL AND next_due <= ?1 AND due_lease > ?1)"),
             claim_due: p(&format!(
                 "WITH picked AS (
                      SELECT ord AS pick FROM releases WHERE {claimable_due}
@@ -183,12 +175,6 @@ impl Statements {
                  RETURNING next_due, id, ord"
             )),
             any_job_claimable: p(&format!("SELECT 1 FROM jobs WHERE {claimable_job} LIMIT 1")),
-            // How many releases carry a label, counted up to ?3.
-            label_matches: p(
-                "SELECT COUNT(*) FROM (SELECT 1 FROM release_labels WHERE key = ?1 AND value = ?2 LIMIT ?3)",
-            ),
-            // When nothing is claimable now: the earliest end of a lease of these executors' jobs.
-            next_job_claimable: p(&format!("SELECT MIN(lease_until) FROM jobs WHERE {}", D::in_list("executor", 1))),
             claim_jobs: p(&format!(
                 "WITH picked AS (
                      SELECT ord AS pick FROM jobs WHERE {claimable_job} ORDER BY ord LIMIT ?3{skip_locked})
