@@ -7,11 +7,13 @@ use crate::release::{Event, EventKind, InboxEntry, InboxGrant, InboxKind, Releas
 use crate::{Error, Timestamp};
 use std::sync::Arc;
 
-fn base() -> Timestamp {
+/// The time the inbox and ledger cases start from.
+pub(super) fn base() -> Timestamp {
     "2025-04-07T09:00:00Z".parse().expect("a test time")
 }
 
-fn event(seq: u64) -> Event {
+/// A plain event with sequence `seq`, one second after the previous.
+pub(super) fn event(seq: u64) -> Event {
     Event {
         seq,
         at: base() + chrono::Duration::seconds(seq as i64),
@@ -21,7 +23,8 @@ fn event(seq: u64) -> Event {
     }
 }
 
-fn row(id: &str, seq: u64) -> ReleaseRow {
+/// A release row at sequence `seq` with nothing but its id and name set.
+pub(super) fn row(id: &str, seq: u64) -> ReleaseRow {
     ReleaseRow {
         id: id.into(),
         name: format!("release {id}"),

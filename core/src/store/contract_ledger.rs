@@ -2,51 +2,11 @@
 //! carries them (and not by a refused one), written again without change, read as the current
 //! entry of each service and environment and as the history of one, and go with their release.
 
-use super::{Append, ReleaseRow, Store};
-use crate::release::{Event, EventKind, LedgerEntry, ReleaseKind, ReleaseStatus};
-use crate::{Error, Timestamp};
+use super::contract_inbox::{base, event, row};
+use super::{Append, Store};
+use crate::Error;
+use crate::release::{LedgerEntry, ReleaseKind};
 use std::sync::Arc;
-
-fn base() -> Timestamp {
-    "2025-04-07T09:00:00Z".parse().expect("a test time")
-}
-
-fn event(seq: u64) -> Event {
-    Event {
-        seq,
-        at: base() + chrono::Duration::seconds(seq as i64),
-        actor: "system".into(),
-        kind: EventKind::Resumed,
-        comment: None,
-    }
-}
-
-fn row(id: &str, seq: u64) -> ReleaseRow {
-    ReleaseRow {
-        id: id.into(),
-        name: format!("release {id}"),
-        process_id: "p".into(),
-        process_version: 1,
-        status: ReleaseStatus::OnHold,
-        kind: ReleaseKind::Standard,
-        scope: "account".into(),
-        group: None,
-        archived: false,
-        deleted: false,
-        next_due: None,
-        seq,
-        created_at: Some(base()),
-        planned_start: None,
-        planned_end: None,
-        started_at: None,
-        ended_at: None,
-        services: vec![],
-        environments: vec![],
-        labels: Default::default(),
-        version: None,
-        updated_at: None,
-    }
-}
 
 /// A delivery of `service` `version` to `environment` by release `id` at `minute` minutes after
 /// the base time, as the event `seq` of that release.
