@@ -328,6 +328,7 @@ impl Dialect for Postgres {
     const SKIP_LOCKED: &'static str = " FOR UPDATE SKIP LOCKED";
     const NEW_TOKEN: &'static str = "replace(gen_random_uuid()::text, '-', '')";
     const CLAIM_READS_FIRST: bool = false;
+    const COUNTS_LABELS: bool = false;
     const POSITION: &'static str = "strpos";
     const FEED_CURSOR: &'static str = "pg_current_xact_id()::text::BIGINT";
     const FEED_VISIBLE: &'static str = " AND cursor < pg_snapshot_xmin(pg_current_snapshot())::text::BIGINT";

@@ -111,6 +111,7 @@ impl Dialect for Sqlite {
     const SKIP_LOCKED: &'static str = "";
     const NEW_TOKEN: &'static str = "lower(hex(randomblob(16)))";
     const CLAIM_READS_FIRST: bool = true;
+    const COUNTS_LABELS: bool = true;
     const POSITION: &'static str = "instr";
     const FEED_CURSOR: &'static str = "NULL";
     const FEED_VISIBLE: &'static str = "";

@@ -121,6 +121,10 @@ pub(crate) trait Dialect: Send + Sync + 'static {
     /// lock (in a write transaction) only when there is: SQLite, where a write transaction locks
     /// the whole database. PostgreSQL claims in one autocommit statement (one round trip).
     const CLAIM_READS_FIRST: bool;
+    /// Whether a search with label conditions first counts each label's releases to choose how
+    /// to check them ([`super::search::LabelPlan`]): SQLite. PostgreSQL's planner chooses by its
+    /// statistics, and the search stays one statement.
+    const COUNTS_LABELS: bool;
 
     /// A SQL expression for the cursor of a new feed entry: `NULL` on SQLite (the autoincrement key
     /// takes the next number; writers are serialized, so numbers follow commit order), the writing

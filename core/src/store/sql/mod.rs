@@ -229,11 +229,24 @@ impl<D: Dialect> Store for SqlStore<D> {
         after: Option<&crate::store::SortKey>,
         limit: usize,
     ) -> Result<Vec<ReleaseRow>> {
-        let (sql, params) =
-            search::search_sql(filter, sort, after, limit, D::in_list, D::POSITION, D::TYPES.byte_order);
-        let sql = D::placeholders(&sql);
-        let values: Vec<Value<'_>> = params.iter().map(|p| p.value()).collect();
-        self.dialect.with_conn(|c| rows(c, &sql, &values, |r| from_json("release row", r.text(0)?)))
+        self.dialect.with_conn(|c| {
+            let plan = if D::COUNTS_LABELS && !filter.labels.is_empty() {
+                let count = D::placeholders(search::COUNT_LABEL_ROWS);
+                let mut counts = Vec::with_capacity(filter.labels.len());
+                for (k, v) in &filter.labels {
+                    let params = [Value::Text(k), Value::Text(v), Value::Int(search::RARE_LABEL_ROWS)];
+                    counts.push(row(c, &count, &params, |r| r.int(0))?.unwrap_or(0));
+                }
+                search::label_plan(&counts)
+            } else {
+                search::LabelPlan::Probe
+            };
+            let (sql, params) =
+                search::search_sql(filter, plan, sort, after, limit, D::in_list, D::POSITION, D::TYPES.byte_order);
+            let sql = D::placeholders(&sql);
+            let values: Vec<Value<'_>> = params.iter().map(|p| p.value()).collect();
+            rows(c, &sql, &values, |r| from_json("release row", r.text(0)?))
+        })
     }
 
     fn inbox(&self, principals: &[String], limit: usize) -> Result<Vec<InboxEntry>> {
