@@ -79,6 +79,10 @@ fn main() -> Result<()> {
         r.started_at = Some(at);
         r.updated_at = Some(at);
         r.labels.insert("team".into(), ["payments", "search", "infra", "data"][i % 4].into());
+        if i % 10_000 == 0 {
+            // A rare label: one release in 10,000 (100 of 1,000,000).
+            r.labels.insert("incident".into(), "INC-7".into());
+        }
         let evs: Vec<_> = events
             .iter()
             .map(|e| {
@@ -118,12 +122,18 @@ fn main() -> Result<()> {
     println!("inbox(rita, 100) (no items: not listed): {ms:.2} ms ({items} items)");
 
     let payments = SearchFilter { labels: [("team".to_string(), "payments".to_string())].into(), ..Default::default() };
+    let incident =
+        SearchFilter { labels: [("incident".to_string(), "INC-7".to_string())].into(), ..Default::default() };
     let sorts = [
         ("created_at desc", SearchSort::default()),
         ("name asc", SearchSort { field: SortField::Name, descending: false }),
     ];
     for (label, sort) in sorts {
-        for (what, filter) in [("all", SearchFilter::default()), ("label team=payments", payments.clone())] {
+        for (what, filter) in [
+            ("all", SearchFilter::default()),
+            ("label team=payments (1 in 4)", payments.clone()),
+            ("label incident=INC-7 (1 in 10,000)", incident.clone()),
+        ] {
             let (first, got) = median_ms(|| store.search(&filter, sort, None, 50).map(|v| v.len()).unwrap_or(0), 21);
             // A deep cursor: the key of the release half-way through the order.
             let mid = store.search(&filter, sort, None, 1)?;
@@ -132,7 +142,11 @@ fn main() -> Result<()> {
                 // Walk 10 pages of 1,000 to land deep, then measure from a key deep in the order.
                 for _ in 0..10 {
                     let page = store.search(&filter, sort, key.as_ref(), 1000)?;
-                    key = page.last().map(|r| trainyard::store::SortKey::of(r, sort.field));
+                    match page.last() {
+                        // Fewer matches than 10,000: the deep page is the one after the last.
+                        None => break,
+                        Some(r) => key = Some(trainyard::store::SortKey::of(r, sort.field)),
+                    }
                 }
                 key
             };

@@ -108,8 +108,8 @@ pub const RECIPIENT_RULES: [RecipientRule; 9] = [
     },
     RecipientRule {
         kind: NotificationKind::InputWaiting,
-        events: "`activity_waiting` of a manual activity",
-        recipients: "activity owners, else phase owners, else the release's people",
+        events: "`activity_waiting` of a manual activity; `approvers_reassigned` of one that is waiting",
+        recipients: "activity owners, else phase owners, else the release's people (after a reassign: the new owners)",
         stakeholders: false,
     },
     RecipientRule {
@@ -132,8 +132,8 @@ pub const RECIPIENT_RULES: [RecipientRule; 9] = [
     },
     RecipientRule {
         kind: NotificationKind::ApprovalRequested,
-        events: "`activity_waiting` of an approval",
-        recipients: "the approvers (plus `escalate_to` once escalated)",
+        events: "`activity_waiting` of an approval; `approvers_reassigned` and `approval_delegated` of one that is waiting",
+        recipients: "the approvers (plus `escalate_to` once escalated); after a reassign the approvers still missing under the new list, after a delegate the delegate",
         stakeholders: false,
     },
     RecipientRule {
@@ -341,6 +341,43 @@ fn notification_for(state: &ReleaseState, event: &Event) -> Option<Notification>
                 )
             }
         }
+        EventKind::ApproversReassigned { target: ActivityRef { phase, activity }, .. } => {
+            if !is_waiting(state, phase, activity) {
+                return None;
+            }
+            let (kind, recipients, message) = match activity_def(state, phase, activity)?.kind {
+                ActivityKind::Approval => (
+                    NotificationKind::ApprovalRequested,
+                    missing_approvers(state, phase, activity, false)?,
+                    format!("Approval {phase}/{activity} of {name} was reassigned and is waiting for you{reason}"),
+                ),
+                ActivityKind::Manual => (
+                    NotificationKind::InputWaiting,
+                    responsible(state, phase, activity)?,
+                    format!("Manual activity {phase}/{activity} of {name} was reassigned to you{reason}"),
+                ),
+                _ => return None,
+            };
+            Notification {
+                phase: Some(phase.clone()),
+                activity: Some(activity.clone()),
+                ..base(kind, recipients, message)
+            }
+        }
+        EventKind::ApprovalDelegated { target: ActivityRef { phase, activity }, from, to } => {
+            if !is_waiting(state, phase, activity) {
+                return None;
+            }
+            Notification {
+                phase: Some(phase.clone()),
+                activity: Some(activity.clone()),
+                ..base(
+                    NotificationKind::ApprovalRequested,
+                    vec![to.clone()],
+                    format!("{from} delegated approval {phase}/{activity} of {name} to you{reason}"),
+                )
+            }
+        }
         EventKind::ApprovalReminded { target: ActivityRef { phase, activity }, .. } => Notification {
             phase: Some(phase.clone()),
             activity: Some(activity.clone()),
@@ -365,6 +402,12 @@ fn notification_for(state: &ReleaseState, event: &Event) -> Option<Notification>
 
 fn skip_reason(reason: &crate::release::SkipReason) -> String {
     serde_json::to_value(reason).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+}
+
+/// Whether the activity waits for people (an open approval or manual activity).
+fn is_waiting(state: &ReleaseState, phase: &str, activity: &str) -> bool {
+    state.plan.is_some()
+        && state.activity(phase, activity).is_some_and(|a| a.status == crate::release::ActivityStatus::WaitingForInput)
 }
 
 /// `{ user: u }` → `u`; `{ group: g }` → `group:g`.

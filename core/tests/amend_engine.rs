@@ -107,3 +107,67 @@ fn an_inserted_activity_survives_a_reload() {
     let view = r.view();
     assert!(view.phase("staging").unwrap().activities.iter().any(|a| a.id == "smoke"));
 }
+
+/// The notifications the engine delivers, in order.
+fn collected(e: &Engine) -> std::sync::Arc<std::sync::Mutex<Vec<trainyard::notify::Notification>>> {
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    e.subscribe(move |n: &trainyard::notify::Notification| {
+        sink.lock().unwrap().push(n.clone());
+        Ok(())
+    });
+    seen
+}
+
+#[test]
+fn new_approvers_are_asked_after_a_reassign_and_a_delegate() {
+    let e = engine();
+    let id = started(&e);
+    let seen = collected(&e);
+    let target = ActivityRef::new("staging", "signoff");
+    let approvers = vec![serde_json::from_value(json!({ "user": "carol" })).unwrap()];
+    e.reassign(&id, &rita(), target.clone(), approvers, Amend::because("quinn is on leave")).unwrap();
+    e.delegate(&id, &rita(), target, "carol", "dave", Amend::because("carol is at the offsite")).unwrap();
+    let requests: Vec<_> = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|n| n.kind == trainyard::notify::NotificationKind::ApprovalRequested)
+        .map(|n| (n.activity.clone().unwrap(), n.recipients.clone()))
+        .collect();
+    assert_eq!(
+        requests,
+        vec![("signoff".to_string(), vec!["carol".to_string()]), ("signoff".to_string(), vec!["dave".to_string()])]
+    );
+}
+
+#[test]
+fn a_reassigned_manual_activity_that_is_not_open_yet_asks_nobody() {
+    let e = Engine::in_memory();
+    e.register_process(
+        r#"
+id: later
+phases:
+  - id: build
+    activities:
+      - { id: gate, kind: approval, approvers: [{ user: quinn }] }
+      - { id: notes, kind: manual, depends_on: [gate], fields: [{ name: text, type: string }] }
+"#,
+    )
+    .unwrap();
+    let r = e.create_release("later", NewRelease { name: "r".into(), ..Default::default() }, &rita()).unwrap();
+    e.activate(&r.id, &rita()).unwrap();
+    e.run_until_idle(100).unwrap();
+    let seen = collected(&e);
+    let owners = vec![serde_json::from_value(json!({ "user": "olga" })).unwrap()];
+    e.reassign(&r.id, &rita(), ActivityRef::new("build", "notes"), owners, Amend::because("olga writes the notes"))
+        .unwrap();
+    assert!(seen.lock().unwrap().is_empty(), "{:?}", seen.lock().unwrap());
+    e.approve(&r.id, "build", "gate", &Actor::new("quinn"), None).unwrap();
+    e.run_until_idle(100).unwrap();
+    let asked: Vec<_> = seen.lock().unwrap().iter().map(|n| (n.kind, n.recipients.clone())).collect();
+    assert!(
+        asked.contains(&(trainyard::notify::NotificationKind::InputWaiting, vec!["olga".to_string()])),
+        "{asked:?}"
+    );
+}
