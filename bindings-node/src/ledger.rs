@@ -68,8 +68,14 @@ calls! {
     fn deployed / deployed_async(&self, cx, options) {
         let options: Option<DeployedOptions> = cx.arg(options, "options");
         cx.finish()?;
-        let (environment, service) = options.map(|o| (o.environment, o.service)).unwrap_or_default();
-        call(move |e| Ok(entries(&e.deployed(environment.as_deref(), service.as_deref())?)))
+        let (environment, service, actor) =
+            options.map(|o| (o.environment, o.service, o.actor.map(|a| a.core()))).unwrap_or_default();
+        call(move |e| {
+            Ok(entries(&match actor {
+                Some(a) => e.deployed_as(environment.as_deref(), service.as_deref(), &a)?,
+                None => e.deployed(environment.as_deref(), service.as_deref())?,
+            }))
+        })
     }
 
     #[doc = " The history of `service` in `environment`, newest first, at most `options.limit`"]
@@ -80,7 +86,13 @@ calls! {
         let environment: String = cx.arg(environment, "environment");
         let options: Option<DeploymentsOptions> = cx.arg(options, "options");
         cx.finish()?;
-        let limit = options.and_then(|o| o.limit).unwrap_or(100) as usize;
-        call(move |e| Ok(entries(&e.deployments(&service, &environment, limit)?)))
+        let (limit, actor) = options.map(|o| (o.limit, o.actor.map(|a| a.core()))).unwrap_or_default();
+        let limit = limit.unwrap_or(100) as usize;
+        call(move |e| {
+            Ok(entries(&match actor {
+                Some(a) => e.deployments_as(&service, &environment, limit, &a)?,
+                None => e.deployments(&service, &environment, limit)?,
+            }))
+        })
     }
 }

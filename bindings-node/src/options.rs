@@ -397,6 +397,10 @@ options! {
         pub environment: Option<String>,
         #[doc = " Only this service, e.g. `checkout`."]
         pub service: Option<String>,
+        #[doc = " Only the entries whose release this actor may read (a slot whose current entry they"]
+        #[doc = " may not read is left out). Without an actor the read is unrestricted (trusted code)."]
+        #[napi(ts_type = "ActorLike")]
+        pub actor: Option<Actor>,
     }
 }
 
@@ -405,6 +409,10 @@ options! {
     pub struct DeploymentsOptions {
         #[doc = " At most this many entries (1 to 1000; default 100)."]
         pub limit: Option<u32>,
+        #[doc = " The newest `limit` entries this actor may read (among the newest 1000). Without an"]
+        #[doc = " actor the read is unrestricted (trusted code)."]
+        #[napi(ts_type = "ActorLike")]
+        pub actor: Option<Actor>,
     }
 }
 

@@ -104,30 +104,43 @@ impl PyEngine {
     /// release) of every service in every environment, or only of ``environment`` and
     /// ``service``; sorted by service, then environment. A rollback phase that recorded a version
     /// made that one current.
-    #[pyo3(signature = (environment = None, service = None), text_signature = "($self, environment=None, service=None)")]
+    ///
+    /// With ``actor``, only the entries whose release they may read (by its scope, or listed on
+    /// it); a slot whose current entry they may not read is left out. Without, the caller is
+    /// trusted.
+    #[pyo3(signature = (environment = None, service = None, *, actor = None), text_signature = "($self, environment=None, service=None, *, actor=None)")]
     fn deployed(
         &self,
         py: Python<'_>,
         environment: Option<&Bound<'_, PyAny>>,
         service: Option<&Bound<'_, PyAny>>,
+        actor: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Vec<PyLedgerEntry>> {
-        args!(py; environment = convert::opt_text(environment, "environment"), service = convert::opt_text(service, "service"));
-        let found = self.call(py, move |e| e.deployed(environment.as_deref(), service.as_deref()))?;
+        args!(py; environment = convert::opt_text(environment, "environment"), service = convert::opt_text(service, "service"), actor = convert::opt_actor(actor, "actor"));
+        let found = self.call(py, move |e| match actor {
+            Some(a) => e.deployed_as(environment.as_deref(), service.as_deref(), &a),
+            None => e.deployed(environment.as_deref(), service.as_deref()),
+        })?;
         Ok(found.into_iter().map(PyLedgerEntry::from).collect())
     }
 
     /// The history of ``service`` in ``environment``, newest first, at most ``limit`` (1 to
-    /// 1000): every delivery, rollbacks included (``rollback`` true).
-    #[pyo3(signature = (service, environment, limit = None), text_signature = "($self, service, environment, limit=100)")]
+    /// 1000): every delivery, rollbacks included (``rollback`` true). With ``actor``, the newest
+    /// ``limit`` entries they may read (among the newest 1000).
+    #[pyo3(signature = (service, environment, limit = None, *, actor = None), text_signature = "($self, service, environment, limit=100, *, actor=None)")]
     fn deployments(
         &self,
         py: Python<'_>,
         service: &Bound<'_, PyAny>,
         environment: &Bound<'_, PyAny>,
         limit: Option<&Bound<'_, PyAny>>,
+        actor: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Vec<PyLedgerEntry>> {
-        args!(py; service = convert::text(service, "service"), environment = convert::text(environment, "environment"), limit = convert::count(limit, "limit", 100));
-        let found = self.call(py, move |e| e.deployments(&service, &environment, limit as usize))?;
+        args!(py; service = convert::text(service, "service"), environment = convert::text(environment, "environment"), limit = convert::count(limit, "limit", 100), actor = convert::opt_actor(actor, "actor"));
+        let found = self.call(py, move |e| match actor {
+            Some(a) => e.deployments_as(&service, &environment, limit as usize, &a),
+            None => e.deployments(&service, &environment, limit as usize),
+        })?;
         Ok(found.into_iter().map(PyLedgerEntry::from).collect())
     }
 }

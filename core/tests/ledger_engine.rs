@@ -157,3 +157,53 @@ fn the_ledger_is_rebuilt_from_the_events_into_a_database_without_it() {
     assert_eq!(engine.rebuild_indexes().unwrap(), 1);
     assert_eq!(engine.deployed(None, None).unwrap(), before, "rebuilt from the events, the same entries");
 }
+
+#[test]
+fn deployed_as_and_deployments_as_show_only_what_the_actor_may_read() {
+    let engine = Engine::in_memory_with_clock(Arc::new(ManualClock::new(start())));
+    engine.set_release_level(trainyard::access::ReleaseLevel::Organization);
+    engine.register_executor("x", |_: &Job| Outcome::Success { outputs: indexmap::IndexMap::new() });
+    engine
+        .register_process(
+            r#"
+id: ship
+inputs:
+  version: { type: string, required: true }
+  env: { type: string, required: true }
+phases:
+  - id: deploy
+    activities:
+      - { id: run, kind: automated, executor: x, records: { service: checkout, environment: "${inputs.env}", version: "${inputs.version}" } }
+"#,
+        )
+        .unwrap();
+    let ship = |scope: &str, env: &str, version: &str| {
+        let inputs = [("version".to_string(), serde_json::json!(version)), ("env".to_string(), serde_json::json!(env))]
+            .into_iter()
+            .collect();
+        let new = NewRelease { name: format!("{scope} {version}"), scope: scope.into(), inputs, ..Default::default() };
+        let id = engine.create_release("ship", new, &rita()).unwrap().id;
+        engine.activate(&id, &rita()).unwrap();
+        engine.run_until_idle(100).unwrap();
+    };
+    ship("org:payments", "prod1", "1.0");
+    ship("org:search", "prod1", "2.0");
+    ship("org:payments", "prod2", "1.1");
+    let pat = Actor::new("pat").with_roles(["org_release_manager:payments"]);
+    let versions = |entries: Vec<trainyard::release::LedgerEntry>| {
+        entries.into_iter().map(|e| (e.environment, e.version)).collect::<Vec<_>>()
+    };
+    assert_eq!(
+        versions(engine.deployed(None, None).unwrap()),
+        [("prod1".into(), "2.0".into()), ("prod2".into(), "1.1".into())]
+    );
+    // prod1 now runs the search org's 2.0: pat sees that slot not at all, not payments' older 1.0.
+    assert_eq!(versions(engine.deployed_as(None, None, &pat).unwrap()), [("prod2".to_string(), "1.1".to_string())]);
+    assert_eq!(
+        versions(engine.deployments_as("checkout", "prod1", 10, &pat).unwrap()),
+        [("prod1".to_string(), "1.0".to_string())]
+    );
+    assert_eq!(engine.deployments("checkout", "prod1", 10).unwrap().len(), 2);
+    assert!(engine.deployed_as(None, None, &Actor::new("nobody")).unwrap().is_empty());
+    assert_eq!(engine.deployments_as("checkout", "prod1", 0, &pat).unwrap_err().code(), "invalid_input");
+}

@@ -417,11 +417,17 @@ class Engine:
     def inbox(self, actor: Actor, limit: int = 100) -> List[InboxItem]:
         """The approvals, manual activities and failure decisions ``actor`` may act on, oldest
         first, each with why (or why not)."""
-    def deployed(self, environment: Optional[str] = None, service: Optional[str] = None) -> List[LedgerEntry]:
+    def deployed(
+        self, environment: Optional[str] = None, service: Optional[str] = None, *, actor: Optional[Actor] = None
+    ) -> List[LedgerEntry]:
         """What is deployed now: the current ledger entry of every service in every environment
-        (or only of ``environment`` and ``service``), sorted by service, then environment."""
-    def deployments(self, service: str, environment: str, limit: int = 100) -> List[LedgerEntry]:
-        """The history of ``service`` in ``environment``, newest first, rollbacks included."""
+        (or only of ``environment`` and ``service``), sorted by service, then environment. With
+        ``actor``, only entries whose release they may read."""
+    def deployments(
+        self, service: str, environment: str, limit: int = 100, *, actor: Optional[Actor] = None
+    ) -> List[LedgerEntry]:
+        """The history of ``service`` in ``environment``, newest first, rollbacks included. With
+        ``actor``, only entries whose release they may read."""
     def search(
         self,
         filter: Optional[Mapping[str, Any]] = None,

@@ -32,10 +32,16 @@ impl Engine {
     /// release now (owner, release manager, stakeholder, phase or activity owner, approver). The
     /// entries of a release that no longer exists are seen by scope only.
     pub fn may_read_entry(&self, entry: &FeedEntry, actor: &Actor) -> Result<bool> {
-        if can_read(actor, &entry.scope) {
+        self.may_read_fact(&entry.scope, &entry.release, actor)
+    }
+
+    /// Whether `actor` may see a fact about release `release` in `scope` (a feed entry, a ledger
+    /// entry): by the scope, else by being listed on the release now (see [`Engine::may_read_entry`]).
+    pub(crate) fn may_read_fact(&self, scope: &str, release: &str, actor: &Actor) -> Result<bool> {
+        if can_read(actor, scope) {
             return Ok(true);
         }
-        match self.get_release(&entry.release) {
+        match self.get_release(release) {
             Ok(state) => Ok(can_read_release(actor, &state)),
             Err(Error::NotFound { .. }) => Ok(false),
             Err(e) => Err(e),

@@ -2,6 +2,7 @@
 //! ledger index, which every append keeps with the events (see [`crate::release::ledger`]).
 
 use super::Engine;
+use crate::access::Actor;
 use crate::release::LedgerEntry;
 use crate::validate::codes;
 use crate::{Error, Problem, Result};
@@ -36,6 +37,58 @@ impl Engine {
         }
         Error::invalid_input_or(problems, ())?;
         self.store.deployments(service, environment, limit)
+    }
+
+    /// [`Engine::deployed`] as `actor` may see it: the current entries whose release the actor may
+    /// read (by its scope, or by being listed on the release: the rule of
+    /// [`Engine::may_read_entry`]). A slot whose current entry the actor may not read is left
+    /// out, not filled with an older entry the actor may read: what is deployed there now is
+    /// what is hidden.
+    pub fn deployed_as(
+        &self,
+        environment: Option<&str>,
+        service: Option<&str>,
+        actor: &Actor,
+    ) -> Result<Vec<LedgerEntry>> {
+        self.readable(self.deployed(environment, service)?, actor)
+    }
+
+    /// [`Engine::deployments`] as `actor` may see it: the newest `limit` entries the actor may
+    /// read. The history is read in pages of `limit` from the newest (at most
+    /// [`crate::limits::MAX_PAGE_SIZE`] entries in all are looked at, so an actor who may read
+    /// few of them gets fewer than `limit`).
+    pub fn deployments_as(
+        &self,
+        service: &str,
+        environment: &str,
+        limit: usize,
+        actor: &Actor,
+    ) -> Result<Vec<LedgerEntry>> {
+        self.deployments(service, environment, limit)?;
+        let all = self.deployments(service, environment, crate::limits::MAX_PAGE_SIZE)?;
+        let mut out = self.readable(all, actor)?;
+        out.truncate(limit);
+        Ok(out)
+    }
+
+    /// The entries `actor` may read, in their order (one access decision per release).
+    fn readable(&self, entries: Vec<LedgerEntry>, actor: &Actor) -> Result<Vec<LedgerEntry>> {
+        let mut decided: std::collections::HashMap<String, bool> = std::collections::HashMap::new();
+        let mut out = Vec::with_capacity(entries.len());
+        for e in entries {
+            let may = match decided.get(&e.release_id) {
+                Some(may) => *may,
+                None => {
+                    let may = self.may_read_fact(&e.scope, &e.release_id, actor)?;
+                    decided.insert(e.release_id.clone(), may);
+                    may
+                }
+            };
+            if may {
+                out.push(e);
+            }
+        }
+        Ok(out)
     }
 }
 
