@@ -273,8 +273,24 @@ export interface Phase {
   endedAt: Date | null
   /** When it may start (`not_before`), once known. */
   notBefore: Date | null
+  /** The earlier attempts a `rewind` replaced, oldest first (the current one is the phase itself). */
+  attempts: PhaseAttempt[]
   /** Its activities by id, in definition order. */
   activities: Record<string, Activity>
+}
+
+/** An earlier attempt of a phase, kept when a `rewind` ran it again. */
+export interface PhaseAttempt {
+  /** The attempt (0 = the first run). */
+  attempt: number
+  /** How it ended (`running` or `on_hold` when it was rewound before it ended). */
+  status: PhaseStatus
+  /** Its evaluated outputs. */
+  outputs: Record<string, any>
+  /** When it started. */
+  startedAt: Date | null
+  /** When it ended. */
+  endedAt: Date | null
 }
 
 /** One page of `engine.search(...)`. */

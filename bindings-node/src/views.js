@@ -17,6 +17,10 @@
     p.startedAt = date(p.startedAt)
     p.endedAt = date(p.endedAt)
     p.notBefore = date(p.notBefore)
+    for (const attempt of p.attempts) {
+      attempt.startedAt = date(attempt.startedAt)
+      attempt.endedAt = date(attempt.endedAt)
+    }
     for (const id in p.activities) activity(p.activities[id])
     return p
   }

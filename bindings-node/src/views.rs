@@ -390,8 +390,22 @@ struct PhaseJs<'a> {
     ended_at: Time,
     #[serde(serialize_with = "millis")]
     not_before: Time,
+    attempts: Vec<PhaseAttemptJs<'a>>,
     #[serde(serialize_with = "by_id")]
     activities: Vec<ActivityJs<'a>>,
+}
+
+/// [`trainyard::release::PhaseAttempt`] in camelCase.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PhaseAttemptJs<'a> {
+    attempt: u32,
+    status: PhaseStatus,
+    outputs: &'a IndexMap<String, Value>,
+    #[serde(serialize_with = "millis")]
+    started_at: Time,
+    #[serde(serialize_with = "millis")]
+    ended_at: Time,
 }
 
 impl Keyed for PhaseJs<'_> {
@@ -414,6 +428,7 @@ impl<'a> From<PhaseView<'a>> for PhaseJs<'a> {
             started_at,
             ended_at,
             not_before,
+            attempts,
             activities,
         } = v;
         PhaseJs {
@@ -428,6 +443,16 @@ impl<'a> From<PhaseView<'a>> for PhaseJs<'a> {
             started_at,
             ended_at,
             not_before,
+            attempts: attempts
+                .iter()
+                .map(|a| PhaseAttemptJs {
+                    attempt: a.attempt,
+                    status: a.status,
+                    outputs: &a.outputs,
+                    started_at: a.started_at,
+                    ended_at: a.ended_at,
+                })
+                .collect(),
             activities: activities.into_iter().map(ActivityJs::from).collect(),
         }
     }

@@ -53,6 +53,7 @@ test('rewind with a new build, and its dry run', async () => {
   const r = e.getRelease(id)
   assert.equal(r.inputs.build, '2.1.4')
   assert.equal(r.phases.qa.outputs.tested, '2.1.4')
+  assert.deepEqual(r.phases.qa.attempts, [{ attempt: 0, status: 'success', outputs: { tested: '2.1.3' }, startedAt: START, endedAt: START }])
   const err = thrown(() => e.rewind(id, 'prod', { actor: rita, reason: 'x' }))
   assert.equal(err.code, 'invalid_input')
   assert.equal(err.problems[0].code, 'not_rewindable')

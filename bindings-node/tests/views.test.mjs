@@ -36,7 +36,7 @@ function approvedRelease() {
 test('views.json lists the release views, the two feed views, waiting_on and the doctor reports (tests/doctor.test.mjs)', () => {
   // The feed views (FeedEntry, DeadLetter) are checked against the Node classes by the feed's own tests.
   assert.deepEqual(Object.keys(views), [
-    'release', 'phase', 'activity', 'approval', 'feed_entry', 'dead_letter', 'waiting_on',
+    'release', 'phase', 'activity', 'approval', 'phase_attempt', 'ledger_entry', 'feed_entry', 'dead_letter', 'waiting_on',
     'doctor_report', 'doctor_finding', 'doctor_problem', 'repair_report',
   ])
 })
@@ -98,13 +98,15 @@ test('absent values are null, times are Dates, schedule / parent / inputSet are 
   assert.deepEqual(e.getRelease(childId).parent, { release: parent.id, phase: 'p', activity: 'sub' })
 })
 
-test('index.d.ts declares exactly the view fields for Release, Phase, Activity and Approval', () => {
+test('index.d.ts declares exactly the view fields for Release, Phase, Activity, Approval, PhaseAttempt and LedgerEntry', () => {
   const dts = readFileSync(join(repoRoot, 'bindings-node', 'index.d.ts'), 'utf8')
   assert.deepEqual(interfaceFields(dts, 'Release'), want.release)
   assert.deepEqual(interfaceFields(dts, 'Phase'), want.phase)
   assert.deepEqual(interfaceFields(dts, 'Activity'), want.activity)
   assert.deepEqual(interfaceFields(dts, 'Approval'), want.approval)
   assert.deepEqual(interfaceFields(dts, 'WaitingOn'), want.waiting_on)
+  assert.deepEqual(interfaceFields(dts, 'PhaseAttempt'), want.phase_attempt)
+  assert.deepEqual(interfaceFields(dts, 'LedgerEntry'), want.ledger_entry)
 })
 
 test('events: seq, at (Date), actor, kind, data, comment (null when none)', () => {

@@ -7,7 +7,7 @@
 //! |---|---|
 //! | `lib.rs` | module registration, [`run`], `load_process` / `validate_process`, `run_cli` (the `trainyard` command) |
 //! | `engine.rs` | the `Engine` class: construction, settings, processes, release commands and reads |
-//! | `views.rs` | `Release`, `Phase`, `Activity`, `Approval` (from the core's `ReleaseView`), `Schedule`, `ParentLink`, `InputSetRef`, `Event`, `ProcessInfo` |
+//! | `views.rs` | `Release`, `Phase`, `PhaseAttempt`, `Activity`, `Approval` (from the core's `ReleaseView`), `Schedule`, `ParentLink`, `InputSetRef`, `Event`, `ProcessInfo` |
 //! | `jobs.rs` | `Job`, `STARTED`, `JobRecord`, the command executor and external workers |
 //! | `callbacks.rs` | Python executors, subscribers (`Notification`) and secret resolvers |
 //! | `retention.rs` | `set_retention`, `apply_retention` |
@@ -137,6 +137,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<views::PyProcessInfo>()?;
     m.add_class::<views::PyRelease>()?;
     m.add_class::<views::PyPhase>()?;
+    m.add_class::<views::PyPhaseAttempt>()?;
     m.add_class::<views::PyActivity>()?;
     m.add_class::<views::PyApproval>()?;
     m.add_class::<views::PyFailureDetail>()?;

@@ -474,7 +474,41 @@ pub struct PyPhase {
     /// When it may start (its ``not_before``), once known.
     #[pyo3(get)]
     not_before: Option<Timestamp>,
+    attempts: Vec<trainyard::release::PhaseAttempt>,
     activities: Vec<(String, Py<PyActivity>)>,
+}
+
+/// An earlier attempt of a phase, kept when a ``rewind`` ran it again: ``attempt`` (0 = the first
+/// run), ``status`` (how it ended; ``running`` or ``on_hold`` when it was rewound before it ended),
+/// ``outputs``, ``started_at``, ``ended_at``.
+#[pyclass(frozen, module = "trainyard", name = "PhaseAttempt")]
+pub struct PyPhaseAttempt {
+    /// The attempt (0 = the first run).
+    #[pyo3(get)]
+    attempt: u32,
+    /// How it ended (snake_case).
+    #[pyo3(get)]
+    status: &'static str,
+    outputs: IndexMap<String, Value>,
+    /// When it started.
+    #[pyo3(get)]
+    started_at: Option<Timestamp>,
+    /// When it ended.
+    #[pyo3(get)]
+    ended_at: Option<Timestamp>,
+}
+
+#[pymethods]
+impl PyPhaseAttempt {
+    /// Its evaluated outputs (a new dict on every access).
+    #[getter]
+    fn outputs<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        convert::map_to_py(py, &self.outputs)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("PhaseAttempt(attempt={}, status={})", self.attempt, q(self.status))
+    }
 }
 
 impl PyPhase {
@@ -496,6 +530,7 @@ impl PyPhase {
             started_at: p.started_at,
             ended_at: p.ended_at,
             not_before: p.not_before,
+            attempts: p.attempts.to_vec(),
             activities,
         })
     }
@@ -513,6 +548,22 @@ impl PyPhase {
     #[getter]
     fn variables<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         convert::map_to_py(py, &self.variables)
+    }
+
+    /// The earlier attempts a ``rewind`` replaced, oldest first (``list[PhaseAttempt]``; the
+    /// current attempt is the phase itself).
+    #[getter]
+    fn attempts(&self) -> Vec<PyPhaseAttempt> {
+        self.attempts
+            .iter()
+            .map(|a| PyPhaseAttempt {
+                attempt: a.attempt,
+                status: a.status.as_str(),
+                outputs: a.outputs.clone(),
+                started_at: a.started_at,
+                ended_at: a.ended_at,
+            })
+            .collect()
     }
 
     /// Activities by id, in definition order (``dict[str, Activity]``).

@@ -58,6 +58,9 @@ def test_rewind_with_a_new_build_and_its_dry_run() -> None:
     r = e.get_release(rid)
     assert r.inputs["build"] == "2.1.4"
     assert r.phases["qa"].outputs["tested"] == "2.1.4"
+    (first,) = r.phases["qa"].attempts
+    assert (first.attempt, first.status, first.outputs) == (0, "success", {"tested": "2.1.3"})
+    assert first.started_at == START and first.ended_at == START
     with pytest.raises(trainyard.InvalidInputError) as info:
         e.rewind(rid, "prod", actor=RITA, reason="x")
     assert info.value.problems[0].code == "not_rewindable"

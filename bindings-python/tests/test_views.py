@@ -24,7 +24,8 @@ CLASSES = {"release": trainyard.Release, "phase": trainyard.Phase, "activity": t
            "approval": trainyard.Approval, "feed_entry": trainyard.FeedEntry, "dead_letter": trainyard.DeadLetter,
            "waiting_on": trainyard.WaitingOn, "doctor_report": trainyard.DoctorReport,
            "doctor_finding": trainyard.DoctorFinding, "doctor_problem": trainyard.DoctorProblem,
-           "repair_report": trainyard.RepairReport}
+           "repair_report": trainyard.RepairReport, "phase_attempt": trainyard.PhaseAttempt,
+           "ledger_entry": trainyard.LedgerEntry}
 START = datetime(2025, 4, 7, 9, tzinfo=timezone.utc)
 RITA = Actor("rita", roles=["account_release_manager"])
 

@@ -300,8 +300,31 @@ class Phase:
     def not_before(self) -> Optional[datetime]:
         """When it may start (its ``not_before``), once known."""
     @property
+    def attempts(self) -> List[PhaseAttempt]:
+        """The earlier attempts a ``rewind`` replaced, oldest first (the current one is the phase)."""
+    @property
     def activities(self) -> Dict[str, Activity]:
         """Activities by id, in definition order."""
+
+@final
+class PhaseAttempt:
+    """An earlier attempt of a phase, kept when a ``rewind`` ran it again."""
+
+    @property
+    def attempt(self) -> int:
+        """The attempt (0 = the first run)."""
+    @property
+    def status(self) -> str:
+        """How it ended (``running`` or ``on_hold`` when it was rewound before it ended)."""
+    @property
+    def outputs(self) -> Dict[str, Any]:
+        """Its evaluated outputs."""
+    @property
+    def started_at(self) -> Optional[datetime]:
+        """When it started."""
+    @property
+    def ended_at(self) -> Optional[datetime]:
+        """When it ended."""
 
 @final
 class Release:

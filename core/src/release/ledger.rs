@@ -77,6 +77,28 @@ pub struct LedgerEntry {
 }
 
 impl LedgerEntry {
+    /// The field names of a ledger entry, in order (what the bindings expose; `commit` and
+    /// `artifact` are `None`/`null` when not recorded).
+    pub fn field_names() -> &'static [&'static str] {
+        &[
+            "service",
+            "environment",
+            "version",
+            "commit",
+            "artifact",
+            "at",
+            "release_id",
+            "release_name",
+            "release_kind",
+            "scope",
+            "phase_id",
+            "activity_id",
+            "attempt",
+            "rollback",
+            "seq",
+        ]
+    }
+
     /// The order of entries of one service and environment: time, then release id, then sequence
     /// (the latest is the current one).
     pub fn order_key(&self) -> (Timestamp, &str, u64) {

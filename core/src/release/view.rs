@@ -6,7 +6,7 @@
 //! vectors; a binding converts it (or serializes it, `serde`) right away.
 
 use super::{ActivityState, ActivityStatus, ParentLink, PhaseState, PhaseStatus, ReleaseKind, ReleaseState};
-use super::{ReleaseStatus, Schedule, SkipReason};
+use super::{PhaseAttempt, ReleaseStatus, Schedule, SkipReason};
 use crate::Timestamp;
 use crate::model::ActivityKind;
 use indexmap::IndexMap;
@@ -129,6 +129,9 @@ pub struct PhaseView<'a> {
     pub ended_at: Option<Timestamp>,
     /// When it may start (`not_before`), once known.
     pub not_before: Option<Timestamp>,
+    /// The earlier attempts a `rewind` replaced, oldest first, each with its outputs (the
+    /// current attempt is the phase itself).
+    pub attempts: &'a [PhaseAttempt],
     /// Its activities, in definition order.
     pub activities: Vec<ActivityView<'a>>,
 }
@@ -244,6 +247,7 @@ impl ReleaseState {
             started_at: ph.started_at,
             ended_at: ph.ended_at,
             not_before: ph.not_before,
+            attempts: &ph.attempts,
             activities: ph
                 .activities
                 .iter()
@@ -350,8 +354,16 @@ impl PhaseView<'_> {
             "started_at",
             "ended_at",
             "not_before",
+            "attempts",
             "activities",
         ]
+    }
+}
+
+impl PhaseAttempt {
+    /// The field names of an earlier phase attempt, in order.
+    pub fn field_names() -> &'static [&'static str] {
+        &["attempt", "status", "outputs", "started_at", "ended_at"]
     }
 }
 
@@ -406,11 +418,19 @@ mod tests {
             comment: None,
             covers: vec![0],
         });
+        state.phases[0].attempts.push(PhaseAttempt {
+            attempt: 0,
+            status: PhaseStatus::Success,
+            outputs: IndexMap::new(),
+            started_at: None,
+            ended_at: None,
+        });
         let v = serde_json::to_value(state.view()).unwrap();
         let keys = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
         assert_eq!(keys(&v), ReleaseView::field_names());
         assert_eq!(keys(&v["phases"][0]), PhaseView::field_names());
         assert_eq!(keys(&v["phases"][0]["activities"][0]), ActivityView::field_names());
         assert_eq!(keys(&v["phases"][0]["activities"][0]["approvals"][0]), ApprovalView::field_names());
+        assert_eq!(keys(&v["phases"][0]["attempts"][0]), PhaseAttempt::field_names());
     }
 }
