@@ -2,22 +2,15 @@
 // actor, who sees only the entries of releases they may read.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { thrown, trainyard } from './helpers.mjs'
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { repoRoot, thrown, trainyard } from './helpers.mjs'
 
 const { Engine, ManualClock } = trainyard
 const rita = { id: 'rita', roles: ['account_release_manager'] }
 const pat = { id: 'pat', roles: ['org_release_manager:payments'] }
 
-const PROCESS = `
-id: ship
-inputs:
-  version: { type: string, required: true }
-  env: { type: string, required: true }
-phases:
-  - id: deploy
-    activities:
-      - { id: run, kind: automated, executor: x, records: { service: checkout, environment: "\${inputs.env}", version: "\${inputs.version}" } }
-`
+const PROCESS = readFileSync(join(repoRoot, 'testdata', 'processes', 'ship-to-one-environment.yaml'), 'utf8')
 
 function shipped() {
   const e = Engine.inMemory({ clock: new ManualClock(new Date('2025-04-07T09:00:00Z')), releaseLevel: 'organization' })

@@ -7,19 +7,12 @@ import pytest
 import trainyard
 from trainyard import Actor, Engine, ManualClock
 
+from conftest import REPO_ROOT
+
 RITA = Actor("rita", roles=["account_release_manager"])
 PAT = Actor("pat", roles=["org_release_manager:payments"])
 
-PROCESS = """
-id: ship
-inputs:
-  version: { type: string, required: true }
-  env: { type: string, required: true }
-phases:
-  - id: deploy
-    activities:
-      - { id: run, kind: automated, executor: x, records: { service: checkout, environment: "${inputs.env}", version: "${inputs.version}" } }
-"""
+PROCESS = (REPO_ROOT / "testdata" / "processes" / "ship-to-one-environment.yaml").read_text(encoding="utf-8")
 
 
 @pytest.fixture

@@ -163,20 +163,7 @@ fn deployed_as_and_deployments_as_show_only_what_the_actor_may_read() {
     let engine = Engine::in_memory_with_clock(Arc::new(ManualClock::new(start())));
     engine.set_release_level(trainyard::access::ReleaseLevel::Organization);
     engine.register_executor("x", |_: &Job| Outcome::Success { outputs: indexmap::IndexMap::new() });
-    engine
-        .register_process(
-            r#"
-id: ship
-inputs:
-  version: { type: string, required: true }
-  env: { type: string, required: true }
-phases:
-  - id: deploy
-    activities:
-      - { id: run, kind: automated, executor: x, records: { service: checkout, environment: "${inputs.env}", version: "${inputs.version}" } }
-"#,
-        )
-        .unwrap();
+    engine.register_process(include_str!("../../testdata/processes/ship-to-one-environment.yaml")).unwrap();
     let ship = |scope: &str, env: &str, version: &str| {
         let inputs = [("version".to_string(), serde_json::json!(version)), ("env".to_string(), serde_json::json!(env))]
             .into_iter()
