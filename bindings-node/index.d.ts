@@ -273,8 +273,24 @@ export interface Phase {
   endedAt: Date | null
   /** When it may start (`not_before`), once known. */
   notBefore: Date | null
+  /** The earlier attempts a `rewind` replaced, oldest first (the current one is the phase itself). */
+  attempts: PhaseAttempt[]
   /** Its activities by id, in definition order. */
   activities: Record<string, Activity>
+}
+
+/** An earlier attempt of a phase, kept when a `rewind` ran it again. */
+export interface PhaseAttempt {
+  /** The attempt (0 = the first run). */
+  attempt: number
+  /** How it ended (`running` or `on_hold` when it was rewound before it ended). */
+  status: PhaseStatus
+  /** Its evaluated outputs. */
+  outputs: Record<string, any>
+  /** When it started. */
+  startedAt: Date | null
+  /** When it ended. */
+  endedAt: Date | null
 }
 
 /** One page of `engine.search(...)`. */
@@ -1339,12 +1355,22 @@ export interface DeployedOptions {
   environment?: string
   /** Only this service, e.g. `checkout`. */
   service?: string
+  /**
+   * Only the entries whose release this actor may read (a slot whose current entry they
+   * may not read is left out). Without an actor the read is unrestricted (trusted code).
+   */
+  actor?: ActorLike
 }
 
 /** Options of `deployments`. */
 export interface DeploymentsOptions {
   /** At most this many entries (1 to 1000; default 100). */
   limit?: number
+  /**
+   * The newest `limit` entries this actor may read (among the newest 1000). Without an
+   * actor the read is unrestricted (trusted code).
+   */
+  actor?: ActorLike
 }
 
 /** A release the doctor found a problem with. */
