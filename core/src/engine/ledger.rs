@@ -26,16 +26,7 @@ impl Engine {
     /// The history of `service` in `environment`, newest first, at most `limit` (1 ..=
     /// [`crate::limits::MAX_PAGE_SIZE`]): every delivery, rollbacks included (`rollback: true`).
     pub fn deployments(&self, service: &str, environment: &str, limit: usize) -> Result<Vec<LedgerEntry>> {
-        let mut problems = Vec::new();
-        for (what, value) in [("service", service), ("environment", environment)] {
-            if value.trim().is_empty() {
-                problems.push(blank(what));
-            }
-        }
-        if let Err(Error::InvalidInput { problems: more }) = crate::limits::check_page_size("limit", limit) {
-            problems.extend(more);
-        }
-        Error::invalid_input_or(problems, ())?;
+        check_history_args(service, environment, limit)?;
         self.store.deployments(service, environment, limit)
     }
 
@@ -64,8 +55,8 @@ impl Engine {
         limit: usize,
         actor: &Actor,
     ) -> Result<Vec<LedgerEntry>> {
-        self.deployments(service, environment, limit)?;
-        let all = self.deployments(service, environment, crate::limits::MAX_PAGE_SIZE)?;
+        check_history_args(service, environment, limit)?;
+        let all = self.store.deployments(service, environment, crate::limits::MAX_PAGE_SIZE)?;
         let mut out = self.readable(all, actor)?;
         out.truncate(limit);
         Ok(out)
@@ -90,6 +81,20 @@ impl Engine {
         }
         Ok(out)
     }
+}
+
+/// The arguments of a history read: names not blank, `limit` a page size; every problem at once.
+fn check_history_args(service: &str, environment: &str, limit: usize) -> Result<()> {
+    let mut problems = Vec::new();
+    for (what, value) in [("service", service), ("environment", environment)] {
+        if value.trim().is_empty() {
+            problems.push(blank(what));
+        }
+    }
+    if let Err(Error::InvalidInput { problems: more }) = crate::limits::check_page_size("limit", limit) {
+        problems.extend(more);
+    }
+    Error::invalid_input_or(problems, ())
 }
 
 fn blank(what: &str) -> Problem {
