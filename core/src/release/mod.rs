@@ -119,4 +119,6 @@ pub use waiting::{WaitKind, WaitingOn};
 #[cfg(test)]
 mod amend_tests;
 #[cfg(test)]
+mod run_when_tests;
+#[cfg(test)]
 mod tests;
