@@ -60,7 +60,7 @@ export type ReleaseKind = 'standard' | 'hotfix' | 'feature' | 'system'
 export type ActivityKind = 'automated' | 'approval' | 'manual' | 'subprocess' | 'wait'
 
 /** Why a phase or activity was skipped. */
-export type SkipReason = 'condition' | 'manual' | 'upstream_failed' | 'release_failed'
+export type SkipReason = 'condition' | 'manual' | 'upstream_failed' | 'release_failed' | 'no_failure'
 
 /** What an executor function returns: its outputs, or nothing. */
 export type ExecutorResult = Record<string, unknown> | void | null | undefined

@@ -244,7 +244,8 @@ class Activity:
         """The structured form of the last failure, when the executor gave one."""
     @property
     def skip_reason(self) -> Optional[str]:
-        """Why it was skipped: ``condition``, ``manual``, ``upstream_failed`` or ``release_failed``."""
+        """Why it was skipped: ``condition``, ``manual``, ``upstream_failed``, ``release_failed`` or
+        ``no_failure`` (a ``run_when: on_failure`` node of a release that had not failed)."""
     @property
     def job_id(self) -> Optional[str]:
         """The job of the current attempt (automated activities), for ``Engine.complete_job``."""

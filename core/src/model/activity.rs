@@ -76,8 +76,41 @@ impl ActivityKind {
 }
 
 /// Fields every activity may have, whatever its kind.
-pub const COMMON_ACTIVITY_FIELDS: [&str; 9] =
-    ["id", "name", "description", "kind", "owners", "depends_on", "if", "variables", "not_before"];
+pub const COMMON_ACTIVITY_FIELDS: [&str; 10] =
+    ["id", "name", "description", "kind", "owners", "depends_on", "if", "variables", "not_before", "run_when"];
+
+/// When a phase or activity runs with respect to the release's failure (cleanup and notification
+/// nodes). The rules are in the crate docs of [`crate::release`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RunWhen {
+    /// Only while the release is going well: skipped when a dependency failed (`upstream_failed`)
+    /// or the release halted (`release_failed`). The default.
+    #[default]
+    Success,
+    /// Whatever happened: it waits until all its dependencies ended (in any status) and runs even
+    /// when they failed or the release halted; it still obeys its `if` and `not_before`.
+    Always,
+    /// Only when the release failed: like `always` once a critical failure halted the release;
+    /// skipped with reason `no_failure` when it becomes ready while the release has not failed.
+    OnFailure,
+}
+
+impl RunWhen {
+    /// The snake_case name used in definitions.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunWhen::Success => "success",
+            RunWhen::Always => "always",
+            RunWhen::OnFailure => "on_failure",
+        }
+    }
+
+    /// Whether a node with this setting runs after a failure (`always` and `on_failure`).
+    pub fn runs_after_failure(self) -> bool {
+        self != RunWhen::Success
+    }
+}
 
 /// What happens when an activity has failed (after its automatic retries).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
@@ -182,6 +215,9 @@ pub struct Activity {
     /// Earliest start, as an offset from the release start.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub not_before: Option<Duration>,
+    /// When it runs with respect to failures: `success` (default), `always` or `on_failure`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_when: Option<RunWhen>,
 
     /// automated: name of a registered executor.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -287,6 +323,11 @@ impl Records {
 }
 
 impl Activity {
+    /// When it runs (the declared `run_when`, default `success`).
+    pub fn run_when(&self) -> RunWhen {
+        self.run_when.unwrap_or_default()
+    }
+
     /// The failure policy in force: the declared one or the kind's default.
     pub fn failure_policy(&self) -> FailurePolicy {
         self.on_failure.unwrap_or_else(|| self.kind.default_failure_policy())

@@ -25,7 +25,7 @@ mod process;
 
 pub use activity::{
     Activity, ActivityKind, ApprovalRule, Approver, COMMON_ACTIVITY_FIELDS, DeadlineAction, FailurePolicy,
-    MinApprovals, Records, RetryPolicy,
+    MinApprovals, Records, RetryPolicy, RunWhen,
 };
 pub use duration::{Duration, MAX_DURATION_SECS, WaitDuration};
 pub use input::{FieldDef, InputDef, InputType};

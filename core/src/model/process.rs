@@ -1,6 +1,6 @@
 //! Processes (the blueprints) and their phases.
 
-use super::{Activity, Duration, InputDef};
+use super::{Activity, Duration, InputDef, RunWhen};
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -73,6 +73,10 @@ pub struct Phase {
     /// makes the release `partial_success`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub critical: Option<bool>,
+    /// When it runs with respect to failures: `success` (default), `always` or `on_failure`
+    /// (cleanup and notification phases). Its activities run with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_when: Option<RunWhen>,
     /// Phase-scoped variables.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub variables: IndexMap<String, Value>,
@@ -84,6 +88,11 @@ pub struct Phase {
 }
 
 impl Phase {
+    /// When it runs (the declared `run_when`, default `success`).
+    pub fn run_when(&self) -> RunWhen {
+        self.run_when.unwrap_or_default()
+    }
+
     /// Whether a failure of this phase fails the release (default true).
     pub fn is_critical(&self) -> bool {
         self.critical.unwrap_or(true)

@@ -76,12 +76,15 @@ pub enum SkipReason {
     UpstreamFailed,
     /// A critical failure stopped the release before it could start.
     ReleaseFailed,
+    /// Its `run_when` is `on_failure` and the release had not failed when it became ready. Counts
+    /// as done for its dependents.
+    NoFailure,
 }
 
 impl SkipReason {
     /// Whether a node skipped for this reason lets its dependents start.
     pub fn satisfies_dependents(self) -> bool {
-        matches!(self, SkipReason::Condition | SkipReason::Manual)
+        matches!(self, SkipReason::Condition | SkipReason::Manual | SkipReason::NoFailure)
     }
 }
 

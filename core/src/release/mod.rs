@@ -45,6 +45,18 @@
 //!   activities and phases that never started) is skipped with reason `release_failed`, the
 //!   rollback phases run if a `rollback` policy fired, and the release ends `failed`
 //!   (`rolled_back: true` after a rollback).
+//! * **Cleanup and notification nodes** (`run_when` on a phase or an activity): `success` (the
+//!   default) is skipped as above; `always` waits until every dependency ended, in any status, and
+//!   runs even after a failure or a halt; `on_failure` runs like `always` when the release has
+//!   halted on a critical failure at the moment it becomes ready, and is otherwise skipped with
+//!   reason `no_failure` (which counts as done for its dependents; a failure the release continues
+//!   past is not a release failure). The activities of such a phase run with it. A halted release
+//!   lets them run to their end (their people's steps are waited for) before its rollback phases
+//!   run and before it ends; it still ends `failed`, and a cleanup failing too does not halt it a
+//!   second time, so the first failure stays the recorded one. In a successful release a failing
+//!   cleanup counts like any failure of its phase (`critical: false` gives `partial_success`).
+//!   An abort runs no cleanup; a restart resets these nodes so they run again at the end of the
+//!   new attempt.
 //! * **Outcome**: `failed` if a critical phase failed; else `partial_success` if a non-critical
 //!   phase failed or an activity was ignored; else `success`.
 //! * **Pause** stops new activities from starting (retries of activities already started go on);
@@ -118,5 +130,7 @@ pub use waiting::{WaitKind, WaitingOn};
 
 #[cfg(test)]
 mod amend_tests;
+#[cfg(test)]
+mod run_when_tests;
 #[cfg(test)]
 mod tests;

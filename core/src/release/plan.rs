@@ -27,6 +27,9 @@ pub struct PhasePlan {
     pub id: String,
     /// Whether this is a rollback phase.
     pub rollback: bool,
+    /// Whether its `run_when` is `always` or `on_failure`: it waits for every dependency to end, in
+    /// any status, and is not stopped by a halt.
+    pub runs_after_failure: bool,
     /// Indexes of the phases it depends on.
     pub deps: Vec<usize>,
     /// Indexes of the phases that depend on it.
@@ -45,6 +48,8 @@ pub struct ActivityPlan {
     pub deps: Vec<usize>,
     /// Indexes (within the phase) of the activities that depend on it.
     pub dependents: Vec<usize>,
+    /// Whether its own `run_when` is `always` or `on_failure` (see [`PhasePlan::runs_after_failure`]).
+    pub runs_after_failure: bool,
 }
 
 impl Plan {
@@ -66,6 +71,7 @@ impl Plan {
                         id: a.id.clone(),
                         deps: a.depends_on.iter().filter_map(|d| act_index.get(d).copied()).collect(),
                         dependents: Vec::new(),
+                        runs_after_failure: a.run_when().runs_after_failure(),
                     })
                     .collect();
                 for i in 0..activities.len() {
@@ -76,6 +82,7 @@ impl Plan {
                 phases.push(PhasePlan {
                     id: phase.id.clone(),
                     rollback,
+                    runs_after_failure: phase.run_when().runs_after_failure(),
                     deps: phase.depends_on.iter().filter_map(|d| index.get(d.as_str()).copied()).collect(),
                     dependents: Vec::new(),
                     activities,

@@ -40,9 +40,9 @@ rollback:
       - { id: revert, kind: automated, executor: x, on_failure: fail }
 "#;
 
-struct Harness {
-    state: ReleaseState,
-    events: Vec<Event>,
+pub(super) struct Harness {
+    pub(super) state: ReleaseState,
+    pub(super) events: Vec<Event>,
     now: crate::Timestamp,
     /// The jobs a store would hold, kept only from the transitions' effects.
     jobs: std::collections::BTreeSet<String>,
@@ -55,7 +55,7 @@ fn t0() -> crate::Timestamp {
 }
 
 impl Harness {
-    fn new(text: &str, inputs: serde_json::Value) -> Self {
+    pub(super) fn new(text: &str, inputs: serde_json::Value) -> Self {
         let process = load_process(text).unwrap().process;
         let plan = Plan::new(Arc::new(process), 1);
         let rita = Actor::new("rita");
@@ -73,7 +73,7 @@ impl Harness {
         h
     }
 
-    fn run(&mut self, cmd: Command, actor: &Actor) -> crate::Result<()> {
+    pub(super) fn run(&mut self, cmd: Command, actor: &Actor) -> crate::Result<()> {
         let ctx = Ctx { now: self.now, actor, comment: Some("because"), frozen_until: None };
         let before = self.state.comparable();
         match step(&mut self.state, &cmd, &ctx) {
@@ -132,12 +132,12 @@ impl Harness {
         self.state.activity(phase, activity).unwrap().job_id.clone().expect("a job")
     }
 
-    fn succeed(&mut self, phase: &str, activity: &str) {
+    pub(super) fn succeed(&mut self, phase: &str, activity: &str) {
         let job = self.job(phase, activity);
         self.run(Command::SucceedJob { job_id: job, outputs: IndexMap::new() }, &Actor::system()).unwrap();
     }
 
-    fn fail(&mut self, phase: &str, activity: &str, retryable: bool) {
+    pub(super) fn fail(&mut self, phase: &str, activity: &str, retryable: bool) {
         let job = self.job(phase, activity);
         self.run(Command::FailJob { job_id: job, message: "boom".into(), retryable, detail: None }, &Actor::system())
             .unwrap();
@@ -157,7 +157,7 @@ impl Harness {
         self.fire_due();
     }
 
-    fn status(&self, phase: &str, activity: &str) -> ActivityStatus {
+    pub(super) fn status(&self, phase: &str, activity: &str) -> ActivityStatus {
         self.state.activity(phase, activity).unwrap().status
     }
 
@@ -172,7 +172,7 @@ impl Harness {
     }
 }
 
-fn rita() -> Actor {
+pub(super) fn rita() -> Actor {
     Actor::new("rita")
 }
 fn quinn() -> Actor {
@@ -208,7 +208,7 @@ fn happy_path_reaches_success_and_replays_exactly() {
     assert_replays(&h);
 }
 
-fn assert_replays(h: &Harness) {
+pub(super) fn assert_replays(h: &Harness) {
     let mut replay = ReleaseState::new("rel", h.state.plan().clone());
     for e in &h.events {
         evolve(&mut replay, e);

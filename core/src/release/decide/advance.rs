@@ -2,7 +2,10 @@
 //! nothing left to start, wind a halted release down, run its rollback, or end it.
 //!
 //! Phases and activities go through one path ([`readiness`]): a blocked node is skipped
-//! (`upstream_failed`), a node of a halted release is skipped (`release_failed`), a paused release
+//! (`upstream_failed`), a node of a halted release is skipped (`release_failed`) — except cleanup
+//! and notification nodes (`run_when: always | on_failure`), which wait for every dependency to
+//! end and run anyway (an `on_failure` one is skipped `no_failure` when the release has not
+//! failed) and the activities of such a phase —, a paused release
 //! starts nothing, a false `if` skips (`condition`), an `if` that cannot be evaluated fails the
 //! node, a `not_before` in the future waits on a timer, and otherwise the node starts.
 
@@ -10,6 +13,7 @@ use super::activities::{halt_if_critical, start_activity, unreachable_expression
 use super::{Out, activity_ref, secs};
 use crate::Timestamp;
 use crate::expr::eval::{self, Scope};
+use crate::model::RunWhen;
 use crate::release::state::Stage;
 use crate::release::{ActivityStatus, EventKind, PhaseStatus, ReleaseState, ReleaseStatus, SkipReason, TimerKey};
 use indexmap::IndexMap;
@@ -105,7 +109,7 @@ fn close_phase(state: &ReleaseState, p: usize, out: &mut Out<'_>) {
 /// The one decision rule for ready phases and activities.
 fn readiness(state: &ReleaseState, node: Node, halted: bool, now: Timestamp) -> Readiness {
     let plan = state.plan();
-    let (p, blocked, condition, not_before) = match node {
+    let (p, blocked, unfinished, run_when, condition, not_before) = match node {
         Node::Phase(p) => {
             let ph = &state.phases[p];
             if ph.status.is_terminal() || ph.started {
@@ -113,7 +117,7 @@ fn readiness(state: &ReleaseState, node: Node, halted: bool, now: Timestamp) -> 
             }
             let def = plan.phase_def(p);
             let due = ph.rescheduled.or_else(|| offset_due(state, def.not_before.as_ref()));
-            (p, ph.blocked, def.condition.as_deref(), due)
+            (p, ph.blocked, ph.unfinished_deps, def.run_when(), def.condition.as_deref(), due)
         }
         Node::Activity(p, a) => {
             let act = &state.phases[p].activities[a];
@@ -121,15 +125,28 @@ fn readiness(state: &ReleaseState, node: Node, halted: bool, now: Timestamp) -> 
                 return Readiness::NotNow;
             }
             let def = plan.activity_def(p, a);
-            (p, act.blocked, def.condition.as_deref(), offset_due(state, def.not_before.as_ref()))
+            let due = offset_due(state, def.not_before.as_ref());
+            (p, act.blocked, act.unfinished_deps, def.run_when(), def.condition.as_deref(), due)
         }
     };
-    let stopped = halted && !(plan.phases[p].rollback && state.rolling_back);
-    if blocked {
-        return Readiness::Skip(SkipReason::UpstreamFailed);
-    }
-    if stopped {
-        return Readiness::Skip(SkipReason::ReleaseFailed);
+    if run_when.runs_after_failure() {
+        // A cleanup or notification node waits for every dependency, whatever its outcome.
+        if unfinished > 0 {
+            return Readiness::NotNow;
+        }
+        if run_when == RunWhen::OnFailure && !halted {
+            return Readiness::Skip(SkipReason::NoFailure);
+        }
+    } else {
+        // The activities of a phase that runs after a failure run with it.
+        let exempt = (plan.phases[p].rollback && state.rolling_back)
+            || (matches!(node, Node::Activity(..)) && plan.phases[p].runs_after_failure);
+        if blocked {
+            return Readiness::Skip(SkipReason::UpstreamFailed);
+        }
+        if halted && !exempt {
+            return Readiness::Skip(SkipReason::ReleaseFailed);
+        }
     }
     if state.paused {
         return Readiness::NotNow;
@@ -217,10 +234,16 @@ fn finish(state: &ReleaseState, out: &mut Out<'_>) {
             }
             return;
         }
-        // Stop what is left: people's pending decisions and work that never started.
+        // Stop what is left: people's pending decisions and work that never started; cleanup and
+        // notification nodes (`run_when: always | on_failure`) are left to run to their end.
+        let mut open = false;
         for p in 0..plan.regular {
             let ph = &state.phases[p];
             if ph.status.is_terminal() {
+                continue;
+            }
+            if plan.phases[p].runs_after_failure {
+                open = true;
                 continue;
             }
             if !ph.started {
@@ -228,15 +251,20 @@ fn finish(state: &ReleaseState, out: &mut Out<'_>) {
                 continue;
             }
             for (a, act) in ph.activities.iter().enumerate() {
-                if !act.status.is_terminal() {
-                    out.push(EventKind::ActivitySkipped {
-                        target: activity_ref(state, p, a),
-                        reason: SkipReason::ReleaseFailed,
-                    });
+                if act.status.is_terminal() {
+                    continue;
                 }
+                if plan.phases[p].activities[a].runs_after_failure {
+                    open = true;
+                    continue;
+                }
+                out.push(EventKind::ActivitySkipped {
+                    target: activity_ref(state, p, a),
+                    reason: SkipReason::ReleaseFailed,
+                });
             }
         }
-        if !out.events.is_empty() {
+        if open || !out.events.is_empty() {
             return;
         }
         let ended = if state.rollback_requested {

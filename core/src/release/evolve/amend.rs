@@ -5,7 +5,7 @@
 use super::super::state::{ActivityState, PhaseAttempt, Stage};
 use super::super::step::{EffectSink, current_job};
 use super::super::{ActivityStatus, Event, EventKind, PhaseStatus, Plan, PlanAmendment, ReleaseState, TimerKey};
-use super::nodes::{activity_satisfies, phase_ix, phase_satisfies};
+use super::nodes::{activity_satisfies, dependency_counts, phase_ix, phase_satisfies};
 use super::rollup::{refresh_phase, set_activity_status, set_phase_status};
 use crate::Timestamp;
 use std::collections::BTreeSet;
@@ -213,16 +213,18 @@ fn recount(state: &mut ReleaseState) {
         }
         if state.phases[p].status == PhaseStatus::Pending {
             let (mut unfinished, mut blocked) = (0, false);
+            let waits = plan.phases[p].runs_after_failure;
             for &d in &plan.phases[p].deps {
-                if !phase_satisfies(state, d) {
-                    unfinished += 1;
-                    blocked |= state.phases[d].status.is_terminal();
-                }
+                let (open, blocks) =
+                    dependency_counts(waits, phase_satisfies(state, d), state.phases[d].status.is_terminal());
+                unfinished += u32::from(open);
+                blocked |= blocks;
             }
             let ph = &mut state.phases[p];
             ph.unfinished_deps = unfinished;
             ph.blocked = blocked;
-            if (unfinished == 0 || blocked) && (!plan.phases[p].rollback || state.rolling_back) {
+            let decide_now = unfinished == 0 || (blocked && !waits);
+            if decide_now && (!plan.phases[p].rollback || state.rolling_back) {
                 state.ready.insert((p, None));
             }
         }
@@ -240,17 +242,17 @@ fn count_activity(state: &mut ReleaseState, p: usize, a: usize) {
     }
     let plan = state.plan().clone();
     let (mut unfinished, mut blocked) = (0, false);
+    let waits = plan.phases[p].activities[a].runs_after_failure;
     for &d in &plan.phases[p].activities[a].deps {
         let dep = &state.phases[p].activities[d];
-        if !activity_satisfies(dep) {
-            unfinished += 1;
-            blocked |= dep.status.is_terminal();
-        }
+        let (open, blocks) = dependency_counts(waits, activity_satisfies(dep), dep.status.is_terminal());
+        unfinished += u32::from(open);
+        blocked |= blocks;
     }
     let act = &mut state.phases[p].activities[a];
     act.unfinished_deps = unfinished;
     act.blocked = blocked;
-    if state.phases[p].started && (unfinished == 0 || blocked) {
+    if state.phases[p].started && (unfinished == 0 || (blocked && !waits)) {
         state.ready.insert((p, Some(a)));
     }
 }

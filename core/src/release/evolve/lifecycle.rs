@@ -4,6 +4,7 @@
 use super::super::state::{Schedule, Stage};
 use super::super::step::{EffectSink, ParentReport, child_outputs, current_job};
 use super::super::{ActivityStatus, Event, EventKind, PhaseStatus, ReleaseState, ReleaseStatus, SkipReason, TimerKey};
+use super::nodes::dependency_counts;
 use super::rollup::{set_activity_status, set_phase_status};
 use crate::Timestamp;
 
@@ -242,7 +243,9 @@ fn abort_everything<S: EffectSink>(state: &mut ReleaseState, at: Timestamp, sink
 }
 
 /// Restart / reschedule after an abort: failed, aborted and failure-skipped nodes go back to
-/// pending (their attempt increments); done nodes stay done; counters are recomputed.
+/// pending (their attempt increments), and so do the `run_when: always | on_failure` phases with all
+/// their activities and such activities of a phase that goes back, which run again at the end of the new attempt; done
+/// nodes stay done; counters are recomputed.
 fn reset_for_new_attempt(state: &mut ReleaseState) {
     let plan = state.plan().clone();
     state.halted = false;
@@ -258,6 +261,7 @@ fn reset_for_new_attempt(state: &mut ReleaseState) {
         let reset_phase = {
             let ph = &state.phases[p];
             plan.phases[p].rollback
+                || plan.phases[p].runs_after_failure
                 || matches!(ph.status, PhaseStatus::Failed | PhaseStatus::Aborted | PhaseStatus::Scheduled)
                 || (ph.status == PhaseStatus::Skipped && !ph.skip_reason.is_some_and(SkipReason::satisfies_dependents))
                 || ph.started
@@ -267,7 +271,10 @@ fn reset_for_new_attempt(state: &mut ReleaseState) {
         }
         for a in 0..state.phases[p].activities.len() {
             let act = &state.phases[p].activities[a];
+            // Cleanup and notification activities run again at the end of the new attempt.
+            let again = plan.phases[p].runs_after_failure || plan.phases[p].activities[a].runs_after_failure;
             let keep = match act.status {
+                _ if again => act.status == ActivityStatus::Pending,
                 ActivityStatus::Success | ActivityStatus::Ignored => !plan.phases[p].rollback,
                 ActivityStatus::Skipped => {
                     act.skip_reason.is_some_and(SkipReason::satisfies_dependents) && !plan.phases[p].rollback
@@ -316,15 +323,27 @@ fn reset_for_new_attempt(state: &mut ReleaseState) {
 fn recount_dependencies(state: &mut ReleaseState) {
     let plan = state.plan().clone();
     for p in 0..state.phases.len() {
-        let unfinished =
-            plan.phases[p].deps.iter().filter(|&&d| !super::nodes::phase_satisfies(state, d)).count() as u32;
+        let waits = plan.phases[p].runs_after_failure;
+        let unfinished = plan.phases[p]
+            .deps
+            .iter()
+            .filter(|&&d| {
+                let satisfied = super::nodes::phase_satisfies(state, d);
+                dependency_counts(waits, satisfied, state.phases[d].status.is_terminal()).0
+            })
+            .count() as u32;
         state.phases[p].unfinished_deps = unfinished;
         state.phases[p].blocked = false;
         for a in 0..state.phases[p].activities.len() {
+            let waits = plan.phases[p].activities[a].runs_after_failure;
             let unfinished = plan.phases[p].activities[a]
                 .deps
                 .iter()
-                .filter(|&&d| !super::nodes::activity_satisfies(&state.phases[p].activities[d]))
+                .filter(|&&d| {
+                    let dep = &state.phases[p].activities[d];
+                    let satisfied = super::nodes::activity_satisfies(dep);
+                    dependency_counts(waits, satisfied, dep.status.is_terminal()).0
+                })
                 .count() as u32;
             state.phases[p].activities[a].unfinished_deps = unfinished;
             state.phases[p].activities[a].blocked = false;

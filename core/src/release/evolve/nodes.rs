@@ -381,6 +381,14 @@ pub(super) fn phase_satisfies(state: &ReleaseState, p: usize) -> bool {
     }
 }
 
+/// A dependency's contribution to a pending node's counters: `(unfinished, blocks)`. A node that
+/// waits for all (`run_when: always | on_failure`) counts every dependency that has not ended and
+/// is blocked by one that ended unsatisfied; any other node counts every unsatisfied one, blocked
+/// when it ended.
+pub(super) fn dependency_counts(waits_for_all: bool, satisfied: bool, terminal: bool) -> (bool, bool) {
+    if waits_for_all { (!terminal, terminal && !satisfied) } else { (!satisfied, !satisfied && terminal) }
+}
+
 /// A node with a counter of unfinished dependencies (phases among phases, activities within a
 /// phase): the one readiness mechanism both share.
 trait DependencyCounted {
@@ -410,11 +418,15 @@ impl DependencyCounted for PhaseState {
 
 /// One dependency of each of `dependents` (indexes into `nodes`) is done: count it down when it
 /// was `satisfied`, else block them. Calls `ready` for each dependent that can now be decided on
-/// (all its dependencies done, or blocked and to be skipped). O(number of dependents).
+/// (all its dependencies done, or blocked and to be skipped). A dependent for which `waits_for_all`
+/// holds (`run_when: always | on_failure`) is counted down either way, marked blocked when the
+/// dependency was not satisfied, and is ready only once every dependency ended. O(number of
+/// dependents).
 fn release_dependents<N: DependencyCounted>(
     nodes: &mut [N],
     dependents: &[usize],
     satisfied: bool,
+    waits_for_all: impl Fn(usize) -> bool,
     mut ready: impl FnMut(usize, bool),
 ) {
     for &d in dependents {
@@ -423,7 +435,13 @@ fn release_dependents<N: DependencyCounted>(
             continue;
         }
         let (unfinished, blocked) = node.counters();
-        if satisfied {
+        if waits_for_all(d) {
+            *blocked |= !satisfied;
+            *unfinished -= 1;
+            if *unfinished == 0 {
+                ready(d, false);
+            }
+        } else if satisfied {
             *unfinished -= 1;
             if *unfinished == 0 && !*blocked {
                 ready(d, false);
@@ -447,9 +465,16 @@ fn activity_ended(state: &mut ReleaseState, p: usize, a: usize, status: Activity
     set_activity_status(state, p, a, status, at);
     let satisfied = activity_satisfies(&state.phases[p].activities[a]);
     let ReleaseState { phases, ready, .. } = state;
-    release_dependents(&mut phases[p].activities, &plan.phases[p].activities[a].dependents, satisfied, |d, _| {
-        ready.insert((p, Some(d)));
-    });
+    let acts = &plan.phases[p].activities;
+    release_dependents(
+        &mut phases[p].activities,
+        &acts[a].dependents,
+        satisfied,
+        |d| acts[d].runs_after_failure,
+        |d, _| {
+            ready.insert((p, Some(d)));
+        },
+    );
     check_phase_complete(state, p);
 }
 
@@ -457,7 +482,8 @@ fn activity_ended(state: &mut ReleaseState, p: usize, a: usize, status: Activity
 fn phase_finished(state: &mut ReleaseState, p: usize, satisfied: bool) {
     let plan = state.plan().clone();
     let ReleaseState { phases, ready, rolling_back, .. } = state;
-    release_dependents(phases, &plan.phases[p].dependents, satisfied, |d, blocked| {
+    let waits = |d: usize| plan.phases[d].runs_after_failure;
+    release_dependents(phases, &plan.phases[p].dependents, satisfied, waits, |d, blocked| {
         // Rollback phases become ready only once the rollback has started (a blocked one is
         // always decided on: it must be skipped).
         if blocked || !plan.phases[d].rollback || *rolling_back {
