@@ -123,6 +123,48 @@ export interface InputSetRef {
   version: number
 }
 
+/** The forecast of one phase (`Forecast.phases`). */
+export interface PhaseForecast {
+  /** Phase id. */
+  id: string
+  /** Its status now. */
+  status: string
+  /** Where its length comes from: it ended, the median of earlier releases, its planned `duration`, or nothing known (0). */
+  basis: 'actual' | 'history' | 'planned' | 'none'
+  /** Its expected (or, once ended, actual) length in seconds; `null` when it does not count. */
+  expectedSecs: number | null
+  /** Its planned length (`duration`) in seconds. */
+  plannedSecs: number | null
+  /** How many earlier releases ran it to success. */
+  historyRuns: number
+  /** When it starts (or started). */
+  expectedStart: Date | null
+  /** When it ends (or ended). */
+  expectedEnd: Date | null
+  /** Whether it is on the critical path. */
+  critical: boolean
+}
+
+/** The forecast of a release (`engine.forecast(releaseId)`). */
+export interface Forecast {
+  /** Release id. */
+  releaseId: string
+  /** The time the forecast was made for (the engine's clock). */
+  at: Date
+  /** When the release is expected to end. */
+  expectedEnd: Date | null
+  /** Its planned end (the schedule's end). */
+  plannedEnd: Date | null
+  /** Whether the expected end is after the planned end. */
+  atRisk: boolean
+  /** Expected minus planned end in seconds (positive: late). */
+  lateSecs: number | null
+  /** The phase ids of the critical path, first to last. */
+  criticalPath: string[]
+  /** Every phase, in plan order. */
+  phases: PhaseForecast[]
+}
+
 /** One entry of the deployment ledger (`engine.deployed()`, `engine.deployments(service, environment)`). */
 export interface LedgerEntry {
   /** The service. */
@@ -891,6 +933,16 @@ export declare class Engine {
    * awaited).
    */
   subscribeDurable(consumer: string, subscriber: (notification: Notification) => unknown, options?: DurableOptions): void
+  /**
+   * The forecast of a release at the engine's time: the expected end from actual ends, the
+   * history of the last ended releases of its process (median) and planned durations, along
+   * the critical path; `atRisk` when it is after the planned end. With `{ actor }` it is read
+   * on their behalf (`permission_denied` when they may not see the release); `not_found` for
+   * an unknown release.
+   */
+  forecast(releaseId: string, options?: ReadOptions): Forecast
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  forecastAsync(releaseId: string, options?: ReadOptions): Promise<Forecast>
   /**
    * The approvals, manual activities and failure decisions `actor` may act on (through its
    * user id, groups or release-manager roles), oldest first, at most `limit` (default 100,

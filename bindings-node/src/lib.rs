@@ -15,6 +15,7 @@
 //! | `input_sets.rs` | named input sets |
 //! | `feed.rs` | the change feed: `changes`, `watch`, consumers, sinks, dead letters |
 //! | `inbox.rs` | a person's inbox |
+//! | `forecast.rs` | forecasts: `forecast` |
 //! | `ledger.rs` | the deployment ledger: `deployed`, `deployments` |
 //! | `search.rs` | release search with cursors |
 //! | `doctor.rs` | `doctor()` / `repair()`: the core's doctor reports |
@@ -39,6 +40,7 @@ mod doctor;
 mod engine;
 mod errors;
 mod feed;
+mod forecast;
 mod inbox;
 mod input_sets;
 mod jobs;

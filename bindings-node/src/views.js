@@ -139,6 +139,18 @@
       each(JSON.parse(text), (e) => {
         e.at = new Date(e.at)
       }),
+    forecast: (text) => {
+      const f = JSON.parse(text)
+      const date = (t) => (t === null ? null : new Date(t))
+      f.at = new Date(f.at)
+      f.expectedEnd = date(f.expectedEnd)
+      f.plannedEnd = date(f.plannedEnd)
+      each(f.phases, (p) => {
+        p.expectedStart = date(p.expectedStart)
+        p.expectedEnd = date(p.expectedEnd)
+      })
+      return f
+    },
     searchPage: (text) => {
       const page = JSON.parse(text)
       each(page.releases, release)

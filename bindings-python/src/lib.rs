@@ -14,6 +14,7 @@
 //! | `schedule.rs` | `ManualClock`, release groups, the horizon, freezes |
 //! | `calendar.rs` | the calendar, conflicts and iCalendar export (`CalendarEntry`, `CalendarPhase`, `Conflict`) |
 //! | `input_sets.rs` | named input sets (`InputSet`) |
+//! | `forecast.rs` | forecasts: `forecast` (`Forecast`, `PhaseForecast`) |
 //! | `ledger.rs` | the deployment ledger: `deployed`, `deployments` (`LedgerEntry`) |
 //! | `feed.rs` | the change feed: `FeedFilter`, `FeedEntry`, `FeedPage`; `changes`, `watch`, consumers |
 //! | `watch.rs` | `Watch`: the blocking iterator over the feed (GIL released, signals checked) |
@@ -34,6 +35,7 @@ mod doctor;
 mod engine;
 mod errors;
 mod feed;
+mod forecast;
 mod inbox;
 mod input_sets;
 mod jobs;
@@ -149,6 +151,8 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<input_sets::PyInputSet>()?;
     m.add_class::<inbox::PyInboxItem>()?;
     m.add_class::<ledger::PyLedgerEntry>()?;
+    m.add_class::<forecast::PyForecast>()?;
+    m.add_class::<forecast::PyPhaseForecast>()?;
     m.add_class::<search::PySearchPage>()?;
     m.add_class::<callbacks::PyNotification>()?;
     m.add_class::<calendar::PyCalendarEntry>()?;

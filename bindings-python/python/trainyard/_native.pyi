@@ -2,7 +2,7 @@
 
 The classes are declared in stub-only modules by concept (``_native_common``, ``_native_jobs``,
 ``_native_views``, ``_native_engine``, ``_native_calendar``, ``_native_feed``,
-``_native_doctor``, ``_native_ledger``), which have no runtime counterpart: they are re-exported here, and stubtest
+``_native_doctor``, ``_native_ledger``, ``_native_forecast``), which have no runtime counterpart: they are re-exported here, and stubtest
 checks them as ``trainyard._native.<name>`` (its allowlist, ``bindings-python/stubtest-allowlist.txt``,
 names the modules it cannot import)."""
 
@@ -44,6 +44,10 @@ from ._native_calendar import (
     CalendarPhase as CalendarPhase,
     CalendarEntry as CalendarEntry,
     Conflict as Conflict,
+)
+from ._native_forecast import (
+    Forecast as Forecast,
+    PhaseForecast as PhaseForecast,
 )
 from ._native_ledger import (
     LedgerEntry as LedgerEntry,
@@ -91,6 +95,8 @@ __all__ = [
     "InputSet",
     "InboxItem",
     "LedgerEntry",
+    "Forecast",
+    "PhaseForecast",
     "SearchPage",
     "JobRecord",
     "Notification",

@@ -12,6 +12,7 @@ from ._native_views import Event, InboxItem, InputSet, ProcessInfo, Release, Sea
 from ._native_calendar import CalendarEntry, Conflict
 from ._native_doctor import DoctorReport, RepairReport
 from ._native_ledger import LedgerEntry
+from ._native_forecast import Forecast
 from ._native_feed import DeadLetter, FeedFilter, FeedPage, ReplayReport, RetryPolicy, RunReport, Watch
 
 @final
@@ -428,6 +429,9 @@ class Engine:
     ) -> List[LedgerEntry]:
         """The history of ``service`` in ``environment``, newest first, rollbacks included. With
         ``actor``, only entries whose release they may read."""
+    def forecast(self, release_id: str, *, actor: Optional[Actor] = None) -> Forecast:
+        """The release's expected end at the engine's time, from actual ends, history medians and
+        planned durations along the critical path (with ``actor``: only if they may read it)."""
     def search(
         self,
         filter: Optional[Mapping[str, Any]] = None,

@@ -1,9 +1,10 @@
 //! Reports ([`Engine::report`]): the engine loads the releases that may matter to a window (those
 //! that ended or were created from its start on) with their events, and hands them to the pure
-//! [`crate::report::report`].
+//! [`crate::report::report`]; forecasts ([`Engine::forecast`]) load the release and the last
+//! releases of its process that ended, and hand them to the pure [`crate::report::forecast`].
 
 use super::Engine;
-use crate::report::{Report, ReportInput};
+use crate::report::{Forecast, Report, ReportInput};
 use crate::validate::codes;
 use crate::{Error, Problem, Result, Timestamp};
 
@@ -64,5 +65,36 @@ impl Engine {
             commit_time_input: &options.commit_time_input,
         };
         Ok(crate::report::report(&input))
+    }
+}
+
+impl Engine {
+    /// The forecast of release `id` at the clock's time (see [`crate::report::forecast`]): its
+    /// history is the last [`crate::report::forecast::HISTORY_RELEASES`] ended releases of the
+    /// same process (any version). `not_found` for an unknown release.
+    pub fn forecast(&self, id: &str) -> Result<Forecast> {
+        let state = self.get_release(id)?;
+        self.forecast_of(&state)
+    }
+
+    /// [`Engine::forecast`], if `actor` may read the release (`permission_denied` otherwise).
+    pub fn forecast_as(&self, id: &str, actor: &crate::access::Actor) -> Result<Forecast> {
+        let state = self.get_release_as(id, actor)?;
+        self.forecast_of(&state)
+    }
+
+    fn forecast_of(&self, state: &crate::release::ReleaseState) -> Result<Forecast> {
+        let mut rows: Vec<_> = self
+            .store
+            .releases()?
+            .into_iter()
+            .filter(|r| !r.deleted && r.id != state.id && r.process_id == state.process_id && r.ended_at.is_some())
+            .collect();
+        rows.sort_by(|a, b| (b.ended_at, &b.id).cmp(&(a.ended_at, &a.id)));
+        let mut history = Vec::new();
+        for row in rows.iter().take(crate::report::forecast::HISTORY_RELEASES) {
+            history.push(self.get_release(&row.id)?);
+        }
+        Ok(crate::report::forecast(state, &history, self.clock.now()))
     }
 }

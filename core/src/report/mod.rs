@@ -9,12 +9,14 @@
 //! left out: its figures are not known yet), and, with a `group`, when it belongs to that group.
 
 pub mod dora;
+pub mod forecast;
 
 use crate::Timestamp;
 use crate::release::{AfterFailure, Decision, Event, EventKind, ReleaseKind, ReleaseState, ReleaseStatus};
 use serde::Serialize;
 
 pub use dora::Dora;
+pub use forecast::{Basis, Forecast, PhaseForecast, forecast};
 
 /// What a report is computed from.
 #[derive(Debug, Clone, Copy)]
