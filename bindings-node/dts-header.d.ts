@@ -88,6 +88,7 @@ export type NotificationKind =
   | 'approval_requested'
   | 'approval_reminder'
   | 'approval_escalated'
+  | 'phase_overdue'
 
 
 /**

@@ -19,7 +19,7 @@
 
 use crate::Timestamp;
 use crate::model::{ActivityKind, Approver};
-use crate::release::{ActivityRef, AfterFailure, Event, EventKind, ReleaseState};
+use crate::release::{ActivityRef, AfterFailure, Event, EventKind, ReleaseState, TimerKey};
 use serde::{Deserialize, Serialize};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -47,11 +47,13 @@ pub enum NotificationKind {
     ApprovalReminder,
     /// The approval's deadline passed and it escalated to `escalate_to`.
     ApprovalEscalated,
+    /// A running phase passed its planned `duration`.
+    PhaseOverdue,
 }
 
 impl NotificationKind {
     /// Every kind.
-    pub const ALL: [NotificationKind; 9] = [
+    pub const ALL: [NotificationKind; 10] = [
         NotificationKind::ReleaseStarted,
         NotificationKind::ReleaseEnded,
         NotificationKind::InputWaiting,
@@ -61,6 +63,7 @@ impl NotificationKind {
         NotificationKind::ApprovalRequested,
         NotificationKind::ApprovalReminder,
         NotificationKind::ApprovalEscalated,
+        NotificationKind::PhaseOverdue,
     ];
 
     /// The snake_case name.
@@ -75,6 +78,7 @@ impl NotificationKind {
             NotificationKind::ApprovalRequested => "approval_requested",
             NotificationKind::ApprovalReminder => "approval_reminder",
             NotificationKind::ApprovalEscalated => "approval_escalated",
+            NotificationKind::PhaseOverdue => "phase_overdue",
         }
     }
 }
@@ -93,7 +97,7 @@ pub struct RecipientRule {
 }
 
 /// The recipient rules of every notification kind, in [`NotificationKind::ALL`] order.
-pub const RECIPIENT_RULES: [RecipientRule; 9] = [
+pub const RECIPIENT_RULES: [RecipientRule; 10] = [
     RecipientRule {
         kind: NotificationKind::ReleaseStarted,
         events: "`activated`",
@@ -147,6 +151,12 @@ pub const RECIPIENT_RULES: [RecipientRule; 9] = [
         events: "`approval_escalated`",
         recipients: "the approvers still missing, plus `escalate_to`",
         stakeholders: false,
+    },
+    RecipientRule {
+        kind: NotificationKind::PhaseOverdue,
+        events: "`timer_fired` of a running phase's `phase_overdue` timer (start + its `duration`; once per start)",
+        recipients: "phase owners, else the release's people",
+        stakeholders: true,
     },
 ];
 
@@ -375,6 +385,18 @@ fn notification_for(state: &ReleaseState, event: &Event) -> Option<Notification>
                     NotificationKind::ApprovalRequested,
                     vec![to.clone()],
                     format!("{from} delegated approval {phase}/{activity} of {name} to you{reason}"),
+                )
+            }
+        }
+        EventKind::TimerFired { timer: TimerKey::PhaseOverdue { phase }, .. } => {
+            let def = phase_def(state, phase)?;
+            let planned = def.duration.as_ref().map(|d| d.to_string()).unwrap_or_default();
+            Notification {
+                phase: Some(phase.clone()),
+                ..base(
+                    NotificationKind::PhaseOverdue,
+                    phase_people(state, phase)?,
+                    format!("Phase {phase} of {name} is still running past its planned {planned}"),
                 )
             }
         }

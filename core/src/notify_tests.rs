@@ -208,6 +208,8 @@ fn every_kind_is_produced_and_other_events_are_silent() {
         ev(7, "activity_waiting", json!({ "phase": "ship", "activity": "approve" })),
         ev(8, "approval_reminded", json!({ "phase": "ship", "activity": "approve" })),
         ev(9, "approval_escalated", json!({ "phase": "ship", "activity": "approve" })),
+        ev(9, "timer_fired", json!({ "timer": { "timer": "phase_overdue", "phase": "ship" } })),
+        ev(9, "timer_fired", json!({ "timer": { "timer": "wait", "phase": "ship", "activity": "approve" } })),
         ev(10, "paused", Value::Null),
         ev(11, "ended", json!({ "status": "success" })),
         ev(12, "activity_waiting", json!({ "phase": "nope", "activity": "approve" })),
@@ -226,6 +228,7 @@ fn every_kind_is_produced_and_other_events_are_silent() {
             "approval_requested",
             "approval_reminder",
             "approval_escalated",
+            "phase_overdue",
             "release_ended",
         ]
     );

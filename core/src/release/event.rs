@@ -285,6 +285,10 @@ pub enum EventKind {
         /// The phase's variables, evaluated once now.
         #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
         variables: IndexMap<String, Value>,
+        /// When it passes its planned `duration` (start + duration), for a phase that has one:
+        /// a `phase_overdue` timer is set for that time. Absent in logs written before it existed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        overdue_at: Option<Timestamp>,
     },
     /// A phase was skipped (with all its activities).
     PhaseSkipped {

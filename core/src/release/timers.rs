@@ -63,13 +63,19 @@ pub enum TimerKey {
         #[serde(flatten)]
         target: ActivityRef,
     },
+    /// A running phase passes its planned `duration` (it notifies `phase_overdue`; nothing
+    /// waits for it).
+    PhaseOverdue {
+        /// Phase id.
+        phase: String,
+    },
 }
 
 impl TimerKey {
     /// The activity the timer belongs to, for activity timers.
     pub fn activity(&self) -> Option<&ActivityRef> {
         match self {
-            TimerKey::Activation | TimerKey::PhaseNotBefore { .. } => None,
+            TimerKey::Activation | TimerKey::PhaseNotBefore { .. } | TimerKey::PhaseOverdue { .. } => None,
             TimerKey::ActivityNotBefore { target }
             | TimerKey::Wait { target }
             | TimerKey::Timeout { target, .. }

@@ -204,11 +204,13 @@ fn act_on(state: &ReleaseState, node: Node, verdict: Readiness, out: &mut Out<'_
         }
         (Node::Phase(p), Readiness::Start) => {
             let phase = plan.phases[p].id.clone();
+            let overdue_at = plan.phase_def(p).duration.as_ref().map(|d| out.now() + secs(d.as_secs()));
             match phase_variables(state, p) {
-                Ok(variables) => out.push(EventKind::PhaseStarted { phase, variables }),
+                Ok(variables) => out.push(EventKind::PhaseStarted { phase, variables, overdue_at }),
                 Err(message) => {
                     let comment = format!("expression_error in the variables of phase `{phase}`: {message}");
-                    out.push_with_comment(EventKind::PhaseStarted { phase, variables: IndexMap::new() }, Some(comment));
+                    let started = EventKind::PhaseStarted { phase, variables: IndexMap::new(), overdue_at };
+                    out.push_with_comment(started, Some(comment));
                 }
             }
         }

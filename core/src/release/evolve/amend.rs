@@ -183,7 +183,9 @@ fn drop_timers(state: &mut ReleaseState, reset: &BTreeSet<(usize, usize)>, phase
         .iter()
         .map(|(k, _)| k)
         .filter(|k| match k {
-            TimerKey::PhaseNotBefore { phase } => plan.phase_index(phase).is_some_and(|p| phases.contains(&p)),
+            TimerKey::PhaseNotBefore { phase } | TimerKey::PhaseOverdue { phase } => {
+                plan.phase_index(phase).is_some_and(|p| phases.contains(&p))
+            }
             other => other.activity().is_some_and(|t| {
                 plan.phase_index(&t.phase).is_some_and(|p| {
                     plan.phases[p].activity_index(&t.activity).is_some_and(|a| reset.contains(&(p, a)))

@@ -47,11 +47,14 @@ fn apply_phase_event(state: &mut ReleaseState, event: &Event) {
             set_phase_status(state, p, PhaseStatus::Scheduled);
             state.timers.insert(TimerKey::PhaseNotBefore { phase: phase.clone() }, *when);
         }
-        EventKind::PhaseStarted { phase, variables } => {
+        EventKind::PhaseStarted { phase, variables, overdue_at } => {
             let p = phase_ix(state, phase);
             state.phases[p].variables = variables.clone();
             state.ready.remove(&(p, None));
             state.timers.remove(&TimerKey::PhaseNotBefore { phase: phase.clone() });
+            if let Some(due) = overdue_at {
+                state.timers.insert(TimerKey::PhaseOverdue { phase: phase.clone() }, *due);
+            }
             let ph = &mut state.phases[p];
             ph.started = true;
             ph.started_at = Some(at);
@@ -68,6 +71,7 @@ fn apply_phase_event(state: &mut ReleaseState, event: &Event) {
             let p = phase_ix(state, phase);
             state.ready.remove(&(p, None));
             state.timers.remove(&TimerKey::PhaseNotBefore { phase: phase.clone() });
+            state.timers.remove(&TimerKey::PhaseOverdue { phase: phase.clone() });
             for a in 0..state.phases[p].activities.len() {
                 if !state.phases[p].activities[a].status.is_terminal() {
                     state.phases[p].activities[a].skip_reason = Some(*reason);
@@ -84,6 +88,7 @@ fn apply_phase_event(state: &mut ReleaseState, event: &Event) {
         EventKind::PhaseEnded { phase, status, outputs } => {
             let p = phase_ix(state, phase);
             state.closing.remove(&p);
+            state.timers.remove(&TimerKey::PhaseOverdue { phase: phase.clone() });
             let critical = state.plan().phase_def(p).is_critical();
             let ph = &mut state.phases[p];
             ph.outputs = outputs.clone();
