@@ -7,14 +7,21 @@
 //!
 //! A release belongs to a report when it ended inside `[from, to)` (a release still running is
 //! left out: its figures are not known yet), and, with a `group`, when it belongs to that group.
+//!
+//! [`export`] lays a report out as tables for spreadsheets: CSV ([`Report::to_csv`]) and an xlsx
+//! workbook ([`Report::to_xlsx`], feature `xlsx`, on by default).
 
 pub mod dora;
+pub mod export;
+#[cfg(feature = "xlsx")]
+mod xlsx;
 
 use crate::Timestamp;
 use crate::release::{AfterFailure, Decision, Event, EventKind, ReleaseKind, ReleaseState, ReleaseStatus};
 use serde::Serialize;
 
 pub use dora::Dora;
+pub use export::{Cell, ReportTable};
 
 /// What a report is computed from.
 #[derive(Debug, Clone, Copy)]
