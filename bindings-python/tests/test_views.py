@@ -24,7 +24,10 @@ CLASSES = {"release": trainyard.Release, "phase": trainyard.Phase, "activity": t
            "approval": trainyard.Approval, "feed_entry": trainyard.FeedEntry, "dead_letter": trainyard.DeadLetter,
            "waiting_on": trainyard.WaitingOn, "doctor_report": trainyard.DoctorReport,
            "doctor_finding": trainyard.DoctorFinding, "doctor_problem": trainyard.DoctorProblem,
-           "repair_report": trainyard.RepairReport}
+           "repair_report": trainyard.RepairReport, "report": trainyard.Report,
+           "release_report": trainyard.ReleaseReport, "phase_report": trainyard.PhaseReport,
+           "activity_report": trainyard.ActivityReport, "approval_wait": trainyard.ApprovalWait,
+           "decision_record": trainyard.DecisionRecord, "dora": trainyard.Dora}
 START = datetime(2025, 4, 7, 9, tzinfo=timezone.utc)
 RITA = Actor("rita", roles=["account_release_manager"])
 

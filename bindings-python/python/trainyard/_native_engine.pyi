@@ -12,6 +12,7 @@ from ._native_views import Event, InboxItem, InputSet, ProcessInfo, Release, Sea
 from ._native_calendar import CalendarEntry, Conflict
 from ._native_doctor import DoctorReport, RepairReport
 from ._native_ledger import LedgerEntry
+from ._native_report import Report
 from ._native_feed import DeadLetter, FeedFilter, FeedPage, ReplayReport, RetryPolicy, RunReport, Watch
 
 @final
@@ -422,6 +423,39 @@ class Engine:
         (or only of ``environment`` and ``service``), sorted by service, then environment."""
     def deployments(self, service: str, environment: str, limit: int = 100) -> List[LedgerEntry]:
         """The history of ``service`` in ``environment``, newest first, rollbacks included."""
+    # reports
+    def report(
+        self,
+        from_: datetime,
+        to: datetime,
+        group: Optional[str] = None,
+        hotfix_window: Optional[_Duration] = None,
+        commit_time_input: Optional[str] = None,
+    ) -> Report:
+        """The report of the releases that ended in ``[from_, to)`` (of ``group`` when given):
+        planned against actual per phase and activity, approval waits, decisions with their
+        reasons and the DORA figures. ``hotfix_window`` defaults to two days,
+        ``commit_time_input`` to ``commit_time``."""
+    def report_csv(
+        self,
+        from_: datetime,
+        to: datetime,
+        table: str,
+        group: Optional[str] = None,
+        hotfix_window: Optional[_Duration] = None,
+        commit_time_input: Optional[str] = None,
+    ) -> str:
+        """One table of the report (``releases``, ``phases``, ``activities``, ``approvals``,
+        ``decisions`` or ``dora``) as CSV, its header first."""
+    def report_xlsx(
+        self,
+        from_: datetime,
+        to: datetime,
+        group: Optional[str] = None,
+        hotfix_window: Optional[_Duration] = None,
+        commit_time_input: Optional[str] = None,
+    ) -> bytes:
+        """The report as an xlsx workbook: a sheet per table, times as Excel dates (UTC)."""
     def search(
         self,
         filter: Optional[Mapping[str, Any]] = None,

@@ -13,6 +13,7 @@
 
 pub mod dora;
 pub mod export;
+mod fields;
 #[cfg(feature = "xlsx")]
 mod xlsx;
 
