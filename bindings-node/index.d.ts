@@ -981,12 +981,13 @@ export declare class Engine {
   /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
   reportCsvAsync(from: Date | string, to: Date | string, table: ReportTable, options?: ReportOptions): Promise<string>
   /**
-   * The report as an xlsx workbook (a `Buffer`): one sheet per table (Releases, Phases,
-   * Activities, Approvals, Decisions, DORA), times as Excel dates (UTC).
+   * The report as an xlsx workbook: a `Buffer` (typed as the `Uint8Array` it extends), one
+   * sheet per table (Releases, Phases, Activities, Approvals, Decisions, DORA), times as
+   * Excel dates (UTC).
    */
-  reportXlsx(from: Date | string, to: Date | string, options?: ReportOptions): Buffer
+  reportXlsx(from: Date | string, to: Date | string, options?: ReportOptions): Uint8Array
   /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
-  reportXlsxAsync(from: Date | string, to: Date | string, options?: ReportOptions): Promise<Buffer>
+  reportXlsxAsync(from: Date | string, to: Date | string, options?: ReportOptions): Promise<Uint8Array>
   /** How far ahead (in milliseconds) release groups materialise scheduled releases. */
   horizon(): number
   /** Sets how far ahead release groups materialise scheduled releases: `"90d"` or milliseconds. */

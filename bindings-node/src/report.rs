@@ -264,9 +264,10 @@ calls! {
         call(move |e| Ok(views::napi_value(e.report(from, to, group.as_deref(), &options)?.to_csv(table))))
     }
 
-    #[doc = " The report as an xlsx workbook (a `Buffer`): one sheet per table (Releases, Phases,"]
-    #[doc = " Activities, Approvals, Decisions, DORA), times as Excel dates (UTC)."]
-    #[ts("from: Date | string, to: Date | string, options?: ReportOptions", "Buffer", "Promise<Buffer>")]
+    #[doc = " The report as an xlsx workbook: a `Buffer` (typed as the `Uint8Array` it extends), one"]
+    #[doc = " sheet per table (Releases, Phases, Activities, Approvals, Decisions, DORA), times as"]
+    #[doc = " Excel dates (UTC)."]
+    #[ts("from: Date | string, to: Date | string, options?: ReportOptions", "Uint8Array", "Promise<Uint8Array>")]
     fn report_xlsx / report_xlsx_async(&self, cx, from, to, options) {
         let (from, to, group, options) = query(cx, from, to, options);
         cx.finish()?;
