@@ -55,6 +55,8 @@ export type ActivityStatus =
 
 /** Release kinds. */
 export type ReleaseKind = 'standard' | 'hotfix' | 'feature' | 'system'
+/** The tables of a report (`reportCsv`). */
+export type ReportTable = 'releases' | 'phases' | 'activities' | 'approvals' | 'decisions' | 'dora'
 
 /** Activity kinds. */
 export type ActivityKind = 'automated' | 'approval' | 'manual' | 'subprocess' | 'wait'

@@ -55,6 +55,8 @@ export type ActivityStatus =
 
 /** Release kinds. */
 export type ReleaseKind = 'standard' | 'hotfix' | 'feature' | 'system'
+/** The tables of a report (`reportCsv`). */
+export type ReportTable = 'releases' | 'phases' | 'activities' | 'approvals' | 'decisions' | 'dora'
 
 /** Activity kinds. */
 export type ActivityKind = 'automated' | 'approval' | 'manual' | 'subprocess' | 'wait'
@@ -1031,6 +1033,29 @@ export declare class Engine {
   prometheusText(): string
   /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
   prometheusTextAsync(): Promise<string>
+  /**
+   * The report of the releases that ended in `[from, to)` (of `options.group` when given):
+   * planned against actual per phase and activity, approval waits, decisions with their
+   * reasons and the DORA figures.
+   */
+  report(from: Date | string, to: Date | string, options?: ReportOptions): Report
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  reportAsync(from: Date | string, to: Date | string, options?: ReportOptions): Promise<Report>
+  /**
+   * One table of the report (`releases`, `phases`, `activities`, `approvals`, `decisions` or
+   * `dora`) as CSV, its header first; times in RFC 3339 (UTC), durations in seconds.
+   */
+  reportCsv(from: Date | string, to: Date | string, table: ReportTable, options?: ReportOptions): string
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  reportCsvAsync(from: Date | string, to: Date | string, table: ReportTable, options?: ReportOptions): Promise<string>
+  /**
+   * The report as an xlsx workbook: a `Buffer` (typed as the `Uint8Array` it extends), one
+   * sheet per table (Releases, Phases, Activities, Approvals, Decisions, DORA), times as
+   * Excel dates (UTC).
+   */
+  reportXlsx(from: Date | string, to: Date | string, options?: ReportOptions): Uint8Array
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  reportXlsxAsync(from: Date | string, to: Date | string, options?: ReportOptions): Promise<Uint8Array>
   /** How far ahead (in milliseconds) release groups materialise scheduled releases. */
   horizon(): number
   /** Sets how far ahead release groups materialise scheduled releases: `"90d"` or milliseconds. */
@@ -1124,6 +1149,18 @@ export interface ActivateOptions {
   force?: boolean
 }
 
+/** An activity in a report. */
+export interface ActivityReport {
+  /** Activity id. */
+  id: string
+  /** How it ended. */
+  status: string
+  /** How long it ran (start of its first attempt to its end) in seconds, if it ran. */
+  actualSecs: number | null
+  /** Its attempts (0 when it never ran). */
+  attempts: number
+}
+
 /** Groups and roles of `new Actor(id, { groups, roles })`. */
 export interface ActorInit {
   /** Groups. */
@@ -1181,6 +1218,16 @@ export interface ApprovalOptions {
   actor: ActorLike
   /** Comment recorded with the decision. */
   comment?: string
+}
+
+/** How long an approval waited for its decision. */
+export interface ApprovalWait {
+  /** Phase id. */
+  phaseId: string
+  /** Activity id. */
+  activityId: string
+  /** From opening to the decision (or to the end of the release), in seconds. */
+  waitedSecs: number
 }
 
 /** A release on the calendar. */
@@ -1387,6 +1434,20 @@ export interface CreateReleaseOptions {
   links?: LinkInit[]
 }
 
+/** A retry, ignore, failure decided by a person, or abort. */
+export interface DecisionRecord {
+  /** `retry`, `auto_retry`, `ignore`, `fail` or `abort`. */
+  what: string
+  /** `phase/activity` (empty for an abort). */
+  target: string
+  /** Who. */
+  actor: string
+  /** When. */
+  at: Date
+  /** The reason given (the comment, or the failure message of an automatic retry). */
+  reason: string | null
+}
+
 /** Options of `delegate`. */
 export interface DelegateOptions {
   /** The listed approver who hands over (a user id). */
@@ -1455,6 +1516,24 @@ export interface DoctorReport {
   checked: number
   /** The releases with a problem, oldest first (empty: every release can progress). */
   findings: Array<DoctorFinding>
+}
+
+/** The DORA figures of the releases that ended in a report's window. */
+export interface Dora {
+  /** Releases that ended `success` or `partial_success`. */
+  deployments: number
+  /** `deployments` per week of the window. */
+  deploymentsPerWeek: number
+  /** The median lead time (commit to end) in seconds, over deployments with a commit time. */
+  leadTimeSecs: number | null
+  /** Ended releases (not aborted). */
+  changes: number
+  /** Of those, the ones that failed, were rolled back, or were followed by a hotfix in time. */
+  failedChanges: number
+  /** `failedChanges / changes` (a fraction), `null` without changes. */
+  changeFailureRate: number | null
+  /** The median time to restore in seconds, over failed changes that were restored. */
+  timeToRestoreSecs: number | null
 }
 
 /** Options of `subscribeDurable`. */
@@ -1787,6 +1866,22 @@ export interface Notification {
   message: string
 }
 
+/** A phase in a report: planned against actual. */
+export interface PhaseReport {
+  /** Phase id. */
+  id: string
+  /** How it ended. */
+  status: string
+  /** Its planned length (`duration`) in seconds, if it has one. */
+  plannedSecs: number | null
+  /** How long it ran in seconds, if it ran. */
+  actualSecs: number | null
+  /** `actualSecs - plannedSecs` when both are known (positive: late). */
+  overrunSecs: number | null
+  /** Its activities, in plan order. */
+  activities: Array<ActivityReport>
+}
+
 /** One problem found in a definition or in a set of inputs. */
 export interface Problem {
   /** Where the problem is, e.g. `phases[2].activities[0].depends_on[1]`; empty for the document. */
@@ -1942,6 +2037,30 @@ export interface ReleaseGroupOptions {
   owners?: Array<string>
 }
 
+/** One release in a report. */
+export interface ReleaseReport {
+  /** Release id. */
+  id: string
+  /** Name. */
+  name: string
+  /** Kind. */
+  kind: ReleaseKind
+  /** How it ended. */
+  status: ReleaseStatus
+  /** Whether its rollback phases ran. */
+  rolledBack: boolean
+  /** When it started. */
+  startedAt: Date | null
+  /** When it ended. */
+  endedAt: Date | null
+  /** Its phases, in plan order. */
+  phases: Array<PhaseReport>
+  /** How long each approval waited. */
+  approvals: Array<ApprovalWait>
+  /** Retries, ignores, failures decided by people and aborts, with their reasons. */
+  decisions: Array<DecisionRecord>
+}
+
 /** What `repair()` did. */
 export interface RepairReport {
   /** Releases whose timer or jobs were written again. */
@@ -1960,6 +2079,36 @@ export interface ReplayReport {
   failed: number
   /** Dead letters left on the list. */
   remaining: number
+}
+
+/** A report over `[fromTime, toTime)`. */
+export interface Report {
+  /** Start of the window (inclusive). */
+  fromTime: Date
+  /** End of the window (exclusive). */
+  toTime: Date
+  /** The release group, if the report is about one. */
+  group: string | null
+  /** The releases that ended in the window, by end time. */
+  releases: Array<ReleaseReport>
+  /** The DORA figures. */
+  dora: Dora
+}
+
+/** Options of `report`, `reportCsv` and `reportXlsx` (the same as Python's keyword arguments). */
+export interface ReportOptions {
+  /** Only releases of this release group. */
+  group?: string
+  /**
+   * A release followed by a hotfix release created within this time after it ended is a
+   * failed change (default two days): `"48h"` or milliseconds.
+   */
+  hotfixWindow?: string | number
+  /**
+   * The input holding the commit time (RFC 3339) of what a release ships, for the lead
+   * time (default `commit_time`).
+   */
+  commitTimeInput?: string
 }
 
 /** Options of `setRetention` (the same as Python's `set_retention(archive_after=...)`). */

@@ -18,6 +18,7 @@
 //! | `forecast.rs` | forecasts: `forecast` |
 //! | `ledger.rs` | the deployment ledger: `deployed`, `deployments` |
 //! | `search.rs` | release search with cursors |
+//! | `report.rs` | reports: `report`, `reportCsv`, `reportXlsx` |
 //! | `doctor.rs` | `doctor()` / `repair()`: the core's doctor reports |
 //! | `errors.rs` | the mapping of core errors to JS `Error`s with `code` |
 //! | `convert.rs` | reading JS values and arguments, with the limits (depth 128, no cycles, …) |
@@ -48,6 +49,7 @@ mod ledger;
 mod logs;
 mod metrics;
 mod options;
+mod report;
 mod schedule;
 mod search;
 mod tasks;

@@ -363,6 +363,7 @@ function checkTime(run, expect, ctx) {
   }
   failures.push(...checkInbox(run, expect, ctx))
   failures.push(...checkLedger(run, expect, ctx))
+  failures.push(...checkReport(run, expect, ctx))
   const cal = expect.calendar
   if (cal) {
     const entries = run.engine.calendar(time(cal.from, run.start), time(cal.to, run.start), {
@@ -386,6 +387,51 @@ function checkInbox(run, expect, ctx) {
     if (JSON.stringify(got) !== JSON.stringify(want)) {
       failures.push(`${ctx}: inbox of ${name} is ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`)
     }
+  }
+  return failures
+}
+
+/** A report figure against the vector's (`null` matches only `null`). */
+const sameNumber = (got, want) => (got === null || want === null ? got === want : Math.abs(got - want) < 1e-9)
+const camel = (name) => name.replace(/_([a-z])/g, (_, c) => c.toUpperCase())
+
+/**
+ * `report: { from, to, group?, hotfix_window?, releases?, phases?, approvals?, dora? }` against
+ * `engine.report` (testdata/scenarios/README.md).
+ */
+function checkReport(run, expect, ctx) {
+  const spec = expect.report
+  if (spec === undefined) return []
+  const failures = []
+  const options = {}
+  if (spec.group !== undefined) options.group = spec.group
+  if (spec.hotfix_window !== undefined) options.hotfixWindow = spec.hotfix_window
+  const report = run.engine.report(time(spec.from, run.start), time(spec.to, run.start), options)
+  const alias = new Map([...run.releases].map(([k, v]) => [v, k]))
+  const byAlias = new Map(report.releases.map((r) => [alias.get(r.id) ?? r.id, r]))
+  if (spec.releases !== undefined) {
+    const got = report.releases.map((r) => [alias.get(r.id) ?? r.id, r.status])
+    if (!isDeepStrictEqual(got, spec.releases)) {
+      failures.push(`${ctx}: report releases are ${JSON.stringify(got)}, expected ${JSON.stringify(spec.releases)}`)
+    }
+  }
+  for (const [name, phases] of Object.entries(spec.phases ?? {})) {
+    for (const [phase, want] of Object.entries(phases)) {
+      const found = (byAlias.get(name)?.phases ?? []).filter((p) => p.id === phase).map((p) => [p.plannedSecs, p.actualSecs])
+      if (!isDeepStrictEqual(found, [want])) {
+        failures.push(`${ctx}: report phase ${name}/${phase} [planned, actual] is ${JSON.stringify(found)}, expected ${JSON.stringify(want)}`)
+      }
+    }
+  }
+  for (const [name, approvals] of Object.entries(spec.approvals ?? {})) {
+    for (const [at, want] of Object.entries(approvals)) {
+      const waits = (byAlias.get(name)?.approvals ?? []).filter((a) => `${a.phaseId}/${a.activityId}` === at).map((a) => a.waitedSecs)
+      if (!isDeepStrictEqual(waits, [want])) failures.push(`${ctx}: report approval ${name}/${at} waited ${JSON.stringify(waits)}, expected ${want}`)
+    }
+  }
+  for (const [figure, want] of Object.entries(spec.dora ?? {})) {
+    const got = report.dora[camel(figure)]
+    if (got === undefined || !sameNumber(got, want)) failures.push(`${ctx}: report dora.${figure} is ${got}, expected ${want}`)
   }
   return failures
 }

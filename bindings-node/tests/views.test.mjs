@@ -33,11 +33,12 @@ function approvedRelease() {
   return { e, release: e.getRelease(r.id) }
 }
 
-test('views.json lists the release views, the two feed views, waiting_on and the doctor reports (tests/doctor.test.mjs)', () => {
+test('views.json lists the release views, the two feed views, waiting_on, the doctor reports (tests/doctor.test.mjs) and the report (tests/report.test.mjs)', () => {
   // The feed views (FeedEntry, DeadLetter) are checked against the Node classes by the feed's own tests.
   assert.deepEqual(Object.keys(views), [
     'release', 'phase', 'activity', 'approval', 'phase_attempt', 'ledger_entry', 'feed_entry', 'dead_letter', 'waiting_on',
     'doctor_report', 'doctor_finding', 'doctor_problem', 'repair_report',
+    'report', 'release_report', 'phase_report', 'activity_report', 'approval_wait', 'decision_record', 'dora',
   ])
 })
 

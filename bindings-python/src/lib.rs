@@ -19,6 +19,7 @@
 //! | `feed.rs` | the change feed: `FeedFilter`, `FeedEntry`, `FeedPage`; `changes`, `watch`, consumers |
 //! | `watch.rs` | `Watch`: the blocking iterator over the feed (GIL released, signals checked) |
 //! | `sinks.rs` | webhook and NATS sinks, `RetryPolicy`, `RunReport`, `ReplayReport`, `DeadLetter`, durable subscribers |
+//! | `report.rs` | reports: `report`, `report_csv`, `report_xlsx` (`Report`, `ReleaseReport`, `PhaseReport`, `ActivityReport`, `ApprovalWait`, `DecisionRecord`, `Dora`) |
 //! | `doctor.rs` | `doctor`, `repair`: `DoctorReport`, `DoctorFinding`, `DoctorProblem`, `RepairReport` |
 //! | `errors.rs` | core errors → `TrainyardError` subclasses; `Problem` |
 //! | `convert/` | every value a caller hands in, checked (limits, codes, paths; `json.rs`: JSON data); `Actor` |
@@ -42,6 +43,7 @@ mod jobs;
 mod ledger;
 mod logs;
 mod metrics;
+mod report;
 mod retention;
 mod schedule;
 mod search;
@@ -170,6 +172,13 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<doctor::PyDoctorFinding>()?;
     m.add_class::<doctor::PyDoctorProblem>()?;
     m.add_class::<doctor::PyRepairReport>()?;
+    m.add_class::<report::PyReport>()?;
+    m.add_class::<report::PyReleaseReport>()?;
+    m.add_class::<report::PyPhaseReport>()?;
+    m.add_class::<report::PyActivityReport>()?;
+    m.add_class::<report::PyApprovalWait>()?;
+    m.add_class::<report::PyDecisionRecord>()?;
+    m.add_class::<report::PyDora>()?;
     m.add_function(wrap_pyfunction!(validate_process, m)?)?;
     m.add_function(wrap_pyfunction!(load_process, m)?)?;
     m.add_function(wrap_pyfunction!(drop_postgres_schema, m)?)?;

@@ -349,6 +349,7 @@ def check_time(run: Run, expect: Dict[str, Any], ctx: str) -> List[str]:
             failures.append(f"{ctx}: release group {group} has {n} release(s) (expected {want})")
     failures.extend(check_inbox(run, expect, ctx))
     failures.extend(check_ledger(run, expect, ctx))
+    failures.extend(check_report(run, expect, ctx))
     cal = expect.get("calendar")
     if cal is not None:
         entries = run.engine.calendar(
@@ -374,6 +375,47 @@ def check_inbox(run: Run, expect: Dict[str, Any], ctx: str) -> List[str]:
         ]
         if got != want:
             failures.append(f"{ctx}: inbox of {name} is {got}, expected {want}")
+    return failures
+
+
+def same_number(got: Any, want: Any) -> bool:
+    """A report figure against the vector's (``None`` matches only ``None``)."""
+    if got is None or want is None:
+        return got is None and want is None
+    return abs(float(got) - float(want)) < 1e-9
+
+
+def check_report(run: Run, expect: Dict[str, Any], ctx: str) -> List[str]:
+    """``report: {from, to, group?, hotfix_window?, releases?, phases?, approvals?, dora?}``
+    against ``engine.report`` (testdata/scenarios/README.md)."""
+    spec = expect.get("report")
+    if spec is None:
+        return []
+    failures: List[str] = []
+    window = duration(spec["hotfix_window"]) if "hotfix_window" in spec else None
+    report = run.engine.report(
+        parse_time(spec["from"], run.start), parse_time(spec["to"], run.start), group=spec.get("group"), hotfix_window=window
+    )
+    alias = {v: k for k, v in run.releases.items()}
+    by_alias = {alias.get(r.id, r.id): r for r in report.releases}
+    if "releases" in spec:
+        got = [[alias.get(r.id, r.id), r.status] for r in report.releases]
+        if got != spec["releases"]:
+            failures.append(f"{ctx}: report releases are {got}, expected {spec['releases']}")
+    for name, phases in (spec.get("phases") or {}).items():
+        for phase, want in phases.items():
+            found = [[p.planned_secs, p.actual_secs] for p in by_alias[name].phases if p.id == phase] if name in by_alias else []
+            if found != [want]:
+                failures.append(f"{ctx}: report phase {name}/{phase} [planned, actual] is {found}, expected {want}")
+    for name, approvals in (spec.get("approvals") or {}).items():
+        for at, want in approvals.items():
+            waits = [a.waited_secs for a in by_alias[name].approvals if f"{a.phase_id}/{a.activity_id}" == at] if name in by_alias else []
+            if waits != [want]:
+                failures.append(f"{ctx}: report approval {name}/{at} waited {waits}, expected {want}")
+    for figure, want in (spec.get("dora") or {}).items():
+        got_figure = getattr(report.dora, figure)
+        if not same_number(got_figure, want):
+            failures.append(f"{ctx}: report dora.{figure} is {got_figure}, expected {want}")
     return failures
 
 

@@ -25,7 +25,10 @@ CLASSES = {"release": trainyard.Release, "phase": trainyard.Phase, "activity": t
            "waiting_on": trainyard.WaitingOn, "doctor_report": trainyard.DoctorReport,
            "doctor_finding": trainyard.DoctorFinding, "doctor_problem": trainyard.DoctorProblem,
            "repair_report": trainyard.RepairReport, "phase_attempt": trainyard.PhaseAttempt,
-           "ledger_entry": trainyard.LedgerEntry}
+           "ledger_entry": trainyard.LedgerEntry, "report": trainyard.Report,
+           "release_report": trainyard.ReleaseReport, "phase_report": trainyard.PhaseReport,
+           "activity_report": trainyard.ActivityReport, "approval_wait": trainyard.ApprovalWait,
+           "decision_record": trainyard.DecisionRecord, "dora": trainyard.Dora}
 START = datetime(2025, 4, 7, 9, tzinfo=timezone.utc)
 RITA = Actor("rita", roles=["account_release_manager"])
 

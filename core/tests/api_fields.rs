@@ -1,6 +1,6 @@
 //! The fields of the read model (`ReleaseView` and its parts), of the change feed (`FeedEntry`,
 //! `DeadLetter`) and of the doctor's reports (`DoctorReport`, `DoctorFinding`, `DoctorProblem`,
-//! `RepairReport`) and of the ledger (`LedgerEntry`), written to `testdata/api/views.json`,
+//! `RepairReport`) of the ledger (`LedgerEntry`) and of reports (`Report` and its parts), written to `testdata/api/views.json`,
 //! which the Python and Node suites read to check that their release objects expose exactly these
 //! fields (snake_case in Python, camelCase in Node). Rewrite the file after changing a view with
 //! `TRAINYARD_WRITE_API_FIELDS=1 cargo test -p trainyard --test api_fields`.
@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use trainyard::feed::FeedEntry;
 use trainyard::feed::source::DeadLetter;
 use trainyard::release::{ActivityView, ApprovalView, LedgerEntry, PhaseAttempt, PhaseView, ReleaseView, WaitingOn};
+use trainyard::report::{ActivityReport, ApprovalWait, DecisionRecord, Dora, PhaseReport, ReleaseReport, Report};
 use trainyard::{DoctorFinding, DoctorProblem, DoctorReport, RepairReport};
 
 #[test]
@@ -29,6 +30,13 @@ fn the_view_fields_file_is_current() {
         "doctor_finding": DoctorFinding::field_names(),
         "doctor_problem": DoctorProblem::field_names(),
         "repair_report": RepairReport::field_names(),
+        "report": Report::field_names(),
+        "release_report": ReleaseReport::field_names(),
+        "phase_report": PhaseReport::field_names(),
+        "activity_report": ActivityReport::field_names(),
+        "approval_wait": ApprovalWait::field_names(),
+        "decision_record": DecisionRecord::field_names(),
+        "dora": Dora::field_names(),
     });
     let text = serde_json::to_string_pretty(&doc).unwrap() + "\n";
     if std::env::var_os("TRAINYARD_WRITE_API_FIELDS").is_some() {

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use trainyard::access::Actor;
 use trainyard::executor::{Job, Outcome};
 use trainyard::release::{NewRelease, ReleaseKind};
+use trainyard::report::ReportTable;
 use trainyard::schedule::ManualClock;
 use trainyard::{Engine, Error, ReportOptions};
 
@@ -142,5 +143,109 @@ fn a_bad_window_is_refused_with_every_problem() {
             assert_eq!(codes, ["bad_range", "invalid_value"]);
         }
         other => panic!("expected invalid_input, got {other:?}"),
+    }
+}
+
+/// The text of every file in an xlsx workbook (a zip of XML parts), by name.
+fn xlsx_parts(bytes: &[u8]) -> std::collections::BTreeMap<String, String> {
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("an xlsx file is a zip");
+    let mut parts = std::collections::BTreeMap::new();
+    for i in 0..zip.len() {
+        let mut file = zip.by_index(i).unwrap();
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut file, &mut text).unwrap();
+        parts.insert(file.name().to_string(), text);
+    }
+    parts
+}
+
+#[test]
+fn a_report_exports_as_csv_tables_and_an_xlsx_workbook() {
+    let y = Yard::new();
+    let week15 = y.run("Week 15", ReleaseKind::Standard, "2.1.3", Duration::hours(2));
+    y.clock.advance(Duration::hours(1));
+    let week16 = y.run("Week 16, \"bad\"", ReleaseKind::Standard, "bad", Duration::hours(1));
+    let report = y.engine.report(start(), start() + Duration::days(7), None, &ReportOptions::default()).unwrap();
+
+    let releases = report.to_csv(ReportTable::Releases);
+    let lines: Vec<&str> = releases.lines().collect();
+    assert_eq!(lines[0], "release_id,name,kind,status,rolled_back,started_at,ended_at,duration_secs");
+    assert_eq!(
+        lines[1],
+        format!("{week15},Week 15,standard,success,false,2025-04-07T09:00:00Z,2025-04-07T11:00:00Z,7200")
+    );
+    assert!(
+        lines[2].starts_with(&format!("{week16},\"Week 16, \"\"bad\"\"\",standard,failed,")),
+        "quoted: {}",
+        lines[2]
+    );
+    assert_eq!(lines.len(), 3);
+
+    let phases = report.to_csv(ReportTable::Phases);
+    assert_eq!(phases.lines().nth(1), Some(format!("{week15},build,success,3600,0,-3600").as_str()));
+    let activities = report.to_csv(ReportTable::Activities);
+    assert_eq!(activities.lines().count(), 1 + 2 * 3, "a header and three activities per release");
+    let approvals = report.to_csv(ReportTable::Approvals);
+    assert_eq!(approvals.lines().nth(1), Some(format!("{week15},qa,signoff,7200").as_str()));
+    let dora = report.to_csv(ReportTable::Dora);
+    assert!(dora.contains("\nchange_failure_rate,0.5\n"), "{dora}");
+    assert!(dora.contains("\ngroup,\n"), "no group is an empty cell: {dora}");
+    assert_eq!("decisions".parse::<ReportTable>(), Ok(ReportTable::Decisions));
+    assert!("sheets".parse::<ReportTable>().unwrap_err().contains("releases, phases"));
+
+    let parts = xlsx_parts(&report.to_xlsx().unwrap());
+    let book = &parts["xl/workbook.xml"];
+    let sheets: Vec<&str> = book.split("<sheet name=\"").skip(1).map(|s| s.split('"').next().unwrap()).collect();
+    assert_eq!(sheets, ["Releases", "Phases", "Activities", "Approvals", "Decisions", "DORA"]);
+    let strings = &parts["xl/sharedStrings.xml"];
+    for text in ["release_id", "planned_secs", "waited_secs", "change_failure_rate", week15.as_str(), "signoff"] {
+        assert!(strings.contains(text), "{text} is in the workbook");
+    }
+    // Week 15 started 2025-04-07 09:00 UTC: Excel's serial date 45754 and 9/24 of a day.
+    let releases_sheet = &parts["xl/worksheets/sheet1.xml"];
+    assert!(releases_sheet.contains("<v>45754.375</v>"), "a real Excel date: {releases_sheet}");
+    assert!(releases_sheet.contains("<v>7200</v>"), "durations are numbers");
+}
+
+#[test]
+fn a_report_holds_no_secret_value() {
+    const SECRET: &str = "s3cr3t-value-42";
+    let clock = Arc::new(ManualClock::new(start()));
+    let engine = Engine::in_memory_with_clock(clock.clone());
+    engine.set_secret_resolver(trainyard::secrets::MapSecretResolver::new([("deploy-token", SECRET)]));
+    engine.register_executor("leak", |job: &Job| {
+        let token = job.inputs["token"].as_str().unwrap_or_default();
+        Outcome::Failure { message: format!("rejected token {token}"), retryable: true }
+    });
+    engine
+        .register_process(
+            r#"
+id: leaky
+inputs:
+  apiToken: { type: secret, default: "secret://deploy-token" }
+phases:
+  - id: deploy
+    activities:
+      - { id: push, kind: automated, executor: leak, with: { token: "${inputs.apiToken}" }, retry: { max_attempts: 2 }, on_failure: fail }
+"#,
+        )
+        .unwrap();
+    let new = NewRelease { name: "Leaky".into(), ..Default::default() };
+    let id = engine.create_release("leaky", new, &rita()).unwrap().id;
+    engine.activate(&id, &rita()).unwrap();
+    for _ in 0..5 {
+        clock.advance(Duration::minutes(10));
+        engine.run_until_idle(100).unwrap();
+    }
+    assert_eq!(engine.get_release(&id).unwrap().status.as_str(), "failed");
+    let report = engine.report(start(), start() + Duration::days(1), None, &ReportOptions::default()).unwrap();
+    let retry = &report.releases[0].decisions[0];
+    assert_eq!(retry.what, "auto_retry");
+    assert!(retry.reason.as_deref().unwrap().starts_with("rejected token "), "{retry:?}");
+    let mut places = vec![format!("{report:?}"), serde_json::to_string(&report).unwrap()];
+    places.extend(ReportTable::ALL.map(|t| report.to_csv(t)));
+    places.extend(xlsx_parts(&report.to_xlsx().unwrap()).into_values());
+    for text in places {
+        assert!(!text.contains(SECRET), "the secret value leaked into the report: {text}");
     }
 }

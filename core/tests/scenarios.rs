@@ -17,6 +17,8 @@ use trainyard::{Engine, Error, ReleaseFilter, RetentionPolicy};
 
 #[path = "scenarios/checks.rs"]
 mod checks;
+#[path = "scenarios/report_check.rs"]
+mod report_check;
 #[path = "support/storage.rs"]
 mod support;
 

@@ -2,7 +2,7 @@
 
 The classes are declared in stub-only modules by concept (``_native_common``, ``_native_jobs``,
 ``_native_views``, ``_native_engine``, ``_native_calendar``, ``_native_feed``,
-``_native_doctor``, ``_native_ledger``, ``_native_forecast``), which have no runtime counterpart: they are re-exported here, and stubtest
+``_native_doctor``, ``_native_ledger``, ``_native_forecast``, ``_native_report``), which have no runtime counterpart: they are re-exported here, and stubtest
 checks them as ``trainyard._native.<name>`` (its allowlist, ``bindings-python/stubtest-allowlist.txt``,
 names the modules it cannot import)."""
 
@@ -52,6 +52,15 @@ from ._native_forecast import (
 from ._native_ledger import (
     LedgerEntry as LedgerEntry,
 )
+from ._native_report import (
+    Report as Report,
+    ReleaseReport as ReleaseReport,
+    PhaseReport as PhaseReport,
+    ActivityReport as ActivityReport,
+    ApprovalWait as ApprovalWait,
+    DecisionRecord as DecisionRecord,
+    Dora as Dora,
+)
 from ._native_doctor import (
     DoctorReport as DoctorReport,
     DoctorFinding as DoctorFinding,
@@ -97,6 +106,13 @@ __all__ = [
     "LedgerEntry",
     "Forecast",
     "PhaseForecast",
+    "Report",
+    "ReleaseReport",
+    "PhaseReport",
+    "ActivityReport",
+    "ApprovalWait",
+    "DecisionRecord",
+    "Dora",
     "SearchPage",
     "JobRecord",
     "Notification",

@@ -13,6 +13,7 @@ from ._native_calendar import CalendarEntry, Conflict
 from ._native_doctor import DoctorReport, RepairReport
 from ._native_ledger import LedgerEntry
 from ._native_forecast import Forecast
+from ._native_report import Report
 from ._native_feed import DeadLetter, FeedFilter, FeedPage, ReplayReport, RetryPolicy, RunReport, Watch
 
 @final
@@ -432,6 +433,39 @@ class Engine:
     def forecast(self, release_id: str, *, actor: Optional[Actor] = None) -> Forecast:
         """The release's expected end at the engine's time, from actual ends, history medians and
         planned durations along the critical path (with ``actor``: only if they may read it)."""
+    # reports
+    def report(
+        self,
+        from_: datetime,
+        to: datetime,
+        group: Optional[str] = None,
+        hotfix_window: Optional[_Duration] = None,
+        commit_time_input: Optional[str] = None,
+    ) -> Report:
+        """The report of the releases that ended in ``[from_, to)`` (of ``group`` when given):
+        planned against actual per phase and activity, approval waits, decisions with their
+        reasons and the DORA figures. ``hotfix_window`` defaults to two days,
+        ``commit_time_input`` to ``commit_time``."""
+    def report_csv(
+        self,
+        from_: datetime,
+        to: datetime,
+        table: str,
+        group: Optional[str] = None,
+        hotfix_window: Optional[_Duration] = None,
+        commit_time_input: Optional[str] = None,
+    ) -> str:
+        """One table of the report (``releases``, ``phases``, ``activities``, ``approvals``,
+        ``decisions`` or ``dora``) as CSV, its header first."""
+    def report_xlsx(
+        self,
+        from_: datetime,
+        to: datetime,
+        group: Optional[str] = None,
+        hotfix_window: Optional[_Duration] = None,
+        commit_time_input: Optional[str] = None,
+    ) -> bytes:
+        """The report as an xlsx workbook: a sheet per table, times as Excel dates (UTC)."""
     def search(
         self,
         filter: Optional[Mapping[str, Any]] = None,

@@ -7,9 +7,16 @@
 //!
 //! A release belongs to a report when it ended inside `[from, to)` (a release still running is
 //! left out: its figures are not known yet), and, with a `group`, when it belongs to that group.
+//!
+//! [`export`] lays a report out as tables for spreadsheets: CSV ([`Report::to_csv`]) and an xlsx
+//! workbook ([`Report::to_xlsx`], feature `xlsx`, on by default).
 
 pub mod dora;
 pub mod forecast;
+pub mod export;
+mod fields;
+#[cfg(feature = "xlsx")]
+mod xlsx;
 
 use crate::Timestamp;
 use crate::release::{AfterFailure, Decision, Event, EventKind, ReleaseKind, ReleaseState, ReleaseStatus};
@@ -17,6 +24,7 @@ use serde::Serialize;
 
 pub use dora::Dora;
 pub use forecast::{Basis, Forecast, PhaseForecast, forecast};
+pub use export::{Cell, ReportTable};
 
 /// What a report is computed from.
 #[derive(Debug, Clone, Copy)]

@@ -1,4 +1,5 @@
-//! The expectations a scenario step checks against the release, the clock, the inbox and the ledger.
+//! The expectations a scenario step checks against the release, the clock, the inbox and the ledger
+//! (the report's are in `report_check.rs`).
 
 use super::*;
 
@@ -210,6 +211,7 @@ pub(super) fn check_time(run: &Run, expect: &Value, ctx: &str) -> Vec<String> {
     }
     failures.extend(check_inbox(run, expect, ctx));
     failures.extend(check_ledger(run, expect, ctx));
+    failures.extend(super::report_check::check_report(run, expect, ctx));
     if let Some(cal) = expect.get("calendar") {
         let (from, to) = (time(&cal["from"], run.start), time(&cal["to"], run.start));
         let filter = CalendarFilter {
