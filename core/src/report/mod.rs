@@ -12,9 +12,9 @@
 //! workbook ([`Report::to_xlsx`], feature `xlsx`, on by default).
 
 pub mod dora;
-pub mod forecast;
 pub mod export;
 mod fields;
+pub mod forecast;
 #[cfg(feature = "xlsx")]
 mod xlsx;
 
@@ -23,8 +23,8 @@ use crate::release::{AfterFailure, Decision, Event, EventKind, ReleaseKind, Rele
 use serde::Serialize;
 
 pub use dora::Dora;
-pub use forecast::{Basis, Forecast, PhaseForecast, forecast};
 pub use export::{Cell, ReportTable};
+pub use forecast::{Basis, Forecast, PhaseForecast, forecast};
 
 /// What a report is computed from.
 #[derive(Debug, Clone, Copy)]
