@@ -183,6 +183,7 @@ impl Engine {
         let group = self.get_release_group(id)?;
         self.authorize_scope(actor, Action::CreateReleaseGroup, &group.scope)?;
         self.store.delete_document(GROUPS, id)?;
+        self.store.delete_document(super::group_starts::CONTROLS, id)?;
         lock(&self.group_marks).remove(id);
         tracing::info!(group = %id, actor = %actor.id, "release group deleted");
         let rows = self.store.query_releases(&ReleaseQuery {
