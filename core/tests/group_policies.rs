@@ -161,3 +161,41 @@ fn a_paused_group_starts_nothing_until_resumed_and_trigger_needs_force() {
     assert_eq!(next, release(&engine, "04-14").id);
     assert!(started(engine.get_release(&next).unwrap().status));
 }
+
+#[test]
+fn two_engines_on_one_store_agree_on_skips_starts_and_a_pause() {
+    let clock = ManualClock::new(t("2025-04-04T12:00:00Z"));
+    let store: Arc<dyn trainyard::store::Store> = Arc::new(trainyard::store::MemoryStore::new());
+    let a = Engine::new(store.clone(), Arc::new(clock.clone()));
+    let b = Engine::new(store, Arc::new(clock.clone()));
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let text = std::fs::read_to_string(root.join("examples/processes/system-release-train.yaml")).unwrap();
+    a.register_process(&text).unwrap();
+    for e in [&a, &b] {
+        e.register_executor("command", |_: &Job| Outcome::with_outputs([("commit", "abc"), ("url", "https://x")]));
+        e.set_horizon(Duration::days(30));
+    }
+    let group = "id: train\nname: Train\nprocess: system-release-train\ncadence: { every: week, on: monday, at: \"09:00\" }\n\
+                 timezone: Europe/Berlin\nduration: 2w\nstarts_on: 2025-04-07\nkind: system\ninputs: { releaseVersion: 2.1.3 }\n";
+    a.create_release_group(ReleaseGroup::from_text(group).unwrap(), &rita()).unwrap();
+    a.pause_release_group("train", &rita(), None).unwrap();
+    clock.set(t("2025-04-08T07:00:00Z"));
+    b.run_until_idle(100_000).unwrap();
+    assert!(b.release_group_paused("train").unwrap());
+    assert_eq!(first_three(&b)[0], Scheduled, "engine b sees engine a's pause");
+    b.resume_release_group("train", &rita(), None).unwrap();
+    clock.set(t(LATE));
+    a.tick().unwrap();
+    b.tick().unwrap();
+    a.run_until_idle(100_000).unwrap();
+    b.run_until_idle(100_000).unwrap();
+    let s = first_three(&a);
+    assert_eq!(&s[..2], [Aborted, Aborted]);
+    assert!(started(s[2]));
+    assert_eq!(first_three(&b), s);
+    for date in ["04-07", "04-14"] {
+        let id = release(&a, date).id;
+        let aborts = a.history(&id).unwrap().iter().filter(|e| e.kind.name() == "aborted").count();
+        assert_eq!(aborts, 1, "{date} skipped once");
+    }
+}
