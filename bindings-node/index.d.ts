@@ -1084,6 +1084,29 @@ export declare class Engine {
   /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
   deleteReleaseGroupAsync(id: string, options: ActorOptions): Promise<string[]>
   /**
+   * Pauses a release group: none of its occurrences starts until it is resumed (releases are
+   * still created; the catch-up policy decides about what became due meanwhile).
+   */
+  pauseReleaseGroup(id: string, options: GroupControlOptions): void
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  pauseReleaseGroupAsync(id: string, options: GroupControlOptions): Promise<void>
+  /** Resumes a paused release group; its catch-up policy decides about what became due. */
+  resumeReleaseGroup(id: string, options: GroupControlOptions): void
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  resumeReleaseGroupAsync(id: string, options: GroupControlOptions): Promise<void>
+  /** Whether a release group is paused. */
+  releaseGroupPaused(id: string): boolean
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  releaseGroupPausedAsync(id: string): Promise<boolean>
+  /**
+   * Activates the group's next not-started occurrence now; returns its release id. Refused
+   * (`invalid_transition`) while the group is paused or its overlap policy would not start one
+   * now, unless `force` (the bypass is recorded in the activation's comment).
+   */
+  triggerReleaseGroup(id: string, options: TriggerOptions): string
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  triggerReleaseGroupAsync(id: string, options: TriggerOptions): Promise<string>
+  /**
    * Adds a freeze window (one-off `[start, end)`, or recurring with `recurrence`); with neither
    * `environments` nor `services` it freezes everything. The id defaults to a slug of the name.
    */
@@ -1639,6 +1662,14 @@ export interface GroupChanges {
   deleted: Array<string>
 }
 
+/** Options of `pauseReleaseGroup` and `resumeReleaseGroup`. */
+export interface GroupControlOptions {
+  /** Who pauses or resumes (manages the group's scope). */
+  actor: ActorLike
+  /** Why (recorded with the group's control document). */
+  reason?: string
+}
+
 /** Options of `ignore`. */
 export interface IgnoreOptions {
   /** Who decides. */
@@ -1990,6 +2021,10 @@ export interface ReleaseGroup {
   scope: string
   /** Owners of its releases (empty: the process's owners). */
   owners: Array<string>
+  /** Overlap policy: `'allow'`, `'skip'`, `'buffer_one'` or `{ maxInFlight: n }`. */
+  overlap: 'allow' | 'skip' | 'buffer_one' | { maxInFlight: number }
+  /** Catch-up policy: `'all'`, `'latest'` or `'none'`. */
+  catchUp: 'all' | 'latest' | 'none'
 }
 
 /**
@@ -2035,6 +2070,13 @@ export interface ReleaseGroupOptions {
   scope?: string
   /** Owners of its releases (default: the process's owners). */
   owners?: Array<string>
+  /**
+   * When an occurrence is due while earlier ones run: `'allow'` (default), `'skip'`,
+   * `'buffer_one'` or `{ maxInFlight: n }`.
+   */
+  overlap?: 'allow' | 'skip' | 'buffer_one' | { maxInFlight: number }
+  /** Occurrences that became due without starting: `'all'`, `'latest'` (default) or `'none'`. */
+  catchUp?: 'all' | 'latest' | 'none'
 }
 
 /** One release in a report. */
@@ -2238,6 +2280,14 @@ export interface TimeRangeInit {
   from?: Date | string
   /** Before. */
   to?: Date | string
+}
+
+/** Options of `triggerReleaseGroup`. */
+export interface TriggerOptions {
+  /** Who triggers (manages the group's scope). */
+  actor: ActorLike
+  /** Bypass a pause or the overlap policy (recorded in the activation's comment). */
+  force?: boolean
 }
 
 /**

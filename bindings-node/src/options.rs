@@ -265,6 +265,26 @@ options! {
 }
 
 options! {
+    #[doc = " Options of `pauseReleaseGroup` and `resumeReleaseGroup`."]
+    pub struct GroupControlOptions {
+        #[doc = " Who pauses or resumes (manages the group's scope)."]
+        pub actor: Actor,
+        #[doc = " Why (recorded with the group's control document)."]
+        pub reason: Option<String>,
+    }
+}
+
+options! {
+    #[doc = " Options of `triggerReleaseGroup`."]
+    pub struct TriggerOptions {
+        #[doc = " Who triggers (manages the group's scope)."]
+        pub actor: Actor,
+        #[doc = " Bypass a pause or the overlap policy (recorded in the activation's comment)."]
+        pub force: Option<bool>,
+    }
+}
+
+options! {
     #[doc = " Options of `activate`."]
     pub struct ActivateOptions {
         #[doc = " Who activates it."]

@@ -11,7 +11,7 @@
 
 use crate::convert::{Cx, FromJs, JsonObject, Kind, Span};
 use crate::engine::Engine;
-use crate::options::{Actor, ActorOptions};
+use crate::options::{Actor, ActorOptions, GroupControlOptions, TriggerOptions};
 use crate::tasks::{call, calls};
 use crate::views;
 use chrono::{DateTime, Utc};
@@ -117,6 +117,13 @@ pub struct ReleaseGroupOptions {
     pub scope: Option<String>,
     /// Owners of its releases (default: the process's owners).
     pub owners: Option<Vec<String>>,
+    /// When an occurrence is due while earlier ones run: `'allow'` (default), `'skip'`,
+    /// `'buffer_one'` or `{ maxInFlight: n }`.
+    #[napi(ts_type = "'allow' | 'skip' | 'buffer_one' | { maxInFlight: number }")]
+    pub overlap: Option<Value>,
+    /// Occurrences that became due without starting: `'all'`, `'latest'` (default) or `'none'`.
+    #[napi(ts_type = "'all' | 'latest' | 'none'")]
+    pub catch_up: Option<String>,
 }
 
 /// How a freeze recurs.
@@ -198,6 +205,12 @@ pub struct ReleaseGroup {
     pub scope: String,
     /// Owners of its releases (empty: the process's owners).
     pub owners: Vec<String>,
+    /// Overlap policy: `'allow'`, `'skip'`, `'buffer_one'` or `{ maxInFlight: n }`.
+    #[napi(ts_type = "'allow' | 'skip' | 'buffer_one' | { maxInFlight: number }")]
+    pub overlap: Value,
+    /// Catch-up policy: `'all'`, `'latest'` or `'none'`.
+    #[napi(ts_type = "'all' | 'latest' | 'none'")]
+    pub catch_up: String,
 }
 
 impl From<&CoreGroup> for ReleaseGroup {
@@ -218,6 +231,11 @@ impl From<&CoreGroup> for ReleaseGroup {
             auto_start: g.auto_start,
             scope: g.scope.clone(),
             owners: g.owners.clone(),
+            overlap: match g.overlap {
+                trainyard::schedule::Overlap::MaxInFlight(n) => serde_json::json!({ "maxInFlight": n }),
+                other => Value::String(other.to_string()),
+            },
+            catch_up: g.catch_up.to_string(),
         }
     }
 }
@@ -342,6 +360,10 @@ fn document(cx: &mut Cx, options: Unknown, expected: &str) -> (Value, Actor) {
         }
     }
     let actor = actor.unwrap_or_else(|| Actor::missing(cx, "options.actor"));
+    // `overlap: { maxInFlight: 2 }` is the document's `{ max_in_flight: 2 }`.
+    if let Some(Value::Object(o)) = map.get_mut("overlap") {
+        *o = std::mem::take(o).into_iter().map(|(k, v)| (snake(&k), v)).collect();
+    }
     if let Some(d) = map.get_mut("duration") {
         duration_text(cx, d, "options.duration");
     }
@@ -384,6 +406,18 @@ fn freeze_document(cx: &mut Cx, options: Unknown) -> trainyard::Result<(CoreFree
         }
     }
     Ok((CoreFreeze::from_value(&doc)?, actor.core()))
+}
+
+/// The `(id, { actor, reason? })` of a pause or resume.
+fn id_actor_reason(
+    cx: &mut Cx,
+    id: Unknown,
+    options: Unknown,
+) -> trainyard::Result<(String, trainyard::access::Actor, Option<String>)> {
+    let id: String = cx.arg(id, "id");
+    let o: GroupControlOptions = cx.arg(options, "options");
+    cx.finish()?;
+    Ok((id, o.actor.core(), o.reason))
 }
 
 /// The `(id, { actor })` of a delete.
@@ -454,6 +488,41 @@ calls! {
     fn delete_release_group / delete_release_group_async(&self, cx, id, options) {
         let (id, actor) = id_and_actor(cx, id, options)?;
         call(move |e| Ok(views::napi_value(e.delete_release_group(&id, &actor)?)))
+    }
+
+    #[doc = " Pauses a release group: none of its occurrences starts until it is resumed (releases are"]
+    #[doc = " still created; the catch-up policy decides about what became due meanwhile)."]
+    #[ts("id: string, options: GroupControlOptions", "void", "Promise<void>")]
+    fn pause_release_group / pause_release_group_async(&self, cx, id, options) {
+        let (id, actor, reason) = id_actor_reason(cx, id, options)?;
+        call(move |e| Ok(views::napi_value(e.pause_release_group(&id, &actor, reason.as_deref())?)))
+    }
+
+    #[doc = " Resumes a paused release group; its catch-up policy decides about what became due."]
+    #[ts("id: string, options: GroupControlOptions", "void", "Promise<void>")]
+    fn resume_release_group / resume_release_group_async(&self, cx, id, options) {
+        let (id, actor, reason) = id_actor_reason(cx, id, options)?;
+        call(move |e| Ok(views::napi_value(e.resume_release_group(&id, &actor, reason.as_deref())?)))
+    }
+
+    #[doc = " Whether a release group is paused."]
+    #[ts("id: string", "boolean", "Promise<boolean>")]
+    fn release_group_paused / release_group_paused_async(&self, cx, id) {
+        let id: String = cx.arg(id, "id");
+        cx.finish()?;
+        call(move |e| Ok(views::napi_value(e.release_group_paused(&id)?)))
+    }
+
+    #[doc = " Activates the group's next not-started occurrence now; returns its release id. Refused"]
+    #[doc = " (`invalid_transition`) while the group is paused or its overlap policy would not start one"]
+    #[doc = " now, unless `force` (the bypass is recorded in the activation's comment)."]
+    #[ts("id: string, options: TriggerOptions", "string", "Promise<string>")]
+    fn trigger_release_group / trigger_release_group_async(&self, cx, id, options) {
+        let id: String = cx.arg(id, "id");
+        let o: TriggerOptions = cx.arg(options, "options");
+        cx.finish()?;
+        let (actor, force) = (o.actor.core(), o.force.unwrap_or(false));
+        call(move |e| Ok(views::napi_value(e.trigger_release_group(&id, &actor, force)?.0)))
     }
 
     #[doc = " Adds a freeze window (one-off `[start, end)`, or recurring with `recurrence`); with neither"]

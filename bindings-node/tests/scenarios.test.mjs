@@ -198,6 +198,12 @@ class Run {
         return e.updateReleaseGroup({ ...w, actor })
       case 'delete_release_group':
         return e.deleteReleaseGroup(w.id ?? '', { actor })
+      case 'pause_release_group':
+        return e.pauseReleaseGroup(w.id ?? '', { actor, reason: w.reason })
+      case 'resume_release_group':
+        return e.resumeReleaseGroup(w.id ?? '', { actor, reason: w.reason })
+      case 'trigger_release_group':
+        return e.triggerReleaseGroup(w.id ?? '', { actor, force: w.force ?? false })
       case 'add_freeze':
         return e.addFreeze({ ...w, actor })
       case 'delete_freeze':

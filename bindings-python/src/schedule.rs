@@ -154,6 +154,16 @@ fn flag_value(obj: &Bound<'_, PyAny>, path: &str) -> Conv<Value> {
     convert::flag(obj, path).map(Value::Bool)
 }
 
+/// `overlap`: a text (`allow`, `skip`, `buffer_one`) or a mapping (`{"max_in_flight": 2}`); the
+/// core checks the value.
+fn overlap_value(obj: &Bound<'_, PyAny>, path: &str) -> Conv<Value> {
+    if obj.is_instance_of::<pyo3::types::PyDict>() {
+        convert::map(obj, path).map(|m| Value::Object(m.into_iter().collect()))
+    } else {
+        convert::text(obj, path).map(Value::String)
+    }
+}
+
 fn list_value(obj: &Bound<'_, PyAny>, path: &str) -> Conv<Value> {
     convert::text_list(obj, path).map(Value::from)
 }
@@ -197,6 +207,8 @@ struct GroupArgs<'a, 'py> {
     auto_start: Option<&'a Bound<'py, PyAny>>,
     scope: Option<&'a Bound<'py, PyAny>>,
     owners: Option<&'a Bound<'py, PyAny>>,
+    overlap: Option<&'a Bound<'py, PyAny>>,
+    catch_up: Option<&'a Bound<'py, PyAny>>,
 }
 
 impl GroupArgs<'_, '_> {
@@ -218,6 +230,8 @@ impl GroupArgs<'_, '_> {
         doc.opt("auto_start", self.auto_start, flag_value)?;
         doc.opt("scope", self.scope, text_value)?;
         doc.opt("owners", self.owners, list_value)?;
+        doc.opt("overlap", self.overlap, overlap_value)?;
+        doc.opt("catch_up", self.catch_up, text_value)?;
         let doc = doc.finish(py)?;
         crate::run(py, move || ReleaseGroup::from_value(&doc))
     }
@@ -242,10 +256,10 @@ impl PyEngine {
     /// an existing id.
     #[pyo3(signature = (*, id, name, process, cadence, duration, starts_on, actor, timezone = None, ends_on = None,
         name_template = None, input_set = None, inputs = None, kind = None, auto_start = None, scope = None,
-        owners = None),
+        owners = None, overlap = None, catch_up = None),
         text_signature = "($self, *, id, name, process, cadence, duration, starts_on, actor, timezone='UTC', \
         ends_on=None, name_template=None, input_set=None, inputs=None, kind='standard', auto_start=True, \
-        scope='account', owners=None)")]
+        scope='account', owners=None, overlap='allow', catch_up='latest')")]
     #[allow(clippy::too_many_arguments)]
     fn create_release_group<'py>(
         &self,
@@ -266,6 +280,8 @@ impl PyEngine {
         auto_start: Option<&Bound<'py, PyAny>>,
         scope: Option<&Bound<'py, PyAny>>,
         owners: Option<&Bound<'py, PyAny>>,
+        overlap: Option<&Bound<'py, PyAny>>,
+        catch_up: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         args!(py; actor = convert::actor(actor, "actor"));
         let group = GroupArgs {
@@ -284,6 +300,8 @@ impl PyEngine {
             auto_start,
             scope,
             owners,
+            overlap,
+            catch_up,
         }
         .document(py)?;
         let group = self.call(py, move |e| e.create_release_group(group, &actor))?;
@@ -295,10 +313,10 @@ impl PyEngine {
     /// ``created``, ``rescheduled``, ``deleted``.
     #[pyo3(signature = (*, id, name, process, cadence, duration, starts_on, actor, timezone = None, ends_on = None,
         name_template = None, input_set = None, inputs = None, kind = None, auto_start = None, scope = None,
-        owners = None),
+        owners = None, overlap = None, catch_up = None),
         text_signature = "($self, *, id, name, process, cadence, duration, starts_on, actor, timezone='UTC', \
         ends_on=None, name_template=None, input_set=None, inputs=None, kind='standard', auto_start=True, \
-        scope='account', owners=None)")]
+        scope='account', owners=None, overlap='allow', catch_up='latest')")]
     #[allow(clippy::too_many_arguments)]
     fn update_release_group<'py>(
         &self,
@@ -319,6 +337,8 @@ impl PyEngine {
         auto_start: Option<&Bound<'py, PyAny>>,
         scope: Option<&Bound<'py, PyAny>>,
         owners: Option<&Bound<'py, PyAny>>,
+        overlap: Option<&Bound<'py, PyAny>>,
+        catch_up: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         args!(py; actor = convert::actor(actor, "actor"));
         let group = GroupArgs {
@@ -337,6 +357,8 @@ impl PyEngine {
             auto_start,
             scope,
             owners,
+            overlap,
+            catch_up,
         }
         .document(py)?;
         let changes = self.call(py, move |e| e.update_release_group(group, &actor))?;
@@ -372,6 +394,56 @@ impl PyEngine {
     ) -> PyResult<Vec<String>> {
         args!(py; id = convert::text(id, "id"), actor = convert::actor(actor, "actor"));
         self.call(py, move |e| e.delete_release_group(&id, &actor))
+    }
+
+    /// Pauses a release group: none of its occurrences starts until it is resumed (releases are
+    /// still created; the catch-up policy decides about what became due meanwhile). Raises
+    /// ``InvalidTransitionError`` when it is paused already, ``PermissionDeniedError`` unless the
+    /// actor manages its scope.
+    #[pyo3(signature = (id, *, actor, reason = None))]
+    fn pause_release_group(
+        &self,
+        py: Python<'_>,
+        id: &Bound<'_, PyAny>,
+        actor: &Bound<'_, PyAny>,
+        reason: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        args!(py; id = convert::text(id, "id"), actor = convert::actor(actor, "actor"), reason = convert::opt_text(reason, "reason"));
+        self.call(py, move |e| e.pause_release_group(&id, &actor, reason.as_deref()))
+    }
+
+    /// Resumes a paused release group (``InvalidTransitionError`` when it is not paused).
+    #[pyo3(signature = (id, *, actor, reason = None))]
+    fn resume_release_group(
+        &self,
+        py: Python<'_>,
+        id: &Bound<'_, PyAny>,
+        actor: &Bound<'_, PyAny>,
+        reason: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        args!(py; id = convert::text(id, "id"), actor = convert::actor(actor, "actor"), reason = convert::opt_text(reason, "reason"));
+        self.call(py, move |e| e.resume_release_group(&id, &actor, reason.as_deref()))
+    }
+
+    /// Whether a release group is paused.
+    fn release_group_paused(&self, py: Python<'_>, id: &Bound<'_, PyAny>) -> PyResult<bool> {
+        args!(py; id = convert::text(id, "id"));
+        self.call(py, move |e| e.release_group_paused(&id))
+    }
+
+    /// Activates the group's next not-started occurrence now; returns its release id. Refused
+    /// (``InvalidTransitionError``) while the group is paused or its overlap policy would not start
+    /// one now, unless ``force`` (the bypass is recorded in the activation's comment).
+    #[pyo3(signature = (id, *, actor, force = false))]
+    fn trigger_release_group(
+        &self,
+        py: Python<'_>,
+        id: &Bound<'_, PyAny>,
+        actor: &Bound<'_, PyAny>,
+        force: bool,
+    ) -> PyResult<String> {
+        args!(py; id = convert::text(id, "id"), actor = convert::actor(actor, "actor"));
+        self.call(py, move |e| e.trigger_release_group(&id, &actor, force).map(|(id, _)| id))
     }
 
     /// Sets how far ahead release groups create their scheduled releases (default 90 days): a

@@ -208,6 +208,12 @@ class Run:
             e.update_release_group(**w, actor=actor)
         elif cmd == "delete_release_group":
             e.delete_release_group(w.get("id", ""), actor=actor)
+        elif cmd == "pause_release_group":
+            e.pause_release_group(w.get("id", ""), actor=actor, reason=w.get("reason"))
+        elif cmd == "resume_release_group":
+            e.resume_release_group(w.get("id", ""), actor=actor, reason=w.get("reason"))
+        elif cmd == "trigger_release_group":
+            e.trigger_release_group(w.get("id", ""), actor=actor, force=w.get("force", False))
         elif cmd == "add_freeze":
             e.add_freeze(**{"end": None, **w}, actor=actor)
         elif cmd == "delete_freeze":

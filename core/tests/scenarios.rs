@@ -204,6 +204,17 @@ impl Run {
                 e.delete_release_group(str_of(&with, "id").unwrap_or(""), &actor)?;
                 return Ok(());
             }
+            "pause_release_group" => {
+                return e.pause_release_group(str_of(&with, "id").unwrap_or(""), &actor, str_of(&with, "reason"));
+            }
+            "resume_release_group" => {
+                return e.resume_release_group(str_of(&with, "id").unwrap_or(""), &actor, str_of(&with, "reason"));
+            }
+            "trigger_release_group" => {
+                let force = with.get("force").and_then(Value::as_bool).unwrap_or(false);
+                e.trigger_release_group(str_of(&with, "id").unwrap_or(""), &actor, force)?;
+                return Ok(());
+            }
             "add_freeze" => {
                 e.add_freeze(Freeze::from_value(&with)?, &actor)?;
                 return Ok(());

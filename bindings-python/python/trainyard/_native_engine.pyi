@@ -513,6 +513,8 @@ class Engine:
         auto_start: bool = True,
         scope: str = "account",
         owners: Optional[Sequence[str]] = None,
+        overlap: Union[str, Dict[str, int]] = "allow",
+        catch_up: str = "latest",
     ) -> Dict[str, Any]:
         """Creates a release group (an RRULE or friendly ``cadence`` in ``timezone``) and its
         scheduled releases up to the horizon; returns the group as a dict."""
@@ -535,6 +537,8 @@ class Engine:
         auto_start: bool = True,
         scope: str = "account",
         owners: Optional[Sequence[str]] = None,
+        overlap: Union[str, Dict[str, int]] = "allow",
+        catch_up: str = "latest",
     ) -> Dict[str, List[str]]:
         """Replaces a release group; returns the release ids ``created``, ``rescheduled`` and
         ``deleted``."""
@@ -544,6 +548,14 @@ class Engine:
         """Every release group, by id."""
     def delete_release_group(self, id: str, *, actor: Actor) -> List[str]:
         """Deletes a release group and its not-started releases (returns their ids)."""
+    def pause_release_group(self, id: str, *, actor: Actor, reason: Optional[str] = None) -> None:
+        """Pauses a release group: none of its occurrences starts until it is resumed."""
+    def resume_release_group(self, id: str, *, actor: Actor, reason: Optional[str] = None) -> None:
+        """Resumes a paused release group; its catch-up policy decides about what became due."""
+    def release_group_paused(self, id: str) -> bool:
+        """Whether a release group is paused."""
+    def trigger_release_group(self, id: str, *, actor: Actor, force: bool = False) -> str:
+        """Activates the group's next not-started occurrence now; returns its release id."""
     def set_horizon(self, horizon: _Duration) -> None:
         """Sets how far ahead release groups create their releases (default 90 days)."""
     def horizon(self) -> timedelta:

@@ -42,11 +42,17 @@ impl Engine {
         self.follow_feed()?;
         // Release groups first: an occurrence due now is created, then activated by its timer below.
         let mut done = self.materialise_groups(now)?;
+        // Then their overlap and catch-up policies: skips are recorded, starts fired, waiting ones left.
+        let (skipped, waiting) = self.start_group_occurrences(now)?;
+        done += skipped;
         // Retention, once per day of engine time (unless turned off).
         done += self.retention_due(now)?;
         let system = Actor::system();
         while done < MAX_TIMERS_PER_TICK {
             let Some((_, id)) = self.store.claim_due(now, 1, now + lease)?.into_iter().next() else { break };
+            if waiting.contains(&id) {
+                continue;
+            }
             let state = match self.get_release(&id) {
                 Ok(s) => s,
                 Err(Error::NotFound { .. }) => continue,

@@ -9,6 +9,9 @@
 //!   creates nothing the second time. Its id is derived from the occurrence key, so two engines
 //!   on one store materialising at once create it once.
 //! * **Past occurrences** are not created retroactively (see [`crate::schedule::materialise`]).
+//! * **Which due occurrences start** follows the group's `overlap` and `catch_up` policies and
+//!   its pause ([`crate::schedule::decide_starts`]; [`Engine::pause_release_group`],
+//!   [`Engine::resume_release_group`], [`Engine::trigger_release_group`]).
 //! * **A deleted release** of a group is not re-created by `tick`: deleting one skips that
 //!   occurrence.
 //! * **Which occurrence a release stands for.** A release the engine scheduled stands for its
@@ -183,6 +186,7 @@ impl Engine {
         let group = self.get_release_group(id)?;
         self.authorize_scope(actor, Action::CreateReleaseGroup, &group.scope)?;
         self.store.delete_document(GROUPS, id)?;
+        self.store.delete_document(super::group_starts::CONTROLS, id)?;
         lock(&self.group_marks).remove(id);
         tracing::info!(group = %id, actor = %actor.id, "release group deleted");
         let rows = self.store.query_releases(&ReleaseQuery {

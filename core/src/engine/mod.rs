@@ -40,6 +40,7 @@ mod drive;
 mod effects;
 mod feed;
 mod freezes;
+mod group_starts;
 mod groups;
 mod inbox;
 mod input_sets;

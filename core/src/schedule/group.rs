@@ -3,6 +3,7 @@
 
 use super::codes;
 use super::fields::{Fields, id_and_name_problems};
+use super::overlap::{CatchUp, Overlap};
 use super::recurrence::{Cadence, LocalMoment, MAX_WALK, Recurrence, add_nominal, parse_timezone};
 use crate::model::Duration;
 use crate::release::ReleaseKind;
@@ -36,6 +37,8 @@ const GROUP_FIELDS: &[&str] = &[
     "auto_start",
     "scope",
     "owners",
+    "overlap",
+    "catch_up",
 ];
 
 /// A recurring release: the engine creates one `scheduled` release per occurrence of its cadence.
@@ -107,6 +110,18 @@ pub struct ReleaseGroup {
     /// empty, its releases get the owners of the process.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub owners: Vec<String>,
+    /// What happens when an occurrence is due while earlier releases of the group are running
+    /// (default `allow`; see [`super::overlap`]).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub overlap: Overlap,
+    /// What happens to occurrences that became due without starting (default `latest`; see
+    /// [`super::overlap`]).
+    #[serde(default, skip_serializing_if = "is_default")]
+    pub catch_up: CatchUp,
+}
+
+fn is_default<T: Default + PartialEq>(value: &T) -> bool {
+    *value == T::default()
 }
 
 fn utc() -> String {
@@ -215,7 +230,16 @@ impl ReleaseGroup {
             auto_start: f.optional("auto_start").unwrap_or(true),
             scope: f.optional("scope").unwrap_or_else(account),
             owners: f.optional("owners").unwrap_or_default(),
+            overlap: Overlap::default(),
+            catch_up: f.optional("catch_up").unwrap_or_default(),
         };
+        let mut group = group;
+        if let Some(raw) = f.optional::<Value>("overlap") {
+            match Overlap::from_value(&raw) {
+                Ok(o) => group.overlap = o,
+                Err(message) => f.problems.push(Problem::new("overlap", codes::INVALID_VALUE, message)),
+            }
+        }
         let problems = f.finish(group.problems());
         Error::validation_or(problems, group)
     }

@@ -11,6 +11,9 @@ mod fields;
 mod freeze;
 mod group;
 mod materialise;
+mod overlap;
+#[cfg(test)]
+mod overlap_tests;
 pub mod recurrence;
 mod rrule_check;
 #[cfg(test)]
@@ -21,4 +24,7 @@ pub use group::{
     DEFAULT_NAME_TEMPLATE, Occurrence, OccurrenceKey, ReleaseGroup, TEMPLATE_FIELDS, check_template, render_template,
 };
 pub use materialise::{DEFAULT_HORIZON_DAYS, ExistingOccurrence, GroupPlan, Rewrite, materialise, reconcile};
+pub use overlap::{
+    CATCH_UP_GRACE, CatchUp, DueOccurrence, OVERLAP_VALUES, Overlap, SkipReason, StartDecision, decide_starts,
+};
 pub use recurrence::{Cadence, Every, Instance, LocalMoment, Recurrence};
