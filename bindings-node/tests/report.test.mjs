@@ -17,22 +17,7 @@ const START = new Date('2025-04-07T09:00:00Z')
 const HOUR = 3600 * 1000
 const DAY = 24 * HOUR
 const END = new Date(START.getTime() + 14 * DAY)
-const TRAIN = `
-id: train
-inputs:
-  version: { type: string, required: true }
-phases:
-  - id: build
-    duration: 1h
-    activities: [{ id: compile, kind: automated, executor: x }]
-  - id: qa
-    depends_on: [build]
-    activities: [{ id: signoff, kind: approval, approvers: [{ group: qa }] }]
-  - id: prod
-    depends_on: [qa]
-    activities:
-      - { id: deploy, kind: automated, executor: x, with: { version: "\${inputs.version}" }, on_failure: fail }
-`
+const TRAIN = readFileSync(join(repoRoot, 'testdata', 'processes', 'weekly-train.yaml'), 'utf8')
 
 function trains() {
   const clock = new ManualClock(START)

@@ -16,22 +16,7 @@ from conftest import REPO_ROOT, START
 RITA = ty.Actor("rita", roles=["account_release_manager"])
 QUINN = ty.Actor("quinn", groups=["qa"])
 VIEWS = json.loads((REPO_ROOT / "testdata" / "api" / "views.json").read_text(encoding="utf-8"))
-TRAIN = """
-id: train
-inputs:
-  version: { type: string, required: true }
-phases:
-  - id: build
-    duration: 1h
-    activities: [{ id: compile, kind: automated, executor: x }]
-  - id: qa
-    depends_on: [build]
-    activities: [{ id: signoff, kind: approval, approvers: [{ group: qa }] }]
-  - id: prod
-    depends_on: [qa]
-    activities:
-      - { id: deploy, kind: automated, executor: x, with: { version: "${inputs.version}" }, on_failure: fail }
-"""
+TRAIN = (REPO_ROOT / "testdata" / "processes" / "weekly-train.yaml").read_text(encoding="utf-8")
 
 
 def public(obj: object) -> Set[str]:

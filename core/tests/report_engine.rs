@@ -18,23 +18,7 @@ fn start() -> chrono::DateTime<chrono::Utc> {
     "2025-04-07T09:00:00Z".parse().unwrap()
 }
 
-const TRAIN: &str = r#"
-id: train
-inputs:
-  version: { type: string, required: true }
-  commit_time: { type: string }
-phases:
-  - id: build
-    duration: 1h
-    activities: [{ id: compile, kind: automated, executor: x }]
-  - id: qa
-    depends_on: [build]
-    activities: [{ id: signoff, kind: approval, approvers: [{ group: qa }] }]
-  - id: prod
-    depends_on: [qa]
-    activities:
-      - { id: deploy, kind: automated, executor: x, with: { version: "${inputs.version}" }, on_failure: fail }
-"#;
+const TRAIN: &str = include_str!("../../testdata/processes/weekly-train.yaml");
 
 struct Yard {
     engine: Engine,
