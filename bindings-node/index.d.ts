@@ -90,6 +90,7 @@ export type NotificationKind =
   | 'approval_requested'
   | 'approval_reminder'
   | 'approval_escalated'
+  | 'phase_overdue'
 
 
 /**
