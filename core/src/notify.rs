@@ -351,6 +351,38 @@ fn notification_for(state: &ReleaseState, event: &Event) -> Option<Notification>
                 )
             }
         }
+        EventKind::ApprovalReminded { target: ActivityRef { phase, activity }, .. } => Notification {
+            phase: Some(phase.clone()),
+            activity: Some(activity.clone()),
+            ..base(
+                NotificationKind::ApprovalReminder,
+                missing_approvers(state, phase, activity, false)?,
+                format!("Reminder: approval {phase}/{activity} of {name} is still waiting for you"),
+            )
+        },
+        EventKind::ApprovalEscalated { target: ActivityRef { phase, activity } } => Notification {
+            phase: Some(phase.clone()),
+            activity: Some(activity.clone()),
+            ..base(
+                NotificationKind::ApprovalEscalated,
+                missing_approvers(state, phase, activity, true)?,
+                format!("Approval {phase}/{activity} of {name} passed its deadline and was escalated"),
+            )
+        },
+        _ => return changed_or_overdue(state, event, &base, &reason),
+    })
+}
+
+/// The notifications of an amendment that changes who acts (`approvers_reassigned`,
+/// `approval_delegated`) and of a phase past its planned duration.
+fn changed_or_overdue(
+    state: &ReleaseState,
+    event: &Event,
+    base: &dyn Fn(NotificationKind, Vec<String>, String) -> Notification,
+    reason: &str,
+) -> Option<Notification> {
+    let name = &state.name;
+    Some(match &event.kind {
         EventKind::ApproversReassigned { target: ActivityRef { phase, activity }, .. } => {
             if !is_waiting(state, phase, activity) {
                 return None;
@@ -400,24 +432,6 @@ fn notification_for(state: &ReleaseState, event: &Event) -> Option<Notification>
                 )
             }
         }
-        EventKind::ApprovalReminded { target: ActivityRef { phase, activity }, .. } => Notification {
-            phase: Some(phase.clone()),
-            activity: Some(activity.clone()),
-            ..base(
-                NotificationKind::ApprovalReminder,
-                missing_approvers(state, phase, activity, false)?,
-                format!("Reminder: approval {phase}/{activity} of {name} is still waiting for you"),
-            )
-        },
-        EventKind::ApprovalEscalated { target: ActivityRef { phase, activity } } => Notification {
-            phase: Some(phase.clone()),
-            activity: Some(activity.clone()),
-            ..base(
-                NotificationKind::ApprovalEscalated,
-                missing_approvers(state, phase, activity, true)?,
-                format!("Approval {phase}/{activity} of {name} passed its deadline and was escalated"),
-            )
-        },
         _ => return None,
     })
 }
