@@ -69,7 +69,7 @@ impl Engine {
 }
 
 impl Engine {
-    /// The forecast of release `id` at the clock's time (see [`crate::report::forecast`]): its
+    /// The forecast of release `id` at the clock's time (see [`crate::report::forecast()`]): its
     /// history is the last [`crate::report::forecast::HISTORY_RELEASES`] ended releases of the
     /// same process (any version). `not_found` for an unknown release.
     pub fn forecast(&self, id: &str) -> Result<Forecast> {

@@ -111,11 +111,11 @@ pub struct ReleaseGroup {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub owners: Vec<String>,
     /// What happens when an occurrence is due while earlier releases of the group are running
-    /// (default `allow`; see [`super::overlap`]).
+    /// (default `allow`; see [`super::decide_starts`]).
     #[serde(default, skip_serializing_if = "is_default")]
     pub overlap: Overlap,
     /// What happens to occurrences that became due without starting (default `latest`; see
-    /// [`super::overlap`]).
+    /// [`super::decide_starts`]).
     #[serde(default, skip_serializing_if = "is_default")]
     pub catch_up: CatchUp,
 }
