@@ -104,3 +104,32 @@ fn forecast_as_follows_the_read_rules_and_an_unknown_release_is_not_found() {
     let err = engine.forecast("no-such-release").unwrap_err();
     assert_eq!(err.code(), "not_found");
 }
+
+#[test]
+fn the_history_is_the_last_twenty_ended_releases_of_the_process_on_sqlite_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(ManualClock::new(start()));
+    let store = trainyard::store::SqliteStore::open(dir.path().join("f.db")).unwrap();
+    let engine = Engine::new(Arc::new(store), clock.clone());
+    engine.register_executor("x", |_: &Job| Outcome::success());
+    engine.register_process(TRAIN).unwrap();
+    // 130 releases (more than one page of the index) whose qa waited 1h, 2h, …, 130h: the last
+    // 20 to end waited 111h to 130h (median 120.5h).
+    let mut first = String::new();
+    for hours in 1..=130 {
+        let id = started(&engine, &clock, &format!("r{hours}"), 1000);
+        clock.advance(Duration::hours(hours));
+        approve(&engine, &id);
+        clock.advance(Duration::hours(1));
+        if hours == 1 {
+            first = id;
+        }
+    }
+    // The first one is archived now: updated last, it still ended first, so it is not history.
+    engine.archive(&first, &rita()).unwrap();
+    let next = started(&engine, &clock, "next", 100);
+    let f = engine.forecast(&next).unwrap();
+    let qa = &f.phases[1];
+    assert_eq!(qa.history_runs, 20);
+    assert_eq!(qa.expected_secs, Some(120 * 3600 + 1800));
+}

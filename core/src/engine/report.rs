@@ -84,17 +84,42 @@ impl Engine {
     }
 
     fn forecast_of(&self, state: &crate::release::ReleaseState) -> Result<Forecast> {
-        let mut rows: Vec<_> = self
-            .store
-            .releases()?
-            .into_iter()
-            .filter(|r| !r.deleted && r.id != state.id && r.process_id == state.process_id && r.ended_at.is_some())
-            .collect();
-        rows.sort_by(|a, b| (b.ended_at, &b.id).cmp(&(a.ended_at, &a.id)));
-        let mut history = Vec::new();
-        for row in rows.iter().take(crate::report::forecast::HISTORY_RELEASES) {
-            history.push(self.get_release(&row.id)?);
-        }
+        let history = self.last_ended_of_process(state)?;
         Ok(crate::report::forecast(state, &history, self.clock.now()))
+    }
+
+    /// The last [`crate::report::forecast::HISTORY_RELEASES`] releases of `state`'s process that
+    /// ended (by end time, newest first; `state` itself left out), read from the search index
+    /// newest-updated first: a release's last update is never before its end, so once a page
+    /// reaches back past the oldest end kept, no later row can be among them. The cost is a few
+    /// pages, not the size of the store.
+    fn last_ended_of_process(&self, state: &crate::release::ReleaseState) -> Result<Vec<crate::release::ReleaseState>> {
+        use crate::store::{SearchFilter, SearchSort, SortField, SortKey, TimeRange};
+        const PAGE: usize = 100;
+        let wanted = crate::report::forecast::HISTORY_RELEASES;
+        let filter = SearchFilter {
+            process_id: Some(state.process_id.clone()),
+            ended: TimeRange { from: Some(chrono::DateTime::UNIX_EPOCH), to: None },
+            include_archived: true,
+            ..Default::default()
+        };
+        let sort = SearchSort { field: SortField::UpdatedAt, descending: true };
+        let mut kept: Vec<crate::store::ReleaseRow> = Vec::new();
+        let mut after: Option<SortKey> = None;
+        loop {
+            let page = self.store.search(&filter, sort, after.as_ref(), PAGE)?;
+            let Some(last) = page.last() else { break };
+            after = Some(SortKey::of(last, sort.field));
+            let last_updated = last.updated_at;
+            let last_page = page.len() < PAGE;
+            kept.extend(page.into_iter().filter(|r| r.id != state.id && r.ended_at.is_some()));
+            kept.sort_by(|a, b| (b.ended_at, &b.id).cmp(&(a.ended_at, &a.id)));
+            kept.truncate(wanted);
+            let settled = kept.len() == wanted && last_updated < kept[wanted - 1].ended_at;
+            if last_page || settled {
+                break;
+            }
+        }
+        kept.iter().map(|row| self.get_release(&row.id)).collect()
     }
 }
