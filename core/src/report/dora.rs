@@ -40,7 +40,9 @@ fn deployed_ok(s: &ReleaseState) -> bool {
     matches!(s.status, ReleaseStatus::Success | ReleaseStatus::PartialSuccess)
 }
 
-fn median(mut values: Vec<i64>) -> Option<i64> {
+/// The median of whole seconds (the mean of the middle two, rounded down, for an even count);
+/// `None` for none. Shared by the DORA figures and the forecast.
+pub(crate) fn median(mut values: Vec<i64>) -> Option<i64> {
     if values.is_empty() {
         return None;
     }

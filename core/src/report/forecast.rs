@@ -126,11 +126,9 @@ pub fn phase_history(state: &ReleaseState, history: &[ReleaseState]) -> HashMap<
     samples
         .into_iter()
         .filter(|(_, v)| v.len() >= MIN_HISTORY_RUNS)
-        .map(|(id, mut v)| {
-            v.sort_unstable();
-            let n = v.len();
-            let median = if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2 };
-            (id.to_string(), (median, n as u32))
+        .filter_map(|(id, v)| {
+            let n = v.len() as u32;
+            Some((id.to_string(), (super::dora::median(v)?, n)))
         })
         .collect()
 }
