@@ -47,7 +47,7 @@ fn activated(n: usize) -> ReleaseState {
     let plan = Plan::new(Arc::new(process), 1);
     let actor = Actor::system();
     let now = "2025-04-07T09:00:00Z".parse().unwrap();
-    let ctx = Ctx { now, actor: &actor, comment: None, frozen_until: None };
+    let ctx = Ctx { now, actor: &actor, comment: None, frozen_until: None, phase_history: None };
     let mut state = ReleaseState::new("r", plan.clone());
     let new = NewRelease { name: "bench".into(), scope: "account".into(), ..Default::default() };
     for e in decide_create(&plan, &new, &ctx).unwrap() {
@@ -72,7 +72,7 @@ fn transition(c: &mut Criterion) {
             b.iter_batched(
                 || state.clone(),
                 |mut s| {
-                    let ctx = Ctx { now, actor: &actor, comment: None, frozen_until: None };
+                    let ctx = Ctx { now, actor: &actor, comment: None, frozen_until: None, phase_history: None };
                     for job in &jobs {
                         apply(&mut s, &Command::SucceedJob { job_id: job.clone(), outputs: Default::default() }, &ctx);
                     }

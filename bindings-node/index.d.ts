@@ -91,6 +91,7 @@ export type NotificationKind =
   | 'approval_reminder'
   | 'approval_escalated'
   | 'phase_overdue'
+  | 'release_at_risk'
 
 
 /**
@@ -442,6 +443,8 @@ export interface Release {
   paused: boolean
   /** Activated before its scheduled start. */
   preExecuted: boolean
+  /** Expected to end after its planned end, by the last risk assessment (kept after it ended). */
+  atRisk: boolean
   /** Who created it. */
   createdBy: string
   /** When it was created. */

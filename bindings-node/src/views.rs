@@ -226,6 +226,7 @@ struct ReleaseJs<'a, I> {
     halted: bool,
     paused: bool,
     pre_executed: bool,
+    at_risk: bool,
     created_by: &'a str,
     #[serde(serialize_with = "millis")]
     created_at: Time,
@@ -319,6 +320,7 @@ impl<'a> ReleaseJs<'a, ()> {
             halted,
             paused,
             pre_executed,
+            at_risk,
             created_by,
             created_at,
             scheduled_by,
@@ -359,6 +361,7 @@ impl<'a> ReleaseJs<'a, ()> {
             halted,
             paused,
             pre_executed,
+            at_risk,
             created_by,
             created_at,
             scheduled_by,

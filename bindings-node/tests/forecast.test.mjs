@@ -67,3 +67,31 @@ test('forecast follows the read rules; an unknown release is not_found', async (
   await assert.rejects(e.forecastAsync('nope'), (err) => err.code === 'not_found')
   assert.equal(thrown(() => e.forecast(7)).code, 'invalid_input')
 })
+
+test('a release past its slack turns at risk and notifies its people once', () => {
+  const clock = new ManualClock(START)
+  const e = Engine.inMemory({ clock })
+  e.registerProcess(PROCESS)
+  const seen = []
+  e.subscribe((n) => seen.push(n))
+  const r = e.createRelease('train', { name: 'Week 15', actor: rita, owners: ['rita'], stakeholders: ['vp'] })
+  e.schedule(r.id, { actor: rita, start: START, end: new Date(START.getTime() + 3 * HOUR) })
+  e.activate(r.id, { actor: rita })
+  clock.advance('1s')
+  e.runUntilIdle()
+  // qa may take its planned 2h from 09:00:01; still waiting at 12:00:01 it makes the release late.
+  assert.equal(e.getRelease(r.id).atRisk, false)
+  clock.advance('10798s')
+  e.runUntilIdle()
+  assert.equal(e.getRelease(r.id).atRisk, false)
+  clock.advance('1s')
+  e.runUntilIdle()
+  e.runUntilIdle()
+  assert.equal(e.getRelease(r.id).atRisk, true)
+  const notices = seen.filter((n) => n.kind === 'release_at_risk')
+  assert.deepEqual(notices.map((n) => [n.releaseId, n.recipients, n.at.toISOString()]), [
+    [r.id, ['rita', 'vp'], '2025-04-07T12:00:01.000Z'],
+  ])
+  const assessed = e.history(r.id).filter((ev) => ev.kind === 'risk_assessed')
+  assert.deepEqual(assessed.map((ev) => ev.data.at_risk), [false, false, true])
+})

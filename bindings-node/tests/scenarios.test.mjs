@@ -276,7 +276,7 @@ function check(run, release, expect, since, ctx, notesSince = 0) {
   if (typeof expect.status === 'string' && state.status !== expect.status) {
     failures.push(`${ctx}: release status ${state.status} (expected ${expect.status})`)
   }
-  for (const [flag, actual] of [['rolled_back', state.rolledBack], ['pre_executed', state.preExecuted], ['archived', state.archived]]) {
+  for (const [flag, actual] of [['rolled_back', state.rolledBack], ['pre_executed', state.preExecuted], ['archived', state.archived], ['at_risk', state.atRisk]]) {
     if (typeof expect[flag] === 'boolean' && expect[flag] !== actual) {
       failures.push(`${ctx}: ${flag} is ${actual} (expected ${expect[flag]})`)
     }

@@ -130,7 +130,7 @@ fn job_failed(py: Python<'_>, err: &PyErr) -> Option<Outcome> {
 /// One notification, delivered to the functions passed to ``Engine.subscribe`` after the commit
 /// that caused it: ``kind`` (``release_started``, ``release_ended``, ``input_waiting``,
 /// ``phase_started``, ``phase_ended``, ``activity_on_hold``, ``approval_requested``,
-/// ``approval_reminder``, ``approval_escalated``, ``phase_overdue``), the ``release_id`` and ``release_name``, the
+/// ``approval_reminder``, ``approval_escalated``, ``phase_overdue``, ``release_at_risk``), the ``release_id`` and ``release_name``, the
 /// ``phase`` and ``activity`` it concerns (or ``None``), the final ``status`` for
 /// ``release_ended``/``phase_ended``, the ``recipients`` (user ids, group names, ``group:<name>``
 /// for approver groups), ``at`` (the event's time), ``seq`` (the event's sequence number; with

@@ -66,3 +66,34 @@ def test_forecast_access_and_unknown_release() -> None:
     assert err.value.code == "not_found"
     with pytest.raises(trainyard.InvalidInputError):
         engine.forecast(7)  # type: ignore[arg-type]
+
+
+def test_a_release_past_its_slack_turns_at_risk_and_notifies_its_people_once() -> None:
+    clock = ManualClock(START)
+    engine = Engine.in_memory(clock=clock)
+    engine.register_process(PROCESS)
+    seen: list = []
+    engine.subscribe(seen.append)
+    r = engine.create_release("train", name="Week 15", actor=RITA, owners=["rita"], stakeholders=["vp"])
+    engine.schedule(r.id, actor=RITA, start=START, end=START + timedelta(hours=3))
+    engine.activate(r.id, actor=RITA)
+    clock.advance("1s")
+    engine.run_until_idle()
+    # build took 1s and qa may take its planned 2h: 11:00:01, before the planned 12:00. qa still
+    # waiting at 12:00:01 makes the release late. (The check set at the start, for 10:00:01 when
+    # build could have overrun, fires early and only sets the next one.)
+    assert not engine.get_release(r.id).at_risk
+    clock.advance("10798s")
+    engine.run_until_idle()
+    assert not engine.get_release(r.id).at_risk
+    clock.advance("1s")
+    engine.run_until_idle()
+    engine.run_until_idle()
+    assert engine.get_release(r.id).at_risk
+    notices = [n for n in seen if n.kind == "release_at_risk"]
+    assert [(n.release_id, n.recipients, n.at) for n in notices] == [
+        (r.id, ["rita", "vp"], START + timedelta(hours=3, seconds=1))
+    ]
+    assert "at risk" in notices[0].message
+    assessed = [e for e in engine.history(r.id) if e.kind == "risk_assessed"]
+    assert [e.data["at_risk"] for e in assessed] == [False, False, True]

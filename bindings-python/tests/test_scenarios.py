@@ -277,7 +277,7 @@ def check(run: Run, release: str, expect: Dict[str, Any], since: int, ctx: str, 
     failures.extend(check_people(run, release, expect, notes_since, ctx))
     if "status" in expect and r.status != expect["status"]:
         failures.append(f"{ctx}: release status {r.status} (expected {expect['status']})")
-    for flag in ("rolled_back", "pre_executed", "archived"):
+    for flag in ("rolled_back", "pre_executed", "archived", "at_risk"):
         if flag in expect and getattr(r, flag) != expect[flag]:
             failures.append(f"{ctx}: {flag} is {getattr(r, flag)} (expected {expect[flag]})")
     if "waiting_on" in expect:

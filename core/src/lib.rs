@@ -92,8 +92,8 @@ pub use error::{Error, Problem, Result};
 /// A point in time (UTC).
 pub type Timestamp = chrono::DateTime<chrono::Utc>;
 pub use engine::{
-    Amend, Engine, GroupChanges, InputSet, MAX_CONFLICT_RETRIES, ProcessInfo, ReleaseFilter, ReportOptions,
-    RetentionPolicy, SearchPage, Watch, Watcher,
+    Amend, Engine, GroupChanges, InputSet, MAX_CONFLICT_RETRIES, ProcessInfo, RISK_HISTORY_TTL, ReleaseFilter,
+    ReportOptions, RetentionPolicy, SearchPage, Watch, Watcher,
 };
 pub use engine::{DoctorFinding, DoctorProblem, DoctorReport, RepairReport};
 pub use model::Process;

@@ -49,11 +49,13 @@ pub enum NotificationKind {
     ApprovalEscalated,
     /// A running phase passed its planned `duration`.
     PhaseOverdue,
+    /// The release is expected to end after its planned end (see [`crate::release::risk`]).
+    ReleaseAtRisk,
 }
 
 impl NotificationKind {
     /// Every kind.
-    pub const ALL: [NotificationKind; 10] = [
+    pub const ALL: [NotificationKind; 11] = [
         NotificationKind::ReleaseStarted,
         NotificationKind::ReleaseEnded,
         NotificationKind::InputWaiting,
@@ -64,6 +66,7 @@ impl NotificationKind {
         NotificationKind::ApprovalReminder,
         NotificationKind::ApprovalEscalated,
         NotificationKind::PhaseOverdue,
+        NotificationKind::ReleaseAtRisk,
     ];
 
     /// The snake_case name.
@@ -79,6 +82,7 @@ impl NotificationKind {
             NotificationKind::ApprovalReminder => "approval_reminder",
             NotificationKind::ApprovalEscalated => "approval_escalated",
             NotificationKind::PhaseOverdue => "phase_overdue",
+            NotificationKind::ReleaseAtRisk => "release_at_risk",
         }
     }
 }
@@ -97,7 +101,7 @@ pub struct RecipientRule {
 }
 
 /// The recipient rules of every notification kind, in [`NotificationKind::ALL`] order.
-pub const RECIPIENT_RULES: [RecipientRule; 10] = [
+pub const RECIPIENT_RULES: [RecipientRule; 11] = [
     RecipientRule {
         kind: NotificationKind::ReleaseStarted,
         events: "`activated`",
@@ -156,6 +160,12 @@ pub const RECIPIENT_RULES: [RecipientRule; 10] = [
         kind: NotificationKind::PhaseOverdue,
         events: "`timer_fired` of a running phase's `phase_overdue` timer (start + its `duration`; once per start)",
         recipients: "phase owners, else the release's people",
+        stakeholders: true,
+    },
+    RecipientRule {
+        kind: NotificationKind::ReleaseAtRisk,
+        events: "`risk_assessed` with `at_risk: true` (the forecast's expected end passed the planned end; once per turn)",
+        recipients: "the release's people",
         stakeholders: true,
     },
 ];
@@ -419,6 +429,14 @@ fn changed_or_overdue(
                     format!("{from} delegated approval {phase}/{activity} of {name} to you{reason}"),
                 )
             }
+        }
+        EventKind::RiskAssessed { at_risk: true, expected_end, planned_end, .. } => {
+            let expected = expected_end.map(|e| format!("expected to end {} ", e.to_rfc3339())).unwrap_or_default();
+            base(
+                NotificationKind::ReleaseAtRisk,
+                release_people(state),
+                format!("Release {name} is at risk: {expected}after its planned end {}", planned_end.to_rfc3339()),
+            )
         }
         EventKind::TimerFired { timer: TimerKey::PhaseOverdue { phase }, .. } => {
             let def = phase_def(state, phase)?;

@@ -210,6 +210,16 @@ fn every_kind_is_produced_and_other_events_are_silent() {
         ev(9, "approval_escalated", json!({ "phase": "ship", "activity": "approve" })),
         ev(9, "timer_fired", json!({ "timer": { "timer": "phase_overdue", "phase": "ship" } })),
         ev(9, "timer_fired", json!({ "timer": { "timer": "wait", "phase": "ship", "activity": "approve" } })),
+        ev(
+            9,
+            "risk_assessed",
+            json!({ "at_risk": false, "planned_end": "2025-04-07T12:00:00Z", "check_at": "2025-04-07T11:00:00Z" }),
+        ),
+        ev(
+            9,
+            "risk_assessed",
+            json!({ "at_risk": true, "expected_end": "2025-04-07T12:30:00Z", "planned_end": "2025-04-07T12:00:00Z" }),
+        ),
         ev(10, "paused", Value::Null),
         ev(11, "ended", json!({ "status": "success" })),
         ev(12, "activity_waiting", json!({ "phase": "nope", "activity": "approve" })),
@@ -229,6 +239,7 @@ fn every_kind_is_produced_and_other_events_are_silent() {
             "approval_reminder",
             "approval_escalated",
             "phase_overdue",
+            "release_at_risk",
             "release_ended",
         ]
     );
@@ -243,7 +254,10 @@ fn every_kind_is_produced_and_other_events_are_silent() {
     // A state without its plan yields release-level notifications only, without panicking.
     s.plan = None;
     let kinds: Vec<NotificationKind> = notifications_for(&s, &events).into_iter().map(|n| n.kind).collect();
-    assert_eq!(kinds, [NotificationKind::ReleaseStarted, NotificationKind::ReleaseEnded]);
+    assert_eq!(
+        kinds,
+        [NotificationKind::ReleaseStarted, NotificationKind::ReleaseAtRisk, NotificationKind::ReleaseEnded]
+    );
 }
 
 #[test]

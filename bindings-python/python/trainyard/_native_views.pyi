@@ -409,6 +409,9 @@ class Release:
     def pre_executed(self) -> bool:
         """Activated before its scheduled start."""
     @property
+    def at_risk(self) -> bool:
+        """Expected to end after its planned end, by the last risk assessment (kept after it ended)."""
+    @property
     def created_by(self) -> str:
         """Who created it."""
     @property

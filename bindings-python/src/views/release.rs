@@ -224,6 +224,12 @@ impl PyRelease {
         self.state.pre_executed
     }
 
+    /// Expected to end after its planned end, by the last risk assessment (kept after it ended).
+    #[getter]
+    fn at_risk(&self) -> bool {
+        self.state.at_risk
+    }
+
     /// Who created it.
     #[getter]
     fn created_by(&self) -> &str {

@@ -119,7 +119,14 @@ impl Engine {
         check_target(&state, cmd)?;
         crate::access::authorize_command(actor, cmd, &state, self.release_level())?;
         self.check_activation_freeze(&state, cmd, actor, now)?;
-        let ctx = Ctx { now, actor, comment, frozen_until: self.frozen_until(&state, now) };
+        let history = self.risk_history(&state, now);
+        let ctx = Ctx {
+            now,
+            actor,
+            comment,
+            frozen_until: self.frozen_until(&state, now),
+            phase_history: history.as_deref(),
+        };
         let mut scratch = state;
         Ok(step(&mut scratch, cmd, &ctx)?.events)
     }

@@ -48,7 +48,7 @@ impl Engine {
         )?;
         self.check_process_usable(&plan.process.id, &new.scope, actor)?;
         let started = std::time::Instant::now();
-        let ctx = Ctx { now: self.clock.now(), actor, comment: None, frozen_until: None };
+        let ctx = Ctx { now: self.clock.now(), actor, comment: None, frozen_until: None, phase_history: None };
         let (state, mut transition) = step_create(id, plan, &new, &ctx)?;
         let row = row_of(&state);
         let notifications = std::mem::take(&mut transition.effects.notifications);
@@ -214,7 +214,8 @@ impl Engine {
                 return Err(e);
             }
             let frozen_until = self.frozen_until(&state, now);
-            let ctx = Ctx { now, actor, comment, frozen_until };
+            let history = self.risk_history(&state, now);
+            let ctx = Ctx { now, actor, comment, frozen_until, phase_history: history.as_deref() };
             let expected = state.seq;
             let before = state.status;
             let inbox_before = crate::release::inbox::entries(&state);
@@ -244,6 +245,9 @@ impl Engine {
                 Ok(()) => {
                     self.metrics.command(started.elapsed().as_secs_f64());
                     self.maybe_snapshot(&state, expected);
+                    if state.stage == Stage::Ended {
+                        self.forget_risk_history(&state.process_id);
+                    }
                     self.cache_put(id, state);
                     let Transition { events, effects } = transition;
                     self.run_effects(id, effects, &row, &entry.notifications);

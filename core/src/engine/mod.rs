@@ -49,6 +49,7 @@ mod metrics;
 mod open;
 mod report;
 mod retention;
+mod risk;
 mod search;
 mod subprocess;
 mod workers;
@@ -62,6 +63,7 @@ pub use drive::ReleaseFilter;
 pub use feed::{Watch, Watcher};
 pub use report::ReportOptions;
 pub use retention::RetentionPolicy;
+pub use risk::RISK_HISTORY_TTL;
 pub use search::SearchPage;
 
 use crate::access::Actor;
@@ -115,6 +117,8 @@ pub struct Engine {
     sinks: RwLock<Vec<Arc<crate::feed::runner::SinkRunner>>>,
     /// Counters and histograms ([`Engine::metrics`]).
     metrics: crate::metrics::Metrics,
+    /// Per process: the phase history the risk assessment reads (see `risk`).
+    risk_histories: Mutex<HashMap<String, risk::CachedHistory>>,
 }
 
 /// Tunables of an engine (see the setters on [`Engine`]).
@@ -176,6 +180,7 @@ impl Engine {
             feed_seen: Mutex::new(None),
             sinks: RwLock::new(Vec::new()),
             metrics: crate::metrics::Metrics::default(),
+            risk_histories: Mutex::new(HashMap::new()),
         }
     }
 

@@ -93,7 +93,10 @@ impl Engine {
     /// newest-updated first: a release's last update is never before its end, so once a page
     /// reaches back past the oldest end kept, no later row can be among them. The cost is a few
     /// pages, not the size of the store.
-    fn last_ended_of_process(&self, state: &crate::release::ReleaseState) -> Result<Vec<crate::release::ReleaseState>> {
+    pub(super) fn last_ended_of_process(
+        &self,
+        state: &crate::release::ReleaseState,
+    ) -> Result<Vec<crate::release::ReleaseState>> {
         use crate::store::{SearchFilter, SearchSort, SortField, SortKey, TimeRange};
         const PAGE: usize = 100;
         let wanted = crate::report::forecast::HISTORY_RELEASES;

@@ -43,7 +43,7 @@ impl Run {
         let base = Plan::new(Arc::new(process), 1);
         let rita = Actor::new("rita");
         let now: crate::Timestamp = "2025-04-07T09:00:00Z".parse().unwrap();
-        let ctx = Ctx { now, actor: &rita, comment: None, frozen_until: None };
+        let ctx = Ctx { now, actor: &rita, comment: None, frozen_until: None, phase_history: None };
         let new = NewRelease { name: "r".into(), scope: "account".into(), ..Default::default() };
         let (state, t) = step_create("rel", base.clone(), &new, &ctx).unwrap();
         let mut run = Run { state, base, events: t.events, now };
@@ -53,7 +53,7 @@ impl Run {
 
     fn step_as(&mut self, cmd: Command, actor: &str, reason: Option<&str>) -> crate::Result<Transition> {
         let actor = Actor::new(actor);
-        let ctx = Ctx { now: self.now, actor: &actor, comment: reason, frozen_until: None };
+        let ctx = Ctx { now: self.now, actor: &actor, comment: reason, frozen_until: None, phase_history: None };
         let before = self.state.comparable();
         let result = step(&mut self.state, &cmd, &ctx);
         match &result {
@@ -255,7 +255,7 @@ fn reassigning_replaces_the_approvers_and_drops_the_decisions_given() {
     assert_eq!(code(&run.approve("sam").unwrap_err()), "permission_denied");
     run.approve("lee").unwrap();
     let ada = Actor::new("ada").with_groups(["leads"]);
-    let ctx = Ctx { now: run.now, actor: &ada, comment: None, frozen_until: None };
+    let ctx = Ctx { now: run.now, actor: &ada, comment: None, frozen_until: None, phase_history: None };
     let t = step(&mut run.state, &Command::Approve { target }, &ctx).unwrap();
     run.events.extend(t.events);
     assert_eq!(run.status("qa", "signoff"), ActivityStatus::Success);

@@ -556,6 +556,22 @@ pub enum EventKind {
         /// When it may start, at the earliest (replaces its `not_before` offset).
         not_before: Timestamp,
     },
+    /// The engine assessed whether the release will end after its planned end (see
+    /// [`super::risk`]). Recorded when the flag changes, or when the moment it would turn at risk
+    /// (if nothing else happened) moves earlier.
+    RiskAssessed {
+        /// Whether the expected end is after the planned end.
+        at_risk: bool,
+        /// The expected end (the forecast's), when it is known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        expected_end: Option<Timestamp>,
+        /// The planned end (`schedule.end`).
+        planned_end: Timestamp,
+        /// When it turns at risk if nothing else happens (a `risk_check` timer is set for then);
+        /// absent when it is at risk already, or never would be.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        check_at: Option<Timestamp>,
+    },
 }
 
 fn is_zero(n: &u32) -> bool {
@@ -603,6 +619,7 @@ impl EventKind {
             EventKind::ApproversReassigned { .. } => "approvers_reassigned",
             EventKind::ApprovalDelegated { .. } => "approval_delegated",
             EventKind::PhaseRescheduled { .. } => "phase_rescheduled",
+            EventKind::RiskAssessed { .. } => "risk_assessed",
         }
     }
 

@@ -103,6 +103,7 @@ pub mod inputs;
 pub mod ledger;
 pub mod metadata;
 mod plan;
+pub mod risk;
 mod state;
 mod status;
 mod step;

@@ -289,6 +289,11 @@ pub struct ReleaseState {
     pub critical_failures: u32,
     /// Non-critical phases that ended failed.
     pub noncritical_failures: u32,
+    /// Whether the last risk assessment found the release expected to end after its planned end
+    /// (see [`super::risk`]); false for a release without a planned end. Left out of snapshots
+    /// when false.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub at_risk: bool,
     /// The amendments of the release's plan (inserted activities, reassigned and delegated
     /// approvals), in the order of their events: [`ReleaseState::attach_plan`] applies them to the
     /// process version's plan. Left out of snapshots when empty.
@@ -382,6 +387,7 @@ impl ReleaseState {
             phase_counts,
             critical_failures: 0,
             noncritical_failures: 0,
+            at_risk: false,
             amendments: Vec::new(),
             plan: Some(plan),
         }

@@ -4,6 +4,7 @@
 //! I/O, no clock reads. The engine only authorizes, loads, calls `step`, appends, and carries the
 //! effects out.
 
+use super::decide::decide_risk;
 use super::evolve::apply;
 use super::{
     ActivityRef, Command, Ctx, Event, EventKind, NewRelease, ParentLink, Plan, ReleaseKind, ReleaseState, ReleaseStatus,
@@ -199,6 +200,8 @@ pub fn step(state: &mut ReleaseState, cmd: &Command, ctx: &Ctx<'_>) -> Result<Tr
             });
         }
     }
+    let risk = decide_risk(state, &t.events, &sys);
+    commit(state, risk, &mut t);
     finish_transition(state, t)
 }
 

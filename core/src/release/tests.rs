@@ -59,7 +59,7 @@ impl Harness {
         let process = load_process(text).unwrap().process;
         let plan = Plan::new(Arc::new(process), 1);
         let rita = Actor::new("rita");
-        let ctx = Ctx { now: t0(), actor: &rita, comment: None, frozen_until: None };
+        let ctx = Ctx { now: t0(), actor: &rita, comment: None, frozen_until: None, phase_history: None };
         let new = NewRelease {
             name: "r".into(),
             scope: "account".into(),
@@ -74,7 +74,7 @@ impl Harness {
     }
 
     pub(super) fn run(&mut self, cmd: Command, actor: &Actor) -> crate::Result<()> {
-        let ctx = Ctx { now: self.now, actor, comment: Some("because"), frozen_until: None };
+        let ctx = Ctx { now: self.now, actor, comment: Some("because"), frozen_until: None, phase_history: None };
         let before = self.state.comparable();
         match step(&mut self.state, &cmd, &ctx) {
             Ok(t) => {
@@ -375,8 +375,12 @@ fn abort_then_restart_keeps_done_work() {
 #[test]
 fn invalid_transitions_name_the_status_and_allowed_commands_and_change_nothing() {
     let h = Harness::new(PROCESS, json!({}));
-    let err = decide(&h.state, &Command::Pause, &Ctx { now: t0(), actor: &rita(), comment: None, frozen_until: None })
-        .unwrap_err();
+    let err = decide(
+        &h.state,
+        &Command::Pause,
+        &Ctx { now: t0(), actor: &rita(), comment: None, frozen_until: None, phase_history: None },
+    )
+    .unwrap_err();
     match err {
         Error::InvalidTransition { status, allowed, .. } => {
             assert_eq!(status, "draft");

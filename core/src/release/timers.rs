@@ -69,13 +69,19 @@ pub enum TimerKey {
         /// Phase id.
         phase: String,
     },
+    /// When the release, if nothing else happens, is expected to end after its planned end: the
+    /// engine assesses its risk again (see [`super::risk`]); nothing waits for it.
+    RiskCheck,
 }
 
 impl TimerKey {
     /// The activity the timer belongs to, for activity timers.
     pub fn activity(&self) -> Option<&ActivityRef> {
         match self {
-            TimerKey::Activation | TimerKey::PhaseNotBefore { .. } | TimerKey::PhaseOverdue { .. } => None,
+            TimerKey::Activation
+            | TimerKey::PhaseNotBefore { .. }
+            | TimerKey::PhaseOverdue { .. }
+            | TimerKey::RiskCheck => None,
             TimerKey::ActivityNotBefore { target }
             | TimerKey::Wait { target }
             | TimerKey::Timeout { target, .. }

@@ -74,6 +74,9 @@ pub struct ReleaseView<'a> {
     pub paused: bool,
     /// Activated before its scheduled start.
     pub pre_executed: bool,
+    /// Expected to end after its planned end, by the last risk assessment (see
+    /// [`super::risk`]; kept after it ended).
+    pub at_risk: bool,
     /// Who created it.
     pub created_by: &'a str,
     /// When it was created.
@@ -220,6 +223,7 @@ impl ReleaseState {
             halted: self.halted,
             paused: self.paused,
             pre_executed: self.pre_executed,
+            at_risk: self.at_risk,
             created_by: &self.created_by,
             created_at: self.created_at,
             scheduled_by: self.scheduled_by.as_deref(),
@@ -326,6 +330,7 @@ impl<'a> ReleaseView<'a> {
             "halted",
             "paused",
             "pre_executed",
+            "at_risk",
             "created_by",
             "created_at",
             "scheduled_by",

@@ -109,11 +109,21 @@ pub struct PhaseForecast {
     pub critical: bool,
 }
 
+/// The median length of each phase id, in seconds, with the number of runs it is the median of:
+/// what [`phase_history`] returns and [`forecast_with`] reads.
+pub type PhaseHistory = HashMap<String, (i64, u32)>;
+
 /// The median length of each phase id, in seconds, over the releases of `history` of the same
 /// process as `state` (other than `state` itself) that ran it to success, with the number of runs.
-pub fn phase_history(state: &ReleaseState, history: &[ReleaseState]) -> HashMap<String, (i64, u32)> {
+pub fn phase_history(state: &ReleaseState, history: &[ReleaseState]) -> PhaseHistory {
+    phase_history_of(&state.process_id, Some(&state.id), history)
+}
+
+/// [`phase_history`] over the releases of `history` of process `process_id` (other than
+/// `except`).
+pub fn phase_history_of(process_id: &str, except: Option<&str>, history: &[ReleaseState]) -> PhaseHistory {
     let mut samples: HashMap<&str, Vec<i64>> = HashMap::new();
-    for earlier in history.iter().filter(|h| h.process_id == state.process_id && h.id != state.id) {
+    for earlier in history.iter().filter(|h| h.process_id == process_id && Some(h.id.as_str()) != except) {
         for ph in &earlier.phases {
             if ph.status != PhaseStatus::Success {
                 continue;
@@ -135,66 +145,32 @@ pub fn phase_history(state: &ReleaseState, history: &[ReleaseState]) -> HashMap<
 
 /// The forecast of `state` at `now`, with `history` (earlier releases; see the [module docs](self)).
 pub fn forecast(state: &ReleaseState, history: &[ReleaseState], now: Timestamp) -> Forecast {
+    forecast_with(state, &phase_history(state, history), now)
+}
+
+/// [`forecast`] with the phase medians of the history already worked out ([`phase_history`]).
+pub fn forecast_with(state: &ReleaseState, medians: &PhaseHistory, now: Timestamp) -> Forecast {
     let plan = state.plan();
-    let medians = phase_history(state, history);
-    let ended = matches!(state.stage, Stage::Ended | Stage::Aborted);
-    let anchor = state.started_at.or(state.schedule.as_ref().map(|s| s.start)).unwrap_or(now);
+    let estimates = estimate(state, medians, now);
     let n = state.phases.len();
-    let counts = |p: usize| p < plan.regular || state.rolling_back || state.phases[p].started_at.is_some();
     let mut out: Vec<PhaseForecast> = (0..n)
         .map(|p| {
             let ph = &state.phases[p];
-            let planned = plan.phase_def(p).duration.as_ref().map(|d| d.as_secs() as i64);
-            let runs = medians.get(&ph.id).map(|m| m.1).unwrap_or(0);
+            let e = &estimates[p];
             PhaseForecast {
                 id: ph.id.clone(),
                 status: ph.status,
-                basis: Basis::None,
-                expected_secs: None,
-                planned_secs: planned,
-                history_runs: runs,
-                expected_start: None,
-                expected_end: None,
+                basis: e.basis,
+                expected_secs: e.secs,
+                planned_secs: planned_secs(state, p),
+                history_runs: medians.get(&ph.id).map(|m| m.1).unwrap_or(0),
+                expected_start: e.start,
+                expected_end: e.end,
                 critical: false,
             }
         })
         .collect();
-    for p in topological(state) {
-        if !counts(p) {
-            continue;
-        }
-        let ph = &state.phases[p];
-        let deps_end = plan.phases[p].deps.iter().filter_map(|&d| out[d].expected_end).max();
-        let estimate = match (medians.get(&ph.id), out[p].planned_secs) {
-            (Some((median, _)), _) => (Basis::History, *median),
-            (None, Some(planned)) => (Basis::Planned, planned),
-            (None, None) => (Basis::None, 0),
-        };
-        let f = &mut out[p];
-        if let Some(end) = ph.ended_at {
-            let start = ph.started_at.unwrap_or(end);
-            (f.basis, f.expected_start, f.expected_end) = (Basis::Actual, Some(start), Some(end));
-            f.expected_secs = Some((end - start).num_seconds());
-        } else if ended {
-            // The release ended and this phase never will: it does not count.
-        } else if let Some(start) = ph.started_at {
-            let end = (start + chrono::Duration::seconds(estimate.1)).max(now);
-            (f.basis, f.expected_start, f.expected_end) = (estimate.0, Some(start), Some(end));
-            f.expected_secs = Some(estimate.1);
-        } else if ph.blocked || (state.halted && p < plan.regular) {
-            let at = deps_end.unwrap_or(anchor).max(now);
-            (f.expected_start, f.expected_end, f.expected_secs) = (Some(at), Some(at), Some(0));
-        } else {
-            let not_before = ph.rescheduled.or(ph.not_before).or_else(|| {
-                plan.phase_def(p).not_before.as_ref().map(|d| anchor + chrono::Duration::seconds(d.as_secs() as i64))
-            });
-            let start = [Some(now), Some(anchor), deps_end, not_before].into_iter().flatten().max().unwrap_or(now);
-            let end = start + chrono::Duration::seconds(estimate.1);
-            (f.basis, f.expected_start, f.expected_end) = (estimate.0, Some(start), Some(end));
-            f.expected_secs = Some(estimate.1);
-        }
-    }
-    let last = (0..n).filter(|&p| out[p].expected_end.is_some()).max_by_key(|&p| (out[p].expected_end, n - p));
+    let last = last_to_end(&estimates);
     let mut path = Vec::new();
     let mut at = last;
     while let Some(p) = at {
@@ -208,7 +184,7 @@ pub fn forecast(state: &ReleaseState, history: &[ReleaseState], now: Timestamp) 
             .max_by_key(|&d| (out[d].expected_end, n - d));
     }
     path.reverse();
-    let expected_end = if ended { state.ended_at } else { last.and_then(|p| out[p].expected_end) };
+    let expected_end = expected_end_of(state, &estimates);
     let planned_end = state.schedule.as_ref().and_then(|s| s.end);
     let late_secs = expected_end.zip(planned_end).map(|(e, p)| (e - p).num_seconds());
     Forecast {
@@ -221,6 +197,83 @@ pub fn forecast(state: &ReleaseState, history: &[ReleaseState], now: Timestamp) 
         critical_path: path,
         phases: out,
     }
+}
+
+/// The expected end of `state` at `now` alone (what [`forecast_with`] gives as `expected_end`,
+/// without building the phase list): what the risk assessment asks many times.
+pub fn expected_end_at(state: &ReleaseState, medians: &PhaseHistory, now: Timestamp) -> Option<Timestamp> {
+    expected_end_of(state, &estimate(state, medians, now))
+}
+
+/// One phase's estimate: where its length comes from, the length, its start and its end.
+struct Estimate {
+    basis: Basis,
+    secs: Option<i64>,
+    start: Option<Timestamp>,
+    end: Option<Timestamp>,
+}
+
+fn planned_secs(state: &ReleaseState, p: usize) -> Option<i64> {
+    state.plan().phase_def(p).duration.as_ref().map(|d| d.as_secs() as i64)
+}
+
+/// The phase that ends last (the first in plan order among equals).
+fn last_to_end(estimates: &[Estimate]) -> Option<usize> {
+    let n = estimates.len();
+    (0..n).filter(|&p| estimates[p].end.is_some()).max_by_key(|&p| (estimates[p].end, n - p))
+}
+
+fn expected_end_of(state: &ReleaseState, estimates: &[Estimate]) -> Option<Timestamp> {
+    if matches!(state.stage, Stage::Ended | Stage::Aborted) {
+        state.ended_at
+    } else {
+        last_to_end(estimates).and_then(|p| estimates[p].end)
+    }
+}
+
+/// The estimate of every phase, in plan order (the rules of the [module docs](self)).
+fn estimate(state: &ReleaseState, medians: &PhaseHistory, now: Timestamp) -> Vec<Estimate> {
+    let plan = state.plan();
+    let ended = matches!(state.stage, Stage::Ended | Stage::Aborted);
+    let anchor = state.started_at.or(state.schedule.as_ref().map(|s| s.start)).unwrap_or(now);
+    let n = state.phases.len();
+    let counts = |p: usize| p < plan.regular || state.rolling_back || state.phases[p].started_at.is_some();
+    let mut out: Vec<Estimate> =
+        (0..n).map(|_| Estimate { basis: Basis::None, secs: None, start: None, end: None }).collect();
+    for p in topological(state) {
+        if !counts(p) {
+            continue;
+        }
+        let ph = &state.phases[p];
+        let deps_end = plan.phases[p].deps.iter().filter_map(|&d| out[d].end).max();
+        let estimate = match (medians.get(&ph.id), planned_secs(state, p)) {
+            (Some((median, _)), _) => (Basis::History, *median),
+            (None, Some(planned)) => (Basis::Planned, planned),
+            (None, None) => (Basis::None, 0),
+        };
+        let f = &mut out[p];
+        if let Some(end) = ph.ended_at {
+            let start = ph.started_at.unwrap_or(end);
+            (f.basis, f.start, f.end) = (Basis::Actual, Some(start), Some(end));
+            f.secs = Some((end - start).num_seconds());
+        } else if ended {
+            // The release ended and this phase never will: it does not count.
+        } else if let Some(start) = ph.started_at {
+            let end = (start + chrono::Duration::seconds(estimate.1)).max(now);
+            (f.basis, f.start, f.end, f.secs) = (estimate.0, Some(start), Some(end), Some(estimate.1));
+        } else if ph.blocked || (state.halted && p < plan.regular) {
+            let at = deps_end.unwrap_or(anchor).max(now);
+            (f.start, f.end, f.secs) = (Some(at), Some(at), Some(0));
+        } else {
+            let not_before = ph.rescheduled.or(ph.not_before).or_else(|| {
+                plan.phase_def(p).not_before.as_ref().map(|d| anchor + chrono::Duration::seconds(d.as_secs() as i64))
+            });
+            let start = [Some(now), Some(anchor), deps_end, not_before].into_iter().flatten().max().unwrap_or(now);
+            let end = start + chrono::Duration::seconds(estimate.1);
+            (f.basis, f.start, f.end, f.secs) = (estimate.0, Some(start), Some(end), Some(estimate.1));
+        }
+    }
+    out
 }
 
 /// The phases in an order where each comes after its dependencies (the plan is acyclic; a phase

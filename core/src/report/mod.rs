@@ -24,7 +24,7 @@ use serde::Serialize;
 
 pub use dora::Dora;
 pub use export::{Cell, ReportTable};
-pub use forecast::{Basis, Forecast, PhaseForecast, forecast};
+pub use forecast::{Basis, Forecast, PhaseForecast, PhaseHistory, forecast, forecast_with};
 
 /// What a report is computed from.
 #[derive(Debug, Clone, Copy)]

@@ -22,9 +22,13 @@ fn check_release_fields(run: &Run, state: &ReleaseState, expect: &Value, ctx: &s
             failures.push(format!("{ctx}: release status {} (expected {s})", state.status));
         }
     }
-    for (flag, actual) in
-        [("rolled_back", state.rolled_back), ("pre_executed", state.pre_executed), ("archived", state.archived)]
-    {
+    let flags = [
+        ("rolled_back", state.rolled_back),
+        ("pre_executed", state.pre_executed),
+        ("archived", state.archived),
+        ("at_risk", state.at_risk),
+    ];
+    for (flag, actual) in flags {
         if let Some(want) = expect.get(flag).and_then(Value::as_bool) {
             if want != actual {
                 failures.push(format!("{ctx}: {flag} is {actual} (expected {want})"));

@@ -36,6 +36,10 @@ pub struct Ctx<'a> {
     /// Until when a freeze window covers this release's services or environments (the engine
     /// works it out from its freezes): automated activities wait, `queued`, until then.
     pub frozen_until: Option<Timestamp>,
+    /// The median phase lengths of earlier releases of the release's process (the engine's
+    /// history): when given, [`super::step`] assesses the risk of a release with a planned end
+    /// after a command that changes its forecast (see [`super::risk`]); `None` assesses nothing.
+    pub phase_history: Option<&'a crate::report::PhaseHistory>,
 }
 
 /// Collects the events of one decision with their envelopes.
@@ -156,6 +160,20 @@ pub fn decide_create(plan: &Arc<Plan>, new: &NewRelease, ctx: &Ctx<'_>) -> Resul
         metadata: Box::new(new.metadata.clone()),
     });
     Ok(out.events)
+}
+
+/// The `risk_assessed` event (at most one) that `events`, just applied to `state`, call for (see
+/// [`super::risk`]).
+pub(crate) fn decide_risk(state: &ReleaseState, events: &[Event], ctx: &Ctx<'_>) -> Vec<Event> {
+    let Some(history) = ctx.phase_history else { return Vec::new() };
+    if !super::risk::changes_forecast(events) {
+        return Vec::new();
+    }
+    let mut out = Out::new(state.seq + 1, ctx);
+    if let Some(kind) = super::risk::assess(state, history, ctx.now).and_then(|a| super::risk::risk_event(state, &a)) {
+        out.push(kind);
+    }
+    out.events
 }
 
 /// Decides what a command does to a release: the events to append, or an error (nothing changes).

@@ -28,7 +28,11 @@ pub(super) fn fire(state: &ReleaseState, timer: &TimerKey, out: &mut Out<'_>) ->
                 out.push(EventKind::Activated { early: false, forced: false, variables });
             }
         }
-        TimerKey::PhaseNotBefore { .. } | TimerKey::ActivityNotBefore { .. } | TimerKey::PhaseOverdue { .. } => {}
+        // A risk check only records that it fired: `step` assesses the risk after every command.
+        TimerKey::PhaseNotBefore { .. }
+        | TimerKey::ActivityNotBefore { .. }
+        | TimerKey::PhaseOverdue { .. }
+        | TimerKey::RiskCheck => {}
         TimerKey::Wait { target } => {
             let (p, a) = locate(state, target)?;
             if state.phases[p].activities[a].status == ActivityStatus::Running {

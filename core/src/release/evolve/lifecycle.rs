@@ -1,5 +1,5 @@
 //! Events about the release as a whole: created, updated, scheduled, activated, paused, aborted,
-//! restarted, halted, rolled back, ended.
+//! restarted, halted, rolled back, ended, assessed for risk.
 
 use super::super::state::{Schedule, Stage};
 use super::super::step::{EffectSink, ParentReport, child_outputs, current_job};
@@ -119,6 +119,8 @@ pub(super) fn apply<S: EffectSink>(state: &mut ReleaseState, event: &Event, sink
                 });
             state.rolling_back = false;
             state.ready.clear();
+            // Nothing is left to assess.
+            state.timers.remove(&TimerKey::RiskCheck);
             state.status = *status;
             if let Some(parent) = &state.parent {
                 sink.report_to_parent(ParentReport {
@@ -127,6 +129,13 @@ pub(super) fn apply<S: EffectSink>(state: &mut ReleaseState, event: &Event, sink
                     status: *status,
                     outputs: child_outputs(state),
                 });
+            }
+        }
+        EventKind::RiskAssessed { at_risk, check_at, .. } => {
+            state.at_risk = *at_risk;
+            state.timers.remove(&TimerKey::RiskCheck);
+            if let Some(at) = check_at {
+                state.timers.insert(TimerKey::RiskCheck, *at);
             }
         }
         other => unreachable!("not a lifecycle event: {}", other.name()),

@@ -39,6 +39,7 @@ pub(crate) fn apply<S: EffectSink>(state: &mut ReleaseState, event: &Event, sink
         | EventKind::Archived
         | EventKind::Halted { .. }
         | EventKind::RollbackStarted
+        | EventKind::RiskAssessed { .. }
         | EventKind::Ended { .. } => lifecycle::apply(state, event, sink),
         EventKind::TimerFired { timer, .. } => {
             state.timers.remove(timer);
