@@ -233,3 +233,28 @@ phases:
         assert!(!text.contains(SECRET), "the secret value leaked into the report: {text}");
     }
 }
+
+#[test]
+fn a_report_for_an_actor_counts_only_the_releases_they_may_read() {
+    let y = Yard::new();
+    let shared = y.run("Week 15", ReleaseKind::Standard, "2.1.3", Duration::hours(1));
+    // A release an outsider is listed on as stakeholder, and one they are not.
+    let new = NewRelease { name: "Week 16".into(), stakeholders: vec!["sam".into()], ..Default::default() };
+    let mut inputs = indexmap::IndexMap::new();
+    inputs.insert("version".to_string(), serde_json::json!("2.2.0"));
+    let listed = y.engine.create_release("train", NewRelease { inputs, ..new }, &rita()).unwrap().id;
+    y.engine.activate(&listed, &rita()).unwrap();
+    y.engine.run_until_idle(100).unwrap();
+    y.engine.approve(&listed, "qa", "signoff", &Actor::new("quinn").with_groups(["qa"]), None).unwrap();
+    y.engine.run_until_idle(100).unwrap();
+    let window = (start(), start() + Duration::days(14));
+    let all = y.engine.report(window.0, window.1, None, &ReportOptions::default()).unwrap();
+    assert_eq!(all.releases.len(), 2);
+    let sam = Actor::new("sam");
+    let theirs = y.engine.report_as(window.0, window.1, None, &ReportOptions::default(), &sam).unwrap();
+    assert_eq!(theirs.releases.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), [listed.as_str()]);
+    assert_eq!(theirs.dora.deployments, 1);
+    let manager = y.engine.report_as(window.0, window.1, None, &ReportOptions::default(), &rita()).unwrap();
+    assert_eq!(manager, all);
+    assert!(all.releases.iter().any(|r| r.id == shared));
+}

@@ -36,6 +36,30 @@ impl Engine {
         group: Option<&str>,
         options: &ReportOptions,
     ) -> Result<Report> {
+        self.report_for(from, to, group, options, None)
+    }
+
+    /// [`Engine::report`] over the releases `actor` may read (as [`Engine::get_release_as`]
+    /// decides): the others are left out of every figure, DORA included.
+    pub fn report_as(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        group: Option<&str>,
+        options: &ReportOptions,
+        actor: &crate::access::Actor,
+    ) -> Result<Report> {
+        self.report_for(from, to, group, options, Some(actor))
+    }
+
+    fn report_for(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        group: Option<&str>,
+        options: &ReportOptions,
+        reader: Option<&crate::access::Actor>,
+    ) -> Result<Report> {
         let mut problems = Vec::new();
         if to <= from {
             problems.push(Problem::new("to", codes::BAD_RANGE, format!("`to` ({to}) must be after `from` ({from})")));
@@ -49,12 +73,12 @@ impl Engine {
         }
         Error::invalid_input_or(problems, ())?;
         let mut loaded = Vec::new();
-        for row in self.store.releases()? {
-            let relevant = row.ended_at.is_some_and(|at| at >= from) || row.created_at.is_some_and(|at| at >= from);
-            if row.deleted || !relevant {
+        for row in self.report_rows(from)? {
+            let state = self.get_release(&row.id)?;
+            if reader.is_some_and(|actor| !crate::access::can_read_release(actor, &state)) {
                 continue;
             }
-            loaded.push((self.get_release(&row.id)?, self.store.events(&row.id, 0)?));
+            loaded.push((state, self.store.events(&row.id, 0)?));
         }
         let input = ReportInput {
             from,
@@ -65,6 +89,39 @@ impl Engine {
             commit_time_input: &options.commit_time_input,
         };
         Ok(crate::report::report(&input))
+    }
+}
+
+impl Engine {
+    /// The index rows of the releases a report from `from` may need: those that ended, or were
+    /// created, at or after `from` (archived ones too), read from the search index, not by
+    /// scanning every release; each once, oldest first.
+    fn report_rows(&self, from: Timestamp) -> Result<Vec<crate::store::ReleaseRow>> {
+        use crate::store::{SearchFilter, SearchSort, SortField, SortKey, TimeRange};
+        const PAGE: usize = 500;
+        let since = TimeRange { from: Some(from), to: None };
+        let filters = [
+            SearchFilter { ended: since, include_archived: true, ..Default::default() },
+            SearchFilter { created: since, include_archived: true, ..Default::default() },
+        ];
+        let sort = SearchSort { field: SortField::CreatedAt, descending: false };
+        let mut rows: Vec<crate::store::ReleaseRow> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for filter in &filters {
+            let mut after: Option<SortKey> = None;
+            loop {
+                let page = self.store.search(filter, sort, after.as_ref(), PAGE)?;
+                let Some(last) = page.last() else { break };
+                after = Some(SortKey::of(last, sort.field));
+                let full = page.len() == PAGE;
+                rows.extend(page.into_iter().filter(|r| !r.deleted && seen.insert(r.id.clone())));
+                if !full {
+                    break;
+                }
+            }
+        }
+        rows.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        Ok(rows)
     }
 }
 
