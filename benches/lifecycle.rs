@@ -6,13 +6,22 @@
 //! * `engine_chain/N` — a whole release of N chained automated activities driven to completion
 //!   through the in-memory engine with an in-process executor (throughput = transitions).
 //!
+//! * `risk/assess/N` — the risk assessment of a running release of N chained phases with a planned
+//!   end (`trainyard::release::risk::assess`: one forecast, then the bisection for the moment it
+//!   turns late). `risk/phase_step_plain/N` and `risk/phase_step_assessed/N` — one command that ends
+//!   a phase and starts the next through `step`, without and with the phase history (the second
+//!   pays for the assessment), side by side.
+//!
 //! Run: `cargo bench -p trainyard --bench lifecycle`; results in `benches/RESULTS.md`.
 
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use std::sync::Arc;
 use trainyard::access::Actor;
 use trainyard::executor::{Job, Outcome};
-use trainyard::release::{Command, Ctx, NewRelease, Plan, ReleaseState, decide, decide_create, evolve};
+use trainyard::release::{
+    ActivityRef, Command, Ctx, NewRelease, Plan, ReleaseState, decide, decide_create, evolve, risk, step,
+};
+use trainyard::report::PhaseHistory;
 use trainyard::{Engine, load_process};
 
 /// A process with one phase holding a chain of `n` automated activities.
@@ -117,5 +126,60 @@ fn engine_chain(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, transition, engine_chain);
+/// A process of `n` chained phases, each planned for 10 minutes with one manual activity.
+fn phase_chain(n: usize) -> String {
+    let mut text = String::from("id: phases\nphases:\n");
+    for i in 0..n {
+        let dep = if i == 0 { String::new() } else { format!("\n    depends_on: [p{}]", i - 1) };
+        text.push_str(&format!("  - id: p{i}{dep}\n    duration: 10m\n    activities: [{{ id: a, kind: manual }}]\n"));
+    }
+    text
+}
+
+/// A release of `phase_chain(n)` scheduled to end after exactly its planned length plus an hour,
+/// then activated: the first phase runs.
+fn running_with_end(n: usize) -> ReleaseState {
+    let process = load_process(&phase_chain(n)).expect("valid").process;
+    let plan = Plan::new(Arc::new(process), 1);
+    let actor = Actor::system();
+    let now: trainyard::Timestamp = "2025-04-07T09:00:00Z".parse().unwrap();
+    let ctx = Ctx { now, actor: &actor, comment: None, frozen_until: None, phase_history: None };
+    let new = NewRelease { name: "bench".into(), scope: "account".into(), ..Default::default() };
+    let (mut state, _) = trainyard::release::step_create("r", plan, &new, &ctx).unwrap();
+    let end = now + chrono::Duration::minutes(10 * n as i64 + 60);
+    step(&mut state, &Command::Schedule { start: now, end: Some(end), auto_start: false }, &ctx).unwrap();
+    step(&mut state, &Command::Activate { force: false }, &ctx).unwrap();
+    state
+}
+
+fn risk(c: &mut Criterion) {
+    let mut group = c.benchmark_group("risk");
+    let actor = Actor::system();
+    let now: trainyard::Timestamp = "2025-04-07T09:05:00Z".parse().unwrap();
+    for n in [10usize, 100] {
+        let state = running_with_end(n);
+        // Every phase has run before: its median is 12 minutes (all of them later than planned).
+        let medians: PhaseHistory = (0..n).map(|i| (format!("p{i}"), (12 * 60, 5))).collect();
+        group.bench_with_input(BenchmarkId::new("assess", n), &n, |b, _| {
+            b.iter(|| risk::assess(&state, &medians, now).expect("assessed"))
+        });
+        let finish = Command::CompleteManual { target: ActivityRef::new("p0", "a"), values: Default::default() };
+        for (name, history) in [("phase_step_plain", None), ("phase_step_assessed", Some(&medians))] {
+            group.bench_with_input(BenchmarkId::new(name, n), &n, |b, _| {
+                b.iter_batched(
+                    || state.clone(),
+                    |mut s| {
+                        let ctx = Ctx { now, actor: &actor, comment: None, frozen_until: None, phase_history: history };
+                        step(&mut s, &finish, &ctx).expect("step");
+                        s // dropped outside the measurement
+                    },
+                    BatchSize::LargeInput,
+                )
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, transition, engine_chain, risk);
 criterion_main!(benches);
