@@ -81,7 +81,7 @@ test('a release past its slack turns at risk and notifies its people once', () =
   e.runUntilIdle()
   // qa may take its planned 2h from 09:00:01; still waiting at 12:00:01 it makes the release late.
   assert.equal(e.getRelease(r.id).atRisk, false)
-  clock.advance('10798s')
+  clock.advance('10799s')
   e.runUntilIdle()
   assert.equal(e.getRelease(r.id).atRisk, false)
   clock.advance('1s')
