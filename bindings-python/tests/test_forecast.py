@@ -2,11 +2,12 @@
 at risk against the planned end; access and unknown releases."""
 
 from datetime import datetime, timedelta, timezone
+from typing import List
 
 import pytest
 
 import trainyard
-from trainyard import Actor, Engine, Forecast, ManualClock, PhaseForecast
+from trainyard import Actor, Engine, Forecast, ManualClock, Notification, PhaseForecast
 
 START = datetime(2025, 4, 7, 9, tzinfo=timezone.utc)
 RITA = Actor("rita", roles=["account_release_manager"])
@@ -72,7 +73,7 @@ def test_a_release_past_its_slack_turns_at_risk_and_notifies_its_people_once() -
     clock = ManualClock(START)
     engine = Engine.in_memory(clock=clock)
     engine.register_process(PROCESS)
-    seen: list = []
+    seen: List[Notification] = []
     engine.subscribe(seen.append)
     r = engine.create_release("train", name="Week 15", actor=RITA, owners=["rita"], stakeholders=["vp"])
     engine.schedule(r.id, actor=RITA, start=START, end=START + timedelta(hours=3))
