@@ -119,7 +119,7 @@ impl Engine {
         check_target(&state, cmd)?;
         crate::access::authorize_command(actor, cmd, &state, self.release_level())?;
         self.check_activation_freeze(&state, cmd, actor, now)?;
-        let history = self.risk_history(&state, now);
+        let history = self.risk_history(&state, cmd, now);
         let ctx = Ctx {
             now,
             actor,

@@ -214,7 +214,7 @@ impl Engine {
                 return Err(e);
             }
             let frozen_until = self.frozen_until(&state, now);
-            let history = self.risk_history(&state, now);
+            let history = self.risk_history(&state, cmd, now);
             let ctx = Ctx { now, actor, comment, frozen_until, phase_history: history.as_deref() };
             let expected = state.seq;
             let before = state.status;

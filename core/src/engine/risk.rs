@@ -5,7 +5,7 @@
 
 use super::{Engine, lock};
 use crate::Timestamp;
-use crate::release::{ReleaseState, Stage};
+use crate::release::{Command, ReleaseState, Stage};
 use crate::report::PhaseHistory;
 use std::sync::Arc;
 
@@ -20,12 +20,19 @@ pub(super) struct CachedHistory {
 }
 
 impl Engine {
-    /// The phase history `step` assesses the risk of `state` with: `None` for a release without
-    /// a planned end or that is neither scheduled nor running (nothing to assess). A failure to
-    /// read it is logged and assesses nothing: the command goes on.
-    pub(super) fn risk_history(&self, state: &ReleaseState, now: Timestamp) -> Option<Arc<PhaseHistory>> {
+    /// The phase history `step` assesses the risk of `state` under `cmd` with: `None` for a
+    /// release without a planned end, or that neither runs nor is being activated (nothing to
+    /// assess). A failure to read it is logged and assesses nothing: the command goes on.
+    pub(super) fn risk_history(
+        &self,
+        state: &ReleaseState,
+        cmd: &Command,
+        now: Timestamp,
+    ) -> Option<Arc<PhaseHistory>> {
         let planned_end = state.schedule.as_ref().and_then(|s| s.end);
-        if planned_end.is_none() || !matches!(state.stage, Stage::Scheduled | Stage::Active) {
+        let starting =
+            state.stage == Stage::Scheduled && matches!(cmd, Command::Activate { .. } | Command::FireTimer { .. });
+        if planned_end.is_none() || !(state.stage == Stage::Active || starting) {
             return None;
         }
         if let Some(c) = lock(&self.risk_histories).get(&state.process_id) {
