@@ -1,6 +1,7 @@
 //! Storage benches: releases of the system release train driven to completion per second on
 //! memory, sqlite and postgres; events appended per second; the claims of an idle `tick` (no
-//! timer due, no job queued); loading a release of 10,000 events with and without a snapshot.
+//! timer due, no job queued); appends with a feed entry (as the engine writes them) by four
+//! writers at once; loading a release of 10,000 events with and without a snapshot.
 //!
 //! PostgreSQL parts run when `TRAINYARD_TEST_POSTGRES` is set (each in a fresh schema, dropped at
 //! the end).
@@ -173,6 +174,54 @@ fn append_events(c: &mut Criterion) {
     }
 }
 
+/// Appends of one event with its feed entry (every engine command writes one) by four writers
+/// at once, each on its own release: one iteration is one append by each writer. On PostgreSQL
+/// this shows whether commits queue behind one another (a `NOTIFY` serializes them).
+fn concurrent_feed_appends(c: &mut Criterion) {
+    const WRITERS: usize = 4;
+    let mut group = c.benchmark_group("append_with_feed_4_writers");
+    group.throughput(Throughput::Elements(WRITERS as u64));
+    let dir = tempfile::tempdir().unwrap();
+    let mut stores: Vec<Backend> =
+        vec![("sqlite", Arc::new(SqliteStore::open(dir.path().join("feed.db")).unwrap()), None)];
+    if let Some(pg) = pg_store("feed") {
+        stores.push(("postgres", pg.clone(), Some(pg)));
+    }
+    for (name, store, _) in &stores {
+        let seqs: Vec<std::sync::Mutex<u64>> = (0..WRITERS).map(|_| std::sync::Mutex::new(0)).collect();
+        group.bench_function(*name, |b| {
+            b.iter_custom(|iters| {
+                let start = std::time::Instant::now();
+                std::thread::scope(|scope| {
+                    for (w, seq) in seqs.iter().enumerate() {
+                        let store = store.clone();
+                        scope.spawn(move || {
+                            let id = format!("w{w}");
+                            let mut seq = seq.lock().unwrap();
+                            for _ in 0..iters {
+                                let events = [event(*seq + 1)];
+                                let entry = trainyard::store::fixtures::feed_entry(&id, *seq + 1, *seq + 1);
+                                let r = row(&id, *seq + 1);
+                                store
+                                    .append(&Append { feed: Some(&entry), ..Append::new(&id, *seq, &events, &r) })
+                                    .unwrap();
+                                *seq += 1;
+                            }
+                        });
+                    }
+                });
+                start.elapsed()
+            })
+        });
+    }
+    group.finish();
+    for (_, _, pg) in stores {
+        if let Some(pg) = pg {
+            pg.drop_schema().unwrap();
+        }
+    }
+}
+
 /// What an idle `tick` costs the store: a timer claim and a job claim that find nothing.
 fn idle_claims(c: &mut Criterion) {
     let mut group = c.benchmark_group("idle_tick_claims");
@@ -245,5 +294,5 @@ fn load_10k(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, train_to_completion, append_events, idle_claims, load_10k);
+criterion_group!(benches, train_to_completion, append_events, concurrent_feed_appends, idle_claims, load_10k);
 criterion_main!(benches);

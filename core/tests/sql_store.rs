@@ -1,7 +1,9 @@
 //! The SQL store beyond the contract: databases created by the first SQL stores (their DDL kept
 //! here verbatim as fixtures) open and work unchanged; PostgreSQL round trips per store call
-//! (append = 1, an empty claim = 1, every statement prepared once per connection); SQLite claims
-//! that find nothing take no write lock; a PostgreSQL schema of someone else's tables is refused.
+//! (append = 1, an empty claim = 1, every statement prepared once per connection) and appends
+//! that notify only while a feed waiter is announced; SQLite claims that find nothing take no
+//! write lock and no cached statement is ever compiled again; a PostgreSQL schema of someone
+//! else's tables is refused.
 
 #[path = "support/storage.rs"]
 mod support;
@@ -308,14 +310,43 @@ fn sqlite_claims_that_find_nothing_take_no_write_lock() {
     let lease = now + chrono::Duration::seconds(30);
     // Nothing is due and nothing is queued for `y`: the claims answer at once, without waiting
     // for the lock (a write transaction would wait for the busy timeout and then fail).
+    let writes = store.write_transactions();
     assert_eq!(store.claim_due(now, 10, lease).unwrap(), []);
     assert_eq!(store.claim_jobs(&["y".to_string(), "z".to_string()], "w", 10, lease, now).unwrap(), []);
+    assert_eq!(store.write_transactions(), writes, "the empty claims opened no write transaction");
     other.execute_batch("COMMIT").unwrap();
     // With the lock free, claims that find something still claim it, for any list length.
     let claimed = store.claim_jobs(&["y".to_string(), "x".to_string()], "w", 10, lease, now).unwrap();
     assert_eq!(claimed.iter().map(|c| c.job.clone()).collect::<Vec<_>>(), jobs);
     let later = t("2025-05-02T00:00:00Z");
     assert_eq!(store.claim_due(later, 10, later).unwrap(), [(t("2025-05-01T00:00:00Z"), "r".to_string())]);
+    assert_eq!(store.write_transactions(), writes + 2, "each claim that found something: one write transaction");
+}
+
+#[test]
+fn sqlite_cached_statements_are_never_prepared_again() {
+    let store = SqliteStore::open_in_memory().unwrap();
+    let base = t("2025-05-01T00:00:00Z");
+    for i in 0..20 {
+        let id = format!("r{i}");
+        let r = row(&id, 1, Some(base + chrono::Duration::hours(i)));
+        let jobs = [job(&id, "build", if i % 2 == 0 { "x" } else { "y" })];
+        store.append(&Append { new_jobs: &jobs, ..Append::new(&id, 0, &[event(1)], &r) }).unwrap();
+    }
+    // The claims, the timer read and the release read with ever new values bound: SQLite's STAT4
+    // planner would compile each statement again on the first step after every new binding.
+    for i in 0..20 {
+        let now = base + chrono::Duration::minutes(30 + 60 * i);
+        let lease = now + chrono::Duration::seconds(30);
+        assert_eq!(store.claim_due(now, 1, lease).unwrap().len(), 1);
+        let executors = [format!("nothing-{i}"), ["x", "y"][i as usize % 2].to_string()];
+        assert_eq!(store.claim_jobs(&executors, &format!("w{i}"), 1, lease, now).unwrap().len(), 1);
+        assert!(store.due(now, 5).unwrap().len() <= 5);
+        assert!(store.release(&format!("r{i}")).unwrap().is_some());
+        assert_eq!(store.events(&format!("r{i}"), i as u64 % 2).unwrap().len(), 1 - i as usize % 2);
+    }
+    assert!(store.statements_run() > 100, "the calls ran their statements ({})", store.statements_run());
+    assert_eq!(store.statements_reprepared(), 0, "every cached statement kept its first preparation");
 }
 
 #[cfg(feature = "postgres")]
@@ -436,6 +467,50 @@ mod postgres_only {
         assert_eq!(events, (2, 1), "a read is prepared once too");
         assert_eq!(cost(s, || assert_eq!(s.events("r", 3).unwrap().len(), 2)), (1, 0));
         assert_eq!(s.jobs().unwrap().len(), 2, "the ended job is gone, the two queued are there");
+    }
+
+    /// Appends one event with its feed entry to release `id` at `seq`.
+    fn append_with_feed(s: &PostgresStore, id: &str, seq: u64) {
+        let evs = [event(seq + 1)];
+        let entry = trainyard::store::fixtures::feed_entry(id, seq + 1, seq + 1);
+        let r = row(id, seq + 1, None);
+        s.append(&Append { feed: Some(&entry), ..Append::new(id, seq, &evs, &r) }).unwrap();
+    }
+
+    #[test]
+    fn postgres_appends_notify_only_while_a_feed_waiter_is_announced() {
+        let Some(base) = postgres_url() else { return };
+        let f = Fresh::new(&base, "notify");
+        let s = &f.store;
+        for seq in 0..5 {
+            append_with_feed(s, "r", seq);
+        }
+        assert_eq!(s.notifies_sent(), 0, "nobody waits: no append sent a NOTIFY");
+        // A waiter on another store of the schema (another engine, say) waits for what comes next,
+        // again and again, until told to stop.
+        let other = PostgresStore::open(&f.url).unwrap();
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let waiter = {
+            let stop = stop.clone();
+            std::thread::spawn(move || {
+                while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                    let head = other.feed_head().unwrap();
+                    other.wait_for_feed(head, std::time::Duration::from_secs(30)).unwrap();
+                }
+            })
+        };
+        // Appends go on until one sees the waiter announced and notifies it.
+        let start = std::time::Instant::now();
+        let mut seq = 5;
+        while s.notifies_sent() == 0 {
+            assert!(start.elapsed() < std::time::Duration::from_secs(30), "no append ever saw the waiter");
+            append_with_feed(s, "r", seq);
+            seq += 1;
+        }
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        append_with_feed(s, "r", seq);
+        waiter.join().expect("the waiter woke and stopped");
+        assert_eq!(s.events("r", 0).unwrap().len() as u64, seq + 1);
     }
 
     #[test]

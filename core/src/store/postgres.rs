@@ -16,7 +16,11 @@
 //! the unique `(release, seq)` key (a `conflict`). Due timers and jobs are claimed by one
 //! statement each with `FOR UPDATE SKIP LOCKED` leases, so each timer fires once and each job
 //! runs once per attempt, whichever node claims it; a claim that finds nothing is one round
-//! trip. The store logic is [`super::sql::SqlStore`].
+//! trip. An append sends its feed `NOTIFY` only while a feed waiter is announced (a listening
+//! connection whose `application_name` is the feed's channel, seen in `pg_stat_activity`):
+//! PostgreSQL serializes the commits of all transactions that notify (one database-wide lock
+//! held until the commit is flushed), so the appends of several engines would otherwise queue
+//! behind one another even with nobody listening. The store logic is [`super::sql::SqlStore`].
 
 use super::sql::append::{AppendRows, InboxRows};
 use super::sql::dialect::{Conn, Dialect, Row, Value, row, rows, write};
@@ -72,6 +76,7 @@ fn feed_channel(schema: Option<&str>) -> String {
 struct Stats {
     round_trips: AtomicU64,
     prepared: AtomicU64,
+    notifies: AtomicU64,
 }
 
 /// A pooled connection with its statement cache.
@@ -177,12 +182,22 @@ impl PostgresStore {
     pub fn statements_prepared(&self) -> u64 {
         self.sql.dialect.stats.prepared.load(Ordering::Relaxed)
     }
+
+    /// How many of this store's appends sent a feed `NOTIFY` so far: only those that wrote a feed
+    /// entry while a feed waiter (of any store on the schema, in any process) was announced.
+    pub fn notifies_sent(&self) -> u64 {
+        self.sql.dialect.stats.notifies.load(Ordering::Relaxed)
+    }
 }
 
 store_via_sql!(PostgresStore, sql);
 
 /// How often a feed waiter looks again while an entry is committed but not readable yet.
 const FEED_HORIZON_POLL: std::time::Duration = std::time::Duration::from_millis(20);
+
+/// The longest a feed waiter sleeps before it looks again: an append whose statement looked for
+/// waiters just before this one announced itself sent no `NOTIFY`; it is seen at the next look.
+const FEED_RECHECK: std::time::Duration = std::time::Duration::from_millis(200);
 
 impl Postgres {
     /// A connection listening on the feed's channel.
@@ -286,7 +301,9 @@ static APPEND: LazyLock<String> = LazyLock::new(|| {
          feed_entry AS (
              INSERT INTO feed (cursor, release, body)
              SELECT pg_current_xact_id()::text::BIGINT, $1, $21::TEXT FROM ok WHERE $21::TEXT IS NOT NULL),
-         notified AS (SELECT pg_notify($22::TEXT, '') FROM ok WHERE $21::TEXT IS NOT NULL),
+         notified AS (
+             SELECT pg_notify($22::TEXT, '') FROM ok WHERE $21::TEXT IS NOT NULL
+             AND EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = $22::TEXT)),
          inbox_gone AS (
              DELETE FROM inbox WHERE release = $1 AND $27::INTEGER = 1 AND EXISTS (SELECT 1 FROM ok)
              AND (principal, since, item) NOT IN
@@ -386,6 +403,8 @@ impl Dialect for Postgres {
             let mut drain = buffered.iter();
             while drain.next().map_err(failed)?.is_some() {}
         }
+        // Announced as a waiter: appends notify only while one is (see the module docs).
+        listener.batch_execute(&format!("SET application_name = '{}'", self.channel)).map_err(failed)?;
         let p = [Value::Int(after)];
         let (visible, committed) = self.with_conn(|c| {
             let visible = row(c, &sql.any_feed_after, &p, |_| Ok(()))?.is_some();
@@ -393,10 +412,11 @@ impl Dialect for Postgres {
             Ok((visible, committed))
         })?;
         if !visible {
-            let wait = if committed { timeout.min(FEED_HORIZON_POLL) } else { timeout };
+            let wait = if committed { timeout.min(FEED_HORIZON_POLL) } else { timeout.min(FEED_RECHECK) };
             let mut notifications = listener.notifications();
             notifications.timeout_iter(wait).next().map_err(failed)?;
         }
+        listener.batch_execute("RESET application_name").map_err(failed)?;
         if !listener.is_closed() {
             self.listeners.lock().unwrap_or_else(|e| e.into_inner()).push(listener);
         }
@@ -452,8 +472,11 @@ impl Dialect for Postgres {
             Value::Ints(&r.ledger.seqs),
             Value::Texts(&r.ledger.bodies),
         ];
-        let found = row(conn, &APPEND, &params, |row| row.int(0))?;
-        Ok(found.unwrap_or(0) as u64)
+        let (found, notified) = row(conn, &APPEND, &params, |row| Ok((row.int(0)?, row.int(1)?)))?.unwrap_or((0, 0));
+        if notified > 0 {
+            self.stats.notifies.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(found as u64)
     }
 }
 

@@ -4,9 +4,13 @@
 //! the busy timeout).
 //!
 //! What is SQLite's own here: connecting and migrating, the connection's statement cache (every
-//! statement is prepared once and reused), lists bound as JSON arrays read with `json_each` (so a
-//! claim's list of executors is one cached statement whatever its length), and claims that read
-//! first: a `tick` with nothing due and no job queued takes no write lock. The store logic is
+//! statement is prepared once and reused; the query planner's stability guarantee is on, so a
+//! cached statement is never compiled again because a bound value changed, which SQLite's STAT4
+//! planner would otherwise do on every new binding of an indexed comparison), lists bound as JSON
+//! arrays read with `json_each` (so a claim's list of executors is one cached statement whatever
+//! its length), and claims that read first: a `tick` with nothing due and no job queued takes no
+//! write lock. The counters [`SqliteStore::statements_run`], [`SqliteStore::write_transactions`]
+//! and [`SqliteStore::statements_reprepared`] show what calls cost. The store logic is
 //! [`super::sql::SqlStore`].
 
 use super::sql::dialect::{Conn, Dialect, Row, Value, row, write};
@@ -15,9 +19,10 @@ use super::sql::statements::Statements;
 use super::sql::{SqlStore, store_via_sql};
 use crate::{Error, Result};
 use rusqlite::types::{ToSqlOutput, ValueRef};
-use rusqlite::{Connection, ErrorCode};
+use rusqlite::{Connection, ErrorCode, StatementStatus};
 use std::path::Path;
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 /// Prepared statements kept per connection: more than the store can make (its ~35 statements
 /// and the 512 shapes of release queries), so none is ever prepared twice.
@@ -31,6 +36,8 @@ pub struct SqliteStore {
 /// The SQLite dialect: the store's one connection, and what wakes this process's feed waiters.
 pub(crate) struct Sqlite {
     conn: Mutex<SqliteConn>,
+    /// What the connection ran (shared with it).
+    stats: Arc<Stats>,
     /// Counts this store's appends that wrote a feed entry; waiters sleep on `feed_written`.
     feed_generation: Mutex<u64>,
     feed_written: Condvar,
@@ -40,10 +47,22 @@ pub(crate) struct Sqlite {
 /// `PRAGMA data_version` changes when one did. Appends through this store wake waiters at once.
 const FEED_POLL: std::time::Duration = std::time::Duration::from_millis(10);
 
-/// A connection and the label of its file (for messages).
+/// A connection, the label of its file (for messages) and its counters.
 pub(crate) struct SqliteConn {
     conn: Connection,
     label: String,
+    stats: Arc<Stats>,
+}
+
+/// Counters of what a store's connection ran.
+#[derive(Debug, Default)]
+struct Stats {
+    /// Statements run (queries and changes, `BEGIN` and `COMMIT` included).
+    statements: AtomicU64,
+    /// Write transactions: each `BEGIN IMMEDIATE`, and each changing statement run outside one.
+    write_transactions: AtomicU64,
+    /// Times SQLite compiled a cached statement again after its first preparation.
+    reprepared: AtomicU64,
 }
 
 fn db(label: &str, e: rusqlite::Error) -> Error {
@@ -82,16 +101,47 @@ impl SqliteStore {
         // hands); only an OS crash or power loss may lose the last transactions.
         conn.pragma_update(None, "synchronous", "NORMAL").map_err(e)?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
-        let mut conn = SqliteConn { conn, label };
+        // The query planner's stability guarantee: a cached statement keeps its plan and is never
+        // compiled again because a bound value changed (with STAT4 it otherwise is, on the first
+        // step after each new binding of a parameter compared to an indexed column).
+        conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true).map_err(e)?;
+        let stats = Arc::<Stats>::default();
+        let mut conn = SqliteConn { conn, label, stats: stats.clone() };
         let label = conn.label.clone();
         write(&mut conn, |c| migrate::<Sqlite>(c, &format!("sqlite {label}")))?;
-        let dialect = Sqlite { conn: Mutex::new(conn), feed_generation: Mutex::new(0), feed_written: Condvar::new() };
+        // The migration's DDL made SQLite compile the statements it had run again: that is not a
+        // cost of the store's calls, so the counters start here.
+        conn.conn.flush_prepared_statement_cache();
+        stats.statements.store(0, Ordering::Relaxed);
+        stats.write_transactions.store(0, Ordering::Relaxed);
+        stats.reprepared.store(0, Ordering::Relaxed);
+        let dialect =
+            Sqlite { conn: Mutex::new(conn), stats, feed_generation: Mutex::new(0), feed_written: Condvar::new() };
         Ok(SqliteStore { sql: SqlStore::new(dialect) })
     }
 
     /// The schema version of the open database (number of migrations applied).
     pub fn schema_version(&self) -> Result<u32> {
         self.sql.schema_version()
+    }
+
+    /// How many statements this store ran since it was opened (each query or change once,
+    /// `BEGIN IMMEDIATE` and `COMMIT` included).
+    pub fn statements_run(&self) -> u64 {
+        self.sql.dialect.stats.statements.load(Ordering::Relaxed)
+    }
+
+    /// How many write transactions this store ran since it was opened: each takes the database's
+    /// write lock and commits. Every `BEGIN IMMEDIATE` counts, and every changing statement run
+    /// outside one (a transaction of its own); reads take no write lock and do not count.
+    pub fn write_transactions(&self) -> u64 {
+        self.sql.dialect.stats.write_transactions.load(Ordering::Relaxed)
+    }
+
+    /// How many times SQLite compiled one of this store's cached statements again after its first
+    /// preparation since the store was opened (0 while every statement keeps its plan).
+    pub fn statements_reprepared(&self) -> u64 {
+        self.sql.dialect.stats.reprepared.load(Ordering::Relaxed)
     }
 }
 
@@ -164,6 +214,20 @@ impl Dialect for Sqlite {
     }
 }
 
+/// Runs a cached query, handing each row to `each` (the statement is reset when this returns).
+fn read_rows(
+    stmt: &mut rusqlite::Statement<'_>,
+    params: &[Value<'_>],
+    label: &str,
+    each: &mut dyn FnMut(&dyn Row) -> Result<()>,
+) -> Result<()> {
+    let mut rows = stmt.query(rusqlite::params_from_iter(binds(params))).map_err(|e| db(label, e))?;
+    while let Some(r) = rows.next().map_err(|e| db(label, e))? {
+        each(&SqliteRow(r, label))?;
+    }
+    Ok(())
+}
+
 /// A parameter as SQLite binds it (lists as JSON arrays, for `json_each`).
 struct Bind<'a>(Value<'a>);
 
@@ -208,28 +272,47 @@ impl Row for SqliteRow<'_, '_> {
 }
 
 impl SqliteConn {
+    /// Runs a transaction statement (`BEGIN IMMEDIATE`, `COMMIT`, `ROLLBACK`): cached and counted
+    /// as a statement; the caller counts the write transaction.
     fn run(&mut self, sql: &str) -> Result<()> {
         let label = &self.label;
-        self.conn.prepare_cached(sql).and_then(|mut s| s.execute([])).map(|_| ()).map_err(|e| db(label, e))
+        let stmt = self.conn.prepare_cached(sql).map_err(|e| db(label, e));
+        let n = stmt.and_then(|mut s| s.execute([]).map_err(|e| db(label, e)));
+        self.stats.statements.fetch_add(1, Ordering::Relaxed);
+        n.map(|_| ())
+    }
+}
+
+/// Counts a statement that ran: a write transaction of its own when it changes the database
+/// outside a transaction, and the times SQLite compiled it again since it last ran.
+fn counted(stats: &Stats, stmt: &rusqlite::Statement<'_>, autocommit: bool) {
+    stats.statements.fetch_add(1, Ordering::Relaxed);
+    if autocommit && !stmt.readonly() {
+        stats.write_transactions.fetch_add(1, Ordering::Relaxed);
+    }
+    let again = stmt.reset_status(StatementStatus::RePrepare);
+    if again > 0 {
+        stats.reprepared.fetch_add(again as u64, Ordering::Relaxed);
     }
 }
 
 impl Conn for SqliteConn {
     fn execute(&mut self, sql: &str, params: &[Value<'_>]) -> Result<u64> {
         let label = &self.label;
+        let autocommit = self.conn.is_autocommit();
         let mut stmt = self.conn.prepare_cached(sql).map_err(|e| db(label, e))?;
-        let n = stmt.execute(rusqlite::params_from_iter(binds(params))).map_err(|e| db(label, e))?;
-        Ok(n as u64)
+        let n = stmt.execute(rusqlite::params_from_iter(binds(params)));
+        counted(&self.stats, &stmt, autocommit);
+        Ok(n.map_err(|e| db(label, e))? as u64)
     }
 
     fn query(&mut self, sql: &str, params: &[Value<'_>], each: &mut dyn FnMut(&dyn Row) -> Result<()>) -> Result<()> {
         let label = &self.label;
+        let autocommit = self.conn.is_autocommit();
         let mut stmt = self.conn.prepare_cached(sql).map_err(|e| db(label, e))?;
-        let mut rows = stmt.query(rusqlite::params_from_iter(binds(params))).map_err(|e| db(label, e))?;
-        while let Some(r) = rows.next().map_err(|e| db(label, e))? {
-            each(&SqliteRow(r, label))?;
-        }
-        Ok(())
+        let out = read_rows(&mut stmt, params, label, each);
+        counted(&self.stats, &stmt, autocommit);
+        out
     }
 
     fn batch(&mut self, sql: &str) -> Result<()> {
@@ -237,6 +320,8 @@ impl Conn for SqliteConn {
     }
 
     fn begin_write(&mut self) -> Result<()> {
+        // `BEGIN IMMEDIATE` takes the database's write lock: one write transaction.
+        self.stats.write_transactions.fetch_add(1, Ordering::Relaxed);
         self.run("BEGIN IMMEDIATE")
     }
 

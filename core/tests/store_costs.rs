@@ -1,0 +1,129 @@
+//! What the engine's commands and ticks cost the SQL stores, counted by the stores themselves:
+//! on SQLite the write transactions (each takes the database's write lock and commits) and the
+//! re-preparations of cached statements; on PostgreSQL the round trips to the server (a counting
+//! wrapper inside the store's connection: every prepare, query, statement, `BEGIN` and `COMMIT`
+//! is one). The flow is the peer flow of `benches/peers/`: create → activate → approval →
+//! automated step → end.
+
+#[path = "support/storage.rs"]
+mod support;
+
+use std::sync::Arc;
+use trainyard::Engine;
+use trainyard::access::Actor;
+use trainyard::executor::{Job, Outcome};
+use trainyard::release::NewRelease;
+use trainyard::schedule::ManualClock;
+use trainyard::store::{SqliteStore, Store};
+
+const PROCESS: &str = "id: bench-release
+phases:
+  - id: approve
+    activities:
+      - { id: approve, kind: approval, approvers: [{ group: approvers }] }
+  - id: deploy
+    depends_on: [approve]
+    activities:
+      - { id: deploy, kind: automated, executor: deploy, outputs: [url] }
+";
+
+fn engine(store: Arc<dyn Store>) -> Engine {
+    let clock = ManualClock::new("2025-04-07T09:00:00Z".parse().unwrap());
+    let engine = Engine::new(store, Arc::new(clock));
+    engine.register_executor("deploy", |_: &Job| Outcome::with_outputs([("url", "https://prod.example")]));
+    engine.register_process(PROCESS).unwrap();
+    engine
+}
+
+fn manager() -> Actor {
+    Actor::new("rita").with_roles(["account_release_manager"])
+}
+
+fn approver() -> Actor {
+    Actor::new("ann").with_groups(["approvers"])
+}
+
+fn create(engine: &Engine, name: &str) -> String {
+    let new = NewRelease { name: name.into(), ..Default::default() };
+    engine.create_release("bench-release", new, &manager()).unwrap().id
+}
+
+/// One instance through the whole flow (warms the statement caches and the engine's caches).
+fn warm(engine: &Engine) {
+    let first = create(engine, "first");
+    engine.activate(&first, &manager()).unwrap();
+    engine.approve(&first, "approve", "approve", &approver(), None).unwrap();
+    engine.run_until_idle(100).unwrap();
+    assert_eq!(engine.get_release(&first).unwrap().status.as_str(), "success");
+}
+
+/// What each step of the flow cost, by `counter`: (create, activate, approve, run the job to the
+/// end, an idle tick).
+fn flow_costs(engine: &Engine, counter: &dyn Fn() -> u64) -> [u64; 5] {
+    let cost = |step: &mut dyn FnMut()| {
+        let before = counter();
+        step();
+        counter() - before
+    };
+    let mut id = String::new();
+    let created = cost(&mut || id = create(engine, "second"));
+    let activated = cost(&mut || drop(engine.activate(&id, &manager()).unwrap()));
+    let approved = cost(&mut || drop(engine.approve(&id, "approve", "approve", &approver(), None).unwrap()));
+    let ran = cost(&mut || {
+        engine.run_until_idle(100).unwrap();
+    });
+    assert_eq!(engine.get_release(&id).unwrap().status.as_str(), "success");
+    let idle = cost(&mut || {
+        engine.tick().unwrap();
+    });
+    [created, activated, approved, ran, idle]
+}
+
+#[test]
+fn sqlite_idle_ticks_take_no_write_lock_and_no_statement_is_prepared_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SqliteStore::open(dir.path().join("flow.db")).unwrap());
+    let engine = engine(store.clone());
+    warm(&engine);
+    let [created, activated, approved, ran, idle] = flow_costs(&engine, &|| store.write_transactions());
+    eprintln!(
+        "sqlite write transactions: create {created}, activate {activated}, approve {approved}, run {ran}, idle tick {idle}"
+    );
+    assert_eq!(idle, 0, "a tick with nothing due and nothing queued takes no write lock");
+    assert_eq!(created, 1, "create: one append");
+    assert_eq!(activated, 1, "activate: one append");
+    assert_eq!(approved, 1, "approve: one append");
+    // The in-process job: claimed, started, succeeded, and the snapshot of the release written
+    // then; the ticks around it (the claims that find nothing more) take none.
+    assert!(ran <= 4, "the job claimed, started and succeeded: {ran} write transactions");
+    let statements = store.statements_run();
+    engine.tick().unwrap();
+    let idle_statements = store.statements_run() - statements;
+    assert!(idle_statements <= 5, "an idle tick runs a handful of reads ({idle_statements} statements)");
+    assert_eq!(store.statements_reprepared(), 0, "every statement kept its first preparation");
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn postgres_write_commands_take_at_most_two_round_trips() {
+    let Some(base) = support::postgres_url() else { return };
+    let fresh = support::Fresh::new(&base, "costs");
+    let store = fresh.store.clone();
+    let engine = engine(store.clone());
+    warm(&engine);
+    let prepared = store.statements_prepared();
+    let [created, activated, approved, ran, idle] = flow_costs(&engine, &|| store.round_trips());
+    eprintln!(
+        "postgres round trips: create {created}, activate {activated}, approve {approved}, run {ran}, idle tick {idle}"
+    );
+    assert!(created <= 2, "create: {created} round trips");
+    assert!(activated <= 2, "activate: {activated} round trips");
+    assert!(approved <= 2, "approve: {approved} round trips");
+    // An idle tick: the feed read (what other engines committed), the timer claim, the job claim
+    // and the engine's other reads, one round trip each (5 today).
+    assert!(idle <= 5, "an idle tick: {idle} round trips, one per read or claim");
+    let writes = ran - 2 * idle;
+    assert!(writes <= 3 * 2, "claim, start, success: {writes} round trips beyond the two ticks' reads");
+    assert_eq!(store.statements_prepared(), prepared, "every statement was prepared by the first instance");
+    assert_eq!(store.notifies_sent(), 0, "nobody waits on the feed: no append sent a NOTIFY");
+}
