@@ -13,7 +13,6 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDate, PyDateTime, PyDelta, PyDict};
 use serde_json::{Map, Value};
 use trainyard::Timestamp;
-use trainyard::access::Actor;
 use trainyard::schedule::{Clock, Freeze, ManualClock, ReleaseGroup};
 use trainyard::validate::codes;
 
@@ -221,11 +220,17 @@ impl GroupArgs<'_, '_> {
 /// `GroupArgs`, the keyword arguments of a release group (the required ones, then the optional
 /// ones, `actor` between them), and the `#[pymethods]` block of the engine methods that take them
 /// (`create_release_group` and `update_release_group`): each converts them to the group document
-/// ([`GroupArgs::document`]) and the actor, then calls `$with` (a plain method of `PyEngine`).
+/// ([`GroupArgs::document`]) and the actor, runs the core call with them (GIL released), then
+/// makes the Python value of its result (`then`).
 macro_rules! release_group_methods {
-    (required $req:tt optional $opt:tt $($(#[$doc:meta])* fn $name:ident => $with:ident;)+) => {
+    (
+        required $req:tt optional $opt:tt
+        $($(#[$doc:meta])* fn $name:ident => |$e:ident, $group:ident, $actor:ident| $call:expr,
+            then |$py:ident, $value:ident| $then:expr;)+
+    ) => {
         release_group_methods!(@args $req $opt);
-        $(release_group_methods!(@method $req $opt $(#[$doc])* fn $name => $with);)+
+        $(release_group_methods!(@method $req $opt $(#[$doc])* fn $name
+            => |$e, $group, $actor| $call, then |$py, $value| $then);)+
     };
     (@args ($($req:ident),+) ($($opt:ident),+)) => {
         /// The keyword arguments of `create_release_group` / `update_release_group` but ``actor``.
@@ -234,7 +239,10 @@ macro_rules! release_group_methods {
             $($opt: Option<&'a Bound<'py, PyAny>>,)+
         }
     };
-    (@method ($($req:ident),+) ($($opt:ident),+) $(#[$doc:meta])* fn $name:ident => $with:ident) => {
+    (
+        @method ($($req:ident),+) ($($opt:ident),+) $(#[$doc:meta])* fn $name:ident
+            => |$e:ident, $group:ident, $actor:ident| $call:expr, then |$py:ident, $value:ident| $then:expr
+    ) => {
         #[pymethods]
         impl PyEngine {
             $(#[$doc])*
@@ -251,8 +259,11 @@ macro_rules! release_group_methods {
                 $($opt: Option<&Bound<'py, PyAny>>,)+
             ) -> PyResult<Bound<'py, PyAny>> {
                 args!(py; actor = convert::actor(actor, "actor"));
-                let group = GroupArgs { $($req,)+ $($opt,)+ }.document(py)?;
-                self.$with(py, group, actor)
+                let $group = GroupArgs { $($req,)+ $($opt,)+ }.document(py)?;
+                let $actor = actor;
+                let $value = self.call(py, move |$e| $call)?;
+                let $py = py;
+                $then
             }
         }
     };
@@ -275,40 +286,20 @@ release_group_methods! {
     /// of its releases; without them, the process's owners do. Raises ``ValidationError`` listing
     /// every problem, ``NotFoundError`` for an unknown process or input set, ``AlreadyExistsError`` for
     /// an existing id.
-    fn create_release_group => create_group_with;
+    fn create_release_group => |e, group, actor| e.create_release_group(group, &actor),
+        then |py, group| convert::doc_to_py(py, &group, "the release group");
 
     /// Replaces a release group (same ``id``; the arguments of ``create_release_group``) and
     /// brings its releases that have not started in line. Returns a dict of release ids:
     /// ``created``, ``rescheduled``, ``deleted``.
-    fn update_release_group => update_group_with;
-}
-
-impl PyEngine {
-    /// `create_release_group` once its arguments are converted: the group as a dict.
-    fn create_group_with<'py>(
-        &self,
-        py: Python<'py>,
-        group: ReleaseGroup,
-        actor: Actor,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let group = self.call(py, move |e| e.create_release_group(group, &actor))?;
-        convert::doc_to_py(py, &group, "the release group")
-    }
-
-    /// `update_release_group` once its arguments are converted: the dict of release ids.
-    fn update_group_with<'py>(
-        &self,
-        py: Python<'py>,
-        group: ReleaseGroup,
-        actor: Actor,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let changes = self.call(py, move |e| e.update_release_group(group, &actor))?;
-        let d = PyDict::new(py);
-        d.set_item("created", changes.created)?;
-        d.set_item("rescheduled", changes.rescheduled)?;
-        d.set_item("deleted", changes.deleted)?;
-        Ok(d.into_any())
-    }
+    fn update_release_group => |e, group, actor| e.update_release_group(group, &actor),
+        then |py, changes| {
+            let d = PyDict::new(py);
+            d.set_item("created", changes.created)?;
+            d.set_item("rescheduled", changes.rescheduled)?;
+            d.set_item("deleted", changes.deleted)?;
+            Ok(d.into_any())
+        };
 }
 
 engine_commands! {
