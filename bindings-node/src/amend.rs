@@ -3,6 +3,7 @@
 //! (the events it would append, appending nothing); the rules are the core's
 //! (`trainyard::release::amend`).
 
+use crate::commands::activity_ids;
 use crate::convert::{JsonObject, options};
 use crate::engine::Engine;
 use crate::options::Actor;
@@ -125,9 +126,7 @@ calls! {
     #[doc = " given in the current attempt are dropped."]
     #[ts("releaseId: string, phaseId: string, activityId: string, approvers: Array<{ user?: string; group?: string }>, options: AmendOptions", "Event[]", "Promise<Event[]>")]
     fn reassign / reassign_async(&self, cx, release_id, phase_id, activity_id, approvers, options) {
-        let id: String = cx.arg(release_id, "releaseId");
-        let phase: String = cx.arg(phase_id, "phaseId");
-        let activity: String = cx.arg(activity_id, "activityId");
+        let (id, phase, activity) = activity_ids(cx, release_id, phase_id, activity_id);
         let list: Value = cx.arg(approvers, "approvers");
         let o: AmendOptions = cx.arg(options, "options");
         cx.finish()?;
@@ -147,9 +146,7 @@ calls! {
     #[doc = " manager, or by `fromUser` themselves). Decisions already given stay."]
     #[ts("releaseId: string, phaseId: string, activityId: string, options: DelegateOptions", "Event[]", "Promise<Event[]>")]
     fn delegate / delegate_async(&self, cx, release_id, phase_id, activity_id, options) {
-        let id: String = cx.arg(release_id, "releaseId");
-        let phase: String = cx.arg(phase_id, "phaseId");
-        let activity: String = cx.arg(activity_id, "activityId");
+        let (id, phase, activity) = activity_ids(cx, release_id, phase_id, activity_id);
         let o: DelegateOptions = cx.arg(options, "options");
         cx.finish()?;
         let actor = o.actor.core();

@@ -20,8 +20,13 @@ fn events(result: trainyard::Result<Vec<Event>>) -> trainyard::Result<Reply> {
     result.map(|list| views::events(&list))
 }
 
-/// The `(releaseId, phaseId, activityId)` of an activity command.
-fn activity_ids(cx: &mut Cx, release: Unknown, phase: Unknown, activity: Unknown) -> (String, String, String) {
+/// The `(releaseId, phaseId, activityId)` of an activity command (or amendment).
+pub(crate) fn activity_ids(
+    cx: &mut Cx,
+    release: Unknown,
+    phase: Unknown,
+    activity: Unknown,
+) -> (String, String, String) {
     (cx.arg(release, "releaseId"), cx.arg(phase, "phaseId"), cx.arg(activity, "activityId"))
 }
 

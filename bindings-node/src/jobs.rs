@@ -18,27 +18,46 @@ fn json_object(map: &IndexMap<String, Value>) -> JsonObject {
     map.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
 }
 
-/// One attempt of an automated activity, handed to an executor.
-#[napi(object, use_nullable = true)]
-#[derive(Clone)]
-pub struct Job {
-    /// Job id: `<release>/<phase>/<activity>/<attempt>`; pass it to `completeJob`.
-    pub id: String,
-    /// Release id.
-    pub release_id: String,
-    /// Phase id.
-    pub phase_id: String,
-    /// Activity id.
-    pub activity_id: String,
-    /// Attempt (0 = first run).
-    pub attempt: u32,
-    /// Executor name.
-    pub executor: String,
-    /// The resolved `with` values.
-    #[napi(ts_type = "Record<string, any>")]
-    pub inputs: JsonObject,
-    /// When the attempt times out, if the activity has a `timeout` (else `null`).
-    pub deadline: Option<DateTime<Utc>>,
+/// A job object of the JS API: the fields of one attempt every job object has (the docs of `id`
+/// and `inputs` given, as they differ), then the struct's own.
+macro_rules! job_object {
+    (
+        $(#[doc = $doc:literal])*
+        pub struct $name:ident { id: $id_doc:literal, inputs: $inputs_doc:literal $(,)? }
+        $({ $($(#[doc = $fdoc:literal])* pub $field:ident: $ty:ty,)+ })?
+    ) => {
+        $(#[doc = $doc])*
+        #[napi(object, use_nullable = true)]
+        #[derive(Clone)]
+        pub struct $name {
+            #[doc = $id_doc]
+            pub id: String,
+            /// Release id.
+            pub release_id: String,
+            /// Phase id.
+            pub phase_id: String,
+            /// Activity id.
+            pub activity_id: String,
+            /// Attempt (0 = first run).
+            pub attempt: u32,
+            /// Executor name.
+            pub executor: String,
+            #[doc = $inputs_doc]
+            #[napi(ts_type = "Record<string, any>")]
+            pub inputs: JsonObject,
+            /// When the attempt times out, if the activity has a `timeout` (else `null`).
+            pub deadline: Option<DateTime<Utc>>,
+            $($($(#[doc = $fdoc])* pub $field: $ty,)+)?
+        }
+    };
+}
+
+job_object! {
+    #[doc = " One attempt of an automated activity, handed to an executor."]
+    pub struct Job {
+        id: " Job id: `<release>/<phase>/<activity>/<attempt>`; pass it to `completeJob`.",
+        inputs: " The resolved `with` values.",
+    }
 }
 
 impl From<&trainyard::executor::Job> for Job {
@@ -56,32 +75,19 @@ impl From<&trainyard::executor::Job> for Job {
     }
 }
 
-/// A job claimed by an external worker (`claimJobs`): the job and its lease.
-#[napi(object, use_nullable = true)]
-#[derive(Clone)]
-pub struct ClaimedJob {
-    /// Job id: `<release>/<phase>/<activity>/<attempt>` (the same on a redelivery).
-    pub id: String,
-    /// Release id.
-    pub release_id: String,
-    /// Phase id.
-    pub phase_id: String,
-    /// Activity id.
-    pub activity_id: String,
-    /// Attempt (0 = first run).
-    pub attempt: u32,
-    /// Executor name.
-    pub executor: String,
-    /// The resolved `with` values (secrets resolved).
-    #[napi(ts_type = "Record<string, any>")]
-    pub inputs: JsonObject,
-    /// When the attempt times out, if the activity has a `timeout` (else `null`).
-    pub deadline: Option<DateTime<Utc>>,
-    /// The lease token: pass it to `heartbeat` and `completeJob`. A redelivery (the lease expired)
-    /// gets a new one and makes this one stale (`conflict`).
-    pub lease_token: String,
-    /// How many times the job was handed out, this time included (1 = first delivery).
-    pub deliveries: u32,
+job_object! {
+    #[doc = " A job claimed by an external worker (`claimJobs`): the job and its lease."]
+    pub struct ClaimedJob {
+        id: " Job id: `<release>/<phase>/<activity>/<attempt>` (the same on a redelivery).",
+        inputs: " The resolved `with` values (secrets resolved).",
+    }
+    {
+        #[doc = " The lease token: pass it to `heartbeat` and `completeJob`. A redelivery (the lease expired)"]
+        #[doc = " gets a new one and makes this one stale (`conflict`)."]
+        pub lease_token: String,
+        #[doc = " How many times the job was handed out, this time included (1 = first delivery)."]
+        pub deliveries: u32,
+    }
 }
 
 impl From<trainyard::store::ClaimedJob> for ClaimedJob {

@@ -3,8 +3,9 @@
 //! Every method converts its arguments ([`crate::convert`]), calls the one core [`Engine`] method
 //! of the same name with the GIL released (so executors and other Python threads run meanwhile),
 //! and converts the result. Nothing here decides anything: the lifecycle, access checks and
-//! validation live in the core. The engine's other calls are in `jobs.rs`, `callbacks.rs`,
-//! `schedule.rs`, `calendar.rs` and `input_sets.rs` (further `#[pymethods]` blocks).
+//! validation live in the core. The engine's other calls are in `commands.rs` (the release and
+//! activity commands), `jobs.rs`, `callbacks.rs`, `schedule.rs`, `calendar.rs` and `input_sets.rs`
+//! (further `#[pymethods]` blocks).
 
 use crate::callbacks::Interrupt;
 use crate::convert::{self, Definition, args, repr_str as q};
@@ -93,7 +94,7 @@ impl PyEngine {
     }
 
     /// Runs a release command: the events it appended, as `Event`s.
-    fn command(
+    pub(crate) fn command(
         &self,
         py: Python<'_>,
         f: impl FnOnce(&Engine) -> trainyard::Result<Vec<Event>> + Send,
@@ -426,255 +427,6 @@ impl PyEngine {
         })
     }
 
-    /// Schedules (or reschedules) a release at ``start`` (tz-aware), optionally planned to ``end``;
-    /// validates and locks its inputs. With ``auto_start`` the clock activates it at ``start``.
-    #[pyo3(signature = (release_id, *, start, actor, end = None, auto_start = None),
-        text_signature = "($self, release_id, *, start, actor, end=None, auto_start=True)")]
-    fn schedule(
-        &self,
-        py: Python<'_>,
-        release_id: &Bound<'_, PyAny>,
-        start: &Bound<'_, PyAny>,
-        actor: &Bound<'_, PyAny>,
-        end: Option<&Bound<'_, PyAny>>,
-        auto_start: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Vec<PyEvent>> {
-        args!(py;
-            id = convert::text(release_id, "release_id"),
-            start = convert::timestamp(start, "start"),
-            actor = convert::actor(actor, "actor"),
-            end = convert::opt_timestamp(end, "end"),
-            auto_start = convert::opt_flag(auto_start, "auto_start", true),
-        );
-        self.command(py, move |e| e.schedule(&id, &actor, start, end, auto_start))
-    }
-
-    /// Activates a release now (before its scheduled start: pre-execution, recorded). Inside a
-    /// freeze window it raises ``ScheduleError``; ``force=True`` (account release managers only)
-    /// activates anyway, recorded as forced.
-    #[pyo3(signature = (release_id, *, actor, force = None), text_signature = "($self, release_id, *, actor, force=False)")]
-    fn activate(
-        &self,
-        py: Python<'_>,
-        release_id: &Bound<'_, PyAny>,
-        actor: &Bound<'_, PyAny>,
-        force: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Vec<PyEvent>> {
-        args!(py;
-            id = convert::text(release_id, "release_id"),
-            actor = convert::actor(actor, "actor"),
-            force = convert::opt_flag(force, "force", false),
-        );
-        self.command(py, move |e| if force { e.activate_forced(&id, &actor) } else { e.activate(&id, &actor) })
-    }
-
-    /// Pauses a release: nothing new starts until ``resume``.
-    #[pyo3(signature = (release_id, *, actor))]
-    fn pause(&self, py: Python<'_>, release_id: &Bound<'_, PyAny>, actor: &Bound<'_, PyAny>) -> PyResult<Vec<PyEvent>> {
-        args!(py; id = convert::text(release_id, "release_id"), actor = convert::actor(actor, "actor"));
-        self.command(py, move |e| e.pause(&id, &actor))
-    }
-
-    /// Lets a paused release progress again.
-    #[pyo3(signature = (release_id, *, actor))]
-    fn resume(
-        &self,
-        py: Python<'_>,
-        release_id: &Bound<'_, PyAny>,
-        actor: &Bound<'_, PyAny>,
-    ) -> PyResult<Vec<PyEvent>> {
-        args!(py; id = convert::text(release_id, "release_id"), actor = convert::actor(actor, "actor"));
-        self.command(py, move |e| e.resume(&id, &actor))
-    }
-
-    /// Aborts a release, recording ``reason``; running activities are aborted.
-    #[pyo3(signature = (release_id, *, actor, reason))]
-    fn abort(
-        &self,
-        py: Python<'_>,
-        release_id: &Bound<'_, PyAny>,
-        actor: &Bound<'_, PyAny>,
-        reason: &Bound<'_, PyAny>,
-    ) -> PyResult<Vec<PyEvent>> {
-        args!(py;
-            id = convert::text(release_id, "release_id"),
-            actor = convert::actor(actor, "actor"),
-            reason = convert::text(reason, "reason"),
-        );
-        self.command(py, move |e| e.abort(&id, &actor, &reason))
-    }
-
-    /// Restarts a failed or aborted release (failed, aborted and failure-skipped work runs again).
-    #[pyo3(signature = (release_id, *, actor))]
-    fn restart(
-        &self,
-        py: Python<'_>,
-        release_id: &Bound<'_, PyAny>,
-        actor: &Bound<'_, PyAny>,
-    ) -> PyResult<Vec<PyEvent>> {
-        args!(py; id = convert::text(release_id, "release_id"), actor = convert::actor(actor, "actor"));
-        self.command(py, move |e| e.restart(&id, &actor))
-    }
-
-    /// Archives a release that has ended.
-    #[pyo3(signature = (release_id, *, actor))]
-    fn archive(
-        &self,
-        py: Python<'_>,
-        release_id: &Bound<'_, PyAny>,
-        actor: &Bound<'_, PyAny>,
-    ) -> PyResult<Vec<PyEvent>> {
-        args!(py; id = convert::text(release_id, "release_id"), actor = convert::actor(actor, "actor"));
-        self.command(py, move |e| e.archive(&id, &actor))
-    }
-
-    /// Deletes a release: a draft or scheduled one is deleted (a ``deleted`` event); a running or
-    /// on_hold one raises ``InvalidTransitionError``, and so does an ended one that is not archived
-    /// (its data is kept for the retention period); an archived one that ended within the
-    /// retention period raises ``ConflictError`` naming the day it becomes deletable; after that it
-    /// is purged with its events (the returned list is then empty). A release referenced by
-    /// another (a subprocess parent) raises ``ConflictError``.
-    #[pyo3(signature = (release_id, *, actor))]
-    fn delete_release(
-        &self,
-        py: Python<'_>,
-        release_id: &Bound<'_, PyAny>,
-        actor: &Bound<'_, PyAny>,
-    ) -> PyResult<Vec<PyEvent>> {
-        args!(py; id = convert::text(release_id, "release_id"), actor = convert::actor(actor, "actor"));
-        self.command(py, move |e| e.delete_release(&id, &actor))
-    }
-
-    /// Approves an approval activity (only listed approvers may).
-    #[pyo3(signature = (release_id, phase_id, activity_id, *, actor, comment = None))]
-    fn approve(
-        &self,
-        py: Python<'_>,
-        release_id: &Bound<'_, PyAny>,
-        phase_id: &Bound<'_, PyAny>,
-        activity_id: &Bound<'_, PyAny>,
-        actor: &Bound<'_, PyAny>,
-        comment: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Vec<PyEvent>> {
-        args!(py; t = target(release_id, phase_id, activity_id), actor = convert::actor(actor, "actor"), comment = convert::opt_text(comment, "comment"));
-        let (id, phase, activity) = t;
-        self.command(py, move |e| e.approve(&id, &phase, &activity, &actor, comment.as_deref()))
-    }
-
-    /// Rejects an approval activity: it fails (then its ``on_failure`` applies).
-    #[pyo3(signature = (release_id, phase_id, activity_id, *, actor, comment = None))]
-    fn reject(
-        &self,
-        py: Python<'_>,
-        release_id: &Bound<'_, PyAny>,
-        phase_id: &Bound<'_, PyAny>,
-        activity_id: &Bound<'_, PyAny>,
-        actor: &Bound<'_, PyAny>,
-        comment: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Vec<PyEvent>> {
-        args!(py; t = target(release_id, phase_id, activity_id), actor = convert::actor(actor, "actor"), comment = convert::opt_text(comment, "comment"));
-        let (id, phase, activity) = t;
-        self.command(py, move |e| e.reject(&id, &phase, &activity, &actor, comment.as_deref()))
-    }
-
-    /// Completes a manual activity with its field ``values`` (validated against its fields;
-    /// ``InvalidInputError`` lists every bad one).
-    #[pyo3(signature = (release_id, phase_id, activity_id, *, actor, values))]
-    fn complete_manual(
-        &self,
-        py: Python<'_>,
-        release_id: &Bound<'_, PyAny>,
-        phase_id: &Bound<'_, PyAny>,
-        activity_id: &Bound<'_, PyAny>,
-        actor: &Bound<'_, PyAny>,
-        values: &Bound<'_, PyAny>,
-    ) -> PyResult<Vec<PyEvent>> {
-        args!(py; t = target(release_id, phase_id, activity_id), actor = convert::actor(actor, "actor"), values = convert::map(values, "values"));
-        let (id, phase, activity) = t;
-        self.command(py, move |e| e.complete_manual(&id, &phase, &activity, &actor, values))
-    }
-
-    /// Retries an ``on_hold`` activity, optionally with changed ``inputs`` (its ``with`` values,
-    /// merged name by name over the last attempt's: fix-and-continue; a name the activity's
-    /// ``with`` does not have is refused), recording ``reason``.
-    #[pyo3(signature = (release_id, phase_id, activity_id, *, actor, inputs = None, reason = None))]
-    #[allow(clippy::too_many_arguments)]
-    fn retry(
-        &self,
-        py: Python<'_>,
-        release_id: &Bound<'_, PyAny>,
-        phase_id: &Bound<'_, PyAny>,
-        activity_id: &Bound<'_, PyAny>,
-        actor: &Bound<'_, PyAny>,
-        inputs: Option<&Bound<'_, PyAny>>,
-        reason: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Vec<PyEvent>> {
-        args!(py;
-            t = target(release_id, phase_id, activity_id),
-            actor = convert::actor(actor, "actor"),
-            inputs = convert::opt_map(inputs, "inputs"),
-            reason = convert::opt_text(reason, "reason"),
-        );
-        let (id, phase, activity) = t;
-        self.command(py, move |e| e.retry(&id, &phase, &activity, &actor, inputs, reason.as_deref()))
-    }
-
-    /// Ignores an ``on_hold`` activity, optionally supplying the ``outputs`` downstream needs.
-    #[pyo3(signature = (release_id, phase_id, activity_id, *, actor, outputs = None, reason = None))]
-    #[allow(clippy::too_many_arguments)]
-    fn ignore(
-        &self,
-        py: Python<'_>,
-        release_id: &Bound<'_, PyAny>,
-        phase_id: &Bound<'_, PyAny>,
-        activity_id: &Bound<'_, PyAny>,
-        actor: &Bound<'_, PyAny>,
-        outputs: Option<&Bound<'_, PyAny>>,
-        reason: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Vec<PyEvent>> {
-        args!(py;
-            t = target(release_id, phase_id, activity_id),
-            actor = convert::actor(actor, "actor"),
-            outputs = convert::opt_map(outputs, "outputs"),
-            reason = convert::opt_text(reason, "reason"),
-        );
-        let outputs = outputs.unwrap_or_default();
-        let (id, phase, activity) = t;
-        self.command(py, move |e| e.ignore(&id, &phase, &activity, &actor, outputs, reason.as_deref()))
-    }
-
-    /// Fails an ``on_hold`` activity for good.
-    #[pyo3(signature = (release_id, phase_id, activity_id, *, actor, reason = None))]
-    fn fail(
-        &self,
-        py: Python<'_>,
-        release_id: &Bound<'_, PyAny>,
-        phase_id: &Bound<'_, PyAny>,
-        activity_id: &Bound<'_, PyAny>,
-        actor: &Bound<'_, PyAny>,
-        reason: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Vec<PyEvent>> {
-        args!(py; t = target(release_id, phase_id, activity_id), actor = convert::actor(actor, "actor"), reason = convert::opt_text(reason, "reason"));
-        let (id, phase, activity) = t;
-        self.command(py, move |e| e.fail(&id, &phase, &activity, &actor, reason.as_deref()))
-    }
-
-    /// Skips a pending activity, recording ``reason``; its dependents may start.
-    #[pyo3(signature = (release_id, phase_id, activity_id, *, actor, reason))]
-    fn skip(
-        &self,
-        py: Python<'_>,
-        release_id: &Bound<'_, PyAny>,
-        phase_id: &Bound<'_, PyAny>,
-        activity_id: &Bound<'_, PyAny>,
-        actor: &Bound<'_, PyAny>,
-        reason: &Bound<'_, PyAny>,
-    ) -> PyResult<Vec<PyEvent>> {
-        args!(py; t = target(release_id, phase_id, activity_id), actor = convert::actor(actor, "actor"), reason = convert::text(reason, "reason"));
-        let (id, phase, activity) = t;
-        self.command(py, move |e| e.skip(&id, &phase, &activity, &actor, &reason))
-    }
-
     // ---- reading ----
 
     /// The current state of a release. ``NotFoundError`` for an unknown or deleted one.
@@ -742,23 +494,6 @@ impl PyEngine {
             Some(a) => e.history_as(&id, &a),
             None => e.history(&id),
         })
-    }
-}
-
-/// The release, phase and activity ids of an activity command.
-fn target(
-    release_id: &Bound<'_, PyAny>,
-    phase_id: &Bound<'_, PyAny>,
-    activity_id: &Bound<'_, PyAny>,
-) -> convert::Conv<(String, String, String)> {
-    let ids = (
-        convert::text(release_id, "release_id"),
-        convert::text(phase_id, "phase_id"),
-        convert::text(activity_id, "activity_id"),
-    );
-    match ids {
-        (Ok(id), Ok(phase), Ok(activity)) => Ok((id, phase, activity)),
-        (a, b, c) => Err(convert::Refused::merge([a.err(), b.err(), c.err()])),
     }
 }
 

@@ -1,8 +1,8 @@
 //! Named input sets for Python: `Engine.save_input_set` / `get_input_set` / `list_input_sets` (a
 //! `#[pymethods] impl Engine` of its own) and the `InputSet` snapshot.
 
-use crate::convert::{self, args, repr_str as q};
-use crate::engine::PyEngine;
+use crate::commands::engine_commands;
+use crate::convert::{self, repr_str as q};
 use indexmap::IndexMap;
 use pyo3::prelude::*;
 use serde_json::Value;
@@ -61,67 +61,34 @@ impl PyInputSet {
     }
 }
 
-#[pymethods]
-impl PyEngine {
+engine_commands! {
     /// Saves the named input set of ``process_id`` at ``scope`` (default ``"account"``; a new
     /// version when ``values`` differ from its latest one) and returns its version. The values are
     /// checked against the process's inputs (``InvalidInputError`` lists unknown names and bad
     /// values; a set may be partial). ``actor`` must be a release manager of ``scope``: an account
     /// set is shared read-only with every org, an org's set is its own.
-    #[pyo3(signature = (process_id, name, values, *, actor, scope = None))]
-    fn save_input_set(
-        &self,
-        py: Python<'_>,
-        process_id: &Bound<'_, PyAny>,
-        name: &Bound<'_, PyAny>,
-        values: &Bound<'_, PyAny>,
-        actor: &Bound<'_, PyAny>,
-        scope: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<u32> {
-        args!(py;
-            process_id = convert::text(process_id, "process_id"),
-            name = convert::text(name, "name"),
-            values = convert::map(values, "values"),
-            actor = convert::actor(actor, "actor"),
-            scope = convert::opt_text(scope, "scope"),
-        );
-        let scope = scope.unwrap_or_else(|| "account".to_owned());
-        self.call(py, move |e| e.save_input_set_in(&scope, &process_id, &name, values, &actor))
-    }
+    fn save_input_set(process_id, name [values: &Bound<'_, PyAny> => convert::map(values, "values")];
+        actor: &Bound<'_, PyAny> => convert::actor(actor, "actor"),
+        scope = None: Option<&Bound<'_, PyAny>> => convert::opt_text(scope, "scope"),
+    ) -> u32 => |e| e.save_input_set_in(&account_or(scope), &process_id, &name, values, &actor);
 
     /// An input set of ``process_id`` as a release at ``scope`` (default ``"account"``) sees it:
     /// the scope's own set, else the account's; its latest version, or ``version``.
     /// ``NotFoundError`` names the sets there are.
-    #[pyo3(signature = (process_id, name, version = None, *, scope = None))]
-    fn get_input_set(
-        &self,
-        py: Python<'_>,
-        process_id: &Bound<'_, PyAny>,
-        name: &Bound<'_, PyAny>,
-        version: Option<&Bound<'_, PyAny>>,
-        scope: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<PyInputSet> {
-        args!(py;
-            process_id = convert::text(process_id, "process_id"),
-            name = convert::text(name, "name"),
-            version = convert::opt_version(version, "version"),
-            scope = convert::opt_text(scope, "scope"),
-        );
-        let scope = scope.unwrap_or_else(|| "account".to_owned());
-        Ok(self.call(py, move |e| e.get_input_set_in(&scope, &process_id, &name, version))?.into())
-    }
+    fn get_input_set(process_id, name [
+        version = None: Option<&Bound<'_, PyAny>> => convert::opt_version(version, "version"),
+    ];
+        scope = None: Option<&Bound<'_, PyAny>> => convert::opt_text(scope, "scope"),
+    ) -> PyInputSet => |e| e.get_input_set_in(&account_or(scope), &process_id, &name, version),
+        then |_py, set| Ok(set.into());
 
     /// The input sets a release at ``scope`` (default ``"account"``) can use for ``process_id``:
     /// ``(name, latest version)`` pairs sorted by name (an org's set shadows the account's).
-    #[pyo3(signature = (process_id, *, scope = None))]
-    fn list_input_sets(
-        &self,
-        py: Python<'_>,
-        process_id: &Bound<'_, PyAny>,
-        scope: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Vec<(String, u32)>> {
-        args!(py; process_id = convert::text(process_id, "process_id"), scope = convert::opt_text(scope, "scope"));
-        let scope = scope.unwrap_or_else(|| "account".to_owned());
-        self.call(py, move |e| e.list_input_sets_in(&scope, &process_id))
-    }
+    fn list_input_sets(process_id; scope = None: Option<&Bound<'_, PyAny>> => convert::opt_text(scope, "scope"))
+        -> Vec<(String, u32)> => |e| e.list_input_sets_in(&account_or(scope), &process_id);
+}
+
+/// The scope of an input-set call: the one given, else ``account``.
+fn account_or(scope: Option<String>) -> String {
+    scope.unwrap_or_else(|| "account".to_owned())
 }

@@ -4,6 +4,7 @@
 //!
 //! Executors written in Python are adapted in [`crate::callbacks`].
 
+use crate::commands::engine_commands;
 use crate::convert::{self, Refused, args, repr_str as q};
 use crate::engine::PyEngine;
 use pyo3::prelude::*;
@@ -218,36 +219,6 @@ impl PyEngine {
         })
     }
 
-    /// Claims up to ``limit`` queued jobs of the named ``executors`` for ``worker`` (any name for
-    /// the external worker process) for ``lease`` (a ``timedelta`` or a duration string such as
-    /// ``"5m"``; default 5 minutes). Each returned ``Job`` carries its ``lease_token``; claiming
-    /// starts the attempt (its timeout runs from now). Call ``heartbeat`` while working and
-    /// ``complete_job(job.id, job.lease_token, ...)`` at the end. A job whose lease expired is
-    /// handed out again (same id, new token; the old token becomes stale). Inputs hold the
-    /// resolved secrets.
-    #[pyo3(signature = (executors, *, worker, limit = None, lease = None),
-        text_signature = "($self, executors, *, worker, limit=10, lease=None)")]
-    fn claim_jobs(
-        &self,
-        py: Python<'_>,
-        executors: &Bound<'_, PyAny>,
-        worker: &Bound<'_, PyAny>,
-        limit: Option<&Bound<'_, PyAny>>,
-        lease: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Vec<PyJob>> {
-        args!(py;
-            executors = convert::text_list(executors, "executors"),
-            worker = convert::text(worker, "worker"),
-            limit = convert::count(limit, "limit", 10),
-            lease = convert::opt_duration(lease, "lease", chrono::Duration::minutes(DEFAULT_LEASE_MINUTES)),
-        );
-        let claimed = self.call(py, move |e| {
-            let names: Vec<&str> = executors.iter().map(String::as_str).collect();
-            e.claim_jobs(&names, &worker, limit as usize, lease)
-        })?;
-        Ok(claimed.into_iter().map(PyJob::claimed).collect())
-    }
-
     /// Extends the lease of a claimed job (by the engine's job lease, 5 minutes) and returns when
     /// it now ends. ``ConflictError`` if ``lease_token`` is stale (the job went to another worker)
     /// or the job's attempt ended.
@@ -314,4 +285,24 @@ impl PyEngine {
         let records = self.call(py, |e| e.list_jobs())?;
         records.into_iter().map(|r| PyJobRecord::new(py, r)).collect()
     }
+}
+
+engine_commands! {
+    /// Claims up to ``limit`` queued jobs of the named ``executors`` for ``worker`` (any name for
+    /// the external worker process) for ``lease`` (a ``timedelta`` or a duration string such as
+    /// ``"5m"``; default 5 minutes). Each returned ``Job`` carries its ``lease_token``; claiming
+    /// starts the attempt (its timeout runs from now). Call ``heartbeat`` while working and
+    /// ``complete_job(job.id, job.lease_token, ...)`` at the end. A job whose lease expired is
+    /// handed out again (same id, new token; the old token becomes stale). Inputs hold the
+    /// resolved secrets.
+    #[pyo3(text_signature = "($self, executors, *, worker, limit=10, lease=None)")]
+    fn claim_jobs([executors: &Bound<'_, PyAny> => convert::text_list(executors, "executors")];
+        worker: &Bound<'_, PyAny> => convert::text(worker, "worker"),
+        limit = None: Option<&Bound<'_, PyAny>> => convert::count(limit, "limit", 10),
+        lease = None: Option<&Bound<'_, PyAny>> =>
+            convert::opt_duration(lease, "lease", chrono::Duration::minutes(DEFAULT_LEASE_MINUTES)),
+    ) -> Vec<PyJob> => |e| {
+        let names: Vec<&str> = executors.iter().map(String::as_str).collect();
+        e.claim_jobs(&names, &worker, limit as usize, lease)
+    }, then |_py, claimed| Ok(claimed.into_iter().map(PyJob::claimed).collect());
 }

@@ -2,6 +2,7 @@
 //! `Engine.deployments(service, environment, limit=100)` (a `#[pymethods] impl Engine` of its
 //! own) and the `LedgerEntry` snapshot.
 
+use crate::commands::engine_commands;
 use crate::convert::{self, args, repr_str as q};
 use crate::engine::PyEngine;
 use pyo3::prelude::*;
@@ -123,24 +124,19 @@ impl PyEngine {
         })?;
         Ok(found.into_iter().map(PyLedgerEntry::from).collect())
     }
+}
 
+engine_commands! {
     /// The history of ``service`` in ``environment``, newest first, at most ``limit`` (1 to
     /// 1000): every delivery, rollbacks included (``rollback`` true). With ``actor``, the newest
     /// ``limit`` entries they may read (among the newest 1000).
-    #[pyo3(signature = (service, environment, limit = None, *, actor = None), text_signature = "($self, service, environment, limit=100, *, actor=None)")]
-    fn deployments(
-        &self,
-        py: Python<'_>,
-        service: &Bound<'_, PyAny>,
-        environment: &Bound<'_, PyAny>,
-        limit: Option<&Bound<'_, PyAny>>,
-        actor: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<Vec<PyLedgerEntry>> {
-        args!(py; service = convert::text(service, "service"), environment = convert::text(environment, "environment"), limit = convert::count(limit, "limit", 100), actor = convert::opt_actor(actor, "actor"));
-        let found = self.call(py, move |e| match actor {
-            Some(a) => e.deployments_as(&service, &environment, limit as usize, &a),
-            None => e.deployments(&service, &environment, limit as usize),
-        })?;
-        Ok(found.into_iter().map(PyLedgerEntry::from).collect())
-    }
+    #[pyo3(text_signature = "($self, service, environment, limit=100, *, actor=None)")]
+    fn deployments(service, environment [
+        limit = None: Option<&Bound<'_, PyAny>> => convert::count(limit, "limit", 100),
+    ];
+        actor = None: Option<&Bound<'_, PyAny>> => convert::opt_actor(actor, "actor"),
+    ) -> Vec<PyLedgerEntry> => |e| match actor {
+        Some(a) => e.deployments_as(&service, &environment, limit as usize, &a),
+        None => e.deployments(&service, &environment, limit as usize),
+    }, then |_py, found| Ok(found.into_iter().map(PyLedgerEntry::from).collect());
 }

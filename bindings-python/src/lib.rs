@@ -6,7 +6,8 @@
 //! | file | what |
 //! |---|---|
 //! | `lib.rs` | module registration, [`run`], `load_process` / `validate_process`, `run_cli` (the `trainyard` command) |
-//! | `engine.rs` | the `Engine` class: construction, settings, processes, release commands and reads |
+//! | `engine.rs` | the `Engine` class: construction, settings, processes, creating and scheduling releases, reads |
+//! | `commands.rs` | the release and activity commands (`pause` … `delete_release`, `approve` … `skip`), as one table |
 //! | `views.rs` | `Release`, `Phase`, `PhaseAttempt`, `Activity`, `Approval` (from the core's `ReleaseView`), `Schedule`, `ParentLink`, `InputSetRef`, `Event`, `ProcessInfo` |
 //! | `jobs.rs` | `Job`, `STARTED`, `JobRecord`, the command executor and external workers |
 //! | `callbacks.rs` | Python executors, subscribers (`Notification`) and secret resolvers |
@@ -31,6 +32,7 @@
 mod amend;
 mod calendar;
 mod callbacks;
+mod commands;
 mod convert;
 mod doctor;
 mod engine;

@@ -6,6 +6,7 @@
 //! value that cannot be such a document (a `nan`, a naive `datetime`, a `bytes` name) is refused
 //! here with the same `ValidationError` and the field's name as its path.
 
+use crate::commands::engine_commands;
 use crate::convert::{self, Conv, Refused, args};
 use crate::engine::PyEngine;
 use pyo3::prelude::*;
@@ -190,27 +191,6 @@ fn recurrence_value(obj: &Bound<'_, PyAny>, path: &str) -> Conv<Value> {
     Ok(value)
 }
 
-/// The keyword arguments of `create_release_group` / `update_release_group`.
-struct GroupArgs<'a, 'py> {
-    id: &'a Bound<'py, PyAny>,
-    name: &'a Bound<'py, PyAny>,
-    process: &'a Bound<'py, PyAny>,
-    cadence: &'a Bound<'py, PyAny>,
-    timezone: Option<&'a Bound<'py, PyAny>>,
-    duration: &'a Bound<'py, PyAny>,
-    starts_on: &'a Bound<'py, PyAny>,
-    ends_on: Option<&'a Bound<'py, PyAny>>,
-    name_template: Option<&'a Bound<'py, PyAny>>,
-    input_set: Option<&'a Bound<'py, PyAny>>,
-    inputs: Option<&'a Bound<'py, PyAny>>,
-    kind: Option<&'a Bound<'py, PyAny>>,
-    auto_start: Option<&'a Bound<'py, PyAny>>,
-    scope: Option<&'a Bound<'py, PyAny>>,
-    owners: Option<&'a Bound<'py, PyAny>>,
-    overlap: Option<&'a Bound<'py, PyAny>>,
-    catch_up: Option<&'a Bound<'py, PyAny>>,
-}
-
 impl GroupArgs<'_, '_> {
     /// The release-group document; `ValidationError` listing every field that cannot be one.
     fn document(&self, py: Python<'_>) -> PyResult<ReleaseGroup> {
@@ -237,9 +217,61 @@ impl GroupArgs<'_, '_> {
     }
 }
 
-#[pymethods]
-impl PyEngine {
-    // ---- release groups ----
+/// `GroupArgs`, the keyword arguments of a release group (the required ones, then the optional
+/// ones, `actor` between them), and the `#[pymethods]` block of the engine methods that take them
+/// (`create_release_group` and `update_release_group`): each converts them to the group document
+/// ([`GroupArgs::document`]) and the actor, runs the core call with them (GIL released), then
+/// makes the Python value of its result (`then`).
+macro_rules! release_group_methods {
+    (
+        required $req:tt optional $opt:tt
+        $($(#[$doc:meta])* fn $name:ident => |$e:ident, $group:ident, $actor:ident| $call:expr,
+            then |$py:ident, $value:ident| $then:expr;)+
+    ) => {
+        release_group_methods!(@args $req $opt);
+        $(release_group_methods!(@method $req $opt $(#[$doc])* fn $name
+            => |$e, $group, $actor| $call, then |$py, $value| $then);)+
+    };
+    (@args ($($req:ident),+) ($($opt:ident),+)) => {
+        /// The keyword arguments of `create_release_group` / `update_release_group` but ``actor``.
+        struct GroupArgs<'a, 'py> {
+            $($req: &'a Bound<'py, PyAny>,)+
+            $($opt: Option<&'a Bound<'py, PyAny>>,)+
+        }
+    };
+    (
+        @method ($($req:ident),+) ($($opt:ident),+) $(#[$doc:meta])* fn $name:ident
+            => |$e:ident, $group:ident, $actor:ident| $call:expr, then |$py:ident, $value:ident| $then:expr
+    ) => {
+        #[pymethods]
+        impl PyEngine {
+            $(#[$doc])*
+            #[pyo3(signature = (*, $($req,)+ actor, $($opt = None),+),
+                text_signature = "($self, *, id, name, process, cadence, duration, starts_on, actor, timezone='UTC', \
+                ends_on=None, name_template=None, input_set=None, inputs=None, kind='standard', auto_start=True, \
+                scope='account', owners=None, overlap='allow', catch_up='latest')")]
+            #[allow(clippy::too_many_arguments)]
+            fn $name<'py>(
+                &self,
+                py: Python<'py>,
+                $($req: &Bound<'py, PyAny>,)+
+                actor: &Bound<'py, PyAny>,
+                $($opt: Option<&Bound<'py, PyAny>>,)+
+            ) -> PyResult<Bound<'py, PyAny>> {
+                args!(py; actor = convert::actor(actor, "actor"));
+                let $group = GroupArgs { $($req,)+ $($opt,)+ }.document(py)?;
+                let $actor = actor;
+                let $value = self.call(py, move |$e| $call)?;
+                let $py = py;
+                $then
+            }
+        }
+    };
+}
+
+release_group_methods! {
+    required(id, name, process, cadence, duration, starts_on)
+    optional(timezone, ends_on, name_template, input_set, inputs, kind, auto_start, scope, owners, overlap, catch_up)
 
     /// Creates a release group (a recurring release) and its scheduled releases up to the horizon;
     /// returns the group as a dict.
@@ -254,120 +286,42 @@ impl PyEngine {
     /// of its releases; without them, the process's owners do. Raises ``ValidationError`` listing
     /// every problem, ``NotFoundError`` for an unknown process or input set, ``AlreadyExistsError`` for
     /// an existing id.
-    #[pyo3(signature = (*, id, name, process, cadence, duration, starts_on, actor, timezone = None, ends_on = None,
-        name_template = None, input_set = None, inputs = None, kind = None, auto_start = None, scope = None,
-        owners = None, overlap = None, catch_up = None),
-        text_signature = "($self, *, id, name, process, cadence, duration, starts_on, actor, timezone='UTC', \
-        ends_on=None, name_template=None, input_set=None, inputs=None, kind='standard', auto_start=True, \
-        scope='account', owners=None, overlap='allow', catch_up='latest')")]
-    #[allow(clippy::too_many_arguments)]
-    fn create_release_group<'py>(
-        &self,
-        py: Python<'py>,
-        id: &Bound<'py, PyAny>,
-        name: &Bound<'py, PyAny>,
-        process: &Bound<'py, PyAny>,
-        cadence: &Bound<'py, PyAny>,
-        duration: &Bound<'py, PyAny>,
-        starts_on: &Bound<'py, PyAny>,
-        actor: &Bound<'py, PyAny>,
-        timezone: Option<&Bound<'py, PyAny>>,
-        ends_on: Option<&Bound<'py, PyAny>>,
-        name_template: Option<&Bound<'py, PyAny>>,
-        input_set: Option<&Bound<'py, PyAny>>,
-        inputs: Option<&Bound<'py, PyAny>>,
-        kind: Option<&Bound<'py, PyAny>>,
-        auto_start: Option<&Bound<'py, PyAny>>,
-        scope: Option<&Bound<'py, PyAny>>,
-        owners: Option<&Bound<'py, PyAny>>,
-        overlap: Option<&Bound<'py, PyAny>>,
-        catch_up: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        args!(py; actor = convert::actor(actor, "actor"));
-        let group = GroupArgs {
-            id,
-            name,
-            process,
-            cadence,
-            timezone,
-            duration,
-            starts_on,
-            ends_on,
-            name_template,
-            input_set,
-            inputs,
-            kind,
-            auto_start,
-            scope,
-            owners,
-            overlap,
-            catch_up,
-        }
-        .document(py)?;
-        let group = self.call(py, move |e| e.create_release_group(group, &actor))?;
-        convert::doc_to_py(py, &group, "the release group")
-    }
+    fn create_release_group => |e, group, actor| e.create_release_group(group, &actor),
+        then |py, group| convert::doc_to_py(py, &group, "the release group");
 
     /// Replaces a release group (same ``id``; the arguments of ``create_release_group``) and
     /// brings its releases that have not started in line. Returns a dict of release ids:
     /// ``created``, ``rescheduled``, ``deleted``.
-    #[pyo3(signature = (*, id, name, process, cadence, duration, starts_on, actor, timezone = None, ends_on = None,
-        name_template = None, input_set = None, inputs = None, kind = None, auto_start = None, scope = None,
-        owners = None, overlap = None, catch_up = None),
-        text_signature = "($self, *, id, name, process, cadence, duration, starts_on, actor, timezone='UTC', \
-        ends_on=None, name_template=None, input_set=None, inputs=None, kind='standard', auto_start=True, \
-        scope='account', owners=None, overlap='allow', catch_up='latest')")]
-    #[allow(clippy::too_many_arguments)]
-    fn update_release_group<'py>(
-        &self,
-        py: Python<'py>,
-        id: &Bound<'py, PyAny>,
-        name: &Bound<'py, PyAny>,
-        process: &Bound<'py, PyAny>,
-        cadence: &Bound<'py, PyAny>,
-        duration: &Bound<'py, PyAny>,
-        starts_on: &Bound<'py, PyAny>,
-        actor: &Bound<'py, PyAny>,
-        timezone: Option<&Bound<'py, PyAny>>,
-        ends_on: Option<&Bound<'py, PyAny>>,
-        name_template: Option<&Bound<'py, PyAny>>,
-        input_set: Option<&Bound<'py, PyAny>>,
-        inputs: Option<&Bound<'py, PyAny>>,
-        kind: Option<&Bound<'py, PyAny>>,
-        auto_start: Option<&Bound<'py, PyAny>>,
-        scope: Option<&Bound<'py, PyAny>>,
-        owners: Option<&Bound<'py, PyAny>>,
-        overlap: Option<&Bound<'py, PyAny>>,
-        catch_up: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        args!(py; actor = convert::actor(actor, "actor"));
-        let group = GroupArgs {
-            id,
-            name,
-            process,
-            cadence,
-            timezone,
-            duration,
-            starts_on,
-            ends_on,
-            name_template,
-            input_set,
-            inputs,
-            kind,
-            auto_start,
-            scope,
-            owners,
-            overlap,
-            catch_up,
-        }
-        .document(py)?;
-        let changes = self.call(py, move |e| e.update_release_group(group, &actor))?;
-        let d = PyDict::new(py);
-        d.set_item("created", changes.created)?;
-        d.set_item("rescheduled", changes.rescheduled)?;
-        d.set_item("deleted", changes.deleted)?;
-        Ok(d.into_any())
-    }
+    fn update_release_group => |e, group, actor| e.update_release_group(group, &actor),
+        then |py, changes| {
+            let d = PyDict::new(py);
+            d.set_item("created", changes.created)?;
+            d.set_item("rescheduled", changes.rescheduled)?;
+            d.set_item("deleted", changes.deleted)?;
+            Ok(d.into_any())
+        };
+}
+
+engine_commands! {
+    /// Pauses a release group: none of its occurrences starts until it is resumed (releases are
+    /// still created; the catch-up policy decides about what became due meanwhile). Raises
+    /// ``InvalidTransitionError`` when it is paused already, ``PermissionDeniedError`` unless the
+    /// actor manages its scope.
+    fn pause_release_group(id;
+        actor: &Bound<'_, PyAny> => convert::actor(actor, "actor"),
+        reason = None: Option<&Bound<'_, PyAny>> => convert::opt_text(reason, "reason"),
+    ) -> () => |e| e.pause_release_group(&id, &actor, reason.as_deref());
+
+    /// Resumes a paused release group (``InvalidTransitionError`` when it is not paused).
+    fn resume_release_group(id;
+        actor: &Bound<'_, PyAny> => convert::actor(actor, "actor"),
+        reason = None: Option<&Bound<'_, PyAny>> => convert::opt_text(reason, "reason"),
+    ) -> () => |e| e.resume_release_group(&id, &actor, reason.as_deref());
+}
+
+#[pymethods]
+impl PyEngine {
+    // ---- release groups ----
 
     /// A release group as a dict (``NotFoundError`` names the existing ones).
     #[pyo3(signature = (id))]
@@ -394,35 +348,6 @@ impl PyEngine {
     ) -> PyResult<Vec<String>> {
         args!(py; id = convert::text(id, "id"), actor = convert::actor(actor, "actor"));
         self.call(py, move |e| e.delete_release_group(&id, &actor))
-    }
-
-    /// Pauses a release group: none of its occurrences starts until it is resumed (releases are
-    /// still created; the catch-up policy decides about what became due meanwhile). Raises
-    /// ``InvalidTransitionError`` when it is paused already, ``PermissionDeniedError`` unless the
-    /// actor manages its scope.
-    #[pyo3(signature = (id, *, actor, reason = None))]
-    fn pause_release_group(
-        &self,
-        py: Python<'_>,
-        id: &Bound<'_, PyAny>,
-        actor: &Bound<'_, PyAny>,
-        reason: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<()> {
-        args!(py; id = convert::text(id, "id"), actor = convert::actor(actor, "actor"), reason = convert::opt_text(reason, "reason"));
-        self.call(py, move |e| e.pause_release_group(&id, &actor, reason.as_deref()))
-    }
-
-    /// Resumes a paused release group (``InvalidTransitionError`` when it is not paused).
-    #[pyo3(signature = (id, *, actor, reason = None))]
-    fn resume_release_group(
-        &self,
-        py: Python<'_>,
-        id: &Bound<'_, PyAny>,
-        actor: &Bound<'_, PyAny>,
-        reason: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<()> {
-        args!(py; id = convert::text(id, "id"), actor = convert::actor(actor, "actor"), reason = convert::opt_text(reason, "reason"));
-        self.call(py, move |e| e.resume_release_group(&id, &actor, reason.as_deref()))
     }
 
     /// Whether a release group is paused.

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 import trainyard
+from conftest import engine_with
 from trainyard import Actor, Engine, ManualClock
 
 START = datetime(2025, 4, 7, 9, tzinfo=timezone.utc)
@@ -24,9 +25,7 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 def engine(clock: ManualClock) -> Engine:
-    e = Engine.in_memory(clock=clock)
-    e.register_process(V1)
-    return e
+    return engine_with(clock, V1)
 
 
 def shipped(engine: Engine) -> str:

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 import trainyard
+from conftest import activated, engine_with
 from trainyard import Actor, Engine, ManualClock
 
 RITA = Actor("rita", roles=["account_release_manager"])
@@ -15,17 +16,14 @@ PROCESS = {"id": "p", "phases": [{"id": "a", "activities": [{"id": "b", "kind": 
 
 @pytest.fixture
 def engine(clock: ManualClock) -> Engine:
-    e = Engine.in_memory(clock=clock)
-    e.register_process(PROCESS)
-    return e
+    return engine_with(clock, PROCESS)
 
 
 def ended(engine: Engine) -> str:
-    r = engine.create_release("p", name="r", actor=RITA)
-    engine.activate(r.id, actor=RITA)
-    engine.complete_manual(r.id, "a", "b", actor=RITA, values={})
-    assert engine.get_release(r.id).status == "success"
-    return r.id
+    release_id = activated(engine, "p", RITA)
+    engine.complete_manual(release_id, "a", "b", actor=RITA, values={})
+    assert engine.get_release(release_id).status == "success"
+    return release_id
 
 
 def test_apply_retention_archives_old_ended_releases(engine: Engine, clock: ManualClock) -> None:

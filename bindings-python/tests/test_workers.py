@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import trainyard
+from conftest import activated, engine_with
 from trainyard import Actor, Engine, ManualClock
 
 START = datetime(2025, 4, 7, 9, tzinfo=timezone.utc)
@@ -20,15 +21,11 @@ PROCESS = {"id": "ship", "inputs": {"service": {"type": "string", "default": "ap
 
 @pytest.fixture
 def engine(clock: ManualClock) -> Engine:
-    e = Engine.in_memory(clock=clock)
-    e.register_process(PROCESS)
-    return e
+    return engine_with(clock, PROCESS)
 
 
 def running(engine: Engine) -> str:
-    r = engine.create_release("ship", name="r", actor=RITA)
-    engine.activate(r.id, actor=RITA)
-    return r.id
+    return activated(engine, "ship", RITA)
 
 
 def test_claim_heartbeat_complete(engine: Engine, clock: ManualClock) -> None:

@@ -60,19 +60,28 @@ pub struct CalendarRow {
     pub archived: bool,
 }
 
+/// The window of a store index row (the rules of [`crate::calendar`]): it starts when the release
+/// started, else at its scheduled start; an active release has no end yet, an ended one ends when
+/// it ended, any other at its planned end (never before its start). `None` for a deleted release
+/// or a draft with neither schedule nor start.
+fn window_of_release_row(row: &ReleaseRow) -> Option<(Timestamp, Option<Timestamp>)> {
+    if row.deleted {
+        return None;
+    }
+    let start = row.started_at.or(row.planned_start)?;
+    let end = match row.ended_at {
+        Some(ended) => Some(ended.max(start)),
+        None if row.status.is_active() => None,
+        None => Some(row.planned_end.unwrap_or(start).max(start)),
+    };
+    Some((start, end))
+}
+
 impl CalendarRow {
     /// The row of a store index row (window rules of [`crate::calendar`]); `None` for a deleted
     /// release or a draft with neither schedule nor start.
     pub fn from_release_row(row: &ReleaseRow) -> Option<CalendarRow> {
-        if row.deleted {
-            return None;
-        }
-        let start = row.started_at.or(row.planned_start)?;
-        let end = match row.ended_at {
-            Some(ended) => Some(ended.max(start)),
-            None if row.status.is_active() => None,
-            None => Some(row.planned_end.unwrap_or(start).max(start)),
-        };
+        let (start, end) = window_of_release_row(row)?;
         Some(CalendarRow {
             id: row.id.clone(),
             status: row.status,
@@ -307,15 +316,7 @@ impl<'a> Fields<'a> {
 
     /// The window rules of [`CalendarRow::from_release_row`], without building the row.
     fn of_release_row(row: &'a ReleaseRow) -> Option<Self> {
-        if row.deleted {
-            return None;
-        }
-        let start = row.started_at.or(row.planned_start)?;
-        let end = match row.ended_at {
-            Some(ended) => Some(ended.max(start)),
-            None if row.status.is_active() => None,
-            None => Some(row.planned_end.unwrap_or(start).max(start)),
-        };
+        let (start, end) = window_of_release_row(row)?;
         Some(Fields {
             id: &row.id,
             name: &row.name,

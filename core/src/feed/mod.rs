@@ -17,6 +17,18 @@ use crate::notify::Notification;
 use crate::release::{ReleaseKind, ReleaseStatus};
 use serde::{Deserialize, Serialize};
 
+/// `Debug` for a sink that shows only its config (whose own `Debug` redacts the URL and secrets),
+/// not its connection or runtime.
+macro_rules! debug_config_only {
+    ($sink:ident) => {
+        impl std::fmt::Debug for $sink {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($sink)).field("config", &self.config).finish_non_exhaustive()
+            }
+        }
+    };
+}
+
 #[cfg(feature = "nats")]
 pub mod nats;
 pub mod runner;

@@ -33,7 +33,7 @@
 //! [`Sink::deliver`], so the core's API stays synchronous. Called from inside another tokio
 //! runtime, it blocks on a scoped helper thread instead of panicking.
 
-use super::runner::sink_name_problems;
+use super::runner::{sink_name_problems, timeout_problems};
 use super::{FeedEntry, Sink, SinkError};
 use crate::validate::codes;
 use crate::{Error, Problem};
@@ -128,15 +128,10 @@ impl NatsConfig {
                 ));
             }
         }
-        for (path, value) in [("connect_timeout", self.connect_timeout), ("ack_timeout", self.ack_timeout)] {
-            if value < Duration::from_millis(1) || value > MAX_TIMEOUT {
-                problems.push(Problem::new(
-                    path,
-                    codes::INVALID_VALUE,
-                    format!("a {path} of {value:?} is not allowed; use 1 ms to {}s", MAX_TIMEOUT.as_secs()),
-                ));
-            }
-        }
+        problems.extend(timeout_problems(
+            [("connect_timeout", self.connect_timeout), ("ack_timeout", self.ack_timeout)],
+            MAX_TIMEOUT,
+        ));
         problems
     }
 
@@ -205,11 +200,7 @@ pub struct NatsSink {
     context: Mutex<Option<jetstream::Context>>,
 }
 
-impl std::fmt::Debug for NatsSink {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NatsSink").field("config", &self.config).finish_non_exhaustive()
-    }
-}
+debug_config_only!(NatsSink);
 
 impl NatsSink {
     /// A sink for `config`; `invalid_input` listing every problem (name, URL, prefix, stream,

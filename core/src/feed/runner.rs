@@ -52,6 +52,22 @@ pub const MAX_ATTEMPTS: u32 = 1_000;
 /// The longest sink name (see [`sink_name_problems`]).
 pub const MAX_SINK_NAME: usize = 64;
 
+/// What is wrong with the named timeouts of a sink's config: each must be 1 ms to `max`.
+pub(crate) fn timeout_problems<const N: usize>(
+    timeouts: [(&'static str, Duration); N],
+    max: Duration,
+) -> impl Iterator<Item = Problem> {
+    timeouts.into_iter().filter(move |(_, value)| *value < Duration::from_millis(1) || *value > max).map(
+        move |(path, value)| {
+            Problem::new(
+                path,
+                codes::INVALID_VALUE,
+                format!("a {path} of {value:?} is not allowed; use 1 ms to {}s", max.as_secs()),
+            )
+        },
+    )
+}
+
 /// What is wrong with a sink name: it must be 1 to [`MAX_SINK_NAME`] ASCII letters, digits, `-`,
 /// `_` or `.` (it names the sink's consumer, its dead-letter list and its delivery ids).
 pub fn sink_name_problems(path: &str, name: &str) -> Vec<Problem> {

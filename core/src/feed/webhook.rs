@@ -31,7 +31,7 @@
 //! connecting and [`WebhookConfig::timeout`] (default 10 s) for the whole request, each from 1 ms
 //! to [`MAX_TIMEOUT`]. The engine's `tick()` waits for a delivery, so keep them short.
 
-use super::runner::sink_name_problems;
+use super::runner::{sink_name_problems, timeout_problems};
 use super::{Cursor, FeedEntry, Sink, SinkError};
 use crate::validate::codes;
 use crate::{Error, Problem};
@@ -104,15 +104,10 @@ impl WebhookConfig {
                 "a webhook needs a secret to sign its requests with (32 random bytes or more)",
             ));
         }
-        for (path, value) in [("connect_timeout", self.connect_timeout), ("timeout", self.timeout)] {
-            if value < Duration::from_millis(1) || value > MAX_TIMEOUT {
-                problems.push(Problem::new(
-                    path,
-                    codes::INVALID_VALUE,
-                    format!("a {path} of {value:?} is not allowed; use 1 ms to {}s", MAX_TIMEOUT.as_secs()),
-                ));
-            }
-        }
+        problems.extend(timeout_problems(
+            [("connect_timeout", self.connect_timeout), ("timeout", self.timeout)],
+            MAX_TIMEOUT,
+        ));
         problems
     }
 }
@@ -172,11 +167,7 @@ pub struct WebhookSink {
     agent: ureq::Agent,
 }
 
-impl std::fmt::Debug for WebhookSink {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WebhookSink").field("config", &self.config).finish_non_exhaustive()
-    }
-}
+debug_config_only!(WebhookSink);
 
 impl WebhookSink {
     /// A sink for `config`; `invalid_input` listing every problem (name, URL, secret, timeouts).
