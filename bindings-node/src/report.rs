@@ -27,6 +27,10 @@ options! {
         #[doc = " The input holding the commit time (RFC 3339) of what a release ships, for the lead"]
         #[doc = " time (default `commit_time`)."]
         pub commit_time_input: Option<String>,
+        #[doc = " Report on behalf of this actor: only the releases they may read count (in every"]
+        #[doc = " figure). Without an actor, every release (trusted code)."]
+        #[napi(ts_type = "ActorLike")]
+        pub actor: Option<crate::options::Actor>,
     }
 }
 
@@ -237,6 +241,7 @@ fn query(
     let core = CoreOptions {
         hotfix_window_secs,
         commit_time_input: options.commit_time_input.unwrap_or(defaults.commit_time_input),
+        actor: options.actor.map(|a| a.core()),
     };
     (from, to, options.group, core)
 }

@@ -69,6 +69,10 @@ test('a report over two weekly trains and a hotfix, with the fields of the core'
   const narrow = await e.reportAsync(START, END, { hotfixWindow: '1h' })
   assert.equal(narrow.dora.failedChanges, 1)
   assert.deepEqual(e.report(START, END, { group: 'nightly' }).releases, [])
+  // On behalf of someone: only what they may read counts (quinn approves all three).
+  assert.deepEqual(e.report(START, END, { actor: { id: 'quinn', groups: ['qa'] } }).releases.map((r) => r.id), ids)
+  const outsider = e.report(START, END, { actor: { id: 'sam' } })
+  assert.deepEqual([outsider.releases, outsider.dora.deployments], [[], 0])
   assert.deepEqual(fields('decision_record'), ['what', 'target', 'actor', 'at', 'reason'])
 })
 

@@ -334,6 +334,7 @@ fn query<T>(
     group: Option<&Bound<'_, PyAny>>,
     hotfix_window: Option<&Bound<'_, PyAny>>,
     commit_time_input: Option<&Bound<'_, PyAny>>,
+    actor: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<(Query, T)> {
     let defaults = ReportOptions::default();
     args!(py;
@@ -343,10 +344,12 @@ fn query<T>(
         group = convert::opt_text(group, "group"),
         window = convert::opt_duration(hotfix_window, "hotfix_window", chrono::Duration::seconds(defaults.hotfix_window_secs)),
         input = convert::opt_text(commit_time_input, "commit_time_input"),
+        actor = convert::opt_actor(actor, "actor"),
     );
     let options = ReportOptions {
         hotfix_window_secs: window.num_seconds(),
         commit_time_input: input.unwrap_or(defaults.commit_time_input),
+        actor,
     };
     Ok(((from, to, group, options), extra))
 }
@@ -358,10 +361,11 @@ impl PyEngine {
     /// their reasons and the DORA figures. ``hotfix_window`` (default two days; a ``timedelta``
     /// or ``"48h"``): a release followed by a hotfix release created within it is a failed
     /// change. ``commit_time_input`` (default ``commit_time``): the input holding the commit time
-    /// (RFC 3339) for the lead time.
+    /// (RFC 3339) for the lead time. With ``actor``, only the releases they may read count (in
+    /// every figure); without, every release (trusted code).
     #[pyo3(
-        signature = (from_, to, group = None, hotfix_window = None, commit_time_input = None),
-        text_signature = "($self, from_, to, group=None, hotfix_window=None, commit_time_input=None)"
+        signature = (from_, to, group = None, hotfix_window = None, commit_time_input = None, actor = None),
+        text_signature = "($self, from_, to, group=None, hotfix_window=None, commit_time_input=None, actor=None)"
     )]
     fn report(
         &self,
@@ -371,8 +375,10 @@ impl PyEngine {
         group: Option<&Bound<'_, PyAny>>,
         hotfix_window: Option<&Bound<'_, PyAny>>,
         commit_time_input: Option<&Bound<'_, PyAny>>,
+        actor: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyReport> {
-        let ((from, to, group, options), ()) = query(py, Ok(()), from_, to, group, hotfix_window, commit_time_input)?;
+        let ((from, to, group, options), ()) =
+            query(py, Ok(()), from_, to, group, hotfix_window, commit_time_input, actor)?;
         let r = self.call(py, move |e| e.report(from, to, group.as_deref(), &options))?;
         report(py, r)
     }
@@ -381,8 +387,8 @@ impl PyEngine {
     /// ``decisions`` or ``dora``) as CSV text, its header first; times in RFC 3339 (UTC),
     /// durations in seconds. The arguments are ``report``'s.
     #[pyo3(
-        signature = (from_, to, table, group = None, hotfix_window = None, commit_time_input = None),
-        text_signature = "($self, from_, to, table, group=None, hotfix_window=None, commit_time_input=None)"
+        signature = (from_, to, table, group = None, hotfix_window = None, commit_time_input = None, actor = None),
+        text_signature = "($self, from_, to, table, group=None, hotfix_window=None, commit_time_input=None, actor=None)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn report_csv(
@@ -394,12 +400,13 @@ impl PyEngine {
         group: Option<&Bound<'_, PyAny>>,
         hotfix_window: Option<&Bound<'_, PyAny>>,
         commit_time_input: Option<&Bound<'_, PyAny>>,
+        actor: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<String> {
         let table_arg = convert::text(table, "table").and_then(|t| {
             t.parse::<ReportTable>().map_err(|m| convert::Refused::one("table", codes::INVALID_VALUE, m))
         });
         let ((from, to, group, options), table) =
-            query(py, table_arg, from_, to, group, hotfix_window, commit_time_input)?;
+            query(py, table_arg, from_, to, group, hotfix_window, commit_time_input, actor)?;
         self.call(py, move |e| Ok(e.report(from, to, group.as_deref(), &options)?.to_csv(table)))
     }
 
@@ -407,8 +414,8 @@ impl PyEngine {
     /// Activities, Approvals, Decisions, DORA), times as Excel dates (UTC). The arguments are
     /// ``report``'s.
     #[pyo3(
-        signature = (from_, to, group = None, hotfix_window = None, commit_time_input = None),
-        text_signature = "($self, from_, to, group=None, hotfix_window=None, commit_time_input=None)"
+        signature = (from_, to, group = None, hotfix_window = None, commit_time_input = None, actor = None),
+        text_signature = "($self, from_, to, group=None, hotfix_window=None, commit_time_input=None, actor=None)"
     )]
     fn report_xlsx<'py>(
         &self,
@@ -418,8 +425,10 @@ impl PyEngine {
         group: Option<&Bound<'py, PyAny>>,
         hotfix_window: Option<&Bound<'py, PyAny>>,
         commit_time_input: Option<&Bound<'py, PyAny>>,
+        actor: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyBytes>> {
-        let ((from, to, group, options), ()) = query(py, Ok(()), from_, to, group, hotfix_window, commit_time_input)?;
+        let ((from, to, group, options), ()) =
+            query(py, Ok(()), from_, to, group, hotfix_window, commit_time_input, actor)?;
         let bytes = self.call(py, move |e| e.report(from, to, group.as_deref(), &options)?.to_xlsx())?;
         Ok(PyBytes::new(py, &bytes))
     }

@@ -76,6 +76,13 @@ def test_a_report_over_two_weekly_trains_and_a_hotfix(trains: Any) -> None:
     narrow = engine.report(START, START + timedelta(days=14), hotfix_window=timedelta(hours=1))
     assert narrow.dora.failed_changes == 1
     assert engine.report(START, START + timedelta(days=14), group="nightly").releases == []
+    # On behalf of someone: only what they may read counts (quinn approves all three).
+    assert [r.id for r in engine.report(START, START + timedelta(days=14), actor=QUINN).releases] == [
+        week15, hotfix, week16,
+    ]
+    outsider = engine.report(START, START + timedelta(days=14), actor=ty.Actor("sam"))
+    assert (outsider.releases, outsider.dora.deployments) == ([], 0)
+    assert engine.report_csv(START, START + timedelta(days=14), "releases", actor=ty.Actor("sam")).count("\n") == 1
 
 
 def test_the_report_objects_expose_exactly_the_fields_of_the_core(trains: Any) -> None:

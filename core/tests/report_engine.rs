@@ -251,10 +251,12 @@ fn a_report_for_an_actor_counts_only_the_releases_they_may_read() {
     let all = y.engine.report(window.0, window.1, None, &ReportOptions::default()).unwrap();
     assert_eq!(all.releases.len(), 2);
     let sam = Actor::new("sam");
-    let theirs = y.engine.report_as(window.0, window.1, None, &ReportOptions::default(), &sam).unwrap();
+    let as_sam = ReportOptions { actor: Some(sam), ..ReportOptions::default() };
+    let theirs = y.engine.report(window.0, window.1, None, &as_sam).unwrap();
     assert_eq!(theirs.releases.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), [listed.as_str()]);
     assert_eq!(theirs.dora.deployments, 1);
-    let manager = y.engine.report_as(window.0, window.1, None, &ReportOptions::default(), &rita()).unwrap();
+    let as_rita = ReportOptions { actor: Some(rita()), ..ReportOptions::default() };
+    let manager = y.engine.report(window.0, window.1, None, &as_rita).unwrap();
     assert_eq!(manager, all);
     assert!(all.releases.iter().any(|r| r.id == shared));
 }

@@ -441,11 +441,13 @@ class Engine:
         group: Optional[str] = None,
         hotfix_window: Optional[_Duration] = None,
         commit_time_input: Optional[str] = None,
+        actor: Optional[Actor] = None,
     ) -> Report:
         """The report of the releases that ended in ``[from_, to)`` (of ``group`` when given):
         planned against actual per phase and activity, approval waits, decisions with their
         reasons and the DORA figures. ``hotfix_window`` defaults to two days,
-        ``commit_time_input`` to ``commit_time``."""
+        ``commit_time_input`` to ``commit_time``. With ``actor``, only the releases they may
+        read count."""
     def report_csv(
         self,
         from_: datetime,
@@ -454,6 +456,7 @@ class Engine:
         group: Optional[str] = None,
         hotfix_window: Optional[_Duration] = None,
         commit_time_input: Optional[str] = None,
+        actor: Optional[Actor] = None,
     ) -> str:
         """One table of the report (``releases``, ``phases``, ``activities``, ``approvals``,
         ``decisions`` or ``dora``) as CSV, its header first."""
@@ -464,6 +467,7 @@ class Engine:
         group: Optional[str] = None,
         hotfix_window: Optional[_Duration] = None,
         commit_time_input: Optional[str] = None,
+        actor: Optional[Actor] = None,
     ) -> bytes:
         """The report as an xlsx workbook: a sheet per table, times as Excel dates (UTC)."""
     def search(

@@ -17,11 +17,15 @@ pub struct ReportOptions {
     /// The input holding the commit time (RFC 3339) of what a release ships (default
     /// `commit_time`).
     pub commit_time_input: String,
+    /// Report on behalf of this actor: only the releases they may read (as
+    /// [`Engine::get_release_as`] decides) count, in every figure, DORA included. `None` (the
+    /// default): every release (trusted code).
+    pub actor: Option<crate::access::Actor>,
 }
 
 impl Default for ReportOptions {
     fn default() -> Self {
-        ReportOptions { hotfix_window_secs: 2 * 86_400, commit_time_input: "commit_time".into() }
+        ReportOptions { hotfix_window_secs: 2 * 86_400, commit_time_input: "commit_time".into(), actor: None }
     }
 }
 
@@ -36,20 +40,7 @@ impl Engine {
         group: Option<&str>,
         options: &ReportOptions,
     ) -> Result<Report> {
-        self.report_for(from, to, group, options, None)
-    }
-
-    /// [`Engine::report`] over the releases `actor` may read (as [`Engine::get_release_as`]
-    /// decides): the others are left out of every figure, DORA included.
-    pub fn report_as(
-        &self,
-        from: Timestamp,
-        to: Timestamp,
-        group: Option<&str>,
-        options: &ReportOptions,
-        actor: &crate::access::Actor,
-    ) -> Result<Report> {
-        self.report_for(from, to, group, options, Some(actor))
+        self.report_for(from, to, group, options, options.actor.as_ref())
     }
 
     fn report_for(
