@@ -9,21 +9,7 @@ use trainyard::notify::{Notification, NotificationKind};
 use trainyard::release::{EventKind, NewRelease, TimerKey};
 use trainyard::schedule::ManualClock;
 
-const PROCESS: &str = r#"
-id: rollout
-owners: [rita]
-phases:
-  - id: canary
-    duration: 1h
-    owners: [sre]
-    activities:
-      - { id: watch, kind: manual }
-  - id: prod
-    depends_on: [canary]
-    duration: 2h
-    activities:
-      - { id: deploy, kind: manual }
-"#;
+const PROCESS: &str = include_str!("../../testdata/processes/canary-then-prod.yaml");
 
 fn rita() -> Actor {
     Actor::new("rita").with_roles(["account_release_manager"])

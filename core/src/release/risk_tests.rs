@@ -5,22 +5,9 @@ use super::*;
 use crate::release::{PhaseStatus, Plan, Schedule};
 use std::sync::Arc;
 
-// build (30m) ─ qa (2h) ─ prod (1h)
-const PROCESS: &str = r#"
-id: train
-phases:
-  - id: build
-    duration: 30m
-    activities: [{ id: compile, kind: automated, executor: x }]
-  - id: qa
-    depends_on: [build]
-    duration: 2h
-    activities: [{ id: signoff, kind: approval, approvers: [{ user: q }] }]
-  - id: prod
-    depends_on: [qa]
-    duration: 1h
-    activities: [{ id: deploy, kind: automated, executor: x }]
-"#;
+// build (30m) ─┬─ qa (2h) ─┬─ prod (1h); docs takes no time (no planned duration, no history).
+//                └─ docs ────┘
+const PROCESS: &str = include_str!("../../../testdata/processes/train-with-docs.yaml");
 
 fn t(h: i64, m: i64) -> Timestamp {
     "2025-04-07T00:00:00Z".parse::<Timestamp>().unwrap() + chrono::Duration::minutes(h * 60 + m)
@@ -93,6 +80,7 @@ fn a_release_whose_phases_all_ended_never_turns_at_risk() {
     let mut s = release(Some(t(13, 0)));
     ended(&mut s, "build", t(9, 0), t(9, 30));
     ended(&mut s, "qa", t(9, 30), t(10, 0));
+    ended(&mut s, "docs", t(9, 30), t(9, 40));
     ended(&mut s, "prod", t(10, 0), t(10, 30));
     let a = assess(&s, &PhaseHistory::new(), t(10, 30)).unwrap();
     assert_eq!((a.at_risk, a.expected_end, a.check_at), (false, Some(t(10, 30)), None));

@@ -7,24 +7,7 @@ use std::sync::Arc;
 
 // build ─┬─ qa (2h) ─┬─ prod (1h)
 //        └─ docs ────┘
-const PROCESS: &str = r#"
-id: train
-phases:
-  - id: build
-    duration: 30m
-    activities: [{ id: compile, kind: automated, executor: x }]
-  - id: qa
-    depends_on: [build]
-    duration: 2h
-    activities: [{ id: signoff, kind: approval, approvers: [{ user: q }] }]
-  - id: docs
-    depends_on: [build]
-    activities: [{ id: write, kind: manual, fields: [{ name: ok, type: boolean }] }]
-  - id: prod
-    depends_on: [qa, docs]
-    duration: 1h
-    activities: [{ id: deploy, kind: automated, executor: x }]
-"#;
+const PROCESS: &str = include_str!("../../../testdata/processes/train-with-docs.yaml");
 
 fn t(h: i64, m: i64) -> Timestamp {
     "2025-04-07T00:00:00Z".parse::<Timestamp>().unwrap() + chrono::Duration::minutes(h * 60 + m)
