@@ -2155,6 +2155,11 @@ export interface ReportOptions {
    * time (default `commit_time`).
    */
   commitTimeInput?: string
+  /**
+   * Report on behalf of this actor: only the releases they may read count (in every
+   * figure). Without an actor, every release (trusted code).
+   */
+  actor?: ActorLike
 }
 
 /** Options of `setRetention` (the same as Python's `set_retention(archive_after=...)`). */
