@@ -326,16 +326,22 @@ impl PyReport {
 /// The window and options of a report, every argument (with `extra`) checked at once.
 type Query = (Timestamp, Timestamp, Option<String>, ReportOptions);
 
+/// The keyword arguments every report method takes, as given.
+struct ReportArgs<'a, 'py> {
+    group: Option<&'a Bound<'py, PyAny>>,
+    hotfix_window: Option<&'a Bound<'py, PyAny>>,
+    commit_time_input: Option<&'a Bound<'py, PyAny>>,
+    actor: Option<&'a Bound<'py, PyAny>>,
+}
+
 fn query<T>(
     py: Python<'_>,
     extra: convert::Conv<T>,
     from_: &Bound<'_, PyAny>,
     to: &Bound<'_, PyAny>,
-    group: Option<&Bound<'_, PyAny>>,
-    hotfix_window: Option<&Bound<'_, PyAny>>,
-    commit_time_input: Option<&Bound<'_, PyAny>>,
-    actor: Option<&Bound<'_, PyAny>>,
+    args: ReportArgs<'_, '_>,
 ) -> PyResult<(Query, T)> {
+    let ReportArgs { group, hotfix_window, commit_time_input, actor } = args;
     let defaults = ReportOptions::default();
     args!(py;
         extra = extra,
@@ -367,6 +373,7 @@ impl PyEngine {
         signature = (from_, to, group = None, hotfix_window = None, commit_time_input = None, actor = None),
         text_signature = "($self, from_, to, group=None, hotfix_window=None, commit_time_input=None, actor=None)"
     )]
+    #[allow(clippy::too_many_arguments)]
     fn report(
         &self,
         py: Python<'_>,
@@ -378,7 +385,7 @@ impl PyEngine {
         actor: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyReport> {
         let ((from, to, group, options), ()) =
-            query(py, Ok(()), from_, to, group, hotfix_window, commit_time_input, actor)?;
+            query(py, Ok(()), from_, to, ReportArgs { group, hotfix_window, commit_time_input, actor })?;
         let r = self.call(py, move |e| e.report(from, to, group.as_deref(), &options))?;
         report(py, r)
     }
@@ -406,7 +413,7 @@ impl PyEngine {
             t.parse::<ReportTable>().map_err(|m| convert::Refused::one("table", codes::INVALID_VALUE, m))
         });
         let ((from, to, group, options), table) =
-            query(py, table_arg, from_, to, group, hotfix_window, commit_time_input, actor)?;
+            query(py, table_arg, from_, to, ReportArgs { group, hotfix_window, commit_time_input, actor })?;
         self.call(py, move |e| Ok(e.report(from, to, group.as_deref(), &options)?.to_csv(table)))
     }
 
@@ -417,6 +424,7 @@ impl PyEngine {
         signature = (from_, to, group = None, hotfix_window = None, commit_time_input = None, actor = None),
         text_signature = "($self, from_, to, group=None, hotfix_window=None, commit_time_input=None, actor=None)"
     )]
+    #[allow(clippy::too_many_arguments)]
     fn report_xlsx<'py>(
         &self,
         py: Python<'py>,
@@ -428,7 +436,7 @@ impl PyEngine {
         actor: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyBytes>> {
         let ((from, to, group, options), ()) =
-            query(py, Ok(()), from_, to, group, hotfix_window, commit_time_input, actor)?;
+            query(py, Ok(()), from_, to, ReportArgs { group, hotfix_window, commit_time_input, actor })?;
         let bytes = self.call(py, move |e| e.report(from, to, group.as_deref(), &options)?.to_xlsx())?;
         Ok(PyBytes::new(py, &bytes))
     }
