@@ -55,9 +55,6 @@ impl Engine {
 
     /// Drops the cached history of `process_id` (a release of it ended here).
     pub(super) fn forget_risk_history(&self, process_id: &str) {
-        let mut cache = lock(&self.risk_histories);
-        if !cache.is_empty() {
-            cache.remove(process_id);
-        }
+        lock(&self.risk_histories).remove(process_id);
     }
 }
