@@ -8,7 +8,9 @@ growth), and the ratio trainyard/peer. Fair by construction: every engine parses
 warms up with the same number of instances, then runs the same N (PostgreSQL: `PEERS_PG_N`
 instances, default min(N, 500), as every command there is a durable commit on the server).
 
-PostgreSQL runs when `TRAINYARD_TEST_POSTGRES` is set (a fresh schema, dropped after). The same run
+PostgreSQL runs when `TRAINYARD_TEST_POSTGRES` is set (a fresh schema, dropped after), first with one
+engine, then with `PEERS_PG_ENGINES` engines (default 4), each in its own process, on one schema,
+started together (instances per second of all of them). The same run
 measures the server's floor with `pgbench` (one client, one fsync'd single-row INSERT per
 transaction: one round trip and one commit) and prints the trainyard instance in units of it.
 
@@ -146,8 +148,72 @@ def postgres_run(base: str, n: int, warmup: int) -> dict:
         native._drop_postgres_schema(url)
 
 
+def postgres_engine_worker(url: str, n: int, warmup: int) -> None:
+    """One engine of the several-engines run (a process of its own): warms up, says `ready`, waits
+    for `go` on stdin, runs `n` instances start to end, prints the seconds it took."""
+    import trainyard as ty
+
+    engine = ty.Engine.open(url)
+    engine.register_executor("deploy", lambda job: {"url": "https://prod.example"})
+    engine.register_process((HERE / "release.yaml").read_text())
+    manager = ty.Actor("rita", roles=["account_release_manager"])
+    approver = ty.Actor("ann", groups=["approvers"])
+
+    def one(i: int) -> None:
+        r = engine.create_release("bench-release", name=f"bench {os.getpid()} {i}", actor=manager)
+        engine.activate(r.id, actor=manager)
+        engine.approve(r.id, "approve", "approve", actor=approver)
+        engine.run_until_idle()
+
+    for i in range(warmup):
+        one(i)
+    print("ready", flush=True)
+    sys.stdin.readline()
+    t0 = time.perf_counter()
+    for i in range(n):
+        one(warmup + i)
+    print(json.dumps({"seconds": time.perf_counter() - t0}), flush=True)
+
+
+def postgres_engines_run(base: str, engines: int, n: int, warmup: int) -> dict:
+    """`engines` engines, each in its own process, on one PostgreSQL schema, started together:
+    instances per second of all of them (every engine's `run_until_idle` may run another's job)."""
+    import trainyard as ty
+    import trainyard._native as native
+
+    schema = f"ty_peers_multi_{os.getpid()}"
+    url = f"{base}{'&' if '?' in base else '?'}schema={schema}"
+    ty.Engine.open(url).register_process((HERE / "release.yaml").read_text())  # the schema, once
+    try:
+        workers = [
+            subprocess.Popen([sys.executable, __file__, "--postgres-engine", url, str(n), str(warmup)],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            for _ in range(engines)
+        ]
+        for w in workers:
+            assert w.stdout is not None and w.stdout.readline().strip() == "ready"
+        t0 = time.perf_counter()
+        for w in workers:
+            assert w.stdin is not None
+            w.stdin.write("go\n")
+            w.stdin.flush()
+        outs = [w.communicate()[0] for w in workers]
+        wall = time.perf_counter() - t0
+        assert all(w.returncode == 0 for w in workers), outs
+        statuses = {r.status for r in ty.Engine.open(url).list_releases()}
+        assert statuses == {"success"}, statuses
+    finally:
+        native._drop_postgres_schema(url)
+    total = engines * n
+    return {"engine": f"trainyard (postgres, {engines} engines)", "n": total, "instances_per_s": total / wall,
+            "us_per_instance": wall / total * 1e6, "bytes_per_parked": None}
+
+
 def main(argv: Iterable[str]) -> None:
     args = list(argv)
+    if args[:1] == ["--postgres-engine"]:
+        postgres_engine_worker(args[1], int(args[2]), int(args[3]))
+        return
     n = int(args[0]) if args else 2000
     warmup = max(n // 10, 10)
     results = [spiff(n, warmup), trainyard_run("trainyard (memory)", None, n, warmup)]
@@ -164,6 +230,9 @@ def main(argv: Iterable[str]) -> None:
         try:
             floor = postgres_floor(base)
             results.append(postgres_run(base, pg_n, pg_warmup))
+            engines = int(os.environ.get("PEERS_PG_ENGINES", 4))
+            if engines > 1:
+                results.append(postgres_engines_run(base, engines, pg_n, pg_warmup))
         except Exception as e:  # noqa: BLE001 - reported, not hidden
             print(f"trainyard (postgres) not measured: {type(e).__name__}: {e}", file=sys.stderr)
     else:
@@ -173,8 +242,12 @@ def main(argv: Iterable[str]) -> None:
     print(f"{'engine':<22} {'instances/s':>12} {'µs/instance':>12} {'bytes/parked':>13} {'speed vs peer':>14} {'memory vs peer':>15}")
     for r in results:
         speed = r["instances_per_s"] / peer["instances_per_s"]
-        mem = r["bytes_per_parked"] / peer["bytes_per_parked"] if peer["bytes_per_parked"] else float("nan")
-        print(f"{r['engine']:<22} {r['instances_per_s']:>12.0f} {r['us_per_instance']:>12.1f} {r['bytes_per_parked']:>13.0f} "
+        parked = r["bytes_per_parked"]
+        if parked is None:  # the several-engines run measures throughput only
+            print(f"{r['engine']:<22} {r['instances_per_s']:>12.0f} {r['us_per_instance']:>12.1f} {'—':>13} {speed:>13.2f}x {'—':>15}")
+            continue
+        mem = parked / peer["bytes_per_parked"] if peer["bytes_per_parked"] else float("nan")
+        print(f"{r['engine']:<22} {r['instances_per_s']:>12.0f} {r['us_per_instance']:>12.1f} {parked:>13.0f} "
               f"{speed:>13.2f}x {mem:>14.2f}x")
     if floor is not None:
         print(f"{floor['engine']}: {floor['us_per_commit']:.1f} µs per commit")

@@ -5,7 +5,7 @@
 use super::Engine;
 use crate::access::Actor;
 use crate::release::{Command, ReleaseState, ReleaseStatus, TimerKey};
-use crate::store::ReleaseQuery;
+use crate::store::{ReleaseQuery, TickProbe};
 use crate::{Error, Result};
 
 /// Timers fired by one `tick` before it yields (a tick after a very long pause continues in the next).
@@ -34,8 +34,15 @@ pub struct ReleaseFilter {
 impl Engine {
     /// Follows what other engines committed, materialises release-group occurrences, applies
     /// retention (once per day of engine time, see [`Engine::apply_retention`]), fires every timer
-    /// due now, earliest first (across releases), runs the jobs of the in-process executors, then delivers the change feed to the
-    /// sinks and durable subscribers. Returns how many timers, jobs and feed deliveries it handled.
+    /// due now, earliest first (across releases), runs the jobs of the in-process executors, then
+    /// delivers the change feed to the sinks and durable subscribers. Returns how many timers,
+    /// jobs and feed deliveries it handled.
+    ///
+    /// A tick first asks the store which of these parts may find work ([`Store::tick_probe`]:
+    /// one read, one round trip on PostgreSQL) and skips the others: a tick with nothing due,
+    /// nothing queued, no release group and nothing new in the feed costs that one read. A part
+    /// that did something makes the parts after it look anyway (a fired timer may queue a job, a
+    /// group occurrence may be due at once).
     ///
     /// Several engines may tick over one shared store: a due release is claimed with a short lease
     /// (so engines do not race for it) and a timer fired twice conflicts on the expected sequence,
@@ -43,22 +50,43 @@ impl Engine {
     /// round trip, one write transaction per batch), and the next timer of a claimed release is
     /// read from the state cache when it is the one the claim found due: a tick that fires `n`
     /// timers costs the store about `n` appends and `n / 32 + 1` claims.
+    ///
+    /// [`Store::tick_probe`]: crate::store::Store::tick_probe
     pub fn tick(&self) -> Result<usize> {
         let now = self.clock.now();
         let lease = self.settings().timer_lease;
+        let probe = self.tick_probe(now)?;
         // What other engines committed: the calendar index and the state cache follow it.
-        self.follow_feed()?;
-        // Release groups first: an occurrence due now is created, then activated by its timer below.
-        let mut done = self.materialise_groups(now)?;
-        // Then their overlap and catch-up policies: skips are recorded, starts fired, waiting ones left.
-        let (skipped, waiting) = self.start_group_occurrences(now)?;
-        done += skipped;
+        if probe.feed {
+            self.follow_feed()?;
+        }
+        let mut done = 0;
+        let mut waiting = std::collections::HashSet::new();
+        if probe.documents {
+            // Release groups first: an occurrence due now is created, then activated by its timer below.
+            done += self.materialise_groups(now)?;
+            // Then their overlap and catch-up policies: skips are recorded, starts fired, waiting ones left.
+            let (skipped, wait) = self.start_group_occurrences(now)?;
+            done += skipped;
+            waiting = wait;
+        }
         // Retention, once per day of engine time (unless turned off).
         done += self.retention_due(now)?;
-        done += self.fire_due_timers(now, lease, &waiting, MAX_TIMERS_PER_TICK.saturating_sub(done))?;
-        let jobs = self.run_jobs()?;
+        if probe.timers || probe.documents || done > 0 {
+            done += self.fire_due_timers(now, lease, &waiting, MAX_TIMERS_PER_TICK.saturating_sub(done))?;
+        }
+        let jobs = if probe.jobs || done > 0 { self.run_jobs()? } else { 0 };
         let delivered: usize = self.run_sinks()?.iter().map(|r| r.delivered + r.dead_lettered).sum();
         Ok(done + jobs + delivered)
+    }
+
+    /// What this tick may find to do: the store's answer for the feed after where this engine
+    /// last looked, the timers due at `now`, the jobs of the in-process executors and the release
+    /// groups. Before the engine has followed the feed once, everything (the first tick marks
+    /// where following starts).
+    fn tick_probe(&self, now: crate::Timestamp) -> Result<TickProbe> {
+        let Some(seen) = *super::lock(&self.feed_seen) else { return Ok(TickProbe::ANYTHING) };
+        self.store.tick_probe(seen, now, &self.executor_names(), super::groups::GROUPS)
     }
 
     /// Fires the timers due at `now`, at most `budget`, earliest first: claims due releases in

@@ -8,7 +8,10 @@
 //! `make` is called once per case and must return an empty store (for shared databases: a fresh
 //! schema). A failed guarantee panics with the case's name.
 
-use super::{Append, ReleaseQuery, ReleaseRow, Store, contract_feed, contract_inbox, contract_ledger, contract_search};
+use super::{
+    Append, ReleaseQuery, ReleaseRow, Store, contract_feed, contract_inbox, contract_ledger, contract_probe,
+    contract_search,
+};
 use crate::executor::Job;
 use crate::release::{Event, EventKind, ReleaseKind, ReleaseStatus};
 use crate::{Error, Timestamp};
@@ -42,6 +45,7 @@ pub const CASES: &[(&str, Case)] = &[
     ("inbox_reads_the_first_entries", contract_inbox::inbox_reads_the_first_entries),
     ("search_filters_sorts_and_pages", contract_search::search_filters_sorts_and_pages),
     ("ledger_index", contract_ledger::ledger_index),
+    ("tick_probe_answers_each_part_exactly", contract_probe::answers_each_part_exactly),
 ];
 
 /// Runs every case, each on a fresh store from `make`.
@@ -84,7 +88,7 @@ fn events(from: u64, n: u64) -> Vec<Event> {
 
 use super::fixtures::release_row as row;
 
-fn job(release: &str, activity: &str, executor: &str) -> Job {
+pub(super) fn job(release: &str, activity: &str, executor: &str) -> Job {
     Job {
         id: crate::release::job_id(release, "ph", activity, 0),
         release_id: release.into(),

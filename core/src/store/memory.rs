@@ -1,7 +1,7 @@
 //! The in-memory backend: for tests and scripts. Nothing survives the process.
 
 use super::jobs::{new_token, stale};
-use super::{Append, ClaimedJob, JobRecord, ReleaseQuery, ReleaseRow, Store};
+use super::{Append, ClaimedJob, JobRecord, ReleaseQuery, ReleaseRow, Store, TickProbe};
 use crate::executor::Job;
 use crate::feed::{Cursor, FeedEntry};
 use crate::release::{Event, InboxEntry, LedgerEntry};
@@ -560,6 +560,27 @@ impl Store for MemoryStore {
     fn set_consumer_cursor(&self, consumer: &str, cursor: Cursor) -> Result<()> {
         self.lock().consumers.insert(consumer.to_string(), cursor);
         Ok(())
+    }
+
+    fn tick_probe(
+        &self,
+        feed_after: Cursor,
+        now: Timestamp,
+        executors: &[String],
+        collection: &str,
+    ) -> Result<TickProbe> {
+        let inner = self.lock();
+        let free = |lease: Option<Timestamp>| lease.is_none_or(|l| l <= now);
+        Ok(TickProbe {
+            feed: inner.feed.len() as Cursor > feed_after,
+            timers: inner
+                .due
+                .iter()
+                .take_while(|(t, _)| *t <= now)
+                .any(|(_, id)| free(inner.due_leases.get(id).copied())),
+            jobs: inner.jobs.values().any(|e| free(e.lease_until) && executors.contains(&e.job.executor)),
+            documents: inner.documents.get(collection).is_some_and(|c| c.values().any(|d| !d.versions.is_empty())),
+        })
     }
 
     fn wait_for_feed(&self, after: Cursor, timeout: std::time::Duration) -> Result<()> {

@@ -83,10 +83,12 @@ pub mod contract;
 mod contract_feed;
 mod contract_inbox;
 mod contract_ledger;
+mod contract_probe;
 mod contract_search;
 pub mod fixtures;
 mod jobs;
 mod memory;
+mod probe;
 mod query;
 mod search;
 mod snapshot;
@@ -101,6 +103,7 @@ pub use jobs::{ClaimedJob, JobRecord};
 pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;
+pub use probe::TickProbe;
 pub use query::{ReleaseQuery, window_of};
 pub use search::{SearchCursor, SearchFilter, SearchSort, SortField, SortKey, TimeRange};
 pub use snapshot::{SNAPSHOT_FORMAT, decode_snapshot, encode_snapshot};
@@ -349,4 +352,24 @@ pub trait Store: Send + Sync {
     /// writer of the same database), or when `timeout` has passed; without busy polling. A return
     /// is a hint: read [`Store::feed`] to see what is there.
     fn wait_for_feed(&self, after: Cursor, timeout: std::time::Duration) -> Result<()>;
+
+    // ----- the tick -----
+
+    /// Which parts of a tick at `now` may find work, in one read: a feed entry after
+    /// `feed_after`, a timer due and claimable ([`Store::claim_due`] would return something), a
+    /// job of `executors` claimable ([`Store::claim_jobs`] would), a live document in
+    /// `collection`. An answer may say `true` where nothing is there (the tick only looks in
+    /// vain), never `false` where a read or claim at the same moment would find something. The
+    /// default answers [`TickProbe::ANYTHING`]; the memory store answers exactly, the SQL stores
+    /// exactly with one statement.
+    fn tick_probe(
+        &self,
+        feed_after: Cursor,
+        now: Timestamp,
+        executors: &[String],
+        collection: &str,
+    ) -> Result<TickProbe> {
+        let _ = (feed_after, now, executors, collection);
+        Ok(TickProbe::ANYTHING)
+    }
 }

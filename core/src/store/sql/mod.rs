@@ -31,7 +31,7 @@ use self::columns::{finish_query, from_json, from_micros, micros, release_where,
 use self::dialect::{Conn, Dialect, Row, Value, row, rows, write};
 use self::statements::Statements;
 use super::jobs::stale;
-use super::{Append, ClaimedJob, JobRecord, ReleaseQuery, ReleaseRow, Store};
+use super::{Append, ClaimedJob, JobRecord, ReleaseQuery, ReleaseRow, Store, TickProbe};
 use crate::executor::Job;
 use crate::feed::{Cursor, FeedEntry};
 use crate::release::{Event, InboxEntry, LedgerEntry};
@@ -395,6 +395,26 @@ impl<D: Dialect> Store for SqlStore<D> {
     fn wait_for_feed(&self, after: Cursor, timeout: std::time::Duration) -> Result<()> {
         self.dialect.wait_for_feed(&self.sql, after as i64, timeout)
     }
+
+    fn tick_probe(
+        &self,
+        feed_after: Cursor,
+        now: Timestamp,
+        executors: &[String],
+        collection: &str,
+    ) -> Result<TickProbe> {
+        let params =
+            [Value::Int(feed_after as i64), Value::Int(micros(now)), Value::Texts(executors), Value::Text(collection)];
+        let read = |r: &dyn Row| {
+            Ok(TickProbe {
+                feed: r.int(0)? != 0,
+                timers: r.int(1)? != 0,
+                jobs: r.int(2)? != 0,
+                documents: r.int(3)? != 0,
+            })
+        };
+        Ok(self.dialect.with_conn(|c| row(c, &self.sql.tick_probe, &params, read))?.unwrap_or(TickProbe::ANYTHING))
+    }
 }
 
 /// Implements [`Store`] for a public store type by handing every call to its [`SqlStore`]
@@ -523,6 +543,15 @@ macro_rules! store_via_sql {
             }
             fn wait_for_feed(&self, after: $crate::feed::Cursor, timeout: std::time::Duration) -> $crate::Result<()> {
                 self.$field.wait_for_feed(after, timeout)
+            }
+            fn tick_probe(
+                &self,
+                feed_after: $crate::feed::Cursor,
+                now: $crate::Timestamp,
+                executors: &[String],
+                collection: &str,
+            ) -> $crate::Result<$crate::store::TickProbe> {
+                self.$field.tick_probe(feed_after, now, executors, collection)
             }
         }
     };

@@ -52,6 +52,7 @@ pub(crate) struct Statements {
     pub any_due_claimable: String,
     pub claim_due: String,
     pub any_job_claimable: String,
+    pub tick_probe: String,
     pub claim_jobs: String,
     pub heartbeat: String,
     pub finish_job: String,
@@ -107,8 +108,15 @@ impl Statements {
     pub(crate) fn new<D: Dialect>() -> Self {
         let p = |sql: &str| D::placeholders(sql);
         let (for_update, skip_locked, token) = (D::FOR_UPDATE, D::SKIP_LOCKED, D::NEW_TOKEN);
-        let claimable_due = "next_due IS NOT NULL AND next_due <= ?1 AND (due_lease IS NULL OR due_lease <= ?1)";
-        let claimable_job = format!("{} AND (lease_until IS NULL OR lease_until <= ?2)", D::in_list("executor", 1));
+        // A release whose timer is due at `?now` and not leased; a job of the executors `?list`
+        // not leased at `?now` (the placeholders' numbers differ between statements).
+        let due_at = |now: usize| {
+            format!("next_due IS NOT NULL AND next_due <= ?{now} AND (due_lease IS NULL OR due_lease <= ?{now})")
+        };
+        let job_at = |list: usize, now: usize| {
+            format!("{} AND (lease_until IS NULL OR lease_until <= ?{now})", D::in_list("executor", list))
+        };
+        let (claimable_due, claimable_job) = (due_at(1), job_at(1, 2));
         Statements {
             latest_process: p("SELECT version, body FROM processes WHERE id = ?1 ORDER BY version DESC LIMIT 1"),
             process_at: p("SELECT version, body FROM processes WHERE id = ?1 AND version = ?2"),
@@ -175,6 +183,17 @@ impl Statements {
                  RETURNING next_due, id, ord"
             )),
             any_job_claimable: p(&format!("SELECT 1 FROM jobs WHERE {claimable_job} LIMIT 1")),
+            // `?1` feed cursor, `?2` now, `?3` executors, `?4` document collection. `CASE` rather
+            // than a bare `EXISTS`: an integer in both dialects.
+            tick_probe: p(&format!(
+                "SELECT CASE WHEN EXISTS (SELECT 1 FROM feed WHERE cursor > ?1{}) THEN 1 ELSE 0 END,
+                    CASE WHEN EXISTS (SELECT 1 FROM releases WHERE {}) THEN 1 ELSE 0 END,
+                    CASE WHEN EXISTS (SELECT 1 FROM jobs WHERE {}) THEN 1 ELSE 0 END,
+                    CASE WHEN EXISTS (SELECT 1 FROM document_heads WHERE collection = ?4 AND live = 1) THEN 1 ELSE 0 END",
+                D::FEED_VISIBLE,
+                due_at(2),
+                job_at(3, 2)
+            )),
             claim_jobs: p(&format!(
                 "WITH picked AS (
                      SELECT ord AS pick FROM jobs WHERE {claimable_job} ORDER BY ord LIMIT ?3{skip_locked})

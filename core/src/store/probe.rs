@@ -1,0 +1,23 @@
+//! The tick probe: one read that tells the engine's `tick` which of its parts may find work, so
+//! that a tick with nothing due, nothing queued and nothing new in the feed costs one read (one
+//! round trip on PostgreSQL) instead of one per part.
+
+/// Which parts of a `tick` may find work, as [`crate::store::Store::tick_probe`] answers it.
+/// `true` means "look"; a store answers `true` wherever it cannot tell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TickProbe {
+    /// The feed holds an entry after the cursor asked about.
+    pub feed: bool,
+    /// A release has a timer due now that nobody holds a lease on.
+    pub timers: bool,
+    /// A job of the named executors is unclaimed or its lease has ended.
+    pub jobs: bool,
+    /// The document collection asked about holds a live document.
+    pub documents: bool,
+}
+
+impl TickProbe {
+    /// Every part may find work: the answer of a store that does not probe (the tick then looks
+    /// at everything).
+    pub const ANYTHING: TickProbe = TickProbe { feed: true, timers: true, jobs: true, documents: true };
+}
