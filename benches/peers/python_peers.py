@@ -239,15 +239,15 @@ def main(argv: Iterable[str]) -> None:
         print("TRAINYARD_TEST_POSTGRES is not set: PostgreSQL not measured", file=sys.stderr)
     peer = results[0]
     print(f"Python, N={n} (warm-up {warmup})")
-    print(f"{'engine':<22} {'instances/s':>12} {'µs/instance':>12} {'bytes/parked':>13} {'speed vs peer':>14} {'memory vs peer':>15}")
+    print(f"{'engine':<32} {'instances/s':>12} {'µs/instance':>12} {'bytes/parked':>13} {'speed vs peer':>14} {'memory vs peer':>15}")
     for r in results:
         speed = r["instances_per_s"] / peer["instances_per_s"]
         parked = r["bytes_per_parked"]
         if parked is None:  # the several-engines run measures throughput only
-            print(f"{r['engine']:<22} {r['instances_per_s']:>12.0f} {r['us_per_instance']:>12.1f} {'—':>13} {speed:>13.2f}x {'—':>15}")
+            print(f"{r['engine']:<32} {r['instances_per_s']:>12.0f} {r['us_per_instance']:>12.1f} {'—':>13} {speed:>13.2f}x {'—':>15}")
             continue
         mem = parked / peer["bytes_per_parked"] if peer["bytes_per_parked"] else float("nan")
-        print(f"{r['engine']:<22} {r['instances_per_s']:>12.0f} {r['us_per_instance']:>12.1f} {parked:>13.0f} "
+        print(f"{r['engine']:<32} {r['instances_per_s']:>12.0f} {r['us_per_instance']:>12.1f} {parked:>13.0f} "
               f"{speed:>13.2f}x {mem:>14.2f}x")
     if floor is not None:
         print(f"{floor['engine']}: {floor['us_per_commit']:.1f} µs per commit")

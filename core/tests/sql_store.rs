@@ -79,6 +79,9 @@ CREATE TABLE ledger (service TEXT NOT NULL, environment TEXT NOT NULL, at INTEGE
 CREATE UNIQUE INDEX ledger_release ON ledger (release, seq);
 "#;
 
+/// The seventh migration: the feed entry's origin as a column (for the tick probe).
+const FEED_ORIGIN_DDL: &str = "ALTER TABLE feed ADD COLUMN origin TEXT;";
+
 /// The third migration: the versions of the stored formats.
 const FORMATS_DDL: &str = "CREATE TABLE formats (name TEXT PRIMARY KEY, version INTEGER NOT NULL);";
 
@@ -280,7 +283,8 @@ fn a_sqlite_file_created_by_the_old_ddl_opens_and_works() {
     old_database_works(&store, &old);
     drop(store);
     // And the schema the store creates today is the old one plus the later migrations' tables
-    // (the change feed, the formats, the inbox, the search columns), object for object.
+    // (the change feed, the formats, the inbox, the search columns, the ledger, the feed's origin),
+    // object for object.
     let new_path = dir.path().join("new.db");
     drop(SqliteStore::open(&new_path).unwrap());
     let reference = rusqlite::Connection::open_in_memory().unwrap();
@@ -291,6 +295,7 @@ fn a_sqlite_file_created_by_the_old_ddl_opens_and_works() {
     reference.execute_batch(INBOX_SQLITE_DDL).unwrap();
     reference.execute_batch(SEARCH_SQLITE_DDL).unwrap();
     reference.execute_batch(LEDGER_SQLITE_DDL).unwrap();
+    reference.execute_batch(FEED_ORIGIN_DDL).unwrap();
     assert_eq!(sqlite_schema(&rusqlite::Connection::open(&new_path).unwrap()), sqlite_schema(&reference));
 }
 

@@ -59,6 +59,9 @@ impl Engine {
         // What other engines committed: the calendar index and the state cache follow it.
         if probe.feed {
             self.follow_feed()?;
+        } else {
+            // Only this engine's own entries since it last looked: nothing to follow in them.
+            self.skip_own_feed_entries(probe.feed_head);
         }
         let mut done = 0;
         let mut waiting = std::collections::HashSet::new();
@@ -81,12 +84,12 @@ impl Engine {
     }
 
     /// What this tick may find to do: the store's answer for the feed after where this engine
-    /// last looked, the timers due at `now`, the jobs of the in-process executors and the release
+    /// last looked (entries of other engines only), the timers due at `now`, the jobs of the in-process executors and the release
     /// groups. Before the engine has followed the feed once, everything (the first tick marks
     /// where following starts).
     fn tick_probe(&self, now: crate::Timestamp) -> Result<TickProbe> {
         let Some(seen) = *super::lock(&self.feed_seen) else { return Ok(TickProbe::ANYTHING) };
-        self.store.tick_probe(seen, now, &self.executor_names(), super::groups::GROUPS)
+        self.store.tick_probe(seen, &self.worker_id, now, &self.executor_names(), super::groups::GROUPS)
     }
 
     /// Fires the timers due at `now`, at most `budget`, earliest first: claims due releases in

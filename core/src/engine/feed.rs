@@ -188,6 +188,14 @@ impl Engine {
         }
     }
 
+    /// Moves this engine's feed cursor to `head` when the tick probe found only this engine's own
+    /// entries up to there (`follow_feed` would pass over each of them). Never moves it back.
+    pub(crate) fn skip_own_feed_entries(&self, head: crate::feed::Cursor) {
+        if let Some(seen) = lock(&self.feed_seen).as_mut() {
+            *seen = (*seen).max(head);
+        }
+    }
+
     /// Marks where this engine starts following the feed (before it builds its calendar index
     /// from the store, so nothing committed meanwhile is missed).
     pub(crate) fn start_following_feed(&self) -> Result<()> {

@@ -565,14 +565,17 @@ impl Store for MemoryStore {
     fn tick_probe(
         &self,
         feed_after: Cursor,
+        origin: &str,
         now: Timestamp,
         executors: &[String],
         collection: &str,
     ) -> Result<TickProbe> {
         let inner = self.lock();
         let free = |lease: Option<Timestamp>| lease.is_none_or(|l| l <= now);
+        let after = (feed_after as usize).min(inner.feed.len());
         Ok(TickProbe {
-            feed: inner.feed.len() as Cursor > feed_after,
+            feed: inner.feed[after..].iter().any(|e| &*e.origin != origin),
+            feed_head: feed_after.max(inner.feed.len() as Cursor),
             timers: inner
                 .due
                 .iter()

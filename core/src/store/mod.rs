@@ -356,7 +356,7 @@ pub trait Store: Send + Sync {
     // ----- the tick -----
 
     /// Which parts of a tick at `now` may find work, in one read: a feed entry after
-    /// `feed_after`, a timer due and claimable ([`Store::claim_due`] would return something), a
+    /// `feed_after` that an engine other than `origin` wrote (and the readable head), a timer due and claimable ([`Store::claim_due`] would return something), a
     /// job of `executors` claimable ([`Store::claim_jobs`] would), a live document in
     /// `collection`. An answer may say `true` where nothing is there (the tick only looks in
     /// vain), never `false` where a read or claim at the same moment would find something. The
@@ -365,11 +365,12 @@ pub trait Store: Send + Sync {
     fn tick_probe(
         &self,
         feed_after: Cursor,
+        origin: &str,
         now: Timestamp,
         executors: &[String],
         collection: &str,
     ) -> Result<TickProbe> {
-        let _ = (feed_after, now, executors, collection);
+        let _ = (feed_after, origin, now, executors, collection);
         Ok(TickProbe::ANYTHING)
     }
 }

@@ -267,7 +267,8 @@ impl Postgres {
 /// (principals, sinces, items, bodies) and `$27` whether they replace the release's (1) or are
 /// left as they are (0), `$28 ..= $33` the index row's search columns, `$34`/`$35` the labels'
 /// keys and values and `$36` whether they replace the release's, `$37 ..= $41` the ledger entries
-/// the batch adds (services, environments, times, sequences, bodies). Returns the sequence found. It writes what [`super::sql::append::write_in_transaction`] writes: ended
+/// the batch adds (services, environments, times, sequences, bodies), `$42` the feed entry's
+/// origin. Returns the sequence found. It writes what [`super::sql::append::write_in_transaction`] writes: ended
 /// jobs go, queued ones come unless already there, and a job both ended and queued comes back
 /// fresh at the end of the queue (a new `ord`, as a delete and an insert would give it).
 ///
@@ -299,8 +300,8 @@ static APPEND: LazyLock<String> = LazyLock::new(|| {
                  ord = nextval(pg_get_serial_sequence('jobs', 'ord'))
              WHERE jobs.id = ANY($17::TEXT[])),
          feed_entry AS (
-             INSERT INTO feed (cursor, release, body)
-             SELECT pg_current_xact_id()::text::BIGINT, $1, $21::TEXT FROM ok WHERE $21::TEXT IS NOT NULL),
+             INSERT INTO feed (cursor, release, origin, body)
+             SELECT pg_current_xact_id()::text::BIGINT, $1, $42::TEXT, $21::TEXT FROM ok WHERE $21::TEXT IS NOT NULL),
          notified AS (
              SELECT pg_notify($22::TEXT, '') FROM ok WHERE $21::TEXT IS NOT NULL
              AND EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = $22::TEXT)),
@@ -471,6 +472,7 @@ impl Dialect for Postgres {
             Value::Ints(&r.ledger.ats),
             Value::Ints(&r.ledger.seqs),
             Value::Texts(&r.ledger.bodies),
+            r.feed_origin.into(),
         ];
         let (found, notified) = row(conn, &APPEND, &params, |row| Ok((row.int(0)?, row.int(1)?)))?.unwrap_or((0, 0));
         if notified > 0 {

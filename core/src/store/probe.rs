@@ -6,8 +6,13 @@
 /// `true` means "look"; a store answers `true` wherever it cannot tell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TickProbe {
-    /// The feed holds an entry after the cursor asked about.
+    /// The feed holds an entry after the cursor asked about that another engine wrote (an
+    /// entry of the asking engine's own origin does not count).
     pub feed: bool,
+    /// The last readable cursor after the one asked about (that cursor itself when none is):
+    /// when `feed` is `false`, every entry up to here is the asking engine's own, so it may move
+    /// its cursor here without reading them. `0` in [`TickProbe::ANYTHING`].
+    pub feed_head: crate::feed::Cursor,
     /// A release has a timer due now that nobody holds a lease on.
     pub timers: bool,
     /// A job of the named executors is unclaimed or its lease has ended.
@@ -19,5 +24,5 @@ pub struct TickProbe {
 impl TickProbe {
     /// Every part may find work: the answer of a store that does not probe (the tick then looks
     /// at everything).
-    pub const ANYTHING: TickProbe = TickProbe { feed: true, timers: true, jobs: true, documents: true };
+    pub const ANYTHING: TickProbe = TickProbe { feed: true, feed_head: 0, timers: true, jobs: true, documents: true };
 }

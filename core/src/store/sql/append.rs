@@ -34,6 +34,8 @@ pub(crate) struct AppendRows<'a> {
     pub job_bodies: Vec<String>,
     /// The feed entry's JSON body (its cursor is assigned when it is written).
     pub feed: Option<String>,
+    /// The feed entry's origin (a column too, for the tick probe).
+    pub feed_origin: Option<&'a str>,
     /// The release's inbox rows replacing the stored ones (`None`: unchanged).
     pub inbox: Option<InboxRows>,
     /// The release's labels (keys, values) replacing the stored ones (`None`: unchanged).
@@ -112,6 +114,7 @@ impl<'a> AppendRows<'a> {
             job_executors: new_jobs.iter().map(|j| j.executor.clone()).collect(),
             job_bodies: new_jobs.iter().map(|j| to_json("a job", j)).collect::<Result<_>>()?,
             feed: feed.map(|f| to_json("a feed entry", f)).transpose()?,
+            feed_origin: feed.map(|f| f.origin.as_str()),
             inbox: inbox.map(InboxRows::of).transpose()?,
             labels: labels.map(|l| l.iter().map(|(k, v)| (k.clone(), v.clone())).unzip()),
             ledger: LedgerRows::of(ledger)?,
@@ -171,7 +174,7 @@ pub(crate) fn write_in_transaction<C: Conn>(conn: &mut C, sql: &Statements, rows
             c.execute(&sql.insert_job, &[id.into(), rows.release.into(), executor.into(), body.into()])?;
         }
         if let Some(body) = &rows.feed {
-            c.execute(&sql.insert_feed, &[Value::Text(rows.release), Value::Text(body)])?;
+            c.execute(&sql.insert_feed, &[Value::Text(rows.release), rows.feed_origin.into(), Value::Text(body)])?;
         }
         if let Some((keys, values)) = &rows.labels {
             c.execute(&sql.delete_labels, &[Value::Text(rows.release)])?;

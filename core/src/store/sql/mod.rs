@@ -399,18 +399,25 @@ impl<D: Dialect> Store for SqlStore<D> {
     fn tick_probe(
         &self,
         feed_after: Cursor,
+        origin: &str,
         now: Timestamp,
         executors: &[String],
         collection: &str,
     ) -> Result<TickProbe> {
-        let params =
-            [Value::Int(feed_after as i64), Value::Int(micros(now)), Value::Texts(executors), Value::Text(collection)];
+        let params = [
+            Value::Int(feed_after as i64),
+            Value::Int(micros(now)),
+            Value::Texts(executors),
+            Value::Text(collection),
+            Value::Text(origin),
+        ];
         let read = |r: &dyn Row| {
             Ok(TickProbe {
                 feed: r.int(0)? != 0,
                 timers: r.int(1)? != 0,
                 jobs: r.int(2)? != 0,
                 documents: r.int(3)? != 0,
+                feed_head: r.int(4)? as Cursor,
             })
         };
         Ok(self.dialect.with_conn(|c| row(c, &self.sql.tick_probe, &params, read))?.unwrap_or(TickProbe::ANYTHING))
@@ -547,11 +554,12 @@ macro_rules! store_via_sql {
             fn tick_probe(
                 &self,
                 feed_after: $crate::feed::Cursor,
+                origin: &str,
                 now: $crate::Timestamp,
                 executors: &[String],
                 collection: &str,
             ) -> $crate::Result<$crate::store::TickProbe> {
-                self.$field.tick_probe(feed_after, now, executors, collection)
+                self.$field.tick_probe(feed_after, origin, now, executors, collection)
             }
         }
     };

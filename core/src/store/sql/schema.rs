@@ -37,7 +37,8 @@ pub(crate) struct DdlTypes {
 /// The migrations, in order (1: the release store; 2: the change feed and its consumers; 3: the
 /// versions of the stored formats; 4: the inbox index, one row per waiting item and principal that
 /// may act on it; 5: the search columns of the release index and its labels; 6: the deployment
-/// ledger, one row per delivery). A database migrated from an earlier version has the inbox, the
+/// ledger, one row per delivery; 7: the feed entry's origin as a column, so that a tick can ask
+/// whether anything but its own engine's entries arrived). A database migrated from an earlier version has the inbox, the
 /// new columns and the ledger empty for its releases until they are written again
 /// (`Engine::rebuild_indexes` writes them all).
 /// `{BIGINT}`, `{SERIAL_KEY}`, `{WITHOUT_ROWID}` and `{FEED_KEY}` are filled in from the dialect's
@@ -103,6 +104,9 @@ CREATE TABLE ledger (service TEXT{BYTE_ORDER} NOT NULL, environment TEXT{BYTE_OR
     release TEXT{BYTE_ORDER} NOT NULL, seq {BIGINT} NOT NULL, body TEXT NOT NULL,
     PRIMARY KEY (service, environment, at, release, seq)){WITHOUT_ROWID};
 CREATE UNIQUE INDEX ledger_release ON ledger (release, seq);
+"#,
+    r#"
+ALTER TABLE feed ADD COLUMN origin TEXT;
 "#,
 ];
 

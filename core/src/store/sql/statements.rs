@@ -183,13 +183,17 @@ impl Statements {
                  RETURNING next_due, id, ord"
             )),
             any_job_claimable: p(&format!("SELECT 1 FROM jobs WHERE {claimable_job} LIMIT 1")),
-            // `?1` feed cursor, `?2` now, `?3` executors, `?4` document collection. `CASE` rather
-            // than a bare `EXISTS`: an integer in both dialects.
+            // `?1` feed cursor, `?2` now, `?3` executors, `?4` document collection, `?5` the
+            // asking engine's origin (entries it wrote itself do not count; entries written before
+            // the column existed have none and do). `CASE` rather than a bare `EXISTS`: an
+            // integer in both dialects. The last column is the readable head after `?1`.
             tick_probe: p(&format!(
-                "SELECT CASE WHEN EXISTS (SELECT 1 FROM feed WHERE cursor > ?1{}) THEN 1 ELSE 0 END,
-                    CASE WHEN EXISTS (SELECT 1 FROM releases WHERE {}) THEN 1 ELSE 0 END,
-                    CASE WHEN EXISTS (SELECT 1 FROM jobs WHERE {}) THEN 1 ELSE 0 END,
-                    CASE WHEN EXISTS (SELECT 1 FROM document_heads WHERE collection = ?4 AND live = 1) THEN 1 ELSE 0 END",
+                "SELECT CASE WHEN EXISTS (SELECT 1 FROM feed WHERE cursor > ?1{0}
+                        AND (origin IS NULL OR origin <> ?5)) THEN 1 ELSE 0 END,
+                    CASE WHEN EXISTS (SELECT 1 FROM releases WHERE {1}) THEN 1 ELSE 0 END,
+                    CASE WHEN EXISTS (SELECT 1 FROM jobs WHERE {2}) THEN 1 ELSE 0 END,
+                    CASE WHEN EXISTS (SELECT 1 FROM document_heads WHERE collection = ?4 AND live = 1) THEN 1 ELSE 0 END,
+                    (SELECT COALESCE(MAX(cursor), ?1) FROM feed WHERE cursor > ?1{0})",
                 D::FEED_VISIBLE,
                 due_at(2),
                 job_at(3, 2)
@@ -205,7 +209,7 @@ impl Statements {
             finish_job: p("DELETE FROM jobs WHERE id = ?1 AND token = ?2"),
             jobs: p("SELECT body, worker, lease_until, deliveries FROM jobs ORDER BY ord"),
             schema_version: p("SELECT version FROM schema_version"),
-            insert_feed: p(&format!("INSERT INTO feed (cursor, release, body) VALUES ({}, ?1, ?2)", D::FEED_CURSOR)),
+            insert_feed: p(&format!("INSERT INTO feed (cursor, release, origin, body) VALUES ({}, ?1, ?2, ?3)", D::FEED_CURSOR)),
             feed_after: p(&format!(
                 "SELECT cursor, body FROM feed WHERE cursor > ?1{} ORDER BY cursor LIMIT ?2",
                 D::FEED_VISIBLE
