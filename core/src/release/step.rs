@@ -220,7 +220,12 @@ fn commit(state: &mut ReleaseState, events: Vec<Event>, t: &mut Transition) {
     for e in &events {
         apply(state, e, &mut t.effects);
     }
-    t.events.extend(events);
+    // The first batch is moved in whole (no copy of the events into a new buffer).
+    if t.events.is_empty() {
+        t.events = events;
+    } else {
+        t.events.extend(events);
+    }
 }
 
 fn finish_transition(state: &mut ReleaseState, mut t: Transition) -> Result<Transition> {

@@ -38,6 +38,9 @@ struct Inner {
     next_job: u64,
     /// The change feed: entry `i` has cursor `i + 1`.
     feed: Vec<StoredFeedEntry>,
+    /// Threads waiting in `wait_for_feed` (an append wakes them only when there are some: a
+    /// wake-up is a system call).
+    feed_waiters: usize,
     /// The strings the feed repeats (release ids, actors, scopes, process ids, kinds, origins).
     strings: Interner,
     consumers: HashMap<String, Cursor>,
@@ -316,7 +319,10 @@ impl Store for MemoryStore {
         if !events.is_empty() {
             inner.events.entry_ref(release).or_default().push(events.into());
         }
-        inner.rows.insert(release.to_string(), row.clone());
+        match inner.rows.get_mut(release) {
+            Some(stored) => stored.clone_from(row),
+            None => drop(inner.rows.insert(release.to_string(), row.clone())),
+        }
         if let Some(entries) = inbox {
             inner.replace_inbox(release, entries);
         }
@@ -339,8 +345,11 @@ impl Store for MemoryStore {
         if let Some(entry) = feed {
             let stored = StoredFeedEntry::new(entry, &mut inner.strings);
             inner.feed.push(stored);
+            let waiting = inner.feed_waiters > 0;
             drop(inner);
-            self.feed_written.notify_all();
+            if waiting {
+                self.feed_written.notify_all();
+            }
         }
         Ok(())
     }
@@ -587,11 +596,13 @@ impl Store for MemoryStore {
     }
 
     fn wait_for_feed(&self, after: Cursor, timeout: std::time::Duration) -> Result<()> {
-        let inner = self.lock();
-        let _unused = self
+        let mut inner = self.lock();
+        inner.feed_waiters += 1;
+        let (mut inner, _) = self
             .feed_written
             .wait_timeout_while(inner, timeout, |i| i.feed.len() as Cursor <= after)
             .unwrap_or_else(|e| e.into_inner());
+        inner.feed_waiters -= 1;
         Ok(())
     }
 }
