@@ -5,7 +5,7 @@
 mod support;
 
 use std::sync::{Arc, Mutex};
-use trainyard::store::{MemoryStore, SqliteStore, Store, contract};
+use trainyard::store::{MemoryStore, SqliteStore, Store, TickQuestion, contract};
 
 #[test]
 fn contract_memory() {
@@ -99,16 +99,19 @@ fn postgres_schema_option_isolates_runs() {
 fn built_in_stores_probe_for_the_tick() {
     let nothing =
         trainyard::store::TickProbe { feed: false, feed_head: 0, timers: false, jobs: false, documents: false };
-    let now = "2025-04-07T09:00:00Z".parse().unwrap();
+    let executors = ["deploy".to_string()];
+    let q = TickQuestion {
+        feed_after: 0,
+        origin: "engine",
+        now: "2025-04-07T09:00:00Z".parse().unwrap(),
+        executors: &executors,
+        collection: "release_groups",
+    };
     let memory: Arc<dyn Store> = Arc::new(MemoryStore::new());
-    assert_eq!(memory.tick_probe(0, "engine", now, &["deploy".into()], "release_groups").unwrap(), nothing, "memory");
+    assert_eq!(memory.tick_probe(&q).unwrap(), nothing, "memory");
     let sqlite: Arc<dyn Store> = Arc::new(SqliteStore::open_in_memory().unwrap());
-    assert_eq!(sqlite.tick_probe(0, "engine", now, &["deploy".into()], "release_groups").unwrap(), nothing, "sqlite");
+    assert_eq!(sqlite.tick_probe(&q).unwrap(), nothing, "sqlite");
     let Some(base) = support::postgres_url() else { return };
     let fresh = support::Fresh::new(&base, "probe");
-    assert_eq!(
-        fresh.dyn_store().tick_probe(0, "engine", now, &["deploy".into()], "release_groups").unwrap(),
-        nothing,
-        "postgres"
-    );
+    assert_eq!(fresh.dyn_store().tick_probe(&q).unwrap(), nothing, "postgres");
 }

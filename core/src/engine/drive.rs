@@ -5,7 +5,7 @@
 use super::Engine;
 use crate::access::Actor;
 use crate::release::{Command, ReleaseState, ReleaseStatus, TimerKey};
-use crate::store::{ReleaseQuery, TickProbe};
+use crate::store::{ReleaseQuery, TickProbe, TickQuestion};
 use crate::{Error, Result};
 
 /// Timers fired by one `tick` before it yields (a tick after a very long pause continues in the next).
@@ -89,7 +89,15 @@ impl Engine {
     /// where following starts).
     fn tick_probe(&self, now: crate::Timestamp) -> Result<TickProbe> {
         let Some(seen) = *super::lock(&self.feed_seen) else { return Ok(TickProbe::ANYTHING) };
-        self.store.tick_probe(seen, &self.worker_id, now, &self.executor_names(), super::groups::GROUPS)
+        let executors = self.executor_names();
+        let question = TickQuestion {
+            feed_after: seen,
+            origin: &self.worker_id,
+            now,
+            executors: &executors,
+            collection: super::groups::GROUPS,
+        };
+        self.store.tick_probe(&question)
     }
 
     /// Fires the timers due at `now`, at most `budget`, earliest first: claims due releases in

@@ -4,7 +4,7 @@
 //! an entry of another origin is readable after the cursor, and the readable head).
 
 use super::fixtures::{at, feed_entry, release_row};
-use super::{Append, ReleaseRow, Store, TickProbe};
+use super::{Append, ReleaseRow, Store, TickProbe, TickQuestion};
 use crate::Timestamp;
 use crate::feed::{Cursor, FeedEntry};
 use crate::release::{Event, EventKind, ReleaseStatus};
@@ -18,7 +18,8 @@ const WRITER: &str = "engine-a";
 
 fn probe_as(s: &Arc<dyn Store>, origin: &str, after: Cursor, now: Timestamp, executors: &[&str]) -> TickProbe {
     let executors: Vec<String> = executors.iter().map(|e| e.to_string()).collect();
-    s.tick_probe(after, origin, now, &executors, GROUPS).unwrap()
+    let question = TickQuestion { feed_after: after, origin, now, executors: &executors, collection: GROUPS };
+    s.tick_probe(&question).unwrap()
 }
 
 /// The probe of an engine other than the writer.

@@ -1,7 +1,7 @@
 //! The in-memory backend: for tests and scripts. Nothing survives the process.
 
 use super::jobs::{new_token, stale};
-use super::{Append, ClaimedJob, JobRecord, ReleaseQuery, ReleaseRow, Store, TickProbe};
+use super::{Append, ClaimedJob, JobRecord, ReleaseQuery, ReleaseRow, Store, TickProbe, TickQuestion};
 use crate::executor::Job;
 use crate::feed::{Cursor, FeedEntry};
 use crate::release::{Event, InboxEntry, LedgerEntry};
@@ -571,14 +571,8 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    fn tick_probe(
-        &self,
-        feed_after: Cursor,
-        origin: &str,
-        now: Timestamp,
-        executors: &[String],
-        collection: &str,
-    ) -> Result<TickProbe> {
+    fn tick_probe(&self, q: &TickQuestion<'_>) -> Result<TickProbe> {
+        let TickQuestion { feed_after, origin, now, executors, collection } = *q;
         let inner = self.lock();
         let free = |lease: Option<Timestamp>| lease.is_none_or(|l| l <= now);
         let after = (feed_after as usize).min(inner.feed.len());

@@ -103,7 +103,7 @@ pub use jobs::{ClaimedJob, JobRecord};
 pub use memory::MemoryStore;
 #[cfg(feature = "postgres")]
 pub use postgres::PostgresStore;
-pub use probe::TickProbe;
+pub use probe::{TickProbe, TickQuestion};
 pub use query::{ReleaseQuery, window_of};
 pub use search::{SearchCursor, SearchFilter, SearchSort, SortField, SortKey, TimeRange};
 pub use snapshot::{SNAPSHOT_FORMAT, decode_snapshot, encode_snapshot};
@@ -355,22 +355,16 @@ pub trait Store: Send + Sync {
 
     // ----- the tick -----
 
-    /// Which parts of a tick at `now` may find work, in one read: a feed entry after
-    /// `feed_after` that an engine other than `origin` wrote (and the readable head), a timer due and claimable ([`Store::claim_due`] would return something), a
-    /// job of `executors` claimable ([`Store::claim_jobs`] would), a live document in
-    /// `collection`. An answer may say `true` where nothing is there (the tick only looks in
-    /// vain), never `false` where a read or claim at the same moment would find something. The
-    /// default answers [`TickProbe::ANYTHING`]; the memory store answers exactly, the SQL stores
-    /// exactly with one statement.
-    fn tick_probe(
-        &self,
-        feed_after: Cursor,
-        origin: &str,
-        now: Timestamp,
-        executors: &[String],
-        collection: &str,
-    ) -> Result<TickProbe> {
-        let _ = (feed_after, origin, now, executors, collection);
+    /// Which parts of a tick at `q.now` may find work, in one read: a feed entry after
+    /// `q.feed_after` that an engine other than `q.origin` wrote (and the readable head), a timer
+    /// due and claimable ([`Store::claim_due`] would return something), a job of `q.executors`
+    /// claimable ([`Store::claim_jobs`] would), a live document in `q.collection`. An answer may
+    /// say `true` where nothing is there (the tick only looks in vain), never `false` where a
+    /// read or claim at the same moment would find something. The default answers
+    /// [`TickProbe::ANYTHING`]; the memory store answers exactly, the SQL stores exactly with
+    /// one statement.
+    fn tick_probe(&self, q: &TickQuestion<'_>) -> Result<TickProbe> {
+        let _ = q;
         Ok(TickProbe::ANYTHING)
     }
 }

@@ -2,6 +2,21 @@
 //! that a tick with nothing due, nothing queued and nothing new in the feed costs one read (one
 //! round trip on PostgreSQL) instead of one per part.
 
+/// What a `tick` asks the store (see [`crate::store::Store::tick_probe`]).
+#[derive(Debug, Clone, Copy)]
+pub struct TickQuestion<'a> {
+    /// The asking engine's feed cursor: entries after it count.
+    pub feed_after: crate::feed::Cursor,
+    /// The asking engine's origin: entries it wrote itself do not count.
+    pub origin: &'a str,
+    /// The time of the tick: timers due then, leases ended by then.
+    pub now: crate::Timestamp,
+    /// The engine's in-process executors: their jobs count.
+    pub executors: &'a [String],
+    /// The document collection whose live documents count (the release groups).
+    pub collection: &'a str,
+}
+
 /// Which parts of a `tick` may find work, as [`crate::store::Store::tick_probe`] answers it.
 /// `true` means "look"; a store answers `true` wherever it cannot tell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

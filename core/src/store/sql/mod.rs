@@ -31,7 +31,7 @@ use self::columns::{finish_query, from_json, from_micros, micros, release_where,
 use self::dialect::{Conn, Dialect, Row, Value, row, rows, write};
 use self::statements::Statements;
 use super::jobs::stale;
-use super::{Append, ClaimedJob, JobRecord, ReleaseQuery, ReleaseRow, Store, TickProbe};
+use super::{Append, ClaimedJob, JobRecord, ReleaseQuery, ReleaseRow, Store, TickProbe, TickQuestion};
 use crate::executor::Job;
 use crate::feed::{Cursor, FeedEntry};
 use crate::release::{Event, InboxEntry, LedgerEntry};
@@ -396,20 +396,13 @@ impl<D: Dialect> Store for SqlStore<D> {
         self.dialect.wait_for_feed(&self.sql, after as i64, timeout)
     }
 
-    fn tick_probe(
-        &self,
-        feed_after: Cursor,
-        origin: &str,
-        now: Timestamp,
-        executors: &[String],
-        collection: &str,
-    ) -> Result<TickProbe> {
+    fn tick_probe(&self, q: &TickQuestion<'_>) -> Result<TickProbe> {
         let params = [
-            Value::Int(feed_after as i64),
-            Value::Int(micros(now)),
-            Value::Texts(executors),
-            Value::Text(collection),
-            Value::Text(origin),
+            Value::Int(q.feed_after as i64),
+            Value::Int(micros(q.now)),
+            Value::Texts(q.executors),
+            Value::Text(q.collection),
+            Value::Text(q.origin),
         ];
         let read = |r: &dyn Row| {
             Ok(TickProbe {
@@ -551,15 +544,8 @@ macro_rules! store_via_sql {
             fn wait_for_feed(&self, after: $crate::feed::Cursor, timeout: std::time::Duration) -> $crate::Result<()> {
                 self.$field.wait_for_feed(after, timeout)
             }
-            fn tick_probe(
-                &self,
-                feed_after: $crate::feed::Cursor,
-                origin: &str,
-                now: $crate::Timestamp,
-                executors: &[String],
-                collection: &str,
-            ) -> $crate::Result<$crate::store::TickProbe> {
-                self.$field.tick_probe(feed_after, origin, now, executors, collection)
+            fn tick_probe(&self, q: &$crate::store::TickQuestion<'_>) -> $crate::Result<$crate::store::TickProbe> {
+                self.$field.tick_probe(q)
             }
         }
     };
