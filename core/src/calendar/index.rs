@@ -204,6 +204,9 @@ pub struct CalendarIndex {
     garbage: usize,
     strings: Symbols,
     lists: ValueLists,
+    /// A buffer for a release's list of symbols while it is interned (empty between calls):
+    /// building 1,000,000 slots allocates no list per slot.
+    scratch: Vec<u32>,
 }
 
 /// What a query or lookup of a [`CalendarIndex`] hands out: a view of one indexed release.
@@ -412,9 +415,9 @@ impl CalendarIndex {
         let text = self.text.len();
         self.text.push_str(f.id);
         self.text.push_str(f.name);
+        let services = self.intern_list(f.services);
+        let environments = self.intern_list(f.environments);
         let strings = &mut self.strings;
-        let services: Vec<u32> = f.services.iter().map(|s| strings.intern(s)).collect();
-        let environments: Vec<u32> = f.environments.iter().map(|s| strings.intern(s)).collect();
         let slot = Slot {
             start: f.window.0,
             end: f.window.1,
@@ -427,8 +430,8 @@ impl CalendarIndex {
             scope: strings.intern(f.scope),
             process: strings.intern(f.process.0),
             version: f.process.1,
-            services: self.lists.intern(&services),
-            environments: self.lists.intern(&environments),
+            services,
+            environments,
             status: f.status,
             kind: f.kind,
             started: f.started,
@@ -448,6 +451,16 @@ impl CalendarIndex {
         let (slots, text, hasher) = (&self.slots, &self.text, &self.hasher);
         self.by_id.insert_unique(hash, n, |s| hasher.hash_one(slot_id(slots, text, *s)));
         n
+    }
+
+    /// The list symbol of `values` (each value interned).
+    fn intern_list(&mut self, values: &[String]) -> u32 {
+        let mut symbols = std::mem::take(&mut self.scratch);
+        symbols.extend(values.iter().map(|v| self.strings.intern(v)));
+        let list = self.lists.intern(&symbols);
+        symbols.clear();
+        self.scratch = symbols;
+        list
     }
 
     /// Takes a release's slot out of the id table and the slot list (not out of the time sets);

@@ -84,9 +84,9 @@ impl Engine {
     }
 
     /// What this tick may find to do: the store's answer for the feed after where this engine
-    /// last looked (entries of other engines only), the timers due at `now`, the jobs of the in-process executors and the release
-    /// groups. Before the engine has followed the feed once, everything (the first tick marks
-    /// where following starts).
+    /// last looked (entries of other engines only), the timers due at `now`, the jobs of the
+    /// in-process executors and the release groups. Before the engine has followed the feed
+    /// once, everything (the first tick marks where following starts).
     fn tick_probe(&self, now: crate::Timestamp) -> Result<TickProbe> {
         let Some(seen) = *super::lock(&self.feed_seen) else { return Ok(TickProbe::ANYTHING) };
         let executors = self.executor_names();
