@@ -82,6 +82,10 @@ CREATE UNIQUE INDEX ledger_release ON ledger (release, seq);
 /// The seventh migration: the feed entry's origin as a column (for the tick probe).
 const FEED_ORIGIN_DDL: &str = "ALTER TABLE feed ADD COLUMN origin TEXT;";
 
+/// The eighth migration: the index retention reads.
+const RETENTION_DDL: &str =
+    "CREATE INDEX releases_ended ON releases (ended_at) WHERE archived = 0 AND deleted = 0 AND ended_at IS NOT NULL;";
+
 /// The third migration: the versions of the stored formats.
 const FORMATS_DDL: &str = "CREATE TABLE formats (name TEXT PRIMARY KEY, version INTEGER NOT NULL);";
 
@@ -296,6 +300,7 @@ fn a_sqlite_file_created_by_the_old_ddl_opens_and_works() {
     reference.execute_batch(SEARCH_SQLITE_DDL).unwrap();
     reference.execute_batch(LEDGER_SQLITE_DDL).unwrap();
     reference.execute_batch(FEED_ORIGIN_DDL).unwrap();
+    reference.execute_batch(RETENTION_DDL).unwrap();
     assert_eq!(sqlite_schema(&rusqlite::Connection::open(&new_path).unwrap()), sqlite_schema(&reference));
 }
 

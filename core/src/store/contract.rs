@@ -32,6 +32,7 @@ pub const CASES: &[(&str, Case)] = &[
     ("document_versions", document_versions),
     ("snapshots", snapshots),
     ("release_queries", release_queries),
+    ("retention_query_follows_rewrites", retention_query_follows_rewrites),
     ("delete_release_removes_everything", delete_release_removes_everything),
     ("timer_leases", timer_leases),
     ("job_leases", job_leases),
@@ -299,6 +300,62 @@ fn release_queries(s: &Arc<dyn Store>) {
         ["d"]
     );
     assert_eq!(q(ReleaseQuery { limit: Some(2), ..Default::default() }), ["a", "b"]);
+}
+
+/// The retention question (`ended_before`, archived and deleted left out) follows every rewrite of
+/// a row: ending, restarting, archiving and deleting; answers come oldest first (creation order),
+/// whatever order the releases ended in.
+fn retention_query_follows_rewrites(s: &Arc<dyn Store>) {
+    let ended = |id: &str, seq: u64, at: Option<&str>| {
+        let mut r = row(id, seq);
+        r.status = if at.is_some() { ReleaseStatus::Success } else { ReleaseStatus::Running };
+        r.ended_at = at.map(t);
+        r
+    };
+    for (id, at) in [("w", "2025-03-05T00:00:00Z"), ("x", "2025-03-01T00:00:00Z"), ("y", "2025-03-03T00:00:00Z")] {
+        put_row(s, &ended(id, 1, Some(at)));
+    }
+    put_row(s, &ended("z", 1, None));
+    let before =
+        |at: &str| ids(s.query_releases(&ReleaseQuery { ended_before: Some(t(at)), ..Default::default() }).unwrap());
+    assert_eq!(before("2025-03-04T00:00:00Z"), ["x", "y"], "creation order, not the order they ended in");
+    assert_eq!(before("2025-03-03T00:00:00Z"), ["x", "y"], "ended at the instant asked: included");
+    assert_eq!(before("2025-02-01T00:00:00Z"), Vec::<String>::new());
+    let rewrite = |r: &ReleaseRow| {
+        let evs = events(r.seq, 1);
+        s.append(&Append::new(&r.id, r.seq - 1, &evs, r)).unwrap();
+    };
+    rewrite(&ended("x", 2, None));
+    assert_eq!(before("2025-03-04T00:00:00Z"), ["y"], "a restarted release has not ended");
+    let mut archived = ended("y", 2, Some("2025-03-03T00:00:00Z"));
+    archived.archived = true;
+    rewrite(&archived);
+    assert_eq!(before("2025-03-04T00:00:00Z"), Vec::<String>::new(), "an archived release is left out");
+    assert_eq!(
+        ids(s
+            .query_releases(&ReleaseQuery {
+                ended_before: Some(t("2025-03-04T00:00:00Z")),
+                include_archived: true,
+                ..Default::default()
+            })
+            .unwrap()),
+        ["y"]
+    );
+    rewrite(&ended("z", 2, Some("2025-03-02T00:00:00Z")));
+    rewrite(&ended("x", 3, Some("2025-03-06T00:00:00Z")));
+    assert_eq!(before("2025-03-10T00:00:00Z"), ["w", "x", "z"]);
+    assert_eq!(
+        ids(s
+            .query_releases(&ReleaseQuery {
+                ended_before: Some(t("2025-03-10T00:00:00Z")),
+                limit: Some(2),
+                ..Default::default()
+            })
+            .unwrap()),
+        ["w", "x"]
+    );
+    assert!(s.delete_release("w").unwrap());
+    assert_eq!(before("2025-03-10T00:00:00Z"), ["x", "z"], "a deleted release is gone");
 }
 
 fn delete_release_removes_everything(s: &Arc<dyn Store>) {

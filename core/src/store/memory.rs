@@ -31,6 +31,9 @@ struct Inner {
     order: BTreeMap<u64, String>,
     order_of: HashMap<String, u64>,
     next_order: u64,
+    /// Ended releases not archived or deleted, by `(ended_at, order)`: what retention asks for,
+    /// found without scanning every release.
+    ended: BTreeSet<(Timestamp, u64)>,
     due: BTreeSet<(Timestamp, String)>,
     due_leases: HashMap<String, Timestamp>,
     jobs: BTreeMap<u64, JobEntry>,
@@ -60,6 +63,12 @@ type LedgerPlace = (String, String);
 type LedgerKey = (Timestamp, String, u64);
 
 type InboxKey = (Arc<str>, Timestamp, Arc<str>, String);
+
+/// When a release ended, if it is one that retention may archive (ended, not archived, not
+/// deleted).
+fn ended_key(row: &ReleaseRow) -> Option<Timestamp> {
+    row.ended_at.filter(|_| !row.archived && !row.deleted)
+}
 
 /// Strings kept once, shared by every entry that names them.
 #[derive(Default)]
@@ -303,11 +312,24 @@ impl Store for MemoryStore {
                 ),
             });
         }
-        if !inner.order_of.contains_key(release) {
-            let n = inner.next_order;
-            inner.next_order += 1;
-            inner.order.insert(n, release.to_string());
-            inner.order_of.insert(release.to_string(), n);
+        let order = match inner.order_of.get(release) {
+            Some(n) => *n,
+            None => {
+                let n = inner.next_order;
+                inner.next_order += 1;
+                inner.order.insert(n, release.to_string());
+                inner.order_of.insert(release.to_string(), n);
+                n
+            }
+        };
+        let was_ended = inner.rows.get(release).and_then(ended_key);
+        if was_ended != ended_key(row) {
+            if let Some(at) = was_ended {
+                inner.ended.remove(&(at, order));
+            }
+            if let Some(at) = ended_key(row) {
+                inner.ended.insert((at, order));
+            }
         }
         if let Some(old) = inner.rows.get(release).and_then(|r| r.next_due) {
             inner.due.remove(&(old, release.to_string()));
@@ -395,8 +417,16 @@ impl Store for MemoryStore {
 
     fn query_releases(&self, query: &ReleaseQuery) -> Result<Vec<ReleaseRow>> {
         let inner = self.lock();
+        let limit = query.limit.unwrap_or(usize::MAX);
+        if let (Some(before), false, false) = (query.ended_before, query.include_archived, query.include_deleted) {
+            // Only ended, live releases can match: look at those, then put them in creation order.
+            let mut orders: Vec<u64> = inner.ended.range(..=(before, u64::MAX)).map(|(_, n)| *n).collect();
+            orders.sort_unstable();
+            let rows = orders.iter().filter_map(|n| inner.rows.get(&inner.order[n])).filter(|r| query.matches(r));
+            return Ok(rows.take(limit).cloned().collect());
+        }
         let rows = inner.order.values().filter_map(|id| inner.rows.get(id)).filter(|r| query.matches(r));
-        Ok(rows.take(query.limit.unwrap_or(usize::MAX)).cloned().collect())
+        Ok(rows.take(limit).cloned().collect())
     }
 
     fn search(
@@ -460,6 +490,9 @@ impl Store for MemoryStore {
         inner.snapshots.remove(id);
         if let Some(n) = inner.order_of.remove(id) {
             inner.order.remove(&n);
+            if let Some(at) = ended_key(&row) {
+                inner.ended.remove(&(at, n));
+            }
         }
         let jobs: Vec<String> =
             inner.jobs.values().filter(|j| j.job.release_id == id).map(|j| j.job.id.clone()).collect();

@@ -111,6 +111,15 @@ impl Param {
     }
 }
 
+/// Whether a release query is retention's question (ended before a time, archived and deleted
+/// releases left out), which the `releases_ended` index answers: then its statuses are checked
+/// after reading (every ended release is terminal) and its rows are sorted after the index has
+/// found them (`ORDER BY +ord`), because either one would lead SQLite's planner to the status
+/// index or a scan of the whole table instead.
+pub(crate) fn reads_ended_index(q: &ReleaseQuery) -> bool {
+    q.ended_before.is_some() && !q.include_archived && !q.include_deleted
+}
+
 /// Builds the `WHERE` clause of a release query with `?N` placeholders (`in_list(column, n)`
 /// renders "column is one of the list parameter `?n`"). Rows are still passed through
 /// [`ReleaseQuery::matches`] afterwards (services and environments are filtered there).
@@ -122,7 +131,7 @@ pub(crate) fn release_where(q: &ReleaseQuery, in_list: impl Fn(&str, usize) -> S
         let n = params.len();
         clauses.push(if op == "IN" { in_list(column, n) } else { format!("{column} {op} ?{n}") });
     };
-    if !q.statuses.is_empty() {
+    if !q.statuses.is_empty() && !reads_ended_index(q) {
         bind("status", "IN", Param::Texts(q.statuses.iter().map(|s| s.as_str().to_string()).collect()));
     }
     if let Some(k) = q.kind {

@@ -38,7 +38,8 @@ pub(crate) struct DdlTypes {
 /// versions of the stored formats; 4: the inbox index, one row per waiting item and principal that
 /// may act on it; 5: the search columns of the release index and its labels; 6: the deployment
 /// ledger, one row per delivery; 7: the feed entry's origin as a column, so that a tick can ask
-/// whether anything but its own engine's entries arrived). A database migrated from an earlier version has the inbox, the
+/// whether anything but its own engine's entries arrived; 8: an index of the ended releases not archived, so
+/// that retention's daily question reads only those). A database migrated from an earlier version has the inbox, the
 /// new columns and the ledger empty for its releases until they are written again
 /// (`Engine::rebuild_indexes` writes them all).
 /// `{BIGINT}`, `{SERIAL_KEY}`, `{WITHOUT_ROWID}` and `{FEED_KEY}` are filled in from the dialect's
@@ -107,6 +108,9 @@ CREATE UNIQUE INDEX ledger_release ON ledger (release, seq);
 "#,
     r#"
 ALTER TABLE feed ADD COLUMN origin TEXT;
+"#,
+    r#"
+CREATE INDEX releases_ended ON releases (ended_at) WHERE archived = 0 AND deleted = 0 AND ended_at IS NOT NULL;
 "#,
 ];
 
