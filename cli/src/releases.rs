@@ -69,7 +69,7 @@ pub(crate) fn require_actor(store: &StoreArgs, what: &str) -> Result<Actor, Fail
 }
 
 /// The release, read as `--as` when given.
-fn read(engine: &Engine, id: &str, store: &StoreArgs) -> Result<ReleaseState, Failure> {
+fn read(engine: &Engine, id: &str, store: &StoreArgs) -> Result<std::sync::Arc<ReleaseState>, Failure> {
     Ok(match store.actor() {
         Some(actor) => engine.get_release_as(id, &actor)?,
         None => engine.get_release(id)?,

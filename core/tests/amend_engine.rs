@@ -68,7 +68,7 @@ fn a_dry_run_appends_nothing_and_the_amendment_appends_what_it_said() {
     let r = e.get_release(&id).unwrap();
     assert_eq!(r.phase("qa").unwrap().outputs["tested"], json!("2.1.4"));
     assert_eq!(r.phase("qa").unwrap().attempts[0].outputs["tested"], json!("2.1.3"));
-    assert_eq!(e.replay_release(&id).unwrap(), r);
+    assert_eq!(e.replay_release(&id).unwrap(), *r);
 }
 
 #[test]
@@ -103,7 +103,7 @@ fn an_inserted_activity_survives_a_reload() {
     e.run_until_idle(1000).unwrap();
     let r = e.get_release(&id).unwrap();
     assert_eq!(r.activity("staging", "smoke").unwrap().status, ActivityStatus::Success);
-    assert_eq!(e.replay_release(&id).unwrap(), r);
+    assert_eq!(e.replay_release(&id).unwrap(), *r);
     let view = r.view();
     assert!(view.phase("staging").unwrap().activities.iter().any(|a| a.id == "smoke"));
 }

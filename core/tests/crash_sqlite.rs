@@ -103,7 +103,7 @@ fn check(db: &Path, journal: &Path, round: usize) -> usize {
         let loaded =
             engine.get_release(&row.id).unwrap_or_else(|e| panic!("round {round}: {} does not load: {e}", row.id));
         let replayed = engine.replay_release(&row.id).unwrap();
-        assert_eq!(loaded, replayed, "round {round}: release {}: snapshot + tail differs from replay", row.id);
+        assert_eq!(*loaded, replayed, "round {round}: release {}: snapshot + tail differs from replay", row.id);
         assert_eq!(loaded.seq, row.seq, "round {round}: release {}: state and row disagree", row.id);
         assert_eq!(loaded.status, row.status, "round {round}: release {}: state and row disagree", row.id);
         seq_of.insert(row.id.clone(), row.seq);
@@ -164,7 +164,7 @@ fn sigkill_at_random_moments_loses_nothing() {
     assert_eq!(rows.len(), releases);
     for row in rows {
         assert_eq!(row.status, ReleaseStatus::Success, "release {} ended {}", row.id, row.status);
-        assert_eq!(engine.replay_release(&row.id).unwrap(), engine.get_release(&row.id).unwrap());
+        assert_eq!(engine.replay_release(&row.id).unwrap(), *engine.get_release(&row.id).unwrap());
     }
     assert!(store.jobs().unwrap().is_empty(), "no job left behind");
     assert!(matches!(engine.get_release("missing"), Err(Error::NotFound { .. })));

@@ -67,7 +67,7 @@ fn a_late_tick_stamps_the_activation_with_the_time_it_happened_and_records_when_
     assert_eq!(activated.at, t("2025-04-29T10:30:00Z"));
     let state = engine.get_release(&r.id).unwrap();
     assert_eq!(state.started_at, Some(t("2025-04-29T10:30:00Z")));
-    assert_eq!(state.schedule.unwrap().start, t("2025-04-08T09:00:00Z"), "the planned start is kept");
+    assert_eq!(state.schedule.as_ref().unwrap().start, t("2025-04-08T09:00:00Z"), "the planned start is kept");
 }
 
 /// An executor that answers `Started` and reports later: the attempt ends when its outcome was

@@ -12,7 +12,7 @@ use std::time::Duration;
 use trainyard::access::Actor;
 use trainyard::executor::command::CommandExecutor;
 use trainyard::executor::{Job, Outcome};
-use trainyard::release::{Event, NewRelease, ReleaseState};
+use trainyard::release::{Event, NewRelease};
 use trainyard::secrets::MapSecretResolver;
 use trainyard::store::{Append, ClaimedJob, JobRecord, MemoryStore, ReleaseQuery, ReleaseRow, Store};
 use trainyard::{Engine, Error, Process, Result, Timestamp};
@@ -299,7 +299,7 @@ fn a_store_error_during_a_claim_releases_the_jobs_already_claimed() {
     for c in &again {
         engine.complete_claimed_job(&c.job.id, &c.token, Outcome::success()).unwrap();
     }
-    let state: ReleaseState = engine.get_release(&r).unwrap();
+    let state = engine.get_release(&r).unwrap();
     assert_eq!(state.status.as_str(), "success");
 }
 

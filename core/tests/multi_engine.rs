@@ -198,7 +198,7 @@ fn three_engines_a_child_process_and_workers_share_one_postgres_schema() {
         }
         assert_eq!(timers.len(), 1, "release {id}: one wait timer: {timers:?}");
         assert!(timers.values().all(|n| *n == 1), "release {id}: a timer fired more than once: {timers:?}");
-        assert_eq!(engines[2].replay_release(id).unwrap(), state, "release {id}: replay = state");
+        assert_eq!(engines[2].replay_release(id).unwrap(), *state, "release {id}: replay = state");
     }
     // Every job ran once per attempt: the ledger of the three engines, the workers and the child.
     let mut ran = ledger.lock().unwrap().clone();

@@ -77,5 +77,5 @@ fn a_phase_past_its_duration_notifies_once_and_one_that_ends_in_time_does_not() 
         })
         .collect();
     assert_eq!(started[0], ("canary".to_string(), Some(start() + Duration::hours(1))));
-    assert_eq!(engine.replay_release(&id).unwrap(), state);
+    assert_eq!(engine.replay_release(&id).unwrap(), *state);
 }

@@ -164,7 +164,7 @@ fn a_draft_switches_process_version_with_every_problem_listed_and_replays_the_sa
     let s = e.get_release(&id).unwrap();
     assert_eq!((s.process_version, s.phases.len()), (1, 1));
     assert_eq!(serde_json::to_value(&s.inputs).unwrap(), serde_json::json!({ "version": "1.0.0", "replicas": 2 }));
-    assert_eq!(e.replay_release(&id).unwrap(), s, "the event log replays to the same state");
+    assert_eq!(e.replay_release(&id).unwrap(), *s, "the event log replays to the same state");
     let last = e.history(&id).unwrap().pop().unwrap();
     assert_eq!((last.actor.as_str(), last.comment.as_deref()), ("rita", Some("v2 is not approved")));
     e.activate(&id, &rita()).unwrap();

@@ -111,7 +111,7 @@ fn uses_up_its_slack(w: &World) {
     assert!(state.at_risk, "the last assessment is kept");
     assert!(state.timers.is_empty());
     assert_eq!(w.at_risk_notices().iter().filter(|n| n.0 == id).count(), 1);
-    assert_eq!(w.engine.replay_release(&id).unwrap(), state);
+    assert_eq!(w.engine.replay_release(&id).unwrap(), *state);
 }
 
 #[test]

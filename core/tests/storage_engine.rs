@@ -51,7 +51,7 @@ fn snapshots_make_loading_cheap_and_agree_with_replay() {
     // A second engine (empty cache) loads from the snapshot plus the events after it.
     let other = Engine::new(store.clone(), clock);
     let loaded = other.get_release(&id).unwrap();
-    assert_eq!(loaded, other.replay_release(&id).unwrap(), "snapshot + tail = full replay");
+    assert_eq!(*loaded, other.replay_release(&id).unwrap(), "snapshot + tail = full replay");
     assert_eq!(loaded, done);
 }
 

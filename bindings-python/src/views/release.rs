@@ -19,14 +19,14 @@ use trainyard::release::ReleaseState;
 /// the view ([`ReleaseState::view`]).
 #[pyclass(frozen, module = "trainyard", name = "Release")]
 pub struct PyRelease {
-    state: ReleaseState,
+    state: std::sync::Arc<ReleaseState>,
     phases: PyOnceLock<Vec<(String, Py<PyPhase>)>>,
 }
 
 impl PyRelease {
     /// The Python view of a release state (kept as it is; converted on access).
-    pub fn new(state: ReleaseState) -> Self {
-        PyRelease { state, phases: PyOnceLock::new() }
+    pub fn new(state: impl Into<std::sync::Arc<ReleaseState>>) -> Self {
+        PyRelease { state: state.into(), phases: PyOnceLock::new() }
     }
 }
 

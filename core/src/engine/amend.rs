@@ -127,7 +127,7 @@ impl Engine {
             frozen_until: self.frozen_until(&state, now),
             phase_history: history.as_deref(),
         };
-        let mut scratch = state;
+        let mut scratch = std::sync::Arc::unwrap_or_clone(state);
         Ok(step(&mut scratch, cmd, &ctx)?.events)
     }
 }

@@ -10,6 +10,7 @@ use crate::release::{
 };
 use crate::store::{Append, ReleaseRow, decode_snapshot, encode_snapshot};
 use crate::{Error, Result};
+use std::sync::Arc;
 
 /// How many release states the engine keeps in memory.
 pub const STATE_CACHE_CAPACITY: usize = 10_000;
@@ -78,6 +79,11 @@ impl Engine {
     /// it, some other state is dropped (it is only a cache; a dropped release is reloaded from its
     /// snapshot and the events after it).
     pub(crate) fn cache_put(&self, id: &str, state: ReleaseState) {
+        self.cache_put_shared(id, Arc::new(state));
+    }
+
+    /// [`Engine::cache_put`] of a state already shared.
+    fn cache_put_shared(&self, id: &str, state: Arc<ReleaseState>) {
         let mut cache = lock(&self.cache);
         if cache.len() >= STATE_CACHE_CAPACITY && !cache.contains_key(id) {
             if let Some(victim) = cache.keys().find(|k| k.as_str() != id).cloned() {
@@ -87,17 +93,19 @@ impl Engine {
         cache.entry_ref(id).insert(state);
     }
 
-    /// The current state of a release. A cached state is served only while it is at the store's
-    /// sequence (another engine may have appended since); otherwise the release is reloaded.
-    pub fn get_release(&self, id: &str) -> Result<ReleaseState> {
+    /// The current state of a release, shared with the engine's cache (reading it copies nothing;
+    /// the next command on the release works on its own copy only while a reader still holds this
+    /// one). A cached state is served only while it is at the store's sequence (another engine may
+    /// have appended since); otherwise the release is reloaded.
+    pub fn get_release(&self, id: &str) -> Result<Arc<ReleaseState>> {
         let row = self.require_row(id)?;
         if let Some(s) = lock(&self.cache).get(id) {
             if s.seq == row.seq {
                 return Ok(s.clone());
             }
         }
-        let state = self.load_row(&row)?;
-        self.cache_put(id, state.clone());
+        let state = Arc::new(self.load_row(&row)?);
+        self.cache_put_shared(id, state.clone());
         Ok(state)
     }
 
@@ -175,7 +183,8 @@ impl Engine {
     fn take_state(&self, id: &str) -> Result<ReleaseState> {
         if let Some(s) = lock(&self.cache).remove(id) {
             if s.stage != Stage::Deleted {
-                return Ok(s);
+                // A copy only while a reader still holds the state `get_release` handed out.
+                return Ok(Arc::unwrap_or_clone(s));
             }
         }
         self.load(id)

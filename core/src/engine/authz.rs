@@ -10,7 +10,7 @@ use crate::{Error, Result};
 impl Engine {
     /// The release, if `actor` may read it (`permission_denied` otherwise: an org manager never
     /// sees another org's releases).
-    pub fn get_release_as(&self, id: &str, actor: &Actor) -> Result<ReleaseState> {
+    pub fn get_release_as(&self, id: &str, actor: &Actor) -> Result<std::sync::Arc<ReleaseState>> {
         let state = self.get_release(id)?;
         authorize(actor, Action::Read, &AccessTarget::release(&state), self.release_level())?;
         Ok(state)

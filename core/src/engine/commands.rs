@@ -27,7 +27,7 @@ impl Engine {
     fn process_switch(&self, id: &str, changes: &ReleaseChanges) -> Result<ProcessSwitch> {
         let process = match &changes.process {
             Some(p) => p.clone(),
-            None => self.get_release(id)?.process_id,
+            None => self.get_release(id)?.process_id.clone(),
         };
         match self.plan(&process, changes.version) {
             Ok(plan) => Ok(ProcessSwitch::To(plan)),

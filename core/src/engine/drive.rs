@@ -180,7 +180,7 @@ impl Engine {
             include_archived: filter.include_archived,
             ..Default::default()
         })?;
-        rows.into_iter().map(|r| self.get_release(&r.id)).collect()
+        rows.into_iter().map(|r| self.get_release(&r.id).map(std::sync::Arc::unwrap_or_clone)).collect()
     }
 
     /// Index rows matching `query` (status, kind, group, scope, service, environment, time

@@ -165,7 +165,7 @@ impl Engine {
             if start > now {
                 continue;
             }
-            let auto = self.get_release(&release_id).ok().and_then(|s| s.schedule).is_some_and(|s| s.auto_start);
+            let auto = self.get_release(&release_id).ok().and_then(|s| s.schedule.as_ref().map(|s| s.auto_start)).unwrap_or(false);
             if auto {
                 due.push(DueOccurrence { release_id, start });
             }

@@ -93,7 +93,7 @@ pub struct Engine {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     executors: RwLock<HashMap<String, Arc<dyn Executor>>>,
-    cache: Mutex<HashMap<String, ReleaseState>>,
+    cache: Mutex<HashMap<String, Arc<ReleaseState>>>,
     /// Plans by process id, then version.
     plans: Mutex<HashMap<String, HashMap<u32, Arc<Plan>>>>,
     /// The scope of each process seen (fixed once registered; see `catalog`).

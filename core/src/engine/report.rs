@@ -69,7 +69,7 @@ impl Engine {
             if reader.is_some_and(|actor| !crate::access::can_read_release(actor, &state)) {
                 continue;
             }
-            loaded.push((state, self.store.events(&row.id, 0)?));
+            loaded.push((std::sync::Arc::unwrap_or_clone(state), self.store.events(&row.id, 0)?));
         }
         let input = ReportInput {
             from,
@@ -171,6 +171,6 @@ impl Engine {
                 break;
             }
         }
-        kept.iter().map(|row| self.get_release(&row.id)).collect()
+        kept.iter().map(|row| self.get_release(&row.id).map(std::sync::Arc::unwrap_or_clone)).collect()
     }
 }

@@ -78,7 +78,7 @@ impl Engine {
     /// release cannot be deleted.
     pub(crate) fn parent_of_active(&self, id: &str) -> Option<String> {
         let state = self.get_release(id).ok()?;
-        let parent = state.parent?;
+        let parent = state.parent.clone()?;
         let p = self.get_release(&parent.release).ok()?;
         (!p.status.is_terminal()).then_some(parent.release)
     }
