@@ -180,14 +180,14 @@ impl Engine {
         Ok(crate::release::replay(id, plan, &self.store.events(id, 0)?))
     }
 
-    fn take_state(&self, id: &str) -> Result<ReleaseState> {
+    /// The release's state out of the cache (still shared if a reader holds it), or loaded.
+    fn take_state(&self, id: &str) -> Result<Arc<ReleaseState>> {
         if let Some(s) = lock(&self.cache).remove(id) {
             if s.stage != Stage::Deleted {
-                // A copy only while a reader still holds the state `get_release` handed out.
-                return Ok(Arc::unwrap_or_clone(s));
+                return Ok(s);
             }
         }
-        self.load(id)
+        Ok(Arc::new(self.load(id)?))
     }
 
     /// Authorizes `cmd`, steps the release and commits the transition (deciding again, against the
@@ -211,53 +211,55 @@ impl Engine {
             if round > 0 {
                 self.metrics.conflict_retried();
             }
-            let mut state = self.take_state(id)?;
+            let mut shared = self.take_state(id)?;
+            // The cached state itself, or a copy while a reader still holds it.
+            let state = Arc::make_mut(&mut shared);
             let now = at.unwrap_or_else(|| self.clock.now());
             let now = state.updated_at.map_or(now, |last| now.max(last));
             let level = self.release_level();
-            let checks = check_target(&state, cmd)
-                .and_then(|()| crate::access::authorize_command(actor, cmd, &state, level))
-                .and_then(|()| self.check_activation_freeze(&state, cmd, actor, now));
+            let checks = check_target(state, cmd)
+                .and_then(|()| crate::access::authorize_command(actor, cmd, state, level))
+                .and_then(|()| self.check_activation_freeze(state, cmd, actor, now));
             if let Err(e) = checks {
-                self.cache_put(id, state);
+                self.cache_put_shared(id, shared);
                 return Err(e);
             }
-            let frozen_until = self.frozen_until(&state, now);
-            let history = self.risk_history(&state, cmd, now);
+            let frozen_until = self.frozen_until(state, now);
+            let history = self.risk_history(state, cmd, now);
             let ctx = Ctx { now, actor, comment, frozen_until, phase_history: history.as_deref() };
             let expected = state.seq;
             let before = state.status;
-            let inbox_before = crate::release::inbox::entries(&state);
+            let inbox_before = crate::release::inbox::entries(state);
             let labels_before = state.metadata.labels.clone();
-            let mut transition = match step(&mut state, cmd, &ctx) {
+            let mut transition = match step(state, cmd, &ctx) {
                 Ok(t) => t,
                 Err(e) => {
                     // A refusal against a state another engine has moved past is decided again.
                     let fresh = self.store.release(id)?.is_some_and(|r| r.seq == state.seq);
                     if fresh {
-                        self.cache_put(id, state);
+                        self.cache_put_shared(id, shared);
                         return Err(e);
                     }
                     continue;
                 }
             };
-            let row = row_of(&state);
+            let row = row_of(state);
             let notifications = std::mem::take(&mut transition.effects.notifications);
-            let entry = self.feed_entry(Some(before), &state, &transition.events, actor, notifications);
-            let inbox = crate::release::inbox::entries(&state);
+            let entry = self.feed_entry(Some(before), state, &transition.events, actor, notifications);
+            let inbox = crate::release::inbox::entries(state);
             let changed = (inbox != inbox_before).then_some(inbox.as_slice());
-            let ledger = crate::release::ledger::entries_of(&state, &transition.events);
+            let ledger = crate::release::ledger::entries_of(state, &transition.events);
             let mut batch = append_of(id, expected, &transition, &row, &entry, changed);
             batch.labels = (state.metadata.labels != labels_before).then_some(&state.metadata.labels);
             batch.ledger = &ledger;
             match self.store.append(&batch) {
                 Ok(()) => {
                     self.metrics.command(started.elapsed().as_secs_f64());
-                    self.maybe_snapshot(&state, expected);
+                    self.maybe_snapshot(state, expected);
                     if state.stage == Stage::Ended {
                         self.forget_risk_history(&state.process_id);
                     }
-                    self.cache_put(id, state);
+                    self.cache_put_shared(id, shared);
                     let Transition { events, effects } = transition;
                     self.run_effects(id, effects, &row, &entry.notifications);
                     return Ok(events);
