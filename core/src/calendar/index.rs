@@ -365,16 +365,19 @@ impl CalendarIndex {
         // Slots freed by a repeated id are reused only after the build (the runs still name them).
         let mut freed = Vec::new();
         for row in rows {
-            freed.extend(index.take_slot(&row.id));
+            let hash = index.hasher.hash_one(row.id.as_str());
+            freed.extend(index.take_slot_hashed(&row.id, hash));
             if let Some(fields) = Fields::of_release_row(row) {
                 let (start, end) = fields.window;
-                let slot = index.push_slot(&fields);
+                let slot = index.push_slot_hashed(&fields, hash);
                 runs[class_of(start, end)].push((start, slot));
             }
         }
         for (class, mut run) in runs.into_iter().enumerate() {
             run.retain(|(_, slot)| index.slots[*slot as usize].is_some());
-            // Collecting sorts the run and builds the set in bulk.
+            // Sorted here (the pairs are distinct, so an unstable sort is exact), the set is then
+            // built in bulk from the sorted run.
+            run.sort_unstable();
             index.classes[class] = run.into_iter().collect();
         }
         index.free = freed;
@@ -412,6 +415,12 @@ impl CalendarIndex {
     /// Stores a release in a free slot (or a new one) and makes its id findable; the time sets
     /// are the caller's.
     fn push_slot(&mut self, f: &Fields<'_>) -> u32 {
+        let hash = self.hasher.hash_one(f.id);
+        self.push_slot_hashed(f, hash)
+    }
+
+    /// [`CalendarIndex::push_slot`] with the id's hash already computed.
+    fn push_slot_hashed(&mut self, f: &Fields<'_>, hash: u64) -> u32 {
         let text = self.text.len();
         self.text.push_str(f.id);
         self.text.push_str(f.name);
@@ -447,7 +456,6 @@ impl CalendarIndex {
                 u32::try_from(self.slots.len() - 1).unwrap_or(u32::MAX)
             }
         };
-        let hash = self.hasher.hash_one(f.id);
         let (slots, text, hasher) = (&self.slots, &self.text, &self.hasher);
         self.by_id.insert_unique(hash, n, |s| hasher.hash_one(slot_id(slots, text, *s)));
         n
@@ -464,9 +472,8 @@ impl CalendarIndex {
     }
 
     /// Takes a release's slot out of the id table and the slot list (not out of the time sets);
-    /// returns its number.
-    fn take_slot(&mut self, id: &str) -> Option<u32> {
-        let hash = self.hasher.hash_one(id);
+    /// returns its number. `hash` is the id's.
+    fn take_slot_hashed(&mut self, id: &str, hash: u64) -> Option<u32> {
         let (slots, text) = (&self.slots, &self.text);
         let entry = self.by_id.find_entry(hash, |s| slot_id(slots, text, *s) == id).ok()?;
         let (n, _) = entry.remove();

@@ -165,7 +165,11 @@ impl Engine {
             if start > now {
                 continue;
             }
-            let auto = self.get_release(&release_id).ok().and_then(|s| s.schedule.as_ref().map(|s| s.auto_start)).unwrap_or(false);
+            let auto = self
+                .get_release(&release_id)
+                .ok()
+                .and_then(|s| s.schedule.as_ref().map(|s| s.auto_start))
+                .unwrap_or(false);
             if auto {
                 due.push(DueOccurrence { release_id, start });
             }

@@ -37,8 +37,10 @@ impl Engine {
             Some(last) if more => Some(SearchCursor { sort, after: SortKey::of(last, sort.field) }.encode()),
             _ => None,
         };
-        let releases =
-            rows.iter().map(|r| self.get_release(&r.id).map(std::sync::Arc::unwrap_or_clone)).collect::<Result<Vec<_>>>()?;
+        let releases = rows
+            .iter()
+            .map(|r| self.get_release(&r.id).map(std::sync::Arc::unwrap_or_clone))
+            .collect::<Result<Vec<_>>>()?;
         Ok(SearchPage { releases, next })
     }
 }
