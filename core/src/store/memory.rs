@@ -422,7 +422,10 @@ impl Store for MemoryStore {
             // Only ended, live releases can match: look at those, then put them in creation order.
             let mut orders: Vec<u64> = inner.ended.range(..=(before, u64::MAX)).map(|(_, n)| *n).collect();
             orders.sort_unstable();
-            let rows = orders.iter().filter_map(|n| inner.rows.get(&inner.order[n])).filter(|r| query.matches(r));
+            let rows = orders
+                .iter()
+                .filter_map(|n| inner.order.get(n).and_then(|id| inner.rows.get(id)))
+                .filter(|r| query.matches(r));
             return Ok(rows.take(limit).cloned().collect());
         }
         let rows = inner.order.values().filter_map(|id| inner.rows.get(id)).filter(|r| query.matches(r));
