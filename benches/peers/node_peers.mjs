@@ -7,6 +7,12 @@
 // then runs the same N. With `PEERS_RESULTS` naming the Python harness's results of the same run
 // (`make bench-peers` does), it also prints Node's time per instance against Python's.
 //
+// bpmn-engine is measured in a Node process of its own, trainyard (memory, then SQLite, as the Python
+// harness runs them) in another: this file again, with PEERS_ONE naming what to measure. Run in one
+// process, trainyard measured after bpmn-engine took twice as long per instance (93.8 against
+// 192.6 µs in one run): bpmn-engine's parked instances leave a heap of about a gigabyte behind that
+// the garbage collector keeps walking.
+//
 // Usage: node --expose-gc node_peers.mjs [N] (default 2000). Run by `make bench-peers`.
 
 import fs from 'node:fs'
@@ -14,6 +20,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
+import { spawnSync } from 'node:child_process'
 import { Engine as BpmnEngine } from 'bpmn-engine'
 import * as elements from 'bpmn-elements'
 import BpmnModdle from 'bpmn-moddle'
@@ -85,14 +92,45 @@ async function trainyardRun (label, url, n, warmup) {
 
 const n = Number(process.argv[2] ?? 2000)
 const warmup = Math.max(Math.floor(n / 10), 10)
-const results = [await bpmnEngine(n, warmup), await trainyardRun('trainyard (memory)', null, n, warmup)]
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'trainyard-bench-'))
-try {
-  results.push(await trainyardRun('trainyard (sqlite)', `sqlite://${tmp}/bench.db`, n, warmup))
-} catch (e) {
-  console.error(`trainyard (sqlite) not measured: ${e.code ?? ''} ${e.message}`)
-} finally {
-  fs.rmSync(tmp, { recursive: true, force: true })
+
+// One engine, in this process: its result as one JSON line.
+async function measureOne (which) {
+  if (which === 'bpmn-engine') return bpmnEngine(n, warmup)
+  if (which === 'memory') return trainyardRun('trainyard (memory)', null, n, warmup)
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'trainyard-bench-'))
+  try {
+    return await trainyardRun('trainyard (sqlite)', `sqlite://${tmp}/bench.db`, n, warmup)
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true })
+  }
+}
+
+// PEERS_ONE=a,b: measure those here, one JSON line each (a failure is a line with `error`).
+if (process.env.PEERS_ONE) {
+  for (const which of process.env.PEERS_ONE.split(',')) {
+    try {
+      console.log(JSON.stringify(await measureOne(which)))
+    } catch (e) {
+      console.log(JSON.stringify({ engine: which, error: `${e.code ?? ''} ${e.message}` }))
+    }
+  }
+  process.exit(0)
+}
+
+const results = []
+for (const group of ['bpmn-engine', 'memory,sqlite']) {
+  const child = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), String(n)], {
+    env: { ...process.env, PEERS_ONE: group },
+    encoding: 'utf8',
+    maxBuffer: 1 << 26,
+  })
+  if (child.status !== 0) throw new Error(`measuring ${group} failed: ${child.stderr}`)
+  for (const line of child.stdout.trim().split('\n')) {
+    const r = JSON.parse(line)
+    if (r.error === undefined) results.push(r)
+    else if (r.engine === 'sqlite') console.error(`trainyard (sqlite) not measured: ${r.error}`)
+    else throw new Error(`${r.engine} failed: ${r.error}`)
+  }
 }
 const peer = results[0]
 console.log(`Node, N=${n} (warm-up ${warmup})`)
