@@ -116,14 +116,22 @@ impl Param {
 /// after reading (every ended release is terminal) and its rows are sorted after the index has
 /// found them (`ORDER BY +ord`), because either one would lead SQLite's planner to the status
 /// index or a scan of the whole table instead.
-pub(crate) fn reads_ended_index(q: &ReleaseQuery) -> bool {
+fn reads_ended_index(q: &ReleaseQuery) -> bool {
     q.ended_before.is_some() && !q.include_archived && !q.include_deleted
+}
+
+/// The statement of a release query (`?N` placeholders) and its parameters: the rows' bodies,
+/// oldest first.
+pub(crate) fn release_query_sql(q: &ReleaseQuery, in_list: impl Fn(&str, usize) -> String) -> (String, Vec<Param>) {
+    let (clause, params) = release_where(q, in_list);
+    let order = if reads_ended_index(q) { "+ord" } else { "ord" };
+    (format!("SELECT body FROM releases WHERE {clause} ORDER BY {order}"), params)
 }
 
 /// Builds the `WHERE` clause of a release query with `?N` placeholders (`in_list(column, n)`
 /// renders "column is one of the list parameter `?n`"). Rows are still passed through
 /// [`ReleaseQuery::matches`] afterwards (services and environments are filtered there).
-pub(crate) fn release_where(q: &ReleaseQuery, in_list: impl Fn(&str, usize) -> String) -> (String, Vec<Param>) {
+fn release_where(q: &ReleaseQuery, in_list: impl Fn(&str, usize) -> String) -> (String, Vec<Param>) {
     let mut clauses: Vec<String> = Vec::new();
     let mut params: Vec<Param> = Vec::new();
     let mut bind = |column: &str, op: &str, p: Param| {
@@ -166,3 +174,7 @@ pub(crate) fn release_where(q: &ReleaseQuery, in_list: impl Fn(&str, usize) -> S
 pub(crate) fn finish_query(q: &ReleaseQuery, rows: Vec<ReleaseRow>) -> Vec<ReleaseRow> {
     rows.into_iter().filter(|r| q.matches(r)).take(q.limit.unwrap_or(usize::MAX)).collect()
 }
+
+#[cfg(test)]
+#[path = "query_plan_tests.rs"]
+mod query_plan_tests;

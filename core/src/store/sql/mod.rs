@@ -27,7 +27,7 @@ pub(crate) mod statements;
 pub(crate) use self::columns::check_sequence;
 
 use self::append::AppendRows;
-use self::columns::{finish_query, from_json, from_micros, micros, reads_ended_index, release_where, to_json};
+use self::columns::{finish_query, from_json, from_micros, micros, release_query_sql, to_json};
 use self::dialect::{Conn, Dialect, Row, Value, row, rows, write};
 use self::statements::Statements;
 use super::jobs::stale;
@@ -215,9 +215,8 @@ impl<D: Dialect> Store for SqlStore<D> {
     }
 
     fn query_releases(&self, query: &ReleaseQuery) -> Result<Vec<ReleaseRow>> {
-        let (clause, params) = release_where(query, D::in_list);
-        let order = if reads_ended_index(query) { "+ord" } else { "ord" };
-        let sql = D::placeholders(&format!("SELECT body FROM releases WHERE {clause} ORDER BY {order}"));
+        let (sql, params) = release_query_sql(query, D::in_list);
+        let sql = D::placeholders(&sql);
         let values: Vec<Value<'_>> = params.iter().map(|p| p.value()).collect();
         let found = self.dialect.with_conn(|c| rows(c, &sql, &values, |r| from_json("release row", r.text(0)?)))?;
         Ok(finish_query(query, found))
