@@ -322,7 +322,7 @@ impl Store for MemoryStore {
                 n
             }
         };
-        let was_ended = inner.rows.get(release).and_then(ended_key);
+        let (was_ended, was_due) = inner.rows.get(release).map_or((None, None), |r| (ended_key(r), r.next_due));
         if was_ended != ended_key(row) {
             if let Some(at) = was_ended {
                 inner.ended.remove(&(at, order));
@@ -331,7 +331,7 @@ impl Store for MemoryStore {
                 inner.ended.insert((at, order));
             }
         }
-        if let Some(old) = inner.rows.get(release).and_then(|r| r.next_due) {
+        if let Some(old) = was_due {
             inner.due.remove(&(old, release.to_string()));
         }
         if let Some(due) = row.next_due {

@@ -20,6 +20,8 @@
 pub(crate) mod append;
 pub(crate) mod columns;
 pub(crate) mod dialect;
+#[cfg(test)]
+pub(crate) mod plan_support;
 pub(crate) mod schema;
 pub(crate) mod search;
 pub(crate) mod statements;

@@ -2,32 +2,15 @@
 
 use super::*;
 use crate::store::sql::dialect::Dialect;
+use crate::store::sql::plan_support::sqlite_plan;
 use crate::store::sqlite::Sqlite;
 
 /// SQLite's plan of a search by one label, sorted newest first, one line per step.
 fn plan_of(labels: LabelPlan) -> String {
-    let conn = rusqlite::Connection::open_in_memory().unwrap();
-    for migration in crate::store::sql::schema::render(&Sqlite::TYPES) {
-        conn.execute_batch(&migration).unwrap();
-    }
     let mut filter = SearchFilter::default();
     filter.labels.insert("team".into(), "payments".into());
     let (sql, params) = search_sql(&filter, labels, SearchSort::default(), None, 50, Sqlite::in_list, "instr", "");
-    let values: Vec<rusqlite::types::Value> = params
-        .iter()
-        .map(|p| match p {
-            Param::Text(t) => rusqlite::types::Value::Text(t.clone()),
-            Param::Int(i) => rusqlite::types::Value::Integer(*i),
-            Param::Texts(_) => unreachable!("the filter has no list"),
-        })
-        .collect();
-    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-    let lines = stmt
-        .query_map(rusqlite::params_from_iter(values), |r| r.get::<_, String>(3))
-        .unwrap()
-        .collect::<rusqlite::Result<Vec<_>>>()
-        .unwrap();
-    lines.join("\n")
+    sqlite_plan(&sql, &params)
 }
 
 #[test]
