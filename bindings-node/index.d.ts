@@ -59,7 +59,7 @@ export type ReleaseKind = 'standard' | 'hotfix' | 'feature' | 'system'
 export type ReportTable = 'releases' | 'phases' | 'activities' | 'approvals' | 'decisions' | 'dora'
 
 /** Activity kinds. */
-export type ActivityKind = 'automated' | 'approval' | 'manual' | 'subprocess' | 'wait'
+export type ActivityKind = 'automated' | 'approval' | 'manual' | 'subprocess' | 'wait' | 'gate'
 
 /** Why a phase or activity was skipped. */
 export type SkipReason = 'condition' | 'manual' | 'upstream_failed' | 'release_failed' | 'no_failure'
@@ -289,10 +289,24 @@ export interface Activity {
   childId: string | null
   /** The `with` values of the current attempt's job (secrets as references). */
   jobInputs: Record<string, any>
+  /** A waiting gate's targets: each release (or phase or activity of one) it watches, with the status it was last seen in (empty for other activities). */
+  gateTargets: GateTarget[]
   /** When it first left `pending` in this attempt. */
   startedAt: Date | null
   /** When it ended. */
   endedAt: Date | null
+}
+
+/** What a waiting gate watches: a release, or a phase or an activity of one, with its status. */
+export interface GateTarget {
+  /** The release id. */
+  release: string
+  /** The phase watched (`null`: the whole release). */
+  phase: string | null
+  /** The activity watched (`null`: the whole phase or release). */
+  activity: string | null
+  /** The status it was last seen in. */
+  status: string
 }
 
 /** A phase of a release at run time (the core's `PhaseView`, camelCase). */
@@ -371,7 +385,7 @@ export interface LinkInit {
 }
 
 /** What a release waits on. */
-export type WaitKind = 'approval' | 'manual' | 'failure_decision' | 'worker' | 'freeze' | 'timer'
+export type WaitKind = 'approval' | 'manual' | 'failure_decision' | 'worker' | 'gate' | 'freeze' | 'timer'
 
 /** What a release waits on now, and the phase and activity concerned (the core's `WaitingOn`, camelCase). */
 export interface WaitingOn {
@@ -718,7 +732,7 @@ export declare class Engine {
   fail(releaseId: string, phaseId: string, activityId: string, options: FailOptions): Event[]
   /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
   failAsync(releaseId: string, phaseId: string, activityId: string, options: FailOptions): Promise<Event[]>
-  /** Skips a pending activity (with a reason). */
+  /** Skips a pending activity, or a gate that waits (with a reason, not blank for a gate). */
   skip(releaseId: string, phaseId: string, activityId: string, options: ReasonOptions): Event[]
   /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
   skipAsync(releaseId: string, phaseId: string, activityId: string, options: ReasonOptions): Promise<Event[]>
@@ -1289,6 +1303,8 @@ export interface CalendarEntry {
   services: Array<string>
   /** Values of its `environment` inputs. */
   environments: Array<string>
+  /** The releases its gates wait for (or will, once they start). */
+  waitsFor: Array<string>
 }
 
 /** Filters of `calendar` and `calendarIcs`: every non-empty list must match. */

@@ -5,7 +5,7 @@
 //! A weekly release group creates the train every Monday 09:00. Week one: branch cut and QA deploy
 //! (the built-in `command` executor running `examples/scripts/`), alpha fixes until Thursday noon,
 //! QA sign-off by two approvers. Week two: beta to prod 0 (the deploy fails once and is retried)
-//! with a two-day soak, beta fixes, then prod 1 (Monday), a hotfix release between prod phases,
+//! with a two-day soak, beta fixes, then prod 1 (Monday), a hotfix release that waits at its gate for prod 1 and goes out before prod 2,
 //! prod 2 (Wednesday) and prod 3 (the Monday after). The group meanwhile generates the second
 //! week's train. The demo prints a status tree per day, the month's calendar with its conflicts,
 //! the audit trail of the first train, and writes `target/demo/calendar.ics`.
@@ -101,6 +101,27 @@ inputs: { releaseVersion: 2.1.3, services: [payment-service, user-service], envi
     // Week two.
     goto(&engine, &clock, at(11, 9, 30))?;
     show(&engine, &train, "Friday — beta to prod 0: the first deploy failed and was retried; the soak runs")?;
+    // A security hotfix, approved now, goes out between prod 1 and prod 2: its gate waits for the
+    // train's prod 1 (the hotfix process's `after-prod1` gate, given the train's id).
+    let hotfix = engine.create_release(
+        "hotfix",
+        NewRelease {
+            name: "Hotfix: Security Patch CVE-2025-1234".into(),
+            kind: "hotfix".parse()?,
+            inputs: values(&[
+                ("version", "2.1.3-hotfix.1".into()),
+                ("ticket", "SEC-1234".into()),
+                ("environment", "prod1".into()),
+                ("train", train.clone().into()),
+            ]),
+            ..Default::default()
+        },
+        &rita,
+    )?;
+    engine.activate(&hotfix.id, &rita)?;
+    goto(&engine, &clock, at(11, 9, 50))?;
+    engine.approve(&hotfix.id, "approve", "approve", &ops, Some("patch reviewed"))?;
+    show(&engine, &hotfix.id, "Friday — a hotfix is built and approved; its gate waits for the train's prod 1")?;
     goto(&engine, &clock, at(13, 9, 30))?;
     show(&engine, &train, "Sunday — the soak is over; beta fixes")?;
     engine.complete_manual(
@@ -112,27 +133,7 @@ inputs: { releaseVersion: 2.1.3, services: [payment-service, user-service], envi
     )?;
     goto(&engine, &clock, at(14, 9, 30))?;
     show(&engine, &train, "Monday — prod 1")?;
-
-    // A hotfix between prod 1 and prod 2.
-    goto(&engine, &clock, at(15, 10, 0))?;
-    let hotfix = engine.create_release(
-        "hotfix",
-        NewRelease {
-            name: "Hotfix: Security Patch CVE-2025-1234".into(),
-            kind: "hotfix".parse()?,
-            inputs: values(&[
-                ("version", "2.1.3-hotfix.1".into()),
-                ("ticket", "SEC-1234".into()),
-                ("environment", "prod1".into()),
-            ]),
-            ..Default::default()
-        },
-        &rita,
-    )?;
-    engine.activate(&hotfix.id, &rita)?;
-    goto(&engine, &clock, at(15, 10, 20))?;
-    engine.approve(&hotfix.id, "approve", "approve", &ops, Some("patch reviewed"))?;
-    goto(&engine, &clock, at(15, 10, 40))?;
+    goto(&engine, &clock, at(14, 10, 0))?;
     engine.complete_manual(
         &hotfix.id,
         "deploy",
@@ -140,7 +141,7 @@ inputs: { releaseVersion: 2.1.3, services: [payment-service, user-service], envi
         &quinn,
         values(&[("evidence", "https://ci.example/sanity/981".into())]),
     )?;
-    show(&engine, &hotfix.id, "Tuesday — a hotfix release between prod 1 and prod 2")?;
+    show(&engine, &hotfix.id, "Monday — prod 1 done: the gate opened and the hotfix deployed before prod 2")?;
 
     goto(&engine, &clock, at(16, 9, 30))?;
     show(&engine, &train, "Wednesday — prod 2")?;

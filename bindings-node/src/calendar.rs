@@ -118,6 +118,8 @@ pub struct CalendarEntry {
     pub services: Vec<String>,
     /// Values of its `environment` inputs.
     pub environments: Vec<String>,
+    /// The releases its gates wait for (or will, once they start).
+    pub waits_for: Vec<String>,
 }
 
 impl From<&CoreEntry> for CalendarEntry {
@@ -142,6 +144,7 @@ impl From<&CoreEntry> for CalendarEntry {
                 .collect(),
             services: e.services.clone(),
             environments: e.environments.clone(),
+            waits_for: e.waits_for.clone(),
         }
     }
 }

@@ -266,7 +266,7 @@ calls! {
         call(move |e| events(e.fail(&r, &p, &a, &actor, o.reason.as_deref())))
     }
 
-    #[doc = " Skips a pending activity (with a reason)."]
+    #[doc = " Skips a pending activity, or a gate that waits (with a reason, not blank for a gate)."]
     #[ts("releaseId: string, phaseId: string, activityId: string, options: ReasonOptions", "Event[]", "Promise<Event[]>")]
     fn skip / skip_async(&self, cx, release_id, phase_id, activity_id, options) {
         let (r, p, a) = activity_ids(cx, release_id, phase_id, activity_id);

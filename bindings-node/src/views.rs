@@ -479,6 +479,7 @@ struct ActivityJs<'a> {
     job_id: Option<&'a str>,
     child_id: Option<&'a str>,
     job_inputs: &'a IndexMap<String, Value>,
+    gate_targets: Vec<GateTargetJs<'a>>,
     #[serde(serialize_with = "millis")]
     started_at: Time,
     #[serde(serialize_with = "millis")]
@@ -508,6 +509,7 @@ impl<'a> From<ActivityView<'a>> for ActivityJs<'a> {
             job_id,
             child_id,
             job_inputs,
+            gate_targets,
             started_at,
             ended_at,
         } = v;
@@ -526,8 +528,29 @@ impl<'a> From<ActivityView<'a>> for ActivityJs<'a> {
             job_id,
             child_id,
             job_inputs,
+            gate_targets: gate_targets.iter().map(GateTargetJs::from).collect(),
             started_at,
             ended_at,
+        }
+    }
+}
+
+/// A [`trainyard::release::gates::GateObservation`] with every field present (`null` when absent).
+#[derive(Serialize)]
+struct GateTargetJs<'a> {
+    release: &'a str,
+    phase: Option<&'a str>,
+    activity: Option<&'a str>,
+    status: &'a str,
+}
+
+impl<'a> From<&'a trainyard::release::gates::GateObservation> for GateTargetJs<'a> {
+    fn from(o: &'a trainyard::release::gates::GateObservation) -> Self {
+        GateTargetJs {
+            release: &o.release,
+            phase: o.phase.as_deref(),
+            activity: o.activity.as_deref(),
+            status: &o.status,
         }
     }
 }

@@ -104,7 +104,10 @@ class Run {
       actor,
       kind: spec.kind ?? 'standard',
       scope: spec.scope ?? 'account',
-      inputs: spec.inputs ?? {},
+      inputs: {
+        ...(spec.inputs ?? {}),
+        ...Object.fromEntries(Object.entries(spec.release_ids ?? {}).map(([k, a]) => [k, this.releases.get(a)])),
+      },
       inputSet: spec.input_set ?? undefined,
       owners: spec.owners,
       releaseManagers: spec.release_managers,

@@ -99,6 +99,9 @@ pub struct PyCalendarEntry {
     /// Values of its ``environment`` inputs.
     #[pyo3(get)]
     environments: Vec<String>,
+    /// The releases its gates wait for (or will, once they start).
+    #[pyo3(get)]
+    waits_for: Vec<String>,
 }
 
 impl PyCalendarEntry {
@@ -119,6 +122,7 @@ impl PyCalendarEntry {
             actual_end: e.actual_end,
             services: e.services.clone(),
             environments: e.environments.clone(),
+            waits_for: e.waits_for.clone(),
         })
     }
 }

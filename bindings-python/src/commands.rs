@@ -173,7 +173,8 @@ engine_commands! {
         reason = None: Option<&Bound<'_, PyAny>> => convert::opt_text(reason, "reason"),
     ) => |e| e.fail(&release_id, &phase_id, &activity_id, &actor, reason.as_deref());
 
-    /// Skips a pending activity, recording ``reason``; its dependents may start.
+    /// Skips a pending activity (or a gate that waits: ``reason`` must not be blank then),
+    /// recording ``reason``; its dependents may start.
     fn skip(release_id, phase_id, activity_id;
         actor: &Bound<'_, PyAny> => convert::actor(actor, "actor"),
         reason: &Bound<'_, PyAny> => convert::text(reason, "reason"),

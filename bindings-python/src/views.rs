@@ -366,6 +366,7 @@ pub struct PyActivity {
     #[pyo3(get)]
     child_id: Option<String>,
     job_inputs: IndexMap<String, Value>,
+    gate_targets: Vec<trainyard::release::gates::GateObservation>,
     /// When it first left ``pending`` in this attempt.
     #[pyo3(get)]
     started_at: Option<Timestamp>,
@@ -392,6 +393,7 @@ impl PyActivity {
             job_id: a.job_id.map(str::to_owned),
             child_id: a.child_id.map(str::to_owned),
             job_inputs: a.job_inputs.clone(),
+            gate_targets: a.gate_targets.to_vec(),
             started_at: a.started_at,
             ended_at: a.ended_at,
         })
@@ -423,6 +425,22 @@ impl PyActivity {
     #[getter]
     fn job_inputs<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         convert::map_to_py(py, &self.job_inputs)
+    }
+
+    /// A waiting gate's targets: a dict per release (or phase or activity of one) it watches,
+    /// with ``release``, ``phase``, ``activity`` (``None`` when the target is the whole release or
+    /// phase) and the ``status`` it was last seen in (a new list on every access).
+    #[getter]
+    fn gate_targets<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyAny>>> {
+        self.gate_targets
+            .iter()
+            .map(|t| {
+                let value = serde_json::json!({
+                    "release": t.release, "phase": t.phase, "activity": t.activity, "status": t.status,
+                });
+                convert::to_py(py, &value)
+            })
+            .collect()
     }
 
     fn __repr__(&self) -> String {

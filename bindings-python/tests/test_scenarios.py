@@ -117,7 +117,7 @@ class Run:
             spec["process"],
             name=spec.get("name", alias),
             actor=actor,
-            inputs=spec.get("inputs") or {},
+            inputs={**(spec.get("inputs") or {}), **{k: self.releases[a] for k, a in (spec.get("release_ids") or {}).items()}},
             input_set=spec.get("input_set"),
             kind=spec.get("kind", "standard"),
             scope=spec.get("scope", "account"),

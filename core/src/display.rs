@@ -107,6 +107,7 @@ pub fn write_status_tree(out: &mut dyn Write, r: &ReleaseState, format: &TreeFor
                 .as_deref()
                 .filter(|_| a.status != ActivityStatus::Success)
                 .map(|e| format!(" — {}", e.lines().next().unwrap_or(e)))
+                .or_else(|| waits_for(r, &ph.id, &a.id))
                 .unwrap_or_default();
             let status = paint(color, &format!("{:<18}", a.status.as_str()), activity_colour(a.status));
             let span = format.span(a.started_at, a.ended_at);
@@ -114,6 +115,14 @@ pub fn write_status_tree(out: &mut dyn Write, r: &ReleaseState, format: &TreeFor
         }
     }
     Ok(())
+}
+
+/// ` — waits for <release> <phase> (<status>), …` for a gate that waits.
+fn waits_for(r: &ReleaseState, phase: &str, activity: &str) -> Option<String> {
+    let gate = r.waiting_gates().find(|g| g.target.phase == phase && g.target.activity == activity)?;
+    let targets: Vec<String> =
+        gate.resolved.as_ref()?.iter().map(|o| format!("{} ({})", o.describe().replace('/', " "), o.status)).collect();
+    Some(format!(" — waits for {}", if targets.is_empty() { "nothing".to_string() } else { targets.join(", ") }))
 }
 
 /// A length as the tree shows it: `<1m`, `45m`, `26h05m` (under two days), `3d4h`.

@@ -236,6 +236,9 @@ impl Store for FailingStarts {
     fn delete_release(&self, id: &str) -> Result<bool> {
         self.inner.delete_release(id)
     }
+    fn gate_watches(&self, target: Option<&str>) -> Result<Vec<(String, String)>> {
+        self.inner.gate_watches(target)
+    }
     fn due(&self, now: Timestamp, limit: usize) -> Result<Vec<(Timestamp, String)>> {
         self.inner.due(now, limit)
     }

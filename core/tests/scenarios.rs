@@ -101,7 +101,14 @@ impl Run {
             name: str_of(spec, "name").unwrap_or(alias).to_string(),
             kind: str_of(spec, "kind").unwrap_or("standard").parse().unwrap(),
             scope: str_of(spec, "scope").unwrap_or("account").to_string(),
-            inputs: spec.get("inputs").map(as_map).unwrap_or_default(),
+            inputs: {
+                let mut inputs = spec.get("inputs").map(as_map).unwrap_or_default();
+                for (input, alias) in spec.get("release_ids").map(as_map).unwrap_or_default() {
+                    let alias = alias.as_str().expect("release_ids: input → release alias");
+                    inputs.insert(input, Value::from(self.releases[alias].clone()));
+                }
+                inputs
+            },
             owners: strings(spec.get("owners")),
             release_managers: strings(spec.get("release_managers")),
             stakeholders: strings(spec.get("stakeholders")),

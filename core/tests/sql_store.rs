@@ -86,6 +86,11 @@ const FEED_ORIGIN_DDL: &str = "ALTER TABLE feed ADD COLUMN origin TEXT;";
 const RETENTION_DDL: &str =
     "CREATE INDEX releases_ended ON releases (ended_at) WHERE archived = 0 AND deleted = 0 AND ended_at IS NOT NULL;";
 
+/// The ninth migration: what each release's waiting gates watch.
+const WATCHES_DDL: &str = "CREATE TABLE release_watches (release TEXT NOT NULL, target TEXT NOT NULL,
+    PRIMARY KEY (target, release)) WITHOUT ROWID;
+CREATE INDEX release_watches_release ON release_watches (release);";
+
 /// The third migration: the versions of the stored formats.
 const FORMATS_DDL: &str = "CREATE TABLE formats (name TEXT PRIMARY KEY, version INTEGER NOT NULL);";
 
@@ -287,7 +292,8 @@ fn a_sqlite_file_created_by_the_old_ddl_opens_and_works() {
     old_database_works(&store, &old);
     drop(store);
     // And the schema the store creates today is the old one plus the later migrations' tables
-    // (the change feed, the formats, the inbox, the search columns, the ledger, the feed's origin),
+    // (the change feed, the formats, the inbox, the search columns, the ledger, the feed's origin,
+    // the ended index, the gate watches),
     // object for object.
     let new_path = dir.path().join("new.db");
     drop(SqliteStore::open(&new_path).unwrap());
@@ -301,6 +307,7 @@ fn a_sqlite_file_created_by_the_old_ddl_opens_and_works() {
     reference.execute_batch(LEDGER_SQLITE_DDL).unwrap();
     reference.execute_batch(FEED_ORIGIN_DDL).unwrap();
     reference.execute_batch(RETENTION_DDL).unwrap();
+    reference.execute_batch(WATCHES_DDL).unwrap();
     assert_eq!(sqlite_schema(&rusqlite::Connection::open(&new_path).unwrap()), sqlite_schema(&reference));
 }
 

@@ -3,7 +3,7 @@
 // A weekly release group creates the train every Monday 09:00. Week one: branch cut and QA deploy
 // (the built-in `command` executor running examples/scripts/), alpha fixes until Thursday noon, QA
 // sign-off by two approvers. Week two: beta to prod 0 (the deploy fails once and is retried) with a
-// two-day soak, beta fixes, then prod 1, a hotfix release between prod phases, prod 2 and prod 3. The
+// two-day soak, beta fixes, then prod 1, a hotfix release gated on prod 1 (out before prod 2), prod 2 and prod 3. The
 // group meanwhile generates the second week's train. Prints a status tree per day, the month's
 // calendar with its conflicts, the audit trail of the first train, and writes
 // target/demo-node/calendar.ics. A ManualClock makes two weeks pass in seconds.
@@ -83,26 +83,27 @@ show(train, 'Thursday evening — QA and the stakeholder signed off')
 // Week two.
 goto(at(11, 9, 30))
 show(train, 'Friday — beta to prod 0: the first deploy failed and was retried; the soak runs')
+// A security hotfix, approved now, goes out between prod 1 and prod 2: its gate waits for the
+// train's prod 1 (the hotfix process's `after-prod1` gate, given the train's id).
+const hotfix = engine.createRelease('hotfix', {
+  name: 'Hotfix: Security Patch CVE-2025-1234',
+  kind: 'hotfix',
+  inputs: { version: '2.1.3-hotfix.1', ticket: 'SEC-1234', environment: 'prod1', train },
+  actor: rita,
+})
+engine.activate(hotfix.id, { actor: rita })
+goto(at(11, 9, 50))
+engine.approve(hotfix.id, 'approve', 'approve', { actor: oscar, comment: 'patch reviewed' })
+show(hotfix.id, "Friday — a hotfix is built and approved; its gate waits for the train's prod 1")
 goto(at(13, 9, 30))
 show(train, 'Sunday — the soak is over; beta fixes')
 engine.completeManual(train, 'beta-fixes', 'beta-fixes-done', { actor: dana, values: { notes: 'two fixes cherry-picked' } })
 goto(at(14, 9, 30))
 show(train, 'Monday — prod 1')
-
-// A hotfix between prod 1 and prod 2.
-goto(at(15, 10, 0))
-const hotfix = engine.createRelease('hotfix', {
-  name: 'Hotfix: Security Patch CVE-2025-1234',
-  kind: 'hotfix',
-  inputs: { version: '2.1.3-hotfix.1', ticket: 'SEC-1234', environment: 'prod1' },
-  actor: rita,
-})
-engine.activate(hotfix.id, { actor: rita })
-goto(at(15, 10, 20))
-engine.approve(hotfix.id, 'approve', 'approve', { actor: oscar, comment: 'patch reviewed' })
-goto(at(15, 10, 40))
+goto(at(14, 10, 0))
 engine.completeManual(hotfix.id, 'deploy', 'sanity', { actor: quinn, values: { evidence: 'https://ci.example/sanity/981' } })
-show(hotfix.id, 'Tuesday — a hotfix release between prod 1 and prod 2')
+show(hotfix.id, 'Monday — prod 1 done: the gate opened and the hotfix deployed before prod 2')
+
 
 goto(at(16, 9, 30))
 show(train, 'Wednesday — prod 2')

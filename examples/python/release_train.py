@@ -4,7 +4,7 @@ The same walkthrough as `make demo` (examples/demo.rs), with a manual clock so i
 seconds. A weekly release group creates the train every Monday 09:00. Week one: branch cut and QA
 deploy (the built-in `command` executor running `examples/scripts/`), alpha fixes until Thursday
 noon, QA sign-off by two approvers. Week two: beta to prod 0 (the deploy fails once and is retried)
-with a two-day soak, beta fixes, then prod 1 (Monday), a hotfix release between prod phases, prod 2
+with a two-day soak, beta fixes, then prod 1 (Monday), a hotfix release gated on prod 1 (out before prod 2), prod 2
 (Wednesday) and prod 3 (the Monday after). The group meanwhile generates the second week's train.
 It prints a status tree per day, the month's calendar with its conflicts, the audit trail of the
 first train, and writes `target/demo-python/calendar.ics`.
@@ -151,6 +151,19 @@ def main() -> int:
     # Week two.
     demo.goto(at(11, 9, 30))
     demo.show(train, "Friday — beta to prod 0: the first deploy failed and was retried; the soak runs")
+    # A security hotfix, approved now, goes out between prod 1 and prod 2: its gate waits for the
+    # train's prod 1 (the hotfix process's `after-prod1` gate, given the train's id).
+    hotfix = engine.create_release(
+        "hotfix",
+        name="Hotfix: Security Patch CVE-2025-1234",
+        kind="hotfix",
+        inputs={"version": "2.1.3-hotfix.1", "ticket": "SEC-1234", "environment": "prod1", "train": train},
+        actor=rita,
+    )
+    engine.activate(hotfix.id, actor=rita)
+    demo.goto(at(11, 9, 50))
+    engine.approve(hotfix.id, "approve", "approve", actor=ops, comment="patch reviewed")
+    demo.show(hotfix.id, "Friday — a hotfix is built and approved; its gate waits for the train's prod 1")
     demo.goto(at(13, 9, 30))
     demo.show(train, "Sunday — the soak is over; beta fixes")
     engine.complete_manual(
@@ -158,24 +171,12 @@ def main() -> int:
     )
     demo.goto(at(14, 9, 30))
     demo.show(train, "Monday — prod 1")
-
-    # A hotfix between prod 1 and prod 2.
-    demo.goto(at(15, 10))
-    hotfix = engine.create_release(
-        "hotfix",
-        name="Hotfix: Security Patch CVE-2025-1234",
-        kind="hotfix",
-        inputs={"version": "2.1.3-hotfix.1", "ticket": "SEC-1234", "environment": "prod1"},
-        actor=rita,
-    )
-    engine.activate(hotfix.id, actor=rita)
-    demo.goto(at(15, 10, 20))
-    engine.approve(hotfix.id, "approve", "approve", actor=ops, comment="patch reviewed")
-    demo.goto(at(15, 10, 40))
+    demo.goto(at(14, 10))
     engine.complete_manual(
         hotfix.id, "deploy", "sanity", actor=quinn, values={"evidence": "https://ci.example/sanity/981"}
     )
-    demo.show(hotfix.id, "Tuesday — a hotfix release between prod 1 and prod 2")
+    demo.show(hotfix.id, "Monday — prod 1 done: the gate opened and the hotfix deployed before prod 2")
+
 
     demo.goto(at(16, 9, 30))
     demo.show(train, "Wednesday — prod 2")

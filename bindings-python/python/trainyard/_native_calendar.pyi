@@ -71,6 +71,9 @@ class CalendarEntry:
     @property
     def environments(self) -> List[str]:
         """Values of its ``environment`` inputs."""
+    @property
+    def waits_for(self) -> List[str]:
+        """The releases its gates wait for (or will, once they start)."""
 
 @final
 class Conflict:

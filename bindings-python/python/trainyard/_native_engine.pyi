@@ -334,7 +334,7 @@ class Engine:
     ) -> List[Event]:
         """Fails an on_hold activity for good."""
     def skip(self, release_id: str, phase_id: str, activity_id: str, *, actor: Actor, reason: str) -> List[Event]:
-        """Skips a pending activity."""
+        """Skips a pending activity, or a gate that waits (``reason`` must not be blank then)."""
     # amending a running release (each with a required reason; dry_run: the events it would append)
     def rewind(
         self,

@@ -163,7 +163,7 @@ class WaitingOn:
 
     @property
     def kind(self) -> str:
-        """``approval``, ``manual``, ``failure_decision``, ``worker``, ``freeze`` or ``timer``."""
+        """``approval``, ``manual``, ``failure_decision``, ``worker``, ``gate``, ``freeze`` or ``timer``."""
     @property
     def phase_id(self) -> Optional[str]:
         """The phase concerned (``None`` for a scheduled activation)."""
@@ -219,7 +219,7 @@ class Activity:
         """Display name from the definition."""
     @property
     def kind(self) -> str:
-        """``automated``, ``approval``, ``manual``, ``subprocess`` or ``wait``."""
+        """``automated``, ``approval``, ``manual``, ``subprocess``, ``wait`` or ``gate``."""
     @property
     def status(self) -> str:
         """``pending``, ``queued``, ``running``, ``waiting_for_input``, ``on_hold``, ``success``,
@@ -255,6 +255,11 @@ class Activity:
     @property
     def job_inputs(self) -> Dict[str, Any]:
         """The ``with`` values of the current attempt's job (secrets as ``secret://`` references)."""
+    @property
+    def gate_targets(self) -> List[Dict[str, Optional[str]]]:
+        """A waiting gate's targets: a dict per release (or phase or activity of one) it watches,
+        with ``release``, ``phase``, ``activity`` (``None`` when the target is the whole release or
+        phase) and the ``status`` it was last seen in."""
     @property
     def started_at(self) -> Optional[datetime]:
         """When it first left ``pending`` in this attempt."""

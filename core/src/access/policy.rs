@@ -80,6 +80,8 @@ actions! {
     FailJob = "fail_job" => Engine,
     /// A subprocess child release ended.
     ChildEnded = "child_ended" => Engine,
+    /// A gate's targets are reported by the engine.
+    ObserveGate = "observe_gate" => Engine,
     /// A timer fired.
     FireTimer = "fire_timer" => Engine,
     /// Start what is ready.
@@ -141,6 +143,7 @@ impl Action {
             CommandKind::SucceedJob => Action::SucceedJob,
             CommandKind::FailJob => Action::FailJob,
             CommandKind::ChildEnded => Action::ChildEnded,
+            CommandKind::ObserveGate => Action::ObserveGate,
             CommandKind::FireTimer => Action::FireTimer,
             CommandKind::Advance => Action::Advance,
             CommandKind::Rewind => Action::Rewind,

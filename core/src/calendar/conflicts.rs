@@ -61,7 +61,7 @@ enum Side<'a> {
 ///     release_id: id.into(), name: id.into(), status: ReleaseStatus::Scheduled, kind: ReleaseKind::Standard,
 ///     group: None, scope: "account".into(), start: at(start), end: at(end), planned_start: None,
 ///     planned_end: None, actual_start: None, actual_end: None, phases: vec![],
-///     services: vec!["payment-service".into()], environments: vec![],
+///     services: vec!["payment-service".into()], environments: vec![], waits_for: vec![],
 /// };
 /// let a = entry("a", "2025-04-01T00:00:00Z", "2025-04-03T00:00:00Z");
 /// let b = entry("b", "2025-04-02T00:00:00Z", "2025-04-04T00:00:00Z");

@@ -5,8 +5,9 @@
 //! `DTSTART`/`DTEND` in UTC (`DTEND` is left out for an instant entry, as RFC 5545 requires it to be
 //! after `DTSTART`), `SUMMARY` (the name), `STATUS`, `CATEGORIES` (the kind and the status, e.g.
 //! `system,failed`), `X-TRAINYARD-KIND`, `X-TRAINYARD-STATUS` (the trainyard status, exactly) and a
-//! `DESCRIPTION` with status, kind, group, scope, services, environments and one line per phase
-//! window.
+//! `RELATED-TO;RELTYPE=DEPENDS-ON` (RFC 9253) for each release its gates wait for, and a
+//! `DESCRIPTION` with status, kind, group, scope, services, environments, the releases it waits
+//! for and one line per phase window.
 //!
 //! # Status mapping
 //! RFC 5545 knows three `VEVENT` statuses (TENTATIVE, CONFIRMED, CANCELLED); the trainyard status
@@ -118,7 +119,7 @@ pub(crate) fn line(out: &mut String, content: &str) {
 ///     release_id: "0190".into(), name: "Week 15; prod, finally".into(), status: ReleaseStatus::Scheduled,
 ///     kind: ReleaseKind::System, group: None, scope: "account".into(), start: at("2025-04-07T07:00:00Z"),
 ///     end: at("2025-04-21T07:00:00Z"), planned_start: None, planned_end: None, actual_start: None,
-///     actual_end: None, phases: vec![], services: vec![], environments: vec![],
+///     actual_end: None, phases: vec![], services: vec![], environments: vec![], waits_for: vec![],
 /// };
 /// let (from, to) = (at("2025-04-01T00:00:00Z"), at("2025-05-01T00:00:00Z"));
 /// let ics = to_ics(&[entry], &[], from, to, at("2025-04-01T00:00:00Z"));
@@ -166,6 +167,9 @@ fn release_event(out: &mut String, e: &CalendarEntry, stamp: &str) {
     line(out, &format!("CATEGORIES:{},{}", escape(e.kind.as_str()), escape(e.status.as_str())));
     line(out, &format!("X-TRAINYARD-KIND:{}", escape(e.kind.as_str())));
     line(out, &format!("X-TRAINYARD-STATUS:{}", escape(e.status.as_str())));
+    for target in &e.waits_for {
+        line(out, &format!("RELATED-TO;RELTYPE=DEPENDS-ON:{}@trainyard", escape(target)));
+    }
     line(out, &format!("DESCRIPTION:{}", escape(&description(e))));
     line(out, "END:VEVENT");
 }
@@ -180,6 +184,9 @@ fn description(e: &CalendarEntry) -> String {
     }
     if !e.environments.is_empty() {
         d.push_str(&format!("\nEnvironments: {}", e.environments.join(", ")));
+    }
+    if !e.waits_for.is_empty() {
+        d.push_str(&format!("\nWaits for: {}", e.waits_for.join(", ")));
     }
     if !e.phases.is_empty() {
         d.push_str("\nPhases:");

@@ -28,6 +28,7 @@ fn entry(id: &str, name: &str, status: ReleaseStatus, started: bool) -> Calendar
         phases: vec![],
         services: vec![],
         environments: vec![],
+        waits_for: Vec::new(),
     }
 }
 

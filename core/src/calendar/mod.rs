@@ -88,6 +88,10 @@ pub struct CalendarEntry {
     pub services: Vec<String>,
     /// Values of its `environment` inputs.
     pub environments: Vec<String>,
+    /// The releases its gates wait for (or will, once they start): a release that does not start
+    /// its deploy before those reach their statuses. Group and label targets count once a gate
+    /// has resolved them.
+    pub waits_for: Vec<String>,
 }
 
 /// Which releases a calendar shows. Every list that is not empty must match (a release matches a
@@ -189,6 +193,7 @@ impl CalendarEntry {
             phases: Vec::new(),
             services: row.services.clone(),
             environments: row.environments.clone(),
+            waits_for: row.waits_for.clone(),
         })
     }
 
@@ -228,6 +233,7 @@ impl CalendarEntry {
             phases,
             services: values_of_type(state, InputType::Service),
             environments: values_of_type(state, InputType::Environment),
+            waits_for: if state.status.is_terminal() { Vec::new() } else { crate::release::gates::gate_edges(state) },
         })
     }
 }

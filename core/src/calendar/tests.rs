@@ -267,6 +267,7 @@ fn entry(id: &str, start: &str, end: &str, services: &[&str], envs: &[&str]) -> 
         phases: vec![],
         services: services.iter().map(|s| s.to_string()).collect(),
         environments: envs.iter().map(|s| s.to_string()).collect(),
+        waits_for: Vec::new(),
     }
 }
 

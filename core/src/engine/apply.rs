@@ -219,7 +219,8 @@ impl Engine {
             let level = self.release_level();
             let checks = check_target(state, cmd)
                 .and_then(|()| crate::access::authorize_command(actor, cmd, state, level))
-                .and_then(|()| self.check_activation_freeze(state, cmd, actor, now));
+                .and_then(|()| self.check_activation_freeze(state, cmd, actor, now))
+                .and_then(|()| self.check_gate_cycles(state, cmd));
             if let Err(e) = checks {
                 self.cache_put_shared(id, shared);
                 return Err(e);
@@ -243,6 +244,11 @@ impl Engine {
                     continue;
                 }
             };
+            if transition.events.is_empty() {
+                // Nothing happened (a gate report that changes nothing): nothing to write.
+                self.cache_put_shared(id, shared);
+                return Ok(Vec::new());
+            }
             let row = row_of(state);
             let notifications = std::mem::take(&mut transition.effects.notifications);
             let entry = self.feed_entry(Some(before), state, &transition.events, actor, notifications);
@@ -314,6 +320,7 @@ fn append_of<'a>(
         done_jobs: &t.effects.jobs_ended,
         feed: Some(entry),
         inbox,
+        watches: t.effects.watches.as_deref(),
         ..Append::new(id, expected, &t.events, row)
     }
 }
@@ -343,5 +350,6 @@ pub(crate) fn row_of(state: &ReleaseState) -> ReleaseRow {
         labels: state.metadata.labels.clone(),
         version: state.metadata.version.clone(),
         updated_at: state.updated_at,
+        waits_for: if state.status.is_terminal() { Vec::new() } else { crate::release::gates::gate_edges(state) },
     }
 }

@@ -66,6 +66,10 @@ impl Engine {
     /// planned windows are those of a fresh state scheduled at the row's start.
     fn planned_entry(&self, row: &CalendarRow, now: Timestamp) -> Option<CalendarEntry> {
         let plan = self.plan(&row.process.0, Some(row.process.1)).ok()?;
+        if plan.has_gates() {
+            // What its gates wait for follows from its inputs: read from the release itself.
+            return None;
+        }
         let mut state = ReleaseState::new(&row.id, plan);
         state.name = row.name.clone();
         state.kind = row.kind;

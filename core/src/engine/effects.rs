@@ -1,7 +1,8 @@
 //! Carrying out a commit's [`Effects`] (worked out by [`crate::release::step`]): executors asked to
 //! cancel, the calendar index kept current, notifications delivered to in-process subscribers (the
 //! same notifications are in the commit's feed entry, for durable subscribers anywhere), child releases started or
-//! aborted, the parent told that its child ended. Effects run after the release's new state is
+//! aborted, the parent told that its child ended, gates resolved and the gates watching the
+//! release woken. Effects run after the release's new state is
 //! cached and no engine lock is held, so they may issue further commands. Their failures are
 //! logged: the commit stands.
 
@@ -42,5 +43,6 @@ impl Engine {
         if let Some(report) = fx.parent_report {
             self.child_ended(&report.parent, &report.child_id, report.status, report.outputs, None);
         }
+        self.gates_after_commit(id, fx.gates_opened, fx.watches);
     }
 }

@@ -154,9 +154,13 @@ impl Engine {
         let mut seen = lock(&self.feed_seen);
         let Some(after) = *seen else {
             *seen = Some(self.store.feed_head()?);
-            return Ok(());
+            drop(seen);
+            // From here on the feed tells this engine of new gate watches; the ones before, the
+            // store does (and each waiting gate is checked once).
+            return self.reload_gate_index();
         };
         let mut next = after;
+        let mut woken = Vec::new();
         loop {
             let batch = self.store.feed(next, 1_000)?;
             let done = batch.len() < 1_000;
@@ -165,6 +169,7 @@ impl Engine {
                 if entry.origin == self.worker_id {
                     continue;
                 }
+                woken.push((entry.release.clone(), entry.kinds.iter().any(|k| k == "gate_resolved")));
                 self.metrics.feed_followed(crate::metrics::lag(entry.at, self.clock.now()));
                 let stale = lock(&self.cache).get(&entry.release).is_some_and(|s| s.seq < entry.seq_to);
                 if stale {
@@ -183,9 +188,15 @@ impl Engine {
             }
             *seen = Some(next);
             if done {
-                return Ok(());
+                break;
             }
         }
+        drop(seen);
+        // Gates are woken with no lock held: waking one issues commands.
+        for (release, resolved) in &woken {
+            self.gates_after_foreign_commit(release, *resolved)?;
+        }
+        Ok(())
     }
 
     /// Moves this engine's feed cursor to `head` when the tick probe found only this engine's own

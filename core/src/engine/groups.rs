@@ -407,7 +407,7 @@ fn release_owners(group: &ReleaseGroup, process_owners: &[String]) -> Vec<String
 }
 
 /// The start of the occurrence a group release stands for (module rules).
-fn occurrence_start(state: &ReleaseState) -> Option<Timestamp> {
+pub(super) fn occurrence_start(state: &ReleaseState) -> Option<Timestamp> {
     let planned = state.schedule.as_ref().map(|s| s.start);
     let recorded = state.occurrence.as_deref().and_then(|k| k.parse::<OccurrenceKey>().ok()).map(|k| k.start);
     // A person's reschedule or hand edit keeps the occurrence it was created for.

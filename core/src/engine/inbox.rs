@@ -39,8 +39,10 @@ impl Engine {
             let list = entries(&state);
             let ledger = crate::release::ledger::entries_of(&state, &events);
             let fresh = super::apply::row_of(&state);
+            let watches = state.gate_watches();
             let batch = Append {
                 inbox: Some(&list),
+                watches: Some(&watches),
                 labels: Some(&state.metadata.labels),
                 ledger: &ledger,
                 ..Append::new(&row.id, row.seq, &[], &fresh)

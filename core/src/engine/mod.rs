@@ -40,6 +40,7 @@ mod drive;
 mod effects;
 mod feed;
 mod freezes;
+mod gates;
 mod group_starts;
 mod groups;
 mod inbox;
@@ -119,6 +120,8 @@ pub struct Engine {
     metrics: crate::metrics::Metrics,
     /// Per process: the phase history the risk assessment reads (see `risk`).
     risk_histories: Mutex<HashMap<String, risk::CachedHistory>>,
+    /// The store's gate watches as this engine knows them (`None`: not read yet; see `gates`).
+    gate_index: Mutex<Option<gates::GateIndex>>,
 }
 
 /// Tunables of an engine (see the setters on [`Engine`]).
@@ -178,6 +181,7 @@ impl Engine {
             group_marks: Mutex::new(HashMap::new()),
             retention_day: Mutex::new(None),
             feed_seen: Mutex::new(None),
+            gate_index: Mutex::new(None),
             sinks: RwLock::new(Vec::new()),
             metrics: crate::metrics::Metrics::default(),
             risk_histories: Mutex::new(HashMap::new()),

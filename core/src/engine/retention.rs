@@ -123,16 +123,13 @@ impl Engine {
     /// | terminal, not archived | `invalid_transition`: its execution data is kept for the retention period; archive it first |
     /// | archived, ended within the retention period | `invalid_transition` naming the day it becomes deletable |
     /// | archived, ended before the retention period | purged: its row, events, snapshot and jobs are removed |
-    /// | referenced by another release (a subprocess parent) | `invalid_transition` naming the referencing release |
+    /// | referenced by another release (a subprocess parent, a waiting gate) | `invalid_transition` naming the referencing release |
     pub fn delete_release(&self, id: &str, actor: &Actor) -> Result<Vec<Event>> {
         let row = self.require_row(id)?;
         let allowed: Vec<String> = row.status.allowed_commands().iter().map(|c| c.to_string()).collect();
-        if let Some(parent) = self.referenced_by(id)? {
+        if let Some((referrer, why)) = self.referenced_by(id)? {
             return Err(Error::InvalidTransition {
-                target: format!(
-                    "release {id} (release {parent} references it: it runs as that release's subprocess; \
-                     end the parent first)"
-                ),
+                target: format!("release {id} (release {referrer} references it: {why})"),
                 status: row.status.to_string(),
                 command: "delete".into(),
                 allowed,
@@ -177,11 +174,14 @@ impl Engine {
         Ok(Vec::new())
     }
 
-    /// The release that references `id` and so forbids deleting it (a subprocess parent, a gate).
-    ///
-    /// Hook: the parent link of child releases is not kept in the store index yet; once it is
-    /// (`ReleaseState::parent` / an index column), return the parent here when it still exists.
-    fn referenced_by(&self, id: &str) -> Result<Option<String>> {
-        Ok(self.parent_of_active(id))
+    /// The release that references `id` and so forbids deleting it, with why: the parent of a
+    /// subprocess child that has not ended, or a release whose waiting gate watches `id` (the
+    /// store's watches, so another engine's gates count too).
+    fn referenced_by(&self, id: &str) -> Result<Option<(String, &'static str)>> {
+        if let Some(parent) = self.parent_of_active(id) {
+            return Ok(Some((parent, "it runs as that release's subprocess; end the parent first")));
+        }
+        let watcher = self.store.gate_watches(Some(id))?.into_iter().next();
+        Ok(watcher.map(|(w, _)| (w, "a gate of it waits for this release; skip the gate or let it end first")))
     }
 }

@@ -1,12 +1,12 @@
-//! Activities: the units of work inside a phase, of five kinds.
+//! Activities: the units of work inside a phase, of six kinds.
 
-use super::{Duration, FieldDef, WaitDuration};
+use super::{Duration, FieldDef, GateTarget, Until, WaitDuration};
 use indexmap::IndexMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// The five kinds of activity.
+/// The six kinds of activity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ActivityKind {
@@ -20,16 +20,20 @@ pub enum ActivityKind {
     Subprocess,
     /// Waits for a `duration` or `until` a time (soak periods).
     Wait,
+    /// Waits for other releases, or a phase or an activity of them (`targets`), to reach given
+    /// statuses (`until`), failing on others (`fail_on`).
+    Gate,
 }
 
 impl ActivityKind {
     /// All kinds.
-    pub const ALL: [ActivityKind; 5] = [
+    pub const ALL: [ActivityKind; 6] = [
         ActivityKind::Automated,
         ActivityKind::Approval,
         ActivityKind::Manual,
         ActivityKind::Subprocess,
         ActivityKind::Wait,
+        ActivityKind::Gate,
     ];
 
     /// The snake_case name used in definitions.
@@ -40,6 +44,7 @@ impl ActivityKind {
             ActivityKind::Manual => "manual",
             ActivityKind::Subprocess => "subprocess",
             ActivityKind::Wait => "wait",
+            ActivityKind::Gate => "gate",
         }
     }
 
@@ -61,12 +66,13 @@ impl ActivityKind {
             ActivityKind::Manual => &["fields", "deadline", "on_failure", "records"],
             ActivityKind::Subprocess => &["process", "version", "with", "timeout", "retry", "on_failure", "records"],
             ActivityKind::Wait => &["duration", "until"],
+            ActivityKind::Gate => &["targets", "until", "fail_on", "timeout", "on_failure"],
         }
     }
 
-    /// The failure policy that applies when the activity declares none: `hold` for automated and
-    /// subprocess activities (a person decides), `fail` for approvals and manual activities (a
-    /// rejection is a decision already).
+    /// The failure policy that applies when the activity declares none: `hold` for automated,
+    /// subprocess and gate activities (a person decides), `fail` for approvals and manual
+    /// activities (a rejection is a decision already).
     pub fn default_failure_policy(self) -> FailurePolicy {
         match self {
             ActivityKind::Approval | ActivityKind::Manual => FailurePolicy::Fail,
@@ -228,7 +234,7 @@ pub struct Activity {
     /// automated: names of the outputs it produces.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub outputs: Vec<String>,
-    /// automated/subprocess: fail the attempt when it runs longer than this.
+    /// automated/subprocess/gate: fail the attempt when it runs (or waits) longer than this.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<Duration>,
     /// automated/subprocess: automatic retries.
@@ -267,9 +273,18 @@ pub struct Activity {
     /// wait: how long to wait (fixed, or an expression evaluated when the wait starts).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration: Option<WaitDuration>,
-    /// wait: wait until this RFC 3339 time (or an expression giving one).
+    /// wait: wait until this RFC 3339 time (or an expression giving one). gate: the statuses
+    /// every target must reach (default `[success]`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub until: Option<String>,
+    pub until: Option<Until>,
+
+    /// gate: what it waits for (at least one target).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<GateTarget>,
+    /// gate: statuses of a target that fail the gate (default `[failed, aborted]`; `[]` waits
+    /// through every status that is not in `until`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fail_on: Option<Vec<String>>,
 
     /// subprocess: the id of the process to run as a child release.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -17,6 +17,7 @@
 
 mod activity;
 mod duration;
+mod gate;
 mod input;
 mod json_scan;
 pub mod limits;
@@ -28,6 +29,7 @@ pub use activity::{
     MinApprovals, Records, RetryPolicy, RunWhen,
 };
 pub use duration::{Duration, MAX_DURATION_SECS, WaitDuration};
+pub use gate::{DEFAULT_GATE_FAIL_ON, DEFAULT_GATE_UNTIL, GateLevel, GateTarget, Until};
 pub use input::{FieldDef, InputDef, InputType};
 pub use process::{Phase, Process};
 

@@ -130,6 +130,16 @@ pub enum Command {
         /// Why, when the child could not even start.
         message: Option<String>,
     },
+    /// The engine's report on a waiting gate: what its targets resolved to (on the first report)
+    /// and the statuses they are in now, or why they could not be resolved (the gate fails).
+    ObserveGate {
+        /// The gate activity.
+        target: ActivityRef,
+        /// The attempt the report is for (a report on an earlier attempt is a `conflict`).
+        attempt: u32,
+        /// The targets with their statuses, or the reason they could not be resolved.
+        observed: std::result::Result<Vec<super::gates::GateObservation>, String>,
+    },
     /// A timer is due.
     FireTimer {
         /// Which.
@@ -276,6 +286,8 @@ command_kinds! {
     FailJob = "fail_job",
     /// [`Command::ChildEnded`].
     ChildEnded = "child_ended",
+    /// [`Command::ObserveGate`].
+    ObserveGate = "observe_gate",
     /// [`Command::FireTimer`].
     FireTimer = "fire_timer",
     /// [`Command::Advance`].
@@ -332,6 +344,7 @@ impl CommandKind {
             | CommandKind::SucceedJob
             | CommandKind::FailJob
             | CommandKind::ChildEnded
+            | CommandKind::ObserveGate
             | CommandKind::FireTimer
             | CommandKind::Advance => return None,
         })
@@ -345,7 +358,7 @@ impl CommandKind {
             CommandKind::Approve | CommandKind::Reject => kind == ActivityKind::Approval && status == WaitingForInput,
             CommandKind::CompleteManual => kind == ActivityKind::Manual && status == WaitingForInput,
             CommandKind::Retry | CommandKind::Ignore | CommandKind::Fail => status == OnHold,
-            CommandKind::Skip => status == Pending,
+            CommandKind::Skip => status == Pending || (kind == ActivityKind::Gate && status == Running),
             CommandKind::Reassign => {
                 matches!(kind, ActivityKind::Approval | ActivityKind::Manual) && !status.is_terminal()
             }
@@ -364,6 +377,7 @@ impl CommandKind {
             | CommandKind::SucceedJob
             | CommandKind::FailJob
             | CommandKind::ChildEnded
+            | CommandKind::ObserveGate
             | CommandKind::FireTimer
             | CommandKind::Advance => return None,
         })
@@ -394,6 +408,7 @@ impl Command {
             Command::SucceedJob { .. } => CommandKind::SucceedJob,
             Command::FailJob { .. } => CommandKind::FailJob,
             Command::ChildEnded { .. } => CommandKind::ChildEnded,
+            Command::ObserveGate { .. } => CommandKind::ObserveGate,
             Command::FireTimer { .. } => CommandKind::FireTimer,
             Command::Advance => CommandKind::Advance,
             Command::Rewind { .. } => CommandKind::Rewind,

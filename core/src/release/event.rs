@@ -384,6 +384,45 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         remind_at: Option<Timestamp>,
     },
+    /// A gate activity started waiting: its targets, `${...}` rendered (the engine resolves them
+    /// next; see [`super::gates`]).
+    GateOpened {
+        /// The activity.
+        #[serde(flatten)]
+        target: ActivityRef,
+        /// Attempt (0 = first time; a retry after a failure increments it).
+        #[serde(default, skip_serializing_if = "is_zero")]
+        attempt: u32,
+        /// The targets of the definition, rendered.
+        targets: Vec<crate::model::GateTarget>,
+        /// When it times out (its `timeout`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        due: Option<Timestamp>,
+    },
+    /// A gate's targets resolved: the releases (or their phases or activities) it watches, with
+    /// the statuses they were in.
+    GateResolved {
+        /// The activity.
+        #[serde(flatten)]
+        target: ActivityRef,
+        /// Attempt.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        attempt: u32,
+        /// What it watches.
+        targets: Vec<super::gates::GateObservation>,
+    },
+    /// A waiting gate saw some of its targets change status (those targets, with their new
+    /// statuses); it still waits.
+    GateObserved {
+        /// The activity.
+        #[serde(flatten)]
+        target: ActivityRef,
+        /// Attempt.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        attempt: u32,
+        /// The targets whose status changed.
+        targets: Vec<super::gates::GateObservation>,
+    },
     /// An approver decided.
     ApprovalRecorded {
         /// The activity.
@@ -602,6 +641,9 @@ impl EventKind {
             EventKind::SubprocessStarted { .. } => "subprocess_started",
             EventKind::ActivityFrozen { .. } => "activity_frozen",
             EventKind::ActivityWaiting { .. } => "activity_waiting",
+            EventKind::GateOpened { .. } => "gate_opened",
+            EventKind::GateResolved { .. } => "gate_resolved",
+            EventKind::GateObserved { .. } => "gate_observed",
             EventKind::ApprovalRecorded { .. } => "approval_recorded",
             EventKind::ApprovalReminded { .. } => "approval_reminded",
             EventKind::ApprovalEscalated { .. } => "approval_escalated",
@@ -632,6 +674,9 @@ impl EventKind {
             | EventKind::SubprocessStarted { target, .. }
             | EventKind::ActivityStarted { target, .. }
             | EventKind::ActivityWaiting { target, .. }
+            | EventKind::GateOpened { target, .. }
+            | EventKind::GateResolved { target, .. }
+            | EventKind::GateObserved { target, .. }
             | EventKind::ApprovalRecorded { target, .. }
             | EventKind::ApprovalReminded { target, .. }
             | EventKind::ApprovalEscalated { target }

@@ -8,7 +8,7 @@
 //! |---|---|---|
 //! | `draft` | being configured; nothing tracked | update (anything: see [`ReleaseChanges`]), delete, schedule, activate |
 //! | `scheduled` | finalized (inputs validated), on the calendar | update (name, inputs, owners, managers, stakeholders, planned window), activate (early = pre-execution), schedule (reschedule), delete, abort |
-//! | `running` | at least one activity is queued/running, or ready to be | pause, resume, abort, approve, reject, complete_manual, retry, ignore, fail, skip |
+//! | `running` | at least one activity is queued/running (a waiting gate runs), or ready to be | pause, resume, abort, approve, reject, complete_manual, retry, ignore, fail, skip |
 //! | `on_hold` | nothing queued or running and some activity waits for a person (input, a failure decision), or an operator paused it | as `running` |
 //! | `success` | every phase succeeded or was skipped by its condition | archive |
 //! | `partial_success` | no critical phase failed, but a non-critical phase failed or an activity was ignored | archive |
@@ -57,6 +57,10 @@
 //!   cleanup counts like any failure of its phase (`critical: false` gives `partial_success`).
 //!   An abort runs no cleanup; a restart resets these nodes so they run again at the end of the
 //!   new attempt.
+//! * **Gates** wait for other releases (or a phase or an activity of them): their targets are
+//!   fixed when they start, they open when every target is in `until` and fail when one is in
+//!   `fail_on`, and the engine reports the targets' statuses after each commit of a target.
+//!   Skipping a waiting gate needs a reason. The rules are in [`gates`].
 //! * **Outcome**: `failed` if a critical phase failed; else `partial_success` if a non-critical
 //!   phase failed or an activity was ignored; else `success`.
 //! * **Pause** stops new activities from starting (retries of activities already started go on);
@@ -86,7 +90,8 @@
 //!
 //! [`step`] decides a command, applies its events and advances until nothing changes. It returns
 //! a [`Transition`]: the events and their [`Effects`] (jobs queued, ended and cancelled, timer
-//! changes, child releases to start or abort, the parent to report to, notifications). The
+//! changes, child releases to start or abort, the parent to report to, notifications, gates to
+//! resolve and the releases the waiting gates watch). The
 //! effects are collected while the events are applied, where the state knows which job or child an
 //! event starts or ends. On a refusal nothing changes.
 
@@ -97,6 +102,7 @@ mod command;
 mod decide;
 mod event;
 mod evolve;
+pub mod gates;
 mod ids;
 pub mod inbox;
 pub mod inputs;

@@ -18,6 +18,7 @@ pub struct Plan {
     /// How many of [`Plan::phases`] are regular phases.
     pub regular: usize,
     phase_index: HashMap<String, usize>,
+    has_gates: bool,
 }
 
 /// One phase of a [`Plan`].
@@ -96,7 +97,12 @@ impl Plan {
             }
         }
         let phase_index = phases.iter().enumerate().map(|(i, p)| (p.id.clone(), i)).collect();
-        Arc::new(Plan { process, version, phases, regular, phase_index })
+        let has_gates = process
+            .phases
+            .iter()
+            .chain(&process.rollback)
+            .any(|p| p.activities.iter().any(|a| a.kind == crate::model::ActivityKind::Gate));
+        Arc::new(Plan { process, version, phases, regular, phase_index, has_gates })
     }
 
     /// The index of a phase by id.
@@ -112,6 +118,11 @@ impl Plan {
     /// The definition of activity `a` of phase `p`.
     pub fn activity_def(&self, p: usize, a: usize) -> &crate::model::Activity {
         &self.phase_def(p).activities[a]
+    }
+
+    /// Whether any activity of the plan is a gate.
+    pub fn has_gates(&self) -> bool {
+        self.has_gates
     }
 }
 

@@ -299,6 +299,11 @@ pub struct ReleaseState {
     /// process version's plan. Left out of snapshots when empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub amendments: Vec<super::PlanAmendment>,
+    /// Gates that were opened, with their targets and what those resolved to
+    /// ([`super::gates`]; [`ReleaseState::waiting_gates`] are the ones still waiting). Left out
+    /// of snapshots when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gates: Vec<super::gates::GateWait>,
     /// The plan this state runs (not serialized: re-attached from the process version).
     #[serde(skip)]
     pub plan: Option<Arc<Plan>>,
@@ -389,6 +394,7 @@ impl ReleaseState {
             noncritical_failures: 0,
             at_risk: false,
             amendments: Vec::new(),
+            gates: Vec::new(),
             plan: Some(plan),
         }
     }

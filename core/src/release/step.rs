@@ -54,6 +54,12 @@ pub struct Effects {
     pub parent_report: Option<ParentReport>,
     /// Notifications, with resolved recipients.
     pub notifications: Vec<Notification>,
+    /// Gates that opened: the engine resolves their targets and reports them
+    /// ([`super::gates`]).
+    pub gates_opened: Vec<super::gates::GateOpen>,
+    /// The releases this release's waiting gates watch after the transition, when that changed
+    /// ([`ReleaseState::gate_watches`]): stored in the same append.
+    pub watches: Option<Vec<String>>,
 }
 
 /// A child release to create and activate for a subprocess attempt.
@@ -119,6 +125,8 @@ pub(crate) trait EffectSink {
     fn child_aborted(&mut self, child_id: String, reason: String);
     /// This child release ended.
     fn report_to_parent(&mut self, report: ParentReport);
+    /// A gate opened: its targets are to be resolved.
+    fn gate_opened(&mut self, gate: super::gates::GateOpen);
 }
 
 /// The sink of replay: effects happened when the events were first committed.
@@ -131,6 +139,7 @@ impl EffectSink for NoEffects {
     fn child_started(&mut self, _: ChildStart) {}
     fn child_aborted(&mut self, _: String, _: String) {}
     fn report_to_parent(&mut self, _: ParentReport) {}
+    fn gate_opened(&mut self, _: super::gates::GateOpen) {}
 }
 
 impl EffectSink for Effects {
@@ -166,6 +175,11 @@ impl EffectSink for Effects {
     fn report_to_parent(&mut self, report: ParentReport) {
         self.parent_report = Some(report);
     }
+
+    fn gate_opened(&mut self, gate: super::gates::GateOpen) {
+        self.gates_opened.retain(|g| g.target != gate.target);
+        self.gates_opened.push(gate);
+    }
 }
 
 /// Decides `cmd` against `state` and, if it is accepted, applies its events and advances the
@@ -174,6 +188,7 @@ impl EffectSink for Effects {
 pub fn step(state: &mut ReleaseState, cmd: &Command, ctx: &Ctx<'_>) -> Result<Transition> {
     let events = decide(state, cmd, ctx)?;
     let mut t = Transition::default();
+    let watches_before = state.gate_watches();
     state.timers.start_journal();
     if let Command::Update { switch: Some(to), .. } = cmd {
         let switches = events.iter().any(|e| matches!(&e.kind, EventKind::Updated { process_id: Some(_), .. }));
@@ -202,6 +217,10 @@ pub fn step(state: &mut ReleaseState, cmd: &Command, ctx: &Ctx<'_>) -> Result<Tr
     }
     let risk = decide_risk(state, &t.events, &sys);
     commit(state, risk, &mut t);
+    let watches = state.gate_watches();
+    if watches != watches_before {
+        t.effects.watches = Some(watches);
+    }
     finish_transition(state, t)
 }
 

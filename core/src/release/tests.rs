@@ -427,12 +427,24 @@ fn manual_values_are_validated_all_at_once() {
 
 // ----- properties -----
 
+/// [`PROCESS`] with a gate beside the approval (what the property test runs).
+fn gated_process() -> String {
+    let signoff = "min_approvals: 2, deadline: 1d }\n";
+    PROCESS.replacen(
+        signoff,
+        &format!("{signoff}      - {{ id: train, kind: gate, targets: [{{ release: train-1, phase: prod1 }}], timeout: 1d }}\n"),
+        1,
+    )
+}
+
 #[derive(Debug, Clone)]
 enum Op {
     Cmd(u8, u8),
     Succeed(u8),
     Fail(u8, bool),
     Advance(u16),
+    /// The engine's report on the gate: a status of its target (by index), or a failure to resolve.
+    Gate(u8),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -441,6 +453,7 @@ fn op() -> impl Strategy<Value = Op> {
         (0u8..8).prop_map(Op::Succeed),
         (0u8..8, any::<bool>()).prop_map(|(a, r)| Op::Fail(a, r)),
         (1u16..2000).prop_map(Op::Advance),
+        (0u8..6).prop_map(Op::Gate),
     ]
 }
 
@@ -510,6 +523,21 @@ fn apply_op(h: &mut Harness, op: &Op) {
             }
         }
         Op::Advance(minutes) => h.advance(Duration::minutes(*minutes as i64)),
+        Op::Gate(i) => {
+            let target = ActivityRef::new("approve", "train");
+            let attempt = h.state.activity("approve", "train").map_or(0, |a| a.attempt);
+            let status = ["running", "success", "failed", "aborted", "skipped"].get(*i as usize);
+            let observed = match status {
+                Some(s) => Ok(vec![crate::release::gates::GateObservation {
+                    release: "train-1".into(),
+                    phase: Some("prod1".into()),
+                    activity: None,
+                    status: s.to_string(),
+                }]),
+                None => Err("the store is gone".to_string()),
+            };
+            let _ = h.run(Command::ObserveGate { target, attempt, observed }, &Actor::system());
+        }
     }
 }
 
@@ -556,6 +584,13 @@ fn check_invariants(h: &Harness) {
         Stage::Active => ReleaseStatus::Running,
     };
     assert_eq!(s.status, expected, "release roll-up");
+    for g in &s.gates {
+        let act = s.activity(&g.target.phase, &g.target.activity).expect("a gate of the plan");
+        assert_eq!(act.status, ActivityStatus::Running, "only a running gate is kept as waiting: {g:?}");
+    }
+    if s.status.is_terminal() {
+        assert!(s.gate_watches().is_empty(), "a terminal release watches nothing");
+    }
     if s.stage == Stage::Ended {
         assert!(s.status.is_terminal());
         assert_eq!(in_flight + waiting, 0, "an ended release has nothing in flight or waiting");
@@ -575,7 +610,7 @@ proptest! {
 
     #[test]
     fn random_command_sequences_keep_every_invariant(ops in proptest::collection::vec(op(), 1..60)) {
-        let mut h = Harness::new(PROCESS, json!({}));
+        let mut h = Harness::new(&gated_process(), json!({}));
         for op in &ops {
             if h.state.stage == Stage::Deleted {
                 break;

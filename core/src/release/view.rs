@@ -146,7 +146,7 @@ pub struct ActivityView<'a> {
     pub id: &'a str,
     /// Display name from the definition.
     pub name: Option<&'a str>,
-    /// `automated`, `approval`, `manual`, `subprocess` or `wait`.
+    /// `automated`, `approval`, `manual`, `subprocess`, `wait` or `gate`.
     pub kind: ActivityKind,
     /// Status.
     pub status: ActivityStatus,
@@ -171,6 +171,10 @@ pub struct ActivityView<'a> {
     pub child_id: Option<&'a str>,
     /// The `with` values of the current attempt (secrets as references).
     pub job_inputs: &'a IndexMap<String, Value>,
+    /// A waiting gate's targets: each release (or phase or activity of one) it watches, with the
+    /// status it was last seen in (empty for other activities, and for a gate that has not
+    /// resolved its targets or has stopped waiting).
+    pub gate_targets: &'a [super::gates::GateObservation],
     /// When it first left `pending` in this attempt.
     pub started_at: Option<Timestamp>,
     /// When it ended.
@@ -256,13 +260,30 @@ impl ReleaseState {
                 .activities
                 .iter()
                 .enumerate()
-                .map(|(a, act)| activity_view(&def.activities[a], act))
+                .map(|(a, act)| activity_view(&def.activities[a], act, gate_targets(&self.gates, &ph.id, &act.id)))
                 .collect(),
         }
     }
 }
 
-fn activity_view<'a>(def: &'a crate::model::Activity, act: &'a ActivityState) -> ActivityView<'a> {
+/// What the waiting gate `phase`/`activity` watches, if it is one.
+fn gate_targets<'a>(
+    gates: &'a [super::gates::GateWait],
+    phase: &str,
+    activity: &str,
+) -> &'a [super::gates::GateObservation] {
+    gates
+        .iter()
+        .find(|g| g.target.phase == phase && g.target.activity == activity)
+        .and_then(|g| g.resolved.as_deref())
+        .unwrap_or(&[])
+}
+
+fn activity_view<'a>(
+    def: &'a crate::model::Activity,
+    act: &'a ActivityState,
+    gate_targets: &'a [super::gates::GateObservation],
+) -> ActivityView<'a> {
     ActivityView {
         id: &act.id,
         name: def.name.as_deref(),
@@ -287,6 +308,7 @@ fn activity_view<'a>(def: &'a crate::model::Activity, act: &'a ActivityState) ->
         job_id: act.job_id.as_deref(),
         child_id: act.child_id.as_deref(),
         job_inputs: &act.job_inputs,
+        gate_targets,
         started_at: act.started_at,
         ended_at: act.ended_at,
     }
@@ -390,6 +412,7 @@ impl ActivityView<'_> {
             "job_id",
             "child_id",
             "job_inputs",
+            "gate_targets",
             "started_at",
             "ended_at",
         ]

@@ -3,7 +3,7 @@
 //!
 //! In order of precedence (the first that applies, and within it the first node in plan order):
 //! people (an approval, a manual activity, a failure decision), a worker (an automated
-//! activity's job is queued or running), a freeze window (an automated activity held until it
+//! activity's job is queued or running), another release (a gate), a freeze window (an automated activity held until it
 //! ends), a timer (a `wait`, a `not_before`, a retry backoff, a scheduled activation). A draft,
 //! an ended release, or a running one whose only work is a subprocess's child release waits on
 //! nothing of its own (`None`).
@@ -24,6 +24,9 @@ pub enum WaitKind {
     FailureDecision,
     /// An automated activity's job waits for, or runs on, an executor or worker.
     Worker,
+    /// A gate waits for other releases (its activity's `gate_targets` say which, and what they
+    /// are doing).
+    Gate,
     /// An automated activity is held until a freeze window ends.
     Freeze,
     /// A timer: a `wait` activity, a `not_before`, a retry backoff, a scheduled activation.
@@ -38,6 +41,7 @@ impl WaitKind {
             WaitKind::Manual => "manual",
             WaitKind::FailureDecision => "failure_decision",
             WaitKind::Worker => "worker",
+            WaitKind::Gate => "gate",
             WaitKind::Freeze => "freeze",
             WaitKind::Timer => "timer",
         }
@@ -96,6 +100,7 @@ pub fn waiting_on<'s>(state: &'s ReleaseState) -> Option<WaitingOn<'s>> {
                 {
                     WaitKind::Worker
                 }
+                ActivityStatus::Running if plan.activity_def(p, a).kind == ActivityKind::Gate => WaitKind::Gate,
                 _ => continue,
             };
             offer(WaitingOn { kind, phase_id: Some(&phase.id), activity_id: Some(&act.id) });

@@ -10,7 +10,7 @@
 
 use super::{
     Append, ReleaseQuery, ReleaseRow, Store, contract_feed, contract_inbox, contract_ledger, contract_probe,
-    contract_search,
+    contract_search, contract_watches,
 };
 use crate::executor::Job;
 use crate::release::{Event, EventKind, ReleaseKind, ReleaseStatus};
@@ -47,6 +47,7 @@ pub const CASES: &[(&str, Case)] = &[
     ("search_filters_sorts_and_pages", contract_search::search_filters_sorts_and_pages),
     ("ledger_index", contract_ledger::ledger_index),
     ("tick_probe_answers_each_part_exactly", contract_probe::answers_each_part_exactly),
+    ("gate_watches_follow_appends", contract_watches::watches_follow_appends),
 ];
 
 /// Runs every case, each on a fresh store from `make`.

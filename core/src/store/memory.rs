@@ -55,6 +55,9 @@ struct Inner {
     ledger: BTreeMap<LedgerPlace, BTreeMap<LedgerKey, LedgerEntry>>,
     /// The ledger keys of each release (to remove them with it).
     ledger_of: HashMap<String, Vec<(LedgerPlace, LedgerKey)>>,
+    /// Gate watches as `(target, watcher)` (looked up by target), and each watcher's targets.
+    watches: BTreeSet<(String, String)>,
+    watches_of: HashMap<String, Vec<String>>,
 }
 
 /// `(service, environment)`.
@@ -174,6 +177,18 @@ impl MemoryStore {
 }
 
 impl Inner {
+    fn replace_watches(&mut self, release: &str, targets: &[String]) {
+        for t in self.watches_of.remove(release).unwrap_or_default() {
+            self.watches.remove(&(t, release.to_string()));
+        }
+        if !targets.is_empty() {
+            for t in targets {
+                self.watches.insert((t.clone(), release.to_string()));
+            }
+            self.watches_of.insert(release.to_string(), targets.to_vec());
+        }
+    }
+
     fn replace_inbox(&mut self, release: &str, entries: &[InboxEntry]) {
         for key in self.inbox_of.remove(release).unwrap_or_default() {
             self.inbox.remove(&key);
@@ -301,7 +316,8 @@ impl Store for MemoryStore {
     }
 
     fn append(&self, batch: &Append<'_>) -> Result<()> {
-        let Append { release, expected_seq, events, row, new_jobs, done_jobs, feed, inbox, labels: _, ledger } = *batch;
+        let Append { release, expected_seq, events, row, new_jobs, done_jobs, feed, inbox, labels: _, ledger, watches } =
+            *batch;
         super::sql::check_sequence(release, expected_seq, events)?;
         let mut inner = self.lock();
         let current = inner.rows.get(release).map_or(0, |r| r.seq);
@@ -349,6 +365,9 @@ impl Store for MemoryStore {
             inner.replace_inbox(release, entries);
         }
         inner.add_ledger(release, ledger);
+        if let Some(targets) = watches {
+            inner.replace_watches(release, targets);
+        }
         for id in done_jobs {
             inner.remove_job(id);
         }
@@ -485,6 +504,7 @@ impl Store for MemoryStore {
         let Some(row) = inner.rows.remove(id) else { return Ok(false) };
         inner.replace_inbox(id, &[]);
         inner.remove_ledger(id);
+        inner.replace_watches(id, &[]);
         if let Some(due) = row.next_due {
             inner.due.remove(&(due, id.to_string()));
         }
@@ -503,6 +523,21 @@ impl Store for MemoryStore {
             inner.remove_job(&j);
         }
         Ok(true)
+    }
+
+    fn gate_watches(&self, target: Option<&str>) -> Result<Vec<(String, String)>> {
+        let inner = self.lock();
+        let mut out: Vec<(String, String)> = match target {
+            Some(t) => inner
+                .watches
+                .range((t.to_string(), String::new())..)
+                .take_while(|(tt, _)| tt == t)
+                .map(|(tt, w)| (w.clone(), tt.clone()))
+                .collect(),
+            None => inner.watches.iter().map(|(t, w)| (w.clone(), t.clone())).collect(),
+        };
+        out.sort();
+        Ok(out)
     }
 
     fn due(&self, now: Timestamp, limit: usize) -> Result<Vec<(Timestamp, String)>> {

@@ -85,6 +85,7 @@ mod contract_inbox;
 mod contract_ledger;
 mod contract_probe;
 mod contract_search;
+mod contract_watches;
 pub mod fixtures;
 mod jobs;
 mod memory;
@@ -174,6 +175,10 @@ pub struct ReleaseRow {
     /// When its last event happened (the search's `updated_at` order).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<Timestamp>,
+    /// The releases its gates wait for or will wait for, as far as it knows them
+    /// ([`crate::release::gates::gate_edges`]; for the calendar).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waits_for: Vec<String>,
 }
 
 /// One atomic write of a release: its new events, its index row, the jobs the events queue and
@@ -203,6 +208,9 @@ pub struct Append<'a> {
     /// The deployment ledger entries these events add (an entry the store already has, by
     /// release and sequence, is kept as it is).
     pub ledger: &'a [LedgerEntry],
+    /// The releases this release's waiting gates watch after the events, replacing the stored
+    /// ones (`None`: they did not change; see [`Store::gate_watches`]).
+    pub watches: Option<&'a [String]>,
 }
 
 impl<'a> Append<'a> {
@@ -219,6 +227,7 @@ impl<'a> Append<'a> {
             inbox: None,
             labels: None,
             ledger: &[],
+            watches: None,
         }
     }
 }
@@ -307,6 +316,11 @@ pub trait Store: Send + Sync {
     /// Removes a release: its row, events, snapshot, jobs, inbox and ledger entries. Returns
     /// whether it existed.
     fn delete_release(&self, id: &str) -> Result<bool>;
+
+    /// The gate watches `(watcher, target)`: the releases whose waiting gates watch `target`, or
+    /// every watch when `target` is `None`, sorted. Written with each release's append
+    /// ([`Append::watches`]), so every engine on the store sees the same ones.
+    fn gate_watches(&self, target: Option<&str>) -> Result<Vec<(String, String)>>;
 
     // ----- timers -----
 

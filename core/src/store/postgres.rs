@@ -268,7 +268,8 @@ impl Postgres {
 /// left as they are (0), `$28 ..= $33` the index row's search columns, `$34`/`$35` the labels'
 /// keys and values and `$36` whether they replace the release's, `$37 ..= $41` the ledger entries
 /// the batch adds (services, environments, times, sequences, bodies), `$42` the feed entry's
-/// origin. Returns the sequence found. It writes what [`super::sql::append::write_in_transaction`] writes: ended
+/// origin, `$43` the releases the release's gates watch and `$44` whether they replace the
+/// release's. Returns the sequence found. It writes what [`super::sql::append::write_in_transaction`] writes: ended
 /// jobs go, queued ones come unless already there, and a job both ended and queued comes back
 /// fresh at the end of the queue (a new `ord`, as a delete and an insert would give it).
 ///
@@ -327,6 +328,14 @@ static APPEND: LazyLock<String> = LazyLock::new(|| {
              SELECT sv, en, t, $1, sq, b
              FROM unnest($37::TEXT[], $38::TEXT[], $39::BIGINT[], $40::BIGINT[], $41::TEXT[]) AS l(sv, en, t, sq, b)
              WHERE EXISTS (SELECT 1 FROM ok)
+             ON CONFLICT DO NOTHING),
+         watches_gone AS (
+             DELETE FROM release_watches WHERE release = $1 AND $44::INTEGER = 1 AND EXISTS (SELECT 1 FROM ok)
+             AND target <> ALL($43::TEXT[])),
+         watches_rows AS (
+             INSERT INTO release_watches (release, target)
+             SELECT $1, t FROM unnest($43::TEXT[]) AS w(t)
+             WHERE $44::INTEGER = 1 AND EXISTS (SELECT 1 FROM ok)
              ON CONFLICT DO NOTHING)
          SELECT COALESCE((SELECT seq FROM cur), 0), (SELECT count(*) FROM notified)"
     )
@@ -473,6 +482,8 @@ impl Dialect for Postgres {
             Value::Ints(&r.ledger.seqs),
             Value::Texts(&r.ledger.bodies),
             r.feed_origin.into(),
+            Value::Texts(r.watches.unwrap_or(&[])),
+            Value::Int(r.watches.is_some() as i64),
         ];
         let (found, notified) = row(conn, &APPEND, &params, |row| Ok((row.int(0)?, row.int(1)?)))?.unwrap_or((0, 0));
         if notified > 0 {

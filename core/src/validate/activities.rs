@@ -5,7 +5,7 @@ use super::{codes, path, rules};
 use crate::Problem;
 use crate::model::{
     Activity, ActivityKind, ApprovalRule, Approver, COMMON_ACTIVITY_FIELDS, DeadlineAction, FailurePolicy,
-    MinApprovals, Process,
+    MinApprovals, Process, Until,
 };
 use serde_json::Value;
 use std::collections::HashSet;
@@ -65,9 +65,18 @@ pub fn check(activity: &Activity, process: &Process, in_rollback: bool, at: &str
                 codes::FIELD_NOT_ALLOWED,
                 format!("wait activity `{}` has both `duration` and `until`; give exactly one", activity.id),
             )),
-            (None, Some(until)) => check_until(until, &path::field(at, "until"), out),
+            (None, Some(Until::Time(until))) => check_until(until, &path::field(at, "until"), out),
+            (None, Some(Until::Statuses(_))) => out.push(Problem::new(
+                path::field(at, "until"),
+                codes::WRONG_TYPE,
+                format!(
+                    "wait activity `{}`'s `until` is a time (RFC 3339, or `${{...}}` giving one), not a list",
+                    activity.id
+                ),
+            )),
             _ => {}
         },
+        ActivityKind::Gate => super::gates::check(activity, at, out),
     }
     if let Some(retry) = &activity.retry {
         if retry.max_attempts == 0 {

@@ -132,8 +132,18 @@ codes! {
         BAD_RETRY = "bad_retry";
         /// `on_failure: rollback` without any `rollback` phases to run.
         NO_ROLLBACK_PHASES = "no_rollback_phases";
-        /// A `wait` activity's `until` that is neither an RFC 3339 time nor an expression.
+        /// A `wait` activity's `until` (or a gate target's `occurrence`) that is neither an RFC 3339 time nor
+        /// an expression.
         BAD_TIME = "bad_time";
+        /// A gate target that is not exactly one of `release`, `group` or `labels`, or that names an
+        /// `occurrence` without a `group` or an `activity` without a `phase`.
+        BAD_GATE_TARGET = "bad_gate_target";
+        /// A gate's `until` or `fail_on` naming a status its targets cannot be in, or naming one
+        /// status in both.
+        BAD_GATE_STATUS = "bad_gate_status";
+        /// Gates of releases that wait for each other in a cycle (the message names it): refused when
+        /// a release is scheduled or activated.
+        GATE_CYCLE = "gate_cycle";
         /// A subprocess naming a process (or version) that is not registered.
         UNKNOWN_PROCESS = "unknown_process";
         /// Subprocess references that lead back to a process already in the chain.

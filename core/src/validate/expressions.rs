@@ -81,7 +81,12 @@ fn check_activity(
             check_opt_text(ap.group.as_deref(), &path::field(&aat, "group"), out);
         }
     }
-    check_opt_text(a.until.as_deref(), &path::field(at, "until"), out);
+    check_opt_text(a.until.as_ref().and_then(|u| u.as_time()), &path::field(at, "until"), out);
+    for (i, t) in a.targets.iter().enumerate() {
+        let tat = path::index(&path::field(at, "targets"), i);
+        check_opt_text(t.release.as_deref(), &path::field(&tat, "release"), out);
+        check_opt_text(t.occurrence.as_deref(), &path::field(&tat, "occurrence"), out);
+    }
     if let Some(records) = &a.records {
         for (field, text) in records.fields() {
             check_opt_text(Some(text), &path::field(&path::field(at, "records"), field), out);

@@ -30,6 +30,7 @@
 mod activities;
 pub mod codes;
 mod expressions;
+mod gates;
 mod graph;
 mod hints;
 mod inputs;

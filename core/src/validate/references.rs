@@ -349,8 +349,16 @@ impl<'a> Checker<'a> {
                 }
             }
         }
-        if let Some(until) = &a.until {
+        if let Some(until) = a.until.as_ref().and_then(|u| u.as_time()) {
             self.text(until, &site(path::field(at, "until"), scope(all)), out);
+        }
+        for (i, t) in a.targets.iter().enumerate() {
+            let tat = path::index(&path::field(at, "targets"), i);
+            for (field, text) in [("release", &t.release), ("occurrence", &t.occurrence)] {
+                if let Some(text) = text {
+                    self.text(text, &site(path::field(&tat, field), scope(all)), out);
+                }
+            }
         }
         if let Some(crate::model::WaitDuration::Expression(text)) = &a.duration {
             self.text(text, &site(path::field(at, "duration"), scope(all)), out);

@@ -3,7 +3,7 @@
 
 use super::{Out, activity_ref, activity_target, locate, secs};
 use crate::expr::eval::{self, Scope};
-use crate::model::{ActivityKind, Duration, FailurePolicy, WaitDuration};
+use crate::model::{ActivityKind, Duration, FailurePolicy, Until, WaitDuration};
 use crate::release::{
     ActivityRef, ActivityStatus, AfterFailure, Command, Decision, EventKind, Plan, ReleaseState, ReleaseStatus,
     SkipReason, parse_job_id,
@@ -47,7 +47,17 @@ pub(super) fn decide(state: &ReleaseState, cmd: &Command, out: &mut Out<'_>) -> 
             halt_if_critical(state, p, false, out);
         }
         Command::Skip { target } => {
-            activity_target(state, cmd, target)?;
+            let (p, a) = activity_target(state, cmd, target)?;
+            let waiting = state.phases[p].activities[a].status == ActivityStatus::Running;
+            if waiting && out.ctx.comment.is_none_or(|c| c.trim().is_empty()) {
+                return Err(Error::InvalidInput {
+                    problems: vec![Problem::new(
+                        "reason",
+                        crate::validate::codes::MISSING_FIELD,
+                        format!("skipping the waiting gate {target} needs a reason (it is recorded with the skip)"),
+                    )],
+                });
+            }
             out.push(EventKind::ActivitySkipped { target: target.clone(), reason: SkipReason::Manual });
         }
         Command::StartJob { job_id } => {
@@ -222,13 +232,15 @@ pub(super) fn start_activity(
             let remind_at = def.remind_every.as_ref().filter(|r| r.as_secs() > 0).map(|r| now + secs(r.as_secs()));
             out.push(EventKind::ActivityWaiting { target, attempt, deadline, remind_at });
         }
+        ActivityKind::Gate => super::gates::open(state, p, a, attempt, out),
         ActivityKind::Wait => {
             let due = match (&def.duration, &def.until) {
                 (Some(WaitDuration::Fixed(d)), _) => Ok(now + secs(d.as_secs())),
                 (Some(WaitDuration::Expression(text)), _) => {
                     wait_for(text, state, p, a).map(|d| now + secs(d.as_secs()))
                 }
-                (None, Some(until)) => wait_until(until, state, p, a),
+                (None, Some(Until::Time(until))) => wait_until(until, state, p, a),
+                (None, Some(Until::Statuses(_))) => Err("a wait's `until` must be a time".into()),
                 (None, None) => Ok(now),
             };
             match due {

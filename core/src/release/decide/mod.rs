@@ -12,6 +12,7 @@ mod activities;
 mod advance;
 mod amend;
 mod approvals;
+mod gates;
 mod lifecycle;
 mod timers;
 mod update;
@@ -215,6 +216,9 @@ pub fn decide(state: &ReleaseState, cmd: &Command, ctx: &Ctx<'_>) -> Result<Vec<
         | Command::SucceedJob { .. }
         | Command::FailJob { .. }
         | Command::ChildEnded { .. } => activities::decide(state, cmd, &mut out)?,
+        Command::ObserveGate { target, attempt, observed } => {
+            gates::observe(state, target, *attempt, observed, &mut out)?
+        }
         Command::FireTimer { timer } => timers::fire(state, timer, &mut out)?,
         Command::Rewind { .. }
         | Command::InsertActivity { .. }

@@ -2,6 +2,7 @@
 //! and activities share one mechanism for readiness: a counter of unfinished dependencies per node,
 //! decremented when a dependency is done ([`release_dependents`]).
 
+use super::super::gates::{GateOpen, GateWait};
 use super::super::state::{ApprovalRecord, PhaseState};
 use super::super::step::{ChildStart, EffectSink, current_job, parent_link};
 use super::super::{
@@ -23,7 +24,10 @@ pub(super) fn apply<S: EffectSink>(state: &mut ReleaseState, event: &Event, sink
         | EventKind::ActivityFrozen { .. }
         | EventKind::SubprocessStarted { .. }
         | EventKind::ActivityStarted { .. }
-        | EventKind::ActivityWaiting { .. } => apply_activity_start(state, event, sink),
+        | EventKind::ActivityWaiting { .. }
+        | EventKind::GateOpened { .. }
+        | EventKind::GateResolved { .. }
+        | EventKind::GateObserved { .. } => apply_activity_start(state, event, sink),
         EventKind::ApprovalRecorded { .. }
         | EventKind::ApprovalReminded { .. }
         | EventKind::ApprovalEscalated { .. } => apply_approval_event(state, event),
@@ -202,6 +206,39 @@ fn apply_activity_start<S: EffectSink>(state: &mut ReleaseState, event: &Event, 
                 state.timers.insert(TimerKey::Reminder { target: target.clone() }, *r);
             }
             set_activity_status(state, p, a, ActivityStatus::WaitingForInput, at);
+        }
+        EventKind::GateOpened { target, attempt, targets, due } => {
+            let (p, a) = leave_ready(state, target, Some(*attempt));
+            let act = &mut state.phases[p].activities[a];
+            act.attempt = *attempt;
+            act.started_at.get_or_insert(at);
+            if let Some(due) = due {
+                state.timers.insert(TimerKey::Timeout { target: target.clone(), attempt: *attempt }, *due);
+            }
+            set_activity_status(state, p, a, ActivityStatus::Running, at);
+            state.gates.retain(|g| g.target != *target);
+            state.gates.push(GateWait {
+                target: target.clone(),
+                attempt: *attempt,
+                selectors: targets.clone(),
+                resolved: None,
+            });
+            sink.gate_opened(GateOpen { target: target.clone(), attempt: *attempt, selectors: targets.clone() });
+        }
+        EventKind::GateResolved { target, attempt, targets } => {
+            if let Some(g) = state.gates.iter_mut().find(|g| g.target == *target && g.attempt == *attempt) {
+                g.resolved = Some(targets.clone());
+            }
+        }
+        EventKind::GateObserved { target, attempt, targets } => {
+            let gate = state.gates.iter_mut().find(|g| g.target == *target && g.attempt == *attempt);
+            if let Some(recorded) = gate.and_then(|g| g.resolved.as_mut()) {
+                for seen in targets {
+                    if let Some(r) = recorded.iter_mut().find(|r| r.same_target(seen)) {
+                        r.status = seen.status.clone();
+                    }
+                }
+            }
         }
         other => unreachable!("not a node event: {}", other.name()),
     }

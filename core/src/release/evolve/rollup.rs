@@ -18,6 +18,11 @@ pub(super) fn set_activity_status(state: &mut ReleaseState, p: usize, a: usize, 
     act.status = status;
     act.ended_at = status.is_terminal().then_some(at);
     act.held_at = (status == ActivityStatus::OnHold).then_some(at);
+    if old == ActivityStatus::Running && !state.gates.is_empty() {
+        // A gate that stops running stops waiting (whatever ended it).
+        let (phase, activity) = (&state.phases[p].id, &state.phases[p].activities[a].id);
+        state.gates.retain(|g| g.target.phase != *phase || g.target.activity != *activity);
+    }
     refresh_phase(state, p);
 }
 

@@ -42,6 +42,8 @@ pub(crate) struct AppendRows<'a> {
     pub labels: Option<(Vec<String>, Vec<String>)>,
     /// The ledger entries the batch adds.
     pub ledger: LedgerRows,
+    /// The releases the release's waiting gates watch, replacing the stored ones (`None`: unchanged).
+    pub watches: Option<&'a [String]>,
     /// The release's name and process id (search columns).
     pub name: &'a str,
     pub process_id: &'a str,
@@ -101,7 +103,8 @@ impl InboxRows {
 impl<'a> AppendRows<'a> {
     /// Checks the batch's numbering and encodes it.
     pub(crate) fn of(batch: &Append<'a>) -> Result<Self> {
-        let Append { release, expected_seq, events, row, new_jobs, done_jobs, feed, inbox, labels, ledger } = *batch;
+        let Append { release, expected_seq, events, row, new_jobs, done_jobs, feed, inbox, labels, ledger, watches } =
+            *batch;
         check_sequence(release, expected_seq, events)?;
         Ok(AppendRows {
             release,
@@ -118,6 +121,7 @@ impl<'a> AppendRows<'a> {
             inbox: inbox.map(InboxRows::of).transpose()?,
             labels: labels.map(|l| l.iter().map(|(k, v)| (k.clone(), v.clone())).unzip()),
             ledger: LedgerRows::of(ledger)?,
+            watches,
             name: &row.name,
             process_id: &row.process_id,
         })
@@ -180,6 +184,12 @@ pub(crate) fn write_in_transaction<C: Conn>(conn: &mut C, sql: &Statements, rows
             c.execute(&sql.delete_labels, &[Value::Text(rows.release)])?;
             for (k, v) in keys.iter().zip(values) {
                 c.execute(&sql.insert_label, &[Value::Text(rows.release), Value::Text(k), Value::Text(v)])?;
+            }
+        }
+        if let Some(targets) = rows.watches {
+            c.execute(&sql.delete_watches, &[Value::Text(rows.release)])?;
+            for t in targets {
+                c.execute(&sql.insert_watch, &[Value::Text(rows.release), Value::Text(t)])?;
             }
         }
         let l = &rows.ledger;

@@ -296,6 +296,15 @@ impl<D: Dialect> Store for SqlStore<D> {
         })
     }
 
+    fn gate_watches(&self, target: Option<&str>) -> Result<Vec<(String, String)>> {
+        let pair =
+            |r: &dyn dialect::Row| -> Result<(String, String)> { Ok((r.text(0)?.to_string(), r.text(1)?.to_string())) };
+        self.dialect.with_conn(|c| match target {
+            Some(t) => rows(c, &self.sql.watches_of, &[Value::Text(t)], pair),
+            None => rows(c, &self.sql.all_watches, &[], pair),
+        })
+    }
+
     fn due(&self, now: Timestamp, limit: usize) -> Result<Vec<(Timestamp, String)>> {
         let params = [Value::Int(micros(now)), Value::Int(limit as i64)];
         self.dialect
@@ -500,6 +509,9 @@ macro_rules! store_via_sql {
             }
             fn delete_release(&self, id: &str) -> $crate::Result<bool> {
                 self.$field.delete_release(id)
+            }
+            fn gate_watches(&self, target: Option<&str>) -> $crate::Result<Vec<(String, String)>> {
+                self.$field.gate_watches(target)
             }
             fn due(&self, now: $crate::Timestamp, limit: usize) -> $crate::Result<Vec<($crate::Timestamp, String)>> {
                 self.$field.due(now, limit)

@@ -39,7 +39,8 @@ pub(crate) struct DdlTypes {
 /// may act on it; 5: the search columns of the release index and its labels; 6: the deployment
 /// ledger, one row per delivery; 7: the feed entry's origin as a column, so that a tick can ask
 /// whether anything but its own engine's entries arrived; 8: an index of the ended releases not archived, so
-/// that retention's daily question reads only those). A database migrated from an earlier version has the inbox, the
+/// that retention's daily question reads only those; 9: the releases each release's waiting gates
+/// watch). A database migrated from an earlier version has the inbox, the
 /// new columns and the ledger empty for its releases until they are written again
 /// (`Engine::rebuild_indexes` writes them all).
 /// `{BIGINT}`, `{SERIAL_KEY}`, `{WITHOUT_ROWID}` and `{FEED_KEY}` are filled in from the dialect's
@@ -111,6 +112,11 @@ ALTER TABLE feed ADD COLUMN origin TEXT;
 "#,
     r#"
 CREATE INDEX releases_ended ON releases (ended_at) WHERE archived = 0 AND deleted = 0 AND ended_at IS NOT NULL;
+"#,
+    r#"
+CREATE TABLE release_watches (release TEXT{BYTE_ORDER} NOT NULL, target TEXT{BYTE_ORDER} NOT NULL,
+    PRIMARY KEY (target, release)){WITHOUT_ROWID};
+CREATE INDEX release_watches_release ON release_watches (release);
 "#,
 ];
 
