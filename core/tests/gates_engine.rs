@@ -4,6 +4,9 @@
 //! restart. Cycles are refused, a watched release cannot be deleted, and skipping a waiting gate
 //! takes a reason.
 
+#[path = "support/storage.rs"]
+mod support;
+
 use trainyard::access::Actor;
 use trainyard::release::{NewRelease, ReleaseState};
 use trainyard::{Engine, Error};
@@ -241,11 +244,25 @@ fn releases_whose_gates_wait_for_each_other_are_refused_at_activation() {
 }
 
 #[test]
-fn another_engine_s_commit_wakes_the_gate_through_the_feed_and_watches_survive_a_restart() {
+fn another_engine_s_commit_wakes_the_gate_through_the_feed_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("gates.db").display());
-    let one = Engine::open(&url).unwrap();
-    let two = Engine::open(&url).unwrap();
+    engines_share_gates(&|| Engine::open(&url).unwrap());
+}
+
+#[cfg(feature = "postgres")]
+#[test]
+fn another_engine_s_commit_wakes_the_gate_through_the_feed_on_postgres() {
+    let Some(base) = support::postgres_url() else { return };
+    let fresh = support::Fresh::new(&base, "gates");
+    engines_share_gates(&|| Engine::new(fresh.dyn_store(), std::sync::Arc::new(trainyard::schedule::SystemClock)));
+}
+
+/// Engines from `open` share one store: a gate is woken by whichever engine commits its target,
+/// and its watch survives the engine that wrote it.
+fn engines_share_gates(open: &dyn Fn() -> Engine) {
+    let one = open();
+    let two = open();
     one.register_process(TARGET).unwrap();
     one.register_process(&waiter("waiter", "", "")).unwrap();
 
@@ -271,7 +288,7 @@ fn another_engine_s_commit_wakes_the_gate_through_the_feed_and_watches_survive_a
     let w = started(&one, "waiter", serde_json::json!({ "train": t }));
     drop(one);
     finish_target(&two, &t);
-    let three = Engine::open(&url).unwrap();
+    let three = open();
     three.run_until_idle(10).unwrap();
     assert_eq!(gate_status(&three, &w), "success");
 }
@@ -302,4 +319,46 @@ fn the_calendar_shows_what_a_release_waits_for_before_and_while_its_gate_waits()
     finish_target(&e, &t);
     let entries = window(&e);
     assert!(entries.iter().find(|x| x.release_id == w).unwrap().waits_for.is_empty(), "the gate opened: nothing left");
+}
+
+#[test]
+fn a_group_target_picks_the_latest_started_occurrence_or_the_one_at_a_planned_start() {
+    use std::sync::Arc;
+    use trainyard::schedule::{ManualClock, ReleaseGroup};
+    let clock = ManualClock::new("2025-04-04T12:00:00Z".parse().unwrap());
+    let e = Engine::in_memory_with_clock(Arc::new(clock.clone()));
+    e.register_process(TARGET).unwrap();
+    e.set_horizon(chrono::Duration::days(20));
+    let group = "id: train\nname: Train\nprocess: target\ncadence: { every: week, on: monday, at: \"09:00\" }\n\
+                 timezone: UTC\nduration: 1w\nstarts_on: 2025-04-07\n";
+    e.create_release_group(ReleaseGroup::from_text(group).unwrap(), &rita()).unwrap();
+    let gates = "id: gated
+phases:
+  - id: wait
+    activities:
+      - { id: gate, kind: gate, targets: [{ group: train }], on_failure: fail }
+      - { id: dated, kind: gate, targets: [{ group: train, occurrence: \"2025-04-14T09:00:00Z\", phase: build }] }
+";
+    e.register_process(gates).unwrap();
+    // No occurrence has started: `latest` has nothing to wait for, and says so.
+    let early = started(&e, "gated", serde_json::json!({}));
+    let state = e.get_release(&early).unwrap();
+    let error = state.activity("wait", "gate").unwrap().error.clone().unwrap_or_default();
+    assert!(error.contains("no release of group `train` has started"), "{error}");
+    // Monday 7 April: the first train starts; the second (14 April) is scheduled.
+    clock.set("2025-04-07T09:30:00Z".parse().unwrap());
+    e.run_until_idle(100).unwrap();
+    let w = started(&e, "gated", serde_json::json!({}));
+    let trains = e.list_releases(&trainyard::ReleaseFilter { group: Some("train".into()), ..Default::default() }).unwrap();
+    let by_start = |day: &str| {
+        trains.iter().find(|r| r.schedule.as_ref().unwrap().start.to_rfc3339().starts_with(day)).unwrap().id.clone()
+    };
+    let (first, second) = (by_start("2025-04-07"), by_start("2025-04-14"));
+    let state = e.get_release(&w).unwrap();
+    let watched: Vec<(String, Option<String>)> =
+        state.gates.iter().flat_map(|g| g.resolved.clone().unwrap()).map(|o| (o.release, o.phase)).collect();
+    assert!(watched.contains(&(first.clone(), None)), "latest started: {watched:?}");
+    assert!(watched.contains(&(second.clone(), Some("build".into()))), "the 14 April occurrence: {watched:?}");
+    finish_target(&e, &first);
+    assert_eq!(gate_status(&e, &w), "success", "the latest train succeeded");
 }
