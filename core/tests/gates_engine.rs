@@ -241,6 +241,9 @@ fn releases_whose_gates_wait_for_each_other_are_refused_at_activation() {
     assert!(problems[0].message.contains(&format!("{} → {} → {}", a.id, b.id, a.id)), "{}", problems[0].message);
     assert_eq!(e.get_release(&a.id).unwrap().status.as_str(), "draft", "nothing changed");
     assert_eq!(e.activate(&b.id, &rita()).unwrap_err().code(), "invalid_input");
+    let when = chrono::Utc::now() + chrono::Duration::days(1);
+    let refused = e.schedule(&b.id, &rita(), when, None, true).unwrap_err();
+    assert_eq!(refused.code(), "invalid_input", "scheduling is refused too: {refused}");
 }
 
 #[test]
