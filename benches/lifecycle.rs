@@ -12,6 +12,12 @@
 //!   a phase and starts the next through `step`, without and with the phase history (the second
 //!   pays for the assessment), side by side.
 //!
+//! * `gate_wake/N` — N releases wait at a gate for one target release; the target's last command
+//!   (a manual step that ends it) is measured: it opens all N gates through the engine (one report
+//!   and one commit per gate, each gate's release then waits at a manual step). Throughput = gates,
+//!   so the time per element is what waking one gate costs; it must stay flat as N grows.
+//!   `gate_wake/plain` is the same last command with nobody waiting, for comparison.
+//!
 //! Run: `cargo bench -p trainyard --bench lifecycle`; results in `benches/RESULTS.md`.
 
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
@@ -181,5 +187,52 @@ fn risk(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, transition, engine_chain, risk);
+const GATE_TARGET: &str =
+    "id: target\nphases:\n  - id: p\n    activities:\n      - { id: done, kind: manual, owners: [rita] }\n";
+const GATED: &str = "id: gated\ninputs:\n  target: { type: string, required: true }\nphases:\n  - id: wait\n    \
+activities:\n      - { id: gate, kind: gate, targets: [{ release: \"${inputs.target}\" }] }\n  - id: next\n    \
+depends_on: [wait]\n    activities:\n      - { id: go, kind: manual, owners: [rita] }\n";
+
+/// An engine with a target release and `n` activated releases waiting at a gate for it.
+fn gated_engine(n: usize) -> (Engine, String, Actor) {
+    let engine = Engine::in_memory();
+    engine.register_process(GATE_TARGET).unwrap();
+    engine.register_process(GATED).unwrap();
+    let rita = Actor::new("rita").with_roles(["account_release_manager"]);
+    let target = engine.create_release("target", NewRelease { name: "t".into(), ..Default::default() }, &rita).unwrap();
+    engine.activate(&target.id, &rita).unwrap();
+    for i in 0..n {
+        let inputs = [("target".to_string(), serde_json::Value::from(target.id.clone()))].into_iter().collect();
+        let new = NewRelease { name: format!("g{i}"), inputs, ..Default::default() };
+        let r = engine.create_release("gated", new, &rita).unwrap();
+        engine.activate(&r.id, &rita).unwrap();
+    }
+    (engine, target.id, rita)
+}
+
+fn gate_wake(c: &mut Criterion) {
+    let mut group = c.benchmark_group("gate_wake");
+    group.sample_size(10);
+    for (name, n) in [("plain", 0usize), ("10", 10), ("1000", 1_000)] {
+        group.throughput(Throughput::Elements(n.max(1) as u64));
+        group.bench_function(name, |b| {
+            b.iter_batched(
+                || gated_engine(n),
+                |(engine, target, rita)| {
+                    engine.complete_manual(&target, "p", "done", &rita, Default::default()).unwrap();
+                    engine // dropped outside the measurement
+                },
+                BatchSize::LargeInput,
+            )
+        });
+    }
+    group.finish();
+    // What the measurement relies on: every gate opened.
+    let (engine, target, rita) = gated_engine(3);
+    engine.complete_manual(&target, "p", "done", &rita, Default::default()).unwrap();
+    let waiting = engine.query_releases(&Default::default()).unwrap().into_iter().filter(|r| r.status.as_str() == "running");
+    assert_eq!(waiting.count(), 0, "no gated release is left running at its gate");
+}
+
+criterion_group!(benches, transition, engine_chain, risk, gate_wake);
 criterion_main!(benches);
