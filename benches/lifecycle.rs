@@ -230,7 +230,8 @@ fn gate_wake(c: &mut Criterion) {
     // What the measurement relies on: every gate opened.
     let (engine, target, rita) = gated_engine(3);
     engine.complete_manual(&target, "p", "done", &rita, Default::default()).unwrap();
-    let waiting = engine.query_releases(&Default::default()).unwrap().into_iter().filter(|r| r.status.as_str() == "running");
+    let waiting =
+        engine.query_releases(&Default::default()).unwrap().into_iter().filter(|r| r.status.as_str() == "running");
     assert_eq!(waiting.count(), 0, "no gated release is left running at its gate");
 }
 

@@ -352,7 +352,8 @@ phases:
     clock.set("2025-04-07T09:30:00Z".parse().unwrap());
     e.run_until_idle(100).unwrap();
     let w = started(&e, "gated", serde_json::json!({}));
-    let trains = e.list_releases(&trainyard::ReleaseFilter { group: Some("train".into()), ..Default::default() }).unwrap();
+    let trains =
+        e.list_releases(&trainyard::ReleaseFilter { group: Some("train".into()), ..Default::default() }).unwrap();
     let by_start = |day: &str| {
         trains.iter().find(|r| r.schedule.as_ref().unwrap().start.to_rfc3339().starts_with(day)).unwrap().id.clone()
     };

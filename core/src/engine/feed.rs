@@ -153,11 +153,8 @@ impl Engine {
     pub(crate) fn follow_feed(&self) -> Result<()> {
         let mut seen = lock(&self.feed_seen);
         let Some(after) = *seen else {
-            *seen = Some(self.store.feed_head()?);
             drop(seen);
-            // From here on the feed tells this engine of new gate watches; the ones before, the
-            // store does (and each waiting gate is checked once).
-            return self.reload_gate_index();
+            return self.start_following_feed();
         };
         let mut next = after;
         let mut woken = Vec::new();
@@ -208,11 +205,20 @@ impl Engine {
     }
 
     /// Marks where this engine starts following the feed (before it builds its calendar index
-    /// from the store, so nothing committed meanwhile is missed).
+    /// from the store, so nothing committed meanwhile is missed), then reads the gate watches.
     pub(crate) fn start_following_feed(&self) -> Result<()> {
-        let mut seen = lock(&self.feed_seen);
-        if seen.is_none() {
-            *seen = Some(self.store.feed_head()?);
+        let started = {
+            let mut seen = lock(&self.feed_seen);
+            let start = seen.is_none();
+            if start {
+                *seen = Some(self.store.feed_head()?);
+            }
+            start
+        };
+        if started {
+            // From here on the feed tells this engine of new gate watches; the ones before, the
+            // store does (and each waiting gate is checked once).
+            self.reload_gate_index()?;
         }
         Ok(())
     }
