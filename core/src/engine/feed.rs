@@ -191,7 +191,11 @@ impl Engine {
         drop(seen);
         // Gates are woken with no lock held: waking one issues commands.
         for (release, resolved) in &woken {
-            self.gates_after_foreign_commit(release, *resolved)?;
+            if let Err(e) = self.gates_after_foreign_commit(release, *resolved) {
+                // The commit is followed all the same; its gates are checked again on the next
+                // commit of a target, when an engine starts following, or by `check_gates`.
+                tracing::warn!(release = %release, error = %e, "gates could not be woken for another engine's commit");
+            }
         }
         Ok(())
     }
