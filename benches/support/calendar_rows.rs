@@ -45,7 +45,6 @@ pub fn rows(n: usize) -> Vec<ReleaseRow> {
                 ended_at: ended.then_some(start + len),
                 services: vec![format!("svc-{}", next() % 50)],
                 environments: vec![format!("prod{}", next() % 6)],
-                waits_for: Vec::new(),
                 labels: Default::default(),
                 version: None,
                 updated_at: None,

@@ -173,8 +173,8 @@ impl CalendarEntry {
         self.start < to && (self.end > from || self.start >= from)
     }
 
-    /// The entry of an index row (no phase windows), or `None` for a deleted release or a draft
-    /// with neither schedule nor start.
+    /// The entry of an index row (no phase windows, and no `waits_for`: that needs the release), or
+    /// `None` for a deleted release or a draft with neither schedule nor start.
     pub fn from_row(row: &ReleaseRow, now: Timestamp) -> Option<CalendarEntry> {
         let r = CalendarRow::from_release_row(row)?;
         Some(CalendarEntry {
@@ -193,7 +193,7 @@ impl CalendarEntry {
             phases: Vec::new(),
             services: row.services.clone(),
             environments: row.environments.clone(),
-            waits_for: row.waits_for.clone(),
+            waits_for: Vec::new(),
         })
     }
 

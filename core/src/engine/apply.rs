@@ -350,6 +350,5 @@ pub(crate) fn row_of(state: &ReleaseState) -> ReleaseRow {
         labels: state.metadata.labels.clone(),
         version: state.metadata.version.clone(),
         updated_at: state.updated_at,
-        waits_for: if state.status.is_terminal() { Vec::new() } else { crate::release::gates::gate_edges(state) },
     }
 }

@@ -45,7 +45,6 @@ pub(super) fn row(id: &str, seq: u64) -> ReleaseRow {
         ended_at: None,
         services: vec![],
         environments: vec![],
-        waits_for: Vec::new(),
         labels: Default::default(),
         version: None,
         updated_at: None,

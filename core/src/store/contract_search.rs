@@ -44,7 +44,6 @@ fn row(i: i64) -> ReleaseRow {
         ended_at: (i < 8).then(|| minutes(200 + i)),
         services: vec![],
         environments: vec![],
-        waits_for: Vec::new(),
         labels,
         version: Some(format!("2.1.{i}")),
         updated_at: Some(minutes(300 - i)),

@@ -35,7 +35,6 @@ pub fn release_row(id: &str, seq: u64) -> ReleaseRow {
         ended_at: None,
         services: vec![],
         environments: vec![],
-        waits_for: Vec::new(),
         labels: Default::default(),
         version: None,
         updated_at: None,

@@ -175,10 +175,6 @@ pub struct ReleaseRow {
     /// When its last event happened (the search's `updated_at` order).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<Timestamp>,
-    /// The releases its gates wait for or will wait for, as far as it knows them
-    /// ([`crate::release::gates::gate_edges`]; for the calendar).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub waits_for: Vec<String>,
 }
 
 /// One atomic write of a release: its new events, its index row, the jobs the events queue and
