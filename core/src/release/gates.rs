@@ -5,7 +5,7 @@
 //!   `${...}` rendered (`gate_opened`); the engine then resolves them against the store — a
 //!   `release` id, the `group`'s `occurrence` (`latest`: the group's release that started last;
 //!   or the occurrence with that planned start), or every release in flight (scheduled, running,
-//!   on hold) with the `labels` — and reports what it found as [`Command::ObserveGate`]. The
+//!   on hold) with the `labels` — and reports what it found as [`super::Command::ObserveGate`]. The
 //!   first report records the resolved targets and their statuses (`gate_resolved`); from then
 //!   on the gate watches exactly those releases. A label selector that matches nothing is
 //!   satisfied; a `release` or an occurrence that does not exist fails the gate.
