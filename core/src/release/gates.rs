@@ -141,10 +141,12 @@ pub fn verdict(def: &Activity, observed: &[GateObservation]) -> GateVerdict {
 /// otherwise: it will never run.
 pub fn status_in(state: &ReleaseState, phase: Option<&str>, activity: Option<&str>) -> String {
     let Some(phase) = phase else { return state.status.as_str().to_string() };
-    let Some(ph) = state.phases.iter().find(|p| p.id == phase) else { return NOT_STARTED.to_string() };
     let (status, ended) = match activity {
-        None => (ph.status.as_str(), ph.status.is_terminal()),
-        Some(a) => match ph.activities.iter().find(|x| x.id == a) {
+        None => match state.phase(phase) {
+            Some(ph) => (ph.status.as_str(), ph.status.is_terminal()),
+            None => return NOT_STARTED.to_string(),
+        },
+        Some(a) => match state.activity(phase, a) {
             Some(x) => (x.status.as_str(), x.status.is_terminal()),
             None => return NOT_STARTED.to_string(),
         },
@@ -205,10 +207,7 @@ impl ReleaseState {
     /// The gates that wait right now (running, on the attempt they were opened for).
     pub fn waiting_gates(&self) -> impl Iterator<Item = &GateWait> {
         self.gates.iter().filter(|g| {
-            self.phases
-                .iter()
-                .find(|p| p.id == g.target.phase)
-                .and_then(|p| p.activities.iter().find(|a| a.id == g.target.activity))
+            self.activity(&g.target.phase, &g.target.activity)
                 .is_some_and(|a| a.status == ActivityStatus::Running && a.attempt == g.attempt)
         })
     }

@@ -43,10 +43,7 @@ pub fn check(activity: &Activity, at: &str, out: &mut Vec<Problem>) {
             "a gate's `until` must name at least one status (it would never open); leave it out for `[success]`",
         ));
     }
-    let fail_on: Vec<&str> = match &activity.fail_on {
-        None => crate::model::DEFAULT_GATE_FAIL_ON.to_vec(),
-        Some(list) => list.iter().map(String::as_str).collect(),
-    };
+    let fail_on = crate::release::gates::fail_on_of(activity);
     let mut levels: Vec<GateLevel> = Vec::new();
     for level in activity.targets.iter().map(GateTarget::level) {
         if !levels.contains(&level) {
