@@ -26,6 +26,7 @@ fn the_view_fields_file_is_current() {
         "feed_entry": FeedEntry::field_names(),
         "dead_letter": DeadLetter::field_names(),
         "waiting_on": WaitingOn::field_names(),
+        "lock": trainyard::release::locks::LockView::field_names(),
         "doctor_report": DoctorReport::field_names(),
         "doctor_finding": DoctorFinding::field_names(),
         "doctor_problem": DoctorProblem::field_names(),

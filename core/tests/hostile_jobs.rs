@@ -239,6 +239,9 @@ impl Store for FailingStarts {
     fn gate_watches(&self, target: Option<&str>) -> Result<Vec<(String, String)>> {
         self.inner.gate_watches(target)
     }
+    fn locks(&self, names: Option<&[String]>) -> Result<Vec<trainyard::release::locks::LockEntry>> {
+        self.inner.locks(names)
+    }
     fn due(&self, now: Timestamp, limit: usize) -> Result<Vec<(Timestamp, String)>> {
         self.inner.due(now, limit)
     }

@@ -91,6 +91,12 @@ const WATCHES_DDL: &str = "CREATE TABLE release_watches (release TEXT NOT NULL, 
     PRIMARY KEY (target, release)) WITHOUT ROWID;
 CREATE INDEX release_watches_release ON release_watches (release);";
 
+/// The tenth migration: the locks releases hold and wait for.
+const LOCKS_DDL: &str = "CREATE TABLE release_locks (name TEXT NOT NULL, release TEXT NOT NULL,
+    node TEXT NOT NULL, held INTEGER NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (name, release, node)) WITHOUT ROWID;
+CREATE INDEX release_locks_release ON release_locks (release);";
+
 /// The third migration: the versions of the stored formats.
 const FORMATS_DDL: &str = "CREATE TABLE formats (name TEXT PRIMARY KEY, version INTEGER NOT NULL);";
 
@@ -308,6 +314,7 @@ fn a_sqlite_file_created_by_the_old_ddl_opens_and_works() {
     reference.execute_batch(FEED_ORIGIN_DDL).unwrap();
     reference.execute_batch(RETENTION_DDL).unwrap();
     reference.execute_batch(WATCHES_DDL).unwrap();
+    reference.execute_batch(LOCKS_DDL).unwrap();
     assert_eq!(sqlite_schema(&rusqlite::Connection::open(&new_path).unwrap()), sqlite_schema(&reference));
 }
 

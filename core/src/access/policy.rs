@@ -82,6 +82,10 @@ actions! {
     ChildEnded = "child_ended" => Engine,
     /// A gate's targets are reported by the engine.
     ObserveGate = "observe_gate" => Engine,
+    /// Grant a waiting lock request (the engine).
+    GrantLocks = "grant_locks" => Engine,
+    /// Refuse a lock request that would deadlock (the engine).
+    RefuseLocks = "refuse_locks" => Engine,
     /// A timer fired.
     FireTimer = "fire_timer" => Engine,
     /// Start what is ready.
@@ -144,6 +148,8 @@ impl Action {
             CommandKind::FailJob => Action::FailJob,
             CommandKind::ChildEnded => Action::ChildEnded,
             CommandKind::ObserveGate => Action::ObserveGate,
+            CommandKind::GrantLocks => Action::GrantLocks,
+            CommandKind::RefuseLocks => Action::RefuseLocks,
             CommandKind::FireTimer => Action::FireTimer,
             CommandKind::Advance => Action::Advance,
             CommandKind::Rewind => Action::Rewind,

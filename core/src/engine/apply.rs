@@ -270,6 +270,9 @@ impl Engine {
                     self.run_effects(id, effects, &row, &entry.notifications);
                     return Ok(events);
                 }
+                // Another engine took the last place of a lock this grant needs: the request
+                // waits on (deciding again would ask the store the same question).
+                Err(e) if crate::release::locks::is_lock_taken(&e) => return Err(e),
                 // The state moved past the store: it is dropped, and the next round reloads it.
                 Err(Error::Conflict { .. }) => {
                     tracing::debug!(release = %id, "append conflict; deciding again");
@@ -321,6 +324,7 @@ fn append_of<'a>(
         feed: Some(entry),
         inbox,
         watches: t.effects.watches.as_deref(),
+        locks: (!t.effects.locks.is_empty()).then_some(&t.effects.locks),
         ..Append::new(id, expected, &t.events, row)
     }
 }

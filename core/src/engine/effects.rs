@@ -43,6 +43,7 @@ impl Engine {
         if let Some(report) = fx.parent_report {
             self.child_ended(&report.parent, &report.child_id, report.status, report.outputs, None);
         }
+        self.locks_after_commit(id, &fx.locks);
         self.gates_after_commit(id, fx.gates_opened, fx.watches);
     }
 }

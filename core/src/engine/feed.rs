@@ -223,6 +223,10 @@ impl Engine {
             // From here on the feed tells this engine of new gate watches; the ones before, the
             // store does (and each waiting gate is checked once).
             self.reload_gate_index()?;
+            // Another engine may have stopped between letting a lock go and granting it.
+            if let Err(e) = self.grant_waiting_locks(None) {
+                tracing::warn!(error = %e, "could not grant waiting lock requests");
+            }
         }
         Ok(())
     }

@@ -46,6 +46,7 @@ mod groups;
 mod inbox;
 mod input_sets;
 mod ledger;
+mod locks;
 mod metrics;
 mod open;
 mod report;

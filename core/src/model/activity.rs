@@ -49,7 +49,8 @@ impl ActivityKind {
     }
 
     /// Fields an activity of this kind may have besides the common ones
-    /// (`id`, `name`, `description`, `kind`, `owners`, `depends_on`, `if`, `variables`, `not_before`).
+    /// (`id`, `name`, `description`, `kind`, `owners`, `depends_on`, `if`, `variables`, `not_before`,
+    /// `run_when`, `locks`).
     pub fn specific_fields(self) -> &'static [&'static str] {
         match self {
             ActivityKind::Automated => &["executor", "with", "outputs", "timeout", "retry", "on_failure", "records"],
@@ -82,8 +83,8 @@ impl ActivityKind {
 }
 
 /// Fields every activity may have, whatever its kind.
-pub const COMMON_ACTIVITY_FIELDS: [&str; 10] =
-    ["id", "name", "description", "kind", "owners", "depends_on", "if", "variables", "not_before", "run_when"];
+pub const COMMON_ACTIVITY_FIELDS: [&str; 11] =
+    ["id", "name", "description", "kind", "owners", "depends_on", "if", "variables", "not_before", "run_when", "locks"];
 
 /// When a phase or activity runs with respect to the release's failure (cleanup and notification
 /// nodes). The rules are in the crate docs of [`crate::release`].
@@ -224,6 +225,10 @@ pub struct Activity {
     /// When it runs with respect to failures: `success` (default), `always` or `on_failure`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run_when: Option<RunWhen>,
+    /// Locks the activity holds from just before it starts until it ends (see
+    /// [`crate::release::locks`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub locks: Vec<super::LockUse>,
 
     /// automated: name of a registered executor.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -22,6 +22,7 @@ mod input;
 mod json_scan;
 pub mod limits;
 pub(crate) mod load;
+mod lock;
 mod process;
 
 pub use activity::{
@@ -31,6 +32,7 @@ pub use activity::{
 pub use duration::{Duration, MAX_DURATION_SECS, WaitDuration};
 pub use gate::{DEFAULT_GATE_FAIL_ON, DEFAULT_GATE_UNTIL, GateLevel, GateTarget, Until};
 pub use input::{FieldDef, InputDef, InputType};
+pub use lock::{LockPriority, LockSpec, LockUse, MAX_LOCK_CAPACITY, MAX_LOCK_NAME_BYTES, MAX_LOCKS_PER_NODE};
 pub use process::{Phase, Process};
 
 /// The JSON Schema of the definition format as pretty JSON text with a trailing newline, exactly as

@@ -83,6 +83,9 @@ pub struct Phase {
     /// Values exposed to later phases (expressions over this phase's activity outputs).
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     pub outputs: IndexMap<String, Value>,
+    /// Locks the phase's work holds while it runs (see [`crate::release::locks`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub locks: Vec<super::LockUse>,
     /// The activities, in definition order.
     pub activities: Vec<Activity>,
 }

@@ -140,6 +140,20 @@ pub enum Command {
         /// The targets with their statuses, or the reason they could not be resolved.
         observed: std::result::Result<Vec<super::gates::GateObservation>, String>,
     },
+    /// The engine grants a waiting lock request ([`super::locks`]): the store checks each lock's
+    /// capacity in the same append.
+    GrantLocks {
+        /// The node whose request is granted.
+        request: super::locks::LockNode,
+    },
+    /// The engine refuses a waiting lock request that would close a deadlock: the node fails
+    /// with `reason`.
+    RefuseLocks {
+        /// The node whose request is refused.
+        request: super::locks::LockNode,
+        /// Why (the cycle).
+        reason: String,
+    },
     /// A timer is due.
     FireTimer {
         /// Which.
@@ -288,6 +302,10 @@ command_kinds! {
     ChildEnded = "child_ended",
     /// [`Command::ObserveGate`].
     ObserveGate = "observe_gate",
+    /// [`Command::GrantLocks`].
+    GrantLocks = "grant_locks",
+    /// [`Command::RefuseLocks`].
+    RefuseLocks = "refuse_locks",
     /// [`Command::FireTimer`].
     FireTimer = "fire_timer",
     /// [`Command::Advance`].
@@ -345,6 +363,8 @@ impl CommandKind {
             | CommandKind::FailJob
             | CommandKind::ChildEnded
             | CommandKind::ObserveGate
+            | CommandKind::GrantLocks
+            | CommandKind::RefuseLocks
             | CommandKind::FireTimer
             | CommandKind::Advance => return None,
         })
@@ -378,6 +398,8 @@ impl CommandKind {
             | CommandKind::FailJob
             | CommandKind::ChildEnded
             | CommandKind::ObserveGate
+            | CommandKind::GrantLocks
+            | CommandKind::RefuseLocks
             | CommandKind::FireTimer
             | CommandKind::Advance => return None,
         })
@@ -409,6 +431,8 @@ impl Command {
             Command::FailJob { .. } => CommandKind::FailJob,
             Command::ChildEnded { .. } => CommandKind::ChildEnded,
             Command::ObserveGate { .. } => CommandKind::ObserveGate,
+            Command::GrantLocks { .. } => CommandKind::GrantLocks,
+            Command::RefuseLocks { .. } => CommandKind::RefuseLocks,
             Command::FireTimer { .. } => CommandKind::FireTimer,
             Command::Advance => CommandKind::Advance,
             Command::Rewind { .. } => CommandKind::Rewind,

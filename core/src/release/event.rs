@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// The kind of a release (from the domain: standard, hotfix, feature, system).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReleaseKind {
     /// Regular, planned deployment.
@@ -423,6 +423,28 @@ pub enum EventKind {
         /// The targets whose status changed.
         targets: Vec<super::gates::GateObservation>,
     },
+    /// A phase or activity ready to start asked for the locks it needs (names rendered); it waits,
+    /// `pending`, until they are granted ([`super::locks`]).
+    LocksRequested {
+        /// The node that asked.
+        #[serde(flatten)]
+        request: super::locks::LockNode,
+        /// The locks asked for.
+        locks: Vec<super::locks::LockWant>,
+    },
+    /// The engine granted a waiting request: the node holds every lock it asked for.
+    LocksAcquired {
+        /// The node that asked.
+        #[serde(flatten)]
+        request: super::locks::LockNode,
+        /// The names granted.
+        locks: Vec<String>,
+    },
+    /// Locks were let go, or waiting requests given up, because nothing needs them any more.
+    LocksReleased {
+        /// The locks.
+        locks: Vec<super::locks::LockKey>,
+    },
     /// An approver decided.
     ApprovalRecorded {
         /// The activity.
@@ -644,6 +666,9 @@ impl EventKind {
             EventKind::GateOpened { .. } => "gate_opened",
             EventKind::GateResolved { .. } => "gate_resolved",
             EventKind::GateObserved { .. } => "gate_observed",
+            EventKind::LocksRequested { .. } => "locks_requested",
+            EventKind::LocksAcquired { .. } => "locks_acquired",
+            EventKind::LocksReleased { .. } => "locks_released",
             EventKind::ApprovalRecorded { .. } => "approval_recorded",
             EventKind::ApprovalReminded { .. } => "approval_reminded",
             EventKind::ApprovalEscalated { .. } => "approval_escalated",

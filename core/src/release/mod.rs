@@ -107,6 +107,7 @@ mod ids;
 pub mod inbox;
 pub mod inputs;
 pub mod ledger;
+pub mod locks;
 pub mod metadata;
 mod plan;
 pub mod risk;

@@ -304,6 +304,10 @@ pub struct ReleaseState {
     /// of snapshots when empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub gates: Vec<super::gates::GateWait>,
+    /// The locks the release holds or waits for ([`super::locks`]). Left out of snapshots when
+    /// empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub locks: Vec<super::locks::LockClaim>,
     /// The plan this state runs (not serialized: re-attached from the process version).
     #[serde(skip)]
     pub plan: Option<Arc<Plan>>,
@@ -395,6 +399,7 @@ impl ReleaseState {
             at_risk: false,
             amendments: Vec::new(),
             gates: Vec::new(),
+            locks: Vec::new(),
             plan: Some(plan),
         }
     }

@@ -6,6 +6,7 @@
 
 use super::decide::decide_risk;
 use super::evolve::apply;
+use super::locks::{LockChanges, LockClaim, LockKey};
 use super::{
     ActivityRef, Command, Ctx, Event, EventKind, NewRelease, ParentLink, Plan, ReleaseKind, ReleaseState, ReleaseStatus,
 };
@@ -60,6 +61,9 @@ pub struct Effects {
     /// The releases this release's waiting gates watch after the transition, when that changed
     /// ([`ReleaseState::gate_watches`]): stored in the same append.
     pub watches: Option<Vec<String>>,
+    /// The locks the transition asked for, was granted and let go ([`super::locks`]): stored in
+    /// the same append (which checks the capacity of those granted).
+    pub locks: LockChanges,
 }
 
 /// A child release to create and activate for a subprocess attempt.
@@ -127,6 +131,12 @@ pub(crate) trait EffectSink {
     fn report_to_parent(&mut self, report: ParentReport);
     /// A gate opened: its targets are to be resolved.
     fn gate_opened(&mut self, gate: super::gates::GateOpen);
+    /// A lock was asked for.
+    fn lock_requested(&mut self, claim: &LockClaim);
+    /// A waiting lock was granted.
+    fn lock_acquired(&mut self, claim: &LockClaim);
+    /// A lock was let go (or its request given up).
+    fn lock_released(&mut self, key: &LockKey);
 }
 
 /// The sink of replay: effects happened when the events were first committed.
@@ -140,6 +150,9 @@ impl EffectSink for NoEffects {
     fn child_aborted(&mut self, _: String, _: String) {}
     fn report_to_parent(&mut self, _: ParentReport) {}
     fn gate_opened(&mut self, _: super::gates::GateOpen) {}
+    fn lock_requested(&mut self, _: &LockClaim) {}
+    fn lock_acquired(&mut self, _: &LockClaim) {}
+    fn lock_released(&mut self, _: &LockKey) {}
 }
 
 impl EffectSink for Effects {
@@ -179,6 +192,28 @@ impl EffectSink for Effects {
     fn gate_opened(&mut self, gate: super::gates::GateOpen) {
         self.gates_opened.retain(|g| g.target != gate.target);
         self.gates_opened.push(gate);
+    }
+
+    fn lock_requested(&mut self, claim: &LockClaim) {
+        self.locks.requested.push(claim.clone());
+    }
+
+    fn lock_acquired(&mut self, claim: &LockClaim) {
+        // Granted in the same transition it was asked for: stored as held at once.
+        match self.locks.requested.iter_mut().find(|c| c.name == claim.name && c.node == claim.node) {
+            Some(c) => *c = claim.clone(),
+            None => self.locks.acquired.push(claim.clone()),
+        }
+    }
+
+    fn lock_released(&mut self, key: &LockKey) {
+        // Asked for and given up in the same transition: the store never sees it.
+        let before = self.locks.requested.len();
+        self.locks.requested.retain(|c| !(c.name == key.name && c.node == key.node));
+        if self.locks.requested.len() == before {
+            self.locks.acquired.retain(|c| !(c.name == key.name && c.node == key.node));
+            self.locks.released.push(key.clone());
+        }
     }
 }
 

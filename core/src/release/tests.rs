@@ -48,6 +48,8 @@ pub(super) struct Harness {
     jobs: std::collections::BTreeSet<String>,
     /// The timers a store would hold, kept only from the transitions' effects.
     timers: std::collections::BTreeMap<TimerKey, crate::Timestamp>,
+    /// The lock rows a store would hold (name, node → held), kept only from the effects.
+    locks: std::collections::BTreeMap<(String, locks::LockNode), bool>,
 }
 
 fn t0() -> crate::Timestamp {
@@ -67,8 +69,14 @@ impl Harness {
             ..Default::default()
         };
         let (state, t) = step_create("rel", plan, &new, &ctx).unwrap();
-        let mut h =
-            Harness { state, events: Vec::new(), now: t0(), jobs: Default::default(), timers: Default::default() };
+        let mut h = Harness {
+            state,
+            events: Vec::new(),
+            now: t0(),
+            jobs: Default::default(),
+            timers: Default::default(),
+            locks: Default::default(),
+        };
         h.absorb(t);
         h
     }
@@ -111,6 +119,22 @@ impl Harness {
         }
         let timers: std::collections::BTreeMap<_, _> = self.state.timers.iter().map(|(k, v)| (k.clone(), *v)).collect();
         assert_eq!(self.timers, timers, "the timer effects agree with the state's timers");
+        let changes = &t.effects.locks;
+        for c in &changes.requested {
+            let fresh = self.locks.insert((c.name.clone(), c.node.clone()), c.held_since.is_some());
+            assert!(fresh.is_none(), "lock {} of {} asked for twice", c.name, c.node);
+        }
+        for c in &changes.acquired {
+            let held = self.locks.get_mut(&(c.name.clone(), c.node.clone())).expect("granted after it was asked for");
+            assert!(!*held, "lock {} of {} granted twice", c.name, c.node);
+            *held = true;
+        }
+        for k in &changes.released {
+            assert!(self.locks.remove(&(k.name.clone(), k.node.clone())).is_some(), "{k:?} let go but never asked for");
+        }
+        let claims: std::collections::BTreeMap<_, _> =
+            self.state.locks.iter().map(|c| ((c.name.clone(), c.node.clone()), c.held_since.is_some())).collect();
+        assert_eq!(self.locks, claims, "the lock effects agree with the state's locks");
         for (p, ph) in self.state.phases.iter().enumerate() {
             for act in &ph.activities {
                 let Some(job) = &act.job_id else { continue };
@@ -427,14 +451,29 @@ fn manual_values_are_validated_all_at_once() {
 
 // ----- properties -----
 
-/// [`PROCESS`] with a gate beside the approval (what the property test runs).
+/// [`PROCESS`] with a gate beside the approval and locks (what the property test runs): `ship`'s
+/// work holds the environment, `deploy` a place of a semaphore, `compile` a builder, and
+/// `approve` holds `release-board` through its approval.
 fn gated_process() -> String {
     let signoff = "min_approvals: 2, deadline: 1d }\n";
-    PROCESS.replacen(
-        signoff,
-        &format!("{signoff}      - {{ id: train, kind: gate, targets: [{{ release: train-1, phase: prod1 }}], timeout: 1d }}\n"),
-        1,
-    )
+    PROCESS
+        .replacen(
+            signoff,
+            &format!("{signoff}      - {{ id: train, kind: gate, targets: [{{ release: train-1, phase: prod1 }}], timeout: 1d }}\n"),
+            1,
+        )
+        .replacen(
+            "  - id: ship\n    depends_on: [approve, optional]\n",
+            "  - id: ship\n    depends_on: [approve, optional]\n    locks: ['environment:${inputs.env}']\n",
+            1,
+        )
+        .replacen("on_failure: rollback, timeout: 30m }", "on_failure: rollback, timeout: 30m, locks: [{ name: slots, capacity: 2 }] }", 1)
+        .replacen("retry: { max_attempts: 2 } }", "retry: { max_attempts: 2 }, locks: [builder] }", 1)
+        .replacen(
+            "  - id: approve\n    depends_on: [build]\n",
+            "  - id: approve\n    depends_on: [build]\n    locks: [{ name: release-board, hold_through_approval: true }]\n",
+            1,
+        )
 }
 
 #[derive(Debug, Clone)]
@@ -445,6 +484,11 @@ enum Op {
     Advance(u16),
     /// The engine's report on the gate: a status of its target (by index), or a failure to resolve.
     Gate(u8),
+    /// The engine grants (even) or refuses (odd) a waiting lock request (by index).
+    Lock(u8),
+    /// Moves the release on: the first in-flight job succeeds, else the sign-off is approved by
+    /// both its approvers, else the manual check is completed.
+    Progress,
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -454,6 +498,8 @@ fn op() -> impl Strategy<Value = Op> {
         (0u8..8, any::<bool>()).prop_map(|(a, r)| Op::Fail(a, r)),
         (1u16..2000).prop_map(Op::Advance),
         (0u8..6).prop_map(Op::Gate),
+        (0u8..8).prop_map(Op::Lock),
+        (0u8..8).prop_map(Op::Lock),
     ]
 }
 
@@ -538,6 +584,38 @@ fn apply_op(h: &mut Harness, op: &Op) {
             };
             let _ = h.run(Command::ObserveGate { target, attempt, observed }, &Actor::system());
         }
+        Op::Progress => {
+            let job = h
+                .state
+                .phases
+                .iter()
+                .flat_map(|p| &p.activities)
+                .find_map(|a| a.job_id.clone().filter(|_| a.status.is_in_flight()));
+            if let Some(job_id) = job {
+                let _ = h.run(Command::SucceedJob { job_id, outputs: IndexMap::new() }, &Actor::system());
+            } else if h
+                .state
+                .activity("approve", "signoff")
+                .is_some_and(|a| a.status == ActivityStatus::WaitingForInput)
+            {
+                let _ = h.approve(&quinn());
+                let _ = h.approve(&sam());
+            } else if h.state.activity("ship", "check").is_some_and(|a| a.status == ActivityStatus::WaitingForInput) {
+                h.check_ok();
+            }
+        }
+        Op::Lock(i) => {
+            let waiting: Vec<locks::LockNode> =
+                h.state.locks.iter().filter(|c| c.held_since.is_none()).map(|c| c.request.clone()).collect();
+            if let Some(request) = waiting.get(*i as usize / 2 % waiting.len().max(1)).cloned() {
+                let cmd = if i % 2 == 0 {
+                    Command::GrantLocks { request }
+                } else {
+                    Command::RefuseLocks { request, reason: "a cycle".into() }
+                };
+                h.run(cmd, &Actor::system()).unwrap();
+            }
+        }
     }
 }
 
@@ -591,6 +669,14 @@ fn check_invariants(h: &Harness) {
     if s.status.is_terminal() {
         assert!(s.gate_watches().is_empty(), "a terminal release watches nothing");
     }
+    if s.stage != Stage::Active {
+        assert!(s.locks.is_empty(), "a release that is not running holds and waits for no lock: {:?}", s.locks);
+    }
+    for c in &s.locks {
+        assert!(locks::claim_needed(s, c), "every lock kept is still needed: {c:?}");
+        let node = s.phase(&c.node.phase).expect("a phase of the plan");
+        assert!(!node.status.is_terminal(), "an ended phase holds nothing: {c:?}");
+    }
     if s.stage == Stage::Ended {
         assert!(s.status.is_terminal());
         assert_eq!(in_flight + waiting, 0, "an ended release has nothing in flight or waiting");
@@ -620,6 +706,37 @@ proptest! {
         }
         assert_replays(&h);
     }
+
+    /// The same from an activated release, with the engine's lock grants and job outcomes more
+    /// frequent (so that work gets far into the release, holding and letting go of locks).
+    #[test]
+    fn random_command_sequences_of_a_running_release_never_leave_a_lock_behind(
+        ops in proptest::collection::vec(running_op(), 1..80)
+    ) {
+        let mut h = Harness::new(&gated_process(), json!({}));
+        h.run(Command::Activate { force: false }, &rita()).unwrap();
+        for op in &ops {
+            if h.state.stage == Stage::Deleted {
+                break;
+            }
+            apply_op(&mut h, op);
+            check_invariants(&h);
+        }
+        assert_replays(&h);
+    }
+}
+
+/// [`op`] weighted towards what moves a running release on: lock grants and job outcomes.
+fn running_op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        2 => (0u8..16, 0u8..8).prop_map(|(c, a)| Op::Cmd(c, a)),
+        3 => (0u8..8).prop_map(Op::Succeed),
+        1 => (0u8..8, any::<bool>()).prop_map(|(a, r)| Op::Fail(a, r)),
+        1 => (1u16..2000).prop_map(Op::Advance),
+        1 => (0u8..6).prop_map(Op::Gate),
+        4 => (0u8..8).prop_map(Op::Lock),
+        4 => Just(Op::Progress),
+    ]
 }
 
 #[test]

@@ -135,6 +135,10 @@ pub struct PhaseView<'a> {
     /// The earlier attempts a `rewind` replaced, oldest first, each with its outputs (the
     /// current attempt is the phase itself).
     pub attempts: &'a [PhaseAttempt],
+    /// The locks of the phase that the release holds or waits for now ([`super::locks`]): each
+    /// with its name, capacity, priority, the node that asked, when, and since when it is held
+    /// (absent while waiting).
+    pub locks: Vec<super::locks::LockView<'a>>,
     /// Its activities, in definition order.
     pub activities: Vec<ActivityView<'a>>,
 }
@@ -175,6 +179,9 @@ pub struct ActivityView<'a> {
     /// status it was last seen in (empty for other activities, and for a gate that has not
     /// resolved its targets or has stopped waiting).
     pub gate_targets: &'a [super::gates::GateObservation],
+    /// The activity's own locks that the release holds or waits for now (like
+    /// [`PhaseView::locks`]).
+    pub locks: Vec<super::locks::LockView<'a>>,
     /// When it first left `pending` in this attempt.
     pub started_at: Option<Timestamp>,
     /// When it ended.
@@ -256,13 +263,29 @@ impl ReleaseState {
             ended_at: ph.ended_at,
             not_before: ph.not_before,
             attempts: &ph.attempts,
+            locks: self.node_locks(&ph.id, None),
             activities: ph
                 .activities
                 .iter()
                 .enumerate()
-                .map(|(a, act)| activity_view(&def.activities[a], act, gate_targets(&self.gates, &ph.id, &act.id)))
+                .map(|(a, act)| {
+                    let mut view = activity_view(&def.activities[a], act, gate_targets(&self.gates, &ph.id, &act.id));
+                    view.locks = self.node_locks(&ph.id, Some(&act.id));
+                    view
+                })
                 .collect(),
         }
+    }
+}
+
+impl ReleaseState {
+    /// The lock claims declared by phase `phase` (`activity` absent) or by its activity.
+    fn node_locks(&self, phase: &str, activity: Option<&str>) -> Vec<super::locks::LockView<'_>> {
+        self.locks
+            .iter()
+            .filter(|c| c.node.phase == phase && c.node.activity.as_deref() == activity)
+            .map(|c| c.view(&self.id, &self.name))
+            .collect()
     }
 }
 
@@ -309,6 +332,7 @@ fn activity_view<'a>(
         child_id: act.child_id.as_deref(),
         job_inputs: &act.job_inputs,
         gate_targets,
+        locks: Vec::new(),
         started_at: act.started_at,
         ended_at: act.ended_at,
     }
@@ -382,6 +406,7 @@ impl PhaseView<'_> {
             "ended_at",
             "not_before",
             "attempts",
+            "locks",
             "activities",
         ]
     }
@@ -413,6 +438,7 @@ impl ActivityView<'_> {
             "child_id",
             "job_inputs",
             "gate_targets",
+            "locks",
             "started_at",
             "ended_at",
         ]

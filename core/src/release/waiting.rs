@@ -3,8 +3,8 @@
 //!
 //! In order of precedence (the first that applies, and within it the first node in plan order):
 //! people (an approval, a manual activity, a failure decision), a worker (an automated
-//! activity's job is queued or running), another release (a gate), a freeze window (an automated activity held until it
-//! ends), a timer (a `wait`, a `not_before`, a retry backoff, a scheduled activation). A draft,
+//! activity's job is queued or running), another release (a gate), a lock another release holds,
+//! a freeze window (an automated activity held until it ends), a timer (a `wait`, a `not_before`, a retry backoff, a scheduled activation). A draft,
 //! an ended release, or a running one whose only work is a subprocess's child release waits on
 //! nothing of its own (`None`).
 
@@ -27,6 +27,9 @@ pub enum WaitKind {
     /// A gate waits for other releases (its activity's `gate_targets` say which, and what they
     /// are doing).
     Gate,
+    /// A phase or an activity waits for locks other releases hold (its view's `locks` say which;
+    /// [`crate::Engine::locks`] says who holds them).
+    Lock,
     /// An automated activity is held until a freeze window ends.
     Freeze,
     /// A timer: a `wait` activity, a `not_before`, a retry backoff, a scheduled activation.
@@ -42,6 +45,7 @@ impl WaitKind {
             WaitKind::FailureDecision => "failure_decision",
             WaitKind::Worker => "worker",
             WaitKind::Gate => "gate",
+            WaitKind::Lock => "lock",
             WaitKind::Freeze => "freeze",
             WaitKind::Timer => "timer",
         }
@@ -105,6 +109,12 @@ pub fn waiting_on<'s>(state: &'s ReleaseState) -> Option<WaitingOn<'s>> {
             };
             offer(WaitingOn { kind, phase_id: Some(&phase.id), activity_id: Some(&act.id) });
         }
+    }
+    for claim in state.locks.iter().filter(|c| c.held_since.is_none()) {
+        let Some(p) = plan.phase_index(&claim.request.phase) else { continue };
+        let ph = &state.phases[p];
+        let act = claim.request.activity.as_ref().and_then(|id| ph.activities.iter().find(|a| &a.id == id));
+        offer(WaitingOn { kind: WaitKind::Lock, phase_id: Some(&ph.id), activity_id: act.map(|a| a.id.as_str()) });
     }
     for (key, _) in state.timers.iter() {
         let (kind, phase, activity) = match key {

@@ -9,8 +9,8 @@
 //! schema). A failed guarantee panics with the case's name.
 
 use super::{
-    Append, ReleaseQuery, ReleaseRow, Store, contract_feed, contract_inbox, contract_ledger, contract_probe,
-    contract_search, contract_watches,
+    Append, ReleaseQuery, ReleaseRow, Store, contract_feed, contract_inbox, contract_ledger, contract_locks,
+    contract_probe, contract_search, contract_watches,
 };
 use crate::executor::Job;
 use crate::release::{Event, EventKind, ReleaseKind, ReleaseStatus};
@@ -48,6 +48,7 @@ pub const CASES: &[(&str, Case)] = &[
     ("ledger_index", contract_ledger::ledger_index),
     ("tick_probe_answers_each_part_exactly", contract_probe::answers_each_part_exactly),
     ("gate_watches_follow_appends", contract_watches::watches_follow_appends),
+    ("locks_follow_appends", contract_locks::locks_follow_appends),
 ];
 
 /// Runs every case, each on a fresh store from `make`.

@@ -4,6 +4,7 @@ use super::jobs::{new_token, stale};
 use super::{Append, ClaimedJob, JobRecord, ReleaseQuery, ReleaseRow, Store, TickProbe, TickQuestion};
 use crate::executor::Job;
 use crate::feed::{Cursor, FeedEntry};
+use crate::release::locks::{LockChanges, LockEntry};
 use crate::release::{Event, InboxEntry, LedgerEntry};
 use crate::{Error, Process, Result, Timestamp};
 use hashbrown::HashMap;
@@ -58,6 +59,8 @@ struct Inner {
     /// Gate watches as `(target, watcher)` (looked up by target), and each watcher's targets.
     watches: BTreeSet<(String, String)>,
     watches_of: HashMap<String, Vec<String>>,
+    /// Lock rows by `(name, release, node)`.
+    locks: BTreeMap<(String, String, String), LockEntry>,
 }
 
 /// `(service, environment)`.
@@ -177,6 +180,35 @@ impl MemoryStore {
 }
 
 impl Inner {
+    /// Fails with a `lock taken` conflict when a lock `changes` grants is at capacity (counting
+    /// the other releases that hold it).
+    fn check_lock_capacity(&self, release: &str, changes: &LockChanges) -> Result<()> {
+        let granted = changes.requested.iter().chain(&changes.acquired).filter(|c| c.held_since.is_some());
+        for c in granted {
+            let holders: BTreeSet<&str> = self
+                .locks
+                .range((c.name.clone(), String::new(), String::new())..)
+                .take_while(|((n, _, _), _)| *n == c.name)
+                .filter(|((_, r, _), e)| r != release && e.held())
+                .map(|((_, r, _), _)| r.as_str())
+                .collect();
+            if holders.len() >= c.capacity as usize {
+                return Err(crate::release::locks::lock_taken(&c.name, c.capacity));
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the lock rows of an append (checked first by [`Inner::check_lock_capacity`]).
+    fn write_locks(&mut self, release: &str, name: &str, changes: &LockChanges) {
+        for e in changes.entries(release, name) {
+            self.locks.insert((e.claim.name.clone(), release.to_string(), e.claim.node.to_string()), e);
+        }
+        for k in &changes.released {
+            self.locks.remove(&(k.name.clone(), release.to_string(), k.node.to_string()));
+        }
+    }
+
     fn replace_watches(&mut self, release: &str, targets: &[String]) {
         for t in self.watches_of.remove(release).unwrap_or_default() {
             self.watches.remove(&(t, release.to_string()));
@@ -316,8 +348,20 @@ impl Store for MemoryStore {
     }
 
     fn append(&self, batch: &Append<'_>) -> Result<()> {
-        let Append { release, expected_seq, events, row, new_jobs, done_jobs, feed, inbox, labels: _, ledger, watches } =
-            *batch;
+        let Append {
+            release,
+            expected_seq,
+            events,
+            row,
+            new_jobs,
+            done_jobs,
+            feed,
+            inbox,
+            labels: _,
+            ledger,
+            watches,
+            locks,
+        } = *batch;
         super::sql::check_sequence(release, expected_seq, events)?;
         let mut inner = self.lock();
         let current = inner.rows.get(release).map_or(0, |r| r.seq);
@@ -327,6 +371,9 @@ impl Store for MemoryStore {
                     "release {release} is at event {current}, not {expected_seq}: someone else changed it first"
                 ),
             });
+        }
+        if let Some(changes) = locks {
+            inner.check_lock_capacity(release, changes)?;
         }
         let order = match inner.order_of.get(release) {
             Some(n) => *n,
@@ -367,6 +414,9 @@ impl Store for MemoryStore {
         inner.add_ledger(release, ledger);
         if let Some(targets) = watches {
             inner.replace_watches(release, targets);
+        }
+        if let Some(changes) = locks {
+            inner.write_locks(release, &row.name, changes);
         }
         for id in done_jobs {
             inner.remove_job(id);
@@ -505,6 +555,7 @@ impl Store for MemoryStore {
         inner.replace_inbox(id, &[]);
         inner.remove_ledger(id);
         inner.replace_watches(id, &[]);
+        inner.locks.retain(|(_, r, _), _| r != id);
         if let Some(due) = row.next_due {
             inner.due.remove(&(due, id.to_string()));
         }
@@ -523,6 +574,27 @@ impl Store for MemoryStore {
             inner.remove_job(&j);
         }
         Ok(true)
+    }
+
+    fn locks(&self, names: Option<&[String]>) -> Result<Vec<LockEntry>> {
+        let inner = self.lock();
+        let mut out: Vec<LockEntry> = match names {
+            None => inner.locks.values().cloned().collect(),
+            Some(names) => names
+                .iter()
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .flat_map(|n| {
+                    inner
+                        .locks
+                        .range((n.clone(), String::new(), String::new())..)
+                        .take_while(move |((k, _, _), _)| k == n)
+                })
+                .map(|(_, e)| e.clone())
+                .collect(),
+        };
+        crate::release::locks::sort_entries(&mut out);
+        Ok(out)
     }
 
     fn gate_watches(&self, target: Option<&str>) -> Result<Vec<(String, String)>> {

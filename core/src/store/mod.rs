@@ -83,6 +83,7 @@ pub mod contract;
 mod contract_feed;
 mod contract_inbox;
 mod contract_ledger;
+mod contract_locks;
 mod contract_probe;
 mod contract_search;
 mod contract_watches;
@@ -207,6 +208,10 @@ pub struct Append<'a> {
     /// The releases this release's waiting gates watch after the events, replacing the stored
     /// ones (`None`: they did not change; see [`Store::gate_watches`]).
     pub watches: Option<&'a [String]>,
+    /// The locks the events ask for, are granted and let go (`None`: none; see
+    /// [`Store::locks`]). A granted lock beyond its capacity (counting the other releases that
+    /// hold it) fails the whole append with a [`crate::release::locks::lock_taken`] conflict.
+    pub locks: Option<&'a crate::release::locks::LockChanges>,
 }
 
 impl<'a> Append<'a> {
@@ -224,6 +229,7 @@ impl<'a> Append<'a> {
             labels: None,
             ledger: &[],
             watches: None,
+            locks: None,
         }
     }
 }
@@ -317,6 +323,11 @@ pub trait Store: Send + Sync {
     /// every watch when `target` is `None`, sorted. Written with each release's append
     /// ([`Append::watches`]), so every engine on the store sees the same ones.
     fn gate_watches(&self, target: Option<&str>) -> Result<Vec<(String, String)>>;
+
+    /// The lock rows (held and waiting) of the locks named, or of every lock when `names` is
+    /// `None`: sorted by name, then in queue order ([`crate::release::locks::queue_order`]).
+    /// Written with each release's append ([`Append::locks`]).
+    fn locks(&self, names: Option<&[String]>) -> Result<Vec<crate::release::locks::LockEntry>>;
 
     // ----- timers -----
 

@@ -22,7 +22,7 @@
 //! held until the commit is flushed), so the appends of several engines would otherwise queue
 //! behind one another even with nobody listening. The store logic is [`super::sql::SqlStore`].
 
-use super::sql::append::{AppendRows, InboxRows};
+use super::sql::append::{AppendRows, InboxRows, write_locks};
 use super::sql::dialect::{Conn, Dialect, Row, Value, row, rows, write};
 use super::sql::schema::{DdlTypes, foreign_tables, migrate};
 use super::sql::statements::{RELEASE_COLUMNS, RELEASE_UPDATE, Statements};
@@ -433,7 +433,30 @@ impl Dialect for Postgres {
         Ok(())
     }
 
-    fn append(&self, conn: &mut PgConn, _sql: &Statements, r: &AppendRows<'_>) -> Result<u64> {
+    /// One statement, except when the append changes locks: then, in one transaction, each
+    /// granted lock's advisory lock (so two engines granting the last place of one lock go one
+    /// after the other), the statement, and the lock rows with their capacity checks.
+    fn append(&self, conn: &mut PgConn, sql: &Statements, r: &AppendRows<'_>) -> Result<u64> {
+        let Some(locks) = &r.locks else { return self.append_statement(conn, r) };
+        write(conn, |c| {
+            let names: std::collections::BTreeSet<&String> = locks.checks.iter().map(|(n, _)| n).collect();
+            for name in names {
+                row(c, "SELECT pg_advisory_xact_lock(hashtextextended($1, 7411))::text", &[Value::Text(name)], |_| {
+                    Ok(())
+                })?;
+            }
+            let found = self.append_statement(c, r)?;
+            if found == r.expected as u64 {
+                write_locks(c, sql, r.release, locks)?;
+            }
+            Ok(found)
+        })
+    }
+}
+
+impl Postgres {
+    /// The append statement ([`APPEND`]).
+    fn append_statement(&self, conn: &mut PgConn, r: &AppendRows<'_>) -> Result<u64> {
         let v = r.row_values();
         let none = InboxRows::default();
         let inbox = r.inbox.as_ref().unwrap_or(&none);

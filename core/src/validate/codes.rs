@@ -144,6 +144,9 @@ codes! {
         /// Gates of releases that wait for each other in a cycle (the message names it): refused when
         /// a release is scheduled or activated.
         GATE_CYCLE = "gate_cycle";
+        /// A lock without a name, with a name too long, listed twice, with a capacity out of
+        /// range, `hold_through_approval` on an activity, or more locks than a node may hold.
+        BAD_LOCK = "bad_lock";
         /// A subprocess naming a process (or version) that is not registered.
         UNKNOWN_PROCESS = "unknown_process";
         /// Subprocess references that lead back to a process already in the chain.

@@ -34,6 +34,7 @@ mod gates;
 mod graph;
 mod hints;
 mod inputs;
+mod locks;
 pub mod path;
 mod reach;
 mod references;
@@ -233,6 +234,7 @@ fn check_document(process: &Process, catalog: Option<&dyn ProcessCatalog>) -> Re
         errors.extend(deps.into_iter().filter(|p| p.code != codes::DUPLICATE_ID));
         for (i, phase) in phases.iter().enumerate() {
             let at = path::index(list, i);
+            locks::check(&phase.locks, &at, true, &mut errors);
             if phase.activities.is_empty() {
                 errors.push(Problem::new(
                     path::field(&at, "activities"),
@@ -270,6 +272,7 @@ fn check_document(process: &Process, catalog: Option<&dyn ProcessCatalog>) -> Re
                     .unwrap_or(&Value::Null);
                 activities::check_kind_fields(raw_activity, a.kind, &aat, &mut errors);
                 activities::check(a, process, list == "rollback", &aat, &mut errors);
+                locks::check(&a.locks, &aat, false, &mut errors);
             }
         }
     }

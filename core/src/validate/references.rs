@@ -308,6 +308,10 @@ impl<'a> Checker<'a> {
             let s = site(path::field(&oat, name), When::PhaseEnd, scope(all));
             self.value(value, &s, s.at, out);
         }
+        for (k, u) in phase.locks.iter().enumerate() {
+            let s = site(lock_name_at(at, k, u), When::PhaseStart, scope(all));
+            self.text(u.name(), &s, out);
+        }
         for (j, a) in phase.activities.iter().enumerate() {
             let aat = path::index(&path::field(at, "activities"), j);
             self.activity(at_phase, (j, a), &aat, out);
@@ -359,6 +363,9 @@ impl<'a> Checker<'a> {
                     self.text(text, &site(path::field(&tat, field), scope(all)), out);
                 }
             }
+        }
+        for (k, u) in a.locks.iter().enumerate() {
+            self.text(u.name(), &site(lock_name_at(at, k, u), scope(all)), out);
         }
         if let Some(crate::model::WaitDuration::Expression(text)) = &a.duration {
             self.text(text, &site(path::field(at, "duration"), scope(all)), out);
@@ -604,3 +611,12 @@ mod rules;
 #[cfg(test)]
 #[path = "references_tests.rs"]
 mod tests;
+
+/// Where the name of lock `k` of the node at `at` is written (`locks[k]`, or `locks[k].name`).
+fn lock_name_at(at: &str, k: usize, u: &crate::model::LockUse) -> String {
+    let uat = path::index(&path::field(at, "locks"), k);
+    match u {
+        crate::model::LockUse::Name(_) => uat,
+        crate::model::LockUse::Spec(_) => path::field(&uat, "name"),
+    }
+}

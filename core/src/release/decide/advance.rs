@@ -14,6 +14,7 @@ use super::{Out, activity_ref, secs};
 use crate::Timestamp;
 use crate::expr::eval::{self, Scope};
 use crate::model::RunWhen;
+use crate::release::locks::{LockNeed, LockNode, LockWant, need_to_start};
 use crate::release::state::Stage;
 use crate::release::{ActivityStatus, EventKind, PhaseStatus, ReleaseState, ReleaseStatus, SkipReason, TimerKey};
 use indexmap::IndexMap;
@@ -36,13 +37,19 @@ enum Readiness {
     ConditionFailed(String),
     /// Wait for its `not_before`.
     WaitUntil(Timestamp),
+    /// Ask for the locks it needs ([`crate::release::locks`]).
+    RequestLocks(Vec<LockWant>),
+    /// Its locks cannot be named (a `${…}` that fails): it fails with this message.
+    LocksInvalid(String),
     /// Start it.
     Start,
 }
 
 /// Starts what is ready, closes finished phases and ends the release when everything is done.
 pub(super) fn advance(state: &ReleaseState, out: &mut Out<'_>) {
-    if state.stage != Stage::Active {
+    // Locks nothing needs are let go first, in a round of their own (so nothing below starts on
+    // a lock that is being let go); a release that is not running needs none.
+    if super::locks::release_unneeded(state, out) || state.stage != Stage::Active {
         return;
     }
     // What succeeded activities delivered is recorded before anything else moves on.
@@ -162,9 +169,18 @@ fn readiness(state: &ReleaseState, node: Node, halted: bool, now: Timestamp) -> 
             Ok(true) => {}
         }
     }
-    match not_before {
-        Some(due) if due > now => Readiness::WaitUntil(due),
-        _ => Readiness::Start,
+    if let Some(due) = not_before.filter(|due| *due > now) {
+        return Readiness::WaitUntil(due);
+    }
+    let activity = match node {
+        Node::Phase(_) => None,
+        Node::Activity(_, a) => Some(a),
+    };
+    match need_to_start(state, p, activity) {
+        LockNeed::Ready => Readiness::Start,
+        LockNeed::Waiting => Readiness::NotNow,
+        LockNeed::Request(wants) => Readiness::RequestLocks(wants),
+        LockNeed::Invalid(message) => Readiness::LocksInvalid(message),
     }
 }
 
@@ -201,6 +217,22 @@ fn act_on(state: &ReleaseState, node: Node, verdict: Readiness, out: &mut Out<'_
             if !state.timers.contains_key(&TimerKey::ActivityNotBefore { target: target.clone() }) {
                 out.push(EventKind::ActivityScheduled { target, at: due });
             }
+        }
+        (node, Readiness::RequestLocks(locks)) => {
+            let request = match node {
+                Node::Phase(p) => LockNode::phase(&plan.phases[p].id),
+                Node::Activity(p, a) => LockNode::activity(&plan.phases[p].id, &plan.phases[p].activities[a].id),
+            };
+            out.push(EventKind::LocksRequested { request, locks });
+        }
+        (Node::Phase(p), Readiness::LocksInvalid(message)) => {
+            let phase = plan.phases[p].id.clone();
+            let ended = EventKind::PhaseEnded { phase, status: PhaseStatus::Failed, outputs: IndexMap::new() };
+            out.push_with_comment(ended, Some(format!("expression_error {message}")));
+            halt_if_critical(state, p, false, out);
+        }
+        (Node::Activity(p, a), Readiness::LocksInvalid(message)) => {
+            unreachable_expression(state, p, a, &format!("expression_error {message}"), out)
         }
         (Node::Phase(p), Readiness::Start) => {
             let phase = plan.phases[p].id.clone();

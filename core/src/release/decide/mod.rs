@@ -14,6 +14,7 @@ mod amend;
 mod approvals;
 mod gates;
 mod lifecycle;
+mod locks;
 mod timers;
 mod update;
 
@@ -219,6 +220,8 @@ pub fn decide(state: &ReleaseState, cmd: &Command, ctx: &Ctx<'_>) -> Result<Vec<
         Command::ObserveGate { target, attempt, observed } => {
             gates::observe(state, target, *attempt, observed, &mut out)?
         }
+        Command::GrantLocks { request } => locks::grant(state, request, &mut out),
+        Command::RefuseLocks { request, reason } => locks::refuse(state, request, reason, &mut out)?,
         Command::FireTimer { timer } => timers::fire(state, timer, &mut out)?,
         Command::Rewind { .. }
         | Command::InsertActivity { .. }

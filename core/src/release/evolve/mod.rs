@@ -62,7 +62,47 @@ pub(crate) fn apply<S: EffectSink>(state: &mut ReleaseState, event: &Event, sink
         | EventKind::ApproversReassigned { .. }
         | EventKind::ApprovalDelegated { .. }
         | EventKind::PhaseRescheduled { .. } => amend::apply(state, event, sink),
+        EventKind::LocksRequested { .. } | EventKind::LocksAcquired { .. } | EventKind::LocksReleased { .. } => {
+            apply_lock_event(state, event, sink)
+        }
         _ => nodes::apply(state, event, sink),
     }
     rollup::refresh_release(state);
+}
+
+/// A lock event: claims added (waiting), granted, or removed ([`super::locks`]).
+fn apply_lock_event<S: EffectSink>(state: &mut ReleaseState, event: &Event, sink: &mut S) {
+    use super::locks::LockClaim;
+    match &event.kind {
+        EventKind::LocksRequested { request, locks } => {
+            for w in locks {
+                let claim = LockClaim {
+                    name: w.name.clone(),
+                    node: w.node.clone(),
+                    request: request.clone(),
+                    capacity: w.capacity,
+                    priority: w.priority,
+                    requested_at: event.at,
+                    held_since: None,
+                };
+                sink.lock_requested(&claim);
+                state.locks.push(claim);
+            }
+        }
+        EventKind::LocksAcquired { request, locks } => {
+            for c in state.locks.iter_mut().filter(|c| &c.request == request && c.held_since.is_none()) {
+                if locks.contains(&c.name) {
+                    c.held_since = Some(event.at);
+                    sink.lock_acquired(c);
+                }
+            }
+        }
+        EventKind::LocksReleased { locks } => {
+            state.locks.retain(|c| !locks.iter().any(|k| k.name == c.name && k.node == c.node));
+            for k in locks {
+                sink.lock_released(k);
+            }
+        }
+        _ => {}
+    }
 }

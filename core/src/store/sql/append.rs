@@ -11,6 +11,7 @@ use super::columns::{RowColumns, check_sequence, micros, to_json};
 use super::dialect::{Conn, Value, row, write};
 use super::statements::Statements;
 use crate::Result;
+use crate::release::locks::LockChanges;
 use crate::release::{InboxEntry, LedgerEntry};
 use crate::store::Append;
 
@@ -44,9 +45,62 @@ pub(crate) struct AppendRows<'a> {
     pub ledger: LedgerRows,
     /// The releases the release's waiting gates watch, replacing the stored ones (`None`: unchanged).
     pub watches: Option<&'a [String]>,
+    /// The lock rows to write, the capacities to check first, and the rows to remove (`None`: no
+    /// lock changed).
+    pub locks: Option<LockRows>,
     /// The release's name and process id (search columns).
     pub name: &'a str,
     pub process_id: &'a str,
+}
+
+/// Lock changes as rows: see [`crate::store::Append::locks`].
+#[derive(Default)]
+pub(crate) struct LockRows {
+    /// Rows written: name, node, held (0/1), body.
+    pub upserts: Vec<(String, String, i64, String)>,
+    /// Granted locks: name and capacity, checked before anything is written.
+    pub checks: Vec<(String, u32)>,
+    /// Rows removed: name, node.
+    pub deletes: Vec<(String, String)>,
+}
+
+impl LockRows {
+    /// The rows of `changes` for release `release` named `name`.
+    pub(crate) fn of(changes: &LockChanges, release: &str, name: &str) -> Result<Self> {
+        let mut rows = LockRows::default();
+        for e in changes.entries(release, name) {
+            let held = e.held() as i64;
+            if e.held() {
+                rows.checks.push((e.claim.name.clone(), e.claim.capacity));
+            }
+            rows.upserts.push((e.claim.name.clone(), e.claim.node.to_string(), held, to_json("a lock entry", &e)?));
+        }
+        rows.deletes = changes.released.iter().map(|k| (k.name.clone(), k.node.to_string())).collect();
+        Ok(rows)
+    }
+}
+
+/// Writes the lock rows of an append inside its transaction: first checks that every granted
+/// lock has a place left (other releases holding it stay below its capacity), then writes and
+/// removes. A lock at capacity is a [`crate::release::locks::lock_taken`] conflict (the caller
+/// rolls everything back).
+pub(crate) fn write_locks<C: Conn>(c: &mut C, sql: &Statements, release: &str, locks: &LockRows) -> Result<()> {
+    for (name, capacity) in &locks.checks {
+        let held = row(c, &sql.lock_holders, &[Value::Text(name), Value::Text(release)], |r| r.int(0))?.unwrap_or(0);
+        if held >= *capacity as i64 {
+            return Err(crate::release::locks::lock_taken(name, *capacity));
+        }
+    }
+    for (name, node, held, body) in &locks.upserts {
+        c.execute(
+            &sql.upsert_lock,
+            &[Value::Text(name), Value::Text(release), Value::Text(node), Value::Int(*held), Value::Text(body)],
+        )?;
+    }
+    for (name, node) in &locks.deletes {
+        c.execute(&sql.delete_lock, &[Value::Text(name), Value::Text(release), Value::Text(node)])?;
+    }
+    Ok(())
 }
 
 /// Inbox entries as index rows: one per entry and principal.
@@ -103,8 +157,20 @@ impl InboxRows {
 impl<'a> AppendRows<'a> {
     /// Checks the batch's numbering and encodes it.
     pub(crate) fn of(batch: &Append<'a>) -> Result<Self> {
-        let Append { release, expected_seq, events, row, new_jobs, done_jobs, feed, inbox, labels, ledger, watches } =
-            *batch;
+        let Append {
+            release,
+            expected_seq,
+            events,
+            row,
+            new_jobs,
+            done_jobs,
+            feed,
+            inbox,
+            labels,
+            ledger,
+            watches,
+            locks,
+        } = *batch;
         check_sequence(release, expected_seq, events)?;
         Ok(AppendRows {
             release,
@@ -122,6 +188,7 @@ impl<'a> AppendRows<'a> {
             labels: labels.map(|l| l.iter().map(|(k, v)| (k.clone(), v.clone())).unzip()),
             ledger: LedgerRows::of(ledger)?,
             watches,
+            locks: locks.filter(|l| !l.is_empty()).map(|l| LockRows::of(l, release, &row.name)).transpose()?,
             name: &row.name,
             process_id: &row.process_id,
         })
@@ -166,6 +233,9 @@ pub(crate) fn write_in_transaction<C: Conn>(conn: &mut C, sql: &Statements, rows
         let current = row(c, &sql.release_seq, &[Value::Text(rows.release)], |r| r.int(0))?.unwrap_or(0);
         if current != rows.expected {
             return Ok(current as u64);
+        }
+        if let Some(locks) = &rows.locks {
+            write_locks(c, sql, rows.release, locks)?;
         }
         for (seq, body) in rows.seqs.iter().zip(&rows.bodies) {
             c.execute(&sql.insert_event, &[Value::Text(rows.release), Value::Int(*seq), Value::Text(body)])?;

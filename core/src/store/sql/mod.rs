@@ -305,6 +305,22 @@ impl<D: Dialect> Store for SqlStore<D> {
         })
     }
 
+    fn locks(&self, names: Option<&[String]>) -> Result<Vec<crate::release::locks::LockEntry>> {
+        let entry = |r: &dyn dialect::Row| from_json("lock entry", r.text(0)?);
+        let mut found = self.dialect.with_conn(|c| match names {
+            None => rows(c, &self.sql.all_locks, &[], entry),
+            Some(names) => {
+                let mut all = Vec::new();
+                for n in names.iter().collect::<std::collections::BTreeSet<_>>() {
+                    all.extend(rows(c, &self.sql.locks_named, &[Value::Text(n)], entry)?);
+                }
+                Ok(all)
+            }
+        })?;
+        crate::release::locks::sort_entries(&mut found);
+        Ok(found)
+    }
+
     fn due(&self, now: Timestamp, limit: usize) -> Result<Vec<(Timestamp, String)>> {
         let params = [Value::Int(micros(now)), Value::Int(limit as i64)];
         self.dialect
@@ -512,6 +528,9 @@ macro_rules! store_via_sql {
             }
             fn gate_watches(&self, target: Option<&str>) -> $crate::Result<Vec<(String, String)>> {
                 self.$field.gate_watches(target)
+            }
+            fn locks(&self, names: Option<&[String]>) -> $crate::Result<Vec<$crate::release::locks::LockEntry>> {
+                self.$field.locks(names)
             }
             fn due(&self, now: $crate::Timestamp, limit: usize) -> $crate::Result<Vec<($crate::Timestamp, String)>> {
                 self.$field.due(now, limit)

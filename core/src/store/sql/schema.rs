@@ -118,6 +118,12 @@ CREATE TABLE release_watches (release TEXT{BYTE_ORDER} NOT NULL, target TEXT{BYT
     PRIMARY KEY (target, release)){WITHOUT_ROWID};
 CREATE INDEX release_watches_release ON release_watches (release);
 "#,
+    r#"
+CREATE TABLE release_locks (name TEXT{BYTE_ORDER} NOT NULL, release TEXT{BYTE_ORDER} NOT NULL,
+    node TEXT{BYTE_ORDER} NOT NULL, held INTEGER NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (name, release, node)){WITHOUT_ROWID};
+CREATE INDEX release_locks_release ON release_locks (release);
+"#,
 ];
 
 /// The stored formats this trainyard reads and writes, with their versions: the JSON of an

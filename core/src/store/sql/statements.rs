@@ -41,13 +41,23 @@ pub(crate) struct Statements {
     pub put_snapshot: String,
     pub snapshot: String,
     pub release_body: String,
-    pub delete_release: [String; 8],
+    pub delete_release: [String; 9],
     pub delete_labels: String,
     pub insert_label: String,
     pub delete_watches: String,
     pub insert_watch: String,
     pub watches_of: String,
     pub all_watches: String,
+    /// Writes a lock row (asked for, or granted).
+    pub upsert_lock: String,
+    /// Removes a lock row.
+    pub delete_lock: String,
+    /// How many other releases hold a lock.
+    pub lock_holders: String,
+    /// The rows of one lock.
+    pub locks_named: String,
+    /// Every lock row.
+    pub all_locks: String,
     pub delete_inbox: String,
     pub insert_inbox: String,
     pub insert_ledger: String,
@@ -167,6 +177,7 @@ impl Statements {
                 p("DELETE FROM release_labels WHERE release = ?1"),
                 p("DELETE FROM ledger WHERE release = ?1"),
                 p("DELETE FROM release_watches WHERE release = ?1"),
+                p("DELETE FROM release_locks WHERE release = ?1"),
             ],
             delete_labels: p("DELETE FROM release_labels WHERE release = ?1"),
             insert_label: p("INSERT INTO release_labels (release, key, value) VALUES (?1, ?2, ?3)"),
@@ -174,6 +185,12 @@ impl Statements {
             insert_watch: p("INSERT INTO release_watches (release, target) VALUES (?1, ?2) ON CONFLICT DO NOTHING"),
             watches_of: p("SELECT release, target FROM release_watches WHERE target = ?1 ORDER BY release"),
             all_watches: p("SELECT release, target FROM release_watches ORDER BY release, target"),
+            upsert_lock: p("INSERT INTO release_locks (name, release, node, held, body) VALUES (?1, ?2, ?3, ?4, ?5)
+                ON CONFLICT (name, release, node) DO UPDATE SET held = excluded.held, body = excluded.body"),
+            delete_lock: p("DELETE FROM release_locks WHERE name = ?1 AND release = ?2 AND node = ?3"),
+            lock_holders: p("SELECT COUNT(DISTINCT release) FROM release_locks WHERE name = ?1 AND held = 1 AND release <> ?2"),
+            locks_named: p("SELECT body FROM release_locks WHERE name = ?1"),
+            all_locks: p("SELECT body FROM release_locks"),
             delete_inbox: p("DELETE FROM inbox WHERE release = ?1"),
             insert_inbox: p("INSERT INTO inbox (principal, since, release, item, body) VALUES (?1, ?2, ?3, ?4, ?5)
                 ON CONFLICT (principal, since, release, item) DO UPDATE SET body = excluded.body"),
