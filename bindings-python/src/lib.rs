@@ -17,6 +17,7 @@
 //! | `input_sets.rs` | named input sets (`InputSet`) |
 //! | `forecast.rs` | forecasts: `forecast` (`Forecast`, `PhaseForecast`) |
 //! | `ledger.rs` | the deployment ledger: `deployed`, `deployments` (`LedgerEntry`) |
+//! | `locks.rs` | locks: `Lock` (in `Phase.locks`, `Activity.locks`) and `locks` |
 //! | `feed.rs` | the change feed: `FeedFilter`, `FeedEntry`, `FeedPage`; `changes`, `watch`, consumers |
 //! | `watch.rs` | `Watch`: the blocking iterator over the feed (GIL released, signals checked) |
 //! | `sinks.rs` | webhook and NATS sinks, `RetryPolicy`, `RunReport`, `ReplayReport`, `DeadLetter`, durable subscribers |
@@ -43,6 +44,7 @@ mod inbox;
 mod input_sets;
 mod jobs;
 mod ledger;
+mod locks;
 mod logs;
 mod metrics;
 mod report;
@@ -151,6 +153,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<views::PyParentLink>()?;
     m.add_class::<views::PyInputSetRef>()?;
     m.add_class::<views::PyWaitingOn>()?;
+    m.add_class::<locks::PyLock>()?;
     m.add_class::<views::PyEvent>()?;
     m.add_class::<input_sets::PyInputSet>()?;
     m.add_class::<inbox::PyInboxItem>()?;

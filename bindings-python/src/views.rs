@@ -1,6 +1,7 @@
 //! Read-only snapshots handed to Python: `Release`, `Phase`, `Activity`, `Approval` (built from
 //! the core's one read model, [`trainyard::release::ReleaseView`]), the small values they hold
-//! (`Schedule`, `ParentLink`, `InputSetRef`), and `Event` and `ProcessInfo`.
+//! (`Schedule`, `ParentLink`, `InputSetRef`; `Lock` is in `locks.rs`), and `Event` and
+//! `ProcessInfo`.
 //!
 //! The release classes expose exactly the fields of the view, under the same (snake_case) names;
 //! this file only converts values: statuses, kinds and skip reasons become the core's snake_case
@@ -9,6 +10,7 @@
 //! A snapshot never changes: read the release again to see later changes.
 
 use crate::convert::{self, repr_str as q, snake};
+use crate::locks::PyLock;
 use indexmap::IndexMap;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -20,7 +22,8 @@ mod release;
 
 pub use release::PyRelease;
 
-fn time_text(t: &Timestamp) -> String {
+/// A time as RFC 3339 text (for `__repr__`).
+pub(crate) fn time_text(t: &Timestamp) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
 }
 
@@ -215,7 +218,7 @@ impl PyInputSetRef {
 }
 
 /// What a release waits on now: ``kind`` (``approval``, ``manual``, ``failure_decision``,
-/// ``worker``, ``freeze`` or ``timer``) and the ``phase_id`` and ``activity_id`` concerned
+/// ``worker``, ``gate``, ``lock``, ``freeze`` or ``timer``) and the ``phase_id`` and ``activity_id`` concerned
 /// (``None`` for a scheduled activation; ``activity_id`` ``None`` for a phase's ``not_before``).
 #[pyclass(frozen, eq, module = "trainyard", name = "WaitingOn")]
 #[derive(PartialEq)]
@@ -367,6 +370,7 @@ pub struct PyActivity {
     child_id: Option<String>,
     job_inputs: IndexMap<String, Value>,
     gate_targets: Vec<trainyard::release::gates::GateObservation>,
+    locks: Vec<Py<PyLock>>,
     /// When it first left ``pending`` in this attempt.
     #[pyo3(get)]
     started_at: Option<Timestamp>,
@@ -394,6 +398,7 @@ impl PyActivity {
             child_id: a.child_id.map(str::to_owned),
             job_inputs: a.job_inputs.clone(),
             gate_targets: a.gate_targets.to_vec(),
+            locks: PyLock::list(py, &a.locks)?,
             started_at: a.started_at,
             ended_at: a.ended_at,
         })
@@ -441,6 +446,13 @@ impl PyActivity {
                 convert::to_py(py, &value)
             })
             .collect()
+    }
+
+    /// The activity's own locks that the release holds or waits for now (``list[Lock]``; a
+    /// phase's locks are in ``Phase.locks``).
+    #[getter]
+    fn locks(&self, py: Python<'_>) -> Vec<Py<PyLock>> {
+        self.locks.iter().map(|l| l.clone_ref(py)).collect()
     }
 
     fn __repr__(&self) -> String {
@@ -493,6 +505,7 @@ pub struct PyPhase {
     #[pyo3(get)]
     not_before: Option<Timestamp>,
     attempts: Vec<trainyard::release::PhaseAttempt>,
+    locks: Vec<Py<PyLock>>,
     activities: Vec<(String, Py<PyActivity>)>,
 }
 
@@ -549,6 +562,7 @@ impl PyPhase {
             ended_at: p.ended_at,
             not_before: p.not_before,
             attempts: p.attempts.to_vec(),
+            locks: PyLock::list(py, &p.locks)?,
             activities,
         })
     }
@@ -582,6 +596,13 @@ impl PyPhase {
                 ended_at: a.ended_at,
             })
             .collect()
+    }
+
+    /// The locks of the phase that the release holds or waits for now (``list[Lock]``): those
+    /// its work asked for, or the phase itself with ``hold_through_approval``.
+    #[getter]
+    fn locks(&self, py: Python<'_>) -> Vec<Py<PyLock>> {
+        self.locks.iter().map(|l| l.clone_ref(py)).collect()
     }
 
     /// Activities by id, in definition order (``dict[str, Activity]``).

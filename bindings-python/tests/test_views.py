@@ -1,6 +1,7 @@
 """Release, Phase, Activity and Approval expose exactly the fields of the core's read model
 (`trainyard::release::ReleaseView`), FeedEntry and DeadLetter those of the change feed's
-(`trainyard::feed::FeedEntry`, `DeadLetter`), all listed in testdata/api/views.json by a Rust
+(`trainyard::feed::FeedEntry`, `DeadLetter`), Lock those of the lock view
+(`trainyard::release::locks::LockView`), all listed in testdata/api/views.json by a Rust
 test, and the stub
 declares exactly those; the values are the view's, only converted."""
 
@@ -22,7 +23,7 @@ VIEWS: Dict[str, List[str]] = json.loads((REPO_ROOT / "testdata" / "api" / "view
 STUBS = sorted(Path(trainyard.__file__).resolve().parent.glob("_native*.pyi"))
 CLASSES = {"release": trainyard.Release, "phase": trainyard.Phase, "activity": trainyard.Activity,
            "approval": trainyard.Approval, "feed_entry": trainyard.FeedEntry, "dead_letter": trainyard.DeadLetter,
-           "waiting_on": trainyard.WaitingOn, "doctor_report": trainyard.DoctorReport,
+           "waiting_on": trainyard.WaitingOn, "lock": trainyard.Lock, "doctor_report": trainyard.DoctorReport,
            "doctor_finding": trainyard.DoctorFinding, "doctor_problem": trainyard.DoctorProblem,
            "repair_report": trainyard.RepairReport, "phase_attempt": trainyard.PhaseAttempt,
            "ledger_entry": trainyard.LedgerEntry, "report": trainyard.Report,

@@ -8,7 +8,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 from ._feed import AsyncWatch
 from ._native_common import Actor, ManualClock, Problem, _Cursor, _Duration, _Names
 from ._native_jobs import Job, JobRecord, Notification, Started
-from ._native_views import Event, InboxItem, InputSet, ProcessInfo, Release, SearchPage
+from ._native_views import Event, InboxItem, InputSet, Lock, ProcessInfo, Release, SearchPage
 from ._native_calendar import CalendarEntry, Conflict
 from ._native_doctor import DoctorReport, RepairReport
 from ._native_ledger import LedgerEntry
@@ -430,6 +430,10 @@ class Engine:
     ) -> List[LedgerEntry]:
         """The history of ``service`` in ``environment``, newest first, rollbacks included. With
         ``actor``, only entries whose release they may read."""
+    def locks(self, names: Optional[Sequence[str]] = None) -> List[Lock]:
+        """Who holds and who waits for the locks ``names`` (every lock when ``None``): one ``Lock``
+        per release and declaring node, sorted by lock name, then in queue order (higher
+        ``priority`` first, then the oldest request)."""
     def forecast(self, release_id: str, *, actor: Optional[Actor] = None) -> Forecast:
         """The release's expected end at the engine's time, from actual ends, history medians and
         planned durations along the critical path (with ``actor``: only if they may read it)."""

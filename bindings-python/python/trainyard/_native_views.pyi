@@ -1,4 +1,4 @@
-"""Stub-only module (no runtime counterpart; ``trainyard._native`` re-exports it). The read model: ``Release``, ``Phase``, ``Activity``, ``Approval`` and their parts, ``Event``, ``ProcessInfo``, ``InputSet``, ``InboxItem``, ``SearchPage``."""
+"""Stub-only module (no runtime counterpart; ``trainyard._native`` re-exports it). The read model: ``Release``, ``Phase``, ``Activity``, ``Approval`` and their parts (``Lock`` among them), ``Event``, ``ProcessInfo``, ``InputSet``, ``InboxItem``, ``SearchPage``."""
 
 from datetime import datetime
 from typing import Any, Dict, List, Optional, Sequence, final
@@ -163,7 +163,8 @@ class WaitingOn:
 
     @property
     def kind(self) -> str:
-        """``approval``, ``manual``, ``failure_decision``, ``worker``, ``gate``, ``freeze`` or ``timer``."""
+        """``approval``, ``manual``, ``failure_decision``, ``worker``, ``gate``, ``lock``, ``freeze`` or
+        ``timer``."""
     @property
     def phase_id(self) -> Optional[str]:
         """The phase concerned (``None`` for a scheduled activation)."""
@@ -172,6 +173,42 @@ class WaitingOn:
         """The activity concerned (``None`` for a scheduled activation or a phase's ``not_before``)."""
     def __eq__(self, value: object, /) -> bool: ...
     def __ne__(self, value: object, /) -> bool: ...
+
+@final
+class Lock:
+    """One lock a release holds or waits for (``Phase.locks``, ``Activity.locks``,
+    ``Engine.locks``)."""
+
+    @property
+    def name(self) -> str:
+        """The lock's name (``${…}`` rendered), e.g. ``environment:prod1``."""
+    @property
+    def release_id(self) -> str:
+        """The release that holds or waits for it."""
+    @property
+    def release_name(self) -> str:
+        """That release's name."""
+    @property
+    def phase_id(self) -> str:
+        """The phase that declares it."""
+    @property
+    def activity_id(self) -> Optional[str]:
+        """The activity that declares it (``None`` for a phase's lock)."""
+    @property
+    def requested_by(self) -> str:
+        """The node whose start asked for it: ``"phase"`` or ``"phase/activity"``."""
+    @property
+    def capacity(self) -> int:
+        """How many releases may hold it at once, as this use declares it."""
+    @property
+    def priority(self) -> int:
+        """This release's place in the lock's queue (higher goes first; equal ones oldest first)."""
+    @property
+    def requested_at(self) -> datetime:
+        """When it was asked for."""
+    @property
+    def held_since(self) -> Optional[datetime]:
+        """Since when it is held (``None`` while the release waits for it)."""
 
 @final
 class InputSetRef:
@@ -261,6 +298,10 @@ class Activity:
         with ``release``, ``phase``, ``activity`` (``None`` when the target is the whole release or
         phase) and the ``status`` it was last seen in."""
     @property
+    def locks(self) -> List[Lock]:
+        """The activity's own locks that the release holds or waits for now (a phase's locks are
+        in ``Phase.locks``)."""
+    @property
     def started_at(self) -> Optional[datetime]:
         """When it first left ``pending`` in this attempt."""
     @property
@@ -308,6 +349,10 @@ class Phase:
     @property
     def attempts(self) -> List[PhaseAttempt]:
         """The earlier attempts a ``rewind`` replaced, oldest first (the current one is the phase)."""
+    @property
+    def locks(self) -> List[Lock]:
+        """The locks of the phase that the release holds or waits for now: those its work asked
+        for, or the phase itself with ``hold_through_approval``."""
     @property
     def activities(self) -> Dict[str, Activity]:
         """Activities by id, in definition order."""
