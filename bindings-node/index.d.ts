@@ -291,6 +291,8 @@ export interface Activity {
   jobInputs: Record<string, any>
   /** A waiting gate's targets: each release (or phase or activity of one) it watches, with the status it was last seen in (empty for other activities). */
   gateTargets: GateTarget[]
+  /** The activity's own locks that the release holds or waits for now (a phase's locks are in `Phase.locks`). */
+  locks: Lock[]
   /** When it first left `pending` in this attempt. */
   startedAt: Date | null
   /** When it ended. */
@@ -307,6 +309,30 @@ export interface GateTarget {
   activity: string | null
   /** The status it was last seen in. */
   status: string
+}
+
+/** One lock a release holds or waits for (`Phase.locks`, `Activity.locks`, `engine.locks()`; the core's `LockView`, camelCase). */
+export interface Lock {
+  /** The lock's name (`${…}` rendered), e.g. `environment:prod1`. */
+  name: string
+  /** The release that holds or waits for it. */
+  releaseId: string
+  /** That release's name. */
+  releaseName: string
+  /** The phase that declares it. */
+  phaseId: string
+  /** The activity that declares it (null for a phase's lock). */
+  activityId: string | null
+  /** The node whose start asked for it: `phase` or `phase/activity`. */
+  requestedBy: string
+  /** How many releases may hold it at once, as this use declares it. */
+  capacity: number
+  /** This release's place in the lock's queue (higher goes first; equal ones oldest first). */
+  priority: number
+  /** When it was asked for. */
+  requestedAt: Date
+  /** Since when it is held (null while the release waits for it). */
+  heldSince: Date | null
 }
 
 /** A phase of a release at run time (the core's `PhaseView`, camelCase). */
@@ -335,6 +361,8 @@ export interface Phase {
   notBefore: Date | null
   /** The earlier attempts a `rewind` replaced, oldest first (the current one is the phase itself). */
   attempts: PhaseAttempt[]
+  /** The locks of the phase that the release holds or waits for now: those its work asked for, or the phase itself with `hold_through_approval`. */
+  locks: Lock[]
   /** Its activities by id, in definition order. */
   activities: Record<string, Activity>
 }
@@ -385,7 +413,7 @@ export interface LinkInit {
 }
 
 /** What a release waits on. */
-export type WaitKind = 'approval' | 'manual' | 'failure_decision' | 'worker' | 'gate' | 'freeze' | 'timer'
+export type WaitKind = 'approval' | 'manual' | 'failure_decision' | 'worker' | 'gate' | 'lock' | 'freeze' | 'timer'
 
 /** What a release waits on now, and the phase and activity concerned (the core's `WaitingOn`, camelCase). */
 export interface WaitingOn {
@@ -1043,6 +1071,14 @@ export declare class Engine {
   deployments(service: string, environment: string, options?: DeploymentsOptions): LedgerEntry[]
   /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
   deploymentsAsync(service: string, environment: string, options?: DeploymentsOptions): Promise<LedgerEntry[]>
+  /**
+   * Who holds and who waits for the locks `names` (every lock when omitted or null): one `Lock`
+   * per release and declaring node, sorted by lock name, then in queue order (higher
+   * `priority` first, then the oldest request). A lock nobody holds or waits for has none.
+   */
+  locks(names?: string[] | null): Lock[]
+  /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
+  locksAsync(names?: string[] | null): Promise<Lock[]>
   /** The engine's metrics now: counters, histograms (seconds) and the queue depth per executor. */
   metrics(): Metrics
   /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */

@@ -17,6 +17,7 @@
 //! | `inbox.rs` | a person's inbox |
 //! | `forecast.rs` | forecasts: `forecast` |
 //! | `ledger.rs` | the deployment ledger: `deployed`, `deployments` |
+//! | `locks.rs` | locks: `locks`, and the `Lock` objects of phases and activities |
 //! | `search.rs` | release search with cursors |
 //! | `report.rs` | reports: `report`, `reportCsv`, `reportXlsx` |
 //! | `doctor.rs` | `doctor()` / `repair()`: the core's doctor reports |
@@ -46,6 +47,7 @@ mod inbox;
 mod input_sets;
 mod jobs;
 mod ledger;
+mod locks;
 mod logs;
 mod metrics;
 mod options;

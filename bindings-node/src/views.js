@@ -6,10 +6,17 @@
   'use strict'
   const date = (ms) => (ms === null ? null : new Date(ms))
 
+  function lock(l) {
+    l.requestedAt = new Date(l.requestedAt)
+    l.heldSince = date(l.heldSince)
+    return l
+  }
+
   function activity(a) {
     a.startedAt = date(a.startedAt)
     a.endedAt = date(a.endedAt)
     for (const approval of a.approvals) approval.at = new Date(approval.at)
+    for (const l of a.locks) lock(l)
     return a
   }
 
@@ -21,6 +28,7 @@
       attempt.startedAt = date(attempt.startedAt)
       attempt.endedAt = date(attempt.endedAt)
     }
+    for (const l of p.locks) lock(l)
     for (const id in p.activities) activity(p.activities[id])
     return p
   }
@@ -135,6 +143,7 @@
     releases: (text) => each(JSON.parse(text), release),
     events: (text) => each(JSON.parse(text), event),
     inbox: (text) => each(JSON.parse(text), inboxItem),
+    locks: (text) => each(JSON.parse(text), lock),
     ledger: (text) =>
       each(JSON.parse(text), (e) => {
         e.at = new Date(e.at)

@@ -11,6 +11,7 @@
 //! against `testdata/api/views.json`.
 
 use crate::errors::Problem;
+use crate::locks::LockJs;
 use chrono::{DateTime, Utc};
 use indexmap::IndexMap;
 use napi::bindgen_prelude::{ToNapiValue, TypeName, ValueType};
@@ -174,14 +175,16 @@ fn load(env: &Env, function: &std::ffi::CStr, text: &str) -> napi::Result<sys::n
 
 // ---- the view, renamed ----
 
-fn millis<S: Serializer>(at: &Time, s: S) -> Result<S::Ok, S::Error> {
+/// An optional time as milliseconds since the epoch (`null` when absent; `views.js` makes a `Date`).
+pub(crate) fn millis<S: Serializer>(at: &Time, s: S) -> Result<S::Ok, S::Error> {
     match at {
         Some(at) => s.serialize_i64(at.timestamp_millis()),
         None => s.serialize_none(),
     }
 }
 
-fn millis_of<S: Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+/// A time as milliseconds since the epoch (`views.js` makes a `Date`).
+pub(crate) fn millis_of<S: Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_i64(at.timestamp_millis())
 }
 
@@ -394,6 +397,7 @@ struct PhaseJs<'a> {
     #[serde(serialize_with = "millis")]
     not_before: Time,
     attempts: Vec<PhaseAttemptJs<'a>>,
+    locks: Vec<LockJs<'a>>,
     #[serde(serialize_with = "by_id")]
     activities: Vec<ActivityJs<'a>>,
 }
@@ -432,6 +436,7 @@ impl<'a> From<PhaseView<'a>> for PhaseJs<'a> {
             ended_at,
             not_before,
             attempts,
+            locks,
             activities,
         } = v;
         PhaseJs {
@@ -456,6 +461,7 @@ impl<'a> From<PhaseView<'a>> for PhaseJs<'a> {
                     ended_at: a.ended_at,
                 })
                 .collect(),
+            locks: locks.into_iter().map(LockJs::from).collect(),
             activities: activities.into_iter().map(ActivityJs::from).collect(),
         }
     }
@@ -480,6 +486,7 @@ struct ActivityJs<'a> {
     child_id: Option<&'a str>,
     job_inputs: &'a IndexMap<String, Value>,
     gate_targets: Vec<GateTargetJs<'a>>,
+    locks: Vec<LockJs<'a>>,
     #[serde(serialize_with = "millis")]
     started_at: Time,
     #[serde(serialize_with = "millis")]
@@ -510,6 +517,7 @@ impl<'a> From<ActivityView<'a>> for ActivityJs<'a> {
             child_id,
             job_inputs,
             gate_targets,
+            locks,
             started_at,
             ended_at,
         } = v;
@@ -529,6 +537,7 @@ impl<'a> From<ActivityView<'a>> for ActivityJs<'a> {
             child_id,
             job_inputs,
             gate_targets: gate_targets.iter().map(GateTargetJs::from).collect(),
+            locks: locks.into_iter().map(LockJs::from).collect(),
             started_at,
             ended_at,
         }

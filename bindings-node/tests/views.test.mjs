@@ -33,10 +33,10 @@ function approvedRelease() {
   return { e, release: e.getRelease(r.id) }
 }
 
-test('views.json lists the release views, the two feed views, waiting_on, the doctor reports (tests/doctor.test.mjs) and the report (tests/report.test.mjs)', () => {
+test('views.json lists the release views, the two feed views, waiting_on, lock (tests/locks.test.mjs), the doctor reports (tests/doctor.test.mjs) and the report (tests/report.test.mjs)', () => {
   // The feed views (FeedEntry, DeadLetter) are checked against the Node classes by the feed's own tests.
   assert.deepEqual(Object.keys(views), [
-    'release', 'phase', 'activity', 'approval', 'phase_attempt', 'ledger_entry', 'feed_entry', 'dead_letter', 'waiting_on',
+    'release', 'phase', 'activity', 'approval', 'phase_attempt', 'ledger_entry', 'feed_entry', 'dead_letter', 'waiting_on', 'lock',
     'doctor_report', 'doctor_finding', 'doctor_problem', 'repair_report',
     'report', 'release_report', 'phase_report', 'activity_report', 'approval_wait', 'decision_record', 'dora',
   ])
@@ -99,7 +99,7 @@ test('absent values are null, times are Dates, schedule / parent / inputSet are 
   assert.deepEqual(e.getRelease(childId).parent, { release: parent.id, phase: 'p', activity: 'sub' })
 })
 
-test('index.d.ts declares exactly the view fields for Release, Phase, Activity, Approval, PhaseAttempt and LedgerEntry', () => {
+test('index.d.ts declares exactly the view fields for Release, Phase, Activity, Approval, PhaseAttempt, LedgerEntry and Lock', () => {
   const dts = readFileSync(join(repoRoot, 'bindings-node', 'index.d.ts'), 'utf8')
   assert.deepEqual(interfaceFields(dts, 'Release'), want.release)
   assert.deepEqual(interfaceFields(dts, 'Phase'), want.phase)
@@ -108,6 +108,7 @@ test('index.d.ts declares exactly the view fields for Release, Phase, Activity, 
   assert.deepEqual(interfaceFields(dts, 'WaitingOn'), want.waiting_on)
   assert.deepEqual(interfaceFields(dts, 'PhaseAttempt'), want.phase_attempt)
   assert.deepEqual(interfaceFields(dts, 'LedgerEntry'), want.ledger_entry)
+  assert.deepEqual(interfaceFields(dts, 'Lock'), want.lock)
 })
 
 test('events: seq, at (Date), actor, kind, data, comment (null when none)', () => {

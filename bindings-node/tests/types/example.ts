@@ -62,6 +62,7 @@ import type {
   NotificationKind,
   ExecutorResult,
   Job,
+  Lock,
   Phase,
   PhaseStatus,
   ProcessInfo,
@@ -73,6 +74,7 @@ import type {
   FeedWatch,
   ReplayReport,
   SinkRunReport,
+  WaitKind,
 } from '../../index'
 
 async function engineExample(): Promise<void> {
@@ -115,6 +117,17 @@ async function engineExample(): Promise<void> {
   const activity: Activity | undefined = phase?.activities['compile']
   const activityStatus: ActivityStatus | undefined = activity?.status
   void [status, created, phaseStatus, activityStatus]
+  const phaseLocks: Lock[] | undefined = phase?.locks
+  const ownLocks: Lock[] | undefined = activity?.locks
+  const held: Lock[] = engine.locks(['environment:prod1']).filter((l) => l.heldSince !== null)
+  const everyLock: Lock[] = await engine.locksAsync()
+  const since: Date | null = everyLock[0]?.heldSince ?? null
+  const asked: Date | undefined = held[0]?.requestedAt
+  const waits: WaitKind | undefined = release.waitingOn?.kind
+  const lockWait: WaitKind = 'lock'
+  void [phaseLocks, ownLocks, since, asked, waits, lockWait, engine.locks(null)]
+  // @ts-expect-error lock names are strings
+  engine.locks([42])
 
   engine.updateRelease(release.id, { actor: rita, name: 'Week 15b', inputs: { releaseVersion: null } })
   engine.schedule(release.id, { start: clock.now(), actor: rita, end: new Date(), autoStart: false })

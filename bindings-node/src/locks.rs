@@ -1,0 +1,78 @@
+//! Locks (`locks` and its `…Async` twin, and the `locks` of phases and activities): the core's
+//! [`LockView`]s in camelCase, serialized once and parsed by `views.js` (which turns
+//! `requestedAt` and `heldSince` into `Date`s). The `Lock` interface is in `dts-header.d.ts`.
+
+use crate::engine::Engine;
+use crate::tasks::{call, calls};
+use crate::views;
+use chrono::{DateTime, Utc};
+use napi::Env;
+use napi::bindgen_prelude::{AsyncTask, Unknown};
+use serde::Serialize;
+use trainyard::release::locks::{LockEntry, LockView};
+
+/// [`LockView`] in camelCase, every field present (`null` when absent), times as milliseconds.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LockJs<'a> {
+    name: &'a str,
+    release_id: &'a str,
+    release_name: &'a str,
+    phase_id: &'a str,
+    activity_id: Option<&'a str>,
+    requested_by: String,
+    capacity: u32,
+    priority: i32,
+    #[serde(serialize_with = "views::millis_of")]
+    requested_at: DateTime<Utc>,
+    #[serde(serialize_with = "views::millis")]
+    held_since: Option<DateTime<Utc>>,
+}
+
+impl<'a> From<LockView<'a>> for LockJs<'a> {
+    fn from(v: LockView<'a>) -> Self {
+        // Destructured completely: a field added to the view fails to compile here until it is
+        // passed on.
+        let LockView {
+            name,
+            release_id,
+            release_name,
+            phase_id,
+            activity_id,
+            requested_by,
+            capacity,
+            priority,
+            requested_at,
+            held_since,
+        } = v;
+        LockJs {
+            name,
+            release_id,
+            release_name,
+            phase_id,
+            activity_id,
+            requested_by,
+            capacity,
+            priority,
+            requested_at,
+            held_since,
+        }
+    }
+}
+
+fn entries(list: &[LockEntry]) -> views::Reply {
+    let js: Vec<LockJs<'_>> = list.iter().map(|e| LockJs::from(e.view())).collect();
+    views::parse(c"locks", views::to_json(&js))
+}
+
+calls! {
+    #[doc = " Who holds and who waits for the locks `names` (every lock when omitted or null): one `Lock`"]
+    #[doc = " per release and declaring node, sorted by lock name, then in queue order (higher"]
+    #[doc = " `priority` first, then the oldest request). A lock nobody holds or waits for has none."]
+    #[ts("names?: string[] | null", "Lock[]", "Promise<Lock[]>")]
+    fn locks / locks_async(&self, cx, names) {
+        let names: Option<Vec<String>> = cx.arg(names, "names");
+        cx.finish()?;
+        call(move |e| Ok(entries(&e.locks(names.as_deref())?)))
+    }
+}
