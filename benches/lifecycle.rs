@@ -18,6 +18,12 @@
 //!   so the time per element is what waking one gate costs; it must stay flat as N grows.
 //!   `gate_wake/plain` is the same last command with nobody waiting, for comparison.
 //!
+//! * `lock_contention/{plain,locked}/N` — N releases of a one-phase process (one automated
+//!   activity) activated at once and driven to their end through the in-memory engine; `locked`
+//!   has the phase hold one lock `env`, so the releases run one after the other through its queue
+//!   (each asks, waits, is granted, and lets go for the next). Throughput = releases: the time per
+//!   element is what one release costs with and without contention, side by side.
+//!
 //! Run: `cargo bench -p trainyard --bench lifecycle`; results in `benches/RESULTS.md`.
 
 use criterion::{BatchSize, BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
@@ -235,5 +241,64 @@ fn gate_wake(c: &mut Criterion) {
     assert_eq!(waiting.count(), 0, "no gated release is left running at its gate");
 }
 
-criterion_group!(benches, transition, engine_chain, risk, gate_wake);
+/// A one-phase process whose phase holds the lock `env` (or no lock) while its automated step runs.
+fn one_step(locked: bool) -> String {
+    let locks = if locked { "    locks: [env]\n" } else { "" };
+    format!(
+        "id: deploy\nphases:\n  - id: p\n{locks}    activities:\n      - {{ id: a, kind: automated, executor: x }}\n"
+    )
+}
+
+/// An engine with `n` draft releases of [`one_step`].
+fn contending(n: usize, locked: bool) -> (Engine, Vec<String>, Actor) {
+    let engine = Engine::in_memory();
+    engine.register_executor("x", |_: &Job| Outcome::success());
+    engine.register_process(&one_step(locked)).unwrap();
+    let rita = Actor::new("rita").with_roles(["account_release_manager"]);
+    let ids = (0..n)
+        .map(|i| {
+            let new = NewRelease { name: format!("r{i}"), ..Default::default() };
+            engine.create_release("deploy", new, &rita).unwrap().id
+        })
+        .collect();
+    (engine, ids, rita)
+}
+
+/// Activates every release, then drives them all to their end.
+fn drive_all(engine: &Engine, ids: &[String], rita: &Actor) {
+    for id in ids {
+        engine.activate(id, rita).unwrap();
+    }
+    engine.run_until_idle(usize::MAX).unwrap();
+}
+
+fn lock_contention(c: &mut Criterion) {
+    let mut group = c.benchmark_group("lock_contention");
+    group.sample_size(10);
+    for n in [10usize, 100] {
+        group.throughput(Throughput::Elements(n as u64));
+        for (name, locked) in [("plain", false), ("locked", true)] {
+            group.bench_with_input(BenchmarkId::new(name, n), &n, |b, &n| {
+                b.iter_batched(
+                    || contending(n, locked),
+                    |(engine, ids, rita)| {
+                        drive_all(&engine, &ids, &rita);
+                        engine // dropped outside the measurement
+                    },
+                    BatchSize::LargeInput,
+                )
+            });
+        }
+    }
+    group.finish();
+    // What the measurement relies on: every release ran to success, one at a time.
+    let (engine, ids, rita) = contending(5, true);
+    drive_all(&engine, &ids, &rita);
+    for id in &ids {
+        assert_eq!(engine.get_release(id).unwrap().status.as_str(), "success");
+    }
+    assert!(engine.locks(None).unwrap().is_empty(), "nothing is left holding or waiting");
+}
+
+criterion_group!(benches, transition, engine_chain, risk, gate_wake, lock_contention);
 criterion_main!(benches);

@@ -242,6 +242,9 @@ impl Store for FailingStarts {
     fn locks(&self, names: Option<&[String]>) -> Result<Vec<trainyard::release::locks::LockEntry>> {
         self.inner.locks(names)
     }
+    fn lock_queue(&self, name: &str, limit: usize) -> Result<Vec<trainyard::release::locks::LockEntry>> {
+        self.inner.lock_queue(name, limit)
+    }
     fn due(&self, now: Timestamp, limit: usize) -> Result<Vec<(Timestamp, String)>> {
         self.inner.due(now, limit)
     }

@@ -93,9 +93,10 @@ CREATE INDEX release_watches_release ON release_watches (release);";
 
 /// The tenth migration: the locks releases hold and wait for.
 const LOCKS_DDL: &str = "CREATE TABLE release_locks (name TEXT NOT NULL, release TEXT NOT NULL,
-    node TEXT NOT NULL, held INTEGER NOT NULL, body TEXT NOT NULL,
-    PRIMARY KEY (name, release, node)) WITHOUT ROWID;
-CREATE INDEX release_locks_release ON release_locks (release);";
+    node TEXT NOT NULL, held INTEGER NOT NULL, rank INTEGER NOT NULL, requested_at INTEGER NOT NULL,
+    body TEXT NOT NULL, PRIMARY KEY (name, release, node)) WITHOUT ROWID;
+CREATE INDEX release_locks_release ON release_locks (release);
+CREATE INDEX release_locks_queue ON release_locks (name, held, rank, requested_at, release, node);";
 
 /// The third migration: the versions of the stored formats.
 const FORMATS_DDL: &str = "CREATE TABLE formats (name TEXT PRIMARY KEY, version INTEGER NOT NULL);";

@@ -22,6 +22,10 @@ use std::collections::{BTreeSet, HashMap};
 /// never comes close; a bound keeps a bug from looping).
 const MAX_GRANT_ROUNDS: usize = 10_000;
 
+/// How many waiters of a lock one grant pass reads (a semaphore with more free places than this
+/// is filled by further passes).
+const GRANT_WINDOW: usize = 32;
+
 impl Engine {
     /// The lock rows (held and waiting) of the locks named, or of every lock: who holds each
     /// lock, since when, and who waits for it, in queue order (see [`crate::store::Store::locks`]).
@@ -37,7 +41,9 @@ impl Engine {
         if changes.requested.is_empty() && changes.released.is_empty() {
             return;
         }
-        if !changes.requested.is_empty() {
+        // Only a release that holds a lock can close a cycle by asking for another.
+        let holds = || self.get_release(id).is_ok_and(|s| s.locks.iter().any(|c| c.held_since.is_some()));
+        if !changes.requested.is_empty() && holds() {
             let requests: BTreeSet<LockNode> = changes.requested.iter().map(|c| c.request.clone()).collect();
             if let Err(e) = self.refuse_deadlocks(id, &requests) {
                 tracing::warn!(release = %id, error = %e, "could not check lock requests for deadlocks");
@@ -49,53 +55,79 @@ impl Engine {
         }
     }
 
-    /// Grants every waiting request on the locks named (every lock when `None`) that may go
-    /// ahead, in queue order.
+    /// Grants every waiting request on the locks named (every lock with a waiting request when
+    /// `None`) that may go ahead, in queue order.
     pub(crate) fn grant_waiting_locks(&self, names: Option<&[String]>) -> Result<()> {
+        let names: Vec<String> = match names {
+            Some(names) => names.to_vec(),
+            None => {
+                let rows = self.store.locks(None)?;
+                let waiting: BTreeSet<String> = rows.into_iter().filter(|r| !r.held()).map(|r| r.claim.name).collect();
+                waiting.into_iter().collect()
+            }
+        };
+        for name in &names {
+            self.grant_lock(name)?;
+        }
+        Ok(())
+    }
+
+    /// Grants the waiting requests of lock `name` that may go ahead, in queue order. With no
+    /// overtaking, only as many of the first waiters as the lock has free places can go: the
+    /// pass reads the holders and those waiters ([`Engine::lock_window`]), plus the queues of the
+    /// other locks they ask for together, and reads again only when it granted a whole window.
+    fn grant_lock(&self, name: &str) -> Result<()> {
         let system = Actor::system();
         let mut tried: BTreeSet<(String, LockNode)> = BTreeSet::new();
         for _ in 0..MAX_GRANT_ROUNDS {
-            let rows = self.rows_for_grants(names)?;
+            let (mut rows, window) = self.lock_window(name)?;
+            if window == 0 {
+                return Ok(());
+            }
+            let others: BTreeSet<String> = rows
+                .iter()
+                .filter(|r| !r.held())
+                .flat_map(|r| r.claim.together.iter().cloned())
+                .filter(|n| n != name)
+                .collect();
+            for other in &others {
+                rows.extend(self.store.lock_queue(other, GRANT_WINDOW)?);
+            }
             let grants: Vec<_> = grantable(&rows).into_iter().filter(|g| !tried.contains(g)).collect();
-            let Some((release, request)) = grants.into_iter().next() else { return Ok(()) };
-            tried.insert((release.clone(), request.clone()));
-            let cmd = Command::GrantLocks { request: request.clone() };
-            match self.apply(&release, &cmd, &system, None) {
-                Ok(_) | Err(Error::NotFound { .. }) => {}
-                Err(e) if is_lock_taken(&e) => {}
-                Err(e) => {
-                    tracing::warn!(release = %release, request = %request, error = %e, "could not grant locks")
+            let granted = grants.len();
+            for (release, request) in grants {
+                tried.insert((release.clone(), request.clone()));
+                let cmd = Command::GrantLocks { request: request.clone() };
+                match self.apply(&release, &cmd, &system, None) {
+                    Ok(_) | Err(Error::NotFound { .. }) => {}
+                    Err(e) if is_lock_taken(&e) => {}
+                    Err(e) => {
+                        tracing::warn!(release = %release, request = %request, error = %e, "could not grant locks")
+                    }
                 }
+            }
+            if granted < window || window < GRANT_WINDOW {
+                return Ok(());
             }
         }
         Ok(())
     }
 
-    /// The rows of the locks named, plus every row of the other locks their waiting requests ask
-    /// for (a request is granted whole).
-    fn rows_for_grants(&self, names: Option<&[String]>) -> Result<Vec<LockEntry>> {
-        let rows = self.store.locks(names)?;
-        let Some(names) = names else { return Ok(rows) };
-        let waiting: BTreeSet<(&str, &LockNode)> =
-            rows.iter().filter(|r| !r.held()).map(|r| (r.release_id.as_str(), &r.claim.request)).collect();
-        if waiting.is_empty() {
-            return Ok(rows);
+    /// The rows a grant pass of lock `name` needs, and how many waiters could go (0: the lock is
+    /// full, or nobody waits): its holders and its first waiters, as many as it has free places
+    /// (at most [`GRANT_WINDOW`]). The capacity is the largest its rows declare.
+    fn lock_window(&self, name: &str) -> Result<(Vec<LockEntry>, usize)> {
+        let rows = self.store.lock_queue(name, 1)?;
+        if rows.iter().all(|r| r.held()) {
+            return Ok((rows, 0));
         }
-        let known: BTreeSet<&str> = names.iter().map(String::as_str).collect();
-        let mut more: BTreeSet<String> = BTreeSet::new();
-        for (release, request) in &waiting {
-            if let Ok(state) = self.get_release(release) {
-                for c in state.locks.iter().filter(|c| &c.request == *request && !known.contains(c.name.as_str())) {
-                    more.insert(c.name.clone());
-                }
-            }
+        let holders: BTreeSet<&str> = rows.iter().filter(|r| r.held()).map(|r| r.release_id.as_str()).collect();
+        let capacity = rows.iter().map(|r| r.claim.capacity as usize).max().unwrap_or(1);
+        let free = capacity.saturating_sub(holders.len()).min(GRANT_WINDOW);
+        if free <= 1 {
+            return Ok((rows, free));
         }
-        if more.is_empty() {
-            return Ok(rows);
-        }
-        let mut all: Vec<String> = names.to_vec();
-        all.extend(more);
-        self.store.locks(Some(&all))
+        Ok((self.store.lock_queue(name, free)?, free))
     }
 
     /// Refuses each of `requests` (new requests of release `id`) that closes a cycle of releases

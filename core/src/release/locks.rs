@@ -17,8 +17,8 @@
 //!   append, so two engines never both get the last place.
 //! * **Queue order.** Higher `priority` first, then oldest request first, then release id. A
 //!   request never overtakes an older one that waits for the same lock (no starvation of a
-//!   request for several locks). A release that holds a lock already may take it again for
-//!   another of its nodes.
+//!   request for several locks). A release that holds a lock already takes it again for another
+//!   of its nodes at once, without queueing (it takes no other release's place).
 //! * **Release.** Locks are let go in the same append as the transition that ends their need:
 //!   the node ends, is skipped or aborted, the release ends, is aborted, rolls back. After any
 //!   command, a release that is not running holds nothing ([`claim_needed`]).
@@ -94,6 +94,10 @@ pub struct LockClaim {
     /// When it was granted (absent while waiting).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub held_since: Option<Timestamp>,
+    /// The names of the other locks asked for in the same request (granted together with this
+    /// one). Left out when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub together: Vec<String>,
 }
 
 /// One lock of a request, as `locks_requested` records it.
@@ -110,6 +114,10 @@ pub struct LockWant {
     /// The queue priority.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub priority: i32,
+    /// Held at once: the release holds this lock already (for another of its nodes), so it
+    /// takes no place of another release and does not queue.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub held: bool,
 }
 
 fn one() -> u32 {
@@ -308,10 +316,15 @@ pub fn grantable(rows: &[LockEntry]) -> Vec<(String, LockNode)> {
     let mut waiting: Vec<&LockEntry> = rows.iter().filter(|r| !r.held()).collect();
     waiting.sort_by(|a, b| queue_order(a, b));
     let mut requests: Vec<(&str, &LockNode, Vec<&LockEntry>)> = Vec::new();
+    let mut index: HashMap<(&str, &LockNode), usize> = HashMap::new();
     for r in waiting {
-        match requests.iter_mut().find(|(rel, req, _)| *rel == r.release_id && *req == &r.claim.request) {
-            Some((_, _, rows)) => rows.push(r),
-            None => requests.push((&r.release_id, &r.claim.request, vec![r])),
+        let key = (r.release_id.as_str(), &r.claim.request);
+        match index.get(&key) {
+            Some(&i) => requests[i].2.push(r),
+            None => {
+                index.insert(key, requests.len());
+                requests.push((&r.release_id, &r.claim.request, vec![r]));
+            }
         }
     }
     let mut blocked: HashMap<&str, HashSet<&str>> = HashMap::new();
@@ -426,7 +439,9 @@ pub(crate) fn need_to_start(state: &ReleaseState, p: usize, a: Option<usize>) ->
             Some(c) => waiting |= c.held_since.is_none(),
             None => {
                 if !wants.iter().any(|w: &LockWant| w.node == node && w.name == name) {
-                    wants.push(LockWant { name, node, capacity: use_.capacity(), priority: use_.priority(state.kind) })
+                    let held = state.locks.iter().any(|c| c.name == name && c.held_since.is_some());
+                    let (capacity, priority) = (use_.capacity(), use_.priority(state.kind));
+                    wants.push(LockWant { name, node, capacity, priority, held })
                 }
             }
         }
@@ -528,6 +543,7 @@ mod tests {
                 priority,
                 requested_at: t,
                 held_since: held.then_some(t),
+                together: Vec::new(),
             },
         }
     }

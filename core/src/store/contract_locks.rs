@@ -33,6 +33,7 @@ fn claim(name: &str, node: &str, capacity: u32, priority: i32, requested: i64, h
         priority,
         requested_at: at(requested),
         held_since: held.then(|| at(requested)),
+        together: Vec::new(),
     }
 }
 
@@ -57,6 +58,12 @@ pub(super) fn locks_follow_appends(s: &Arc<dyn Store>) {
         [("r3".to_string(), false), ("r1".to_string(), true), ("r2".to_string(), false)],
         "priority first, then the older request (held or not)"
     );
+    let queue = |limit| -> Vec<(String, bool)> {
+        s.lock_queue("env", limit).unwrap().into_iter().map(|e| (e.release_id.clone(), e.held())).collect()
+    };
+    assert_eq!(queue(1), [("r1".to_string(), true), ("r3".to_string(), false)], "holders, then the first waiter");
+    assert_eq!(queue(5), [("r1".to_string(), true), ("r3".to_string(), false), ("r2".to_string(), false)]);
+    assert!(s.lock_queue("nothing", 5).unwrap().is_empty());
     let all = s.locks(None).unwrap();
     assert_eq!(all.iter().map(|e| e.claim.name.as_str()).collect::<Vec<_>>(), ["db", "env", "env", "env"]);
     assert_eq!(all[0].release_name, "release r3", "the row names its release");
@@ -85,6 +92,7 @@ pub(super) fn locks_follow_appends(s: &Arc<dyn Store>) {
     write(s, "r1", 3, &release).unwrap();
     write(s, "r2", 1, &grant).unwrap();
     assert_eq!(rows(s, "env"), [("r3".to_string(), false), ("r2".to_string(), true)]);
+    assert_eq!(queue(5), [("r2".to_string(), true), ("r3".to_string(), false)], "a granted row left the queue");
     assert!(s.delete_release("r3").unwrap());
     assert_eq!(rows(s, "env"), [("r2".to_string(), true)], "a deleted release holds and waits for nothing");
     assert_eq!(rows(s, "db"), [("r1".to_string(), true)]);

@@ -61,6 +61,16 @@ struct Inner {
     watches_of: HashMap<String, Vec<String>>,
     /// Lock rows by `(name, release, node)`.
     locks: BTreeMap<(String, String, String), LockEntry>,
+    /// The waiting lock rows in queue order: `(name, -priority, requested at, release, node)`.
+    lock_waiting: BTreeSet<QueueKey>,
+}
+
+/// A waiting lock row's place: `(name, -priority, requested at, release, node)`.
+type QueueKey = (String, i64, Timestamp, String, String);
+
+fn queue_key(e: &LockEntry) -> QueueKey {
+    let c = &e.claim;
+    (c.name.clone(), -(c.priority as i64), c.requested_at, e.release_id.clone(), c.node.to_string())
 }
 
 /// `(service, environment)`.
@@ -202,10 +212,29 @@ impl Inner {
     /// Writes the lock rows of an append (checked first by [`Inner::check_lock_capacity`]).
     fn write_locks(&mut self, release: &str, name: &str, changes: &LockChanges) {
         for e in changes.entries(release, name) {
-            self.locks.insert((e.claim.name.clone(), release.to_string(), e.claim.node.to_string()), e);
+            if !e.held() {
+                self.lock_waiting.insert(queue_key(&e));
+            }
+            let key = (e.claim.name.clone(), release.to_string(), e.claim.node.to_string());
+            if let Some(old) = self.locks.insert(key, e) {
+                self.forget_waiting(&old);
+            }
         }
         for k in &changes.released {
-            self.locks.remove(&(k.name.clone(), release.to_string(), k.node.to_string()));
+            if let Some(old) = self.locks.remove(&(k.name.clone(), release.to_string(), k.node.to_string())) {
+                self.forget_waiting(&old);
+            }
+        }
+    }
+
+    /// Removes `old` from the waiting queue if it was waiting (a row granted now stays written).
+    fn forget_waiting(&mut self, old: &LockEntry) {
+        if !old.held() {
+            let key = queue_key(old);
+            let still = self.locks.get(&(key.0.clone(), key.3.clone(), key.4.clone())).is_some_and(|e| !e.held());
+            if !still {
+                self.lock_waiting.remove(&key);
+            }
         }
     }
 
@@ -556,6 +585,7 @@ impl Store for MemoryStore {
         inner.remove_ledger(id);
         inner.replace_watches(id, &[]);
         inner.locks.retain(|(_, r, _), _| r != id);
+        inner.lock_waiting.retain(|(_, _, _, r, _)| r != id);
         if let Some(due) = row.next_due {
             inner.due.remove(&(due, id.to_string()));
         }
@@ -594,6 +624,27 @@ impl Store for MemoryStore {
                 .collect(),
         };
         crate::release::locks::sort_entries(&mut out);
+        Ok(out)
+    }
+
+    fn lock_queue(&self, name: &str, limit: usize) -> Result<Vec<LockEntry>> {
+        let inner = self.lock();
+        let mut out: Vec<LockEntry> = inner
+            .locks
+            .range((name.to_string(), String::new(), String::new())..)
+            .take_while(|((n, _, _), _)| n == name)
+            .filter(|(_, e)| e.held())
+            .map(|(_, e)| e.clone())
+            .collect();
+        let from = (name.to_string(), i64::MIN, Timestamp::MIN_UTC, String::new(), String::new());
+        for (n, _, _, release, node) in inner.lock_waiting.range(from..).take(limit) {
+            if n != name {
+                break;
+            }
+            if let Some(e) = inner.locks.get(&(n.clone(), release.clone(), node.clone())) {
+                out.push(e.clone());
+            }
+        }
         Ok(out)
     }
 

@@ -328,6 +328,10 @@ pub trait Store: Send + Sync {
     /// `None`: sorted by name, then in queue order ([`crate::release::locks::queue_order`]).
     /// Written with each release's append ([`Append::locks`]).
     fn locks(&self, names: Option<&[String]>) -> Result<Vec<crate::release::locks::LockEntry>>;
+    /// The queue of lock `name`: every row that holds it, then its first `limit` waiting rows in
+    /// queue order (what granting it needs to see: with no overtaking, only the first waiters
+    /// can go ahead).
+    fn lock_queue(&self, name: &str, limit: usize) -> Result<Vec<crate::release::locks::LockEntry>>;
 
     // ----- timers -----
 

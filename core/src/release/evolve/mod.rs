@@ -76,14 +76,18 @@ fn apply_lock_event<S: EffectSink>(state: &mut ReleaseState, event: &Event, sink
     match &event.kind {
         EventKind::LocksRequested { request, locks } => {
             for w in locks {
+                let mut together: Vec<String> =
+                    locks.iter().filter(|o| o.name != w.name).map(|o| o.name.clone()).collect();
+                together.dedup();
                 let claim = LockClaim {
+                    together,
                     name: w.name.clone(),
                     node: w.node.clone(),
                     request: request.clone(),
                     capacity: w.capacity,
                     priority: w.priority,
                     requested_at: event.at,
-                    held_since: None,
+                    held_since: w.held.then_some(event.at),
                 };
                 sink.lock_requested(&claim);
                 state.locks.push(claim);

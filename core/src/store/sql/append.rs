@@ -56,8 +56,9 @@ pub(crate) struct AppendRows<'a> {
 /// Lock changes as rows: see [`crate::store::Append::locks`].
 #[derive(Default)]
 pub(crate) struct LockRows {
-    /// Rows written: name, node, held (0/1), body.
-    pub upserts: Vec<(String, String, i64, String)>,
+    /// Rows written: name, node, held (0/1), rank (the negated priority: queue order is
+    /// ascending), requested at (µs), body.
+    pub upserts: Vec<(String, String, i64, i64, i64, String)>,
     /// Granted locks: name and capacity, checked before anything is written.
     pub checks: Vec<(String, u32)>,
     /// Rows removed: name, node.
@@ -73,7 +74,15 @@ impl LockRows {
             if e.held() {
                 rows.checks.push((e.claim.name.clone(), e.claim.capacity));
             }
-            rows.upserts.push((e.claim.name.clone(), e.claim.node.to_string(), held, to_json("a lock entry", &e)?));
+            let (rank, at) = (-(e.claim.priority as i64), micros(e.claim.requested_at));
+            rows.upserts.push((
+                e.claim.name.clone(),
+                e.claim.node.to_string(),
+                held,
+                rank,
+                at,
+                to_json("a lock entry", &e)?,
+            ));
         }
         rows.deletes = changes.released.iter().map(|k| (k.name.clone(), k.node.to_string())).collect();
         Ok(rows)
@@ -91,11 +100,17 @@ pub(crate) fn write_locks<C: Conn>(c: &mut C, sql: &Statements, release: &str, l
             return Err(crate::release::locks::lock_taken(name, *capacity));
         }
     }
-    for (name, node, held, body) in &locks.upserts {
-        c.execute(
-            &sql.upsert_lock,
-            &[Value::Text(name), Value::Text(release), Value::Text(node), Value::Int(*held), Value::Text(body)],
-        )?;
+    for (name, node, held, rank, at, body) in &locks.upserts {
+        let values = [
+            Value::Text(name),
+            Value::Text(release),
+            Value::Text(node),
+            Value::Int(*held),
+            Value::Int(*rank),
+            Value::Int(*at),
+            Value::Text(body),
+        ];
+        c.execute(&sql.upsert_lock, &values)?;
     }
     for (name, node) in &locks.deletes {
         c.execute(&sql.delete_lock, &[Value::Text(name), Value::Text(release), Value::Text(node)])?;

@@ -321,6 +321,16 @@ impl<D: Dialect> Store for SqlStore<D> {
         Ok(found)
     }
 
+    fn lock_queue(&self, name: &str, limit: usize) -> Result<Vec<crate::release::locks::LockEntry>> {
+        let entry = |r: &dyn dialect::Row| from_json("lock entry", r.text(0)?);
+        let limit = Value::Int(limit.min(i64::MAX as usize) as i64);
+        self.dialect.with_conn(|c| {
+            let mut found = rows(c, &self.sql.lock_holders_of, &[Value::Text(name)], entry)?;
+            found.extend(rows(c, &self.sql.lock_waiters_of, &[Value::Text(name), limit], entry)?);
+            Ok(found)
+        })
+    }
+
     fn due(&self, now: Timestamp, limit: usize) -> Result<Vec<(Timestamp, String)>> {
         let params = [Value::Int(micros(now)), Value::Int(limit as i64)];
         self.dialect
@@ -531,6 +541,9 @@ macro_rules! store_via_sql {
             }
             fn locks(&self, names: Option<&[String]>) -> $crate::Result<Vec<$crate::release::locks::LockEntry>> {
                 self.$field.locks(names)
+            }
+            fn lock_queue(&self, name: &str, limit: usize) -> $crate::Result<Vec<$crate::release::locks::LockEntry>> {
+                self.$field.lock_queue(name, limit)
             }
             fn due(&self, now: $crate::Timestamp, limit: usize) -> $crate::Result<Vec<($crate::Timestamp, String)>> {
                 self.$field.due(now, limit)

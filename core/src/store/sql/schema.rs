@@ -120,9 +120,10 @@ CREATE INDEX release_watches_release ON release_watches (release);
 "#,
     r#"
 CREATE TABLE release_locks (name TEXT{BYTE_ORDER} NOT NULL, release TEXT{BYTE_ORDER} NOT NULL,
-    node TEXT{BYTE_ORDER} NOT NULL, held INTEGER NOT NULL, body TEXT NOT NULL,
-    PRIMARY KEY (name, release, node)){WITHOUT_ROWID};
+    node TEXT{BYTE_ORDER} NOT NULL, held INTEGER NOT NULL, rank INTEGER NOT NULL, requested_at {BIGINT} NOT NULL,
+    body TEXT NOT NULL, PRIMARY KEY (name, release, node)){WITHOUT_ROWID};
 CREATE INDEX release_locks_release ON release_locks (release);
+CREATE INDEX release_locks_queue ON release_locks (name, held, rank, requested_at, release, node);
 "#,
 ];
 

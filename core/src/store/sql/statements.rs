@@ -56,6 +56,10 @@ pub(crate) struct Statements {
     pub lock_holders: String,
     /// The rows of one lock.
     pub locks_named: String,
+    /// The held rows of one lock.
+    pub lock_holders_of: String,
+    /// The first waiting rows of one lock, in queue order.
+    pub lock_waiters_of: String,
     /// Every lock row.
     pub all_locks: String,
     pub delete_inbox: String,
@@ -185,11 +189,15 @@ impl Statements {
             insert_watch: p("INSERT INTO release_watches (release, target) VALUES (?1, ?2) ON CONFLICT DO NOTHING"),
             watches_of: p("SELECT release, target FROM release_watches WHERE target = ?1 ORDER BY release"),
             all_watches: p("SELECT release, target FROM release_watches ORDER BY release, target"),
-            upsert_lock: p("INSERT INTO release_locks (name, release, node, held, body) VALUES (?1, ?2, ?3, ?4, ?5)
+            upsert_lock: p("INSERT INTO release_locks (name, release, node, held, rank, requested_at, body)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
                 ON CONFLICT (name, release, node) DO UPDATE SET held = excluded.held, body = excluded.body"),
             delete_lock: p("DELETE FROM release_locks WHERE name = ?1 AND release = ?2 AND node = ?3"),
             lock_holders: p("SELECT COUNT(DISTINCT release) FROM release_locks WHERE name = ?1 AND held = 1 AND release <> ?2"),
             locks_named: p("SELECT body FROM release_locks WHERE name = ?1"),
+            lock_holders_of: p("SELECT body FROM release_locks WHERE name = ?1 AND held = 1"),
+            lock_waiters_of: p("SELECT body FROM release_locks WHERE name = ?1 AND held = 0
+                ORDER BY rank, requested_at, release, node LIMIT ?2"),
             all_locks: p("SELECT body FROM release_locks"),
             delete_inbox: p("DELETE FROM inbox WHERE release = ?1"),
             insert_inbox: p("INSERT INTO inbox (principal, since, release, item, body) VALUES (?1, ?2, ?3, ?4, ?5)
