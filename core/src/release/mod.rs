@@ -61,6 +61,10 @@
 //!   fixed when they start, they open when every target is in `until` and fail when one is in
 //!   `fail_on`, and the engine reports the targets' statuses after each commit of a target.
 //!   Skipping a waiting gate needs a reason. The rules are in [`gates`].
+//! * **Locks**: a node ready to start asks for the locks it needs and waits, `pending`, until the
+//!   engine grants them (queue order: priority, then age, no overtaking); they are let go in the
+//!   same transition that ends their need, and a release that is not running holds none. A request
+//!   that would close a deadlock fails its node. The rules are in [`locks`].
 //! * **Outcome**: `failed` if a critical phase failed; else `partial_success` if a non-critical
 //!   phase failed or an activity was ignored; else `success`.
 //! * **Pause** stops new activities from starting (retries of activities already started go on);
@@ -91,7 +95,7 @@
 //! [`step`] decides a command, applies its events and advances until nothing changes. It returns
 //! a [`Transition`]: the events and their [`Effects`] (jobs queued, ended and cancelled, timer
 //! changes, child releases to start or abort, the parent to report to, notifications, gates to
-//! resolve and the releases the waiting gates watch). The
+//! resolve, the releases the waiting gates watch, and the locks asked for, granted and let go). The
 //! effects are collected while the events are applied, where the state knows which job or child an
 //! event starts or ends. On a refusal nothing changes.
 

@@ -78,6 +78,7 @@ fn apply_lock_event<S: EffectSink>(state: &mut ReleaseState, event: &Event, sink
             for w in locks {
                 let mut together: Vec<String> =
                     locks.iter().filter(|o| o.name != w.name).map(|o| o.name.clone()).collect();
+                together.sort();
                 together.dedup();
                 let claim = LockClaim {
                     together,
