@@ -1075,10 +1075,11 @@ export declare class Engine {
    * Who holds and who waits for the locks `names` (every lock when omitted or null): one `Lock`
    * per release and declaring node, sorted by lock name, then in queue order (higher
    * `priority` first, then the oldest request). A lock nobody holds or waits for has none.
+   * With `options.actor`, only the rows of releases they may read.
    */
-  locks(names?: string[] | null): Lock[]
+  locks(names?: string[] | null, options?: LocksOptions): Lock[]
   /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
-  locksAsync(names?: string[] | null): Promise<Lock[]>
+  locksAsync(names?: string[] | null, options?: LocksOptions): Promise<Lock[]>
   /** The engine's metrics now: counters, histograms (seconds) and the queue depth per executor. */
   metrics(): Metrics
   /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
@@ -1838,6 +1839,15 @@ export interface Limits {
  * Throws an `Error` with `code === 'validation'` and a `problems` array listing every problem.
  */
 export declare function loadProcess(definition: string | Record<string, unknown>): Record<string, any>
+
+/** Options of `locks`. */
+export interface LocksOptions {
+  /**
+   * Only the rows of releases this actor may read. Without an actor the read is
+   * unrestricted (trusted code).
+   */
+  actor?: ActorLike
+}
 
 /** Options of `setLogger`. */
 export interface LoggerOptions {

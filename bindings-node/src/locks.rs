@@ -69,10 +69,18 @@ calls! {
     #[doc = " Who holds and who waits for the locks `names` (every lock when omitted or null): one `Lock`"]
     #[doc = " per release and declaring node, sorted by lock name, then in queue order (higher"]
     #[doc = " `priority` first, then the oldest request). A lock nobody holds or waits for has none."]
-    #[ts("names?: string[] | null", "Lock[]", "Promise<Lock[]>")]
-    fn locks / locks_async(&self, cx, names) {
+    #[doc = " With `options.actor`, only the rows of releases they may read."]
+    #[ts("names?: string[] | null, options?: LocksOptions", "Lock[]", "Promise<Lock[]>")]
+    fn locks / locks_async(&self, cx, names, options) {
         let names: Option<Vec<String>> = cx.arg(names, "names");
+        let options: Option<crate::options::LocksOptions> = cx.arg(options, "options");
         cx.finish()?;
-        call(move |e| Ok(entries(&e.locks(names.as_deref())?)))
+        let actor = options.and_then(|o| o.actor).map(|a| a.core());
+        call(move |e| {
+            Ok(entries(&match actor {
+                Some(a) => e.locks_as(names.as_deref(), &a)?,
+                None => e.locks(names.as_deref())?,
+            }))
+        })
     }
 }

@@ -411,6 +411,16 @@ options! {
 }
 
 options! {
+    #[doc = " Options of `locks`."]
+    pub struct LocksOptions {
+        #[doc = " Only the rows of releases this actor may read. Without an actor the read is"]
+        #[doc = " unrestricted (trusted code)."]
+        #[napi(ts_type = "ActorLike")]
+        pub actor: Option<Actor>,
+    }
+}
+
+options! {
     #[doc = " Options of `deployed`: only this environment and/or this service."]
     pub struct DeployedOptions {
         #[doc = " Only this environment, e.g. `prod1`."]

@@ -156,3 +156,17 @@ test('locks checks its argument, sync and async', async () => {
   assert.deepEqual(err.problems.map((p) => p.path), ['names'])
   await assert.rejects(e.locksAsync(['ok', 7]), (x) => x.code === 'invalid_input' && x.problems[0].path === 'names[1]')
 })
+
+test('with an actor, only the rows of releases they may read', async () => {
+  const e = Engine.inMemory({ clock: new ManualClock(START), releaseLevel: 'organization' })
+  e.registerProcess(DEPLOY)
+  for (const [org, name] of [['acme', 'Acme deploy'], ['globex', 'Globex deploy']]) {
+    const manager = { id: 'omar', roles: [`org_release_manager:${org}`] }
+    const r = e.createRelease('deploy', { name, actor: manager, scope: `org:${org}` })
+    e.activate(r.id, { actor: manager })
+  }
+  assert.deepEqual(e.locks([PROD1]).map((l) => l.releaseName), ['Acme deploy', 'Globex deploy'])
+  const ann = { id: 'ann', roles: ['org_release_manager:globex'] }
+  assert.deepEqual(e.locks([PROD1], { actor: ann }).map((l) => l.releaseName), ['Globex deploy'])
+  assert.deepEqual((await e.locksAsync([PROD1], { actor: ann })).map((l) => l.releaseName), ['Globex deploy'])
+})

@@ -108,10 +108,19 @@ impl PyEngine {
     /// Who holds and who waits for the locks ``names`` (every lock when ``None``): one ``Lock``
     /// per release and declaring node, sorted by lock name, then in queue order (higher
     /// ``priority`` first, then the oldest request). A lock nobody holds or waits for has none.
-    #[pyo3(signature = (names = None))]
-    fn locks(&self, py: Python<'_>, names: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<PyLock>> {
-        args!(py; names = convert::opt_text_list(names, "names"));
-        let found = self.call(py, move |e| e.locks(names.as_deref()))?;
+    /// With ``actor``, only the rows of releases they may read.
+    #[pyo3(signature = (names = None, *, actor = None), text_signature = "($self, names=None, *, actor=None)")]
+    fn locks(
+        &self,
+        py: Python<'_>,
+        names: Option<&Bound<'_, PyAny>>,
+        actor: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Vec<PyLock>> {
+        args!(py; names = convert::opt_text_list(names, "names"), actor = convert::opt_actor(actor, "actor"));
+        let found = self.call(py, move |e| match actor {
+            Some(a) => e.locks_as(names.as_deref(), &a),
+            None => e.locks(names.as_deref()),
+        })?;
         Ok(found.iter().map(|l| PyLock::new(&l.view())).collect())
     }
 }

@@ -163,3 +163,15 @@ def test_locks_checks_its_argument() -> None:
     with pytest.raises(trainyard.InvalidInputError) as refused:
         e.locks(42)  # type: ignore[arg-type]
     assert [(p.path, p.code) for p in refused.value.problems] == [("names", "wrong_type")]
+
+
+def test_with_an_actor_only_the_rows_of_releases_they_may_read() -> None:
+    e = Engine.in_memory(clock=ManualClock(START), release_level="organization")
+    e.register_process(DEPLOY)
+    for org, name in [("acme", "Acme deploy"), ("globex", "Globex deploy")]:
+        manager = Actor("omar", roles=[f"org_release_manager:{org}"])
+        r = e.create_release("deploy", name=name, actor=manager, scope=f"org:{org}")
+        e.activate(r.id, actor=manager)
+    assert [lock.release_name for lock in e.locks([PROD1])] == ["Acme deploy", "Globex deploy"]
+    ann = Actor("ann", roles=["org_release_manager:globex"])
+    assert [lock.release_name for lock in e.locks([PROD1], actor=ann)] == ["Globex deploy"]

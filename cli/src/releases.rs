@@ -8,7 +8,7 @@ use crate::{CliResult, Ctx, EXIT_OK, Failure};
 use indexmap::IndexMap;
 use serde_json::{Value, json};
 use trainyard::access::Actor;
-use trainyard::display::{TreeFormat, paint, release_colour, write_status_tree};
+use trainyard::display::{TreeFormat, paint, release_colour, write_status_tree_with};
 use trainyard::release::{NewRelease, ReleaseState, ReleaseStatus};
 use trainyard::{Engine, ReleaseFilter};
 
@@ -155,7 +155,13 @@ pub(crate) fn show(ctx: &mut Ctx<'_>, engine: &Engine, a: &ReleaseArg, store: &S
     if ctx.json() {
         json_line(ctx, &crate::output::release_json(&r))?;
     } else {
-        write_status_tree(ctx.out, &r, &TreeFormat { color: ctx.color, ..TreeFormat::default() })?;
+        let waiting: Vec<String> = r.locks.iter().filter(|c| c.held_since.is_none()).map(|c| c.name.clone()).collect();
+        let locks = match (waiting.is_empty(), store.actor()) {
+            (true, _) => Vec::new(),
+            (false, Some(actor)) => engine.locks_as(Some(&waiting), &actor)?,
+            (false, None) => engine.locks(Some(&waiting))?,
+        };
+        write_status_tree_with(ctx.out, &r, &TreeFormat { color: ctx.color, ..TreeFormat::default() }, &locks)?;
     }
     Ok(EXIT_OK)
 }

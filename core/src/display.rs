@@ -87,6 +87,18 @@ impl TreeFormat {
 /// Writes the tree of `r` in `format`, one line for the release, each shown phase and each of its
 /// activities.
 pub fn write_status_tree(out: &mut dyn Write, r: &ReleaseState, format: &TreeFormat) -> std::io::Result<()> {
+    write_status_tree_with(out, r, format, &[])
+}
+
+/// [`write_status_tree`], saying who holds each lock a node waits for: `locks` are the store's
+/// rows of those locks ([`crate::Engine::locks`]; a waiting node's line reads ` — waits for lock
+/// environment:prod1 held by "Week 15 train" since 2025-04-07 09:00`).
+pub fn write_status_tree_with(
+    out: &mut dyn Write,
+    r: &ReleaseState,
+    format: &TreeFormat,
+    locks: &[crate::release::locks::LockEntry],
+) -> std::io::Result<()> {
     let color = format.color;
     let status = paint(color, r.status.as_str(), release_colour(r.status));
     let rolled = if r.rolled_back { " (rolled back)" } else { "" };
@@ -99,7 +111,8 @@ pub fn write_status_tree(out: &mut dyn Write, r: &ReleaseState, format: &TreeFor
         }
         let status = paint(color, &format!("{:<10}", ph.status.as_str()), phase_colour(ph.status));
         let span = format.span(ph.started_at, ph.ended_at);
-        writeln!(out, "  {} {:<12} {status} {span}", phase_symbol(ph.status), ph.id)?;
+        let note = waits_for_locks(r, &ph.id, None, locks, format).unwrap_or_default();
+        writeln!(out, "  {} {:<12} {status} {span}{note}", phase_symbol(ph.status), ph.id)?;
         for a in &ph.activities {
             let attempt = if a.attempt > 0 { format!(" (attempt {})", a.attempt + 1) } else { String::new() };
             let note = a
@@ -108,6 +121,7 @@ pub fn write_status_tree(out: &mut dyn Write, r: &ReleaseState, format: &TreeFor
                 .filter(|_| a.status != ActivityStatus::Success)
                 .map(|e| format!(" — {}", e.lines().next().unwrap_or(e)))
                 .or_else(|| waits_for(r, &ph.id, &a.id))
+                .or_else(|| waits_for_locks(r, &ph.id, Some(&a.id), locks, format))
                 .unwrap_or_default();
             let status = paint(color, &format!("{:<18}", a.status.as_str()), activity_colour(a.status));
             let span = format.span(a.started_at, a.ended_at);
@@ -123,6 +137,40 @@ fn waits_for(r: &ReleaseState, phase: &str, activity: &str) -> Option<String> {
     let targets: Vec<String> =
         gate.resolved.as_ref()?.iter().map(|o| format!("{} ({})", o.describe().replace('/', " "), o.status)).collect();
     Some(format!(" — waits for {}", if targets.is_empty() { "nothing".to_string() } else { targets.join(", ") }))
+}
+
+/// ` — waits for lock <name> held by "<release>" since <time>, …` for a node whose request waits
+/// (` — waits for lock <name>` when `locks` does not say who holds it).
+fn waits_for_locks(
+    r: &ReleaseState,
+    phase: &str,
+    activity: Option<&str>,
+    locks: &[crate::release::locks::LockEntry],
+    format: &TreeFormat,
+) -> Option<String> {
+    let waiting: Vec<&crate::release::locks::LockClaim> = r
+        .locks
+        .iter()
+        .filter(|c| c.held_since.is_none() && c.request.phase == phase && c.request.activity.as_deref() == activity)
+        .collect();
+    if waiting.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = waiting
+        .iter()
+        .map(|c| {
+            let holders: Vec<String> = locks
+                .iter()
+                .filter(|e| e.claim.name == c.name && e.held() && e.release_id != r.id)
+                .map(|e| format!("\"{}\" since {}", e.release_name, format.time(e.claim.held_since)))
+                .collect();
+            match holders.is_empty() {
+                true => format!("lock {}", c.name),
+                false => format!("lock {} held by {}", c.name, holders.join(" and ")),
+            }
+        })
+        .collect();
+    Some(format!(" — waits for {}", parts.join(", ")))
 }
 
 /// A length as the tree shows it: `<1m`, `45m`, `26h05m` (under two days), `3d4h`.

@@ -285,3 +285,41 @@ fn engines_share_locks(open: &dyn Fn() -> Engine) {
     go(&one, &b);
     assert_eq!(status(&two, &c, "prod", "go"), "waiting_for_input");
 }
+
+#[test]
+fn the_status_tree_says_who_holds_the_lock_a_node_waits_for() {
+    let e = engine(DEPLOY);
+    start(&e, "deploy", "Week 15 train", ReleaseKind::System);
+    let b = start(&e, "deploy", "Feature", ReleaseKind::Feature);
+    let state = e.get_release(&b).unwrap();
+    let rows = e.locks(Some(&["environment:prod1".to_string()])).unwrap();
+    let mut out = Vec::new();
+    trainyard::display::write_status_tree_with(&mut out, &state, &Default::default(), &rows).unwrap();
+    let text = String::from_utf8(out).unwrap();
+    let line = text.lines().find(|l| l.contains(" go ")).unwrap();
+    assert!(line.contains("— waits for lock environment:prod1 held by \"Week 15 train\" since 20"), "{text}");
+    let mut plain = Vec::new();
+    trainyard::display::write_status_tree(&mut plain, &state, &Default::default()).unwrap();
+    assert!(String::from_utf8(plain).unwrap().contains("— waits for lock environment:prod1\n"));
+}
+
+#[test]
+fn an_actor_sees_the_lock_rows_of_the_releases_they_may_read() {
+    let e = engine(DEPLOY);
+    e.set_release_level(trainyard::access::ReleaseLevel::Organization);
+    let in_org = |org: &str, name: &str| {
+        let manager = Actor::new("omar").with_roles([format!("org_release_manager:{org}")]);
+        let new = NewRelease { name: name.into(), scope: format!("org:{org}"), ..Default::default() };
+        let id = e.create_release("deploy", new, &manager).unwrap().id;
+        e.activate(&id, &manager).unwrap();
+        id
+    };
+    in_org("acme", "Acme deploy");
+    in_org("globex", "Globex deploy");
+    let names = ["environment:prod1".to_string()];
+    let all: Vec<String> = e.locks(Some(&names)).unwrap().into_iter().map(|r| r.release_name).collect();
+    assert_eq!(all, ["Acme deploy", "Globex deploy"]);
+    let ann = Actor::new("ann").with_roles(["org_release_manager:globex"]);
+    let seen: Vec<String> = e.locks_as(Some(&names), &ann).unwrap().into_iter().map(|r| r.release_name).collect();
+    assert_eq!(seen, ["Globex deploy"], "the other organisation's release is left out");
+}

@@ -430,10 +430,11 @@ class Engine:
     ) -> List[LedgerEntry]:
         """The history of ``service`` in ``environment``, newest first, rollbacks included. With
         ``actor``, only entries whose release they may read."""
-    def locks(self, names: Optional[Sequence[str]] = None) -> List[Lock]:
+    def locks(self, names: Optional[Sequence[str]] = None, *, actor: Optional[Actor] = None) -> List[Lock]:
         """Who holds and who waits for the locks ``names`` (every lock when ``None``): one ``Lock``
         per release and declaring node, sorted by lock name, then in queue order (higher
-        ``priority`` first, then the oldest request)."""
+        ``priority`` first, then the oldest request). With ``actor``, only the rows of releases
+        they may read."""
     def forecast(self, release_id: str, *, actor: Optional[Actor] = None) -> Forecast:
         """The release's expected end at the engine's time, from actual ends, history medians and
         planned durations along the critical path (with ``actor``: only if they may read it)."""

@@ -33,6 +33,31 @@ impl Engine {
         self.store.locks(names)
     }
 
+    /// [`Engine::locks`] as `actor` may see it: the rows of releases the actor may not read are
+    /// left out (a lock may be shared by releases of several scopes).
+    pub fn locks_as(&self, names: Option<&[String]>, actor: &Actor) -> Result<Vec<LockEntry>> {
+        let mut decided: HashMap<String, bool> = HashMap::new();
+        let mut out = Vec::new();
+        for e in self.store.locks(names)? {
+            let may = match decided.get(&e.release_id) {
+                Some(may) => *may,
+                None => {
+                    let scope = self.store.release(&e.release_id)?.map(|r| r.scope);
+                    let may = match scope {
+                        Some(scope) => self.may_read_fact(&scope, &e.release_id, actor)?,
+                        None => false,
+                    };
+                    decided.insert(e.release_id.clone(), may);
+                    may
+                }
+            };
+            if may {
+                out.push(e);
+            }
+        }
+        Ok(out)
+    }
+
     /// After a commit of release `id` that changed locks: refuses its new requests that would
     /// deadlock, then grants what may go ahead on the locks it asked for or let go. Failures are
     /// logged (the commit stands; the next commit on those locks, or the next engine to start
