@@ -7,10 +7,12 @@
 //! not O(n²). Windows are half-open: one ending at 12:00 does not overlap one starting at 12:00.
 //! Freezes with neither environments nor services freeze everything: they conflict with every
 //! overlapping release, with resource `*` when the release names no service or environment.
+//! An allowed window (`mode: allow`) conflicts with a release on a resource it covers where the
+//! release overlaps a stretch outside every allowed window of that resource.
 
 use super::CalendarEntry;
 use crate::Timestamp;
-use crate::schedule::{Freeze, FreezeWindow, freeze_windows};
+use crate::schedule::{Freeze, FreezeMode, FreezeWindow, Resource, closed_stretches, freeze_windows};
 use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
@@ -73,6 +75,7 @@ enum Side<'a> {
 /// ```
 pub fn conflicts(entries: &[CalendarEntry], freezes: &[Freeze], from: Timestamp, to: Timestamp) -> Vec<Conflict> {
     let windows = freeze_windows(freezes, from, to);
+    let closed = allowed_window_gaps(entries, freezes, from, to);
     let mut lanes: BTreeMap<String, Vec<(Timestamp, Timestamp, Side<'_>)>> = BTreeMap::new();
     for e in entries {
         if e.start >= e.end || !(e.start < to && e.end > from) {
@@ -86,6 +89,13 @@ pub fn conflicts(entries: &[CalendarEntry], freezes: &[Freeze], from: Timestamp,
         }
     }
     let mut global = Vec::new();
+    for (lane, w) in &closed {
+        if lane == "*" {
+            global.push(w); // for the releases that name nothing
+        } else if let Some(lane) = lanes.get_mut(lane) {
+            lane.push((w.start, w.end, Side::Freeze(w)));
+        }
+    }
     for w in &windows {
         if w.start >= w.end {
             continue;
@@ -112,6 +122,10 @@ pub fn conflicts(entries: &[CalendarEntry], freezes: &[Freeze], from: Timestamp,
     // Global freezes are few: compare each with every release (no release-release pairs here).
     for e in entries.iter().filter(|e| e.start < e.end && e.start < to && e.end > from) {
         for w in &global {
+            let names_nothing = e.services.is_empty() && e.environments.is_empty();
+            if w.name.starts_with(ALLOWED_GAP) && !names_nothing {
+                continue; // its lanes have their own stretches
+            }
             let (s, end) = (e.start.max(w.start), e.end.min(w.end));
             if !(s < end && s < to && end > from) {
                 continue;
@@ -137,6 +151,35 @@ pub fn conflicts(entries: &[CalendarEntry], freezes: &[Freeze], from: Timestamp,
         (a.start, &a.resource, &a.release_ids, &a.freeze_id).cmp(&(b.start, &b.resource, &b.release_ids, &b.freeze_id))
     });
     out.dedup();
+    out
+}
+
+/// How [`crate::schedule::closed_stretches`] names a stretch outside an allowed window.
+const ALLOWED_GAP: &str = "outside the allowed window";
+
+/// The stretches of `[from, to)` outside the allowed windows (`mode: allow`) of each resource the
+/// entries use, by lane (`service:x`, `environment:y`), and of `*` (the global allowed windows,
+/// for releases that name no resource).
+fn allowed_window_gaps(
+    entries: &[CalendarEntry],
+    freezes: &[Freeze],
+    from: Timestamp,
+    to: Timestamp,
+) -> Vec<(String, FreezeWindow)> {
+    if !freezes.iter().any(|f| f.mode() == FreezeMode::Allow) {
+        return Vec::new();
+    }
+    let mut resources: std::collections::BTreeSet<Resource> = std::collections::BTreeSet::new();
+    for e in entries {
+        resources.extend(e.services.iter().map(Resource::service));
+        resources.extend(e.environments.iter().map(Resource::environment));
+    }
+    let mut out: Vec<(String, FreezeWindow)> = Vec::new();
+    for r in &resources {
+        out.extend(closed_stretches(freezes, r, from, to).into_iter().map(|w| (r.to_string(), w)));
+    }
+    let everything = Resource::environment("*");
+    out.extend(closed_stretches(freezes, &everything, from, to).into_iter().map(|w| ("*".to_string(), w)));
     out
 }
 

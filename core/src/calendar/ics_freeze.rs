@@ -87,17 +87,23 @@ fn event(out: &mut String, f: &Freeze, uid: &str, stamp: &str, times: impl FnOnc
     line(out, &format!("UID:freeze-{}@trainyard", escape(uid)));
     line(out, &format!("DTSTAMP:{stamp}"));
     times(out);
-    line(out, &format!("SUMMARY:{}", escape(&f.name)));
+    // An allowed window is free time (TRANSPARENT) in which what it names may run.
+    let allow = f.mode() == crate::schedule::FreezeMode::Allow;
+    let (summary, transp, kind, label) = match allow {
+        true => (format!("Allowed: {}", f.name), "TRANSPARENT", "allowed-window", "Allowed window"),
+        false => (f.name.clone(), "OPAQUE", "freeze", "Freeze"),
+    };
+    line(out, &format!("SUMMARY:{}", escape(&summary)));
     line(out, "STATUS:CONFIRMED");
-    line(out, "TRANSP:OPAQUE");
-    line(out, "CATEGORIES:freeze");
-    line(out, "X-TRAINYARD-KIND:freeze");
-    let mut d = format!("Freeze: {}", f.id);
+    line(out, &format!("TRANSP:{transp}"));
+    line(out, &format!("CATEGORIES:{kind}"));
+    line(out, &format!("X-TRAINYARD-KIND:{kind}"));
+    let mut d = format!("{label}: {}", f.id);
     if let Some(reason) = &f.reason {
         d.push_str(&format!("\nReason: {reason}"));
     }
     if f.environments.is_empty() && f.services.is_empty() {
-        d.push_str("\nFreezes: everything");
+        d.push_str(if allow { "\nAllows: everything" } else { "\nFreezes: everything" });
     }
     if !f.environments.is_empty() {
         d.push_str(&format!("\nEnvironments: {}", f.environments.join(", ")));

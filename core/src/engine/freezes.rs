@@ -12,6 +12,9 @@
 //! * A release is frozen when a freeze window covers one of the values of its `service` or
 //!   `environment` inputs, or when a freeze names neither (it freezes everything). When several
 //!   windows overlap, the release waits for the one that ends last.
+//! * An **allowed window** (`mode: allow`) holds what it covers *outside* its windows, the same
+//!   way (refused manual activation, automated activities `queued` until the next window
+//!   opens); see [`crate::schedule`]'s freeze rules.
 //!
 //! Freezes are read from the store at most once a second (and at once after this engine adds or
 //! deletes one), so a freeze added through another engine takes effect within a second.
@@ -149,13 +152,11 @@ impl Engine {
                 }
             }
         }
-        // A freeze naming neither services nor environments freezes every release, even one that
-        // names none.
-        for f in freezes.iter().filter(|f| f.environments.is_empty() && f.services.is_empty()) {
-            if let Some(w) = f.blocks(&Resource::environment("*"), now) {
-                if best.as_ref().is_none_or(|(b, _)| w.end > b.end) {
-                    best = Some((w, "*".to_string()));
-                }
+        // A freeze (or an allowed window) naming neither services nor environments covers every
+        // release, even one that names none.
+        if let Some(w) = frozen(&freezes, &Resource::environment("*"), now) {
+            if best.as_ref().is_none_or(|(b, _)| w.end > b.end) {
+                best = Some((w, "*".to_string()));
             }
         }
         best

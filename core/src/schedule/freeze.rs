@@ -10,6 +10,12 @@
 //! * [`frozen`] answers "is this environment/service frozen at this instant?" with the window that
 //!   blocks it; when several windows overlap, the one that ends last, so that waiting until its end
 //!   waits out the whole freeze.
+//! * **Allowed windows** (`mode: allow`) turn a freeze around: what it covers may run only inside
+//!   its windows ("prod deploys Tue–Thu 10:00–16:00 Berlin"). Outside every allowed window that
+//!   covers a resource, the resource is frozen until the earliest of them opens next (looked for
+//!   up to [`ALLOW_LOOKAHEAD_DAYS`] ahead; past that it is held that long and checked again).
+//!   Several allowed windows on one resource add up: being inside any of them is enough. Block
+//!   freezes still apply inside an allowed window.
 
 use super::codes;
 use super::fields::{Fields, id_and_name_problems};
@@ -21,7 +27,32 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::fmt;
 
-const FREEZE_FIELDS: &[&str] = &["id", "name", "start", "end", "environments", "services", "recurrence", "reason"];
+const FREEZE_FIELDS: &[&str] =
+    &["id", "name", "start", "end", "environments", "services", "recurrence", "reason", "mode"];
+
+/// How far ahead the next opening of an allowed window is looked for.
+pub const ALLOW_LOOKAHEAD_DAYS: i64 = 400;
+
+/// What a freeze's windows mean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FreezeMode {
+    /// Nothing it covers runs inside its windows (the default).
+    #[default]
+    Block,
+    /// What it covers runs only inside its windows (an allowed window).
+    Allow,
+}
+
+impl FreezeMode {
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FreezeMode::Block => "block",
+            FreezeMode::Allow => "allow",
+        }
+    }
+}
 
 /// A freeze window (one-off or recurring).
 ///
@@ -64,6 +95,10 @@ pub struct Freeze {
     /// Why (shown to people whose activity waits).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// `block` (the default: nothing runs inside the windows) or `allow` (what it covers runs
+    /// only inside them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<FreezeMode>,
 }
 
 /// How a freeze recurs.
@@ -169,6 +204,7 @@ impl Freeze {
             services: f.optional("services").unwrap_or_default(),
             recurrence: f.optional("recurrence"),
             reason: f.optional("reason"),
+            mode: f.optional("mode"),
         };
         let problems = f.finish(freeze.problems());
         Error::validation_or(problems, freeze)
@@ -271,10 +307,20 @@ impl Freeze {
         out
     }
 
-    /// The window of this freeze that blocks `resource` at `at`, if any.
+    /// `block` or `allow`.
+    pub fn mode(&self) -> FreezeMode {
+        self.mode.unwrap_or_default()
+    }
+
+    /// Whether its windows cover `resource` (ignoring time).
+    pub fn covers(&self, resource: &Resource) -> bool {
+        self.window(self.start, self.start).covers(resource)
+    }
+
+    /// The window of this block freeze that blocks `resource` at `at`, if any (an allowed window
+    /// blocks nothing inside its windows: see [`outside_allowed`]).
     pub fn blocks(&self, resource: &Resource, at: Timestamp) -> Option<FreezeWindow> {
-        let probe = self.window(at, at);
-        if !probe.covers(resource) {
+        if self.mode() == FreezeMode::Allow || !self.covers(resource) {
             return None;
         }
         self.windows(at, at + chrono::Duration::seconds(1)).into_iter().rfind(|w| w.start <= at && at < w.end)
@@ -284,12 +330,64 @@ impl Freeze {
 /// The freeze window that blocks `resource` at `at` among `freezes` (the one ending last when
 /// several do), or `None` when it is not frozen.
 pub fn frozen(freezes: &[Freeze], resource: &Resource, at: Timestamp) -> Option<FreezeWindow> {
-    freezes.iter().filter_map(|f| f.blocks(resource, at)).max_by_key(|w| w.end)
+    let blocked = freezes.iter().filter_map(|f| f.blocks(resource, at));
+    blocked.chain(outside_allowed(freezes, resource, at)).max_by_key(|w| w.end)
+}
+
+/// When `resource` is outside every allowed window (`mode: allow`) that covers it at `at`: the
+/// stretch from `at` until the earliest of them opens next, named after that freeze. `None`
+/// when no allowed window covers it, or one of them is open.
+pub fn outside_allowed(freezes: &[Freeze], resource: &Resource, at: Timestamp) -> Option<FreezeWindow> {
+    let horizon = at + chrono::Duration::days(ALLOW_LOOKAHEAD_DAYS);
+    let mut next: Option<(Timestamp, &Freeze)> = None;
+    let mut any = None;
+    for f in freezes.iter().filter(|f| f.mode() == FreezeMode::Allow && f.covers(resource)) {
+        any = any.or(Some(f));
+        for w in f.windows(at, horizon) {
+            if w.start <= at && at < w.end {
+                return None;
+            }
+            if w.start > at {
+                if next.is_none_or(|(t, _)| w.start < t) {
+                    next = Some((w.start, f));
+                }
+                break;
+            }
+        }
+    }
+    let (until, f) = next.or_else(|| any.map(|f| (horizon, f)))?;
+    Some(FreezeWindow { name: format!("outside the allowed window {}", f.name), ..f.window(at, until) })
+}
+
+/// The stretches of `[from, to)` in which `resource` is outside every allowed window that covers
+/// it (empty when none covers it), in order.
+pub fn closed_stretches(freezes: &[Freeze], resource: &Resource, from: Timestamp, to: Timestamp) -> Vec<FreezeWindow> {
+    let allows: Vec<&Freeze> = freezes.iter().filter(|f| f.mode() == FreezeMode::Allow && f.covers(resource)).collect();
+    let Some(first) = allows.first() else { return Vec::new() };
+    let mut open: Vec<(Timestamp, Timestamp)> =
+        allows.iter().flat_map(|f| f.windows(from, to)).map(|w| (w.start, w.end)).collect();
+    open.sort();
+    let mut out = Vec::new();
+    let mut cursor = from;
+    for (start, end) in open {
+        if start > cursor {
+            out.push((cursor, start.min(to)));
+        }
+        cursor = cursor.max(end);
+    }
+    if cursor < to {
+        out.push((cursor, to));
+    }
+    let name = format!("outside the allowed window {}", first.name);
+    out.into_iter().map(|(s, e)| FreezeWindow { name: name.clone(), ..first.window(s, e) }).collect()
 }
 
 /// Every window of `freezes` overlapping `[from, to)`, in start order.
+/// Allowed windows (`mode: allow`) are left out: their closed stretches depend on the resource
+/// ([`closed_stretches`]).
 pub fn freeze_windows(freezes: &[Freeze], from: Timestamp, to: Timestamp) -> Vec<FreezeWindow> {
-    let mut out: Vec<FreezeWindow> = freezes.iter().flat_map(|f| f.windows(from, to)).collect();
+    let blocking = freezes.iter().filter(|f| f.mode() == FreezeMode::Block);
+    let mut out: Vec<FreezeWindow> = blocking.flat_map(|f| f.windows(from, to)).collect();
     out.sort_by(|a, b| (a.start, a.end, &a.freeze_id).cmp(&(b.start, b.end, &b.freeze_id)));
     out
 }

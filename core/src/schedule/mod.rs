@@ -19,7 +19,10 @@ mod rrule_check;
 #[cfg(test)]
 mod tests;
 
-pub use freeze::{Freeze, FreezeRecurrence, FreezeWindow, Resource, freeze_windows, frozen};
+pub use freeze::{
+    ALLOW_LOOKAHEAD_DAYS, Freeze, FreezeMode, FreezeRecurrence, FreezeWindow, Resource, closed_stretches,
+    freeze_windows, frozen, outside_allowed,
+};
 pub use group::{
     DEFAULT_NAME_TEMPLATE, Occurrence, OccurrenceKey, ReleaseGroup, TEMPLATE_FIELDS, check_template, render_template,
 };
