@@ -323,3 +323,30 @@ fn an_actor_sees_the_lock_rows_of_the_releases_they_may_read() {
     let seen: Vec<String> = e.locks_as(Some(&names), &ann).unwrap().into_iter().map(|r| r.release_name).collect();
     assert_eq!(seen, ["Globex deploy"], "the other organisation's release is left out");
 }
+
+#[test]
+fn skipping_a_waiting_step_hands_the_phase_s_request_to_the_next_step_in_one_append() {
+    let process = "id: two-steps
+phases:
+  - id: prod
+    locks: [environment:prod1]
+    activities:
+      - { id: deploy, kind: manual, owners: [rita] }
+      - { id: verify, kind: manual, owners: [rita], depends_on: [deploy] }
+";
+    let e = engine(process);
+    let a = start(&e, "two-steps", "A", ReleaseKind::Standard);
+    let b = start(&e, "two-steps", "B", ReleaseKind::Standard);
+    assert_eq!(status(&e, &b, "prod", "deploy"), "pending");
+    let events = e.skip(&b, "prod", "deploy", &rita(), "deployed by hand").unwrap();
+    let kinds: Vec<&str> = events.iter().map(|ev| ev.kind.name()).collect();
+    assert!(
+        kinds.contains(&"locks_released") && kinds.ends_with(&["locks_requested"]),
+        "the skipped step's request is given up and the next step asks again: {kinds:?}"
+    );
+    assert_eq!(status(&e, &b, "prod", "verify"), "pending");
+    assert_eq!(waiters(&e, "environment:prod1"), ["B"], "one row: written fresh, not removed");
+    e.complete_manual(&a, "prod", "deploy", &rita(), Default::default()).unwrap();
+    e.complete_manual(&a, "prod", "verify", &rita(), Default::default()).unwrap();
+    assert_eq!(status(&e, &b, "prod", "verify"), "waiting_for_input");
+}

@@ -211,17 +211,18 @@ impl Inner {
 
     /// Writes the lock rows of an append (checked first by [`Inner::check_lock_capacity`]).
     fn write_locks(&mut self, release: &str, name: &str, changes: &LockChanges) {
+        // Removed first: a lock let go and asked for again in one transition is written fresh.
+        for k in &changes.released {
+            if let Some(old) = self.locks.remove(&(k.name.clone(), release.to_string(), k.node.to_string())) {
+                self.forget_waiting(&old);
+            }
+        }
         for e in changes.entries(release, name) {
             if !e.held() {
                 self.lock_waiting.insert(queue_key(&e));
             }
             let key = (e.claim.name.clone(), release.to_string(), e.claim.node.to_string());
             if let Some(old) = self.locks.insert(key, e) {
-                self.forget_waiting(&old);
-            }
-        }
-        for k in &changes.released {
-            if let Some(old) = self.locks.remove(&(k.name.clone(), release.to_string(), k.node.to_string())) {
                 self.forget_waiting(&old);
             }
         }

@@ -209,7 +209,7 @@ pub struct Append<'a> {
     /// ones (`None`: they did not change; see [`Store::gate_watches`]).
     pub watches: Option<&'a [String]>,
     /// The locks the events ask for, are granted and let go (`None`: none; see
-    /// [`Store::locks`]). A granted lock beyond its capacity (counting the other releases that
+    /// [`Store::locks`]): the ones let go are removed first, then the others written. A granted lock beyond its capacity (counting the other releases that
     /// hold it) fails the whole append with a [`crate::release::locks::lock_taken`] conflict.
     pub locks: Option<&'a crate::release::locks::LockChanges>,
 }

@@ -218,7 +218,22 @@ fn act_on(state: &ReleaseState, node: Node, verdict: Readiness, out: &mut Out<'_
                 out.push(EventKind::ActivityScheduled { target, at: due });
             }
         }
-        (node, Readiness::RequestLocks(locks)) => {
+        (node, Readiness::RequestLocks(mut locks)) => {
+            // Two activities of a phase that become ready in one round both lack the phase's
+            // lock: the first asks for it, the second waits for that request.
+            let asked: Vec<&LockWant> = out
+                .events
+                .iter()
+                .filter_map(|e| match &e.kind {
+                    EventKind::LocksRequested { locks, .. } => Some(locks),
+                    _ => None,
+                })
+                .flatten()
+                .collect();
+            locks.retain(|w| !asked.iter().any(|a| a.name == w.name && a.node == w.node));
+            if locks.is_empty() {
+                return;
+            }
             let request = match node {
                 Node::Phase(p) => LockNode::phase(&plan.phases[p].id),
                 Node::Activity(p, a) => LockNode::activity(&plan.phases[p].id, &plan.phases[p].activities[a].id),

@@ -90,8 +90,8 @@ impl LockRows {
 }
 
 /// Writes the lock rows of an append inside its transaction: first checks that every granted
-/// lock has a place left (other releases holding it stay below its capacity), then writes and
-/// removes. A lock at capacity is a [`crate::release::locks::lock_taken`] conflict (the caller
+/// lock has a place left (other releases holding it stay below its capacity), then removes and
+/// writes. A lock at capacity is a [`crate::release::locks::lock_taken`] conflict (the caller
 /// rolls everything back).
 pub(crate) fn write_locks<C: Conn>(c: &mut C, sql: &Statements, release: &str, locks: &LockRows) -> Result<()> {
     for (name, capacity) in &locks.checks {
@@ -99,6 +99,10 @@ pub(crate) fn write_locks<C: Conn>(c: &mut C, sql: &Statements, release: &str, l
         if held >= *capacity as i64 {
             return Err(crate::release::locks::lock_taken(name, *capacity));
         }
+    }
+    // Removed first: a lock let go and asked for again in one transition is written fresh.
+    for (name, node) in &locks.deletes {
+        c.execute(&sql.delete_lock, &[Value::Text(name), Value::Text(release), Value::Text(node)])?;
     }
     for (name, node, held, rank, at, body) in &locks.upserts {
         let values = [
@@ -111,9 +115,6 @@ pub(crate) fn write_locks<C: Conn>(c: &mut C, sql: &Statements, release: &str, l
             Value::Text(body),
         ];
         c.execute(&sql.upsert_lock, &values)?;
-    }
-    for (name, node) in &locks.deletes {
-        c.execute(&sql.delete_lock, &[Value::Text(name), Value::Text(release), Value::Text(node)])?;
     }
     Ok(())
 }
