@@ -1164,6 +1164,7 @@ export declare class Engine {
   /**
    * Adds a freeze window (one-off `[start, end)`, or recurring with `recurrence`); with neither
    * `environments` nor `services` it freezes everything. The id defaults to a slug of the name.
+   * `mode: 'allow'` makes it an allowed window: what it covers runs only inside its windows.
    */
   addFreeze(options: FreezeOptions): Freeze
   /** The same, run off the JS thread: returns a Promise (an argument error rejects it). */
@@ -1675,6 +1676,11 @@ export interface Freeze {
   recurrence: FreezeRecurrence | null
   /** Why. */
   reason: string | null
+  /**
+   * The effective mode: `'block'` (nothing it covers runs inside its windows) or `'allow'`
+   * (what it covers runs only inside them).
+   */
+  mode: 'block' | 'allow'
 }
 
 /** Options of `addFreeze`. */
@@ -1697,6 +1703,11 @@ export interface FreezeOptions {
   recurrence?: FreezeRecurrence
   /** Why (shown to people whose activity waits). */
   reason?: string
+  /**
+   * `'block'` (default: nothing it covers runs inside its windows) or `'allow'` (an allowed
+   * window: what it covers runs only inside its windows; several on one resource add up).
+   */
+  mode?: 'block' | 'allow'
 }
 
 /** How a freeze recurs. */

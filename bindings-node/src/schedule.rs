@@ -164,6 +164,10 @@ pub struct FreezeOptions {
     pub recurrence: Option<FreezeRecurrence>,
     /// Why (shown to people whose activity waits).
     pub reason: Option<String>,
+    /// `'block'` (default: nothing it covers runs inside its windows) or `'allow'` (an allowed
+    /// window: what it covers runs only inside its windows; several on one resource add up).
+    #[napi(ts_type = "'block' | 'allow'")]
+    pub mode: Option<String>,
 }
 
 /// A stored release group (camelCase fields of the release-group document).
@@ -270,6 +274,10 @@ pub struct Freeze {
     pub recurrence: Option<FreezeRecurrence>,
     /// Why.
     pub reason: Option<String>,
+    /// The effective mode: `'block'` (nothing it covers runs inside its windows) or `'allow'`
+    /// (what it covers runs only inside them).
+    #[napi(ts_type = "'block' | 'allow'")]
+    pub mode: String,
 }
 
 impl From<&CoreFreeze> for Freeze {
@@ -287,6 +295,7 @@ impl From<&CoreFreeze> for Freeze {
                 duration: r.duration.value(),
             }),
             reason: f.reason.clone(),
+            mode: f.mode().as_str().to_string(),
         }
     }
 }
@@ -527,6 +536,7 @@ calls! {
 
     #[doc = " Adds a freeze window (one-off `[start, end)`, or recurring with `recurrence`); with neither"]
     #[doc = " `environments` nor `services` it freezes everything. The id defaults to a slug of the name."]
+    #[doc = " `mode: 'allow'` makes it an allowed window: what it covers runs only inside its windows."]
     #[ts("options: FreezeOptions", "Freeze", "Promise<Freeze>")]
     fn add_freeze / add_freeze_async(&self, cx, options) {
         let (freeze, actor) = freeze_document(cx, options)?;

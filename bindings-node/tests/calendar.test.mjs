@@ -2,6 +2,7 @@
 // conflicts, iCalendar, input sets and the built-in command executor.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { repoRoot, thrown, trainyard } from './helpers.mjs'
 
@@ -128,6 +129,46 @@ test('activate({ force }) inside a freeze', () => {
   const events = e.activate(r.id, { actor: rita, force: true })
   assert.ok(events.some((ev) => ev.kind === 'activated'))
   assert.equal(e.getRelease(r.id).status, 'running')
+})
+
+test("addFreeze({ mode: 'allow' }): outside the allowed window activation is refused; every freeze has its mode", async () => {
+  const clock = new ManualClock(new Date('2025-04-07T12:00:00Z')) // Monday
+  const e = Engine.inMemory({ clock })
+  e.registerProcess(readFileSync(join(repoRoot, 'examples/processes/hotfix.yaml'), 'utf8'))
+  e.registerExecutor('command', () => ({ artifact: 'fix.tgz' }))
+  const hotfix = (environment) =>
+    e.createRelease('hotfix', { name: 'Hotfix 2.1.4', actor: rita, inputs: { version: '2.1.4', environment } }).id
+  // Prod deploys Tuesday to Thursday, 10:00-16:00 Berlin time.
+  const midweek = e.addFreeze({
+    id: 'midweek', name: 'Prod deploys Tue-Thu 10-16', actor: rita, mode: 'allow', environments: ['prod1'],
+    start: '2025-04-01T10:00:00+02:00',
+    recurrence: { cadence: { every: 'week', on: ['tuesday', 'wednesday', 'thursday'], at: '10:00' }, timezone: 'Europe/Berlin', duration: '6h' },
+  })
+  assert.equal(midweek.mode, 'allow')
+  const r = hotfix('prod1')
+  const refused = thrown(() => e.activate(r, { actor: rita }))
+  assert.equal(refused.code, 'schedule')
+  assert.match(refused.message, /midweek/)
+  assert.equal(e.getRelease(r).status, 'draft')
+  e.activate(hotfix('prod2'), { actor: rita }) // not covered
+  clock.set('2025-04-08T09:00:00Z') // Tuesday 11:00 Berlin: inside the window
+  e.activate(r, { actor: rita })
+  assert.equal(e.getRelease(r).status, 'running')
+
+  const easter = e.addFreeze({ id: 'easter', name: 'Easter', actor: rita, start: '2025-04-18T00:00:00Z', end: '2025-04-22T00:00:00Z' })
+  assert.equal(easter.mode, 'block')
+  assert.equal(e.addFreeze({ id: 'audit', name: 'Audit', actor: rita, mode: 'block', start: from, end: to }).mode, 'block')
+  assert.deepEqual(
+    Object.fromEntries((await e.listFreezesAsync()).map((f) => [f.id, f.mode])),
+    { midweek: 'allow', easter: 'block', audit: 'block' },
+  )
+  const bad = thrown(() => e.addFreeze({ name: 'Sometimes', actor: rita, mode: 'sometimes', start: from, end: to }))
+  assert.equal(bad.code, 'validation')
+  const problem = bad.problems.find((p) => p.path === 'mode')
+  assert.ok(problem, JSON.stringify(bad.problems))
+  assert.match(problem.message, /sometimes.*block.*allow/)
+  assert.deepEqual(thrown(() => e.addFreeze({ name: 'Typed', actor: rita, mode: 1, start: from, end: to })).problems.map((p) => p.path), ['mode'])
+  assert.equal(e.listFreezes().length, 3)
 })
 
 test('saveInputSet, getInputSet and createRelease({ inputSet })', () => {

@@ -397,9 +397,15 @@ impl PyEngine {
     /// string or a ``timedelta``) repeats it, ``end`` then being the last start. ``id`` defaults to
     /// a slug of ``name``. Manual activation inside it raises ``ScheduleError``
     /// (``activate(..., force=True)`` overrides); automated work waits until it ends.
+    ///
+    /// ``mode`` is ``"block"`` (the default: nothing it covers runs inside its windows) or
+    /// ``"allow"`` (an allowed window: what it covers runs only inside its windows, and is frozen
+    /// outside them until the next one opens; several allowed windows on one resource add up).
+    /// Any other value raises ``ValidationError`` with the path ``mode``, naming both. The dict
+    /// returned (and those of ``list_freezes``) always has ``"mode"``: the effective mode.
     #[pyo3(signature = (*, name, start, end, actor, environments = None, services = None,
-        recurrence = None, id = None, reason = None),
-        text_signature = "($self, *, name, start, end, actor, environments=(), services=(), recurrence=None, id=None, reason=None)")]
+        recurrence = None, id = None, reason = None, mode = None),
+        text_signature = "($self, *, name, start, end, actor, environments=(), services=(), recurrence=None, id=None, reason=None, mode=None)")]
     #[allow(clippy::too_many_arguments)]
     fn add_freeze<'py>(
         &self,
@@ -413,6 +419,7 @@ impl PyEngine {
         recurrence: Option<&Bound<'py, PyAny>>,
         id: Option<&Bound<'py, PyAny>>,
         reason: Option<&Bound<'py, PyAny>>,
+        mode: Option<&Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyAny>> {
         args!(py; actor = convert::actor(actor, "actor"));
         let mut doc = Doc::default();
@@ -432,15 +439,16 @@ impl PyEngine {
         doc.opt("services", services, list_value)?;
         doc.opt("recurrence", recurrence, recurrence_value)?;
         doc.opt("reason", reason, text_value)?;
+        doc.opt("mode", mode, text_value)?;
         let doc = doc.finish(py)?;
         let freeze = self.call(py, move |e| Freeze::from_value(&doc).and_then(|f| e.add_freeze(f, &actor)))?;
-        convert::doc_to_py(py, &freeze, "the freeze")
+        freeze_to_py(py, &freeze, "the freeze")
     }
 
-    /// Every freeze (dicts).
+    /// Every freeze (dicts, each with its effective ``"mode"``: ``"block"`` or ``"allow"``).
     fn list_freezes<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyAny>>> {
         let freezes = self.call(py, |e| e.list_freezes())?;
-        freezes.iter().map(|f| convert::doc_to_py(py, f, "a freeze")).collect()
+        freezes.iter().map(|f| freeze_to_py(py, f, "a freeze")).collect()
     }
 
     /// Deletes a freeze (account release managers only).
@@ -449,6 +457,13 @@ impl PyEngine {
         args!(py; id = convert::text(id, "id"), actor = convert::actor(actor, "actor"));
         self.call(py, move |e| e.delete_freeze(&id, &actor))
     }
+}
+
+/// A freeze as a dict: its document, with `mode` always present (the effective mode, `block`
+/// when the freeze was stored without one).
+fn freeze_to_py<'py>(py: Python<'py>, freeze: &Freeze, what: &str) -> PyResult<Bound<'py, PyAny>> {
+    let view = Freeze { mode: Some(freeze.mode()), ..freeze.clone() };
+    convert::doc_to_py(py, &view, what)
 }
 
 /// `Weekend freeze!` → `weekend-freeze`.

@@ -72,6 +72,7 @@ import type {
   FeedEntry,
   FeedPage,
   FeedWatch,
+  Freeze,
   ReplayReport,
   SinkRunReport,
   WaitKind,
@@ -237,7 +238,15 @@ async function engineExample(): Promise<void> {
   const now: Date = engine.now()
   const url: string = engine.url
   const entries = engine.calendar(new Date(), '2026-01-01T00:00:00Z', { statuses: ['scheduled'], actor: rita })
-  void [approved, historyAsync, critical, occurrence, now, url, entries]
+  // freezes: `mode: 'allow'` makes an allowed window; every freeze has its effective mode
+  const allowed: Freeze = engine.addFreeze({
+    name: 'Midweek', actor: rita, mode: 'allow', start: '2025-04-01T10:00:00+02:00', environments: ['prod1'],
+    recurrence: { cadence: { every: 'week', on: ['tuesday'], at: '10:00' }, timezone: 'Europe/Berlin', duration: '6h' },
+  })
+  const mode: 'block' | 'allow' = allowed.mode
+  // @ts-expect-error a freeze's mode is 'block' or 'allow'
+  engine.addFreeze({ name: 'Sometimes', actor: rita, mode: 'sometimes', start: new Date(), end: new Date() })
+  void [approved, historyAsync, critical, occurrence, now, url, entries, mode]
   engine.close()
   const closed: boolean = engine.closed
   void closed

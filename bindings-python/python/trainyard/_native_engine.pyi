@@ -581,11 +581,14 @@ class Engine:
         recurrence: Optional[Dict[str, Any]] = None,
         id: Optional[str] = None,
         reason: Optional[str] = None,
+        mode: Optional[str] = None,
     ) -> Dict[str, Any]:
         """Adds a freeze window (account release managers only); ``recurrence`` is ``{"cadence":
-        …, "timezone": … (default ``"UTC"``), "duration": …}``."""
+        …, "timezone": … (default ``"UTC"``), "duration": …}``. ``mode`` is ``"block"`` (default:
+        nothing it covers runs inside its windows) or ``"allow"`` (what it covers runs only inside
+        them). The dict always has ``"mode"``, the effective mode."""
     def list_freezes(self) -> List[Dict[str, Any]]:
-        """Every freeze."""
+        """Every freeze (each dict with its effective ``"mode"``: ``"block"`` or ``"allow"``)."""
     def delete_freeze(self, id: str, *, actor: Actor) -> None:
         """Deletes a freeze."""
     # time: the calendar
