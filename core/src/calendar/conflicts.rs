@@ -89,9 +89,12 @@ pub fn conflicts(entries: &[CalendarEntry], freezes: &[Freeze], from: Timestamp,
         }
     }
     let mut global = Vec::new();
+    // The `*` stretches outside global allowed windows, for the releases that name nothing (the
+    // lanes of the others have their own stretches).
+    let mut nothing_named = Vec::new();
     for (lane, w) in &closed {
         if lane == "*" {
-            global.push(w); // for the releases that name nothing
+            nothing_named.push(w);
         } else if let Some(lane) = lanes.get_mut(lane) {
             lane.push((w.start, w.end, Side::Freeze(w)));
         }
@@ -121,11 +124,9 @@ pub fn conflicts(entries: &[CalendarEntry], freezes: &[Freeze], from: Timestamp,
     }
     // Global freezes are few: compare each with every release (no release-release pairs here).
     for e in entries.iter().filter(|e| e.start < e.end && e.start < to && e.end > from) {
-        for w in &global {
-            let names_nothing = e.services.is_empty() && e.environments.is_empty();
-            if w.name.starts_with(ALLOWED_GAP) && !names_nothing {
-                continue; // its lanes have their own stretches
-            }
+        let names_nothing = e.services.is_empty() && e.environments.is_empty();
+        let gaps = if names_nothing { nothing_named.as_slice() } else { &[] };
+        for w in global.iter().chain(gaps) {
             let (s, end) = (e.start.max(w.start), e.end.min(w.end));
             if !(s < end && s < to && end > from) {
                 continue;
@@ -153,9 +154,6 @@ pub fn conflicts(entries: &[CalendarEntry], freezes: &[Freeze], from: Timestamp,
     out.dedup();
     out
 }
-
-/// How [`crate::schedule::closed_stretches`] names a stretch outside an allowed window.
-const ALLOWED_GAP: &str = "outside the allowed window";
 
 /// The stretches of `[from, to)` outside the allowed windows (`mode: allow`) of each resource the
 /// entries use, by lane (`service:x`, `environment:y`), and of `*` (the global allowed windows,

@@ -262,6 +262,16 @@ impl LockView<'_> {
 }
 
 impl LockClaim {
+    /// Its key: the name and the declaring node.
+    pub fn key(&self) -> LockKey {
+        LockKey { name: self.name.clone(), node: self.node.clone() }
+    }
+
+    /// Whether it waits (is asked for and not granted) as part of `request`.
+    pub fn waits_for(&self, request: &LockNode) -> bool {
+        self.held_since.is_none() && &self.request == request
+    }
+
     /// The view of this claim of release `release_id` named `release_name`.
     pub fn view<'a>(&'a self, release_id: &'a str, release_name: &'a str) -> LockView<'a> {
         LockView {
@@ -517,12 +527,7 @@ fn phase_work_in_flight(state: &ReleaseState, p: usize) -> bool {
 
 /// The claims the release holds or waits for that it no longer needs.
 pub(crate) fn unneeded(state: &ReleaseState) -> Vec<LockKey> {
-    state
-        .locks
-        .iter()
-        .filter(|c| !claim_needed(state, c))
-        .map(|c| LockKey { name: c.name.clone(), node: c.node.clone() })
-        .collect()
+    state.locks.iter().filter(|c| !claim_needed(state, c)).map(LockClaim::key).collect()
 }
 
 #[cfg(test)]

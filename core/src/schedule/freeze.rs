@@ -307,6 +307,11 @@ impl Freeze {
         out
     }
 
+    /// A stretch `[start, end)` outside this allowed window, named after it.
+    fn gap(&self, start: Timestamp, end: Timestamp) -> FreezeWindow {
+        FreezeWindow { name: format!("outside the allowed window {}", self.name), ..self.window(start, end) }
+    }
+
     /// `block` or `allow`.
     pub fn mode(&self) -> FreezeMode {
         self.mode.unwrap_or_default()
@@ -356,7 +361,7 @@ pub fn outside_allowed(freezes: &[Freeze], resource: &Resource, at: Timestamp) -
         }
     }
     let (until, f) = next.or_else(|| any.map(|f| (horizon, f)))?;
-    Some(FreezeWindow { name: format!("outside the allowed window {}", f.name), ..f.window(at, until) })
+    Some(f.gap(at, until))
 }
 
 /// The stretches of `[from, to)` in which `resource` is outside every allowed window that covers
@@ -378,8 +383,7 @@ pub fn closed_stretches(freezes: &[Freeze], resource: &Resource, from: Timestamp
     if cursor < to {
         out.push((cursor, to));
     }
-    let name = format!("outside the allowed window {}", first.name);
-    out.into_iter().map(|(s, e)| FreezeWindow { name: name.clone(), ..first.window(s, e) }).collect()
+    out.into_iter().map(|(s, e)| first.gap(s, e)).collect()
 }
 
 /// Every window of `freezes` overlapping `[from, to)`, in start order.

@@ -3,7 +3,7 @@
 
 use super::Out;
 use super::activities::{fail_activity, halt_if_critical};
-use crate::release::locks::{LockNode, unneeded};
+use crate::release::locks::{LockClaim, LockNode, unneeded};
 use crate::release::{EventKind, PhaseStatus, ReleaseState};
 use crate::{Error, Result, limits};
 use indexmap::IndexMap;
@@ -11,12 +11,7 @@ use indexmap::IndexMap;
 /// The engine grants `request`: every lock it waits for is now held. A request that is not
 /// waiting (granted already, given up) changes nothing.
 pub(super) fn grant(state: &ReleaseState, request: &LockNode, out: &mut Out<'_>) {
-    let names: Vec<String> = state
-        .locks
-        .iter()
-        .filter(|c| &c.request == request && c.held_since.is_none())
-        .map(|c| c.name.clone())
-        .collect();
+    let names: Vec<String> = state.locks.iter().filter(|c| c.waits_for(request)).map(|c| c.name.clone()).collect();
     if !names.is_empty() {
         out.push(EventKind::LocksAcquired { request: request.clone(), locks: names });
     }
@@ -25,12 +20,7 @@ pub(super) fn grant(state: &ReleaseState, request: &LockNode, out: &mut Out<'_>)
 /// The engine refuses `request` (it would close a deadlock): its waiting locks are given up and
 /// the node fails with `reason` (an activity then follows its `on_failure`; a phase fails).
 pub(super) fn refuse(state: &ReleaseState, request: &LockNode, reason: &str, out: &mut Out<'_>) -> Result<()> {
-    let waiting: Vec<_> = state
-        .locks
-        .iter()
-        .filter(|c| &c.request == request && c.held_since.is_none())
-        .map(|c| crate::release::locks::LockKey { name: c.name.clone(), node: c.node.clone() })
-        .collect();
+    let waiting: Vec<_> = state.locks.iter().filter(|c| c.waits_for(request)).map(LockClaim::key).collect();
     if waiting.is_empty() {
         return Err(Error::Conflict { message: format!("{request} is not waiting for locks") });
     }

@@ -95,7 +95,7 @@ fn apply_lock_event<S: EffectSink>(state: &mut ReleaseState, event: &Event, sink
             }
         }
         EventKind::LocksAcquired { request, locks } => {
-            for c in state.locks.iter_mut().filter(|c| &c.request == request && c.held_since.is_none()) {
+            for c in state.locks.iter_mut().filter(|c| c.waits_for(request)) {
                 if locks.contains(&c.name) {
                     c.held_since = Some(event.at);
                     sink.lock_acquired(c);
